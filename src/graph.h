@@ -1,0 +1,94 @@
+/* graph.h — the model as wisp holds it after loading: values, nodes, attributes.
+ *
+ * The loader (onnx.c) fills a wisp_graph from ModelProto bytes; the session (session.c) plans
+ * and runs it. Values are numbered: node inputs and outputs are indices into `values`, with -1
+ * for an omitted optional input. Everything here is owned by `pool`. */
+#ifndef WISP_GRAPH_H
+#define WISP_GRAPH_H
+
+#include "mem.h"
+#include "tensor.h"
+
+typedef enum {
+  WISP_ATTR_UNDEFINED = 0,
+  WISP_ATTR_FLOAT = 1,
+  WISP_ATTR_INT = 2,
+  WISP_ATTR_STRING = 3,
+  WISP_ATTR_TENSOR = 4,
+  WISP_ATTR_GRAPH = 5,
+  WISP_ATTR_FLOATS = 6,
+  WISP_ATTR_INTS = 7,
+  WISP_ATTR_STRINGS = 8,
+  WISP_ATTR_TENSORS = 9,
+  WISP_ATTR_GRAPHS = 10,
+  WISP_ATTR_SPARSE_TENSOR = 11,
+  WISP_ATTR_SPARSE_TENSORS = 12,
+  WISP_ATTR_TYPE_PROTO = 13,
+  WISP_ATTR_TYPE_PROTOS = 14,
+} wisp_attr_type;
+
+typedef struct {
+  const char *data; /* not NUL-terminated when it holds bytes; always followed by a NUL */
+  size_t len;
+} wisp_bytes;
+
+typedef struct {
+  const char *name;
+  wisp_attr_type type;
+  float f;
+  int64_t i;
+  wisp_bytes s;
+  wisp_tensor *t;
+  int count; /* element count of the list kinds below */
+  float *floats;
+  int64_t *ints;
+  wisp_bytes *strings;
+  wisp_tensor *tensors;
+} wisp_attr;
+
+struct wisp_op_def;
+
+typedef struct {
+  const char *name, *op_type, *domain; /* domain "" is the default ONNX domain */
+  int64_t opset;                       /* version of the node's domain imported by the model */
+  int n_in, n_out, n_attr;
+  int *in, *out;
+  wisp_attr *attrs;
+  const struct wisp_op_def *op; /* resolved at load */
+} wisp_node;
+
+typedef struct {
+  const char *name;
+  wisp_dtype dtype;    /* declared type (UNDEFINED when the model does not say) */
+  wisp_shape shape;    /* declared shape; dims are -1 where symbolic or unknown */
+  int has_shape;
+  const char *dim_params[WISP_MAX_DIMS]; /* symbolic dim names, NULL where fixed */
+  void *init_data;     /* initializer data, NULL for non-initializers */
+} wisp_value;
+
+typedef struct {
+  wisp_pool pool;
+  int n_values, n_nodes, n_inputs, n_outputs;
+  wisp_value *values;
+  wisp_node *nodes;
+  int *inputs;  /* graph inputs that are not initializers, in declared order */
+  int *outputs;
+  int n_order;
+  int *order; /* node indices in topological order (wisp_graph_sort) */
+} wisp_graph;
+
+/* Attribute lookup by name; NULL when absent. */
+const wisp_attr *wisp_node_attr(const wisp_node *n, const char *name);
+int64_t wisp_attr_int(const wisp_node *n, const char *name, int64_t dflt);
+float wisp_attr_float(const wisp_node *n, const char *name, float dflt);
+/* The string attribute, or dflt when absent. */
+const char *wisp_attr_string(const wisp_node *n, const char *name, const char *dflt);
+/* The ints attribute and its count; NULL (count 0) when absent. */
+const int64_t *wisp_attr_ints(const wisp_node *n, const char *name, int *count);
+const float *wisp_attr_floats(const wisp_node *n, const char *name, int *count);
+
+/* Fills g->order; fails on cycles, undefined inputs and values produced twice. */
+wisp_status wisp_graph_sort(wisp_graph *g);
+void wisp_graph_free(wisp_graph *g);
+
+#endif

@@ -1,0 +1,16 @@
+/* config.h — the one place that picks kernels for this build. */
+#ifndef WISP_KERNELS_CONFIG_H
+#define WISP_KERNELS_CONFIG_H
+
+#include "gemm.h"
+
+typedef struct {
+  wisp_f32_gemm_ukernel f32_gemm;
+  const char *f32_gemm_name;
+} wisp_kernel_set;
+
+const wisp_kernel_set *wisp_kernels(void);
+/* e.g. "f32_gemm=f32_gemm_4x8__wasmsimd" */
+const char *wisp_kernels_describe(void);
+
+#endif

@@ -1,0 +1,23 @@
+/* Scalar twin of f32_gemm_4x8__wasmsimd: same tile, same packed panel, plain C. */
+#include <assert.h>
+
+#include "gemm.h"
+
+void f32_gemm_4x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
+                          const float *panel, float *C, ptrdiff_t ldc, int relu) {
+  assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
+  float acc[4][8];
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < 8; j++) acc[i][j] = panel[j]; /* bias */
+  const float *w = panel + 8;
+  for (int k = 0; k < K; k++, w += 8)
+    for (int i = 0; i < mr; i++) {
+      float a = A[i * lda + k];
+      for (int j = 0; j < 8; j++) acc[i][j] += a * w[j];
+    }
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nc; j++) {
+      float v = acc[i][j];
+      C[i * ldc + j] = relu && v < 0.0f ? 0.0f : v;
+    }
+}

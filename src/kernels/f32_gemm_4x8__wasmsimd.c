@@ -1,0 +1,59 @@
+/* 4×8 f32 GEMM tile for WASM SIMD128: splat one A value per row, two B vectors per k,
+ * eight accumulators — 11 of the 15 XMM registers V8 leaves usable on x86 (DESIGN.md §2). */
+#ifdef __wasm_simd128__
+#include <assert.h>
+#include <wasm_simd128.h>
+
+#include "gemm.h"
+
+static inline void store_row(float *c, int nc, v128_t lo, v128_t hi) {
+  if (nc == 8) {
+    wasm_v128_store(c, lo);
+    wasm_v128_store(c + 4, hi);
+    return;
+  }
+  float tmp[8];
+  wasm_v128_store(tmp, lo);
+  wasm_v128_store(tmp + 4, hi);
+  for (int j = 0; j < nc; j++) c[j] = tmp[j];
+}
+
+void f32_gemm_4x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
+                            const float *panel, float *C, ptrdiff_t ldc, int relu) {
+  assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
+  /* rows past mr alias the last real row: computed, never stored */
+  const float *a0 = A;
+  const float *a1 = mr > 1 ? a0 + lda : a0;
+  const float *a2 = mr > 2 ? a1 + lda : a1;
+  const float *a3 = mr > 3 ? a2 + lda : a2;
+  v128_t c0l = wasm_v128_load(panel), c0h = wasm_v128_load(panel + 4);
+  v128_t c1l = c0l, c1h = c0h, c2l = c0l, c2h = c0h, c3l = c0l, c3h = c0h;
+  const float *w = panel + 8;
+  for (int k = 0; k < K; k++, w += 8) {
+    const v128_t bl = wasm_v128_load(w), bh = wasm_v128_load(w + 4);
+    const v128_t v0 = wasm_v128_load32_splat(a0 + k);
+    const v128_t v1 = wasm_v128_load32_splat(a1 + k);
+    const v128_t v2 = wasm_v128_load32_splat(a2 + k);
+    const v128_t v3 = wasm_v128_load32_splat(a3 + k);
+    c0l = wasm_f32x4_add(c0l, wasm_f32x4_mul(v0, bl));
+    c0h = wasm_f32x4_add(c0h, wasm_f32x4_mul(v0, bh));
+    c1l = wasm_f32x4_add(c1l, wasm_f32x4_mul(v1, bl));
+    c1h = wasm_f32x4_add(c1h, wasm_f32x4_mul(v1, bh));
+    c2l = wasm_f32x4_add(c2l, wasm_f32x4_mul(v2, bl));
+    c2h = wasm_f32x4_add(c2h, wasm_f32x4_mul(v2, bh));
+    c3l = wasm_f32x4_add(c3l, wasm_f32x4_mul(v3, bl));
+    c3h = wasm_f32x4_add(c3h, wasm_f32x4_mul(v3, bh));
+  }
+  if (relu) { /* pmax: one x86 instruction, unlike f32x4.max */
+    const v128_t z = wasm_f32x4_splat(0.0f);
+    c0l = wasm_f32x4_pmax(c0l, z), c0h = wasm_f32x4_pmax(c0h, z);
+    c1l = wasm_f32x4_pmax(c1l, z), c1h = wasm_f32x4_pmax(c1h, z);
+    c2l = wasm_f32x4_pmax(c2l, z), c2h = wasm_f32x4_pmax(c2h, z);
+    c3l = wasm_f32x4_pmax(c3l, z), c3h = wasm_f32x4_pmax(c3h, z);
+  }
+  store_row(C, nc, c0l, c0h);
+  if (mr > 1) store_row(C + ldc, nc, c1l, c1h);
+  if (mr > 2) store_row(C + 2 * ldc, nc, c2l, c2h);
+  if (mr > 3) store_row(C + 3 * ldc, nc, c3l, c3h);
+}
+#endif

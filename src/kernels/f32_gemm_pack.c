@@ -1,0 +1,44 @@
+/* Packing B into 8-column panels and the GEMM loop over microkernel tiles. */
+#include <assert.h>
+#include <string.h>
+
+#include "config.h"
+#include "gemm.h"
+
+size_t wisp_f32_gemm_packed_size(int K, int N) {
+  size_t panels = ((size_t)N + WISP_GEMM_NR - 1) / WISP_GEMM_NR;
+  return panels * ((size_t)K + 1) * WISP_GEMM_NR;
+}
+
+void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,
+                        const float *bias, float *packed) {
+  for (int n0 = 0; n0 < N; n0 += WISP_GEMM_NR) {
+    int nc = N - n0 < WISP_GEMM_NR ? N - n0 : WISP_GEMM_NR;
+    memset(packed, 0, (size_t)(K + 1) * WISP_GEMM_NR * sizeof *packed);
+    for (int j = 0; j < nc; j++) packed[j] = bias ? bias[n0 + j] : 0.0f;
+    float *w = packed + WISP_GEMM_NR;
+    for (int k = 0; k < K; k++, w += WISP_GEMM_NR)
+      for (int j = 0; j < nc; j++) w[j] = B[k * stride_k + (n0 + j) * stride_n];
+    packed += (size_t)(K + 1) * WISP_GEMM_NR;
+  }
+}
+
+void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, int M, int N, int K, const float *A,
+                        ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc, int relu) {
+  assert(M >= 0 && N >= 0 && K >= 0);
+  size_t panel_size = ((size_t)K + 1) * WISP_GEMM_NR;
+  /* column panels outside: one panel (K×8 floats) stays in cache while all rows pass */
+  for (int n0 = 0; n0 < N; n0 += WISP_GEMM_NR) {
+    int nc = N - n0 < WISP_GEMM_NR ? N - n0 : WISP_GEMM_NR;
+    const float *panel = packed + (size_t)(n0 / WISP_GEMM_NR) * panel_size;
+    for (int m0 = 0; m0 < M; m0 += WISP_GEMM_MR) {
+      int mr = M - m0 < WISP_GEMM_MR ? M - m0 : WISP_GEMM_MR;
+      uk(mr, nc, K, A + m0 * lda, lda, panel, C + m0 * ldc + n0, ldc, relu);
+    }
+  }
+}
+
+void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
+                   float *C, ptrdiff_t ldc, int relu) {
+  wisp_f32_gemm_with(wisp_kernels()->f32_gemm, M, N, K, A, lda, packed, C, ldc, relu);
+}

@@ -1,0 +1,40 @@
+/* gemm.h — f32 GEMM over weights packed once into 8-column panels.
+ *
+ * C (M×N) = A (M×K) · B (K×N) + bias, optional ReLU. B is packed by wisp_f32_gemm_pack into
+ * ceil(N/8) panels laid out [bias 8][k=0: 8 columns][k=1: 8 columns]…, zero-padded past N, so a
+ * microkernel streams its panel linearly (the XNNPACK layout). Microkernels compute up to
+ * MR=4 rows × NR=8 columns of C; they see only pointers, sizes and strides. */
+#ifndef WISP_KERNELS_GEMM_H
+#define WISP_KERNELS_GEMM_H
+
+#include <stddef.h>
+
+#define WISP_GEMM_MR 4
+#define WISP_GEMM_NR 8
+
+/* Floats needed to pack a K×N matrix. */
+size_t wisp_f32_gemm_packed_size(int K, int N);
+/* Packs B where element (k, n) is at B[k*stride_k + n*stride_n] (so B or Bᵀ), with bias[N]
+ * (may be NULL for zeros). */
+void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,
+                        const float *bias, float *packed);
+
+/* One tile: rows mr ≤ 4, columns nc ≤ 8 of C from A rows (stride lda) and one packed panel. */
+typedef void (*wisp_f32_gemm_ukernel)(int mr, int nc, int K, const float *A, ptrdiff_t lda,
+                                      const float *panel, float *C, ptrdiff_t ldc, int relu);
+
+void f32_gemm_4x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
+                          const float *panel, float *C, ptrdiff_t ldc, int relu);
+#ifdef __wasm_simd128__
+void f32_gemm_4x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
+                            const float *panel, float *C, ptrdiff_t ldc, int relu);
+#endif
+
+/* Full GEMM with the microkernel chosen by config.c. */
+void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
+                   float *C, ptrdiff_t ldc, int relu);
+/* The same loop with a given microkernel (for tests comparing kernels). */
+void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, int M, int N, int K, const float *A,
+                        ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc, int relu);
+
+#endif

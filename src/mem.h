@@ -1,0 +1,26 @@
+/* mem.h — a pool: many allocations freed together (a loaded graph, a plan's folded constants). */
+#ifndef WISP_MEM_H
+#define WISP_MEM_H
+
+#include <stddef.h>
+
+/* Every block is 64-byte aligned and padded by 16 bytes so SIMD kernels may over-read. */
+#define WISP_ALIGN 64
+#define WISP_PAD 16
+
+typedef struct wisp_pool_block wisp_pool_block;
+typedef struct {
+  wisp_pool_block *blocks;
+} wisp_pool;
+
+/* Zeroed memory owned by the pool; NULL when out of memory. */
+void *wisp_pool_alloc(wisp_pool *pool, size_t bytes);
+/* A NUL-terminated copy of (s, len). */
+char *wisp_pool_strndup(wisp_pool *pool, const char *s, size_t len);
+void wisp_pool_free(wisp_pool *pool);
+
+/* Aligned, padded heap memory for buffers that outlive a pool (arenas, packed weights). */
+void *wisp_aligned_alloc(size_t bytes);
+void wisp_aligned_free(void *p);
+
+#endif

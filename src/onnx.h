@@ -1,0 +1,28 @@
+/* onnx.h — reads ONNX protobuf bytes into wisp's graph (graph.h).
+ *
+ * Format notes (onnx/onnx.proto, the fields wisp reads):
+ *   ModelProto      1 ir_version, 8 opset_import{1 domain, 2 version}, 7 graph
+ *   GraphProto      1 node, 5 initializer, 11 input, 12 output (ValueInfoProto), 13 value_info
+ *   NodeProto       1 input, 2 output, 3 name, 4 op_type, 7 domain, 5 attribute
+ *   AttributeProto  1 name, 20 type, 2 f, 3 i, 4 s, 5 t, 6 g, 7 floats, 8 ints, 9 strings, 10 tensors
+ *   ValueInfoProto  1 name, 2 type{1 tensor_type{1 elem_type, 2 shape{1 dim{1 dim_value, 2 dim_param}}}}
+ *   TensorProto     1 dims, 2 data_type, 8 name, 9 raw_data (little-endian), typed data in
+ *                   4 float_data, 5 int32_data (also int8/16, uint8/16, bool, float16 bits),
+ *                   7 int64_data, 10 double_data, 11 uint64_data (also uint32);
+ *                   13 external_data{1 key, 2 value}: location, offset, length; 14 data_location
+ * Every count, length and shape product is checked before it is used. */
+#ifndef WISP_ONNX_H
+#define WISP_ONNX_H
+
+#include "graph.h"
+#include "wisp.h"
+
+/* Parses a ModelProto. On failure the graph is freed and the status says why. */
+wisp_status wisp_onnx_load(const void *bytes, size_t len, const wisp_options *opts,
+                           wisp_graph *g);
+
+/* Parses one TensorProto (e.g. a test's input_0.pb); data lives in `pool`. */
+wisp_status wisp_onnx_read_tensor(const void *bytes, size_t len, wisp_pool *pool,
+                                  wisp_tensor *out, const char **name);
+
+#endif

@@ -1,0 +1,243 @@
+/* elementwise.c — numpy-broadcast binary ops (Add, Sub, Mul, Div, Pow) and unary float ops. */
+#include <math.h>
+#include <string.h>
+
+#include "op.h"
+
+/* ---- binary ------------------------------------------------------------------------------ */
+
+typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW } binary_kind;
+
+/* One row: out[i] = a[i*sa] op b[i*sb], strides 0 (broadcast) or 1. Returns 0 on an integer
+ * division by zero (which would trap in wasm). */
+#define BINARY_ROW(T, NAME, EXPR)                                                       \
+  static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
+                  int64_t n) {                                                          \
+    const T *a = pa, *b = pb;                                                           \
+    T *o = po;                                                                          \
+    for (int64_t i = 0; i < n; i++) {                                                   \
+      T x = a[i * sa], y = b[i * sb];                                                   \
+      o[i] = EXPR;                                                                      \
+    }                                                                                   \
+    return 1;                                                                           \
+  }
+BINARY_ROW(float, add_f32, x + y)
+BINARY_ROW(float, sub_f32, x - y)
+BINARY_ROW(float, mul_f32, x * y)
+BINARY_ROW(float, div_f32, x / y)
+BINARY_ROW(float, pow_f32, powf(x, y))
+BINARY_ROW(int32_t, add_i32, (int32_t)((uint32_t)x + (uint32_t)y))
+BINARY_ROW(int32_t, sub_i32, (int32_t)((uint32_t)x - (uint32_t)y))
+BINARY_ROW(int32_t, mul_i32, (int32_t)((uint32_t)x * (uint32_t)y))
+BINARY_ROW(int64_t, add_i64, (int64_t)((uint64_t)x + (uint64_t)y))
+BINARY_ROW(int64_t, sub_i64, (int64_t)((uint64_t)x - (uint64_t)y))
+BINARY_ROW(int64_t, mul_i64, (int64_t)((uint64_t)x * (uint64_t)y))
+
+/* Integer division truncates like C (ONNX Div on ints). */
+#define DIV_ROW(T, NAME, MINV)                                                          \
+  static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
+                  int64_t n) {                                                          \
+    const T *a = pa, *b = pb;                                                           \
+    T *o = po;                                                                          \
+    for (int64_t i = 0; i < n; i++) {                                                   \
+      T x = a[i * sa], y = b[i * sb];                                                   \
+      if (y == 0 || (x == MINV && y == -1)) return 0;                                   \
+      o[i] = x / y;                                                                     \
+    }                                                                                   \
+    return 1;                                                                           \
+  }
+DIV_ROW(int32_t, div_i32, INT32_MIN)
+DIV_ROW(int64_t, div_i64, INT64_MIN)
+
+typedef int (*binary_row)(const void *, ptrdiff_t, const void *, ptrdiff_t, void *, int64_t);
+
+static binary_row pick_row(binary_kind k, wisp_dtype dt) {
+  static const binary_row f32[] = {add_f32, sub_f32, mul_f32, div_f32, pow_f32};
+  static const binary_row i32[] = {add_i32, sub_i32, mul_i32, div_i32, NULL};
+  static const binary_row i64[] = {add_i64, sub_i64, mul_i64, div_i64, NULL};
+  switch (dt) {
+    case WISP_DT_FLOAT: return f32[k];
+    case WISP_DT_INT32: return i32[k];
+    case WISP_DT_INT64: return i64[k];
+    default: return NULL;
+  }
+}
+
+typedef struct {
+  binary_kind kind;
+} binary_params;
+
+static wisp_status binary_infer(wisp_op_ctx *ctx) {
+  const binary_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 2));
+  const wisp_tensor *a = ctx->in[0], *b = ctx->in[1];
+  /* Pow allows a float base with an integer exponent; the others need equal types. */
+  if (p->kind == BIN_POW) {
+    if (a->dtype != WISP_DT_FLOAT)
+      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "base must be float32, got %s",
+                          wisp_dtype_name(a->dtype));
+  } else if (a->dtype != b->dtype) {
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "input types differ (%s, %s)",
+                        wisp_dtype_name(a->dtype), wisp_dtype_name(b->dtype));
+  }
+  if (!pick_row(p->kind, a->dtype))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported",
+                        wisp_dtype_name(a->dtype));
+  ctx->out[0]->dtype = a->dtype;
+  return wisp_broadcast_shape(&a->shape, &b->shape, &ctx->out[0]->shape, ctx->node->op_type);
+}
+
+/* Pow with a non-float exponent: convert the exponent row by row into scratch-free floats. */
+static float exponent_at(const wisp_tensor *b, int64_t i) {
+  return b->dtype == WISP_DT_FLOAT ? ((const float *)b->data)[i]
+         : b->dtype == WISP_DT_DOUBLE ? (float)((const double *)b->data)[i]
+                                      : (float)wisp_tensor_get_int(b, i);
+}
+
+static wisp_status binary_exec(wisp_op_ctx *ctx) {
+  const binary_params *p = ctx->params;
+  const wisp_tensor *a = ctx->in[0], *b = ctx->in[1];
+  wisp_tensor *o = ctx->out[0];
+  const wisp_shape *os = &o->shape;
+  int64_t numel = wisp_shape_numel(os);
+  if (!numel) return WISP_OK;
+  size_t esize = wisp_dtype_size(o->dtype);
+  binary_row row = pick_row(p->kind, a->dtype);
+  int nd = os->ndim;
+  int64_t sa[WISP_MAX_DIMS], sb[WISP_MAX_DIMS];
+  wisp_broadcast_strides(&a->shape, os, sa);
+  wisp_broadcast_strides(&b->shape, os, sb);
+  int64_t inner = nd ? os->dims[nd - 1] : 1;
+  ptrdiff_t ia = nd ? (ptrdiff_t)sa[nd - 1] : 0, ib = nd ? (ptrdiff_t)sb[nd - 1] : 0;
+  if (wisp_shape_equal(&a->shape, &b->shape)) inner = numel, ia = ib = 1; /* one flat row */
+  int64_t idx[WISP_MAX_DIMS] = {0};
+  float exps[64];
+  for (int64_t start = 0; start < numel; start += inner) {
+    int64_t offa = 0, offb = 0;
+    for (int d = 0; d < nd - 1 && inner != numel; d++) offa += idx[d] * sa[d], offb += idx[d] * sb[d];
+    const char *pa = (const char *)a->data + offa * (int64_t)esize;
+    char *po = (char *)o->data + start * (int64_t)esize;
+    int ok;
+    if (p->kind == BIN_POW && b->dtype != WISP_DT_FLOAT) {
+      ok = 1;
+      for (int64_t i0 = 0; i0 < inner; i0 += 64) { /* exponent converted in chunks */
+        int64_t n = inner - i0 < 64 ? inner - i0 : 64;
+        for (int64_t i = 0; i < n; i++) exps[i] = exponent_at(b, offb + (i0 + i) * ib);
+        pow_f32(pa + i0 * ia * 4, ia, exps, 1, po + i0 * 4, n);
+      }
+    } else {
+      const char *pb = (const char *)b->data + offb * (int64_t)esize;
+      ok = row(pa, ia, pb, ib, po, inner);
+    }
+    if (!ok) return WISP_OP_FAIL(ctx, WISP_ERR_RUNTIME, "integer division by zero or overflow");
+    for (int d = nd - 2; d >= 0; d--) { /* advance the outer index */
+      if (++idx[d] < os->dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return WISP_OK;
+}
+
+#define BINARY_OP(NAME, KIND)                                                   \
+  static wisp_status NAME##_parse(wisp_op_ctx *ctx) {                           \
+    ((binary_params *)ctx->params)->kind = KIND;                                \
+    return WISP_OK;                                                             \
+  }                                                                             \
+  const wisp_op_def wisp_op_##NAME = {"", #NAME, sizeof(binary_params), NAME##_parse, \
+                                      binary_infer, binary_exec, 0};
+BINARY_OP(Add, BIN_ADD)
+BINARY_OP(Sub, BIN_SUB)
+BINARY_OP(Mul, BIN_MUL)
+BINARY_OP(Div, BIN_DIV)
+BINARY_OP(Pow, BIN_POW)
+
+/* ---- unary float ------------------------------------------------------------------------- */
+
+typedef struct {
+  float (*fn)(float x, const wisp_node *n);
+} unary_params;
+
+static wisp_status unary_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
+  wisp_op_same_as(ctx->out[0], ctx->in[0]);
+  return WISP_OK;
+}
+
+static wisp_status unary_exec(wisp_op_ctx *ctx) {
+  const unary_params *p = ctx->params;
+  const float *x = ctx->in[0]->data;
+  float *y = ctx->out[0]->data;
+  int64_t n = wisp_shape_numel(&ctx->out[0]->shape);
+  for (int64_t i = 0; i < n; i++) y[i] = p->fn(x[i], ctx->node);
+  return WISP_OK;
+}
+
+static float relu(float x, const wisp_node *n) { return x > 0.0f ? x : 0.0f; }
+static float sigmoid(float x, const wisp_node *n) {
+  /* split by sign so exp never overflows */
+  if (x >= 0) return 1.0f / (1.0f + expf(-x));
+  float e = expf(x);
+  return e / (1.0f + e);
+}
+static float tanh_(float x, const wisp_node *n) { return tanhf(x); }
+static float neg(float x, const wisp_node *n) { return -x; }
+static float abs_(float x, const wisp_node *n) { return fabsf(x); }
+static float exp_(float x, const wisp_node *n) { return expf(x); }
+static float log_(float x, const wisp_node *n) { return logf(x); }
+static float sqrt_(float x, const wisp_node *n) { return sqrtf(x); }
+static float erf_(float x, const wisp_node *n) { return erff(x); }
+static float reciprocal(float x, const wisp_node *n) { return 1.0f / x; }
+static float floor_(float x, const wisp_node *n) { return floorf(x); }
+static float ceil_(float x, const wisp_node *n) { return ceilf(x); }
+
+#define UNARY_OP(NAME, FN)                                                          \
+  static wisp_status NAME##_parse(wisp_op_ctx *ctx) {                               \
+    ((unary_params *)ctx->params)->fn = FN;                                         \
+    return WISP_OK;                                                                 \
+  }                                                                                 \
+  const wisp_op_def wisp_op_##NAME = {"", #NAME, sizeof(unary_params), NAME##_parse, \
+                                      unary_infer, unary_exec, 0};
+UNARY_OP(Relu, relu)
+UNARY_OP(Sigmoid, sigmoid)
+UNARY_OP(Tanh, tanh_)
+UNARY_OP(Neg, neg)
+UNARY_OP(Abs, abs_)
+UNARY_OP(Exp, exp_)
+UNARY_OP(Log, log_)
+UNARY_OP(Sqrt, sqrt_)
+UNARY_OP(Erf, erf_)
+UNARY_OP(Reciprocal, reciprocal)
+UNARY_OP(Floor, floor_)
+UNARY_OP(Ceil, ceil_)
+
+/* ---- Identity and Dropout (inference: a copy; Dropout's optional mask is all true) -------- */
+
+static wisp_status identity_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 1, 3));
+  /* Dropout(x, ratio, training_mode): only inference, where it is the identity */
+  const wisp_tensor *ratio = ctx->n_in > 1 ? ctx->in[1] : NULL;
+  const wisp_tensor *training = ctx->n_in > 2 ? ctx->in[2] : NULL;
+  int train = training && training->data && wisp_tensor_get_int(training, 0);
+  float r = ratio && ratio->data && ratio->dtype == WISP_DT_FLOAT ? *(const float *)ratio->data : 0.5f;
+  if (train && r != 0.0f)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "training mode (random dropout) is not supported");
+  wisp_op_same_as(ctx->out[0], ctx->in[0]);
+  if (ctx->n_out > 1 && ctx->out[1]) {
+    ctx->out[1]->dtype = WISP_DT_BOOL;
+    ctx->out[1]->shape = ctx->in[0]->shape;
+  }
+  return WISP_OK;
+}
+
+static wisp_status identity_exec(wisp_op_ctx *ctx) {
+  size_t bytes = wisp_tensor_bytes(ctx->out[0]);
+  if (bytes) memmove(ctx->out[0]->data, ctx->in[0]->data, bytes);
+  if (ctx->n_out > 1 && ctx->out[1])
+    memset(ctx->out[1]->data, 1, wisp_tensor_bytes(ctx->out[1]));
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_Identity = {"", "Identity", 0, NULL, identity_infer, identity_exec, 0};
+const wisp_op_def wisp_op_Dropout = {"", "Dropout", 0, NULL, identity_infer, identity_exec, 0,
+                                     1u << 1 | 1u << 2};

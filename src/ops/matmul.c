@@ -1,0 +1,203 @@
+/* matmul.c — MatMul (numpy semantics, batch broadcasting) and Gemm, over the packed f32 GEMM.
+ * Constant weights are packed once (into ctx->state); activations on the B side are packed
+ * into scratch on each run. */
+#include <string.h>
+
+#include "../kernels/gemm.h"
+#include "op.h"
+
+/* ---- MatMul ------------------------------------------------------------------------------ */
+
+typedef struct {
+  int M, K, N;
+  int batch_ndim;                  /* broadcast batch dims of the output */
+  int64_t batch[WISP_MAX_DIMS];
+  int64_t a_stride[WISP_MAX_DIMS]; /* matrix strides per batch dim (0 = broadcast) */
+  int64_t b_stride[WISP_MAX_DIMS];
+  int b_packed_once;               /* B constant and 2-D: packed into ctx->state */
+} matmul_params;
+
+static wisp_status matmul_infer(wisp_op_ctx *ctx) {
+  matmul_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 2));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 1, WISP_DT_FLOAT));
+  wisp_shape a = ctx->in[0]->shape, b = ctx->in[1]->shape;
+  if (a.ndim == 0 || b.ndim == 0)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "inputs must have rank >= 1");
+  int a_vec = a.ndim == 1, b_vec = b.ndim == 1;
+  if (a_vec) a.dims[1] = a.dims[0], a.dims[0] = 1, a.ndim = 2; /* (K) -> (1, K) */
+  if (b_vec) b.dims[1] = 1, b.ndim = 2;                          /* (K) -> (K, 1) */
+  int64_t M = a.dims[a.ndim - 2], K = a.dims[a.ndim - 1], N = b.dims[b.ndim - 1];
+  if (b.dims[b.ndim - 2] != K) {
+    char sa[96], sb[96];
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "shapes %s and %s do not multiply",
+                        wisp_shape_str(&ctx->in[0]->shape, sa, sizeof sa),
+                        wisp_shape_str(&ctx->in[1]->shape, sb, sizeof sb));
+  }
+  wisp_shape ab = {a.ndim - 2, {0}}, bb = {b.ndim - 2, {0}}, ob;
+  memcpy(ab.dims, a.dims, sizeof(int64_t) * (size_t)ab.ndim);
+  memcpy(bb.dims, b.dims, sizeof(int64_t) * (size_t)bb.ndim);
+  WISP_TRY(wisp_broadcast_shape(&ab, &bb, &ob, "MatMul"));
+  p->M = (int)M, p->K = (int)K, p->N = (int)N;
+  p->batch_ndim = ob.ndim;
+  memcpy(p->batch, ob.dims, sizeof(int64_t) * (size_t)ob.ndim);
+  wisp_broadcast_strides(&ab, &ob, p->a_stride);
+  wisp_broadcast_strides(&bb, &ob, p->b_stride);
+  /* output: batch dims, then M and N unless they came from a vector */
+  wisp_tensor *o = ctx->out[0];
+  o->dtype = WISP_DT_FLOAT;
+  o->shape = ob;
+  if (!a_vec) o->shape.dims[o->shape.ndim++] = M;
+  if (!b_vec) o->shape.dims[o->shape.ndim++] = N;
+  if (M * K > WISP_MAX_NUMEL || K * N > WISP_MAX_NUMEL)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "matrices too large");
+
+  size_t packed = wisp_f32_gemm_packed_size((int)K, (int)N) * sizeof(float);
+  p->b_packed_once = ctx->in[1]->data && bb.ndim == 0;
+  if (p->b_packed_once && !ctx->state) {
+    ctx->state = wisp_aligned_alloc(packed);
+    if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+    wisp_f32_gemm_pack((int)K, (int)N, ctx->in[1]->data, N, 1, NULL, ctx->state);
+  }
+  if (!p->b_packed_once) ctx->scratch_bytes = packed;
+  return WISP_OK;
+}
+
+static wisp_status matmul_exec(wisp_op_ctx *ctx) {
+  const matmul_params *p = ctx->params;
+  const float *A = ctx->in[0]->data, *B = ctx->in[1]->data;
+  float *C = ctx->out[0]->data;
+  int M = p->M, K = p->K, N = p->N;
+  int64_t n_batch = 1;
+  for (int d = 0; d < p->batch_ndim; d++) n_batch *= p->batch[d];
+  if (p->b_packed_once && (p->batch_ndim == 0 || p->a_stride[p->batch_ndim - 1] != 0)) {
+    /* A's batch dims are contiguous rows: one GEMM over all of them */
+    wisp_f32_gemm((int)(n_batch * M), N, K, A, K, ctx->state, C, N, 0);
+    return WISP_OK;
+  }
+  int64_t idx[WISP_MAX_DIMS] = {0};
+  for (int64_t t = 0; t < n_batch; t++) {
+    int64_t ao = 0, bo = 0;
+    for (int d = 0; d < p->batch_ndim; d++) ao += idx[d] * p->a_stride[d], bo += idx[d] * p->b_stride[d];
+    const float *packed = ctx->state;
+    if (!p->b_packed_once) {
+      wisp_f32_gemm_pack(K, N, B + bo * K * N, N, 1, NULL, ctx->scratch);
+      packed = ctx->scratch;
+    }
+    wisp_f32_gemm(M, N, K, A + ao * M * K, K, packed, C + t * M * N, N, 0);
+    for (int d = p->batch_ndim - 1; d >= 0; d--) {
+      if (++idx[d] < p->batch[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_MatMul = {"", "MatMul", sizeof(matmul_params), NULL, matmul_infer,
+                                    matmul_exec, 0};
+
+/* ---- Gemm: Y = alpha · A' · B' + beta · C ------------------------------------------------ */
+
+typedef struct {
+  int trans_a, trans_b;
+  float alpha, beta;
+  int M, K, N;
+  int b_packed_once; /* B constant: packed (alpha folded in) into ctx->state */
+  int bias_fused;    /* C constant and per-column: beta·C packed as the panel bias */
+} gemm_params;
+
+static wisp_status gemm_parse(wisp_op_ctx *ctx) {
+  gemm_params *p = ctx->params;
+  p->trans_a = (int)wisp_attr_int(ctx->node, "transA", 0);
+  p->trans_b = (int)wisp_attr_int(ctx->node, "transB", 0);
+  p->alpha = wisp_attr_float(ctx->node, "alpha", 1.0f);
+  p->beta = wisp_attr_float(ctx->node, "beta", 1.0f);
+  return WISP_OK;
+}
+
+static wisp_status gemm_infer(wisp_op_ctx *ctx) {
+  gemm_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 3));
+  for (int i = 0; i < ctx->n_in; i++)
+    if (ctx->in[i]) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
+  const wisp_shape *a = &ctx->in[0]->shape, *b = &ctx->in[1]->shape;
+  if (a->ndim != 2 || b->ndim != 2)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A and B must be 2-D");
+  int64_t M = p->trans_a ? a->dims[1] : a->dims[0], K = p->trans_a ? a->dims[0] : a->dims[1];
+  int64_t Kb = p->trans_b ? b->dims[1] : b->dims[0], N = p->trans_b ? b->dims[0] : b->dims[1];
+  if (K != Kb) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "inner dims differ (%lld vs %lld)",
+                                   (long long)K, (long long)Kb);
+  p->M = (int)M, p->K = (int)K, p->N = (int)N;
+  wisp_tensor *o = ctx->out[0];
+  o->dtype = WISP_DT_FLOAT;
+  o->shape = (wisp_shape){2, {M, N}};
+  const wisp_tensor *c = ctx->n_in > 2 ? ctx->in[2] : NULL;
+  if (c) {
+    wisp_shape bc;
+    WISP_TRY(wisp_broadcast_shape(&c->shape, &o->shape, &bc, "Gemm"));
+    if (!wisp_shape_equal(&bc, &o->shape))
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "C does not broadcast to (M, N)");
+  }
+  int c_per_column = c && wisp_shape_numel(&c->shape) == N && c->shape.ndim >= 1 &&
+                     c->shape.dims[c->shape.ndim - 1] == N;
+  size_t packed = wisp_f32_gemm_packed_size((int)K, (int)N) * sizeof(float);
+  p->b_packed_once = ctx->in[1]->data != NULL;
+  p->bias_fused = p->b_packed_once && (!c || (c->data && c_per_column));
+  if (p->b_packed_once && !ctx->state) {
+    ctx->state = wisp_aligned_alloc(packed + (size_t)N * sizeof(float));
+    if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+    /* alpha folded into the weights, beta·C into the bias (scratch after the panels) */
+    float *scaled = wisp_aligned_alloc((size_t)K * N * sizeof(float));
+    if (!scaled) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+    const float *B = ctx->in[1]->data;
+    for (int64_t i = 0; i < K * N; i++) scaled[i] = p->alpha * B[i];
+    float *bias = NULL;
+    if (p->bias_fused && c) {
+      bias = (float *)((char *)ctx->state + packed);
+      for (int64_t j = 0; j < N; j++) bias[j] = p->beta * ((const float *)c->data)[j];
+    }
+    wisp_f32_gemm_pack((int)K, (int)N, scaled, p->trans_b ? 1 : N, p->trans_b ? K : 1, bias,
+                       ctx->state);
+    wisp_aligned_free(scaled);
+  }
+  ctx->scratch_bytes = (p->b_packed_once ? 0 : packed) +
+                       (p->trans_a ? (size_t)M * K * sizeof(float) + 64 : 0);
+  return WISP_OK;
+}
+
+static wisp_status gemm_exec(wisp_op_ctx *ctx) {
+  const gemm_params *p = ctx->params;
+  int M = p->M, K = p->K, N = p->N;
+  const float *A = ctx->in[0]->data;
+  char *scratch = ctx->scratch;
+  if (p->trans_a) { /* A is (K, M): transpose into scratch */
+    float *at = (float *)scratch;
+    for (int m = 0; m < M; m++)
+      for (int k = 0; k < K; k++) at[(size_t)m * K + k] = A[(size_t)k * M + m];
+    A = at;
+    scratch += ((size_t)M * K * sizeof(float) + 63) / 64 * 64;
+  }
+  const float *packed = ctx->state;
+  if (!p->b_packed_once) {
+    float *pk = (float *)scratch;
+    wisp_f32_gemm_pack(K, N, ctx->in[1]->data, p->trans_b ? 1 : N, p->trans_b ? K : 1, NULL, pk);
+    packed = pk;
+  }
+  float *Y = ctx->out[0]->data;
+  wisp_f32_gemm(M, N, K, A, K, packed, Y, N, 0);
+  if (!p->b_packed_once && p->alpha != 1.0f)
+    for (int64_t i = 0; i < (int64_t)M * N; i++) Y[i] *= p->alpha;
+  const wisp_tensor *c = ctx->n_in > 2 ? ctx->in[2] : NULL;
+  if (c && !p->bias_fused) { /* Y += beta · C, C broadcast to (M, N) */
+    int64_t st[2];
+    wisp_broadcast_strides(&c->shape, &ctx->out[0]->shape, st);
+    const float *cd = c->data;
+    for (int m = 0; m < M; m++)
+      for (int n = 0; n < N; n++) Y[(size_t)m * N + n] += p->beta * cd[m * st[0] + n * st[1]];
+  }
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_Gemm = {"", "Gemm", sizeof(gemm_params), gemm_parse, gemm_infer,
+                                  gemm_exec, 0};

@@ -1,0 +1,64 @@
+/* op.h — what an operator is to wisp: three functions and a row in the table (registry.c).
+ *
+ *   parse(ctx)  once at load: read node attributes into ctx->params, reject what is unsupported.
+ *   infer(ctx)  at each plan: set every output's dtype and shape from the inputs. An input's
+ *               `data` is non-NULL here only when it is a constant (initializer or folded), so
+ *               Reshape can read its shape input and MatMul can prepack constant weights into
+ *               ctx->state. Ask for temporary memory by setting ctx->scratch_bytes.
+ *   exec(ctx)   compute outputs from inputs; allocates nothing (scratch is in ctx->scratch).
+ *
+ * When every input of a node is constant the planner runs infer+exec once and the outputs become
+ * constants (constant folding); ops flagged WISP_OP_SHAPE_ONLY (Shape, Size) fold as soon as their
+ * input's shape is known. To add an op: write its three functions in the family file under
+ * src/ops/, add a row to the table in registry.c (kept sorted), add its node tests to
+ * tests/conformance/expected_pass.txt. */
+#ifndef WISP_OP_H
+#define WISP_OP_H
+
+#include "../graph.h"
+#include "../status.h"
+#include "../tensor.h"
+
+typedef struct wisp_op_ctx {
+  const wisp_node *node;
+  void *params;          /* op's own struct, params_size bytes, zeroed before parse */
+  int n_in, n_out;
+  wisp_tensor **in;      /* in[i] is NULL for an omitted optional input */
+  wisp_tensor **out;
+  void *state;           /* op-owned heap memory kept across plans (packed weights); freed with wisp_aligned_free */
+  size_t scratch_bytes;  /* set by infer; the planner provides ctx->scratch for exec */
+  void *scratch;
+} wisp_op_ctx;
+
+enum { WISP_OP_SHAPE_ONLY = 1 };
+
+typedef struct wisp_op_def {
+  const char *domain; /* "" for ai.onnx */
+  const char *op_type;
+  size_t params_size;
+  wisp_status (*parse)(wisp_op_ctx *ctx); /* may be NULL */
+  wisp_status (*infer)(wisp_op_ctx *ctx);
+  wisp_status (*exec)(wisp_op_ctx *ctx);
+  int flags;
+  /* Bit i set: infer needs the value of input i (a shape, axes, a flag), not just its shape.
+   * Graph inputs that feed such a port become part of the plan's key (see plan.h). */
+  unsigned value_inputs;
+} wisp_op_def;
+
+const wisp_op_def *wisp_op_find(const char *domain, const char *op_type);
+/* The table, for tests and for listing supported ops. */
+const wisp_op_def *const *wisp_op_table(int *count);
+
+/* Helpers for op implementations. */
+wisp_status wisp_op_expect_inputs(const wisp_op_ctx *ctx, int min, int max);
+wisp_status wisp_op_expect_dtype(const wisp_op_ctx *ctx, int input, wisp_dtype dt);
+/* Normalises a possibly negative axis against `rank`, failing with the op's name. */
+wisp_status wisp_op_axis(const wisp_op_ctx *ctx, int64_t axis, int rank, int *out);
+/* out gets dtype/shape of in (for elementwise unary ops). */
+void wisp_op_same_as(wisp_tensor *out, const wisp_tensor *in);
+
+#define WISP_OP_FAIL(ctx, status, fmt, ...)                                           \
+  wisp_fail((status), "%s node '%s': " fmt, (ctx)->node->op_type, (ctx)->node->name, \
+            ##__VA_ARGS__)
+
+#endif

@@ -1,0 +1,70 @@
+/* softmax.c — Softmax and LogSoftmax. Opset < 13 flattens the input to 2-D at `axis`
+ * (default 1); opset 13+ normalises along one axis (default -1). */
+#include <math.h>
+
+#include "op.h"
+
+typedef struct {
+  int log;        /* LogSoftmax */
+  int64_t axis;
+  int64_t outer, n, inner; /* x viewed as (outer, n, inner), softmax over n */
+} softmax_params;
+
+static wisp_status softmax_parse_common(wisp_op_ctx *ctx, int log) {
+  softmax_params *p = ctx->params;
+  p->log = log;
+  p->axis = wisp_attr_int(ctx->node, "axis", ctx->node->opset >= 13 ? -1 : 1);
+  return WISP_OK;
+}
+static wisp_status softmax_parse(wisp_op_ctx *ctx) { return softmax_parse_common(ctx, 0); }
+static wisp_status log_softmax_parse(wisp_op_ctx *ctx) { return softmax_parse_common(ctx, 1); }
+
+static wisp_status softmax_infer(wisp_op_ctx *ctx) {
+  softmax_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
+  const wisp_shape *s = &ctx->in[0]->shape;
+  int axis;
+  WISP_TRY(wisp_op_axis(ctx, p->axis, s->ndim, &axis));
+  p->outer = p->n = p->inner = 1;
+  for (int d = 0; d < s->ndim; d++) {
+    if (d < axis) p->outer *= s->dims[d];
+    else if (d == axis || ctx->node->opset < 13) p->n *= s->dims[d];
+    else p->inner *= s->dims[d];
+  }
+  wisp_op_same_as(ctx->out[0], ctx->in[0]);
+  return WISP_OK;
+}
+
+static wisp_status softmax_exec(wisp_op_ctx *ctx) {
+  const softmax_params *p = ctx->params;
+  const float *x = ctx->in[0]->data;
+  float *y = ctx->out[0]->data;
+  int64_t n = p->n, inner = p->inner;
+  for (int64_t o = 0; o < p->outer; o++)
+    for (int64_t i = 0; i < inner; i++) {
+      const float *xr = x + o * n * inner + i;
+      float *yr = y + o * n * inner + i;
+      float max = -INFINITY;
+      for (int64_t k = 0; k < n; k++) max = xr[k * inner] > max ? xr[k * inner] : max;
+      float sum = 0;
+      for (int64_t k = 0; k < n; k++) {
+        float e = expf(xr[k * inner] - max);
+        sum += e;
+        if (!p->log) yr[k * inner] = e;
+      }
+      if (p->log) {
+        float lse = max + logf(sum);
+        for (int64_t k = 0; k < n; k++) yr[k * inner] = xr[k * inner] - lse;
+      } else {
+        float inv = 1.0f / sum;
+        for (int64_t k = 0; k < n; k++) yr[k * inner] *= inv;
+      }
+    }
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_Softmax = {"", "Softmax", sizeof(softmax_params), softmax_parse,
+                                     softmax_infer, softmax_exec, 0};
+const wisp_op_def wisp_op_LogSoftmax = {"", "LogSoftmax", sizeof(softmax_params),
+                                        log_softmax_parse, softmax_infer, softmax_exec, 0};

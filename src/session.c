@@ -1,0 +1,126 @@
+/* session.c — create / run / free: ties the loader, the plan and the executor together. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/config.h"
+#include "onnx.h"
+#include "plan.h"
+#include "wisp.h"
+
+struct wisp_session {
+  wisp_graph g;
+  wisp_plan plan;
+  int planned;
+};
+
+wisp_status wisp_session_create(const void *model, size_t len, const wisp_options *opts,
+                                wisp_session **out) {
+  wisp_clear_error();
+  WISP_CHECK(out, WISP_ERR_INVALID_ARG, "wisp_session_create: out is NULL");
+  *out = NULL;
+  wisp_session *s = calloc(1, sizeof *s);
+  WISP_CHECK(s, WISP_ERR_NO_MEMORY, "out of memory");
+  wisp_status st = wisp_onnx_load(model, len, opts, &s->g);
+  if (st != WISP_OK) {
+    free(s);
+    return st;
+  }
+  st = wisp_graph_sort(&s->g);
+  if (st == WISP_OK) st = wisp_plan_init(&s->plan, &s->g);
+  if (st != WISP_OK) {
+    wisp_session_free(s);
+    return st;
+  }
+  *out = s;
+  return WISP_OK;
+}
+
+void wisp_session_free(wisp_session *s) {
+  if (!s) return;
+  wisp_plan_free(&s->plan);
+  wisp_graph_free(&s->g);
+  free(s);
+}
+
+int wisp_session_input_count(const wisp_session *s) { return s->g.n_inputs; }
+int wisp_session_output_count(const wisp_session *s) { return s->g.n_outputs; }
+
+static const wisp_value *input_value(const wisp_session *s, int i) {
+  return i >= 0 && i < s->g.n_inputs ? &s->g.values[s->g.inputs[i]] : NULL;
+}
+static const wisp_value *output_value(const wisp_session *s, int i) {
+  return i >= 0 && i < s->g.n_outputs ? &s->g.values[s->g.outputs[i]] : NULL;
+}
+
+const char *wisp_session_input_name(const wisp_session *s, int i) {
+  const wisp_value *v = input_value(s, i);
+  return v ? v->name : NULL;
+}
+const char *wisp_session_output_name(const wisp_session *s, int i) {
+  const wisp_value *v = output_value(s, i);
+  return v ? v->name : NULL;
+}
+wisp_dtype wisp_session_input_dtype(const wisp_session *s, int i) {
+  const wisp_value *v = input_value(s, i);
+  return v ? v->dtype : WISP_DT_UNDEFINED;
+}
+wisp_dtype wisp_session_output_dtype(const wisp_session *s, int i) {
+  const wisp_value *v = output_value(s, i);
+  return v ? v->dtype : WISP_DT_UNDEFINED;
+}
+const wisp_shape *wisp_session_input_shape(const wisp_session *s, int i) {
+  const wisp_value *v = input_value(s, i);
+  return v && v->has_shape ? &v->shape : NULL;
+}
+const char *wisp_session_input_dim_name(const wisp_session *s, int i, int dim) {
+  const wisp_value *v = input_value(s, i);
+  return v && dim >= 0 && dim < v->shape.ndim ? v->dim_params[dim] : NULL;
+}
+
+/* A feed must have the declared dtype and rank, and match every fixed dimension. */
+static wisp_status check_feed(const wisp_value *v, const wisp_tensor *t) {
+  char want[128], got[128];
+  WISP_CHECK(v->dtype == WISP_DT_UNDEFINED || t->dtype == v->dtype, WISP_ERR_INVALID_ARG,
+             "input '%s': expected %s, got %s", v->name, wisp_dtype_name(v->dtype),
+             wisp_dtype_name(t->dtype));
+  WISP_CHECK(wisp_dtype_size(t->dtype), WISP_ERR_UNSUPPORTED, "input '%s': dtype %s unsupported",
+             v->name, wisp_dtype_name(t->dtype));
+  WISP_TRY(wisp_shape_check(&t->shape, v->name));
+  if (v->has_shape) {
+    int ok = t->shape.ndim == v->shape.ndim;
+    for (int d = 0; ok && d < v->shape.ndim; d++)
+      ok = v->shape.dims[d] < 0 || v->shape.dims[d] == t->shape.dims[d];
+    WISP_CHECK(ok, WISP_ERR_INVALID_ARG, "input '%s': expected shape %s (-1 = any), got %s",
+               v->name, wisp_shape_str(&v->shape, want, sizeof want),
+               wisp_shape_str(&t->shape, got, sizeof got));
+  }
+  WISP_CHECK(t->data || wisp_shape_numel(&t->shape) == 0, WISP_ERR_INVALID_ARG,
+             "input '%s': data is NULL", v->name);
+  return WISP_OK;
+}
+
+wisp_status wisp_session_run(wisp_session *s, const wisp_tensor *feeds, int n_feeds) {
+  wisp_clear_error();
+  WISP_CHECK(s, WISP_ERR_INVALID_ARG, "wisp_session_run: session is NULL");
+  WISP_CHECK(n_feeds == s->g.n_inputs, WISP_ERR_INVALID_ARG,
+             "the model has %d inputs, %d were given", s->g.n_inputs, n_feeds);
+  for (int k = 0; k < n_feeds; k++) WISP_TRY(check_feed(&s->g.values[s->g.inputs[k]], &feeds[k]));
+  if (!s->planned || !wisp_plan_fits(&s->plan, feeds)) {
+    s->planned = 0;
+    WISP_TRY(wisp_plan_build(&s->plan, feeds));
+    s->planned = 1;
+  }
+  for (int k = 0; k < n_feeds; k++) {
+    wisp_tensor *dst = &s->plan.vals[s->g.inputs[k]];
+    if (!s->plan.value_keyed[k] && wisp_tensor_bytes(dst))
+      memcpy(dst->data, feeds[k].data, wisp_tensor_bytes(dst));
+  }
+  return wisp_plan_exec(&s->plan);
+}
+
+const wisp_tensor *wisp_session_output(const wisp_session *s, int i) {
+  if (!s->planned || i < 0 || i >= s->g.n_outputs) return NULL;
+  return &s->plan.vals[s->g.outputs[i]];
+}
+
+const char *wisp_kernel_config(void) { return wisp_kernels_describe(); }

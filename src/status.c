@@ -1,0 +1,18 @@
+#include "status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static char last_error[512];
+
+wisp_status wisp_fail(wisp_status status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+const char *wisp_last_error(void) { return last_error; }
+
+void wisp_clear_error(void) { last_error[0] = 0; }

@@ -1,0 +1,188 @@
+/* exports.c — the WASM boundary: thin EMSCRIPTEN_KEEPALIVE wrappers over wisp.h for web/wasm.js.
+ *
+ * The build is a standalone .wasm with no Emscripten JS glue, so everything JS needs is exported
+ * here, under the prefix wisp_wasm_ (plus wisp_malloc / wisp_free). Only int32 (size_t is u32 on
+ * wasm32), pointers and doubles cross the boundary: i64 parameters would need BigInt legalisation
+ * in JS. Shapes travel through memory as arrays of doubles (exact for every dim wisp accepts).
+ *
+ * Ownership: the model buffer stays JS's; external-data buffers handed to wisp_wasm_add_external
+ * belong to the shim, which frees them at the next create (or clear).
+ *
+ *   JS: m = wisp_malloc(len); copy bytes; for each external file:
+ *         d = wisp_malloc(n); copy; wisp_wasm_add_external(location, d, n)
+ *       s = wisp_wasm_session_create(m, len)        // 0 on failure: see wisp_wasm_last_error()
+ *       wisp_free(m)
+ *       for each input i: wisp_wasm_set_feed(i, dtype, ndim, dims, data)
+ *       wisp_wasm_run(s, n)                         // then wisp_wasm_output_* for each output
+ *       wisp_wasm_session_free(s) */
+#include <emscripten.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../wisp.h"
+
+#define KEEP EMSCRIPTEN_KEEPALIVE
+
+/* Padded like the core's buffers (mem.h) so SIMD kernels may over-read feeds safely. */
+KEEP void *wisp_malloc(size_t n) { return malloc(n + 16); }
+KEEP void wisp_free(void *p) { free(p); }
+
+KEEP const char *wisp_wasm_last_error(void) { return wisp_last_error(); }
+KEEP const char *wisp_wasm_kernel_config(void) { return wisp_kernel_config(); }
+
+/* ---- external data files, staged before create ---- */
+
+static wisp_external_file *g_ext;
+static int g_n_ext, g_cap_ext;
+
+/* Frees whatever is staged (create does this too; JS calls it when it gives up before). */
+KEEP void wisp_wasm_clear_externals(void) {
+  for (int i = 0; i < g_n_ext; i++) {
+    free((void *)g_ext[i].location);
+    free((void *)g_ext[i].data);
+  }
+  g_n_ext = 0;
+}
+
+/* Takes ownership of `data` (from wisp_malloc); copies `location`. */
+KEEP wisp_status wisp_wasm_add_external(const char *location, void *data, size_t len) {
+  if (g_n_ext == g_cap_ext) {
+    int cap = g_cap_ext ? 2 * g_cap_ext : 8;
+    wisp_external_file *p = realloc(g_ext, cap * sizeof *p);
+    if (!p) { free(data); return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging external data"); }
+    g_ext = p, g_cap_ext = cap;
+  }
+  char *loc = strdup(location);
+  if (!loc) { free(data); return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging external data"); }
+  g_ext[g_n_ext++] = (wisp_external_file){loc, data, len};
+  return WISP_OK;
+}
+
+/* ---- sessions ---- */
+
+/* Returns NULL on failure. Frees the staged external files either way: wisp_session_create
+ * copies every initializer out of its input buffers (src/onnx.c), so neither they nor `model`
+ * (still the caller's) need to outlive this call. */
+KEEP wisp_session *wisp_wasm_session_create(const void *model, size_t len) {
+  wisp_options opts = {g_ext, g_n_ext, NULL};
+  wisp_session *s = NULL;
+  if (wisp_session_create(model, len, &opts, &s) != WISP_OK) s = NULL;
+  wisp_wasm_clear_externals();
+  return s;
+}
+
+KEEP void wisp_wasm_session_free(wisp_session *s) { wisp_session_free(s); }
+
+KEEP int wisp_wasm_input_count(wisp_session *s) { return wisp_session_input_count(s); }
+KEEP int wisp_wasm_output_count(wisp_session *s) { return wisp_session_output_count(s); }
+KEEP const char *wisp_wasm_input_name(wisp_session *s, int i) { return wisp_session_input_name(s, i); }
+KEEP const char *wisp_wasm_output_name(wisp_session *s, int i) { return wisp_session_output_name(s, i); }
+KEEP int wisp_wasm_input_dtype(wisp_session *s, int i) { return wisp_session_input_dtype(s, i); }
+KEEP int wisp_wasm_output_dtype(wisp_session *s, int i) { return wisp_session_output_dtype(s, i); }
+KEEP const char *wisp_wasm_input_dim_name(wisp_session *s, int i, int d) {
+  return wisp_session_input_dim_name(s, i, d);
+}
+
+/* Writes the declared dims (-1 where symbolic) into dims[WISP_MAX_DIMS]; returns ndim, or -1
+ * when the model declares no shape. */
+KEEP int wisp_wasm_input_shape(wisp_session *s, int i, double *dims) {
+  const wisp_shape *sh = wisp_session_input_shape(s, i);
+  if (!sh) return -1;
+  for (int d = 0; d < sh->ndim; d++) dims[d] = (double)sh->dims[d];
+  return sh->ndim;
+}
+
+/* ---- running ---- */
+
+static wisp_tensor *g_feeds;
+static int g_cap_feeds;
+
+/* Stages feed i: dims[ndim] as doubles; data is borrowed until wisp_wasm_run returns. */
+KEEP wisp_status wisp_wasm_set_feed(int i, int dtype, int ndim, const double *dims, void *data) {
+  if (i < 0 || ndim < 0 || ndim > WISP_MAX_DIMS)
+    return wisp_fail(WISP_ERR_INVALID_ARG, "feed %d: bad index or rank %d (max %d)", i, ndim,
+                     WISP_MAX_DIMS);
+  if (i >= g_cap_feeds) {
+    int cap = i + 8;
+    wisp_tensor *p = realloc(g_feeds, cap * sizeof *p);
+    if (!p) return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging feeds");
+    g_feeds = p, g_cap_feeds = cap;
+  }
+  wisp_tensor *t = &g_feeds[i];
+  memset(t, 0, sizeof *t);
+  t->dtype = (wisp_dtype)dtype;
+  t->shape.ndim = ndim;
+  for (int d = 0; d < ndim; d++) {
+    /* Reject what would not convert exactly; the core checks the rest (sizes, declared shape). */
+    if (!(dims[d] >= 0 && dims[d] <= (double)WISP_MAX_NUMEL) || dims[d] != (int64_t)dims[d])
+      return wisp_fail(WISP_ERR_INVALID_ARG, "feed %d: dim %d is not a valid size", i, d);
+    t->shape.dims[d] = (int64_t)dims[d];
+  }
+  t->data = data;
+  return WISP_OK;
+}
+
+KEEP wisp_status wisp_wasm_run(wisp_session *s, int n_feeds) {
+  if (n_feeds < 0 || n_feeds > g_cap_feeds)
+    return wisp_fail(WISP_ERR_INVALID_ARG, "run: %d feeds staged", n_feeds);
+  return wisp_session_run(s, g_feeds, n_feeds);
+}
+
+/* Output i of the last run: valid until the next run or free. */
+KEEP int wisp_wasm_output_ndim(wisp_session *s, int i) {
+  const wisp_tensor *t = wisp_session_output(s, i);
+  return t ? t->shape.ndim : -1;
+}
+KEEP int wisp_wasm_output_run_dtype(wisp_session *s, int i) {
+  const wisp_tensor *t = wisp_session_output(s, i);
+  return t ? (int)t->dtype : 0;
+}
+KEEP void wisp_wasm_output_dims(wisp_session *s, int i, double *dims) {
+  const wisp_tensor *t = wisp_session_output(s, i);
+  for (int d = 0; t && d < t->shape.ndim; d++) dims[d] = (double)t->shape.dims[d];
+}
+KEEP void *wisp_wasm_output_data(wisp_session *s, int i) {
+  const wisp_tensor *t = wisp_session_output(s, i);
+  return t ? t->data : NULL;
+}
+KEEP double wisp_wasm_output_bytes(wisp_session *s, int i) {
+  const wisp_tensor *t = wisp_session_output(s, i);
+  return t ? (double)wisp_tensor_bytes(t) : 0;
+}
+
+/* ---- external file listing ---- */
+
+static char *g_list;
+static size_t g_list_len, g_list_cap;
+static int g_list_oom;
+
+static void list_add(void *user, const char *location) {
+  size_t n = strlen(location);
+  if (g_list_len + n + 2 > g_list_cap) {
+    size_t cap = (g_list_len + n + 2) * 2;
+    char *p = realloc(g_list, cap);
+    if (!p) { g_list_oom = 1; return; }
+    g_list = p, g_list_cap = cap;
+  }
+  if (g_list_len) g_list[g_list_len++] = '\n';
+  memcpy(g_list + g_list_len, location, n + 1);
+  g_list_len += n;
+}
+
+/* The external data files the model needs, '\n'-joined ("" when none); NULL on failure. The
+ * string stays valid until the next call. Does not take ownership of `model`. */
+KEEP const char *wisp_wasm_external_files(const void *model, size_t len) {
+  g_list_len = 0, g_list_oom = 0;
+  if (!g_list && !(g_list = malloc(g_list_cap = 256))) {
+    g_list_cap = 0;
+    wisp_fail(WISP_ERR_NO_MEMORY, "out of memory listing external files");
+    return NULL;
+  }
+  g_list[0] = '\0';
+  if (wisp_model_external_files(model, len, list_add, NULL) != WISP_OK) return NULL;
+  if (g_list_oom) {
+    wisp_fail(WISP_ERR_NO_MEMORY, "out of memory listing external files");
+    return NULL;
+  }
+  return g_list;
+}
