@@ -161,18 +161,9 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
   WISP_TRY(wisp_shape_check(&t->shape, name));
   int64_t numel = wisp_shape_numel(&t->shape);
   size_t bytes_needed = (size_t)numel * esize;
-  t->data = wisp_pool_alloc(pool, bytes_needed);
-  WISP_CHECK(t->data, WISP_ERR_NO_MEMORY, "out of memory for tensor '%s'", name);
-
-  if (external) return read_external(L, &ext, t->data, bytes_needed, name);
-  if (has_raw) {
-    WISP_CHECK(raw_len == bytes_needed, WISP_ERR_INVALID_MODEL,
-               "onnx: tensor '%s' raw_data has %zu bytes, shape needs %zu", name, raw_len,
-               bytes_needed);
-    memcpy(t->data, raw, raw_len); /* wasm and x86 are little-endian like the format */
-    return WISP_OK;
-  }
-  /* Typed fields: may be packed or repeated; decode in order, counting. */
+  WISP_CHECK(bytes_needed <= WISP_MAX_TENSOR_BYTES, WISP_ERR_INVALID_ARG,
+             "onnx: tensor '%s' is over 2 GB", name);
+  /* Typed fields: may be packed or repeated; counted first so a lying shape allocates nothing. */
   int field_for_type;
   switch (t->dtype) {
     case WISP_DT_FLOAT: field_for_type = 4; break;
@@ -180,6 +171,32 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
     case WISP_DT_DOUBLE: field_for_type = 10; break;
     case WISP_DT_UINT32: case WISP_DT_UINT64: field_for_type = 11; break;
     default: field_for_type = 5; break; /* int32, int16, int8, uint16, uint8, bool, float16 */
+  }
+  if (has_raw) {
+    WISP_CHECK(raw_len == bytes_needed, WISP_ERR_INVALID_MODEL,
+               "onnx: tensor '%s' raw_data has %zu bytes, shape needs %zu", name, raw_len,
+               bytes_needed);
+  } else if (!external) {
+    uint64_t total = 0;
+    r = pb_reader_init(bytes, len);
+    FOR_FIELDS(r, f, more) {
+      if ((int)f.number != field_for_type) continue;
+      size_t n;
+      if (field_for_type == 4) WISP_TRY(pb_count_fixed32(&f, &n));
+      else if (field_for_type == 10) WISP_TRY(pb_count_fixed64(&f, &n));
+      else WISP_TRY(pb_count_varints(&f, &n));
+      total += n;
+    }
+    WISP_CHECK(total == (uint64_t)numel, WISP_ERR_INVALID_MODEL,
+               "onnx: tensor '%s' has %llu values, shape needs %lld", name,
+               (unsigned long long)total, (long long)numel);
+  }
+  t->data = wisp_pool_alloc(pool, bytes_needed);
+  WISP_CHECK(t->data, WISP_ERR_NO_MEMORY, "out of memory for tensor '%s'", name);
+  if (external) return read_external(L, &ext, t->data, bytes_needed, name);
+  if (has_raw) {
+    memcpy(t->data, raw, raw_len); /* wasm and x86 are little-endian like the format */
+    return WISP_OK;
   }
   int64_t at = 0;
   r = pb_reader_init(bytes, len);
@@ -189,8 +206,6 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
     if (field_for_type == 4) WISP_TRY(pb_count_fixed32(&f, &n));
     else if (field_for_type == 10) WISP_TRY(pb_count_fixed64(&f, &n));
     else WISP_TRY(pb_count_varints(&f, &n));
-    WISP_CHECK(n <= (uint64_t)(numel - at), WISP_ERR_INVALID_MODEL,
-               "onnx: tensor '%s' has more values than its shape holds", name);
     if (field_for_type == 4) {
       pb_read_fixed32(&f, (uint32_t *)t->data + at, n);
     } else if (field_for_type == 10) {
@@ -214,9 +229,6 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
     }
     at += (int64_t)n;
   }
-  WISP_CHECK(at == numel, WISP_ERR_INVALID_MODEL,
-             "onnx: tensor '%s' has %lld values, shape needs %lld", name, (long long)at,
-             (long long)numel);
   return WISP_OK;
 }
 
@@ -275,6 +287,16 @@ static wisp_status value_id(loader *L, const char *name, int create, int *id) {
   memset(v, 0, sizeof *v);
   v->name = name;
   L->slots[h] = *id = g->n_values++;
+  return WISP_OK;
+}
+
+/* A value no name refers to (an output the model leaves unnamed). */
+static wisp_status anonymous_value(loader *L, int *id) {
+  wisp_graph *g = L->g;
+  if (!L->slots || g->n_values >= L->cap_values) WISP_TRY(grow_values(L));
+  memset(&g->values[g->n_values], 0, sizeof *g->values);
+  g->values[g->n_values].name = "";
+  *id = g->n_values++;
   return WISP_OK;
 }
 
@@ -455,7 +477,9 @@ static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_n
       const char *vname = NULL;
       WISP_TRY(dup_string(L, &f, &vname, "NodeProto.input/output"));
       int id = -1;
-      if (*vname) WISP_TRY(value_id(L, vname, 1, &id)); /* "" = omitted optional */
+      if (*vname) WISP_TRY(value_id(L, vname, 1, &id));
+      else if (f.number == 2) WISP_TRY(anonymous_value(L, &id)); /* unused output: still computed */
+      /* an input named "" is an omitted optional: id stays -1 */
       if (f.number == 1) n->in[n->n_in++] = id;
       else n->out[n->n_out++] = id;
     } else if (f.number == 5) {

@@ -26,7 +26,7 @@ wisp_status pb_next(pb_reader *r, pb_field *f, int *more) {
   memset(f, 0, sizeof *f);
   *more = r->p < r->end;
   if (!*more) return WISP_OK;
-  uint64_t key;
+  uint64_t key = 0;
   WISP_TRY(pb_read_varint(r, &key));
   f->number = (uint32_t)(key >> 3);
   f->wire = (int)(key & 7);
@@ -46,7 +46,7 @@ wisp_status pb_next(pb_reader *r, pb_field *f, int *more) {
       r->p += 4;
       return WISP_OK;
     case PB_LEN: {
-      uint64_t len;
+      uint64_t len = 0;
       WISP_TRY(pb_read_varint(r, &len));
       left = (size_t)(r->end - r->p);
       WISP_CHECK(len <= left, WISP_ERR_INVALID_MODEL,
@@ -83,7 +83,7 @@ wisp_status pb_read_varints(const pb_field *f, int64_t *out, size_t count) {
   }
   pb_reader r = pb_reader_init(f->data, f->len);
   for (size_t i = 0; i < count; i++) {
-    uint64_t v;
+    uint64_t v = 0;
     WISP_TRY(pb_read_varint(&r, &v));
     out[i] = (int64_t)v;
   }

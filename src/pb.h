@@ -27,7 +27,9 @@ typedef struct {
 } pb_field;
 
 static inline pb_reader pb_reader_init(const void *data, size_t len) {
-  pb_reader r = {(const uint8_t *)data, (const uint8_t *)data + len};
+  static const uint8_t empty[1];
+  const uint8_t *p = data ? (const uint8_t *)data : empty;
+  pb_reader r = {p, p + (data ? len : 0)};
   return r;
 }
 

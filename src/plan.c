@@ -113,6 +113,8 @@ static wisp_status infer_node(wisp_plan *p, int i) {
                "node '%s' (%s): output type %s is not supported", n->name, n->op_type,
                wisp_dtype_name(t->dtype));
     WISP_TRY(wisp_shape_check(&t->shape, p->g->values[n->out[k]].name));
+    WISP_CHECK(wisp_tensor_bytes(t) <= WISP_MAX_TENSOR_BYTES, WISP_ERR_INVALID_ARG,
+               "node '%s' (%s): output would be over 2 GB", n->name, n->op_type);
   }
   return WISP_OK;
 }

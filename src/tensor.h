@@ -27,6 +27,8 @@ typedef enum {
 #define WISP_MAX_DIMS 8
 /* Upper bound on any tensor's element count: keeps byte sizes far from overflow on wasm32. */
 #define WISP_MAX_NUMEL ((int64_t)1 << 31)
+/* Upper bound on one tensor's bytes: wasm32 has 4 GB of memory in all. */
+#define WISP_MAX_TENSOR_BYTES ((size_t)1 << 31)
 
 typedef struct {
   int ndim;

@@ -29,25 +29,29 @@ BINARY_ROW(float, pow_f32, powf(x, y))
 BINARY_ROW(int32_t, add_i32, (int32_t)((uint32_t)x + (uint32_t)y))
 BINARY_ROW(int32_t, sub_i32, (int32_t)((uint32_t)x - (uint32_t)y))
 BINARY_ROW(int32_t, mul_i32, (int32_t)((uint32_t)x * (uint32_t)y))
+BINARY_ROW(uint8_t, add_u8, (uint8_t)(x + y))
+BINARY_ROW(uint8_t, sub_u8, (uint8_t)(x - y))
+BINARY_ROW(uint8_t, mul_u8, (uint8_t)(x * y))
 BINARY_ROW(int64_t, add_i64, (int64_t)((uint64_t)x + (uint64_t)y))
 BINARY_ROW(int64_t, sub_i64, (int64_t)((uint64_t)x - (uint64_t)y))
 BINARY_ROW(int64_t, mul_i64, (int64_t)((uint64_t)x * (uint64_t)y))
 
 /* Integer division truncates like C (ONNX Div on ints). */
-#define DIV_ROW(T, NAME, MINV)                                                          \
+#define DIV_ROW(T, NAME, OVERFLOWS)                                                          \
   static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
                   int64_t n) {                                                          \
     const T *a = pa, *b = pb;                                                           \
     T *o = po;                                                                          \
     for (int64_t i = 0; i < n; i++) {                                                   \
       T x = a[i * sa], y = b[i * sb];                                                   \
-      if (y == 0 || (x == MINV && y == -1)) return 0;                                   \
+      if (y == 0 || (OVERFLOWS)) return 0;                                              \
       o[i] = x / y;                                                                     \
     }                                                                                   \
     return 1;                                                                           \
   }
-DIV_ROW(int32_t, div_i32, INT32_MIN)
-DIV_ROW(int64_t, div_i64, INT64_MIN)
+DIV_ROW(int32_t, div_i32, x == INT32_MIN && y == -1)
+DIV_ROW(int64_t, div_i64, x == INT64_MIN && y == -1)
+DIV_ROW(uint8_t, div_u8, 0)
 
 typedef int (*binary_row)(const void *, ptrdiff_t, const void *, ptrdiff_t, void *, int64_t);
 
@@ -55,10 +59,12 @@ static binary_row pick_row(binary_kind k, wisp_dtype dt) {
   static const binary_row f32[] = {add_f32, sub_f32, mul_f32, div_f32, pow_f32};
   static const binary_row i32[] = {add_i32, sub_i32, mul_i32, div_i32, NULL};
   static const binary_row i64[] = {add_i64, sub_i64, mul_i64, div_i64, NULL};
+  static const binary_row u8[] = {add_u8, sub_u8, mul_u8, div_u8, NULL};
   switch (dt) {
     case WISP_DT_FLOAT: return f32[k];
     case WISP_DT_INT32: return i32[k];
     case WISP_DT_INT64: return i64[k];
+    case WISP_DT_UINT8: return u8[k];
     default: return NULL;
   }
 }
@@ -73,25 +79,37 @@ static wisp_status binary_infer(wisp_op_ctx *ctx) {
   const wisp_tensor *a = ctx->in[0], *b = ctx->in[1];
   /* Pow allows a float base with an integer exponent; the others need equal types. */
   if (p->kind == BIN_POW) {
-    if (a->dtype != WISP_DT_FLOAT)
-      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "base must be float32, got %s",
-                          wisp_dtype_name(a->dtype));
+    int ok_base = a->dtype == WISP_DT_FLOAT || a->dtype == WISP_DT_INT32 || a->dtype == WISP_DT_INT64;
+    int ok_exp = ok_base || b->dtype == WISP_DT_DOUBLE || wisp_dtype_size(b->dtype);
+    if (!ok_base || !ok_exp || b->dtype == WISP_DT_FLOAT16)
+      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "Pow of %s by %s is not supported",
+                          wisp_dtype_name(a->dtype), wisp_dtype_name(b->dtype));
   } else if (a->dtype != b->dtype) {
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "input types differ (%s, %s)",
                         wisp_dtype_name(a->dtype), wisp_dtype_name(b->dtype));
   }
-  if (!pick_row(p->kind, a->dtype))
+  if (p->kind != BIN_POW && !pick_row(p->kind, a->dtype))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported",
                         wisp_dtype_name(a->dtype));
   ctx->out[0]->dtype = a->dtype;
   return wisp_broadcast_shape(&a->shape, &b->shape, &ctx->out[0]->shape, ctx->node->op_type);
 }
 
-/* Pow with a non-float exponent: convert the exponent row by row into scratch-free floats. */
-static float exponent_at(const wisp_tensor *b, int64_t i) {
-  return b->dtype == WISP_DT_FLOAT ? ((const float *)b->data)[i]
-         : b->dtype == WISP_DT_DOUBLE ? (float)((const double *)b->data)[i]
-                                      : (float)wisp_tensor_get_int(b, i);
+/* Element i of a numeric tensor as double (Pow's mixed-type forms). */
+static double number_at(const wisp_tensor *t, int64_t i) {
+  switch (t->dtype) {
+    case WISP_DT_FLOAT: return ((const float *)t->data)[i];
+    case WISP_DT_DOUBLE: return ((const double *)t->data)[i];
+    default: return (double)wisp_tensor_get_int(t, i);
+  }
+}
+
+static void store_number(wisp_tensor *t, int64_t i, double v) {
+  switch (t->dtype) {
+    case WISP_DT_FLOAT: ((float *)t->data)[i] = (float)v; break;
+    case WISP_DT_INT32: ((int32_t *)t->data)[i] = (int32_t)v; break;
+    default: ((int64_t *)t->data)[i] = (int64_t)v; break;
+  }
 }
 
 static wisp_status binary_exec(wisp_op_ctx *ctx) {
@@ -111,20 +129,16 @@ static wisp_status binary_exec(wisp_op_ctx *ctx) {
   ptrdiff_t ia = nd ? (ptrdiff_t)sa[nd - 1] : 0, ib = nd ? (ptrdiff_t)sb[nd - 1] : 0;
   if (wisp_shape_equal(&a->shape, &b->shape)) inner = numel, ia = ib = 1; /* one flat row */
   int64_t idx[WISP_MAX_DIMS] = {0};
-  float exps[64];
   for (int64_t start = 0; start < numel; start += inner) {
     int64_t offa = 0, offb = 0;
     for (int d = 0; d < nd - 1 && inner != numel; d++) offa += idx[d] * sa[d], offb += idx[d] * sb[d];
     const char *pa = (const char *)a->data + offa * (int64_t)esize;
     char *po = (char *)o->data + start * (int64_t)esize;
     int ok;
-    if (p->kind == BIN_POW && b->dtype != WISP_DT_FLOAT) {
-      ok = 1;
-      for (int64_t i0 = 0; i0 < inner; i0 += 64) { /* exponent converted in chunks */
-        int64_t n = inner - i0 < 64 ? inner - i0 : 64;
-        for (int64_t i = 0; i < n; i++) exps[i] = exponent_at(b, offb + (i0 + i) * ib);
-        pow_f32(pa + i0 * ia * 4, ia, exps, 1, po + i0 * 4, n);
-      }
+    if (p->kind == BIN_POW && (a->dtype != WISP_DT_FLOAT || b->dtype != WISP_DT_FLOAT)) {
+      ok = 1; /* mixed types: through double, result in the base's type */
+      for (int64_t i = 0; i < inner; i++)
+        store_number(o, start + i, pow(number_at(a, offa + i * ia), number_at(b, offb + i * ib)));
     } else {
       const char *pb = (const char *)b->data + offb * (int64_t)esize;
       ok = row(pa, ia, pb, ib, po, inner);

@@ -1,0 +1,62 @@
+/* GEMM microkernels against a plain reference over tiny, odd and tail sizes, padded strides,
+ * with and without ReLU. In the WASM build both the SIMD kernel and its scalar twin run. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "kernels/config.h"
+#include "kernels/gemm.h"
+#include "mem.h"
+#include "wisp.h"
+
+static float frand(unsigned *seed) {
+  *seed = *seed * 1103515245u + 12345u;
+  return (float)((*seed >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk) {
+  static const int Ks[] = {0, 1, 2, 3, 7, 8, 16, 33};
+  unsigned seed = 1;
+  int cases = 0, bad = 0;
+  for (int M = 1; M <= 9; M++)
+    for (int N = 1; N <= 19; N++)
+      for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+        for (int relu = 0; relu <= 1; relu++) {
+          int K = Ks[ki], lda = K + 3, ldc = N + 5;
+          float *A = malloc(sizeof(float) * (size_t)(M * lda + 1));
+          float *B = malloc(sizeof(float) * (size_t)(K * N + 1));
+          float *bias = malloc(sizeof(float) * (size_t)N);
+          float *C = malloc(sizeof(float) * (size_t)(M * ldc));
+          float *packed = wisp_aligned_alloc(sizeof(float) * wisp_f32_gemm_packed_size(K, N));
+          for (int i = 0; i < M * lda; i++) A[i] = frand(&seed);
+          for (int i = 0; i < K * N; i++) B[i] = frand(&seed);
+          for (int i = 0; i < N; i++) bias[i] = frand(&seed);
+          for (int i = 0; i < M * ldc; i++) C[i] = 12345.0f; /* sentinel outside the tile */
+          wisp_f32_gemm_pack(K, N, B, N, 1, bias, packed);
+          wisp_f32_gemm_with(uk, M, N, K, A, lda, packed, C, ldc, relu);
+          for (int m = 0; m < M; m++)
+            for (int n = 0; n < ldc; n++) {
+              float want = 12345.0f;
+              if (n < N) {
+                double acc = bias[n];
+                for (int k = 0; k < K; k++) acc += (double)A[m * lda + k] * B[k * N + n];
+                want = relu && acc < 0 ? 0.0f : (float)acc;
+              }
+              if (fabsf(C[m * ldc + n] - want) > 1e-4f * (1 + fabsf(want))) bad++;
+            }
+          cases++;
+          free(A), free(B), free(bias), free(C);
+          wisp_aligned_free(packed);
+        }
+  printf("%s: %d shapes, %d wrong elements\n", name, cases, bad);
+  CHECK(bad == 0);
+}
+
+int main(void) {
+  check_kernel("f32_gemm_4x8__scalar", f32_gemm_4x8__scalar);
+#ifdef __wasm_simd128__
+  check_kernel("f32_gemm_4x8__wasmsimd", f32_gemm_4x8__wasmsimd);
+#endif
+  printf("kernel config: %s\n", wisp_kernel_config());
+  return check_report("test_kernels");
+}
