@@ -2,18 +2,14 @@
 
 static const wisp_kernel_set kernels = {
 #ifdef __wasm_simd128__
-    f32_gemm_4x8__wasmsimd, "f32_gemm_4x8__wasmsimd",
+    f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd,
+    "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd",
 #else
-    f32_gemm_4x8__scalar, "f32_gemm_4x8__scalar",
+    f32_gemm_4x8__scalar, f32_gemm_1x8__scalar,
+    "f32_gemm=f32_gemm_4x8__scalar,f32_gemm_1x8__scalar",
 #endif
 };
 
 const wisp_kernel_set *wisp_kernels(void) { return &kernels; }
 
-const char *wisp_kernels_describe(void) {
-#ifdef __wasm_simd128__
-  return "f32_gemm=f32_gemm_4x8__wasmsimd";
-#else
-  return "f32_gemm=f32_gemm_4x8__scalar";
-#endif
-}
+const char *wisp_kernels_describe(void) { return kernels.description; }

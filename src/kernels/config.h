@@ -5,12 +5,13 @@
 #include "gemm.h"
 
 typedef struct {
-  wisp_f32_gemm_ukernel f32_gemm;
-  const char *f32_gemm_name;
+  wisp_f32_gemm_ukernel f32_gemm;      /* 4×8 tiles */
+  wisp_f32_gemm_ukernel f32_gemm_1row; /* 1×8: row tails, M = 1 */
+  const char *description;
 } wisp_kernel_set;
 
 const wisp_kernel_set *wisp_kernels(void);
-/* e.g. "f32_gemm=f32_gemm_4x8__wasmsimd" */
+/* e.g. "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd" */
 const char *wisp_kernels_describe(void);
 
 #endif

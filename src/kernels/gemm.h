@@ -25,16 +25,22 @@ typedef void (*wisp_f32_gemm_ukernel)(int mr, int nc, int K, const float *A, ptr
 
 void f32_gemm_4x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
                           const float *panel, float *C, ptrdiff_t ldc, int relu);
+/* One row only (mr == 1): row tails and M = 1. */
+void f32_gemm_1x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
+                          const float *panel, float *C, ptrdiff_t ldc, int relu);
 #ifdef __wasm_simd128__
 void f32_gemm_4x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
                             const float *panel, float *C, ptrdiff_t ldc, int relu);
+void f32_gemm_1x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
+                            const float *panel, float *C, ptrdiff_t ldc, int relu);
 #endif
 
-/* Full GEMM with the microkernel chosen by config.c. */
+/* Full GEMM with the microkernels chosen by config.c. */
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
                    float *C, ptrdiff_t ldc, int relu);
-/* The same loop with a given microkernel (for tests comparing kernels). */
-void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, int M, int N, int K, const float *A,
-                        ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc, int relu);
+/* The same loop with given microkernels: `uk` for 4-row tiles, `uk1` for single rows. */
+void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
+                        const float *A, ptrdiff_t lda, const float *packed, float *C,
+                        ptrdiff_t ldc, int relu);
 
 #endif

@@ -14,7 +14,7 @@ static float frand(unsigned *seed) {
   return (float)((*seed >> 8) & 0xffff) / 32768.0f - 1.0f;
 }
 
-static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk) {
+static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1) {
   static const int Ks[] = {0, 1, 2, 3, 7, 8, 16, 33};
   unsigned seed = 1;
   int cases = 0, bad = 0;
@@ -33,7 +33,7 @@ static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk) {
           for (int i = 0; i < N; i++) bias[i] = frand(&seed);
           for (int i = 0; i < M * ldc; i++) C[i] = 12345.0f; /* sentinel outside the tile */
           wisp_f32_gemm_pack(K, N, B, N, 1, bias, packed);
-          wisp_f32_gemm_with(uk, M, N, K, A, lda, packed, C, ldc, relu);
+          wisp_f32_gemm_with(uk, uk1, M, N, K, A, lda, packed, C, ldc, relu);
           for (int m = 0; m < M; m++)
             for (int n = 0; n < ldc; n++) {
               float want = 12345.0f;
@@ -53,9 +53,12 @@ static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk) {
 }
 
 int main(void) {
-  check_kernel("f32_gemm_4x8__scalar", f32_gemm_4x8__scalar);
+  check_kernel("f32_gemm_4x8__scalar + 1x8__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar);
 #ifdef __wasm_simd128__
-  check_kernel("f32_gemm_4x8__wasmsimd", f32_gemm_4x8__wasmsimd);
+  check_kernel("f32_gemm_4x8__wasmsimd + 1x8__wasmsimd", f32_gemm_4x8__wasmsimd,
+               f32_gemm_1x8__wasmsimd);
+  check_kernel("f32_gemm_4x8__wasmsimd + 1x8__scalar", f32_gemm_4x8__wasmsimd,
+               f32_gemm_1x8__scalar);
 #endif
   printf("kernel config: %s\n", wisp_kernel_config());
   return check_report("test_kernels");

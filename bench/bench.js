@@ -1,0 +1,134 @@
+// bench.js — wisp vs onnxruntime-web (wasm backend, 1 thread, SIMD) on one model, in one process.
+//
+//   node bench/bench.js <model.onnx> [--input name=d0,d1,...]... [--warmup N] [--runs N]
+//
+// Inputs default to the model's declared shapes with symbolic dims set to 1; their data is
+// seeded random, the same for both runtimes. Timing: create → first result once for each, then
+// warm-up (V8 tiers wasm up only after many calls), then interleaved runs; medians are compared.
+// --warmup and --runs are minimums (30 and 20): short models run for at least 1 s + 2 s.
+import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-web';
+
+import { InferenceSession, Tensor } from '../web/index.js';
+
+ort.env.wasm.numThreads = 1; // threads would not be a fair comparison (nor what most pages get)
+ort.env.wasm.simd = true;
+
+function parseArgs(argv) {
+  const args = { model: null, inputs: {}, warmup: 30, runs: 20 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--input') {
+      const [name, dims] = argv[++i].split('=');
+      args.inputs[name] = dims.split(/[,x]/).map(Number);
+    } else if (a === '--warmup') args.warmup = Math.max(30, +argv[++i]);
+    else if (a === '--runs') args.runs = Math.max(20, +argv[++i]);
+    else args.model = a;
+  }
+  if (!args.model) {
+    console.error('usage: node bench/bench.js <model.onnx> [--input name=d0,d1,...]... [--warmup N] [--runs N]');
+    process.exit(2);
+  }
+  return args;
+}
+
+// mulberry32, so both runtimes (and every invocation) see the same inputs.
+function rng(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Random data for one input: floats in [-1, 1); small ints (token ids), ones for masks.
+function makeData(name, type, size, r) {
+  const mask = /mask/i.test(name);
+  switch (type) {
+    case 'float32': return Float32Array.from({ length: size }, () => 2 * r() - 1);
+    case 'int64': return BigInt64Array.from({ length: size }, () => (mask ? 1n : BigInt(Math.floor(r() * 100))));
+    case 'int32': return Int32Array.from({ length: size }, () => (mask ? 1 : Math.floor(r() * 100)));
+    case 'bool': return Uint8Array.from({ length: size }, () => (mask ? 1 : r() < 0.5 ? 1 : 0));
+    case 'uint8': return Uint8Array.from({ length: size }, () => Math.floor(r() * 256));
+    case 'int8': return Int8Array.from({ length: size }, () => Math.floor(r() * 256) - 128);
+    default: throw new Error(`bench: no random data for input '${name}' of type ${type}`);
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const sizes = (bytes) => ({ raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
+const mb = (n) => (n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(2)} MB`);
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const bytes = new Uint8Array(await readFile(args.model));
+
+  // Cold start: create → first result, wisp first (each instantiates its own wasm here).
+  let t = performance.now();
+  const wisp = await InferenceSession.create(bytes);
+  const feedsSpec = wisp.inputMetadata.map(({ name, type, shape }) => {
+    const dims = args.inputs[name] ?? (shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
+    return { name, type, dims };
+  });
+  const r = rng(1234);
+  const data = feedsSpec.map(({ name, type, dims }) => makeData(name, type, dims.reduce((a, b) => a * b, 1), r));
+  const wFeeds = Object.fromEntries(feedsSpec.map(({ name, type, dims }, i) => [name, new Tensor(type, data[i], dims)]));
+  const oFeeds = Object.fromEntries(feedsSpec.map(({ name, type, dims }, i) => [name, new ort.Tensor(type, data[i], dims)]));
+  await wisp.run(wFeeds);
+  const wispFirst = performance.now() - t;
+
+  t = performance.now();
+  const ortSession = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  await ortSession.run(oFeeds);
+  const ortFirst = performance.now() - t;
+
+  // Same answer? (A fast wrong runtime is no use; this is a sanity check, not the parity test.)
+  const [a, b] = [await wisp.run(wFeeds), await ortSession.run(oFeeds)];
+  let maxDiff = 0;
+  for (const name of wisp.outputNames) {
+    for (let i = 0; i < a[name].data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(Number(a[name].data[i]) - Number(b[name].data[i])));
+  }
+
+  // At least N runs each and at least a second (warm-up) / two seconds (timed): tiny models
+  // need many runs for a stable median, big ones get their minimum.
+  let i = 0;
+  for (const t0 = performance.now(); i < args.warmup || performance.now() - t0 < 1000; i++) {
+    await wisp.run(wFeeds);
+    await ortSession.run(oFeeds);
+  }
+  const warmups = i;
+  const times = { wisp: [], ort: [] };
+  for (let i = 0, t0 = performance.now(); i < args.runs || performance.now() - t0 < 2000; i++) {
+    // Alternate which goes first so neither always runs on a cache the other warmed.
+    const order = i % 2 ? ['ort', 'wisp'] : ['wisp', 'ort'];
+    for (const who of order) {
+      const t0 = performance.now();
+      await (who === 'wisp' ? wisp.run(wFeeds) : ortSession.run(oFeeds));
+      times[who].push(performance.now() - t0);
+    }
+  }
+
+  const wMed = median(times.wisp), oMed = median(times.ort);
+  const wasmW = sizes(await readFile(fileURLToPath(new URL('../web/wisp.wasm', import.meta.url))));
+  const ortWasmPath = fileURLToPath(new URL('../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', import.meta.url));
+  const wasmO = sizes(await readFile(ortWasmPath));
+
+  console.log(`model     ${args.model}`);
+  console.log(`inputs    ${feedsSpec.map(({ name, type, dims }) => `${name}:${type}[${dims}]`).join(' ')}`);
+  console.log(`kernels   ${wisp.kernelConfig}`);
+  console.log(`max |Δ|   ${maxDiff.toExponential(2)} (wisp vs onnxruntime-web)`);
+  console.log(`run       wisp ${wMed.toFixed(3)} ms   ort-web ${oMed.toFixed(3)} ms   wisp/ort ${(wMed / oMed).toFixed(2)}   (median of ${times.wisp.length} interleaved, after ${warmups} warm-up)`);
+  console.log(`first     wisp ${wispFirst.toFixed(1)} ms   ort-web ${ortFirst.toFixed(1)} ms   (create -> first result, incl. wasm instantiate)`);
+  console.log(`wasm      wisp ${mb(wasmW.raw)} (gzip -9 ${mb(wasmW.gzip)})   ort-web ${mb(wasmO.raw)} (gzip -9 ${mb(wasmO.gzip)})  [ort-wasm-simd-threaded.wasm]`);
+  await wisp.release();
+  await ortSession.release();
+}
+
+await main();

@@ -1,0 +1,45 @@
+/* 1×8 f32 GEMM tile for WASM SIMD128: the row tail of the 4×8 loop and the whole of M=1
+ * (batch-1 dense layers). Two accumulator pairs over alternate k break the add dependency
+ * chain, which is what limits a single row. */
+#ifdef __wasm_simd128__
+#include <assert.h>
+#include <wasm_simd128.h>
+
+#include "gemm.h"
+
+void f32_gemm_1x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
+                            const float *panel, float *C, ptrdiff_t ldc, int relu) {
+  assert(mr == 1 && nc >= 1 && nc <= 8);
+  v128_t lo = wasm_v128_load(panel), hi = wasm_v128_load(panel + 4);
+  v128_t lo2 = wasm_f32x4_splat(0.0f), hi2 = lo2;
+  const float *w = panel + 8;
+  int k = 0;
+  for (; k + 2 <= K; k += 2, w += 16) {
+    const v128_t a0 = wasm_v128_load32_splat(A + k), a1 = wasm_v128_load32_splat(A + k + 1);
+    lo = wasm_f32x4_add(lo, wasm_f32x4_mul(a0, wasm_v128_load(w)));
+    hi = wasm_f32x4_add(hi, wasm_f32x4_mul(a0, wasm_v128_load(w + 4)));
+    lo2 = wasm_f32x4_add(lo2, wasm_f32x4_mul(a1, wasm_v128_load(w + 8)));
+    hi2 = wasm_f32x4_add(hi2, wasm_f32x4_mul(a1, wasm_v128_load(w + 12)));
+  }
+  if (k < K) {
+    const v128_t a0 = wasm_v128_load32_splat(A + k);
+    lo = wasm_f32x4_add(lo, wasm_f32x4_mul(a0, wasm_v128_load(w)));
+    hi = wasm_f32x4_add(hi, wasm_f32x4_mul(a0, wasm_v128_load(w + 4)));
+  }
+  lo = wasm_f32x4_add(lo, lo2);
+  hi = wasm_f32x4_add(hi, hi2);
+  if (relu) {
+    const v128_t z = wasm_f32x4_splat(0.0f);
+    lo = wasm_f32x4_pmax(lo, z), hi = wasm_f32x4_pmax(hi, z);
+  }
+  if (nc == 8) {
+    wasm_v128_store(C, lo);
+    wasm_v128_store(C + 4, hi);
+    return;
+  }
+  float tmp[8];
+  wasm_v128_store(tmp, lo);
+  wasm_v128_store(tmp + 4, hi);
+  for (int j = 0; j < nc; j++) C[j] = tmp[j];
+}
+#endif

@@ -1,0 +1,87 @@
+// helpers.js — shared by the JS tests: fixture paths, a seeded PRNG, max |Δ|, and a tiny ONNX
+// writer so tests can build small models by hand (no Python needed at test time).
+import { fileURLToPath } from 'node:url';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+// mulberry32: deterministic inputs, so a failure reproduces.
+export function rng(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomFloats(n, seed, lo = -1, hi = 1) {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+}
+
+export function maxAbsDiff(a, b) {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(Number(a[i]) - Number(b[i]));
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d; // NaN on one side only counts as a failure
+  }
+  return m;
+}
+
+// ---- protobuf / ONNX writer (fields from onnx/onnx.proto) ----
+
+function varint(n) {
+  const out = [];
+  let v = BigInt.asUintN(64, BigInt(n));
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+  return out;
+}
+const tag = (field, wire) => varint((field << 3) | wire);
+const int = (field, v) => [...tag(field, 0), ...varint(v)];
+const bytes = (field, b) => [...tag(field, 2), ...varint(b.length), ...b];
+const str = (field, s) => bytes(field, new TextEncoder().encode(s));
+// Every writer returns a flat number[]; a message is a list of those.
+const msg = (field, parts) => bytes(field, parts.flat());
+
+export const DT = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9 };
+
+// dims: numbers, or strings for symbolic dims.
+export function valueInfo(name, elemType, dims) {
+  const shape = dims.map((d) => msg(1, [typeof d === 'string' ? str(2, d) : int(1, d)]));
+  return [str(1, name), msg(2, [msg(1, [int(1, elemType), msg(2, shape)])])];
+}
+
+// A TensorProto with raw_data, or external data {location, offset, length} when `external` is set.
+export function tensorProto(name, elemType, dims, raw, external) {
+  const parts = [...dims.flatMap((d) => int(1, d)), int(2, elemType), str(8, name)];
+  if (external) {
+    for (const [k, v] of Object.entries(external)) parts.push(msg(13, [str(1, k), str(2, String(v))]));
+    parts.push(int(14, 1));
+  } else {
+    parts.push(bytes(9, Array.from(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength))));
+  }
+  return parts;
+}
+
+export function node(opType, inputs, outputs, attrs = []) {
+  return [...inputs.flatMap((i) => str(1, i)), ...outputs.flatMap((o) => str(2, o)), str(3, `${opType}_0`), str(4, opType), ...attrs];
+}
+export const attrInt = (name, v) => msg(5, [str(1, name), int(20, 2), int(3, v)]);
+
+// model({nodes, inputs, outputs, initializers, opset}) → Uint8Array of a ModelProto.
+export function model({ nodes, inputs, outputs, initializers = [], opset = 17 }) {
+  const graph = [
+    ...nodes.map((n) => msg(1, n)),
+    str(2, 'g'),
+    ...initializers.map((t) => msg(5, t)),
+    ...inputs.map((v) => msg(11, v)),
+    ...outputs.map((v) => msg(12, v)),
+  ];
+  return Uint8Array.from([int(1, 8), str(2, 'wisp-tests'), msg(7, graph), msg(8, [str(1, ''), int(2, opset)])].flat());
+}

@@ -1,0 +1,322 @@
+// session.js — InferenceSession and Tensor, shaped like onnxruntime-web's so its users feel at home.
+//
+//   const session = await InferenceSession.create('model.onnx');   // bytes, path or URL
+//   const x = new Tensor('float32', new Float32Array(784), [1, 1, 28, 28]);
+//   const { logits } = await session.run({ pixel_values: x });
+//   await session.release();
+//
+// Small and boring on purpose: validate in JS, copy into the heap, call, copy out, free in finally.
+
+import { getWasm, discard } from './wasm.js';
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+// ONNX TensorProto element types (src/tensor.h) and the arrays onnxruntime-web uses for them.
+const DTYPES = {
+  float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, string: 8, bool: 9,
+  float16: 10, float64: 11, uint32: 12, uint64: 13,
+};
+const TYPE_NAMES = Object.fromEntries(Object.entries(DTYPES).map(([k, v]) => [v, k]));
+const ARRAYS = {
+  float32: Float32Array, uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array,
+  int16: Int16Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array,
+  float16: Uint16Array, float64: Float64Array, uint32: Uint32Array, uint64: BigUint64Array,
+};
+// What `new Tensor(data, dims)` infers from the array (as onnxruntime-web does).
+const INFER = new Map([
+  [Float32Array, 'float32'], [Uint8Array, 'uint8'], [Uint8ClampedArray, 'uint8'],
+  [Int8Array, 'int8'], [Uint16Array, 'uint16'], [Int16Array, 'int16'], [Int32Array, 'int32'],
+  [BigInt64Array, 'int64'], [Float64Array, 'float64'], [Uint32Array, 'uint32'],
+  [BigUint64Array, 'uint64'],
+]);
+
+const fmtDims = (dims) => `[${dims.join(',')}]`;
+
+function checkDims(dims) {
+  if (!Array.isArray(dims) && !ArrayBuffer.isView(dims)) {
+    throw new TypeError(`tensor dims must be an array, got ${typeof dims}`);
+  }
+  let size = 1;
+  for (const d of dims) {
+    if (!Number.isSafeInteger(Number(d)) || Number(d) < 0) {
+      throw new RangeError(`tensor dims ${fmtDims(dims)}: each dim must be an integer >= 0`);
+    }
+    size *= Number(d);
+  }
+  return size;
+}
+
+export class Tensor {
+  // new Tensor(type, data, dims?) or new Tensor(data, dims?) with the type taken from the array.
+  constructor(typeOrData, dataOrDims, maybeDims) {
+    let type, data, dims;
+    if (typeof typeOrData === 'string') {
+      [type, data, dims] = [typeOrData, dataOrDims, maybeDims];
+    } else {
+      [data, dims] = [typeOrData, dataOrDims];
+      type = Array.isArray(data)
+        ? typeof data[0] === 'boolean' ? 'bool' : 'float32'
+        : INFER.get(data?.constructor);
+      if (!type) throw new TypeError(`cannot infer a tensor type from ${data?.constructor?.name}`);
+    }
+    const Arr = ARRAYS[type];
+    if (!Arr) throw new TypeError(`wisp does not support '${type}' tensors`);
+    if (Array.isArray(data)) {
+      const conv = Arr === BigInt64Array || Arr === BigUint64Array ? BigInt : type === 'bool' ? (x) => (x ? 1 : 0) : Number;
+      data = Arr.from(data, conv);
+    } else if (type === 'uint8' && data instanceof Uint8ClampedArray) {
+      data = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    } else if (!(data instanceof Arr)) {
+      throw new TypeError(`a '${type}' tensor needs a ${Arr.name}, got ${data?.constructor?.name}`);
+    }
+    dims = dims === undefined ? [data.length] : Array.from(dims, Number);
+    const size = checkDims(dims);
+    if (size !== data.length) {
+      throw new RangeError(`tensor dims ${fmtDims(dims)} hold ${size} elements, data has ${data.length}`);
+    }
+    this.type = type;
+    this.data = data;
+    this.dims = dims;
+    this.size = size;
+    this.location = 'cpu';
+  }
+
+  dispose() {} // onnxruntime-web API; plain JS memory needs nothing
+}
+
+// ---- reading models and external data ----
+
+// Where a string or URL points: a URL object (file: in Node for plain paths).
+async function toUrl(src, base) {
+  if (src instanceof URL) return src;
+  if (/^[a-z][a-z0-9+.-]+:/i.test(src)) return new URL(src); // a scheme (not a drive letter)
+  if (base) return new URL(src, base);
+  if (isNode) {
+    const [{ pathToFileURL }, { resolve }] = await Promise.all([import('node:url'), import('node:path')]);
+    return pathToFileURL(resolve(src));
+  }
+  return new URL(src, globalThis.document?.baseURI ?? globalThis.location?.href);
+}
+
+async function readUrl(url) {
+  if (url.protocol === 'file:' && isNode) {
+    const [{ readFile }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
+    const buf = await readFile(fileURLToPath(url));
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`wisp: fetching ${url} failed: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function toBytes(data, base) {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof Blob !== 'undefined' && data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
+  if (typeof data === 'string' || data instanceof URL) return readUrl(await toUrl(data, base));
+  throw new TypeError(`wisp: expected model bytes, a path or a URL, got ${data?.constructor?.name ?? typeof data}`);
+}
+
+const normPath = (p) => String(p).replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+
+// ---- the session ----
+
+const isTrap = (e) => e instanceof WebAssembly.RuntimeError || /^wisp\.wasm aborted/.test(e?.message);
+
+// Calls into C; a trap becomes an Error and retires the instance (its heap can't be trusted).
+function guard(wasm, fn) {
+  if (wasm.dead) throw new Error(`wisp: the WebAssembly instance crashed earlier (${wasm.dead.message}); create a new session`);
+  try {
+    return fn();
+  } catch (e) {
+    if (!isTrap(e)) throw e;
+    discard(wasm, e);
+    throw new Error(`wisp: WebAssembly crashed: ${e.message}`, { cause: e });
+  }
+}
+
+export class InferenceSession {
+  #wasm;
+  #handle;
+  #inputTypes;
+
+  constructor(wasm, handle) {
+    const x = wasm.exports;
+    this.#wasm = wasm;
+    this.#handle = handle;
+    const nIn = x.wisp_wasm_input_count(handle), nOut = x.wisp_wasm_output_count(handle);
+    this.inputNames = Array.from({ length: nIn }, (_, i) => wasm.readString(x.wisp_wasm_input_name(handle, i)));
+    this.outputNames = Array.from({ length: nOut }, (_, i) => wasm.readString(x.wisp_wasm_output_name(handle, i)));
+    this.#inputTypes = this.inputNames.map((_, i) => TYPE_NAMES[x.wisp_wasm_input_dtype(handle, i)]);
+    // Declared shapes: symbolic dims by name (as onnxruntime-web reports them), unknown as -1.
+    const dimsPtr = wasm.alloc(8 * 8);
+    try {
+      this.inputMetadata = this.inputNames.map((name, i) => {
+        const ndim = x.wisp_wasm_input_shape(handle, i, dimsPtr);
+        const dims = Array.from(wasm.view(Float64Array).subarray(dimsPtr >> 3, (dimsPtr >> 3) + Math.max(ndim, 0)));
+        const shape = dims.map((d, k) => (d >= 0 ? d : wasm.readString(x.wisp_wasm_input_dim_name(handle, i, k)) ?? -1));
+        return { name, isTensor: true, type: this.#inputTypes[i], ...(ndim >= 0 && { shape }) };
+      });
+    } finally {
+      wasm.free(dimsPtr);
+    }
+    this.outputMetadata = this.outputNames.map((name, i) => ({
+      name, isTensor: true, type: TYPE_NAMES[x.wisp_wasm_output_dtype(handle, i)],
+    }));
+  }
+
+  // create(bytes | ArrayBuffer | path | URL, options) or create(arrayBuffer, byteOffset, byteLength?, options).
+  // options.externalData: [{path, data}] (data: bytes, Blob, or a path/URL) or [path]; files the
+  // model needs that are not given are loaded relative to the model's own path or URL.
+  static async create(model, arg1, arg2, arg3) {
+    let options = arg1;
+    if (model instanceof ArrayBuffer && typeof arg1 === 'number') {
+      model = new Uint8Array(model, arg1, arg2 ?? model.byteLength - arg1);
+      options = arg3;
+    }
+    options ??= {};
+    const base = typeof model === 'string' || model instanceof URL ? await toUrl(model) : null;
+    const bytes = await toBytes(base ?? model);
+    const wasm = await getWasm();
+    const x = wasm.exports;
+
+    const modelPtr = guard(wasm, () => wasm.allocBytes(bytes));
+    try {
+      const list = guard(wasm, () => x.wisp_wasm_external_files(modelPtr, bytes.byteLength));
+      if (!list) throw new Error(`wisp: ${wasm.lastError()}`);
+      const needed = wasm.readString(list).split('\n').filter(Boolean);
+      const externals = needed.length ? await loadExternals(needed, options.externalData ?? [], base) : [];
+      // From here on synchronous: the staging list is global to the instance.
+      const handle = guard(wasm, () => {
+        try {
+          for (const { location, data } of externals) {
+            const loc = wasm.allocString(location);
+            try {
+              if (x.wisp_wasm_add_external(loc, wasm.allocBytes(data), data.byteLength)) {
+                throw new Error(`wisp: ${wasm.lastError()}`);
+              }
+            } finally {
+              wasm.free(loc);
+            }
+          }
+        } catch (e) {
+          x.wisp_wasm_clear_externals();
+          throw e;
+        }
+        const h = x.wisp_wasm_session_create(modelPtr, bytes.byteLength); // frees the staged files
+        if (!h) throw new Error(`wisp: ${wasm.lastError()}`);
+        return h;
+      });
+      try {
+        return new InferenceSession(wasm, handle);
+      } catch (e) {
+        x.wisp_wasm_session_free(handle);
+        throw e;
+      }
+    } finally {
+      if (!wasm.dead) wasm.free(modelPtr); // create copied what it needs
+    }
+  }
+
+  // run(feeds) / run(feeds, fetches, options): fetches (output names, or an object keyed by
+  // them) picks which outputs to return; run options are accepted and ignored.
+  async run(feeds, fetches) {
+    const wasm = this.#wasm, x = wasm?.exports, h = this.#handle;
+    if (!h) throw new Error('wisp: session was released');
+    if (typeof feeds !== 'object' || feeds === null) throw new TypeError('wisp: run(feeds) needs an object of input name -> Tensor');
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputNames.includes(name)) {
+        throw new Error(`wisp: unknown input '${name}'; the model's inputs are: ${this.inputNames.join(', ')}`);
+      }
+    }
+    const tensors = this.inputNames.map((name, i) => {
+      const t = feeds[name];
+      if (!t) throw new Error(`wisp: missing input '${name}'; the model's inputs are: ${this.inputNames.join(', ')}`);
+      const want = this.#inputTypes[i];
+      if (want && t.type !== want) throw new Error(`wisp: input '${name}' must be a ${want} tensor, got ${t.type}`);
+      const Arr = ARRAYS[t.type];
+      if (!Arr || !(t.data instanceof Arr)) throw new TypeError(`wisp: input '${name}': a ${t.type} tensor needs a ${Arr?.name ?? 'supported type'} as data`);
+      if (t.dims.length > 8) throw new Error(`wisp: input '${name}': rank ${t.dims.length} exceeds 8`);
+      if (checkDims(t.dims) !== t.data.length) throw new Error(`wisp: input '${name}': dims ${fmtDims(t.dims)} do not match ${t.data.length} elements`);
+      return t;
+    });
+    // As onnxruntime-web: an array of output names, or an object whose keys include some.
+    let wanted = this.outputNames;
+    if (Array.isArray(fetches)) {
+      for (const n of fetches) if (!this.outputNames.includes(n)) throw new Error(`wisp: unknown output '${n}'; the model's outputs are: ${this.outputNames.join(', ')}`);
+      if (fetches.length) wanted = fetches;
+    } else if (fetches && typeof fetches === 'object') {
+      const picked = this.outputNames.filter((n) => n in fetches);
+      if (picked.length) wanted = picked;
+    }
+
+    const ptrs = [];
+    return guard(wasm, () => {
+      try {
+        const dimsPtr = wasm.alloc(8 * 8 * Math.max(tensors.length, 1));
+        ptrs.push(dimsPtr);
+        tensors.forEach((t, i) => {
+          const p = wasm.allocBytes(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+          ptrs.push(p);
+          const d = dimsPtr + 64 * i;
+          wasm.view(Float64Array).set(t.dims, d >> 3);
+          if (x.wisp_wasm_set_feed(i, DTYPES[t.type], t.dims.length, d, p)) throw new Error(`wisp: ${wasm.lastError()}`);
+        });
+        if (x.wisp_wasm_run(h, tensors.length)) throw new Error(`wisp: ${wasm.lastError()}`);
+        // Copy outputs out now: they live in the session's arena until the next run.
+        const out = {};
+        for (const name of wanted) {
+          const i = this.outputNames.indexOf(name);
+          const type = TYPE_NAMES[x.wisp_wasm_output_run_dtype(h, i)];
+          const Arr = ARRAYS[type];
+          if (!Arr) throw new Error(`wisp: output '${name}' has unsupported type ${type}`);
+          const ndim = x.wisp_wasm_output_ndim(h, i);
+          x.wisp_wasm_output_dims(h, i, dimsPtr);
+          const dims = Array.from(wasm.view(Float64Array).subarray(dimsPtr >> 3, (dimsPtr >> 3) + ndim));
+          const p = x.wisp_wasm_output_data(h, i), bytes = x.wisp_wasm_output_bytes(h, i);
+          out[name] = new Tensor(type, new Arr(wasm.memory.buffer.slice(p, p + bytes)), dims);
+        }
+        return out;
+      } catch (e) {
+        if (isTrap(e)) discard(wasm, e); // before finally: don't call free on a trapped heap
+        throw e;
+      } finally {
+        if (!wasm.dead) ptrs.forEach((p) => wasm.free(p));
+      }
+    });
+  }
+
+  async release() {
+    if (this.#handle && !this.#wasm.dead) this.#wasm.exports.wisp_wasm_session_free(this.#handle);
+    this.#handle = 0;
+  }
+
+  // Which kernels this build picked, e.g. "f32_gemm_4x8__wasmsimd" (wisp's own addition).
+  get kernelConfig() {
+    return this.#wasm.kernelConfig();
+  }
+}
+
+// Gathers the bytes of each external file the model names: from options.externalData first,
+// else relative to the model's own location.
+async function loadExternals(needed, given, base) {
+  const byPath = new Map();
+  for (const e of given) {
+    const path = normPath(typeof e === 'string' ? e : e.path);
+    byPath.set(path, typeof e === 'string' ? e : e.data);
+  }
+  return Promise.all(needed.map(async (location) => {
+    const data = byPath.get(normPath(location));
+    if (data !== undefined) return { location, data: await toBytes(data, base) };
+    if (!base) {
+      throw new Error(`wisp: the model needs external data file '${location}'; pass it in options.externalData as {path, data}`);
+    }
+    const url = new URL(location, base);
+    // Stay in the model's folder: a location is a relative path, never "../" or absolute.
+    if (!url.href.startsWith(new URL('.', base).href)) {
+      throw new Error(`wisp: external data location '${location}' points outside the model's folder`);
+    }
+    return { location, data: await readUrl(url) };
+  }));
+}
