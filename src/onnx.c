@@ -511,7 +511,8 @@ static wisp_status read_graph(loader *L, const uint8_t *bytes, size_t len) {
   }
   g->nodes = wisp_pool_alloc(L->pool, (size_t)n_nodes * sizeof *g->nodes);
   g->inputs = wisp_pool_alloc(L->pool, (size_t)n_inputs * sizeof(int));
-  g->outputs = wisp_pool_alloc(L->pool, (size_t)n_outputs * sizeof(int));
+  int n_extra = L->opts ? L->opts->n_extra_outputs : 0;
+  g->outputs = wisp_pool_alloc(L->pool, ((size_t)n_outputs + (size_t)n_extra) * sizeof(int));
   WISP_CHECK(g->nodes && g->inputs && g->outputs, WISP_ERR_NO_MEMORY, "out of memory");
 
   /* initializers first, so inputs that name them are known to be constants */
@@ -548,6 +549,16 @@ static wisp_status read_graph(loader *L, const uint8_t *bytes, size_t len) {
     }
   }
   WISP_CHECK(g->n_outputs > 0, WISP_ERR_INVALID_MODEL, "onnx: graph has no outputs");
+  for (int k = 0; k < n_extra; k++) {
+    const char *name = L->opts->extra_outputs[k];
+    int id = -1;
+    if (name && *name) WISP_TRY(value_id(L, name, 0, &id));
+    WISP_CHECK(id >= 0, WISP_ERR_INVALID_ARG, "extra output '%s': the model has no such value",
+               name ? name : "(null)");
+    int dup = 0;
+    for (int j = 0; j < g->n_outputs; j++) dup |= g->outputs[j] == id;
+    if (!dup) g->outputs[g->n_outputs++] = id;
+  }
   return WISP_OK;
 }
 

@@ -42,6 +42,10 @@ typedef struct {
   int n_external_files;
   /* Native builds only: a folder to read external data files from when not given above. */
   const char *external_dir;
+  /* Intermediate values to return too, after the graph's own outputs: e.g. the pooled
+   * features that feed a classifier head, for `embed`. */
+  const char *const *extra_outputs;
+  int n_extra_outputs;
 } wisp_options;
 
 wisp_status wisp_session_create(const void *model, size_t len, const wisp_options *opts,

@@ -169,6 +169,7 @@ export class InferenceSession {
   // create(bytes | ArrayBuffer | path | URL, options) or create(arrayBuffer, byteOffset, byteLength?, options).
   // options.externalData: [{path, data}] (data: bytes, Blob, or a path/URL) or [path]; files the
   // model needs that are not given are loaded relative to the model's own path or URL.
+  // options.extraOutputs (wisp's own): names of intermediate values to return as outputs too.
   static async create(model, arg1, arg2, arg3) {
     let options = arg1;
     if (model instanceof ArrayBuffer && typeof arg1 === 'number') {
@@ -200,11 +201,20 @@ export class InferenceSession {
               wasm.free(loc);
             }
           }
+          for (const name of options.extraOutputs ?? []) {
+            const p = wasm.allocString(String(name));
+            try {
+              if (x.wisp_wasm_add_extra_output(p)) throw new Error(`wisp: ${wasm.lastError()}`);
+            } finally {
+              wasm.free(p);
+            }
+          }
         } catch (e) {
           x.wisp_wasm_clear_externals();
           throw e;
         }
-        const h = x.wisp_wasm_session_create(modelPtr, bytes.byteLength); // frees the staged files
+        // frees the staged files and extra output names
+        const h = x.wisp_wasm_session_create(modelPtr, bytes.byteLength);
         if (!h) throw new Error(`wisp: ${wasm.lastError()}`);
         return h;
       });

@@ -36,7 +36,11 @@ static wisp_external_file *g_ext;
 static int g_n_ext, g_cap_ext;
 
 /* Frees whatever is staged (create does this too; JS calls it when it gives up before). */
+static void clear_extra_outputs(void);
+
+/* Also drops staged extra outputs: everything staged for a create that will not happen. */
 KEEP void wisp_wasm_clear_externals(void) {
+  clear_extra_outputs();
   for (int i = 0; i < g_n_ext; i++) {
     free((void *)g_ext[i].location);
     free((void *)g_ext[i].data);
@@ -58,13 +62,33 @@ KEEP wisp_status wisp_wasm_add_external(const char *location, void *data, size_t
   return WISP_OK;
 }
 
+/* ---- extra outputs (intermediate values to return), staged before create ---- */
+
+static char *g_extra[64];
+static int g_n_extra;
+
+static void clear_extra_outputs(void) {
+  for (int i = 0; i < g_n_extra; i++) free(g_extra[i]);
+  g_n_extra = 0;
+}
+
+/* Copies `name`; it applies to the next wisp_wasm_session_create only. */
+KEEP wisp_status wisp_wasm_add_extra_output(const char *name) {
+  if (g_n_extra == (int)(sizeof g_extra / sizeof *g_extra))
+    return wisp_fail(WISP_ERR_INVALID_ARG, "too many extra outputs");
+  if (!(g_extra[g_n_extra] = strdup(name)))
+    return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging extra outputs");
+  g_n_extra++;
+  return WISP_OK;
+}
+
 /* ---- sessions ---- */
 
 /* Returns NULL on failure. Frees the staged external files either way: wisp_session_create
  * copies every initializer out of its input buffers (src/onnx.c), so neither they nor `model`
  * (still the caller's) need to outlive this call. */
 KEEP wisp_session *wisp_wasm_session_create(const void *model, size_t len) {
-  wisp_options opts = {g_ext, g_n_ext, NULL};
+  wisp_options opts = {g_ext, g_n_ext, NULL, (const char *const *)g_extra, g_n_extra};
   wisp_session *s = NULL;
   if (wisp_session_create(model, len, &opts, &s) != WISP_OK) s = NULL;
   wisp_wasm_clear_externals();

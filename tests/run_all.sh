@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every wisp test. Expects .ci/setup to have run (it builds build/ and web/wisp.wasm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+echo "== C unit tests and ONNX conformance (native) =="
+cmake --build build -j"$jobs" >/dev/null
+(cd build && ctest --output-on-failure)
+./build/wisp_conformance /usr/share/libonnx-testdata/data/node tests/conformance/expected_pass.txt \
+  2>/dev/null | tail -n 1
+
+echo "== the same under AddressSanitizer + UndefinedBehaviorSanitizer =="
+cmake -S . -B build-asan -DWISP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j"$jobs" >/dev/null
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure)
+
+echo "== SIMD kernels against their scalar twins (wasm, under node) =="
+NODE_PATH=/usr/share/nodejs cmake --build build-wasm -j"$jobs" >/dev/null
+(cd build-wasm && ctest --output-on-failure)
+
+echo "== loader fuzzing (libFuzzer, ${WISP_FUZZ_SECONDS:=60} s) =="
+CC=clang cmake -S . -B build-fuzz -DWISP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz -j"$jobs" --target fuzz_loader >/dev/null
+corpus=$(mktemp -d)
+cp tests/fixtures/*.onnx "$corpus"/
+for t in gemm_all_attributes softmax_axis_1 reshape_negative_dim matmul_3d add_bcast flatten_axis1; do
+  cp "/usr/share/libonnx-testdata/data/node/test_$t/model.onnx" "$corpus/$t.onnx"
+done
+# 2.2 GB malloc cap: wisp refuses tensors over 2 GB, so anything larger is a bug.
+./build-fuzz/fuzz_loader -max_total_time="$WISP_FUZZ_SECONDS" -malloc_limit_mb=2200 \
+  -rss_limit_mb=6000 -artifact_prefix="$corpus/" "$corpus" 2>&1 | grep -E "^Done|ERROR|SUMMARY"
+rm -rf "$corpus"
+
+echo "== JavaScript API, parity with onnxruntime-node, browser (node --test) =="
+node --test tests/js/
