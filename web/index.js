@@ -1,3 +1,4 @@
-// wisp: run ONNX models in the browser and Node.js on a small WebAssembly SIMD runtime.
-// The low-level API mirrors onnxruntime-web's InferenceSession and Tensor.
+// wisp — run ONNX models on the user's own device. See README.md.
 export { InferenceSession, Tensor } from './session.js';
+export { load } from './load.js';
+export { Model, cosineSimilarity } from './model.js';

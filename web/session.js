@@ -170,6 +170,7 @@ export class InferenceSession {
   // options.externalData: [{path, data}] (data: bytes, Blob, or a path/URL) or [path]; files the
   // model needs that are not given are loaded relative to the model's own path or URL.
   // options.extraOutputs (wisp's own): names of intermediate values to return as outputs too.
+  // options.baseUrl (wisp's own): where external files are looked up when model is bytes.
   static async create(model, arg1, arg2, arg3) {
     let options = arg1;
     if (model instanceof ArrayBuffer && typeof arg1 === 'number') {
@@ -177,7 +178,8 @@ export class InferenceSession {
       options = arg3;
     }
     options ??= {};
-    const base = typeof model === 'string' || model instanceof URL ? await toUrl(model) : null;
+    const base = typeof model === 'string' || model instanceof URL ? await toUrl(model)
+      : options.baseUrl ? await toUrl(options.baseUrl) : null;
     const bytes = await toBytes(base ?? model);
     const wasm = await getWasm();
     const x = wasm.exports;

@@ -1,0 +1,156 @@
+// model.js — the task level: classify and embed over a session, for image, text and tabular
+// input. Each input kind is an adapter that turns user input into feeds (image.js, text.js,
+// tabular.js); scoring, top-k, labels and pooling are shared here.
+
+import { Tensor } from './session.js';
+import { imageToTensor } from './image.js';
+
+// Output names that hold an embedding when config.json does not name one (first match wins).
+const EMBEDDING_OUTPUTS = ['sentence_embedding', 'pooler_output', 'image_embeds', 'text_embeds', 'last_hidden_state'];
+
+const imageAdapter = {
+  isBatch: (input) => Array.isArray(input),
+  async feeds(items, session, files) {
+    const { data, dims } = await imageToTensor(items, files.preprocessor);
+    return { feeds: { [session.inputNames[0]]: new Tensor('float32', data, dims) } };
+  },
+};
+
+function softmax(row) {
+  const max = Math.max(...row);
+  const e = row.map((v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+const sigmoid = (row) => row.map((v) => 1 / (1 + Math.exp(-v)));
+
+// Rows of a (N, ...) tensor as arrays of D = size / N numbers.
+function rows(t) {
+  const n = t.dims[0], d = t.size / n;
+  return Array.from({ length: n }, (_, i) => Array.from(t.data.subarray(i * d, (i + 1) * d), Number));
+}
+
+export function cosineSimilarity(a, b) {
+  if (a.length !== b.length) throw new Error(`cosineSimilarity: lengths differ (${a.length} vs ${b.length})`);
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i] * b[i], na += a[i] * a[i], nb += b[i] * b[i];
+  return dot / (Math.sqrt(na * nb) || 1);
+}
+
+export class Model {
+  #session; #adapter; #files;
+
+  constructor(session, kind, adapter, files, info) {
+    this.#session = session;
+    this.#adapter = adapter;
+    this.#files = files;
+    this.kind = kind;
+    this.config = files.config;
+    this.info = info; // where it came from and how big the model file was
+    const labels = files.config.id2label ?? {};
+    this.labels = Object.keys(labels).sort((a, b) => a - b).map((k) => labels[k]);
+  }
+
+  static kindOf({ config, preprocessor, tokenizer }) {
+    if (config.feature_names) return 'tabular';
+    if (tokenizer) return 'text';
+    if (preprocessor) return 'image';
+    throw new Error('wisp.load: cannot tell the input kind: the folder has no preprocessor_config.json, ' +
+      'tokenizer.json, or feature_names in config.json');
+  }
+
+  static async create(session, kind, files, info) {
+    const adapters = {
+      image: async () => imageAdapter,
+      text: async () => (await import('./text.js')).createTextAdapter(session, files),
+      tabular: async () => (await import('./tabular.js')).createTabularAdapter(session, files),
+    };
+    return new Model(session, kind, await adapters[kind](), files, info);
+  }
+
+  get session() {
+    return this.#session;
+  }
+
+  async #run(input) {
+    const batch = this.#adapter.isBatch(input);
+    const items = batch ? input : [input];
+    if (!items.length) return { batch, outputs: null, items };
+    const { feeds, mask } = await this.#adapter.feeds(items, this.#session, this.#files);
+    return { batch, outputs: await this.#session.run(feeds), mask, items };
+  }
+
+  #logitsName() {
+    const names = this.#session.outputNames;
+    const name = this.config.logits_output ?? (names.includes('logits') ? 'logits' : names[0]);
+    if (!names.includes(name)) throw new Error(`wisp: the model has no output '${name}'`);
+    return name;
+  }
+
+  // classify(x | x[], {topk}) -> [{label, score}] sorted by score (an array of those for a batch).
+  // Softmax over the logits, or sigmoid per label for multi-label models.
+  async classify(input, { topk = 5 } = {}) {
+    if (this.#adapter.classify) return this.#adapter.classify(input, { topk }, this.#session);
+    const { batch, outputs } = await this.#run(input);
+    if (!outputs) return [];
+    const multi = this.config.problem_type === 'multi_label_classification';
+    const results = rows(outputs[this.#logitsName()]).map((logits) => {
+      const scores = multi ? sigmoid(logits) : softmax(logits);
+      return scores
+        .map((score, i) => ({ label: this.labels[i] ?? `LABEL_${i}`, score }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, Math.max(1, topk));
+    });
+    return batch ? results : results[0];
+  }
+
+  // embed(x | x[], {pooling: 'mean' | 'cls', normalize}) -> Float32Array (an array for a batch).
+  // The embedding is config.json's embedding_output, or a conventional output name; sequence and
+  // spatial outputs are pooled (mean pooling skips padding tokens).
+  async embed(input, { pooling = 'mean', normalize = false } = {}) {
+    if (pooling !== 'mean' && pooling !== 'cls') throw new Error(`wisp: pooling must be 'mean' or 'cls', got '${pooling}'`);
+    const names = this.#session.outputNames;
+    const name = this.config.embedding_output ?? EMBEDDING_OUTPUTS.find((n) => names.includes(n));
+    if (!name) throw new Error('wisp: config.json has no embedding_output and the model has no embedding output');
+    const { batch, outputs, mask } = await this.#run(input);
+    if (!outputs) return [];
+    const t = outputs[name];
+    const [n, d] = [t.dims[0], t.dims[t.dims.length - 1]];
+    // (N, D) as is; (N, T, D) pooled over T; (N, C, H, W) averaged over H·W
+    const spatial = t.dims.length === 4;
+    const steps = spatial ? t.dims[2] * t.dims[3] : t.dims.length === 3 ? t.dims[1] : 1;
+    const width = spatial ? t.dims[1] : d;
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const v = new Float32Array(width);
+      if (spatial) {
+        for (let c = 0; c < width; c++) {
+          let s = 0;
+          for (let k = 0; k < steps; k++) s += t.data[(i * width + c) * steps + k];
+          v[c] = s / steps;
+        }
+      } else if (pooling === 'cls' || steps === 1) {
+        v.set(t.data.subarray(i * steps * d, i * steps * d + d));
+      } else {
+        let count = 0;
+        for (let k = 0; k < steps; k++) {
+          if (mask && !mask[i * steps + k]) continue;
+          count++;
+          for (let c = 0; c < d; c++) v[c] += t.data[(i * steps + k) * d + c];
+        }
+        for (let c = 0; c < d; c++) v[c] /= count || 1;
+      }
+      if (normalize) {
+        const norm = Math.hypot(...v) || 1;
+        for (let c = 0; c < v.length; c++) v[c] /= norm;
+      }
+      out.push(v);
+    }
+    return batch ? out : out[0];
+  }
+
+  async release() {
+    await this.#session.release();
+  }
+}
