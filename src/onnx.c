@@ -98,6 +98,14 @@ static wisp_status read_external(const loader *L, const external_ref *ext, void 
                    ext->location, name);
 }
 
+/* Element count of one occurrence of a typed data field: float_data (4) is fixed32,
+ * double_data (10) fixed64, the others varints. */
+static wisp_status count_typed(const pb_field *f, size_t *n) {
+  if (f->number == 4) return pb_count_fixed32(f, n);
+  if (f->number == 10) return pb_count_fixed64(f, n);
+  return pb_count_varints(f, n);
+}
+
 static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool,
                                const loader *L, wisp_tensor *t, const char **name_out) {
   memset(t, 0, sizeof *t);
@@ -182,9 +190,7 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
     FOR_FIELDS(r, f, more) {
       if ((int)f.number != field_for_type) continue;
       size_t n;
-      if (field_for_type == 4) WISP_TRY(pb_count_fixed32(&f, &n));
-      else if (field_for_type == 10) WISP_TRY(pb_count_fixed64(&f, &n));
-      else WISP_TRY(pb_count_varints(&f, &n));
+      WISP_TRY(count_typed(&f, &n));
       total += n;
     }
     WISP_CHECK(total == (uint64_t)numel, WISP_ERR_INVALID_MODEL,
@@ -203,9 +209,7 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
   FOR_FIELDS(r, f, more) {
     if ((int)f.number != field_for_type) continue;
     size_t n;
-    if (field_for_type == 4) WISP_TRY(pb_count_fixed32(&f, &n));
-    else if (field_for_type == 10) WISP_TRY(pb_count_fixed64(&f, &n));
-    else WISP_TRY(pb_count_varints(&f, &n));
+    WISP_TRY(count_typed(&f, &n));
     if (field_for_type == 4) {
       pb_read_fixed32(&f, (uint32_t *)t->data + at, n);
     } else if (field_for_type == 10) {

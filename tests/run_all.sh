@@ -33,4 +33,7 @@ done
 rm -rf "$corpus"
 
 echo "== JavaScript API, parity with onnxruntime-node, browser (node --test) =="
+# torchvision models for the parity tests (too large to commit; seeded, so always the same)
+[ -f bench/models/resnet18.onnx ] && [ -f bench/models/mobilenet_v2.onnx ] || \
+  /usr/bin/python3 bench/make_models.py 2>&1 | grep -v -i warn
 node --test tests/js/

@@ -6,6 +6,7 @@
 #include <wasm_simd128.h>
 
 #include "gemm.h"
+#include "store__wasmsimd.h"
 
 void f32_gemm_1x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
                             const float *panel, float *C, ptrdiff_t ldc, int relu) {
@@ -32,14 +33,6 @@ void f32_gemm_1x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda
     const v128_t z = wasm_f32x4_splat(0.0f);
     lo = wasm_f32x4_pmax(lo, z), hi = wasm_f32x4_pmax(hi, z);
   }
-  if (nc == 8) {
-    wasm_v128_store(C, lo);
-    wasm_v128_store(C + 4, hi);
-    return;
-  }
-  float tmp[8];
-  wasm_v128_store(tmp, lo);
-  wasm_v128_store(tmp + 4, hi);
-  for (int j = 0; j < nc; j++) C[j] = tmp[j];
+  wisp_store_row8__wasmsimd(C, nc, lo, hi);
 }
 #endif

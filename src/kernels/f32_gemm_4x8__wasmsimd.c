@@ -5,18 +5,7 @@
 #include <wasm_simd128.h>
 
 #include "gemm.h"
-
-static inline void store_row(float *c, int nc, v128_t lo, v128_t hi) {
-  if (nc == 8) {
-    wasm_v128_store(c, lo);
-    wasm_v128_store(c + 4, hi);
-    return;
-  }
-  float tmp[8];
-  wasm_v128_store(tmp, lo);
-  wasm_v128_store(tmp + 4, hi);
-  for (int j = 0; j < nc; j++) c[j] = tmp[j];
-}
+#include "store__wasmsimd.h"
 
 void f32_gemm_4x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
                             const float *panel, float *C, ptrdiff_t ldc, int relu) {
@@ -51,9 +40,9 @@ void f32_gemm_4x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda
     c2l = wasm_f32x4_pmax(c2l, z), c2h = wasm_f32x4_pmax(c2h, z);
     c3l = wasm_f32x4_pmax(c3l, z), c3h = wasm_f32x4_pmax(c3h, z);
   }
-  store_row(C, nc, c0l, c0h);
-  if (mr > 1) store_row(C + ldc, nc, c1l, c1h);
-  if (mr > 2) store_row(C + 2 * ldc, nc, c2l, c2h);
-  if (mr > 3) store_row(C + 3 * ldc, nc, c3l, c3h);
+  wisp_store_row8__wasmsimd(C, nc, c0l, c0h);
+  if (mr > 1) wisp_store_row8__wasmsimd(C + ldc, nc, c1l, c1h);
+  if (mr > 2) wisp_store_row8__wasmsimd(C + 2 * ldc, nc, c2l, c2h);
+  if (mr > 3) wisp_store_row8__wasmsimd(C + 3 * ldc, nc, c3l, c3h);
 }
 #endif

@@ -1,0 +1,70 @@
+// vision.test.js — image models: parity with onnxruntime-node on the shipped CNN and on
+// torchvision MobileNetV2 / ResNet-18 (exported by bench/make_models.py), and the shipped
+// Fashion-MNIST models' test accuracy measured through load() + classify().
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+
+import { InferenceSession, Tensor, load } from '../../web/index.js';
+import { randomFloats, maxAbsDiff } from './helpers.js';
+import { fashionTestSet, accuracy } from '../../models/evaluate.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TOL = 1e-4;
+
+async function parity(path, dims, seed) {
+  assert.ok(existsSync(path), `${path} is missing: run /usr/bin/python3 bench/make_models.py`);
+  const [w, o] = await Promise.all([InferenceSession.create(path), ort.InferenceSession.create(path)]);
+  const data = randomFloats(dims.reduce((a, b) => a * b, 1), seed, -2, 2);
+  const name = o.inputNames[0];
+  const rw = await w.run({ [name]: new Tensor('float32', data, dims) });
+  const ro = await o.run({ [name]: new ort.Tensor('float32', data, dims) });
+  const out = o.outputNames[0];
+  assert.deepEqual(rw[out].dims, Array.from(ro[out].dims, Number));
+  const d = maxAbsDiff(rw[out].data, ro[out].data);
+  console.log(`${path.replace(ROOT, '')} ${JSON.stringify(dims)}: max |Δ| = ${d.toExponential(2)}`);
+  await w.release();
+  return d;
+}
+
+const CASES = [
+  ['models/fashion-cnn/onnx/model.onnx', [1, 1, 28, 28]],
+  ['models/fashion-cnn/onnx/model.onnx', [8, 1, 28, 28]],
+  ['bench/models/mobilenet_v2.onnx', [1, 3, 224, 224]],
+  ['bench/models/resnet18.onnx', [1, 3, 224, 224]],
+  ['bench/models/resnet18.onnx', [2, 3, 224, 224]],
+];
+CASES.forEach(([file, dims], i) => {
+  test(`${file} ${dims} matches onnxruntime`, async () => {
+    assert.ok(await parity(ROOT + file, dims, 7 + i) <= TOL);
+  });
+});
+
+test('shipped Fashion-MNIST models reach their test accuracy through load/classify', async () => {
+  const set = await fashionTestSet();
+  const mlp = await accuracy(ROOT + 'models/fashion-mlp', set);
+  const cnn = await accuracy(ROOT + 'models/fashion-cnn', set);
+  console.log(`accuracy over ${set.length} test images: mlp ${(mlp * 100).toFixed(2)}%, cnn ${(cnn * 100).toFixed(2)}%`);
+  assert.ok(mlp >= 0.88, `mlp ${mlp}`);
+  assert.ok(cnn >= 0.91, `cnn ${cnn}`);
+});
+
+test('classify and embed: labels, sorting, topk, batches', async () => {
+  const model = await load(ROOT + 'models/fashion-cnn');
+  const [first] = (await fashionTestSet()).slice(0, 1);
+  const top3 = await model.classify(first.image, { topk: 3 });
+  assert.equal(top3.length, 3);
+  assert.equal(top3[0].label, 'Ankle boot'); // test image #0 is an ankle boot
+  assert.ok(top3[0].score >= top3[1].score && top3[1].score >= top3[2].score);
+  const batch = await model.classify([first.image, first.image], { topk: 1 });
+  assert.equal(batch.length, 2);
+  assert.deepEqual(batch[0], batch[1]);
+  const e = await model.embed(first.image);
+  assert.ok(e instanceof Float32Array && e.length === 128);
+  const [e1, e2] = await model.embed([first.image, first.image]);
+  assert.deepEqual(e1, e2);
+  assert.deepEqual(e, e1);
+  await model.release();
+});
