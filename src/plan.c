@@ -174,9 +174,10 @@ static wisp_status assign_memory(wisp_plan *p) {
   const wisp_graph *g = p->g;
   int *first = malloc(((size_t)g->n_values + 1) * sizeof(int));
   int *last = malloc(((size_t)g->n_values + 1) * sizeof(int));
+  int *root = malloc(((size_t)g->n_values + 1) * sizeof(int)); /* value whose buffer it uses */
   buffer *bufs = malloc(((size_t)g->n_values + (size_t)p->n_steps + 1) * sizeof *bufs);
   wisp_status s = WISP_OK;
-  if (!first || !last || !bufs) {
+  if (!first || !last || !root || !bufs) {
     s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
@@ -191,9 +192,19 @@ static wisp_status assign_memory(wisp_plan *p) {
   }
   for (int k = 0; k < g->n_outputs; k++)
     if (first[g->outputs[k]] != -2) last[g->outputs[k]] = p->n_steps;
+  /* Reshape-like steps (WISP_OP_ALIAS) write nothing: their output shares the input's buffer,
+   * which then lives as long as either. Steps run in order, so roots resolve in one pass. */
+  for (int v = 0; v < g->n_values; v++) root[v] = v;
+  for (int t = 0; t < p->n_steps; t++) {
+    const wisp_node *n = &g->nodes[p->steps[t]];
+    if (!(n->op->flags & WISP_OP_ALIAS) || n->in[0] < 0 || p->is_const[n->in[0]]) continue;
+    int r = root[n->in[0]], o = n->out[0];
+    root[o] = r;
+    if (last[o] > last[r]) last[r] = last[o];
+  }
   int nb = 0;
   for (int v = 0; v < g->n_values; v++) {
-    if (first[v] == -2 || p->is_const[v]) continue;
+    if (first[v] == -2 || p->is_const[v] || root[v] != v) continue;
     bufs[nb++] = (buffer){round_up(wisp_tensor_bytes(&p->vals[v])), 0, first[v], last[v], v};
   }
   for (int t = 0; t < p->n_steps; t++) {
@@ -215,7 +226,10 @@ static wisp_status assign_memory(wisp_plan *p) {
     if (bufs[i].value >= 0) p->vals[bufs[i].value].data = p->arena + bufs[i].offset;
     else p->ctx[-1 - bufs[i].value].scratch = p->arena + bufs[i].offset;
   }
+  for (int v = 0; v < g->n_values; v++)
+    if (root[v] != v) p->vals[v].data = p->vals[root[v]].data;
 done:
+  free(root);
   free(first);
   free(last);
   free(bufs);

@@ -246,12 +246,14 @@ static wisp_status identity_infer(wisp_op_ctx *ctx) {
 
 static wisp_status identity_exec(wisp_op_ctx *ctx) {
   size_t bytes = wisp_tensor_bytes(ctx->out[0]);
-  if (bytes) memmove(ctx->out[0]->data, ctx->in[0]->data, bytes);
+  if (bytes && ctx->out[0]->data != ctx->in[0]->data) /* WISP_OP_ALIAS: usually one buffer */
+    memcpy(ctx->out[0]->data, ctx->in[0]->data, bytes);
   if (ctx->n_out > 1 && ctx->out[1])
     memset(ctx->out[1]->data, 1, wisp_tensor_bytes(ctx->out[1]));
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Identity = {"", "Identity", 0, NULL, identity_infer, identity_exec, 0};
-const wisp_op_def wisp_op_Dropout = {"", "Dropout", 0, NULL, identity_infer, identity_exec, 0,
-                                     1u << 1 | 1u << 2};
+const wisp_op_def wisp_op_Identity = {"", "Identity", 0, NULL, identity_infer, identity_exec,
+                                      WISP_OP_ALIAS};
+const wisp_op_def wisp_op_Dropout = {"", "Dropout", 0, NULL, identity_infer, identity_exec,
+                                     WISP_OP_ALIAS, 1u << 1 | 1u << 2};

@@ -30,7 +30,11 @@ typedef struct wisp_op_ctx {
   void *scratch;
 } wisp_op_ctx;
 
-enum { WISP_OP_SHAPE_ONLY = 1 };
+enum {
+  WISP_OP_SHAPE_ONLY = 1, /* output depends only on input shapes (Shape, Size) */
+  WISP_OP_ALIAS = 2,      /* output 0 is input 0's bytes with a new shape (Reshape, Squeeze):
+                           * the planner gives both one buffer and exec must not copy */
+};
 
 typedef struct wisp_op_def {
   const char *domain; /* "" for ai.onnx */
@@ -54,6 +58,12 @@ wisp_status wisp_op_expect_inputs(const wisp_op_ctx *ctx, int min, int max);
 wisp_status wisp_op_expect_dtype(const wisp_op_ctx *ctx, int input, wisp_dtype dt);
 /* Normalises a possibly negative axis against `rank`, failing with the op's name. */
 wisp_status wisp_op_axis(const wisp_op_ctx *ctx, int64_t axis, int rank, int *out);
+/* Sliding windows (conv.c, shared with pool.c): reads strides, dilations, pads and auto_pad of
+ * the node for a kernel k over nsp spatial dims `in`, and computes output dims and begin/end
+ * pads. Arrays have 3 entries, right-aligned (leading 3 - nsp are unit dims). */
+wisp_status wisp_window_geometry(const wisp_op_ctx *ctx, int nsp, const int64_t *in,
+                                 const int64_t *k, int ceil_mode, int64_t *s, int64_t *d,
+                                 int64_t *pb, int64_t *pe, int64_t *out);
 /* out gets dtype/shape of in (for elementwise unary ops). */
 void wisp_op_same_as(wisp_tensor *out, const wisp_tensor *in);
 

@@ -73,9 +73,11 @@ const wisp_op_def wisp_op_Shape = {"", "Shape", sizeof(shape_params), NULL, shap
 
 /* ---- Flatten and Reshape: same bytes, new shape ------------------------------------------ */
 
+/* Under WISP_OP_ALIAS the planner usually gives output and input one buffer; it copies only
+ * when the input is a constant (or when folding). */
 static wisp_status copy_exec(wisp_op_ctx *ctx) {
   size_t bytes = wisp_tensor_bytes(ctx->out[0]);
-  if (bytes) memmove(ctx->out[0]->data, ctx->in[0]->data, bytes);
+  if (bytes && ctx->out[0]->data != ctx->in[0]->data) memcpy(ctx->out[0]->data, ctx->in[0]->data, bytes);
   return WISP_OK;
 }
 
@@ -93,7 +95,8 @@ static wisp_status flatten_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Flatten = {"", "Flatten", 0, NULL, flatten_infer, copy_exec, 0};
+const wisp_op_def wisp_op_Flatten = {"", "Flatten", 0, NULL, flatten_infer, copy_exec,
+                                     WISP_OP_ALIAS};
 
 static wisp_status reshape_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 2, 2));
@@ -144,4 +147,5 @@ static wisp_status reshape_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Reshape = {"", "Reshape", 0, NULL, reshape_infer, copy_exec, 0, 1u << 1};
+const wisp_op_def wisp_op_Reshape = {"", "Reshape", 0, NULL, reshape_infer, copy_exec,
+                                     WISP_OP_ALIAS, 1u << 1};
