@@ -55,6 +55,9 @@ typedef struct {
   int *in, *out;
   wisp_attr *attrs;
   const struct wisp_op_def *op; /* resolved at load */
+  /* An activation folded into this node's output by fuse.c (Relu, Clip): ops that support it
+   * (Conv, Gemm, MatMul) clamp to [act_min, act_max]; ±INFINITY when none. */
+  float act_min, act_max;
 } wisp_node;
 
 typedef struct {

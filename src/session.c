@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuse.h"
 #include "kernels/config.h"
 #include "onnx.h"
 #include "plan.h"
@@ -26,6 +27,7 @@ wisp_status wisp_session_create(const void *model, size_t len, const wisp_option
     return st;
   }
   st = wisp_graph_sort(&s->g);
+  if (st == WISP_OK) st = wisp_graph_fuse(&s->g);
   if (st == WISP_OK) st = wisp_plan_init(&s->plan, &s->g);
   if (st != WISP_OK) {
     wisp_session_free(s);

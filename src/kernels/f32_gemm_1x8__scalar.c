@@ -4,12 +4,15 @@
 #include "gemm.h"
 
 void f32_gemm_1x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                          const float *panel, float *C, ptrdiff_t ldc, int relu) {
+                          const float *panel, float *C, ptrdiff_t ldc, float min, float max) {
   assert(mr == 1 && nc >= 1 && nc <= 8);
   float acc[8];
   for (int j = 0; j < 8; j++) acc[j] = panel[j];
   const float *w = panel + 8;
   for (int k = 0; k < K; k++, w += 8)
     for (int j = 0; j < 8; j++) acc[j] += A[k] * w[j];
-  for (int j = 0; j < nc; j++) C[j] = relu && acc[j] < 0.0f ? 0.0f : acc[j];
+  for (int j = 0; j < nc; j++) {
+    float v = acc[j] < min ? min : acc[j];
+    C[j] = v > max ? max : v;
+  }
 }

@@ -9,7 +9,7 @@
 #include "store__wasmsimd.h"
 
 void f32_gemm_1x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                            const float *panel, float *C, ptrdiff_t ldc, int relu) {
+                            const float *panel, float *C, ptrdiff_t ldc, float min, float max) {
   assert(mr == 1 && nc >= 1 && nc <= 8);
   v128_t lo = wasm_v128_load(panel), hi = wasm_v128_load(panel + 4);
   v128_t lo2 = wasm_f32x4_splat(0.0f), hi2 = lo2;
@@ -29,10 +29,9 @@ void f32_gemm_1x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda
   }
   lo = wasm_f32x4_add(lo, lo2);
   hi = wasm_f32x4_add(hi, hi2);
-  if (relu) {
-    const v128_t z = wasm_f32x4_splat(0.0f);
-    lo = wasm_f32x4_pmax(lo, z), hi = wasm_f32x4_pmax(hi, z);
-  }
+  const v128_t vmin = wasm_f32x4_splat(min), vmax = wasm_f32x4_splat(max);
+  lo = wasm_f32x4_pmin(wasm_f32x4_pmax(lo, vmin), vmax);
+  hi = wasm_f32x4_pmin(wasm_f32x4_pmax(hi, vmin), vmax);
   wisp_store_row8__wasmsimd(C, nc, lo, hi);
 }
 #endif

@@ -4,7 +4,7 @@
 #include "gemm.h"
 
 void f32_gemm_4x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                          const float *panel, float *C, ptrdiff_t ldc, int relu) {
+                          const float *panel, float *C, ptrdiff_t ldc, float min, float max) {
   assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
   float acc[4][8];
   for (int i = 0; i < mr; i++)
@@ -17,7 +17,7 @@ void f32_gemm_4x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
     }
   for (int i = 0; i < mr; i++)
     for (int j = 0; j < nc; j++) {
-      float v = acc[i][j];
-      C[i * ldc + j] = relu && v < 0.0f ? 0.0f : v;
+      float v = acc[i][j] < min ? min : acc[i][j];
+      C[i * ldc + j] = v > max ? max : v;
     }
 }

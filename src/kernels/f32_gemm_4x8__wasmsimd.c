@@ -8,7 +8,7 @@
 #include "store__wasmsimd.h"
 
 void f32_gemm_4x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                            const float *panel, float *C, ptrdiff_t ldc, int relu) {
+                            const float *panel, float *C, ptrdiff_t ldc, float min, float max) {
   assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
   /* rows past mr alias the last real row: computed, never stored */
   const float *a0 = A;
@@ -33,13 +33,12 @@ void f32_gemm_4x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda
     c3l = wasm_f32x4_add(c3l, wasm_f32x4_mul(v3, bl));
     c3h = wasm_f32x4_add(c3h, wasm_f32x4_mul(v3, bh));
   }
-  if (relu) { /* pmax: one x86 instruction, unlike f32x4.max */
-    const v128_t z = wasm_f32x4_splat(0.0f);
-    c0l = wasm_f32x4_pmax(c0l, z), c0h = wasm_f32x4_pmax(c0h, z);
-    c1l = wasm_f32x4_pmax(c1l, z), c1h = wasm_f32x4_pmax(c1h, z);
-    c2l = wasm_f32x4_pmax(c2l, z), c2h = wasm_f32x4_pmax(c2h, z);
-    c3l = wasm_f32x4_pmax(c3l, z), c3h = wasm_f32x4_pmax(c3h, z);
-  }
+  /* clamp with pmin/pmax: one x86 instruction each, unlike f32x4.min/max */
+  const v128_t lo = wasm_f32x4_splat(min), hi = wasm_f32x4_splat(max);
+  c0l = wasm_f32x4_pmin(wasm_f32x4_pmax(c0l, lo), hi), c0h = wasm_f32x4_pmin(wasm_f32x4_pmax(c0h, lo), hi);
+  c1l = wasm_f32x4_pmin(wasm_f32x4_pmax(c1l, lo), hi), c1h = wasm_f32x4_pmin(wasm_f32x4_pmax(c1h, lo), hi);
+  c2l = wasm_f32x4_pmin(wasm_f32x4_pmax(c2l, lo), hi), c2h = wasm_f32x4_pmin(wasm_f32x4_pmax(c2h, lo), hi);
+  c3l = wasm_f32x4_pmin(wasm_f32x4_pmax(c3l, lo), hi), c3h = wasm_f32x4_pmin(wasm_f32x4_pmax(c3h, lo), hi);
   wisp_store_row8__wasmsimd(C, nc, c0l, c0h);
   if (mr > 1) wisp_store_row8__wasmsimd(C + ldc, nc, c1l, c1h);
   if (mr > 2) wisp_store_row8__wasmsimd(C + 2 * ldc, nc, c2l, c2h);

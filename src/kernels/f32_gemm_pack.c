@@ -25,7 +25,7 @@ void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdif
 
 void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
                         const float *A, ptrdiff_t lda, const float *packed, float *C,
-                        ptrdiff_t ldc, int relu) {
+                        ptrdiff_t ldc, float min, float max) {
   assert(M >= 0 && N >= 0 && K >= 0);
   size_t panel_size = ((size_t)K + 1) * WISP_GEMM_NR;
   /* column panels outside: one panel (K×8 floats) stays in cache while all rows pass */
@@ -34,16 +34,16 @@ void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int
     const float *panel = packed + (size_t)(n0 / WISP_GEMM_NR) * panel_size;
     int m0 = 0;
     for (; m0 + WISP_GEMM_MR <= M; m0 += WISP_GEMM_MR)
-      uk(WISP_GEMM_MR, nc, K, A + m0 * lda, lda, panel, C + m0 * ldc + n0, ldc, relu);
+      uk(WISP_GEMM_MR, nc, K, A + m0 * lda, lda, panel, C + m0 * ldc + n0, ldc, min, max);
     if (M - m0 >= 2) /* a 2- or 3-row tail still fills most of the 4-row tile */
-      uk(M - m0, nc, K, A + m0 * lda, lda, panel, C + m0 * ldc + n0, ldc, relu);
+      uk(M - m0, nc, K, A + m0 * lda, lda, panel, C + m0 * ldc + n0, ldc, min, max);
     else if (M - m0 == 1)
-      uk1(1, nc, K, A + m0 * lda, lda, panel, C + m0 * ldc + n0, ldc, relu);
+      uk1(1, nc, K, A + m0 * lda, lda, panel, C + m0 * ldc + n0, ldc, min, max);
   }
 }
 
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
-                   float *C, ptrdiff_t ldc, int relu) {
+                   float *C, ptrdiff_t ldc, float min, float max) {
   const wisp_kernel_set *ks = wisp_kernels();
-  wisp_f32_gemm_with(ks->f32_gemm, ks->f32_gemm_1row, M, N, K, A, lda, packed, C, ldc, relu);
+  wisp_f32_gemm_with(ks->f32_gemm, ks->f32_gemm_1row, M, N, K, A, lda, packed, C, ldc, min, max);
 }

@@ -1,6 +1,7 @@
 /* gemm.h — f32 GEMM over weights packed once into 8-column panels.
  *
- * C (M×N) = A (M×K) · B (K×N) + bias, optional ReLU. B is packed by wisp_f32_gemm_pack into
+ * C (M×N) = clamp(A (M×K) · B (K×N) + bias, min, max): the clamp is a fused ReLU / ReLU6 / Clip
+ * (±INFINITY for none). B is packed by wisp_f32_gemm_pack into
  * ceil(N/8) panels laid out [bias 8][k=0: 8 columns][k=1: 8 columns]…, zero-padded past N, so a
  * microkernel streams its panel linearly (the XNNPACK layout). Microkernels compute up to
  * MR=4 rows × NR=8 columns of C; they see only pointers, sizes and strides. */
@@ -21,26 +22,26 @@ void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdif
 
 /* One tile: rows mr ≤ 4, columns nc ≤ 8 of C from A rows (stride lda) and one packed panel. */
 typedef void (*wisp_f32_gemm_ukernel)(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                                      const float *panel, float *C, ptrdiff_t ldc, int relu);
+                                      const float *panel, float *C, ptrdiff_t ldc, float min, float max);
 
 void f32_gemm_4x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                          const float *panel, float *C, ptrdiff_t ldc, int relu);
+                          const float *panel, float *C, ptrdiff_t ldc, float min, float max);
 /* One row only (mr == 1): row tails and M = 1. */
 void f32_gemm_1x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                          const float *panel, float *C, ptrdiff_t ldc, int relu);
+                          const float *panel, float *C, ptrdiff_t ldc, float min, float max);
 #ifdef __wasm_simd128__
 void f32_gemm_4x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                            const float *panel, float *C, ptrdiff_t ldc, int relu);
+                            const float *panel, float *C, ptrdiff_t ldc, float min, float max);
 void f32_gemm_1x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                            const float *panel, float *C, ptrdiff_t ldc, int relu);
+                            const float *panel, float *C, ptrdiff_t ldc, float min, float max);
 #endif
 
 /* Full GEMM with the microkernels chosen by config.c. */
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
-                   float *C, ptrdiff_t ldc, int relu);
+                   float *C, ptrdiff_t ldc, float min, float max);
 /* The same loop with given microkernels: `uk` for 4-row tiles, `uk1` for single rows. */
 void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
                         const float *A, ptrdiff_t lda, const float *packed, float *C,
-                        ptrdiff_t ldc, int relu);
+                        ptrdiff_t ldc, float min, float max);
 
 #endif

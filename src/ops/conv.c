@@ -220,7 +220,7 @@ static void taps(int64_t start, int64_t k, int64_t d, int64_t n, int64_t *lo, in
 
 /* Depthwise: output channel m reads only input channel m / Mg. */
 static void conv_depthwise(const conv_params *p, const float *x, const float *w, const float *b,
-                           float *y) {
+                           float lo, float hi, float *y) {
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb;
   int64_t plane = in[0] * in[1] * in[2];
   for (int64_t n = 0; n < p->N; n++)
@@ -243,7 +243,7 @@ static void conv_depthwise(const conv_params *p, const float *x, const float *w,
                 const float *wr = wm + (kd * k[1] + kh) * k[2];
                 for (int64_t kw = xlo; kw < xhi; kw++) acc += xc[row + kw * d[2]] * wr[kw];
               }
-            *ym++ = acc;
+            *ym++ = acc < lo ? lo : acc > hi ? hi : acc; /* fused activation (fuse.c) */
           }
         }
       }
@@ -257,7 +257,7 @@ static wisp_status conv_exec(wisp_op_ctx *ctx) {
   const float *b = ctx->n_in > 2 && ctx->in[2] ? ctx->in[2]->data : NULL;
   float *y = ctx->out[0]->data;
   if (p->depthwise) {
-    conv_depthwise(p, x, w, b, y);
+    conv_depthwise(p, x, w, b, ctx->node->act_min, ctx->node->act_max, y);
     return WISP_OK;
   }
   char *scratch = ctx->scratch;
@@ -281,7 +281,7 @@ static wisp_status conv_exec(wisp_op_ctx *ctx) {
         im2col(p, xg, p0, rows, col);
         /* tile (rows, Mg) = col (rows, K) · Wᵀ (K, Mg) + bias */
         wisp_f32_gemm((int)rows, (int)Mg, (int)p->K, col, p->K, packed + g * p->group_floats,
-                      tile, Mg, 0);
+                      tile, Mg, ctx->node->act_min, ctx->node->act_max);
         for (int64_t m = 0; m < Mg; m++)
           for (int64_t r = 0; r < rows; r++) yg[m * npix + p0 + r] = tile[r * Mg + m];
       }

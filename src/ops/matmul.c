@@ -1,6 +1,7 @@
 /* matmul.c — MatMul (numpy semantics, batch broadcasting) and Gemm, over the packed f32 GEMM.
  * Constant weights are packed once (into ctx->state); activations on the B side are packed
  * into scratch on each run. */
+#include <math.h>
 #include <string.h>
 
 #include "../kernels/gemm.h"
@@ -73,7 +74,8 @@ static wisp_status matmul_exec(wisp_op_ctx *ctx) {
   for (int d = 0; d < p->batch_ndim; d++) n_batch *= p->batch[d];
   if (p->b_packed_once && (p->batch_ndim == 0 || p->a_stride[p->batch_ndim - 1] != 0)) {
     /* A's batch dims are contiguous rows: one GEMM over all of them */
-    wisp_f32_gemm((int)(n_batch * M), N, K, A, K, ctx->state, C, N, 0);
+    wisp_f32_gemm((int)(n_batch * M), N, K, A, K, ctx->state, C, N, ctx->node->act_min,
+                  ctx->node->act_max);
     return WISP_OK;
   }
   int64_t idx[WISP_MAX_DIMS] = {0};
@@ -85,7 +87,8 @@ static wisp_status matmul_exec(wisp_op_ctx *ctx) {
       wisp_f32_gemm_pack(K, N, B + bo * K * N, N, 1, NULL, ctx->scratch);
       packed = ctx->scratch;
     }
-    wisp_f32_gemm(M, N, K, A + ao * M * K, K, packed, C + t * M * N, N, 0);
+    wisp_f32_gemm(M, N, K, A + ao * M * K, K, packed, C + t * M * N, N, ctx->node->act_min,
+                  ctx->node->act_max);
     for (int d = p->batch_ndim - 1; d >= 0; d--) {
       if (++idx[d] < p->batch[d]) break;
       idx[d] = 0;
@@ -185,17 +188,22 @@ static wisp_status gemm_exec(wisp_op_ctx *ctx) {
     packed = pk;
   }
   float *Y = ctx->out[0]->data;
-  wisp_f32_gemm(M, N, K, A, K, packed, Y, N, 0);
+  const wisp_tensor *c = ctx->n_in > 2 ? ctx->in[2] : NULL;
+  /* the fused clamp goes in the kernel unless alpha or C are applied after it */
+  int after = (!p->b_packed_once && p->alpha != 1.0f) || (c && !p->bias_fused);
+  float lo = ctx->node->act_min, hi = ctx->node->act_max;
+  wisp_f32_gemm(M, N, K, A, K, packed, Y, N, after ? -INFINITY : lo, after ? INFINITY : hi);
+  if (!after) return WISP_OK;
   if (!p->b_packed_once && p->alpha != 1.0f)
     for (int64_t i = 0; i < (int64_t)M * N; i++) Y[i] *= p->alpha;
-  const wisp_tensor *c = ctx->n_in > 2 ? ctx->in[2] : NULL;
-  if (c && !p->bias_fused) { /* Y += beta · C, C broadcast to (M, N) */
-    int64_t st[2];
-    wisp_broadcast_strides(&c->shape, &ctx->out[0]->shape, st);
-    const float *cd = c->data;
-    for (int m = 0; m < M; m++)
-      for (int n = 0; n < N; n++) Y[(size_t)m * N + n] += p->beta * cd[m * st[0] + n * st[1]];
-  }
+  int64_t st[2] = {0, 0};
+  if (c && !p->bias_fused) wisp_broadcast_strides(&c->shape, &ctx->out[0]->shape, st);
+  for (int m = 0; m < M; m++)
+    for (int n = 0; n < N; n++) { /* Y += beta · C (C broadcast to (M, N)), then clamp */
+      float v = Y[(size_t)m * N + n];
+      if (c && !p->bias_fused) v += p->beta * ((const float *)c->data)[m * st[0] + n * st[1]];
+      Y[(size_t)m * N + n] = v < lo ? lo : v > hi ? hi : v;
+    }
   return WISP_OK;
 }
 

@@ -1,5 +1,6 @@
 /* GEMM microkernels against a plain reference over tiny, odd and tail sizes, padded strides,
- * with and without ReLU. In the WASM build both the SIMD kernel and its scalar twin run. */
+ * with no clamp, ReLU and a two-sided clamp. In the WASM build both the SIMD kernel and its
+ * scalar twin run. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -21,7 +22,9 @@ static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_ge
   for (int M = 1; M <= 9; M++)
     for (int N = 1; N <= 19; N++)
       for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
-        for (int relu = 0; relu <= 1; relu++) {
+        for (int clamp = 0; clamp <= 2; clamp++) { /* none, ReLU, [-0.5, 0.5] */
+          float lo = clamp == 0 ? -INFINITY : clamp == 1 ? 0.0f : -0.5f;
+          float hi = clamp == 2 ? 0.5f : INFINITY;
           int K = Ks[ki], lda = K + 3, ldc = N + 5;
           float *A = malloc(sizeof(float) * (size_t)(M * lda + 1));
           float *B = malloc(sizeof(float) * (size_t)(K * N + 1));
@@ -33,14 +36,14 @@ static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_ge
           for (int i = 0; i < N; i++) bias[i] = frand(&seed);
           for (int i = 0; i < M * ldc; i++) C[i] = 12345.0f; /* sentinel outside the tile */
           wisp_f32_gemm_pack(K, N, B, N, 1, bias, packed);
-          wisp_f32_gemm_with(uk, uk1, M, N, K, A, lda, packed, C, ldc, relu);
+          wisp_f32_gemm_with(uk, uk1, M, N, K, A, lda, packed, C, ldc, lo, hi);
           for (int m = 0; m < M; m++)
             for (int n = 0; n < ldc; n++) {
               float want = 12345.0f;
               if (n < N) {
                 double acc = bias[n];
                 for (int k = 0; k < K; k++) acc += (double)A[m * lda + k] * B[k * N + n];
-                want = relu && acc < 0 ? 0.0f : (float)acc;
+                want = acc < lo ? lo : acc > hi ? hi : (float)acc;
               }
               if (fabsf(C[m * ldc + n] - want) > 1e-4f * (1 + fabsf(want))) bad++;
             }
