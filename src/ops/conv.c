@@ -2,11 +2,13 @@
  * and the sliding-window geometry shared with the pools (pool.c).
  *
  * Spatial dims are held as 3-D with unit leading dims, so one loop nest serves 1-D, 2-D and 3-D.
- * General conv, per image and group: output pixels go in tiles of `tile` rows; a tile's im2col
- * rows (tile × K, K = C/g·kd·kh·kw in W's (c, kd, kh, kw) order) are multiplied by Wᵀ packed
- * as the GEMM's B (K × M/g, bias in the panels), and the (tile × M/g) result is transposed into
- * NCHW. Tiling keeps im2col memory small (a whole 224×224 image would need ~100 MB).
- * Depthwise (C/g == 1, g > 1) is a direct loop: as a GEMM it has N = M/g columns, often 1. */
+ * General conv, per image and group, is one GEMM in NCHW with the weights on the left:
+ *   Y (Mg × pixels) = W' (Mg × K') · im2col(X) (K' × pixels),   K' = K + 1 = Cg·kd·kh·kw + 1
+ * W' is W with the bias as an extra column (packed once at plan time), and im2col(X) is built
+ * a tile of pixels at a time straight into the GEMM's 8-column panel layout, with a row of ones
+ * that picks up the bias. The result lands in NCHW with no transpose, and the fused activation
+ * (fuse.c) is the GEMM's clamp.
+ * Depthwise (C/g == 1, g > 1) is a direct loop over a zero-padded copy of each input plane. */
 #include <stdint.h>
 #include <string.h>
 
@@ -70,10 +72,10 @@ typedef struct {
   int64_t group;
   int64_t N, C, M, Cg, Mg, K;      /* K = Cg·kd·kh·kw */
   int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
-  int64_t npix, tile;              /* output pixels per image; im2col rows per GEMM call */
-  int empty, depthwise, packed_once;
-  size_t group_floats;             /* packed Wᵀ of one group */
-  size_t pack_bytes, col_bytes, tile_bytes; /* scratch parts, each rounded up to 64 bytes */
+  int64_t npix, tile;              /* output pixels per image; pixels per packed tile (× 8) */
+  int64_t padded[3];               /* depthwise: input plane with its padding */
+  int empty, depthwise, weights_once;
+  size_t weights_bytes, tile_bytes; /* scratch parts, each rounded up to 64 bytes */
 } conv_params;
 
 static wisp_status conv_parse(wisp_op_ctx *ctx) {
@@ -86,6 +88,14 @@ static wisp_status conv_parse(wisp_op_ctx *ctx) {
 }
 
 static size_t round64(uint64_t n) { return (size_t)((n + 63) / 64 * 64); }
+
+/* W' (M × K+1): each output channel's K weights, then its bias. */
+static void weights_with_bias(const conv_params *p, const float *w, const float *b, float *out) {
+  for (int64_t m = 0; m < p->M; m++) {
+    memcpy(out + m * (p->K + 1), w + m * p->K, (size_t)p->K * sizeof *w);
+    out[m * (p->K + 1) + p->K] = b ? b[m] : 0.0f;
+  }
+}
 
 static wisp_status conv_infer(wisp_op_ctx *ctx) {
   conv_params *p = ctx->params;
@@ -143,110 +153,132 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "kernel of %lld weights per output is too large",
                         (long long)p->K);
   p->depthwise = p->Cg == 1 && g > 1;
-  if (p->depthwise) return WISP_OK;
-
-  /* scratch: [packed Wᵀ unless packed once][im2col tile (tile × K)][GEMM out tile (tile × Mg)] */
-  uint64_t panels = ((uint64_t)p->Mg + WISP_GEMM_NR - 1) / WISP_GEMM_NR;
-  uint64_t pack = (uint64_t)g * panels * ((uint64_t)p->K + 1) * WISP_GEMM_NR * sizeof(float);
-  int64_t tile = p->K ? (1 << 17) / p->K : 1024; /* about 512 KB of im2col */
-  tile = tile < 16 ? 16 : tile > 1024 ? 1024 : tile / 4 * 4;
-  p->tile = tile < p->npix ? tile : p->npix;
-  uint64_t col = (uint64_t)p->tile * p->K * sizeof(float);
-  uint64_t out = (uint64_t)p->tile * p->Mg * sizeof(float);
-  if (pack > WISP_MAX_TENSOR_BYTES || col > WISP_MAX_TENSOR_BYTES || out > WISP_MAX_TENSOR_BYTES)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "weights or im2col buffer would exceed 2 GB");
-  p->group_floats = wisp_f32_gemm_packed_size((int)p->K, (int)p->Mg);
-  p->pack_bytes = round64(pack), p->col_bytes = round64(col), p->tile_bytes = round64(out);
-  p->packed_once = w->data && (!b || b->data);
-  if (p->packed_once && !ctx->state) {
-    ctx->state = wisp_aligned_alloc(p->pack_bytes);
-    if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
-    const float *wd = w->data, *bd = b ? b->data : NULL;
-    for (int64_t gi = 0; gi < g; gi++) /* B = Wᵀ: B(k, n) = W[(gi·Mg + n)·K + k] */
-      wisp_f32_gemm_pack((int)p->K, (int)p->Mg, wd + gi * p->Mg * p->K, 1, p->K,
-                         bd ? bd + gi * p->Mg : NULL, (float *)ctx->state + gi * p->group_floats);
+  uint64_t scratch;
+  if (p->depthwise) {
+    for (int i = 0; i < 3; i++) p->padded[i] = p->in[i] + p->pb[i] + p->pe[i];
+    scratch = (uint64_t)p->padded[0] * p->padded[1] * p->padded[2] * sizeof(float);
+  } else {
+    /* scratch: [W' unless made once][one tile of packed im2col panels] */
+    uint64_t wbytes = (uint64_t)p->M * (p->K + 1) * sizeof(float);
+    int64_t tile = (1 << 16) / (p->K + 1) / WISP_GEMM_NR * WISP_GEMM_NR; /* ~256 KB of panels */
+    int64_t all = (p->npix + WISP_GEMM_NR - 1) / WISP_GEMM_NR * WISP_GEMM_NR;
+    tile = tile < 64 ? 64 : tile;
+    p->tile = tile < all ? tile : all;
+    uint64_t tbytes = (uint64_t)p->tile * (p->K + 2) * sizeof(float);
+    if (wbytes > WISP_MAX_TENSOR_BYTES || tbytes > WISP_MAX_TENSOR_BYTES)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "weights or im2col buffer would exceed 2 GB");
+    p->weights_bytes = round64(wbytes), p->tile_bytes = round64(tbytes);
+    p->weights_once = w->data && (!b || b->data);
+    if (p->weights_once && !ctx->state) {
+      ctx->state = wisp_aligned_alloc(p->weights_bytes);
+      if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory for weights");
+      weights_with_bias(p, w->data, b ? b->data : NULL, ctx->state);
+    }
+    scratch = (p->weights_once ? 0 : p->weights_bytes) + (uint64_t)p->tile_bytes;
   }
-  uint64_t total = (p->packed_once ? 0 : p->pack_bytes) + (uint64_t)p->col_bytes + p->tile_bytes;
-  if (total > WISP_MAX_TENSOR_BYTES)
+  if (scratch > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "scratch would exceed 2 GB");
-  ctx->scratch_bytes = (size_t)total;
+  ctx->scratch_bytes = (size_t)scratch;
   return WISP_OK;
 }
 
-/* Rows [p0, p0 + rows) of one group's im2col matrix: row r is output pixel p0 + r, its K columns
- * the inputs under the kernel, in W's (c, kd, kh, kw) order, zeros where they fall in padding.
- * x is (Cg, D, H, W) of this image and group; col is (rows, K). */
-static void im2col(const conv_params *p, const float *x, int64_t p0, int64_t rows, float *col) {
-  const int64_t *in = p->in;
-  int64_t ow = p0 % p->out[2], oh = p0 / p->out[2] % p->out[1], od = p0 / p->out[2] / p->out[1];
-  for (int64_t r = 0; r < rows; r++) {
-    int64_t z0 = od * p->s[0] - p->pb[0], y0 = oh * p->s[1] - p->pb[1], x0 = ow * p->s[2] - p->pb[2];
-    for (int64_t c = 0; c < p->Cg; c++)
-      for (int64_t kd = 0; kd < p->k[0]; kd++) {
-        int64_t iz = z0 + kd * p->d[0];
-        for (int64_t kh = 0; kh < p->k[1]; kh++) {
-          int64_t iy = y0 + kh * p->d[1];
-          if (iz < 0 || iz >= in[0] || iy < 0 || iy >= in[1]) { /* a row of padding */
-            memset(col, 0, (size_t)p->k[2] * sizeof *col);
-            col += p->k[2];
-            continue;
-          }
-          const float *xr = x + ((c * in[0] + iz) * in[1] + iy) * in[2];
-          if (p->d[2] == 1 && x0 >= 0 && x0 + p->k[2] <= in[2]) { /* all inside: one copy */
-            memcpy(col, xr + x0, (size_t)p->k[2] * sizeof *col);
-            col += p->k[2];
-            continue;
-          }
-          for (int64_t kw = 0; kw < p->k[2]; kw++) {
-            int64_t ix = x0 + kw * p->d[2];
-            *col++ = ix >= 0 && ix < in[2] ? xr[ix] : 0.0f;
-          }
-        }
+/* Packs output pixels [p0, p0 + cols) of one image and group as the GEMM's B (K+1 × cols) in
+ * 8-pixel panels: [8 zeros (panel bias slot)][k = 0: 8 inputs]…[k = K: 8 ones]. Inputs under the
+ * kernel in W's (c, kd, kh, kw) order, zeros in padding and past the last pixel.
+ * x is (Cg, D, H, W) of this image and group. */
+static void pack_pixels(const conv_params *p, const float *x, int64_t p0, int64_t cols, float *packed) {
+  const int64_t *in = p->in, *k = p->k, *d = p->d;
+  int pointwise = k[0] * k[1] * k[2] == 1 && p->s[0] * p->s[1] * p->s[2] == 1 &&
+                  p->pb[0] + p->pb[1] + p->pb[2] == 0;
+  int64_t plane = in[0] * in[1] * in[2];
+  for (int64_t j0 = 0; j0 < cols; j0 += WISP_GEMM_NR, packed += (p->K + 2) * WISP_GEMM_NR) {
+    int nc = cols - j0 < WISP_GEMM_NR ? (int)(cols - j0) : WISP_GEMM_NR;
+    int64_t first = p0 + j0;
+    if (first + nc > p->npix) nc = (int)(p->npix - first);
+    float *w = packed;
+    memset(w, 0, WISP_GEMM_NR * sizeof *w);
+    w += WISP_GEMM_NR;
+    if (pointwise && nc == WISP_GEMM_NR) { /* 1×1, stride 1, no pad: pixels are contiguous */
+      for (int64_t c = 0; c < p->Cg; c++, w += WISP_GEMM_NR)
+        memcpy(w, x + c * plane + first, WISP_GEMM_NR * sizeof *w);
+    } else {
+      /* where each of the panel's pixels starts in the input */
+      int64_t z0[WISP_GEMM_NR], y0[WISP_GEMM_NR], x0[WISP_GEMM_NR];
+      int same_row = 1;
+      for (int j = 0; j < WISP_GEMM_NR; j++) {
+        int64_t q = first + (j < nc ? j : 0);
+        int64_t ow = q % p->out[2], oh = q / p->out[2] % p->out[1], od = q / p->out[2] / p->out[1];
+        z0[j] = od * p->s[0] - p->pb[0], y0[j] = oh * p->s[1] - p->pb[1], x0[j] = ow * p->s[2] - p->pb[2];
+        same_row &= j >= nc || (z0[j] == z0[0] && y0[j] == y0[0]);
       }
-    if (++ow == p->out[2]) {
-      ow = 0;
-      if (++oh == p->out[1]) oh = 0, od++;
+      /* the common interior case: one output row, stride 1, no padding in x for any tap */
+      int contiguous = same_row && nc == WISP_GEMM_NR && p->s[2] == 1 && x0[0] >= 0 &&
+                       x0[0] + WISP_GEMM_NR - 1 + (k[2] - 1) * d[2] < in[2];
+      for (int64_t c = 0; c < p->Cg; c++)
+        for (int64_t kd = 0; kd < k[0]; kd++)
+          for (int64_t kh = 0; kh < k[1]; kh++)
+            for (int64_t kw = 0; kw < k[2]; kw++, w += WISP_GEMM_NR) {
+              if (contiguous) {
+                int64_t iz = z0[0] + kd * d[0], iy = y0[0] + kh * d[1];
+                if (iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1]) {
+                  memcpy(w, x + ((c * in[0] + iz) * in[1] + iy) * in[2] + x0[0] + kw * d[2],
+                         WISP_GEMM_NR * sizeof *w);
+                } else {
+                  memset(w, 0, WISP_GEMM_NR * sizeof *w);
+                }
+                continue;
+              }
+              for (int j = 0; j < WISP_GEMM_NR; j++) {
+                int64_t iz = z0[j] + kd * d[0], iy = y0[j] + kh * d[1], ix = x0[j] + kw * d[2];
+                int inside = j < nc && iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1] && ix >= 0 &&
+                             ix < in[2];
+                w[j] = inside ? x[((c * in[0] + iz) * in[1] + iy) * in[2] + ix] : 0.0f;
+              }
+            }
     }
+    for (int j = 0; j < WISP_GEMM_NR; j++) w[j] = 1.0f; /* the bias row */
   }
 }
 
-/* The kernel taps j in [*lo, *hi) whose input start + j·d lies in [0, n). */
-static void taps(int64_t start, int64_t k, int64_t d, int64_t n, int64_t *lo, int64_t *hi) {
-  *lo = start >= 0 ? 0 : (-start + d - 1) / d;
-  *hi = start >= n ? 0 : (n - 1 - start) / d + 1;
-  if (*hi > k) *hi = k;
-  if (*lo > *hi) *lo = *hi;
-}
-
-/* Depthwise: output channel m reads only input channel m / Mg. */
+/* Depthwise: output channel m reads only input channel m / Mg. Each input plane is copied into
+ * a zero-padded buffer first, so the tap loops need no bounds checks and, at stride 1, run over
+ * contiguous memory (which the compiler vectorises). */
 static void conv_depthwise(const conv_params *p, const float *x, const float *w, const float *b,
-                           float lo, float hi, float *y) {
-  const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb;
-  int64_t plane = in[0] * in[1] * in[2];
-  for (int64_t n = 0; n < p->N; n++)
+                           float lo, float hi, float *padded, float *y) {
+  const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
+  int64_t plane = in[0] * in[1] * in[2], ow_n = p->out[2];
+  memset(padded, 0, (size_t)(pd[0] * pd[1] * pd[2]) * sizeof *padded);
+  int64_t last_channel = -1;
+  for (int64_t n = 0; n < p->N; n++, last_channel = -1)
     for (int64_t m = 0; m < p->M; m++) {
-      const float *xc = x + (n * p->C + m / p->Mg) * plane, *wm = w + m * p->K;
-      float *ym = y + (n * p->M + m) * p->npix;
-      for (int64_t od = 0; od < p->out[0]; od++) {
-        int64_t z0 = od * s[0] - pb[0], zlo, zhi;
-        taps(z0, k[0], d[0], in[0], &zlo, &zhi);
-        for (int64_t oh = 0; oh < p->out[1]; oh++) {
-          int64_t y0 = oh * s[1] - pb[1], ylo, yhi;
-          taps(y0, k[1], d[1], in[1], &ylo, &yhi);
-          for (int64_t ow = 0; ow < p->out[2]; ow++) {
-            int64_t x0 = ow * s[2] - pb[2], xlo, xhi;
-            taps(x0, k[2], d[2], in[2], &xlo, &xhi);
-            float acc = b ? b[m] : 0.0f;
-            for (int64_t kd = zlo; kd < zhi; kd++)
-              for (int64_t kh = ylo; kh < yhi; kh++) {
-                int64_t row = ((z0 + kd * d[0]) * in[1] + y0 + kh * d[1]) * in[2] + x0;
-                const float *wr = wm + (kd * k[1] + kh) * k[2];
-                for (int64_t kw = xlo; kw < xhi; kw++) acc += xc[row + kw * d[2]] * wr[kw];
-              }
-            *ym++ = acc < lo ? lo : acc > hi ? hi : acc; /* fused activation (fuse.c) */
-          }
-        }
+      int64_t c = m / p->Mg;
+      if (c != last_channel) { /* the padding stays zero; only the interior changes */
+        const float *xc = x + (n * p->C + c) * plane;
+        for (int64_t z = 0; z < in[0]; z++)
+          for (int64_t r = 0; r < in[1]; r++)
+            memcpy(padded + ((z + pb[0]) * pd[1] + r + pb[1]) * pd[2] + pb[2],
+                   xc + (z * in[1] + r) * in[2], (size_t)in[2] * sizeof *xc);
+        last_channel = c;
       }
+      const float *wm = w + m * p->K;
+      float *ym = y + (n * p->M + m) * p->npix;
+      for (int64_t od = 0; od < p->out[0]; od++)
+        for (int64_t oh = 0; oh < p->out[1]; oh++, ym += ow_n) {
+          for (int64_t ow = 0; ow < ow_n; ow++) ym[ow] = b ? b[m] : 0.0f;
+          for (int64_t kd = 0; kd < k[0]; kd++)
+            for (int64_t kh = 0; kh < k[1]; kh++) {
+              const float *row = padded + ((od * s[0] + kd * d[0]) * pd[1] + oh * s[1] + kh * d[1]) * pd[2];
+              for (int64_t kw = 0; kw < k[2]; kw++) {
+                const float wv = wm[(kd * k[1] + kh) * k[2] + kw], *r = row + kw * d[2];
+                if (s[2] == 1)
+                  for (int64_t ow = 0; ow < ow_n; ow++) ym[ow] += wv * r[ow];
+                else
+                  for (int64_t ow = 0; ow < ow_n; ow++) ym[ow] += wv * r[ow * s[2]];
+              }
+            }
+          for (int64_t ow = 0; ow < ow_n; ow++) /* fused activation (fuse.c) */
+            ym[ow] = ym[ow] < lo ? lo : ym[ow] > hi ? hi : ym[ow];
+        }
     }
 }
 
@@ -255,35 +287,30 @@ static wisp_status conv_exec(wisp_op_ctx *ctx) {
   if (p->empty) return WISP_OK;
   const float *x = ctx->in[0]->data, *w = ctx->in[1]->data;
   const float *b = ctx->n_in > 2 && ctx->in[2] ? ctx->in[2]->data : NULL;
-  float *y = ctx->out[0]->data;
+  float *y = ctx->out[0]->data, lo = ctx->node->act_min, hi = ctx->node->act_max;
   if (p->depthwise) {
-    conv_depthwise(p, x, w, b, ctx->node->act_min, ctx->node->act_max, y);
+    conv_depthwise(p, x, w, b, lo, hi, ctx->scratch, y);
     return WISP_OK;
   }
   char *scratch = ctx->scratch;
-  const float *packed = ctx->state;
-  if (!p->packed_once) {
-    float *pk = (float *)scratch;
-    for (int64_t g = 0; g < p->group; g++)
-      wisp_f32_gemm_pack((int)p->K, (int)p->Mg, w + g * p->Mg * p->K, 1, p->K,
-                         b ? b + g * p->Mg : NULL, pk + g * p->group_floats);
-    packed = pk;
-    scratch += p->pack_bytes;
+  const float *wb = ctx->state;
+  if (!p->weights_once) {
+    weights_with_bias(p, w, b, (float *)scratch);
+    wb = (const float *)scratch;
+    scratch += p->weights_bytes;
   }
-  float *col = (float *)scratch, *tile = (float *)(scratch + p->col_bytes);
-  int64_t plane = p->in[0] * p->in[1] * p->in[2], Mg = p->Mg, npix = p->npix;
+  float *packed = (float *)scratch;
+  int64_t plane = p->in[0] * p->in[1] * p->in[2], Mg = p->Mg, npix = p->npix, K1 = p->K + 1;
   for (int64_t n = 0; n < p->N; n++)
     for (int64_t g = 0; g < p->group; g++) {
       const float *xg = x + (n * p->C + g * p->Cg) * plane;
       float *yg = y + (n * p->M + g * Mg) * npix; /* (Mg, npix) */
       for (int64_t p0 = 0; p0 < npix; p0 += p->tile) {
-        int64_t rows = npix - p0 < p->tile ? npix - p0 : p->tile;
-        im2col(p, xg, p0, rows, col);
-        /* tile (rows, Mg) = col (rows, K) · Wᵀ (K, Mg) + bias */
-        wisp_f32_gemm((int)rows, (int)Mg, (int)p->K, col, p->K, packed + g * p->group_floats,
-                      tile, Mg, ctx->node->act_min, ctx->node->act_max);
-        for (int64_t m = 0; m < Mg; m++)
-          for (int64_t r = 0; r < rows; r++) yg[m * npix + p0 + r] = tile[r * Mg + m];
+        int64_t cols = npix - p0 < p->tile ? npix - p0 : p->tile;
+        pack_pixels(p, xg, p0, cols, packed);
+        /* Y[:, p0 : p0 + cols] = W'g (Mg × K+1) · packed (K+1 × cols) */
+        wisp_f32_gemm((int)Mg, (int)cols, (int)K1, wb + g * Mg * K1, K1, packed, yg + p0, npix,
+                      lo, hi);
       }
     }
   return WISP_OK;
