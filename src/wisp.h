@@ -75,4 +75,39 @@ wisp_status wisp_model_external_files(const void *model, size_t len,
 /* Which kernels this build uses, e.g. "f32_gemm_4x8__wasmsimd". */
 const char *wisp_kernel_config(void);
 
+/* ---- image preprocessing (src/image.c) ----
+ *
+ * Turns 8-bit pixels into a model input the way Hugging Face image processors do with PIL:
+ * convert to the channel count wanted, resize (PIL's Image.resize, exactly), center crop, then
+ * (v * rescale - mean) / std. A 640x480 photo for a ViT (224x224, bilinear, ImageNet mean/std):
+ *
+ *   wisp_image_config cfg = {.resize_width = 224, .resize_height = 224, .resample = 2,
+ *                            .rescale = 1.0f / 255, .out_channels = 3, .normalize = 1,
+ *                            .mean = {0.485f, 0.456f, 0.406f}, .std = {0.229f, 0.224f, 0.225f}};
+ *   float x[3 * 224 * 224];                        // (C, H, W), one image of the batch
+ *   if (wisp_image_preprocess(rgba, 640, 480, 4, &cfg, x) != WISP_OK) puts(wisp_last_error());
+ *
+ * A crop larger than the (resized) image pads with zero pixels, like HF's center_crop: they
+ * come out as (0 - mean) / std. Alpha is ignored (dropped, not composited). */
+typedef struct {
+  int resize_width, resize_height; /* 0, 0: no resize */
+  int resample;                    /* PIL codes: 0 nearest, 1 lanczos, 2 bilinear, 3 bicubic,
+                                      4 box, 5 hamming */
+  int crop_width, crop_height;     /* 0, 0: no center crop; applied after the resize */
+  float rescale;                   /* e.g. 1/255; 0 means 1 */
+  int out_channels;                /* 1 (gray: ITU-R 601-2 luma, as PIL's convert('L')) or 3 */
+  int normalize;                   /* nonzero: subtract mean[c], divide by std[c] */
+  float mean[3], std[3];
+} wisp_image_config;
+
+/* The (W, H) of the output: the crop if set, else the resize if set, else width x height. */
+wisp_status wisp_image_output_size(const wisp_image_config *cfg, int width, int height, int *out_w,
+                                   int *out_h);
+
+/* pixels: (height, width, channels) uint8 with channels 1 (gray), 2 (gray + alpha), 3 (RGB) or
+ * 4 (RGBA); width and height in 1..16384. out: (out_channels, H, W) float32 with (W, H) from
+ * wisp_image_output_size. Allocates only temporary buffers. */
+wisp_status wisp_image_preprocess(const uint8_t *pixels, int width, int height, int channels,
+                                  const wisp_image_config *cfg, float *out);
+
 #endif

@@ -2,3 +2,4 @@
 export { InferenceSession, Tensor } from './session.js';
 export { load } from './load.js';
 export { Model, cosineSimilarity } from './model.js';
+export { imageToTensor, resolveImageConfig } from './image.js';

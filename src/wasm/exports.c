@@ -210,3 +210,40 @@ KEEP const char *wisp_wasm_external_files(const void *model, size_t len) {
   }
   return g_list;
 }
+
+/* ---- image preprocessing (web/image.js) ---- */
+
+/* cfg is 14 doubles: resize_w, resize_h, resample, crop_w, crop_h, rescale, out_channels,
+ * normalize, mean[3], std[3]. Integer fields are range-checked before the cast: an out-of-range
+ * double → int conversion traps in wasm (and kills the instance). */
+static wisp_status image_config(const double *d, wisp_image_config *cfg) {
+  if (!d) return wisp_fail(WISP_ERR_INVALID_ARG, "image config: NULL");
+  int *ints[] = {&cfg->resize_width, &cfg->resize_height, &cfg->resample, &cfg->crop_width,
+                 &cfg->crop_height, NULL, &cfg->out_channels, &cfg->normalize};
+  for (int i = 0; i < 8; i++) {
+    if (!ints[i]) continue;
+    if (!(d[i] >= -1e9 && d[i] <= 1e9) || d[i] != (double)(int)d[i])
+      return wisp_fail(WISP_ERR_INVALID_ARG, "image config: field %d (%g) is not an integer", i,
+                       d[i]);
+    *ints[i] = (int)d[i];
+  }
+  cfg->rescale = (float)d[5];
+  for (int c = 0; c < 3; c++) cfg->mean[c] = (float)d[8 + c], cfg->std[c] = (float)d[11 + c];
+  return WISP_OK;
+}
+
+/* Writes the output (W, H) as two int32 to wh. */
+KEEP wisp_status wisp_wasm_image_output_size(const double *cfg_d, int width, int height, int *wh) {
+  wisp_image_config cfg;
+  WISP_TRY(image_config(cfg_d, &cfg));
+  if (!wh) return wisp_fail(WISP_ERR_INVALID_ARG, "image output size: NULL output");
+  return wisp_image_output_size(&cfg, width, height, &wh[0], &wh[1]);
+}
+
+/* pixels (h, w, channels) uint8 → out (out_channels, H, W) float32. */
+KEEP wisp_status wisp_wasm_image_preprocess(const uint8_t *pixels, int width, int height,
+                                            int channels, const double *cfg_d, float *out) {
+  wisp_image_config cfg;
+  WISP_TRY(image_config(cfg_d, &cfg));
+  return wisp_image_preprocess(pixels, width, height, channels, &cfg, out);
+}
