@@ -16,8 +16,26 @@ static int is_one_of(const char *s, const char *const *names) {
   return 0;
 }
 
+/* A float scalar known at load: an initializer or a Constant node's value; 0 if not. */
+static int constant_scalar(const wisp_graph *g, const int *producer, int v, float *out) {
+  const wisp_value *val = &g->values[v];
+  wisp_tensor init = {val->dtype, val->shape, val->init_data};
+  const wisp_tensor *t = NULL;
+  if (val->init_data) {
+    t = &init;
+  } else if (producer[v] >= 0 && !strcmp(g->nodes[producer[v]].op_type, "Constant") &&
+             !*g->nodes[producer[v]].domain) {
+    const wisp_attr *a = wisp_node_attr(&g->nodes[producer[v]], "value");
+    t = a ? a->t : NULL;
+  }
+  if (!t || t->dtype != WISP_DT_FLOAT || wisp_shape_numel(&t->shape) != 1) return 0;
+  *out = *(const float *)t->data;
+  return 1;
+}
+
 /* The bounds of a Relu or Clip node; 0 when they are not constants known at load. */
-static int activation_bounds(const wisp_graph *g, const wisp_node *n, float *lo, float *hi) {
+static int activation_bounds(const wisp_graph *g, const int *producer, const wisp_node *n,
+                             float *lo, float *hi) {
   if (!strcmp(n->op_type, "Relu")) {
     *lo = 0.0f, *hi = INFINITY;
     return 1;
@@ -27,13 +45,8 @@ static int activation_bounds(const wisp_graph *g, const wisp_node *n, float *lo,
     return 1;
   }
   float bound[2] = {-INFINITY, INFINITY};
-  for (int k = 1; k <= 2 && k < n->n_in; k++) {
-    int v = n->in[k];
-    if (v < 0) continue;
-    const wisp_value *val = &g->values[v];
-    if (!val->init_data || val->dtype != WISP_DT_FLOAT || wisp_shape_numel(&val->shape) != 1) return 0;
-    bound[k - 1] = *(const float *)val->init_data;
-  }
+  for (int k = 1; k <= 2 && k < n->n_in; k++)
+    if (n->in[k] >= 0 && !constant_scalar(g, producer, n->in[k], &bound[k - 1])) return 0;
   *lo = bound[0], *hi = bound[1];
   return 1;
 }
@@ -68,7 +81,7 @@ static wisp_status fold_activations(wisp_graph *g) {
     wisp_node *prod = &g->nodes[pi];
     float lo, hi;
     if (*prod->domain || !is_one_of(prod->op_type, producers) || isfinite(prod->act_min) ||
-        isfinite(prod->act_max) || !activation_bounds(g, act, &lo, &hi))
+        isfinite(prod->act_max) || !activation_bounds(g, producer, act, &lo, &hi))
       continue;
     if (g->values[v].dtype != WISP_DT_UNDEFINED && g->values[v].dtype != WISP_DT_FLOAT) continue;
     prod->act_min = lo, prod->act_max = hi;

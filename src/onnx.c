@@ -107,6 +107,41 @@ static wisp_status count_typed(const pb_field *f, size_t *n) {
   return pb_count_varints(f, n);
 }
 
+/* A string tensor: TensorProto.string_data (field 6), one bytes field per element. Elements
+ * become NUL-terminated copies in the pool (all in one block), pointed to by t->data. */
+static wisp_status read_strings(const uint8_t *bytes, size_t len, wisp_pool *pool, wisp_tensor *t,
+                                const char *name, int raw_or_external) {
+  WISP_CHECK(!raw_or_external, WISP_ERR_INVALID_MODEL,
+             "onnx: string tensor '%s' must keep its strings in string_data", name);
+  WISP_TRY(wisp_shape_check(&t->shape, name));
+  int64_t numel = wisp_shape_numel(&t->shape);
+  uint64_t count = 0, chars = 0;
+  pb_reader r = pb_reader_init(bytes, len);
+  pb_field f;
+  FOR_FIELDS(r, f, more) {
+    if (f.number != 6) continue;
+    WISP_TRY(expect_wire(&f, PB_LEN, "TensorProto.string_data"));
+    count++, chars += f.len + 1; /* both bounded by len: no overflow */
+  }
+  WISP_CHECK(count == (uint64_t)numel, WISP_ERR_INVALID_MODEL,
+             "onnx: string tensor '%s' has %llu strings, shape needs %lld", name,
+             (unsigned long long)count, (long long)numel);
+  const char **ptrs = wisp_pool_alloc(pool, (size_t)numel * sizeof *ptrs);
+  char *text = wisp_pool_alloc(pool, (size_t)chars);
+  WISP_CHECK(ptrs && text, WISP_ERR_NO_MEMORY, "out of memory for tensor '%s'", name);
+  int64_t i = 0;
+  r = pb_reader_init(bytes, len);
+  FOR_FIELDS(r, f, more) {
+    if (f.number != 6) continue;
+    memcpy(text, f.data, f.len);
+    text[f.len] = '\0';
+    ptrs[i++] = text;
+    text += f.len + 1;
+  }
+  t->data = (void *)ptrs;
+  return WISP_OK;
+}
+
 static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool,
                                const loader *L, wisp_tensor *t, const char **name_out) {
   memset(t, 0, sizeof *t);
@@ -164,6 +199,7 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
     }
   }
   if (name_out) *name_out = name;
+  if (t->dtype == WISP_DT_STRING) return read_strings(bytes, len, pool, t, name, has_raw || external);
   size_t esize = wisp_dtype_size(t->dtype);
   WISP_CHECK(esize, WISP_ERR_UNSUPPORTED, "onnx: tensor '%s' has unsupported dtype %s (%d)", name,
              wisp_dtype_name(t->dtype), (int)t->dtype);
@@ -307,6 +343,22 @@ static wisp_status anonymous_value(loader *L, int *id) {
 
 /* ---- value infos, attributes, nodes ----------------------------------------------------- */
 
+/* TypeProto.Sequence { elem_type(1): TypeProto { map_type(5) } } */
+static int is_sequence_of_maps(const uint8_t *bytes, size_t len) {
+  pb_reader r = pb_reader_init(bytes, len);
+  pb_field f;
+  int more = 1, found = 0;
+  while (more && pb_next(&r, &f, &more) == WISP_OK && more) {
+    if (f.number != 1 || f.wire != PB_LEN) continue;
+    pb_reader e = pb_reader_init(f.data, f.len);
+    pb_field g;
+    int emore = 1;
+    while (emore && pb_next(&e, &g, &emore) == WISP_OK && emore)
+      if (g.number == 5 && g.wire == PB_LEN) found = 1;
+  }
+  return found;
+}
+
 static wisp_status read_value_info(loader *L, const uint8_t *bytes, size_t len, int *id_out,
                                    int is_input) {
   const char *name = NULL;
@@ -329,6 +381,10 @@ static wisp_status read_value_info(loader *L, const uint8_t *bytes, size_t len, 
   pb_reader tr = pb_reader_init(type, type_len);
   FOR_FIELDS(tr, f, more) {
     if (f.number != 1) {
+      /* A graph output that is a sequence of maps is what ZipMap (ai.onnx.ml) makes: wisp
+       * returns it as the score tensor plus its keys (wisp_session_output_map_keys). */
+      if (f.number == 4 && !is_input && f.wire == PB_LEN && is_sequence_of_maps(f.data, f.len))
+        continue;
       if (f.number == 4 || f.number == 5 || f.number == 8 || f.number == 9)
         return wisp_fail(WISP_ERR_UNSUPPORTED,
                          "onnx: graph value '%s' is not a tensor (sequence/map/optional types are "
@@ -545,7 +601,12 @@ static wisp_status read_graph(loader *L, const uint8_t *bytes, size_t len) {
     if (f.number == 11) {
       int id;
       WISP_TRY(read_value_info(L, f.data, f.len, &id, 1));
-      if (!g->values[id].init_data) g->inputs[g->n_inputs++] = id;
+      const wisp_value *v = &g->values[id];
+      if (v->init_data) continue;
+      WISP_CHECK(v->dtype == WISP_DT_UNDEFINED || wisp_dtype_size(v->dtype), WISP_ERR_UNSUPPORTED,
+                 "input '%s' is %s, which wisp does not support", v->name,
+                 wisp_dtype_name(v->dtype));
+      g->inputs[g->n_inputs++] = id;
     } else if (f.number == 12) {
       int id;
       WISP_TRY(read_value_info(L, f.data, f.len, &id, 0));

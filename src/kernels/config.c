@@ -2,11 +2,11 @@
 
 static const wisp_kernel_set kernels = {
 #ifdef __wasm_simd128__
-    f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd,
-    "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd",
+    f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd, f32_dwconv_row__wasmsimd,
+    "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd f32_dwconv=f32_dwconv_row__wasmsimd",
 #else
-    f32_gemm_4x8__scalar, f32_gemm_1x8__scalar,
-    "f32_gemm=f32_gemm_4x8__scalar,f32_gemm_1x8__scalar",
+    f32_gemm_4x8__scalar, f32_gemm_1x8__scalar, f32_dwconv_row__scalar,
+    "f32_gemm=f32_gemm_4x8__scalar,f32_gemm_1x8__scalar f32_dwconv=f32_dwconv_row__scalar",
 #endif
 };
 

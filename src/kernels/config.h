@@ -2,16 +2,18 @@
 #ifndef WISP_KERNELS_CONFIG_H
 #define WISP_KERNELS_CONFIG_H
 
+#include "dwconv.h"
 #include "gemm.h"
 
 typedef struct {
   wisp_f32_gemm_ukernel f32_gemm;      /* 4×8 tiles */
   wisp_f32_gemm_ukernel f32_gemm_1row; /* 1×8: row tails, M = 1 */
+  wisp_f32_dwconv_row_fn f32_dwconv_row;
   const char *description;
 } wisp_kernel_set;
 
 const wisp_kernel_set *wisp_kernels(void);
-/* e.g. "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd" */
+/* e.g. "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd f32_dwconv=..." */
 const char *wisp_kernels_describe(void);
 
 #endif

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../kernels/gemm.h"
+#include "../kernels/config.h"
 #include "op.h"
 
 /* Reads strides, dilations, pads and auto_pad of a Conv or pool node whose kernel is k over
@@ -75,7 +75,7 @@ typedef struct {
   int64_t npix, tile;              /* output pixels per image; pixels per packed tile (× 8) */
   int64_t padded[3];               /* depthwise: input plane with its padding */
   int empty, depthwise, weights_once;
-  size_t weights_bytes, tile_bytes; /* scratch parts, each rounded up to 64 bytes */
+  size_t weights_bytes, tile_bytes; /* scratch parts (tile: depthwise's padded plane), 64-aligned */
 } conv_params;
 
 static wisp_status conv_parse(wisp_op_ctx *ctx) {
@@ -155,8 +155,10 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
   p->depthwise = p->Cg == 1 && g > 1;
   uint64_t scratch;
   if (p->depthwise) {
+    /* scratch: [padded input plane][pointers to the kernel's rows] */
     for (int i = 0; i < 3; i++) p->padded[i] = p->in[i] + p->pb[i] + p->pe[i];
-    scratch = (uint64_t)p->padded[0] * p->padded[1] * p->padded[2] * sizeof(float);
+    p->tile_bytes = round64((uint64_t)p->padded[0] * p->padded[1] * p->padded[2] * sizeof(float));
+    scratch = p->tile_bytes + (uint64_t)p->k[0] * p->k[1] * sizeof(float *);
   } else {
     /* scratch: [W' unless made once][one tile of packed im2col panels] */
     uint64_t wbytes = (uint64_t)p->M * (p->K + 1) * sizeof(float);
@@ -241,43 +243,32 @@ static void pack_pixels(const conv_params *p, const float *x, int64_t p0, int64_
 }
 
 /* Depthwise: output channel m reads only input channel m / Mg. Each input plane is copied into
- * a zero-padded buffer first, so the tap loops need no bounds checks and, at stride 1, run over
- * contiguous memory (which the compiler vectorises). */
+ * a zero-padded buffer first, so the row kernel (kernels/dwconv.h) has no edge cases. */
 static void conv_depthwise(const conv_params *p, const float *x, const float *w, const float *b,
-                           float lo, float hi, float *padded, float *y) {
+                           float lo, float hi, float *padded, const float **rows, float *y) {
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
+  wisp_f32_dwconv_row_fn row_kernel = wisp_kernels()->f32_dwconv_row;
   int64_t plane = in[0] * in[1] * in[2], ow_n = p->out[2];
   memset(padded, 0, (size_t)(pd[0] * pd[1] * pd[2]) * sizeof *padded);
-  int64_t last_channel = -1;
-  for (int64_t n = 0; n < p->N; n++, last_channel = -1)
+  for (int64_t n = 0; n < p->N; n++)
     for (int64_t m = 0; m < p->M; m++) {
       int64_t c = m / p->Mg;
-      if (c != last_channel) { /* the padding stays zero; only the interior changes */
+      if (m % p->Mg == 0) { /* a new input plane; the padding stays zero */
         const float *xc = x + (n * p->C + c) * plane;
         for (int64_t z = 0; z < in[0]; z++)
           for (int64_t r = 0; r < in[1]; r++)
             memcpy(padded + ((z + pb[0]) * pd[1] + r + pb[1]) * pd[2] + pb[2],
                    xc + (z * in[1] + r) * in[2], (size_t)in[2] * sizeof *xc);
-        last_channel = c;
       }
-      const float *wm = w + m * p->K;
       float *ym = y + (n * p->M + m) * p->npix;
       for (int64_t od = 0; od < p->out[0]; od++)
         for (int64_t oh = 0; oh < p->out[1]; oh++, ym += ow_n) {
-          for (int64_t ow = 0; ow < ow_n; ow++) ym[ow] = b ? b[m] : 0.0f;
+          /* the padded rows under the kernel, in W's (kd, kh) order */
           for (int64_t kd = 0; kd < k[0]; kd++)
-            for (int64_t kh = 0; kh < k[1]; kh++) {
-              const float *row = padded + ((od * s[0] + kd * d[0]) * pd[1] + oh * s[1] + kh * d[1]) * pd[2];
-              for (int64_t kw = 0; kw < k[2]; kw++) {
-                const float wv = wm[(kd * k[1] + kh) * k[2] + kw], *r = row + kw * d[2];
-                if (s[2] == 1)
-                  for (int64_t ow = 0; ow < ow_n; ow++) ym[ow] += wv * r[ow];
-                else
-                  for (int64_t ow = 0; ow < ow_n; ow++) ym[ow] += wv * r[ow * s[2]];
-              }
-            }
-          for (int64_t ow = 0; ow < ow_n; ow++) /* fused activation (fuse.c) */
-            ym[ow] = ym[ow] < lo ? lo : ym[ow] > hi ? hi : ym[ow];
+            for (int64_t kh = 0; kh < k[1]; kh++)
+              rows[kd * k[1] + kh] = padded + ((od * s[0] + kd * d[0]) * pd[1] + oh * s[1] + kh * d[1]) * pd[2];
+          row_kernel((int)ow_n, (int)(k[0] * k[1]), (int)k[2], (int)s[2], (int)d[2], rows,
+                     w + m * p->K, b ? b[m] : 0.0f, lo, hi, ym);
         }
     }
 }
@@ -289,7 +280,8 @@ static wisp_status conv_exec(wisp_op_ctx *ctx) {
   const float *b = ctx->n_in > 2 && ctx->in[2] ? ctx->in[2]->data : NULL;
   float *y = ctx->out[0]->data, lo = ctx->node->act_min, hi = ctx->node->act_max;
   if (p->depthwise) {
-    conv_depthwise(p, x, w, b, lo, hi, ctx->scratch, y);
+    conv_depthwise(p, x, w, b, lo, hi, ctx->scratch,
+                   (const float **)((char *)ctx->scratch + p->tile_bytes), y);
     return WISP_OK;
   }
   char *scratch = ctx->scratch;

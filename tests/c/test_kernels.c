@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "kernels/config.h"
+#include "kernels/dwconv.h"
 #include "kernels/gemm.h"
 #include "mem.h"
 #include "wisp.h"
@@ -55,7 +56,39 @@ static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_ge
   CHECK(bad == 0);
 }
 
+/* Depthwise rows over padded input: every stride/dilation/width up to tails of the 4-wide loop. */
+static void check_dwconv(const char *name, wisp_f32_dwconv_row_fn fn) {
+  unsigned seed = 7;
+  int cases = 0, bad = 0;
+  float in[3][256], w[9], out[64];
+  for (int r = 0; r < 3; r++)
+    for (int i = 0; i < 256; i++) in[r][i] = frand(&seed);
+  for (int i = 0; i < 9; i++) w[i] = frand(&seed);
+  const float *rows[3] = {in[0], in[1], in[2]};
+  for (int ow_n = 1; ow_n <= 19; ow_n++)
+    for (int kh = 1; kh <= 3; kh++)
+      for (int kw = 1; kw <= 3; kw++)
+        for (int s = 1; s <= 3; s++)
+          for (int d = 1; d <= 2; d++) {
+            fn(ow_n, kh, kw, s, d, rows, w, 0.25f, -0.75f, 0.75f, out);
+            for (int o = 0; o < ow_n; o++) {
+              double acc = 0.25;
+              for (int i = 0; i < kh; i++)
+                for (int j = 0; j < kw; j++) acc += (double)w[i * kw + j] * in[i][o * s + j * d];
+              float want = acc < -0.75 ? -0.75f : acc > 0.75 ? 0.75f : (float)acc;
+              if (fabsf(out[o] - want) > 1e-5f) bad++;
+            }
+            cases++;
+          }
+  printf("%s: %d shapes, %d wrong elements\n", name, cases, bad);
+  CHECK(bad == 0);
+}
+
 int main(void) {
+  check_dwconv("f32_dwconv_row__scalar", f32_dwconv_row__scalar);
+#ifdef __wasm_simd128__
+  check_dwconv("f32_dwconv_row__wasmsimd", f32_dwconv_row__wasmsimd);
+#endif
   check_kernel("f32_gemm_4x8__scalar + 1x8__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar);
 #ifdef __wasm_simd128__
   check_kernel("f32_gemm_4x8__wasmsimd + 1x8__wasmsimd", f32_gemm_4x8__wasmsimd,

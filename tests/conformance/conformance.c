@@ -56,8 +56,16 @@ static void free_list(char **names, int n) {
   free(names);
 }
 
+/* IEEE half to double (so float16 outputs are compared, not skipped as NaN). */
+static double half_to_double(uint16_t h) {
+  int e = h >> 10 & 0x1f, m = h & 0x3ff;
+  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+  return h >> 15 ? -v : v;
+}
+
 static double element(const wisp_tensor *t, int64_t i) {
   switch (t->dtype) {
+    case WISP_DT_FLOAT16: return half_to_double(((const uint16_t *)t->data)[i]);
     case WISP_DT_FLOAT: return ((const float *)t->data)[i];
     case WISP_DT_DOUBLE: return ((const double *)t->data)[i];
     case WISP_DT_INT64: return (double)((const int64_t *)t->data)[i];
