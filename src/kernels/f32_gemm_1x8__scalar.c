@@ -3,13 +3,13 @@
 
 #include "gemm.h"
 
-void f32_gemm_1x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                          const float *panel, float *C, ptrdiff_t ldc, float min, float max) {
+void f32_gemm_1x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                          const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                          float min, float max) {
   assert(mr == 1 && nc >= 1 && nc <= 8);
-  float acc[8];
-  for (int j = 0; j < 8; j++) acc[j] = panel[j];
-  const float *w = panel + 8;
-  for (int k = 0; k < K; k++, w += 8)
+  float acc[8] = {0};
+  for (int j = 0; j < nc; j++) acc[j] = bias ? bias[j] : C[j];
+  for (int k = 0; k < kc; k++, w += 8)
     for (int j = 0; j < 8; j++) acc[j] += A[k] * w[j];
   for (int j = 0; j < nc; j++) {
     float v = acc[j] < min ? min : acc[j];

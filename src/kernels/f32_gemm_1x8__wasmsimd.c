@@ -8,21 +8,23 @@
 #include "gemm.h"
 #include "store__wasmsimd.h"
 
-void f32_gemm_1x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                            const float *panel, float *C, ptrdiff_t ldc, float min, float max) {
+void f32_gemm_1x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                            const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                            float min, float max) {
   assert(mr == 1 && nc >= 1 && nc <= 8);
-  v128_t lo = wasm_v128_load(panel), hi = wasm_v128_load(panel + 4);
+  v128_t lo, hi;
+  if (bias) lo = wasm_v128_load(bias), hi = wasm_v128_load(bias + 4);
+  else wisp_load_row8__wasmsimd(C, nc, &lo, &hi); /* a later K block */
   v128_t lo2 = wasm_f32x4_splat(0.0f), hi2 = lo2;
-  const float *w = panel + 8;
   int k = 0;
-  for (; k + 2 <= K; k += 2, w += 16) {
+  for (; k + 2 <= kc; k += 2, w += 16) {
     const v128_t a0 = wasm_v128_load32_splat(A + k), a1 = wasm_v128_load32_splat(A + k + 1);
     lo = wasm_f32x4_add(lo, wasm_f32x4_mul(a0, wasm_v128_load(w)));
     hi = wasm_f32x4_add(hi, wasm_f32x4_mul(a0, wasm_v128_load(w + 4)));
     lo2 = wasm_f32x4_add(lo2, wasm_f32x4_mul(a1, wasm_v128_load(w + 8)));
     hi2 = wasm_f32x4_add(hi2, wasm_f32x4_mul(a1, wasm_v128_load(w + 12)));
   }
-  if (k < K) {
+  if (k < kc) {
     const v128_t a0 = wasm_v128_load32_splat(A + k);
     lo = wasm_f32x4_add(lo, wasm_f32x4_mul(a0, wasm_v128_load(w)));
     hi = wasm_f32x4_add(hi, wasm_f32x4_mul(a0, wasm_v128_load(w + 4)));

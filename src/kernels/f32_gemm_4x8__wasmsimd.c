@@ -7,18 +7,26 @@
 #include "gemm.h"
 #include "store__wasmsimd.h"
 
-void f32_gemm_4x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                            const float *panel, float *C, ptrdiff_t ldc, float min, float max) {
+void f32_gemm_4x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                            const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                            float min, float max) {
   assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
   /* rows past mr alias the last real row: computed, never stored */
   const float *a0 = A;
   const float *a1 = mr > 1 ? a0 + lda : a0;
   const float *a2 = mr > 2 ? a1 + lda : a1;
   const float *a3 = mr > 3 ? a2 + lda : a2;
-  v128_t c0l = wasm_v128_load(panel), c0h = wasm_v128_load(panel + 4);
-  v128_t c1l = c0l, c1h = c0h, c2l = c0l, c2h = c0h, c3l = c0l, c3h = c0h;
-  const float *w = panel + 8;
-  for (int k = 0; k < K; k++, w += 8) {
+  v128_t c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h;
+  if (bias) {
+    c0l = wasm_v128_load(bias), c0h = wasm_v128_load(bias + 4);
+    c1l = c0l, c1h = c0h, c2l = c0l, c2h = c0h, c3l = c0l, c3h = c0h;
+  } else { /* a later K block: continue from C (rows past mr reload the last real row) */
+    wisp_load_row8__wasmsimd(C, nc, &c0l, &c0h);
+    wisp_load_row8__wasmsimd(mr > 1 ? C + ldc : C, nc, &c1l, &c1h);
+    wisp_load_row8__wasmsimd(mr > 2 ? C + 2 * ldc : C, nc, &c2l, &c2h);
+    wisp_load_row8__wasmsimd(mr > 3 ? C + 3 * ldc : C, nc, &c3l, &c3h);
+  }
+  for (int k = 0; k < kc; k++, w += 8) {
     const v128_t bl = wasm_v128_load(w), bh = wasm_v128_load(w + 4);
     const v128_t v0 = wasm_v128_load32_splat(a0 + k);
     const v128_t v1 = wasm_v128_load32_splat(a1 + k);

@@ -1,5 +1,6 @@
 /* Packing B into 8-column panels and the GEMM loop over microkernel tiles. */
 #include <assert.h>
+#include <math.h>
 #include <string.h>
 
 #include "config.h"
@@ -28,18 +29,27 @@ void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int
                         ptrdiff_t ldc, float min, float max) {
   assert(M >= 0 && N >= 0 && K >= 0);
   size_t panel_size = ((size_t)K + 1) * WISP_GEMM_NR;
-  /* column panels outside: one panel (K×8 floats) stays in cache while all rows pass */
-  for (int n0 = 0; n0 < N; n0 += WISP_GEMM_NR) {
-    int nc = N - n0 < WISP_GEMM_NR ? N - n0 : WISP_GEMM_NR;
-    const float *panel = packed + (size_t)(n0 / WISP_GEMM_NR) * panel_size;
-    int m0 = 0;
-    for (; m0 + WISP_GEMM_MR <= M; m0 += WISP_GEMM_MR)
-      uk(WISP_GEMM_MR, nc, K, A + m0 * lda, lda, panel, C + m0 * ldc + n0, ldc, min, max);
-    if (M - m0 >= 2) /* a 2- or 3-row tail still fills most of the 4-row tile */
-      uk(M - m0, nc, K, A + m0 * lda, lda, panel, C + m0 * ldc + n0, ldc, min, max);
-    else if (M - m0 == 1)
-      uk1(1, nc, K, A + m0 * lda, lda, panel, C + m0 * ldc + n0, ldc, min, max);
-  }
+  int k0 = 0;
+  do { /* K blocks (at least one, so K = 0 still writes the bias) */
+    int kc = K - k0 < WISP_GEMM_KC ? K - k0 : WISP_GEMM_KC, last = k0 + kc == K;
+    float lo = last ? min : -INFINITY, hi = last ? max : INFINITY;
+    /* column panels outside: one block of a panel stays in L1 while all rows pass */
+    for (int n0 = 0; n0 < N; n0 += WISP_GEMM_NR) {
+      int nc = N - n0 < WISP_GEMM_NR ? N - n0 : WISP_GEMM_NR;
+      const float *panel = packed + (size_t)(n0 / WISP_GEMM_NR) * panel_size;
+      const float *bias = k0 ? NULL : panel, *w = panel + WISP_GEMM_NR * (1 + (size_t)k0);
+      const float *a = A + k0;
+      float *c = C + n0;
+      int m0 = 0;
+      for (; m0 + WISP_GEMM_MR <= M; m0 += WISP_GEMM_MR)
+        uk(WISP_GEMM_MR, nc, kc, a + m0 * lda, lda, w, bias, c + m0 * ldc, ldc, lo, hi);
+      if (M - m0 >= 2) /* a 2- or 3-row tail still fills most of the 4-row tile */
+        uk(M - m0, nc, kc, a + m0 * lda, lda, w, bias, c + m0 * ldc, ldc, lo, hi);
+      else if (M - m0 == 1)
+        uk1(1, nc, kc, a + m0 * lda, lda, w, bias, c + m0 * ldc, ldc, lo, hi);
+    }
+    k0 += kc;
+  } while (k0 < K);
 }
 
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,

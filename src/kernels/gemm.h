@@ -4,7 +4,10 @@
  * (±INFINITY for none). B is packed by wisp_f32_gemm_pack into
  * ceil(N/8) panels laid out [bias 8][k=0: 8 columns][k=1: 8 columns]…, zero-padded past N, so a
  * microkernel streams its panel linearly (the XNNPACK layout). Microkernels compute up to
- * MR=4 rows × NR=8 columns of C; they see only pointers, sizes and strides. */
+ * MR=4 rows × NR=8 columns of C over kc of the K rows; they see only pointers, sizes and strides.
+ * The driver splits K into blocks of WISP_GEMM_KC so one block of a panel and of 4 A rows stay in
+ * L1 (ResNet's K reaches 4609): the first block starts from the bias, later ones from C, and
+ * only the last one clamps. */
 #ifndef WISP_KERNELS_GEMM_H
 #define WISP_KERNELS_GEMM_H
 
@@ -12,6 +15,7 @@
 
 #define WISP_GEMM_MR 4
 #define WISP_GEMM_NR 8
+#define WISP_GEMM_KC 512
 
 /* Floats needed to pack a K×N matrix. */
 size_t wisp_f32_gemm_packed_size(int K, int N);
@@ -20,20 +24,26 @@ size_t wisp_f32_gemm_packed_size(int K, int N);
 void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,
                         const float *bias, float *packed);
 
-/* One tile: rows mr ≤ 4, columns nc ≤ 8 of C from A rows (stride lda) and one packed panel. */
-typedef void (*wisp_f32_gemm_ukernel)(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                                      const float *panel, float *C, ptrdiff_t ldc, float min, float max);
+/* One tile: rows mr ≤ 4, columns nc ≤ 8 of C = A (mr × kc, stride lda) · w (kc rows of 8),
+ * starting from bias[8] when given, else from C (accumulating a later K block); then clamped. */
+typedef void (*wisp_f32_gemm_ukernel)(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                                      const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                                      float min, float max);
 
-void f32_gemm_4x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                          const float *panel, float *C, ptrdiff_t ldc, float min, float max);
+void f32_gemm_4x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                          const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                          float min, float max);
 /* One row only (mr == 1): row tails and M = 1. */
-void f32_gemm_1x8__scalar(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                          const float *panel, float *C, ptrdiff_t ldc, float min, float max);
+void f32_gemm_1x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                          const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                          float min, float max);
 #ifdef __wasm_simd128__
-void f32_gemm_4x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                            const float *panel, float *C, ptrdiff_t ldc, float min, float max);
-void f32_gemm_1x8__wasmsimd(int mr, int nc, int K, const float *A, ptrdiff_t lda,
-                            const float *panel, float *C, ptrdiff_t ldc, float min, float max);
+void f32_gemm_4x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                          const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                          float min, float max);
+void f32_gemm_1x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                          const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                          float min, float max);
 #endif
 
 /* Full GEMM with the microkernels chosen by config.c. */

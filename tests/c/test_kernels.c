@@ -17,7 +17,7 @@ static float frand(unsigned *seed) {
 }
 
 static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1) {
-  static const int Ks[] = {0, 1, 2, 3, 7, 8, 16, 33};
+  static const int Ks[] = {0, 1, 2, 3, 7, 8, 16, 33, WISP_GEMM_KC + 5, 2 * WISP_GEMM_KC};
   unsigned seed = 1;
   int cases = 0, bad = 0;
   for (int M = 1; M <= 9; M++)
