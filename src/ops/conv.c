@@ -73,9 +73,10 @@ typedef struct {
   int64_t N, C, M, Cg, Mg, K;      /* K = Cg·kd·kh·kw */
   int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
   int64_t npix, tile;              /* output pixels per image; pixels per packed tile (× 8) */
-  int64_t padded[3];               /* depthwise: input plane with its padding */
-  int empty, depthwise, weights_once;
-  size_t weights_bytes, tile_bytes; /* scratch parts (tile: depthwise's padded plane), 64-aligned */
+  int64_t padded[3];               /* input dims with their padding */
+  int empty, depthwise, weights_once, needs_padding;
+  size_t weights_bytes, tile_bytes, padded_bytes; /* scratch parts, 64-aligned (depthwise keeps
+                                                      its padded plane in tile_bytes) */
 } conv_params;
 
 static wisp_status conv_parse(wisp_op_ctx *ctx) {
@@ -153,14 +154,15 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "kernel of %lld weights per output is too large",
                         (long long)p->K);
   p->depthwise = p->Cg == 1 && g > 1;
+  for (int i = 0; i < 3; i++) p->padded[i] = p->in[i] + p->pb[i] + p->pe[i];
+  p->needs_padding = p->pb[0] + p->pb[1] + p->pb[2] + p->pe[0] + p->pe[1] + p->pe[2] > 0;
   uint64_t scratch;
   if (p->depthwise) {
     /* scratch: [padded input plane][pointers to the kernel's rows] */
-    for (int i = 0; i < 3; i++) p->padded[i] = p->in[i] + p->pb[i] + p->pe[i];
     p->tile_bytes = round64((uint64_t)p->padded[0] * p->padded[1] * p->padded[2] * sizeof(float));
     scratch = p->tile_bytes + (uint64_t)p->k[0] * p->k[1] * sizeof(float *);
   } else {
-    /* scratch: [W' unless made once][one tile of packed im2col panels] */
+    /* scratch: [W' unless made once][one tile of packed im2col panels][padded input] */
     uint64_t wbytes = (uint64_t)p->M * (p->K + 1) * sizeof(float);
     int64_t tile = (1 << 16) / (p->K + 1) / WISP_GEMM_NR * WISP_GEMM_NR; /* ~256 KB of panels */
     int64_t all = (p->npix + WISP_GEMM_NR - 1) / WISP_GEMM_NR * WISP_GEMM_NR;
@@ -176,7 +178,12 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
       if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory for weights");
       weights_with_bias(p, w->data, b ? b->data : NULL, ctx->state);
     }
-    scratch = (p->weights_once ? 0 : p->weights_bytes) + (uint64_t)p->tile_bytes;
+    uint64_t pbytes = p->needs_padding ? (uint64_t)p->Cg * p->padded[0] * p->padded[1] *
+                                             p->padded[2] * sizeof(float) : 0;
+    if (pbytes > WISP_MAX_TENSOR_BYTES)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "padded input would exceed 2 GB");
+    p->padded_bytes = round64(pbytes);
+    scratch = (p->weights_once ? 0 : p->weights_bytes) + (uint64_t)p->tile_bytes + p->padded_bytes;
   }
   if (scratch > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "scratch would exceed 2 GB");
@@ -184,60 +191,52 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
+/* Copies one image and group's input (Cg, D, H, W) into a zero-padded (Cg, Dp, Hp, Wp) buffer, so
+ * packing reads every tap without bounds checks. */
+static void pad_input(const conv_params *p, const float *x, float *xp) {
+  const int64_t *in = p->in, *pd = p->padded, *pb = p->pb;
+  memset(xp, 0, (size_t)(p->Cg * pd[0] * pd[1] * pd[2]) * sizeof *xp);
+  for (int64_t c = 0; c < p->Cg; c++)
+    for (int64_t z = 0; z < in[0]; z++)
+      for (int64_t r = 0; r < in[1]; r++)
+        memcpy(xp + ((c * pd[0] + z + pb[0]) * pd[1] + r + pb[1]) * pd[2] + pb[2],
+               x + ((c * in[0] + z) * in[1] + r) * in[2], (size_t)in[2] * sizeof *x);
+}
+
 /* Packs output pixels [p0, p0 + cols) of one image and group as the GEMM's B (K+1 × cols) in
- * 8-pixel panels: [8 zeros (panel bias slot)][k = 0: 8 inputs]…[k = K: 8 ones]. Inputs under the
- * kernel in W's (c, kd, kh, kw) order, zeros in padding and past the last pixel.
- * x is (Cg, D, H, W) of this image and group. */
-static void pack_pixels(const conv_params *p, const float *x, int64_t p0, int64_t cols, float *packed) {
-  const int64_t *in = p->in, *k = p->k, *d = p->d;
-  int pointwise = k[0] * k[1] * k[2] == 1 && p->s[0] * p->s[1] * p->s[2] == 1 &&
-                  p->pb[0] + p->pb[1] + p->pb[2] == 0;
-  int64_t plane = in[0] * in[1] * in[2];
+ * 8-pixel panels: [8 zeros (panel bias slot)][k = 0: 8 inputs]…[k = K: 8 ones], inputs under the
+ * kernel in W's (c, kd, kh, kw) order. xp is the padded input (Cg, Dp, Hp, Wp) (pad_input; the
+ * input itself when there is no padding). Columns past the last pixel repeat the first: the
+ * GEMM never stores them. */
+static void pack_pixels(const conv_params *p, const float *xp, int64_t p0, int64_t cols,
+                        float *packed) {
+  const int64_t *k = p->k, *d = p->d, *s = p->s, *pd = p->padded;
+  int64_t volume = pd[0] * pd[1] * pd[2];
   for (int64_t j0 = 0; j0 < cols; j0 += WISP_GEMM_NR, packed += (p->K + 2) * WISP_GEMM_NR) {
-    int nc = cols - j0 < WISP_GEMM_NR ? (int)(cols - j0) : WISP_GEMM_NR;
     int64_t first = p0 + j0;
-    if (first + nc > p->npix) nc = (int)(p->npix - first);
+    int nc = p->npix - first < WISP_GEMM_NR ? (int)(p->npix - first) : WISP_GEMM_NR;
+    /* where each pixel's window starts in the padded input */
+    int64_t base[WISP_GEMM_NR];
+    for (int j = 0; j < WISP_GEMM_NR; j++) {
+      int64_t q = first + (j < nc ? j : 0);
+      int64_t ow = q % p->out[2], oh = q / p->out[2] % p->out[1], od = q / p->out[2] / p->out[1];
+      base[j] = ((od * s[0]) * pd[1] + oh * s[1]) * pd[2] + ow * s[2];
+    }
+    int contiguous = base[WISP_GEMM_NR - 1] - base[0] == WISP_GEMM_NR - 1; /* one row, stride 1 */
     float *w = packed;
     memset(w, 0, WISP_GEMM_NR * sizeof *w);
     w += WISP_GEMM_NR;
-    if (pointwise && nc == WISP_GEMM_NR) { /* 1×1, stride 1, no pad: pixels are contiguous */
-      for (int64_t c = 0; c < p->Cg; c++, w += WISP_GEMM_NR)
-        memcpy(w, x + c * plane + first, WISP_GEMM_NR * sizeof *w);
-    } else {
-      /* where each of the panel's pixels starts in the input */
-      int64_t z0[WISP_GEMM_NR], y0[WISP_GEMM_NR], x0[WISP_GEMM_NR];
-      int same_row = 1;
-      for (int j = 0; j < WISP_GEMM_NR; j++) {
-        int64_t q = first + (j < nc ? j : 0);
-        int64_t ow = q % p->out[2], oh = q / p->out[2] % p->out[1], od = q / p->out[2] / p->out[1];
-        z0[j] = od * p->s[0] - p->pb[0], y0[j] = oh * p->s[1] - p->pb[1], x0[j] = ow * p->s[2] - p->pb[2];
-        same_row &= j >= nc || (z0[j] == z0[0] && y0[j] == y0[0]);
-      }
-      /* the common interior case: one output row, stride 1, no padding in x for any tap */
-      int contiguous = same_row && nc == WISP_GEMM_NR && p->s[2] == 1 && x0[0] >= 0 &&
-                       x0[0] + WISP_GEMM_NR - 1 + (k[2] - 1) * d[2] < in[2];
-      for (int64_t c = 0; c < p->Cg; c++)
-        for (int64_t kd = 0; kd < k[0]; kd++)
-          for (int64_t kh = 0; kh < k[1]; kh++)
-            for (int64_t kw = 0; kw < k[2]; kw++, w += WISP_GEMM_NR) {
-              if (contiguous) {
-                int64_t iz = z0[0] + kd * d[0], iy = y0[0] + kh * d[1];
-                if (iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1]) {
-                  memcpy(w, x + ((c * in[0] + iz) * in[1] + iy) * in[2] + x0[0] + kw * d[2],
-                         WISP_GEMM_NR * sizeof *w);
-                } else {
-                  memset(w, 0, WISP_GEMM_NR * sizeof *w);
-                }
-                continue;
-              }
-              for (int j = 0; j < WISP_GEMM_NR; j++) {
-                int64_t iz = z0[j] + kd * d[0], iy = y0[j] + kh * d[1], ix = x0[j] + kw * d[2];
-                int inside = j < nc && iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1] && ix >= 0 &&
-                             ix < in[2];
-                w[j] = inside ? x[((c * in[0] + iz) * in[1] + iy) * in[2] + ix] : 0.0f;
-              }
-            }
-    }
+    for (int64_t c = 0; c < p->Cg; c++)
+      for (int64_t kd = 0; kd < k[0]; kd++)
+        for (int64_t kh = 0; kh < k[1]; kh++) {
+          const float *row = xp + c * volume + (kd * d[0] * pd[1] + kh * d[1]) * pd[2];
+          for (int64_t kw = 0; kw < k[2]; kw++, w += WISP_GEMM_NR) {
+            const float *tap = row + kw * d[2];
+            if (contiguous) memcpy(w, tap + base[0], WISP_GEMM_NR * sizeof *w);
+            else
+              for (int j = 0; j < WISP_GEMM_NR; j++) w[j] = tap[base[j]];
+          }
+        }
     for (int j = 0; j < WISP_GEMM_NR; j++) w[j] = 1.0f; /* the bias row */
   }
 }
@@ -291,15 +290,16 @@ static wisp_status conv_exec(wisp_op_ctx *ctx) {
     wb = (const float *)scratch;
     scratch += p->weights_bytes;
   }
-  float *packed = (float *)scratch;
+  float *packed = (float *)scratch, *padded = (float *)(scratch + p->tile_bytes);
   int64_t plane = p->in[0] * p->in[1] * p->in[2], Mg = p->Mg, npix = p->npix, K1 = p->K + 1;
   for (int64_t n = 0; n < p->N; n++)
     for (int64_t g = 0; g < p->group; g++) {
       const float *xg = x + (n * p->C + g * p->Cg) * plane;
       float *yg = y + (n * p->M + g * Mg) * npix; /* (Mg, npix) */
+      if (p->needs_padding) pad_input(p, xg, padded);
       for (int64_t p0 = 0; p0 < npix; p0 += p->tile) {
         int64_t cols = npix - p0 < p->tile ? npix - p0 : p->tile;
-        pack_pixels(p, xg, p0, cols, packed);
+        pack_pixels(p, p->needs_padding ? padded : xg, p0, cols, packed);
         /* Y[:, p0 : p0 + cols] = W'g (Mg × K+1) · packed (K+1 × cols) */
         wisp_f32_gemm((int)Mg, (int)cols, (int)K1, wb + g * Mg * K1, K1, packed, yg + p0, npix,
                       lo, hi);
