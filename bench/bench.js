@@ -46,12 +46,13 @@ function rng(seed) {
 
 // Random data for one input: floats in [-1, 1); small ints (token ids), ones for masks.
 function makeData(name, type, size, r) {
-  const mask = /mask/i.test(name);
+  // masks all ones, token types all zero (BERT's type vocabulary has 2 entries), ids < 100
+  const fixed = /mask/i.test(name) ? 1 : /token_type/i.test(name) ? 0 : null;
   switch (type) {
     case 'float32': return Float32Array.from({ length: size }, () => 2 * r() - 1);
-    case 'int64': return BigInt64Array.from({ length: size }, () => (mask ? 1n : BigInt(Math.floor(r() * 100))));
-    case 'int32': return Int32Array.from({ length: size }, () => (mask ? 1 : Math.floor(r() * 100)));
-    case 'bool': return Uint8Array.from({ length: size }, () => (mask ? 1 : r() < 0.5 ? 1 : 0));
+    case 'int64': return BigInt64Array.from({ length: size }, () => BigInt(fixed ?? Math.floor(r() * 100)));
+    case 'int32': return Int32Array.from({ length: size }, () => fixed ?? Math.floor(r() * 100));
+    case 'bool': return Uint8Array.from({ length: size }, () => fixed ?? (r() < 0.5 ? 1 : 0));
     case 'uint8': return Uint8Array.from({ length: size }, () => Math.floor(r() * 256));
     case 'int8': return Int8Array.from({ length: size }, () => Math.floor(r() * 256) - 128);
     default: throw new Error(`bench: no random data for input '${name}' of type ${type}`);
