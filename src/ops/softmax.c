@@ -2,6 +2,7 @@
  * (default 1); opset 13+ normalises along one axis (default -1). */
 #include <math.h>
 
+#include "../kernels/config.h"
 #include "op.h"
 
 typedef struct {
@@ -41,6 +42,8 @@ static wisp_status softmax_exec(wisp_op_ctx *ctx) {
   const float *x = ctx->in[0]->data;
   float *y = ctx->out[0]->data;
   int64_t n = p->n, inner = p->inner;
+  wisp_f32_vexp_fn vexp = wisp_kernels()->f32_vexp;
+  float row[64];
   for (int64_t o = 0; o < p->outer; o++)
     for (int64_t i = 0; i < inner; i++) {
       const float *xr = x + o * n * inner + i;
@@ -48,10 +51,15 @@ static wisp_status softmax_exec(wisp_op_ctx *ctx) {
       float max = -INFINITY;
       for (int64_t k = 0; k < n; k++) max = xr[k * inner] > max ? xr[k * inner] : max;
       float sum = 0;
-      for (int64_t k = 0; k < n; k++) {
-        float e = expf(xr[k * inner] - max);
-        sum += e;
-        if (!p->log) yr[k * inner] = e;
+      if (inner == 1) { /* contiguous (the common last-axis case): exp and sum in one pass */
+        sum = vexp((size_t)n, xr, max, yr);
+      } else {
+        for (int64_t k0 = 0; k0 < n; k0 += 64) { /* strided: gather a chunk, exp, scatter */
+          int64_t len = n - k0 < 64 ? n - k0 : 64;
+          for (int64_t k = 0; k < len; k++) row[k] = xr[(k0 + k) * inner];
+          sum += vexp((size_t)len, row, max, row);
+          for (int64_t k = 0; k < len; k++) yr[(k0 + k) * inner] = row[k];
+        }
       }
       if (p->log) {
         float lse = max + logf(sum);

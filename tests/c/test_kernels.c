@@ -7,6 +7,7 @@
 #include "check.h"
 #include "kernels/config.h"
 #include "kernels/dwconv.h"
+#include "kernels/vmath.h"
 #include "kernels/gemm.h"
 #include "mem.h"
 #include "wisp.h"
@@ -84,7 +85,35 @@ static void check_dwconv(const char *name, wisp_f32_dwconv_row_fn fn) {
   CHECK(bad == 0);
 }
 
+/* exp and erf against libm over a sweep that includes tails of the 4-wide loop. */
+static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_fn verf) {
+  float x[403], y[403];
+  double worst_exp = 0, worst_erf = 0, sum_err = 0;
+  for (size_t n = 1; n <= 403; n += 67) {
+    for (size_t i = 0; i < n; i++) x[i] = -20.0f + 25.0f * (float)i / (float)n;
+    double want_sum = 0;
+    for (size_t i = 0; i < n; i++) want_sum += exp((double)x[i] - 1.5);
+    float sum = vexp(n, x, 1.5f, y);
+    for (size_t i = 0; i < n; i++) {
+      double want = exp((double)x[i] - 1.5), rel = fabs(y[i] - want) / want;
+      if (rel > worst_exp) worst_exp = rel;
+    }
+    if (fabs(sum - want_sum) / want_sum > sum_err) sum_err = fabs(sum - want_sum) / want_sum;
+    for (size_t i = 0; i < n; i++) x[i] = -4.0f + 8.0f * (float)i / (float)n;
+    verf(n, x, y);
+    for (size_t i = 0; i < n; i++)
+      if (fabs(y[i] - erf((double)x[i])) > worst_erf) worst_erf = fabs(y[i] - erf((double)x[i]));
+  }
+  printf("%s: exp max rel err %.2e (sum %.2e), erf max abs err %.2e\n", name, worst_exp, sum_err,
+         worst_erf);
+  CHECK(worst_exp < 1e-6 && sum_err < 1e-6 && worst_erf < 5e-7);
+}
+
 int main(void) {
+  check_vmath("f32_vmath__scalar", f32_vexp__scalar, f32_verf__scalar);
+#ifdef __wasm_simd128__
+  check_vmath("f32_vmath__wasmsimd", f32_vexp__wasmsimd, f32_verf__wasmsimd);
+#endif
   check_dwconv("f32_dwconv_row__scalar", f32_dwconv_row__scalar);
 #ifdef __wasm_simd128__
   check_dwconv("f32_dwconv_row__wasmsimd", f32_dwconv_row__wasmsimd);

@@ -1,0 +1,46 @@
+/* Scalar twins of f32_vmath__wasmsimd.c: the same exp and erf, one value at a time. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vmath.h"
+
+static float exp1(float x) {
+  if (x != x) return x; /* NaN (the SIMD twin keeps it too) */
+  x = x > WISP_EXP_MAX ? WISP_EXP_MAX : x < WISP_EXP_MIN ? WISP_EXP_MIN : x;
+  float n = floorf(x * WISP_LOG2E + 0.5f);
+  float r = x - n * WISP_LN2_HI - n * WISP_LN2_LO;
+  float p = WISP_EXP_P0;
+  p = p * r + WISP_EXP_P1;
+  p = p * r + WISP_EXP_P2;
+  p = p * r + WISP_EXP_P3;
+  p = p * r + WISP_EXP_P4;
+  p = p * r + WISP_EXP_P5;
+  p = p * (r * r) + r + 1.0f;
+  int32_t bits = ((int32_t)n + 127) << 23; /* 2^n */
+  float scale;
+  memcpy(&scale, &bits, 4);
+  return p * scale;
+}
+
+static float erf1(float x) {
+  float a = fabsf(x);
+  float t = 1.0f / (1.0f + WISP_ERF_P * a);
+  float p = WISP_ERF_A5;
+  p = p * t + WISP_ERF_A4;
+  p = p * t + WISP_ERF_A3;
+  p = p * t + WISP_ERF_A2;
+  p = p * t + WISP_ERF_A1;
+  float y = 1.0f - p * t * exp1(-a * a);
+  return x < 0 ? -y : y;
+}
+
+float f32_vexp__scalar(size_t n, const float *x, float sub, float *y) {
+  float sum = 0;
+  for (size_t i = 0; i < n; i++) sum += y[i] = exp1(x[i] - sub);
+  return sum;
+}
+
+void f32_verf__scalar(size_t n, const float *x, float *y) {
+  for (size_t i = 0; i < n; i++) y[i] = erf1(x[i]);
+}
