@@ -1,6 +1,6 @@
 // bench.js — wisp vs onnxruntime-web (wasm backend, 1 thread, SIMD) on one model, in one process.
 //
-//   node bench/bench.js <model.onnx> [--input name=d0,d1,...]... [--warmup N] [--runs N]
+//   node bench/bench.js <model.onnx> [--input name=d0,d1,...]... [--warmup N] [--runs N] [--json]
 //
 // Inputs default to the model's declared shapes with symbolic dims set to 1; their data is
 // seeded random, the same for both runtimes. Timing: create → first result once for each, then
@@ -17,7 +17,7 @@ ort.env.wasm.numThreads = 1; // threads would not be a fair comparison (nor what
 ort.env.wasm.simd = true;
 
 function parseArgs(argv) {
-  const args = { model: null, inputs: {}, warmup: 30, runs: 20 };
+  const args = { model: null, inputs: {}, warmup: 30, runs: 20, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--input') {
@@ -25,6 +25,7 @@ function parseArgs(argv) {
       args.inputs[name] = dims.split(/[,x]/).map(Number);
     } else if (a === '--warmup') args.warmup = Math.max(30, +argv[++i]);
     else if (a === '--runs') args.runs = Math.max(20, +argv[++i]);
+    else if (a === '--json') args.json = true; // one JSON line, for bench/all.js
     else args.model = a;
   }
   if (!args.model) {
@@ -121,6 +122,16 @@ async function main() {
   const ortWasmPath = fileURLToPath(new URL('../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', import.meta.url));
   const wasmO = sizes(await readFile(ortWasmPath));
 
+  if (args.json) {
+    console.log(JSON.stringify({
+      model: args.model, wisp_ms: wMed, ort_ms: oMed, ratio: wMed / oMed, runs: times.wisp.length,
+      wisp_first_ms: wispFirst, ort_first_ms: ortFirst, max_diff: maxDiff, kernels: wisp.kernelConfig,
+      wasm: { wisp: wasmW, ort: wasmO },
+    }));
+    await wisp.release();
+    await ortSession.release();
+    return;
+  }
   console.log(`model     ${args.model}`);
   console.log(`inputs    ${feedsSpec.map(({ name, type, dims }) => `${name}:${type}[${dims}]`).join(' ')}`);
   console.log(`kernels   ${wisp.kernelConfig}`);

@@ -1,0 +1,51 @@
+// all.js — every benchmark row of the README table, each in a fresh Node process, printed as a
+// markdown table of ratios against onnxruntime-web (1 thread):
+//   node bench/all.js            (models from bench/make_models.py and bench/make_text_models.py)
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const seq = (n) => ['input_ids', 'attention_mask', 'token_type_ids'].flatMap((i) => ['--input', `${i}=1,${n}`]);
+const ROWS = [
+  { name: 'seed MLP (batch 1)', model: 'tests/fixtures/seed_mlp.onnx', args: [], target: 1.0 },
+  { name: 'Fashion-MNIST CNN (batch 1)', model: 'models/fashion-cnn/onnx/model.onnx', args: ['--input', 'pixel_values=1,1,28,28'], target: 1.0 },
+  { name: 'MobileNetV2 224×224', model: 'bench/models/mobilenet_v2.onnx', args: [], target: 0.65 },
+  { name: 'ResNet-18 224×224', model: 'bench/models/resnet18.onnx', args: [], target: 0.70 },
+  { name: 'BERT classifier h128 L2, seq 128', model: 'bench/models/bert_h128_l2.onnx', args: seq(128), target: 0.65 },
+  { name: 'MiniLM-L6 h384, seq 128', model: 'bench/models/minilm_l6.onnx', args: seq(128), target: 0.55, first: 0.2, rss: 0.6 },
+  { name: 'BERT classifier h128 L2 q8, seq 128', model: 'bench/models/bert_h128_l2_quantized.onnx', args: seq(128), target: 0.6 },
+  { name: 'MiniLM-L6 q8, seq 128', model: 'bench/models/minilm_l6_quantized.onnx', args: seq(128), target: 0.5 },
+];
+
+const node = (args) => execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+const lastJson = (out) => JSON.parse(out.trim().split('\n').pop());
+const fmt = (x, target) => `${x.toFixed(2)} ${x <= target ? '✓' : '✗'} (≤ ${target})`;
+
+const lines = ['| model (batch 1) | wisp ms | ORT ms | wisp / ORT |', '|---|---|---|---|'];
+const extra = [];
+let wasm;
+for (const row of ROWS) {
+  if (!existsSync(ROOT + row.model)) {
+    lines.push(`| ${row.name} | — | — | not run: ${row.model} missing |`);
+    continue;
+  }
+  const r = lastJson(node(['bench/bench.js', row.model, ...row.args, '--json']));
+  wasm = r.wasm;
+  lines.push(`| ${row.name} | ${r.wisp_ms.toFixed(2)} | ${r.ort_ms.toFixed(2)} | ${fmt(r.ratio, row.target)} |`);
+  if (row.first) {
+    extra.push(`| ${row.name}: create → first result | ${r.wisp_first_ms.toFixed(0)} ms | ${r.ort_first_ms.toFixed(0)} ms | ${fmt(r.wisp_first_ms / r.ort_first_ms, row.first)} |`);
+  }
+  if (row.rss) {
+    const [w, o] = ['wisp', 'ort'].map((who) => lastJson(node(['bench/rss.js', who, row.model, ...row.args])).max_rss_mb);
+    extra.push(`| ${row.name}: peak RSS | ${w.toFixed(0)} MB | ${o.toFixed(0)} MB | ${fmt(w / o, row.rss)} |`);
+  }
+}
+if (wasm) {
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  const ok = wasm.wisp.gzip <= 128 * 1024 ? '✓' : '✗';
+  extra.push(`| .wasm size, gzip -9 | ${kb(wasm.wisp.gzip)} | ${kb(wasm.ort.gzip)} | ${(wasm.wisp.gzip / wasm.ort.gzip).toFixed(3)} ${ok} (≤ 128 KB) |`);
+}
+console.log(lines.concat(extra).join('\n'));
+console.log(`\nmachine: ${cpus()[0].model}, ${cpus().length} cores; Node ${process.version}; onnxruntime-web 1 thread, SIMD`);
