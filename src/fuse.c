@@ -1,8 +1,11 @@
-/* fuse.c — graph rewrites made once at load, before planning.
+/* fuse.c — graph rewrites made once at load, before planning. Each rewrite only fires when the
+ * values it removes feed nothing outside the pattern and are not graph outputs.
  *
- * Activation folding: Conv / Gemm / MatMul followed by Relu or Clip (constant bounds) becomes
- * one node that clamps in its GEMM epilogue, saving a pass over the output (MobileNet's ReLU6,
- * ResNet's ReLU). Only when the producer's output feeds nothing else and is not a graph output. */
+ *  - activation folding: Conv / Gemm / MatMul → Relu | Clip(constant bounds) becomes one node
+ *    that clamps in its GEMM epilogue (MobileNet's ReLU6, ResNet's ReLU);
+ *  - LayerNorm: ReduceMean → Sub → Pow 2 → ReduceMean → Add ε → Sqrt → Div → Mul γ → Add β
+ *    (what exporters emit before opset 17) becomes one LayerNormalization;
+ *  - GELU: Div √2 → Erf → Add 1 → Mul x → Mul 0.5 (either Mul order) becomes one Gelu. */
 #include "fuse.h"
 
 #include <float.h>
@@ -10,22 +13,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int is_one_of(const char *s, const char *const *names) {
-  for (; *names; names++)
-    if (!strcmp(s, *names)) return 1;
-  return 0;
+#include "ops/op.h"
+
+typedef struct {
+  wisp_graph *g;
+  int *producer;     /* node index per value, -1 for none */
+  int *uses;         /* consumers per value (graph outputs count as one) */
+  int *first_use;    /* CSR: consumers of value v are use_node[first_use[v] .. first_use[v+1]) */
+  int *use_node;
+  uint8_t *dead;
+} fuser;
+
+static int is_op(const wisp_node *n, const char *op_type) {
+  return !*n->domain && !strcmp(n->op_type, op_type);
+}
+
+/* The node that makes v, when it is op_type. */
+static wisp_node *made_by(const fuser *f, int v, const char *op_type) {
+  if (v < 0 || f->producer[v] < 0 || f->dead[f->producer[v]]) return NULL;
+  wisp_node *n = &f->g->nodes[f->producer[v]];
+  return is_op(n, op_type) ? n : NULL;
+}
+
+/* The one node that reads v (and nothing else does), when it is op_type. */
+static wisp_node *only_use(const fuser *f, int v, const char *op_type) {
+  if (v < 0 || f->uses[v] != 1 || f->first_use[v + 1] - f->first_use[v] != 1) return NULL;
+  int i = f->use_node[f->first_use[v]];
+  return !f->dead[i] && is_op(&f->g->nodes[i], op_type) ? &f->g->nodes[i] : NULL;
 }
 
 /* A float scalar known at load: an initializer or a Constant node's value; 0 if not. */
-static int constant_scalar(const wisp_graph *g, const int *producer, int v, float *out) {
-  const wisp_value *val = &g->values[v];
+static int constant_scalar(const fuser *f, int v, float *out) {
+  if (v < 0) return 0;
+  const wisp_value *val = &f->g->values[v];
   wisp_tensor init = {val->dtype, val->shape, val->init_data};
-  const wisp_tensor *t = NULL;
-  if (val->init_data) {
-    t = &init;
-  } else if (producer[v] >= 0 && !strcmp(g->nodes[producer[v]].op_type, "Constant") &&
-             !*g->nodes[producer[v]].domain) {
-    const wisp_attr *a = wisp_node_attr(&g->nodes[producer[v]], "value");
+  const wisp_tensor *t = val->init_data ? &init : NULL;
+  const wisp_node *c = made_by(f, v, "Constant");
+  if (!t && c) {
+    const wisp_attr *a = wisp_node_attr(c, "value");
     t = a ? a->t : NULL;
   }
   if (!t || t->dtype != WISP_DT_FLOAT || wisp_shape_numel(&t->shape) != 1) return 0;
@@ -33,10 +58,19 @@ static int constant_scalar(const wisp_graph *g, const int *producer, int v, floa
   return 1;
 }
 
-/* The bounds of a Relu or Clip node; 0 when they are not constants known at load. */
-static int activation_bounds(const wisp_graph *g, const int *producer, const wisp_node *n,
-                             float *lo, float *hi) {
-  if (!strcmp(n->op_type, "Relu")) {
+/* For a binary node reading v: its other input (or -2 when v is not an input). */
+static int other_input(const wisp_node *n, int v) {
+  return n->n_in != 2 ? -2 : n->in[0] == v ? n->in[1] : n->in[1] == v ? n->in[0] : -2;
+}
+
+static int node_index(const fuser *f, const wisp_node *n) { return (int)(n - f->g->nodes); }
+
+static void kill(fuser *f, const wisp_node *n) { f->dead[node_index(f, n)] = 1; }
+
+/* ---- Relu / Clip into the producing Conv, Gemm or MatMul ------------------------------------ */
+
+static int activation_bounds(const fuser *f, const wisp_node *n, float *lo, float *hi) {
+  if (is_op(n, "Relu")) {
     *lo = 0.0f, *hi = INFINITY;
     return 1;
   }
@@ -46,66 +80,185 @@ static int activation_bounds(const wisp_graph *g, const int *producer, const wis
   }
   float bound[2] = {-INFINITY, INFINITY};
   for (int k = 1; k <= 2 && k < n->n_in; k++)
-    if (n->in[k] >= 0 && !constant_scalar(g, producer, n->in[k], &bound[k - 1])) return 0;
+    if (n->in[k] >= 0 && !constant_scalar(f, n->in[k], &bound[k - 1])) return 0;
   *lo = bound[0], *hi = bound[1];
   return 1;
 }
 
-static wisp_status fold_activations(wisp_graph *g) {
-  static const char *const producers[] = {"Conv", "Gemm", "MatMul", NULL};
-  static const char *const activations[] = {"Relu", "Clip", NULL};
-  int *producer = malloc(((size_t)g->n_values + 1) * sizeof(int));
-  int *uses = calloc((size_t)g->n_values + 1, sizeof(int));
-  uint8_t *dead = calloc((size_t)g->n_nodes + 1, 1);
+static void fold_activation(fuser *f, wisp_node *act) {
+  if (!(is_op(act, "Relu") || is_op(act, "Clip")) || act->n_in < 1) return;
+  int v = act->in[0];
+  wisp_node *prod = made_by(f, v, "Conv");
+  if (!prod) prod = made_by(f, v, "Gemm");
+  if (!prod) prod = made_by(f, v, "MatMul");
+  float lo, hi;
+  if (!prod || f->uses[v] != 1 || isfinite(prod->act_min) || isfinite(prod->act_max) ||
+      !activation_bounds(f, act, &lo, &hi))
+    return;
+  prod->act_min = lo, prod->act_max = hi;
+  prod->out[0] = act->out[0]; /* the producer now writes the activation's output */
+  f->producer[act->out[0]] = node_index(f, prod);
+  kill(f, act);
+}
+
+/* ---- the decomposed LayerNorm ------------------------------------------------------------ */
+
+/* ReduceMean over the last axis only, keeping dims (as exporters write it before opset 18). */
+static int mean_of_last_axis(const wisp_node *n) {
+  int count;
+  const int64_t *axes = wisp_attr_ints(n, "axes", &count);
+  return n->n_in == 1 && count == 1 && axes[0] == -1 && wisp_attr_int(n, "keepdims", 1) == 1;
+}
+
+/* Rewrites `node` in place as op_type(in...) -> out with the given attributes. */
+static wisp_status become(fuser *f, wisp_node *node, const char *op_type, const int *in, int n_in,
+                          int out, const wisp_attr *attrs, int n_attr) {
+  wisp_pool *pool = &f->g->pool;
+  int *ins = wisp_pool_alloc(pool, (size_t)n_in * sizeof(int));
+  wisp_attr *copy = wisp_pool_alloc(pool, (size_t)n_attr * sizeof(wisp_attr));
+  WISP_CHECK(ins && copy, WISP_ERR_NO_MEMORY, "out of memory");
+  memcpy(ins, in, (size_t)n_in * sizeof(int));
+  memcpy(copy, attrs, (size_t)n_attr * sizeof(wisp_attr));
+  node->op_type = op_type;
+  node->op = wisp_op_find("", op_type);
+  node->opset = 20; /* the op's semantics as of today */
+  node->in = ins, node->n_in = n_in;
+  node->out[0] = out, node->n_out = 1;
+  node->attrs = copy, node->n_attr = n_attr;
+  f->producer[out] = node_index(f, node);
+  return WISP_OK;
+}
+
+static wisp_status fuse_layer_norm(fuser *f, wisp_node *mean) {
+  if (!is_op(mean, "ReduceMean") || !mean_of_last_axis(mean)) return WISP_OK;
+  int x = mean->in[0], m = mean->out[0];
+  wisp_node *sub = only_use(f, m, "Sub");
+  if (!sub || sub->in[0] != x || sub->in[1] != m) return WISP_OK;
+  int d = sub->out[0];
+  /* d feeds exactly a Pow and a Div */
+  if (f->uses[d] != 2 || f->first_use[d + 1] - f->first_use[d] != 2) return WISP_OK;
+  wisp_node *pw = NULL, *div = NULL;
+  for (int u = f->first_use[d]; u < f->first_use[d + 1]; u++) {
+    wisp_node *n = &f->g->nodes[f->use_node[u]];
+    if (is_op(n, "Pow") && n->in[0] == d) pw = n;
+    if (is_op(n, "Div") && n->in[0] == d) div = n;
+  }
+  float two, eps;
+  if (!pw || !div || !constant_scalar(f, pw->in[1], &two) || two != 2.0f) return WISP_OK;
+  wisp_node *var = only_use(f, pw->out[0], "ReduceMean");
+  if (!var || !mean_of_last_axis(var)) return WISP_OK;
+  wisp_node *add_eps = only_use(f, var->out[0], "Add");
+  if (!add_eps || !constant_scalar(f, other_input(add_eps, var->out[0]), &eps)) return WISP_OK;
+  wisp_node *sq = only_use(f, add_eps->out[0], "Sqrt");
+  if (!sq || only_use(f, sq->out[0], "Div") != div || div->in[1] != sq->out[0]) return WISP_OK;
+  wisp_node *scale = only_use(f, div->out[0], "Mul");
+  if (!scale) return WISP_OK;
+  wisp_node *shift = only_use(f, scale->out[0], "Add");
+  int gamma = other_input(scale, div->out[0]);
+  int beta = shift ? other_input(shift, scale->out[0]) : -2;
+  if (gamma < 0 || beta < 0) return WISP_OK;
+  const wisp_node *removed[] = {sub, pw, var, add_eps, sq, div, scale, shift};
+  for (size_t i = 0; i < sizeof removed / sizeof *removed; i++) kill(f, removed[i]);
+  int in[3] = {x, gamma, beta};
+  const wisp_attr attrs[2] = {{.name = "axis", .type = WISP_ATTR_INT, .i = -1},
+                              {.name = "epsilon", .type = WISP_ATTR_FLOAT, .f = eps}};
+  return become(f, mean, "LayerNormalization", in, 3, shift->out[0], attrs, 2);
+}
+
+/* ---- GELU (erf form) ---------------------------------------------------------------------- */
+
+static wisp_status fuse_gelu(fuser *f, wisp_node *div) {
+  float k, one, half;
+  if (!is_op(div, "Div") || div->n_in != 2 || !constant_scalar(f, div->in[1], &k) ||
+      fabsf(k - 1.41421356f) > 1e-4f)
+    return WISP_OK;
+  int x = div->in[0];
+  wisp_node *erf = only_use(f, div->out[0], "Erf");
+  wisp_node *add = erf ? only_use(f, erf->out[0], "Add") : NULL;
+  if (!add || !constant_scalar(f, other_input(add, erf->out[0]), &one) || one != 1.0f) return WISP_OK;
+  /* x · (1 + erf) · 0.5, multiplied in either order */
+  wisp_node *mul1 = only_use(f, add->out[0], "Mul"), *mul2, *last;
+  if (!mul1) return WISP_OK;
+  int other = other_input(mul1, add->out[0]);
+  if (other == x) { /* (x · (1 + erf)) · 0.5 */
+    last = only_use(f, mul1->out[0], "Mul");
+    if (!last || !constant_scalar(f, other_input(last, mul1->out[0]), &half) || half != 0.5f)
+      return WISP_OK;
+    mul2 = NULL;
+  } else { /* (x · 0.5) · (1 + erf) */
+    mul2 = made_by(f, other, "Mul");
+    if (!mul2 || f->uses[other] != 1 || other_input(mul2, x) < 0 ||
+        !constant_scalar(f, other_input(mul2, x), &half) || half != 0.5f)
+      return WISP_OK;
+    last = mul1;
+  }
+  int out = last->out[0];
+  kill(f, erf), kill(f, add), kill(f, mul1);
+  if (mul2) kill(f, mul2);
+  if (last != mul1) kill(f, last);
+  return become(f, div, "Gelu", &x, 1, out, NULL, 0); /* approximate = none */
+}
+
+/* ---- driver -------------------------------------------------------------------------------- */
+
+wisp_status wisp_graph_fuse(wisp_graph *g) {
+  fuser f = {g};
+  size_t nv = (size_t)g->n_values + 2, nn = (size_t)g->n_nodes + 1, n_uses = 0;
+  for (int i = 0; i < g->n_nodes; i++) n_uses += (size_t)g->nodes[i].n_in;
+  f.producer = malloc(nv * sizeof(int));
+  f.uses = calloc(nv, sizeof(int));
+  f.first_use = calloc(nv, sizeof(int));
+  f.use_node = malloc((n_uses + 1) * sizeof(int));
+  f.dead = calloc(nn, 1);
   wisp_status s = WISP_OK;
-  if (!producer || !uses || !dead) {
+  if (!f.producer || !f.uses || !f.first_use || !f.use_node || !f.dead) {
     s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
-  for (int v = 0; v < g->n_values; v++) producer[v] = -1;
-  for (int i = 0; i < g->n_nodes; i++) {
+  for (int v = 0; v < g->n_values; v++) f.producer[v] = -1;
+  for (int i = 0; i < g->n_nodes; i++) { /* producers, use counts, and the consumer lists */
     const wisp_node *n = &g->nodes[i];
     for (int k = 0; k < n->n_in; k++)
-      if (n->in[k] >= 0) uses[n->in[k]]++;
-    if (n->n_out == 1 && n->out[0] >= 0) producer[n->out[0]] = i;
+      if (n->in[k] >= 0) f.uses[n->in[k]]++, f.first_use[n->in[k] + 1]++;
+    for (int k = 0; k < n->n_out; k++)
+      if (n->out[k] >= 0) f.producer[n->out[k]] = i;
   }
-  for (int k = 0; k < g->n_outputs; k++) uses[g->outputs[k]]++;
-  int n_dead = 0;
-  for (int i = 0; i < g->n_nodes; i++) {
-    wisp_node *act = &g->nodes[i];
-    if (*act->domain || !is_one_of(act->op_type, activations) || act->n_out != 1 || act->n_in < 1)
-      continue;
-    int v = act->in[0];
-    int pi = v >= 0 ? producer[v] : -1;
-    if (pi < 0 || uses[v] != 1) continue;
-    wisp_node *prod = &g->nodes[pi];
-    float lo, hi;
-    if (*prod->domain || !is_one_of(prod->op_type, producers) || isfinite(prod->act_min) ||
-        isfinite(prod->act_max) || !activation_bounds(g, producer, act, &lo, &hi))
-      continue;
-    if (g->values[v].dtype != WISP_DT_UNDEFINED && g->values[v].dtype != WISP_DT_FLOAT) continue;
-    prod->act_min = lo, prod->act_max = hi;
-    prod->out[0] = act->out[0]; /* the producer now writes the activation's output */
-    if (act->out[0] >= 0) producer[act->out[0]] = pi;
-    dead[i] = 1, n_dead++;
+  for (int v = 0; v < g->n_values; v++) f.first_use[v + 1] += f.first_use[v];
+  int *fill = calloc(nv, sizeof(int));
+  if (!fill) {
+    s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory");
+    goto done;
   }
-  if (n_dead) { /* drop the folded nodes; the caller re-sorts */
-    int j = 0;
-    for (int i = 0; i < g->n_nodes; i++)
-      if (!dead[i]) g->nodes[j++] = g->nodes[i];
-    g->n_nodes = j;
-  }
-done:
-  free(producer);
-  free(uses);
-  free(dead);
-  return s;
-}
+  for (int i = 0; i < g->n_nodes; i++)
+    for (int k = 0; k < g->nodes[i].n_in; k++) {
+      int v = g->nodes[i].in[k];
+      if (v >= 0) f.use_node[f.first_use[v] + fill[v]++] = i;
+    }
+  free(fill);
+  for (int k = 0; k < g->n_outputs; k++) f.uses[g->outputs[k]]++;
 
-wisp_status wisp_graph_fuse(wisp_graph *g) {
-  WISP_TRY(fold_activations(g));
+  for (int i = 0; i < g->n_nodes && s == WISP_OK; i++) {
+    wisp_node *n = &g->nodes[i];
+    if (f.dead[i] || n->n_out != 1 || n->out[0] < 0) continue;
+    if (wisp_op_find("", "LayerNormalization")) s = fuse_layer_norm(&f, n);
+    if (!f.dead[i] && s == WISP_OK && wisp_op_find("", "Gelu")) s = fuse_gelu(&f, n);
+  }
+  for (int i = 0; i < g->n_nodes; i++)
+    if (!f.dead[i] && g->nodes[i].n_out == 1 && g->nodes[i].out[0] >= 0) fold_activation(&f, &g->nodes[i]);
+
+  int j = 0; /* drop the fused-away nodes, then re-sort */
+  for (int i = 0; i < g->n_nodes; i++)
+    if (!f.dead[i]) g->nodes[j++] = g->nodes[i];
+  g->n_nodes = j;
   g->n_order = 0;
   free(g->order);
   g->order = NULL;
-  return wisp_graph_sort(g);
+  if (s == WISP_OK) s = wisp_graph_sort(g);
+done:
+  free(f.producer);
+  free(f.uses);
+  free(f.first_use);
+  free(f.use_node);
+  free(f.dead);
+  return s;
 }
