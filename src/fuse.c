@@ -5,7 +5,9 @@
  *    that clamps in its GEMM epilogue (MobileNet's ReLU6, ResNet's ReLU);
  *  - LayerNorm: ReduceMean → Sub → Pow 2 → ReduceMean → Add ε → Sqrt → Div → Mul γ → Add β
  *    (what exporters emit before opset 17) becomes one LayerNormalization;
- *  - GELU: Div √2 → Erf → Add 1 → Mul x → Mul 0.5 (either Mul order) becomes one Gelu. */
+ *  - GELU: Div √2 → Erf → Add 1 → Mul x → Mul 0.5 (either Mul order) becomes one Gelu;
+ *  - bias: MatMul(x, W constant 2-D) → Add(b constant (N)) becomes a MatMul with b packed into
+ *    W's panels (matmul.c's third input). */
 #include "fuse.h"
 
 #include <float.h>
@@ -42,19 +44,25 @@ static wisp_node *only_use(const fuser *f, int v, const char *op_type) {
   return !f->dead[i] && is_op(&f->g->nodes[i], op_type) ? &f->g->nodes[i] : NULL;
 }
 
-/* A float scalar known at load: an initializer or a Constant node's value; 0 if not. */
-static int constant_scalar(const fuser *f, int v, float *out) {
+/* A value known at load, into *t: an initializer, a Constant node's value, or either behind
+ * Identity nodes (exporters alias equal initializers that way). 0 if not. */
+static int constant_value(const fuser *f, int v, wisp_tensor *t) {
+  for (const wisp_node *id; v >= 0 && (id = made_by(f, v, "Identity")) && id->n_in == 1;) v = id->in[0];
   if (v < 0) return 0;
   const wisp_value *val = &f->g->values[v];
-  wisp_tensor init = {val->dtype, val->shape, val->init_data};
-  const wisp_tensor *t = val->init_data ? &init : NULL;
   const wisp_node *c = made_by(f, v, "Constant");
-  if (!t && c) {
-    const wisp_attr *a = wisp_node_attr(c, "value");
-    t = a ? a->t : NULL;
-  }
-  if (!t || t->dtype != WISP_DT_FLOAT || wisp_shape_numel(&t->shape) != 1) return 0;
-  *out = *(const float *)t->data;
+  const wisp_attr *a = c ? wisp_node_attr(c, "value") : NULL;
+  if (val->init_data) *t = (wisp_tensor){val->dtype, val->shape, val->init_data};
+  else if (a && a->t) *t = *a->t;
+  else return 0;
+  return 1;
+}
+
+static int constant_scalar(const fuser *f, int v, float *out) {
+  wisp_tensor t;
+  if (!constant_value(f, v, &t) || t.dtype != WISP_DT_FLOAT || wisp_shape_numel(&t.shape) != 1)
+    return 0;
+  *out = *(const float *)t.data;
   return 1;
 }
 
@@ -199,6 +207,23 @@ static wisp_status fuse_gelu(fuser *f, wisp_node *div) {
   return become(f, div, "Gelu", &x, 1, out, NULL, 0); /* approximate = none */
 }
 
+/* ---- MatMul + bias ------------------------------------------------------------------------ */
+
+static wisp_status fuse_bias(fuser *f, wisp_node *mm) {
+  if (!is_op(mm, "MatMul") || mm->n_in != 2 || mm->in[1] < 0) return WISP_OK;
+  wisp_tensor w, bias;
+  if (!constant_value(f, mm->in[1], &w) || w.dtype != WISP_DT_FLOAT || w.shape.ndim != 2)
+    return WISP_OK;
+  wisp_node *add = only_use(f, mm->out[0], "Add");
+  int b = add ? other_input(add, mm->out[0]) : -1;
+  if (b < 0 || !constant_value(f, b, &bias) || bias.dtype != WISP_DT_FLOAT ||
+      bias.shape.ndim != 1 || bias.shape.dims[0] != w.shape.dims[1])
+    return WISP_OK;
+  int in[3] = {mm->in[0], mm->in[1], b};
+  kill(f, add);
+  return become(f, mm, "MatMul", in, 3, add->out[0], NULL, 0);
+}
+
 /* ---- driver -------------------------------------------------------------------------------- */
 
 wisp_status wisp_graph_fuse(wisp_graph *g) {
@@ -242,6 +267,7 @@ wisp_status wisp_graph_fuse(wisp_graph *g) {
     if (f.dead[i] || n->n_out != 1 || n->out[0] < 0) continue;
     if (wisp_op_find("", "LayerNormalization")) s = fuse_layer_norm(&f, n);
     if (!f.dead[i] && s == WISP_OK && wisp_op_find("", "Gelu")) s = fuse_gelu(&f, n);
+    if (!f.dead[i] && s == WISP_OK) s = fuse_bias(&f, n);
   }
   for (int i = 0; i < g->n_nodes; i++)
     if (!f.dead[i] && g->nodes[i].n_out == 1 && g->nodes[i].out[0] >= 0) fold_activation(&f, &g->nodes[i]);

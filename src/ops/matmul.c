@@ -1,6 +1,7 @@
 /* matmul.c — MatMul (numpy semantics, batch broadcasting) and Gemm, over the packed f32 GEMM.
  * Constant weights are packed once (into ctx->state); activations on the B side are packed
- * into scratch on each run. */
+ * into scratch on each run. A MatMul that fuse.c merged with the Add after it has a third input,
+ * a constant bias (N), packed with the weights. */
 #include <math.h>
 #include <string.h>
 
@@ -20,9 +21,10 @@ typedef struct {
 
 static wisp_status matmul_infer(wisp_op_ctx *ctx) {
   matmul_params *p = ctx->params;
-  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 2));
+  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 3));
   WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
   WISP_TRY(wisp_op_expect_dtype(ctx, 1, WISP_DT_FLOAT));
+  const wisp_tensor *bias = ctx->n_in > 2 ? ctx->in[2] : NULL;
   wisp_shape a = ctx->in[0]->shape, b = ctx->in[1]->shape;
   if (a.ndim == 0 || b.ndim == 0)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "inputs must have rank >= 1");
@@ -56,10 +58,14 @@ static wisp_status matmul_infer(wisp_op_ctx *ctx) {
 
   size_t packed = wisp_f32_gemm_packed_size((int)K, (int)N) * sizeof(float);
   p->b_packed_once = ctx->in[1]->data && bb.ndim == 0;
+  if (bias && (!p->b_packed_once || !bias->data || bias->dtype != WISP_DT_FLOAT ||
+               bias->shape.ndim != 1 || bias->shape.dims[0] != N))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "a bias needs constant 2-D weights and (N) values");
   if (p->b_packed_once && !ctx->state) {
     ctx->state = wisp_aligned_alloc(packed);
     if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
-    wisp_f32_gemm_pack((int)K, (int)N, ctx->in[1]->data, N, 1, NULL, ctx->state);
+    wisp_f32_gemm_pack((int)K, (int)N, ctx->in[1]->data, N, 1, bias ? bias->data : NULL,
+                       ctx->state);
   }
   if (!p->b_packed_once) ctx->scratch_bytes = packed;
   return WISP_OK;
