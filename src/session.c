@@ -125,4 +125,35 @@ const wisp_tensor *wisp_session_output(const wisp_session *s, int i) {
   return &s->plan.vals[s->g.outputs[i]];
 }
 
+/* The ZipMap node that makes output i, or NULL. */
+static const wisp_node *zipmap_of(const wisp_session *s, int i) {
+  if (i < 0 || i >= s->g.n_outputs) return NULL;
+  int v = s->g.outputs[i];
+  for (int n = 0; n < s->g.n_nodes; n++) {
+    const wisp_node *nd = &s->g.nodes[n];
+    if (nd->n_out < 1 || nd->out[0] != v) continue;
+    return !strcmp(nd->domain, "ai.onnx.ml") && !strcmp(nd->op_type, "ZipMap") ? nd : NULL;
+  }
+  return NULL;
+}
+
+int wisp_session_output_map_keys(const wisp_session *s, int i) {
+  const wisp_node *nd = zipmap_of(s, i);
+  if (!nd) return 0;
+  const wisp_attr *a = wisp_node_attr(nd, "classlabels_strings");
+  if (!a || a->type != WISP_ATTR_STRINGS || !a->count) a = wisp_node_attr(nd, "classlabels_int64s");
+  return a && (a->type == WISP_ATTR_STRINGS || a->type == WISP_ATTR_INTS) ? a->count : 0;
+}
+
+const char *wisp_session_output_map_key(const wisp_session *s, int i, int k, int64_t *int_key) {
+  const wisp_node *nd = zipmap_of(s, i);
+  if (int_key) *int_key = 0;
+  if (!nd || k < 0 || k >= wisp_session_output_map_keys(s, i)) return NULL;
+  const wisp_attr *a = wisp_node_attr(nd, "classlabels_strings");
+  if (a && a->type == WISP_ATTR_STRINGS && a->count) return a->strings[k].data;
+  a = wisp_node_attr(nd, "classlabels_int64s");
+  if (int_key) *int_key = a->ints[k];
+  return NULL;
+}
+
 const char *wisp_kernel_config(void) { return wisp_kernels_describe(); }

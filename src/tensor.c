@@ -9,6 +9,7 @@ size_t wisp_dtype_size(wisp_dtype dt) {
     case WISP_DT_UINT8: case WISP_DT_INT8: case WISP_DT_BOOL: return 1;
     case WISP_DT_UINT16: case WISP_DT_INT16: case WISP_DT_FLOAT16: return 2;
     case WISP_DT_INT64: case WISP_DT_UINT64: case WISP_DT_DOUBLE: return 8;
+    case WISP_DT_STRING: return sizeof(const char *);
     default: return 0;
   }
 }

@@ -41,7 +41,14 @@ typedef struct {
   void *data; /* NULL while only the shape is known */
 } wisp_tensor;
 
-/* Bytes per element; 0 for dtypes wisp cannot hold (string, undefined). */
+/* Bytes per element; 0 for dtypes wisp cannot hold (undefined, unknown).
+ *
+ * Strings: an element of a WISP_DT_STRING tensor is a `const char *` to a NUL-terminated UTF-8
+ * string that the tensor does not own. Strings from the model (initializers, attributes) belong
+ * to the session's graph; strings an op outputs point at those (e.g. class labels); feeds point
+ * at the caller's strings, which must outlive the run and the reading of its outputs (the JS
+ * layer copies string[] feeds into the heap for the run, and reads string outputs back as
+ * string[] before freeing them). */
 size_t wisp_dtype_size(wisp_dtype dt);
 const char *wisp_dtype_name(wisp_dtype dt);
 

@@ -67,6 +67,12 @@ wisp_dtype wisp_session_output_dtype(const wisp_session *s, int i);
 wisp_status wisp_session_run(wisp_session *s, const wisp_tensor *feeds, int n_feeds);
 /* Output i of the last successful run; its data stays valid until the next run or free. */
 const wisp_tensor *wisp_session_output(const wisp_session *s, int i);
+/* ZipMap (ai.onnx.ml) outputs are sequences of maps in ONNX; wisp returns their scores as the
+ * float tensor (N, C) above and the C map keys (the class labels) here. Returns C for such an
+ * output and 0 for a plain tensor. Key k is a string (returned) or an int64 (*int_key set and
+ * NULL returned); both stay valid as long as the session. */
+int wisp_session_output_map_keys(const wisp_session *s, int i);
+const char *wisp_session_output_map_key(const wisp_session *s, int i, int k, int64_t *int_key);
 
 /* Lists the external data files the model needs: calls fn for each distinct location. */
 wisp_status wisp_model_external_files(const void *model, size_t len,

@@ -105,6 +105,13 @@ export class Model {
     return batch ? results : results[0];
   }
 
+  // predict(x | x[]) -> {value} ({values} for several targets; an array for a batch), for
+  // regression models (tabular.js).
+  async predict(input) {
+    if (!this.#adapter.predict) throw new Error(`wisp: predict() is for regression models; this ${this.kind} model has classify()`);
+    return this.#adapter.predict(input, this.#session);
+  }
+
   // embed(x | x[], {pooling: 'mean' | 'cls', normalize}) -> Float32Array (an array for a batch).
   // The embedding is config.json's embedding_output, or a conventional output name; sequence and
   // spatial outputs are pooled (mean pooling skips padding tokens).

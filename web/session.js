@@ -55,13 +55,20 @@ export class Tensor {
     } else {
       [data, dims] = [typeOrData, dataOrDims];
       type = Array.isArray(data)
-        ? typeof data[0] === 'boolean' ? 'bool' : 'float32'
+        ? typeof data[0] === 'boolean' ? 'bool' : typeof data[0] === 'string' ? 'string' : 'float32'
         : INFER.get(data?.constructor);
       if (!type) throw new TypeError(`cannot infer a tensor type from ${data?.constructor?.name}`);
     }
     const Arr = ARRAYS[type];
-    if (!Arr) throw new TypeError(`wisp does not support '${type}' tensors`);
-    if (Array.isArray(data)) {
+    if (type === 'string') {
+      // as onnxruntime-web: data is a string[]
+      if (!Array.isArray(data) || data.some((v) => typeof v !== 'string')) {
+        throw new TypeError("a 'string' tensor needs an array of strings");
+      }
+      data = data.slice();
+    } else if (!Arr) {
+      throw new TypeError(`wisp does not support '${type}' tensors`);
+    } else if (Array.isArray(data)) {
       const conv = Arr === BigInt64Array || Arr === BigUint64Array ? BigInt : type === 'bool' ? (x) => (x ? 1 : 0) : Number;
       data = Arr.from(data, conv);
     } else if (type === 'uint8' && data instanceof Uint8ClampedArray) {
@@ -140,6 +147,7 @@ export class InferenceSession {
   #wasm;
   #handle;
   #inputTypes;
+  #mapKeys; // per output: the map keys of a ZipMap output (a sequence of maps), else null
 
   constructor(wasm, handle) {
     const x = wasm.exports;
@@ -161,9 +169,15 @@ export class InferenceSession {
     } finally {
       wasm.free(dimsPtr);
     }
-    this.outputMetadata = this.outputNames.map((name, i) => ({
-      name, isTensor: true, type: TYPE_NAMES[x.wisp_wasm_output_dtype(handle, i)],
-    }));
+    // ZipMap outputs (sequences of maps in ONNX) come back as arrays of plain objects, one per
+    // row, keyed by these labels (wisp.h: wisp_session_output_map_keys).
+    this.#mapKeys = this.outputNames.map((_, i) => {
+      const n = x.wisp_wasm_output_map_keys?.(handle, i) ?? 0;
+      return n ? Array.from({ length: n }, (_, k) => wasm.readString(x.wisp_wasm_output_map_key(handle, i, k))) : null;
+    });
+    this.outputMetadata = this.outputNames.map((name, i) => (this.#mapKeys[i]
+      ? { name, isTensor: false }
+      : { name, isTensor: true, type: TYPE_NAMES[x.wisp_wasm_output_dtype(handle, i)] }));
   }
 
   // create(bytes | ArrayBuffer | path | URL, options) or create(arrayBuffer, byteOffset, byteLength?, options).
@@ -248,7 +262,9 @@ export class InferenceSession {
       const want = this.#inputTypes[i];
       if (want && t.type !== want) throw new Error(`wisp: input '${name}' must be a ${want} tensor, got ${t.type}`);
       const Arr = ARRAYS[t.type];
-      if (!Arr || !(t.data instanceof Arr)) throw new TypeError(`wisp: input '${name}': a ${t.type} tensor needs a ${Arr?.name ?? 'supported type'} as data`);
+      if (t.type === 'string' ? !Array.isArray(t.data) : !Arr || !(t.data instanceof Arr)) {
+        throw new TypeError(`wisp: input '${name}': a ${t.type} tensor needs ${t.type === 'string' ? 'an array of strings' : `a ${Arr?.name ?? 'supported type'}`} as data`);
+      }
       if (t.dims.length > 8) throw new Error(`wisp: input '${name}': rank ${t.dims.length} exceeds 8`);
       if (checkDims(t.dims) !== t.data.length) throw new Error(`wisp: input '${name}': dims ${fmtDims(t.dims)} do not match ${t.data.length} elements`);
       return t;
@@ -269,7 +285,9 @@ export class InferenceSession {
         const dimsPtr = wasm.alloc(8 * 8 * Math.max(tensors.length, 1));
         ptrs.push(dimsPtr);
         tensors.forEach((t, i) => {
-          const p = wasm.allocBytes(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+          const p = t.type === 'string'
+            ? stringsToHeap(wasm, t.data, this.inputNames[i], ptrs)
+            : wasm.allocBytes(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
           ptrs.push(p);
           const d = dimsPtr + 64 * i;
           wasm.view(Float64Array).set(t.dims, d >> 3);
@@ -282,12 +300,20 @@ export class InferenceSession {
           const i = this.outputNames.indexOf(name);
           const type = TYPE_NAMES[x.wisp_wasm_output_run_dtype(h, i)];
           const Arr = ARRAYS[type];
-          if (!Arr) throw new Error(`wisp: output '${name}' has unsupported type ${type}`);
+          if (!Arr && type !== 'string') throw new Error(`wisp: output '${name}' has unsupported type ${type}`);
           const ndim = x.wisp_wasm_output_ndim(h, i);
           x.wisp_wasm_output_dims(h, i, dimsPtr);
           const dims = Array.from(wasm.view(Float64Array).subarray(dimsPtr >> 3, (dimsPtr >> 3) + ndim));
           const p = x.wisp_wasm_output_data(h, i), bytes = x.wisp_wasm_output_bytes(h, i);
-          out[name] = new Tensor(type, new Arr(wasm.memory.buffer.slice(p, p + bytes)), dims);
+          if (type === 'string') {
+            // an array of char pointers (wasm32): read each NUL-terminated UTF-8 string
+            const u32 = wasm.view(Uint32Array);
+            out[name] = new Tensor('string', Array.from({ length: bytes / 4 }, (_, k) => wasm.readString(u32[(p >> 2) + k]) ?? ''), dims);
+          } else if (this.#mapKeys[i]) {
+            out[name] = toMaps(new Float32Array(wasm.memory.buffer.slice(p, p + bytes)), this.#mapKeys[i]);
+          } else {
+            out[name] = new Tensor(type, new Arr(wasm.memory.buffer.slice(p, p + bytes)), dims);
+          }
         }
         return out;
       } catch (e) {
@@ -308,6 +334,34 @@ export class InferenceSession {
   get kernelConfig() {
     return this.#wasm.kernelConfig();
   }
+}
+
+// Copies strings into the heap for a run: one block of NUL-terminated UTF-8 strings (pushed to
+// `owned` to be freed with the feeds) and the returned array of pointers to them.
+function stringsToHeap(wasm, strings, name, owned) {
+  const enc = new TextEncoder();
+  const parts = strings.map((s) => {
+    if (s.includes('\0')) throw new Error(`wisp: input '${name}': strings must not contain NUL characters`);
+    return enc.encode(s);
+  });
+  const block = wasm.alloc(parts.reduce((n, b) => n + b.length + 1, 0));
+  owned.push(block);
+  const table = wasm.alloc(4 * parts.length);
+  const heap = wasm.view(Uint8Array), u32 = wasm.view(Uint32Array); // after both allocs: growth
+  let at = block;
+  parts.forEach((b, k) => {
+    heap.set(b, at);
+    heap[at + b.length] = 0;
+    u32[(table >> 2) + k] = at;
+    at += b.length + 1;
+  });
+  return table;
+}
+
+// (N, C) scores and C keys -> [{key: score, ...}] per row (what ZipMap means).
+function toMaps(scores, keys) {
+  const C = keys.length, rows = C ? scores.length / C : 0;
+  return Array.from({ length: rows }, (_, r) => Object.fromEntries(keys.map((k, c) => [k, scores[r * C + c]])));
 }
 
 // Gathers the bytes of each external file the model names: from options.externalData first,

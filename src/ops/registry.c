@@ -13,7 +13,9 @@
   X(Softsign) X(Split) X(Sqrt) X(Squeeze) X(Sub) X(Sum) X(Tanh) X(Tile) X(Transpose) X(Unsqueeze) X(Where) X(Xor)
 
 /* Domain "ai.onnx.ml" sorts after "": these rows follow, as wisp_op_ml_<op_type>. */
-#define ML_OPS(X)
+#define ML_OPS(X)                                                                            \
+  X(ArrayFeatureExtractor) X(Binarizer) X(Imputer) X(LabelEncoder) X(LinearClassifier) X(LinearRegressor) X(Normalizer) \
+  X(OneHotEncoder) X(Scaler) X(TreeEnsembleClassifier) X(TreeEnsembleRegressor) X(ZipMap)
 
 #define DECLARE(name) extern const wisp_op_def wisp_op_##name;
 OPS(DECLARE)

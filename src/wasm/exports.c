@@ -16,6 +16,7 @@
  *       wisp_wasm_run(s, n)                         // then wisp_wasm_output_* for each output
  *       wisp_wasm_session_free(s) */
 #include <emscripten.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +173,18 @@ KEEP void *wisp_wasm_output_data(wisp_session *s, int i) {
 KEEP double wisp_wasm_output_bytes(wisp_session *s, int i) {
   const wisp_tensor *t = wisp_session_output(s, i);
   return t ? (double)wisp_tensor_bytes(t) : 0;
+}
+
+/* ZipMap outputs: the number of map keys (0 for a plain tensor), and key k as a string (int64
+ * keys in decimal, in a buffer valid until the next call). */
+KEEP int wisp_wasm_output_map_keys(wisp_session *s, int i) { return wisp_session_output_map_keys(s, i); }
+KEEP const char *wisp_wasm_output_map_key(wisp_session *s, int i, int k) {
+  static char buf[24];
+  int64_t v;
+  const char *key = wisp_session_output_map_key(s, i, k, &v);
+  if (key) return key;
+  snprintf(buf, sizeof buf, "%lld", (long long)v);
+  return buf;
 }
 
 /* ---- external file listing ---- */

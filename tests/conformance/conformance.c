@@ -93,7 +93,14 @@ static const char *compare(const wisp_tensor *got, const wisp_tensor *want, char
     return msg;
   }
   int64_t n = wisp_shape_numel(&want->shape);
-  for (int64_t i = 0; i < n; i++) {
+  for (int64_t i = 0; i < n && want->dtype == WISP_DT_STRING; i++) {
+    const char *g = ((const char *const *)got->data)[i], *w = ((const char *const *)want->data)[i];
+    if (strcmp(g ? g : "", w ? w : "")) {
+      snprintf(msg, len, "element %lld is \"%.40s\", want \"%.40s\"", (long long)i, g ? g : "", w);
+      return msg;
+    }
+  }
+  for (int64_t i = 0; i < n && want->dtype != WISP_DT_STRING; i++) {
     double g = element(got, i), w = element(want, i);
     if (isnan(w) && isnan(g)) continue;
     if (g == w) continue; /* also equal infinities */
