@@ -64,7 +64,8 @@ test('classify and embed: labels, sorting, topk, batches', async () => {
   const e = await model.embed(first.image);
   assert.ok(e instanceof Float32Array && e.length === 128);
   const [e1, e2] = await model.embed([first.image, first.image]);
-  assert.deepEqual(e1, e2);
-  assert.deepEqual(e, e1);
+  assert.deepEqual(e1, e2); // rows of one batch go through the same kernel
+  // a batch of one takes the 1-row GEMM kernel, a batch of two the 4-row one: same sums, other order
+  assert.ok(maxAbsDiff(e, e1) < 1e-5, `single vs batch: ${maxAbsDiff(e, e1)}`);
   await model.release();
 });
