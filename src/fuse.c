@@ -126,7 +126,7 @@ static wisp_status become(fuser *f, wisp_node *node, const char *op_type, const 
   wisp_attr *copy = wisp_pool_alloc(pool, (size_t)n_attr * sizeof(wisp_attr));
   WISP_CHECK(ins && copy, WISP_ERR_NO_MEMORY, "out of memory");
   memcpy(ins, in, (size_t)n_in * sizeof(int));
-  memcpy(copy, attrs, (size_t)n_attr * sizeof(wisp_attr));
+  if (n_attr) memcpy(copy, attrs, (size_t)n_attr * sizeof(wisp_attr));
   node->op_type = op_type;
   node->op = wisp_op_find("", op_type);
   node->opset = 20; /* the op's semantics as of today */
