@@ -9,20 +9,23 @@ struct wisp_pool_block {
   void *mem;
 };
 
-void *wisp_aligned_alloc(size_t bytes) {
+static void *aligned_block(size_t bytes, int zero) {
   if (bytes > SIZE_MAX - WISP_ALIGN - WISP_PAD) return NULL;
   size_t size = (bytes + WISP_PAD + WISP_ALIGN - 1) / WISP_ALIGN * WISP_ALIGN;
-  void *p = aligned_alloc(WISP_ALIGN, size ? size : WISP_ALIGN);
-  if (p) memset(p, 0, size ? size : WISP_ALIGN);
+  void *p = aligned_alloc(WISP_ALIGN, size);
+  if (p && zero) memset(p, 0, size);
+  else if (p) memset((char *)p + bytes, 0, size - bytes); /* the over-read padding stays defined */
   return p;
 }
 
+void *wisp_aligned_alloc(size_t bytes) { return aligned_block(bytes, 1); }
+
 void wisp_aligned_free(void *p) { free(p); }
 
-void *wisp_pool_alloc(wisp_pool *pool, size_t bytes) {
+static void *pool_block(wisp_pool *pool, size_t bytes, int zero) {
   wisp_pool_block *b = malloc(sizeof *b);
   if (!b) return NULL;
-  b->mem = wisp_aligned_alloc(bytes);
+  b->mem = aligned_block(bytes, zero);
   if (!b->mem) {
     free(b);
     return NULL;
@@ -31,6 +34,10 @@ void *wisp_pool_alloc(wisp_pool *pool, size_t bytes) {
   pool->blocks = b;
   return b->mem;
 }
+
+void *wisp_pool_alloc(wisp_pool *pool, size_t bytes) { return pool_block(pool, bytes, 1); }
+
+void *wisp_pool_alloc_uninit(wisp_pool *pool, size_t bytes) { return pool_block(pool, bytes, 0); }
 
 char *wisp_pool_strndup(wisp_pool *pool, const char *s, size_t len) {
   char *d = wisp_pool_alloc(pool, len + 1);

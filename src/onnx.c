@@ -234,7 +234,7 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
                "onnx: tensor '%s' has %llu values, shape needs %lld", name,
                (unsigned long long)total, (long long)numel);
   }
-  t->data = wisp_pool_alloc(pool, bytes_needed);
+  t->data = wisp_pool_alloc_uninit(pool, bytes_needed); /* every byte is written below */
   WISP_CHECK(t->data, WISP_ERR_NO_MEMORY, "out of memory for tensor '%s'", name);
   if (external) return read_external(L, &ext, t->data, bytes_needed, name);
   if (has_raw) {

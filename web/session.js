@@ -198,6 +198,8 @@ export class InferenceSession {
     const wasm = await getWasm();
     const x = wasm.exports;
 
+    // the model bytes, their initializers, packed weights: about three copies at the peak
+    wasm.reserve(Math.min(3 * bytes.byteLength + (32 << 20), 4 * 1024 ** 3 - 65536));
     const modelPtr = guard(wasm, () => wasm.allocBytes(bytes));
     try {
       const list = guard(wasm, () => x.wisp_wasm_external_files(modelPtr, bytes.byteLength));

@@ -35,6 +35,13 @@ export class Wasm {
     return v;
   }
 
+  // Grows linear memory to at least `total` bytes in one step. Loading a model otherwise grows it
+  // in many small steps as malloc asks, each of which V8 makes expensive for a large heap.
+  reserve(total) {
+    const have = this.memory.buffer.byteLength, page = 65536;
+    if (have < total) this.memory.grow(Math.ceil((total - have) / page));
+  }
+
   alloc(bytes) {
     const p = this.exports.wisp_malloc(bytes);
     if (!p) throw new Error(`wisp: out of WebAssembly memory allocating ${bytes} bytes`);
