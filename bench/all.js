@@ -1,6 +1,7 @@
 // all.js — every benchmark row of the README table, each in a fresh Node process, printed as a
 // markdown table of ratios against onnxruntime-web (1 thread):
-//   node bench/all.js            (models from bench/make_models.py and bench/make_text_models.py)
+//   node bench/all.js
+// Models: bench/make_models.py (vision) and bench/make_text_models.py (BERT, MiniLM).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +14,10 @@ const ROWS = [
   { name: 'Fashion-MNIST CNN (batch 1)', model: 'models/fashion-cnn/onnx/model.onnx', args: ['--input', 'pixel_values=1,1,28,28'], target: 1.0 },
   { name: 'MobileNetV2 224×224', model: 'bench/models/mobilenet_v2.onnx', args: [], target: 0.65 },
   { name: 'ResNet-18 224×224', model: 'bench/models/resnet18.onnx', args: [], target: 0.70 },
-  { name: 'BERT classifier h128 L2, seq 128', model: 'bench/models/bert_h128_l2.onnx', args: seq(128), target: 0.65 },
-  { name: 'MiniLM-L6 h384, seq 128', model: 'bench/models/minilm_l6.onnx', args: seq(128), target: 0.55, first: 0.2, rss: 0.6 },
-  { name: 'BERT classifier h128 L2 q8, seq 128', model: 'bench/models/bert_h128_l2_quantized.onnx', args: seq(128), target: 0.6 },
-  { name: 'MiniLM-L6 q8, seq 128', model: 'bench/models/minilm_l6_quantized.onnx', args: seq(128), target: 0.5 },
+  { name: 'BERT classifier h128 L2, seq 128', model: 'bench/models/bert-tiny/onnx/model.onnx', args: seq(128), target: 0.65 },
+  { name: 'MiniLM-L6 h384, seq 128', model: 'bench/models/minilm-l6/onnx/model.onnx', args: seq(128), target: 0.55, first: 0.2, rss: 0.6 },
+  { name: 'BERT classifier h128 L2 q8, seq 128', model: 'bench/models/bert-tiny/onnx/model_quantized.onnx', args: seq(128), target: 0.6 },
+  { name: 'MiniLM-L6 q8, seq 128', model: 'bench/models/minilm-l6/onnx/model_quantized.onnx', args: seq(128), target: 0.5 },
 ];
 
 const node = (args) => execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
