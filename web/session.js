@@ -194,7 +194,8 @@ export class InferenceSession {
     options ??= {};
     const base = typeof model === 'string' || model instanceof URL ? await toUrl(model)
       : options.baseUrl ? await toUrl(options.baseUrl) : null;
-    const bytes = await toBytes(base ?? model);
+    // a path or URL is read from there; bytes given with options.baseUrl are used as they are
+    const bytes = await toBytes(typeof model === 'string' || model instanceof URL ? base : model);
     const wasm = await getWasm();
     const x = wasm.exports;
 
