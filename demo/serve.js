@@ -38,8 +38,10 @@ if (!args.includes('--no-serve')) {
     const allowed = ['demo', 'web', 'models', 'node_modules'].some((d) => file.startsWith(join(ROOT, d) + sep));
     try {
       if (!allowed || !(await stat(file)).isFile()) throw new Error('not found');
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      res.end(await readFile(file));
+      const body = await readFile(file);
+      // content-length lets the page draw real download progress bars
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.byteLength });
+      res.end(body);
     } catch {
       res.writeHead(404).end('not found');
     }

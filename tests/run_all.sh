@@ -36,6 +36,13 @@ echo "== JavaScript API, parity with onnxruntime-node, browser (node --test) =="
 # torchvision models for the parity tests (too large to commit; seeded, so always the same)
 [ -f bench/models/resnet18.onnx ] && [ -f bench/models/mobilenet_v2.onnx ] || \
   /usr/bin/python3 bench/make_models.py 2>&1 | grep -v -i warn
+# BERT-tiny and MiniLM-L6 with random weights for the text parity tests (~110 MB; seeded)
+[ -f bench/models/bert-tiny/onnx/model.onnx ] && [ -f bench/models/minilm-l6/onnx/model.onnx ] || \
+  /usr/bin/python3 bench/make_text_models.py 2>&1 | grep -v -i warn
+# their q8 forms (models/quantize.py, Hugging Face dynamic quantization) for tests/js/quant.test.js
+for m in bert-tiny minilm-l6; do
+  [ -f bench/models/$m/onnx/model_quantized.onnx ] || /usr/bin/python3 models/quantize.py bench/models/$m
+done
 node --test tests/js/
 
 echo "== the demo page in headless Chromium (node --test tests/e2e/) =="
