@@ -7,7 +7,11 @@
  *    (what exporters emit before opset 17) becomes one LayerNormalization;
  *  - GELU: Div √2 → Erf → Add 1 → Mul x → Mul 0.5 (either Mul order) becomes one Gelu;
  *  - bias: MatMul(x, W constant 2-D) → Add(b constant (N)) becomes a MatMul with b packed into
- *    W's panels (matmul.c's third input). */
+ *    W's panels (matmul.c's third input);
+ *  - q8 MatMul: DynamicQuantizeLinear(x) → MatMulInteger(x_q, W constant, x_zp, W_zp) → Cast float
+ *    → Mul(·, Mul(x_scale, W_scale constant)) (→ Add b constant) — Hugging Face q8 exports —
+ *    becomes com.microsoft DynamicQuantizeMatMul(x, W, W_scale, W_zp, b) (quant_matmul.c); the
+ *    DynamicQuantizeLinear goes once every MatMulInteger it fed is fused (Q, K, V share one). */
 #include "fuse.h"
 
 #include <float.h>
@@ -224,6 +228,43 @@ static wisp_status fuse_bias(fuser *f, wisp_node *mm) {
   return become(f, mm, "MatMul", in, 3, add->out[0], NULL, 0);
 }
 
+/* ---- q8 MatMul chain ----------------------------------------------------------------------- */
+
+static wisp_status fuse_dynamic_quant_matmul(fuser *f, wisp_node *mmi) {
+  if (!is_op(mmi, "MatMulInteger") || mmi->n_in < 3 || mmi->in[2] < 0) return WISP_OK;
+  wisp_node *dql = made_by(f, mmi->in[0], "DynamicQuantizeLinear");
+  wisp_tensor w, t;
+  if (!dql || dql->n_out != 3 || dql->out[0] != mmi->in[0] || dql->out[2] != mmi->in[2] ||
+      !constant_value(f, mmi->in[1], &w) || w.shape.ndim != 2 ||
+      (w.dtype != WISP_DT_INT8 && w.dtype != WISP_DT_UINT8))
+    return WISP_OK;
+  int wzp = mmi->n_in > 3 ? mmi->in[3] : -1;
+  if (wzp >= 0 && !constant_value(f, wzp, &t)) return WISP_OK;
+  wisp_node *cast = only_use(f, mmi->out[0], "Cast");
+  if (!cast || wisp_attr_int(cast, "to", 0) != WISP_DT_FLOAT) return WISP_OK;
+  wisp_node *mul = only_use(f, cast->out[0], "Mul");
+  int sv = mul ? other_input(mul, cast->out[0]) : -2;
+  wisp_node *smul = made_by(f, sv, "Mul");
+  int ws = smul ? other_input(smul, dql->out[1]) : -2;
+  if (!smul || f->uses[sv] != 1 || ws < 0 || !constant_value(f, ws, &t) || t.dtype != WISP_DT_FLOAT)
+    return WISP_OK;
+  wisp_node *add = only_use(f, mul->out[0], "Add");
+  int b = add ? other_input(add, mul->out[0]) : -2;
+  if (b >= 0 && (!constant_value(f, b, &t) || t.dtype != WISP_DT_FLOAT || t.shape.ndim != 1 ||
+                 t.shape.dims[0] != w.shape.dims[1]))
+    b = -2;
+  int in[5] = {dql->in[0], mmi->in[1], ws, wzp, b >= 0 ? b : -1};
+  int n_in = b >= 0 ? 5 : wzp >= 0 ? 4 : 3;
+  f->uses[dql->out[0]]--, f->uses[dql->out[1]]--, f->uses[dql->out[2]]--;
+  kill(f, cast), kill(f, mul), kill(f, smul);
+  if (b >= 0) kill(f, add);
+  if (!f->uses[dql->out[0]] && !f->uses[dql->out[1]] && !f->uses[dql->out[2]]) kill(f, dql);
+  WISP_TRY(become(f, mmi, "DynamicQuantizeMatMul", in, n_in, (b >= 0 ? add : mul)->out[0], NULL, 0));
+  mmi->domain = "com.microsoft";
+  mmi->op = wisp_op_find("com.microsoft", "DynamicQuantizeMatMul");
+  return WISP_OK;
+}
+
 /* ---- driver -------------------------------------------------------------------------------- */
 
 wisp_status wisp_graph_fuse(wisp_graph *g) {
@@ -268,6 +309,7 @@ wisp_status wisp_graph_fuse(wisp_graph *g) {
     if (wisp_op_find("", "LayerNormalization")) s = fuse_layer_norm(&f, n);
     if (!f.dead[i] && s == WISP_OK && wisp_op_find("", "Gelu")) s = fuse_gelu(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fuse_bias(&f, n);
+    if (!f.dead[i] && s == WISP_OK) s = fuse_dynamic_quant_matmul(&f, n);
   }
   for (int i = 0; i < g->n_nodes; i++)
     if (!f.dead[i] && g->nodes[i].n_out == 1 && g->nodes[i].out[0] >= 0) fold_activation(&f, &g->nodes[i]);

@@ -9,6 +9,7 @@
 #include "kernels/dwconv.h"
 #include "kernels/vmath.h"
 #include "kernels/gemm.h"
+#include "kernels/qs8_gemm.h"
 #include "mem.h"
 #include "wisp.h"
 
@@ -109,6 +110,71 @@ static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_f
   CHECK(worst_exp < 1e-6 && sum_err < 1e-6 && worst_erf < 5e-7);
 }
 
+/* int16-pair GEMM against exact integer sums (int8 and uint8 weights with zero points), over
+ * odd and tail sizes, padded strides; and the activation quantizer (ties, clamps) exactly. */
+static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minmax_fn minmax,
+                      wisp_qd16_quantize_fn quantize) {
+  static const int Ks[] = {0, 1, 2, 3, 7, 8, 16, 33, 385};
+  unsigned seed = 3;
+  int cases = 0, bad = 0;
+  for (int M = 1; M <= 9; M++)
+    for (int N = 1; N <= 19; N++)
+      for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+        for (int sgn = 0; sgn <= 1; sgn++) {
+          int K = Ks[ki], lda = (K + 1) / 2 * 2 + 4, ldc = N + 3;
+          int16_t *A = calloc((size_t)(M * lda + 8), sizeof(int16_t));
+          uint8_t *W = malloc((size_t)(K * N + 1));
+          int32_t *zp = malloc(sizeof(int32_t) * (size_t)N);
+          float *scale = malloc(sizeof(float) * (size_t)N), *bias = malloc(sizeof(float) * (size_t)N);
+          float *C = malloc(sizeof(float) * (size_t)(M * ldc));
+          void *packed = wisp_aligned_alloc(wisp_qs8_gemm_packed_size(K, N));
+          for (int m = 0; m < M; m++)
+            for (int k = 0; k < K; k++) A[m * lda + k] = (int16_t)(frand(&seed) * 255.0f);
+          for (int i = 0; i < K * N; i++) W[i] = (uint8_t)(seed = seed * 1103515245u + 12345u, seed >> 16);
+          for (int n = 0; n < N; n++) {
+            zp[n] = sgn ? (n % 3) - 1 : 100 + n;
+            scale[n] = 0.01f + 0.005f * (frand(&seed) + 1), bias[n] = frand(&seed);
+          }
+          for (int i = 0; i < M * ldc; i++) C[i] = 12345.0f;
+          wisp_qs8_gemm_pack(K, N, W, sgn, zp, scale, bias, packed);
+          wisp_qs8_gemm_with(uk, M, N, K, A, lda, packed, 0.02f, C, ldc);
+          for (int m = 0; m < M; m++)
+            for (int n = 0; n < ldc; n++) {
+              float want = 12345.0f;
+              if (n < N) {
+                int32_t acc = 0;
+                for (int k = 0; k < K; k++)
+                  acc += A[m * lda + k] * ((sgn ? (int8_t)W[k * N + n] : W[k * N + n]) - zp[n]);
+                want = (float)acc * (0.02f * scale[n]) + bias[n];
+              }
+              if (fabsf(C[m * ldc + n] - want) > 1e-6f * (1 + fabsf(want))) bad++;
+            }
+          cases++;
+          free(A), free(W), free(zp), free(scale), free(bias), free(C);
+          wisp_aligned_free(packed);
+        }
+  float x[67];
+  int16_t y[67];
+  for (int n = 1; n <= 67; n += 3) {
+    float scale = 0.05f;
+    for (int i = 0; i < n; i++) /* halves of the step (ties), and values past both clamps */
+      x[i] = i % 4 == 0 ? scale * ((float)(i % 40) - 20.5f) : 10.0f * frand(&seed);
+    float lo, hi;
+    minmax((size_t)n, x, &lo, &hi);
+    for (int i = 0; i < n; i++)
+      if (x[i] < lo || x[i] > hi) bad++;
+    quantize((size_t)n, x, scale, 120, y);
+    for (int i = 0; i < n; i++) {
+      float v = x[i] / scale;
+      v = v < -120.0f ? -120.0f : v > 135.0f ? 135.0f : v;
+      if (y[i] != (int16_t)rintf(v)) bad++;
+    }
+    cases++;
+  }
+  printf("%s: %d cases, %d wrong elements\n", name, cases, bad);
+  CHECK(bad == 0);
+}
+
 int main(void) {
   check_vmath("f32_vmath__scalar", f32_vexp__scalar, f32_verf__scalar);
 #ifdef __wasm_simd128__
@@ -124,6 +190,12 @@ int main(void) {
                f32_gemm_1x8__wasmsimd);
   check_kernel("f32_gemm_4x8__wasmsimd + 1x8__scalar", f32_gemm_4x8__wasmsimd,
                f32_gemm_1x8__scalar);
+#endif
+  check_qs8("qs8_gemm_4x8c2__scalar + qd16__scalar", qs8_gemm_4x8c2__scalar, f32_minmax__scalar,
+            qd16_quantize__scalar);
+#ifdef __wasm_simd128__
+  check_qs8("qs8_gemm_4x8c2__wasmsimd + qd16__wasmsimd", qs8_gemm_4x8c2__wasmsimd,
+            f32_minmax__wasmsimd, qd16_quantize__wasmsimd);
 #endif
   printf("kernel config: %s\n", wisp_kernel_config());
   return check_report("test_kernels");

@@ -1,0 +1,60 @@
+/* qs8_gemm.h — int8 GEMM for q8 models (DynamicQuantizeLinear → MatMulInteger → Cast → Mul,
+ * fused by fuse.c into com.microsoft DynamicQuantizeMatMul, quant_matmul.c).
+ *
+ * Both sides are widened to int16 with their zero points already subtracted, so the kernel needs
+ * no zero-point correction terms: A holds x_q - x_zp ∈ [-255, 255], the weights w - w_zp. K is
+ * taken in pairs (K rounded up to even, the pad is 0): one `i32x4.dot_i16x8_s` (one x86
+ * vpmaddwd) multiplies a pair of A values, splat as one 32-bit lane, by the same pair of 4 weight
+ * columns and sums each pair — 8 multiply-adds per instruction, 4 rows × 8 columns per tile.
+ * Weights are packed once into 8-column panels laid out
+ *   [scale: 8 floats][bias: 8 floats][k pair 0: 8 columns × 2 int16][k pair 1]…
+ * (zero-padded past N), and the epilogue is C = (float)acc · (a_scale · scale[n]) + bias[n] —
+ * the product of the scales computed first, as the Mul nodes of the q8 graph do.
+ * int32 accumulators hold K · 255 · 255 exactly for K < 33000. */
+#ifndef WISP_KERNELS_QS8_GEMM_H
+#define WISP_KERNELS_QS8_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WISP_QS8_MR 4
+#define WISP_QS8_NR 8
+
+/* Bytes of a packed K×N weight matrix. */
+size_t wisp_qs8_gemm_packed_size(int K, int N);
+/* Packs W (K×N row-major, int8 when w_signed else uint8) minus zp[n], with per-column scale[n]
+ * and bias[n] (NULL for 0). */
+void wisp_qs8_gemm_pack(int K, int N, const void *W, int w_signed, const int32_t *zp,
+                        const float *scale, const float *bias, void *packed);
+
+/* One tile: rows mr ≤ 4, columns nc ≤ 8; kp pairs of K; A rows are int16 with stride lda
+ * (elements, even), each 2·kp long. */
+typedef void (*wisp_qs8_gemm_ukernel)(int mr, int nc, int kp, const int16_t *A, ptrdiff_t lda,
+                                      const void *w, float a_scale, float *C, ptrdiff_t ldc);
+void qs8_gemm_4x8c2__scalar(int mr, int nc, int kp, const int16_t *A, ptrdiff_t lda,
+                            const void *w, float a_scale, float *C, ptrdiff_t ldc);
+#ifdef __wasm_simd128__
+void qs8_gemm_4x8c2__wasmsimd(int mr, int nc, int kp, const int16_t *A, ptrdiff_t lda,
+                              const void *w, float a_scale, float *C, ptrdiff_t ldc);
+#endif
+
+/* Dynamic quantization of activations to int16 (uint8 value minus zero point), as onnxruntime's
+ * DynamicQuantizeLinear: minmax gives min and max of x[0..n) (n ≥ 1); quantize writes
+ * rint(clamp(x / scale, -zp, 255 - zp)) (half to even). */
+typedef void (*wisp_f32_minmax_fn)(size_t n, const float *x, float *min, float *max);
+typedef void (*wisp_qd16_quantize_fn)(size_t n, const float *x, float scale, int32_t zp,
+                                      int16_t *y);
+void f32_minmax__scalar(size_t n, const float *x, float *min, float *max);
+void qd16_quantize__scalar(size_t n, const float *x, float scale, int32_t zp, int16_t *y);
+#ifdef __wasm_simd128__
+void f32_minmax__wasmsimd(size_t n, const float *x, float *min, float *max);
+void qd16_quantize__wasmsimd(size_t n, const float *x, float scale, int32_t zp, int16_t *y);
+#endif
+
+/* C (M×N) over all tiles with the kernel chosen by config.c, or a given one. */
+void wisp_qs8_gemm(int M, int N, int K, const int16_t *A, ptrdiff_t lda, const void *packed,
+                   float a_scale, float *C, ptrdiff_t ldc);
+void wisp_qs8_gemm_with(wisp_qs8_gemm_ukernel uk, int M, int N, int K, const int16_t *A,
+                        ptrdiff_t lda, const void *packed, float a_scale, float *C, ptrdiff_t ldc);
+
+#endif

@@ -1,0 +1,397 @@
+/* quant.c — the ai.onnx int8 ops: QuantizeLinear and DequantizeLinear (per tensor or per axis),
+ * DynamicQuantizeLinear, MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv; and Round
+ * (half to even, what DynamicQuantizeLinear's expanded form uses).
+ *
+ * Plain loops: what Hugging Face q8 exports spend their time on (DynamicQuantizeLinear →
+ * MatMulInteger → Cast → Mul) is fused at load into com.microsoft DynamicQuantizeMatMul
+ * (quant_matmul.c) over the int16-pair GEMM kernels. Rounding is half to even (rintf in the
+ * default rounding mode) and stores saturate, as ONNX specifies; DynamicQuantizeLinear computes
+ * its scale and zero point exactly as onnxruntime does (wisp_dynamic_quant_params). */
+#include <math.h>
+#include <string.h>
+
+#include "op.h"
+#include "quant.h"
+
+static int is_q8(wisp_dtype dt) { return dt == WISP_DT_UINT8 || dt == WISP_DT_INT8; }
+
+static int32_t qget(const wisp_tensor *t, int64_t i) {
+  switch (t->dtype) {
+  case WISP_DT_UINT8: return ((const uint8_t *)t->data)[i];
+  case WISP_DT_INT8: return ((const int8_t *)t->data)[i];
+  case WISP_DT_INT32: return ((const int32_t *)t->data)[i];
+  default: return 0;
+  }
+}
+
+/* Element i of a zero point / scale that is a scalar (any i) or a vector; 0 / 1 when absent. */
+static int32_t zp_at(const wisp_tensor *t, int64_t i) {
+  return t && t->data ? qget(t, wisp_shape_numel(&t->shape) == 1 ? 0 : i) : 0;
+}
+static float scale_at(const wisp_tensor *t, int64_t i) {
+  return ((const float *)t->data)[wisp_shape_numel(&t->shape) == 1 ? 0 : i];
+}
+
+/* saturate(rint(v) + zp) into a uint8 or int8 element. */
+static void qstore(void *y, wisp_dtype dt, int64_t i, float v, int32_t zp) {
+  float lo = dt == WISP_DT_UINT8 ? 0.0f : -128.0f, hi = dt == WISP_DT_UINT8 ? 255.0f : 127.0f;
+  v = rintf(v) + (float)zp;
+  v = v >= lo ? (v <= hi ? v : hi) : lo; /* NaN -> lo */
+  if (dt == WISP_DT_UINT8) ((uint8_t *)y)[i] = (uint8_t)v;
+  else ((int8_t *)y)[i] = (int8_t)v;
+}
+
+void wisp_dynamic_quant_params(float min, float max, float *scale, int32_t *zp) {
+  min = min < 0.0f ? min : 0.0f, max = max > 0.0f ? max : 0.0f; /* the range holds 0 */
+  *scale = max == min ? 1.0f : (max - min) / 255.0f;
+  float z = 0.0f - min / *scale;
+  *zp = (int32_t)rintf(z < 0.0f ? 0.0f : z > 255.0f ? 255.0f : z);
+}
+
+/* ---- QuantizeLinear, DequantizeLinear ------------------------------------------------------- */
+
+typedef struct {
+  int64_t axis;
+  int64_t inner, chans; /* per-axis: element i uses channel (i / inner) % chans */
+} qdq_params;
+
+static wisp_status qdq_parse(wisp_op_ctx *ctx) {
+  ((qdq_params *)ctx->params)->axis = wisp_attr_int(ctx->node, "axis", 1);
+  return WISP_OK;
+}
+
+static wisp_status qdq_infer(wisp_op_ctx *ctx, int quantize) {
+  qdq_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 3));
+  const wisp_tensor *x = ctx->in[0], *s = ctx->in[1], *zp = ctx->n_in > 2 ? ctx->in[2] : NULL;
+  WISP_TRY(wisp_op_expect_dtype(ctx, 1, WISP_DT_FLOAT));
+  if (quantize) WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
+  else if (!is_q8(x->dtype) && x->dtype != WISP_DT_INT32)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "x must be uint8, int8 or int32");
+  if (zp && (quantize ? !is_q8(zp->dtype) : zp->dtype != x->dtype))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "zero point has dtype %s",
+                        wisp_dtype_name(zp->dtype));
+  int64_t n = wisp_shape_numel(&s->shape), total = wisp_shape_numel(&x->shape);
+  p->chans = 1, p->inner = total ? total : 1;
+  if (n != 1 || s->shape.ndim == 1) {
+    int axis;
+    WISP_TRY(wisp_op_axis(ctx, p->axis, x->shape.ndim, &axis));
+    if (s->shape.ndim != 1 || n != x->shape.dims[axis] || (zp && wisp_shape_numel(&zp->shape) != n))
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "scale and zero point must be scalars or (%lld)",
+                          (long long)x->shape.dims[axis]);
+    p->chans = n, p->inner = 1;
+    for (int d = axis + 1; d < x->shape.ndim; d++) p->inner *= x->shape.dims[d];
+  }
+  ctx->out[0]->shape = x->shape;
+  ctx->out[0]->dtype = !quantize ? WISP_DT_FLOAT : zp ? zp->dtype : WISP_DT_UINT8;
+  return WISP_OK;
+}
+
+static wisp_status quantize_infer(wisp_op_ctx *ctx) { return qdq_infer(ctx, 1); }
+static wisp_status dequantize_infer(wisp_op_ctx *ctx) { return qdq_infer(ctx, 0); }
+
+static wisp_status quantize_exec(wisp_op_ctx *ctx) {
+  const qdq_params *p = ctx->params;
+  const wisp_tensor *s = ctx->in[1], *zp = ctx->n_in > 2 ? ctx->in[2] : NULL;
+  const float *x = ctx->in[0]->data;
+  int64_t n = wisp_shape_numel(&ctx->in[0]->shape);
+  for (int64_t i = 0; i < n; i++) {
+    int64_t c = i / p->inner % p->chans;
+    qstore(ctx->out[0]->data, ctx->out[0]->dtype, i, x[i] / scale_at(s, c), zp_at(zp, c));
+  }
+  return WISP_OK;
+}
+
+static wisp_status dequantize_exec(wisp_op_ctx *ctx) {
+  const qdq_params *p = ctx->params;
+  const wisp_tensor *x = ctx->in[0], *s = ctx->in[1], *zp = ctx->n_in > 2 ? ctx->in[2] : NULL;
+  float *y = ctx->out[0]->data;
+  int64_t n = wisp_shape_numel(&x->shape);
+  for (int64_t i = 0; i < n; i++) {
+    int64_t c = i / p->inner % p->chans;
+    y[i] = (float)(qget(x, i) - zp_at(zp, c)) * scale_at(s, c);
+  }
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_QuantizeLinear = {"", "QuantizeLinear", sizeof(qdq_params), qdq_parse,
+                                            quantize_infer, quantize_exec, 0};
+const wisp_op_def wisp_op_DequantizeLinear = {"", "DequantizeLinear", sizeof(qdq_params),
+                                              qdq_parse, dequantize_infer, dequantize_exec, 0};
+
+/* ---- DynamicQuantizeLinear ------------------------------------------------------------------- */
+
+static wisp_status dql_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
+  ctx->out[0]->dtype = WISP_DT_UINT8, ctx->out[0]->shape = ctx->in[0]->shape;
+  if (ctx->n_out > 1) ctx->out[1]->dtype = WISP_DT_FLOAT, ctx->out[1]->shape.ndim = 0;
+  if (ctx->n_out > 2) ctx->out[2]->dtype = WISP_DT_UINT8, ctx->out[2]->shape.ndim = 0;
+  return WISP_OK;
+}
+
+static wisp_status dql_exec(wisp_op_ctx *ctx) {
+  const float *x = ctx->in[0]->data;
+  int64_t n = wisp_shape_numel(&ctx->in[0]->shape);
+  float lo = 0.0f, hi = 0.0f, scale;
+  for (int64_t i = 0; i < n; i++) lo = x[i] < lo ? x[i] : lo, hi = x[i] > hi ? x[i] : hi;
+  int32_t zp;
+  wisp_dynamic_quant_params(lo, hi, &scale, &zp);
+  for (int64_t i = 0; i < n; i++) qstore(ctx->out[0]->data, WISP_DT_UINT8, i, x[i] / scale, zp);
+  if (ctx->n_out > 1 && ctx->out[1]) *(float *)ctx->out[1]->data = scale;
+  if (ctx->n_out > 2 && ctx->out[2]) *(uint8_t *)ctx->out[2]->data = (uint8_t)zp;
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_DynamicQuantizeLinear = {"", "DynamicQuantizeLinear", 0, NULL,
+                                                   dql_infer, dql_exec, 0};
+
+/* ---- MatMulInteger, QLinearMatMul ------------------------------------------------------------ */
+
+typedef struct {
+  int M, K, N;
+  int batch_ndim;
+  int64_t batch[WISP_MAX_DIMS], a_stride[WISP_MAX_DIMS], b_stride[WISP_MAX_DIMS];
+} qmm_params;
+
+/* A (..., M, K) · B (..., K, N) with batch broadcasting; `a`, `b` are the ports of A and B. */
+static wisp_status qmm_shapes(wisp_op_ctx *ctx, int a, int b, wisp_dtype out_dt) {
+  qmm_params *p = ctx->params;
+  wisp_shape as = ctx->in[a]->shape, bs = ctx->in[b]->shape;
+  if (!is_q8(ctx->in[a]->dtype) || !is_q8(ctx->in[b]->dtype))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "A and B must be uint8 or int8");
+  if (as.ndim < 2 || bs.ndim < 2 || as.dims[as.ndim - 1] != bs.dims[bs.ndim - 2])
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A and B must be matrices that multiply");
+  p->M = (int)as.dims[as.ndim - 2], p->K = (int)as.dims[as.ndim - 1], p->N = (int)bs.dims[bs.ndim - 1];
+  wisp_shape ab = {as.ndim - 2, {0}}, bb = {bs.ndim - 2, {0}}, ob;
+  memcpy(ab.dims, as.dims, sizeof(int64_t) * (size_t)ab.ndim);
+  memcpy(bb.dims, bs.dims, sizeof(int64_t) * (size_t)bb.ndim);
+  WISP_TRY(wisp_broadcast_shape(&ab, &bb, &ob, ctx->node->op_type));
+  p->batch_ndim = ob.ndim;
+  memcpy(p->batch, ob.dims, sizeof(int64_t) * (size_t)ob.ndim);
+  wisp_broadcast_strides(&ab, &ob, p->a_stride);
+  wisp_broadcast_strides(&bb, &ob, p->b_stride);
+  wisp_tensor *o = ctx->out[0];
+  o->dtype = out_dt, o->shape = ob;
+  o->shape.dims[o->shape.ndim++] = p->M;
+  o->shape.dims[o->shape.ndim++] = p->N;
+  WISP_TRY(wisp_shape_check(&o->shape, ctx->node->op_type));
+  ctx->scratch_bytes = (size_t)p->M * (size_t)p->N * sizeof(int32_t);
+  return WISP_OK;
+}
+
+/* C (M×N) = (A - a_zp[row]) · (B - b_zp[column]) in int32, per batch; then `store` each row. */
+typedef void (*row_store)(wisp_op_ctx *ctx, int64_t t, int m, const int32_t *acc);
+
+static void qmm_run(wisp_op_ctx *ctx, int a, int b, const wisp_tensor *azp, const wisp_tensor *bzp,
+                    row_store store) {
+  const qmm_params *p = ctx->params;
+  const wisp_tensor *A = ctx->in[a], *B = ctx->in[b];
+  int M = p->M, K = p->K, N = p->N;
+  int32_t *acc = ctx->scratch;
+  int64_t n_batch = 1, idx[WISP_MAX_DIMS] = {0};
+  for (int d = 0; d < p->batch_ndim; d++) n_batch *= p->batch[d];
+  for (int64_t t = 0; t < n_batch; t++) {
+    int64_t ao = 0, bo = 0;
+    for (int d = 0; d < p->batch_ndim; d++) ao += idx[d] * p->a_stride[d], bo += idx[d] * p->b_stride[d];
+    ao *= (int64_t)M * K, bo *= (int64_t)K * N;
+    for (int m = 0; m < M; m++) {
+      int32_t za = zp_at(azp, m);
+      memset(acc, 0, sizeof(int32_t) * (size_t)N);
+      for (int k = 0; k < K; k++) {
+        int32_t v = qget(A, ao + (int64_t)m * K + k) - za;
+        if (v)
+          for (int n = 0; n < N; n++) acc[n] += v * (qget(B, bo + (int64_t)k * N + n) - zp_at(bzp, n));
+      }
+      store(ctx, t, m, acc);
+    }
+    for (int d = p->batch_ndim - 1; d >= 0; d--) {
+      if (++idx[d] < p->batch[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+static wisp_status mmi_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 4));
+  return qmm_shapes(ctx, 0, 1, WISP_DT_INT32);
+}
+
+static void mmi_store(wisp_op_ctx *ctx, int64_t t, int m, const int32_t *acc) {
+  const qmm_params *p = ctx->params;
+  memcpy((int32_t *)ctx->out[0]->data + (t * p->M + m) * p->N, acc, sizeof(int32_t) * (size_t)p->N);
+}
+
+static wisp_status mmi_exec(wisp_op_ctx *ctx) {
+  qmm_run(ctx, 0, 1, ctx->n_in > 2 ? ctx->in[2] : NULL, ctx->n_in > 3 ? ctx->in[3] : NULL,
+          mmi_store);
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_MatMulInteger = {"", "MatMulInteger", sizeof(qmm_params), NULL,
+                                           mmi_infer, mmi_exec, 0};
+
+/* QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) */
+static wisp_status qlmm_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 8, 8));
+  for (int i = 1; i < 8; i += i == 4 ? 2 : 3) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
+  if (!ctx->in[7] || !is_q8(ctx->in[7]->dtype))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "y_zero_point must be uint8 or int8");
+  return qmm_shapes(ctx, 0, 3, ctx->in[7]->dtype);
+}
+
+static void qlmm_store(wisp_op_ctx *ctx, int64_t t, int m, const int32_t *acc) {
+  const qmm_params *p = ctx->params;
+  float sa = scale_at(ctx->in[1], m), sy = scale_at(ctx->in[6], 0);
+  int32_t zy = zp_at(ctx->in[7], 0);
+  for (int n = 0; n < p->N; n++)
+    qstore(ctx->out[0]->data, ctx->out[0]->dtype, (t * p->M + m) * p->N + n,
+           (float)acc[n] * (sa * scale_at(ctx->in[4], n) / sy), zy);
+}
+
+static wisp_status qlmm_exec(wisp_op_ctx *ctx) {
+  qmm_run(ctx, 0, 3, ctx->in[2], ctx->in[5], qlmm_store);
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_QLinearMatMul = {"", "QLinearMatMul", sizeof(qmm_params), NULL,
+                                           qlmm_infer, qlmm_exec, 0};
+
+/* ---- ConvInteger, QLinearConv (direct loops) ------------------------------------------------- */
+
+typedef struct {
+  int64_t group, N, C, M, Cg, in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
+} qconv_params;
+
+static wisp_status qconv_parse(wisp_op_ctx *ctx) {
+  qconv_params *p = ctx->params;
+  p->group = wisp_attr_int(ctx->node, "group", 1);
+  if (p->group < 1 || p->group > INT32_MAX)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "group must be positive");
+  return WISP_OK;
+}
+
+static wisp_status qconv_shapes(wisp_op_ctx *ctx, int xi, int wi, wisp_dtype out_dt) {
+  qconv_params *p = ctx->params;
+  const wisp_shape *xs = &ctx->in[xi]->shape, *ws = &ctx->in[wi]->shape;
+  int nsp = xs->ndim - 2, off = 3 - nsp;
+  if (!is_q8(ctx->in[xi]->dtype) || !is_q8(ctx->in[wi]->dtype))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "X and W must be uint8 or int8");
+  if (nsp < 1 || nsp > 3 || ws->ndim != xs->ndim)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "X and W must be (N, C, 1 to 3 spatial dims)");
+  p->N = xs->dims[0], p->C = xs->dims[1], p->M = ws->dims[0], p->Cg = ws->dims[1];
+  for (int i = 0; i < 3; i++) {
+    p->in[i] = i < off ? 1 : xs->dims[2 + i - off];
+    p->k[i] = i < off ? 1 : ws->dims[2 + i - off];
+  }
+  if (p->C != p->Cg * p->group || p->M % p->group)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "channels do not match group %lld",
+                        (long long)p->group);
+  WISP_TRY(wisp_window_geometry(ctx, nsp, p->in, p->k, 0, p->s, p->d, p->pb, p->pe, p->out));
+  wisp_tensor *y = ctx->out[0];
+  y->dtype = out_dt, y->shape.ndim = xs->ndim;
+  y->shape.dims[0] = p->N, y->shape.dims[1] = p->M;
+  for (int j = 0; j < nsp; j++) y->shape.dims[2 + j] = p->out[off + j];
+  WISP_TRY(wisp_shape_check(&y->shape, ctx->node->op_type));
+  if (out_dt != WISP_DT_INT32) ctx->scratch_bytes = wisp_shape_numel(&y->shape) * sizeof(int32_t);
+  return WISP_OK;
+}
+
+/* y (N, M, out pixels) = Σ (x - x_zp) · (w - w_zp[m]); padding reads as x_zp (adds 0). */
+static void qconv_run(const qconv_params *p, const wisp_tensor *x, const wisp_tensor *w,
+                      const wisp_tensor *xzp, const wisp_tensor *wzp, int32_t *y) {
+  int64_t Mg = p->M / p->group, kk = p->k[0] * p->k[1] * p->k[2];
+  int64_t ipix = p->in[0] * p->in[1] * p->in[2];
+  int32_t zx = zp_at(xzp, 0);
+  for (int64_t n = 0; n < p->N; n++)
+    for (int64_t m = 0; m < p->M; m++) {
+      int32_t zw = zp_at(wzp, m);
+      int64_t g = m / Mg;
+      for (int64_t o0 = 0; o0 < p->out[0]; o0++)
+        for (int64_t o1 = 0; o1 < p->out[1]; o1++)
+          for (int64_t o2 = 0; o2 < p->out[2]; o2++) {
+            int32_t acc = 0;
+            for (int64_t c = 0; c < p->Cg; c++) {
+              int64_t xo = (n * p->C + g * p->Cg + c) * ipix, wo = (m * p->Cg + c) * kk;
+              for (int64_t k0 = 0; k0 < p->k[0]; k0++) {
+                int64_t i0 = o0 * p->s[0] - p->pb[0] + k0 * p->d[0];
+                if (i0 < 0 || i0 >= p->in[0]) continue;
+                for (int64_t k1 = 0; k1 < p->k[1]; k1++) {
+                  int64_t i1 = o1 * p->s[1] - p->pb[1] + k1 * p->d[1];
+                  if (i1 < 0 || i1 >= p->in[1]) continue;
+                  for (int64_t k2 = 0; k2 < p->k[2]; k2++) {
+                    int64_t i2 = o2 * p->s[2] - p->pb[2] + k2 * p->d[2];
+                    if (i2 < 0 || i2 >= p->in[2]) continue;
+                    acc += (qget(x, xo + (i0 * p->in[1] + i1) * p->in[2] + i2) - zx) *
+                           (qget(w, wo + (k0 * p->k[1] + k1) * p->k[2] + k2) - zw);
+                  }
+                }
+              }
+            }
+            *y++ = acc;
+          }
+    }
+}
+
+static wisp_status convi_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 4));
+  return qconv_shapes(ctx, 0, 1, WISP_DT_INT32);
+}
+
+static wisp_status convi_exec(wisp_op_ctx *ctx) {
+  qconv_run(ctx->params, ctx->in[0], ctx->in[1], ctx->n_in > 2 ? ctx->in[2] : NULL,
+            ctx->n_in > 3 ? ctx->in[3] : NULL, ctx->out[0]->data);
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_ConvInteger = {"", "ConvInteger", sizeof(qconv_params), qconv_parse,
+                                         convi_infer, convi_exec, 0};
+
+/* QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B int32) */
+static wisp_status qlconv_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 8, 9));
+  for (int i = 1; i < 8; i += i == 4 ? 2 : 3) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
+  if (!ctx->in[7] || !is_q8(ctx->in[7]->dtype))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "y_zero_point must be uint8 or int8");
+  if (ctx->n_in > 8 && ctx->in[8]) WISP_TRY(wisp_op_expect_dtype(ctx, 8, WISP_DT_INT32));
+  return qconv_shapes(ctx, 0, 3, ctx->in[7]->dtype);
+}
+
+static wisp_status qlconv_exec(wisp_op_ctx *ctx) {
+  const qconv_params *p = ctx->params;
+  int32_t *acc = ctx->scratch;
+  qconv_run(p, ctx->in[0], ctx->in[3], ctx->in[2], ctx->in[5], acc);
+  const wisp_tensor *b = ctx->n_in > 8 ? ctx->in[8] : NULL;
+  int64_t npix = p->out[0] * p->out[1] * p->out[2], i = 0;
+  float sx = scale_at(ctx->in[1], 0), sy = scale_at(ctx->in[6], 0);
+  int32_t zy = zp_at(ctx->in[7], 0);
+  for (int64_t n = 0; n < p->N; n++)
+    for (int64_t m = 0; m < p->M; m++) {
+      float mult = sx * scale_at(ctx->in[4], m) / sy;
+      int32_t bias = b ? ((const int32_t *)b->data)[m] : 0;
+      for (int64_t q = 0; q < npix; q++, i++)
+        qstore(ctx->out[0]->data, ctx->out[0]->dtype, i, (float)(acc[i] + bias) * mult, zy);
+    }
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_QLinearConv = {"", "QLinearConv", sizeof(qconv_params), qconv_parse,
+                                         qlconv_infer, qlconv_exec, 0};
+
+/* ---- Round ----------------------------------------------------------------------------------- */
+
+static wisp_status round_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
+  wisp_op_same_as(ctx->out[0], ctx->in[0]);
+  return WISP_OK;
+}
+
+static wisp_status round_exec(wisp_op_ctx *ctx) {
+  const float *x = ctx->in[0]->data;
+  float *y = ctx->out[0]->data;
+  for (int64_t i = 0, n = wisp_shape_numel(&ctx->in[0]->shape); i < n; i++) y[i] = rintf(x[i]);
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_Round = {"", "Round", 0, NULL, round_infer, round_exec, 0};

@@ -1,0 +1,87 @@
+/* quant_matmul.c — com.microsoft DynamicQuantizeMatMul (onnxruntime's contrib op, same inputs):
+ *   Y = (quantize(A) - a_zp) · (B - b_zp) · (a_scale · b_scale) + bias
+ * with A float (..., K) quantized to uint8 per tensor as DynamicQuantizeLinear does, B a constant
+ * int8 or uint8 (K, N), b_scale and b_zero_point constant scalars or (N), bias constant (N).
+ * fuse.c makes it from the DynamicQuantizeLinear → MatMulInteger → Cast → Mul(→ Add bias) chain
+ * of Hugging Face q8 exports; results equal that chain's bit for bit but for float rounding of
+ * the epilogue. B is packed once (at plan time) for the int16-pair kernels of qs8_gemm.h; A is
+ * quantized into scratch as int16 with its zero point subtracted. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kernels/config.h"
+#include "op.h"
+#include "quant.h"
+
+typedef struct {
+  int64_t M; /* rows of A: all its leading dims */
+  int K, N, lda;
+} dqmm_params;
+
+static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
+  dqmm_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 3, 5));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 2, WISP_DT_FLOAT));
+  const wisp_tensor *a = ctx->in[0], *b = ctx->in[1], *s = ctx->in[2];
+  const wisp_tensor *zp = ctx->n_in > 3 ? ctx->in[3] : NULL, *bias = ctx->n_in > 4 ? ctx->in[4] : NULL;
+  if (a->shape.ndim < 1 || b->shape.ndim != 2 || a->shape.dims[a->shape.ndim - 1] != b->shape.dims[0])
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A (..., K) and B (K, N) do not multiply");
+  if ((b->dtype != WISP_DT_INT8 && b->dtype != WISP_DT_UINT8) || !b->data || !s->data ||
+      (zp && (!zp->data || zp->dtype != b->dtype)) || (bias && (!bias->data || bias->dtype != WISP_DT_FLOAT)))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                        "wisp needs constant int8 / uint8 B, scale, zero point and float bias");
+  int64_t K = b->shape.dims[0], N = b->shape.dims[1], ns = wisp_shape_numel(&s->shape);
+  if ((ns != 1 && ns != N) || (zp && wisp_shape_numel(&zp->shape) != ns) ||
+      (bias && wisp_shape_numel(&bias->shape) != N))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "scale, zero point and bias must be scalars or (N)");
+  if (K * N > WISP_MAX_NUMEL || K > 30000)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "B too large");
+  p->K = (int)K, p->N = (int)N, p->lda = (int)(K + 1) / 2 * 2;
+  p->M = K ? wisp_shape_numel(&a->shape) / K : 0;
+  wisp_tensor *y = ctx->out[0];
+  y->dtype = WISP_DT_FLOAT, y->shape = a->shape;
+  y->shape.dims[y->shape.ndim - 1] = N;
+  if (!ctx->state) {
+    int32_t *zps = malloc(sizeof(int32_t) * (size_t)(N + 1));
+    float *scales = malloc(sizeof(float) * (size_t)(N + 1));
+    ctx->state = wisp_aligned_alloc(wisp_qs8_gemm_packed_size((int)K, (int)N));
+    if (!zps || !scales || !ctx->state) {
+      free(zps), free(scales);
+      return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+    }
+    for (int64_t n = 0; n < N; n++) {
+      int64_t i = ns == 1 ? 0 : n;
+      scales[n] = ((const float *)s->data)[i];
+      zps[n] = !zp ? 0 : b->dtype == WISP_DT_INT8 ? ((const int8_t *)zp->data)[i] : ((const uint8_t *)zp->data)[i];
+    }
+    wisp_qs8_gemm_pack((int)K, (int)N, b->data, b->dtype == WISP_DT_INT8, zps, scales,
+                       bias ? bias->data : NULL, ctx->state);
+    free(zps), free(scales);
+  }
+  ctx->scratch_bytes = (size_t)p->M * (size_t)p->lda * sizeof(int16_t) + 16; /* kernels read pairs */
+  return WISP_OK;
+}
+
+static wisp_status dqmm_exec(wisp_op_ctx *ctx) {
+  const dqmm_params *p = ctx->params;
+  const wisp_kernel_set *ks = wisp_kernels();
+  const float *a = ctx->in[0]->data;
+  int16_t *aq = ctx->scratch;
+  float lo = 0.0f, hi = 0.0f, scale;
+  int32_t zp;
+  size_t numel = (size_t)p->M * (size_t)p->K;
+  if (numel) ks->f32_minmax(numel, a, &lo, &hi);
+  wisp_dynamic_quant_params(lo, hi, &scale, &zp);
+  if (p->lda == p->K) ks->qd16_quantize(numel, a, scale, zp, aq);
+  else
+    for (int64_t m = 0; m < p->M; m++) {
+      ks->qd16_quantize((size_t)p->K, a + m * p->K, scale, zp, aq + m * p->lda);
+      aq[m * p->lda + p->K] = 0; /* the pad of the last pair */
+    }
+  wisp_qs8_gemm((int)p->M, p->N, p->K, aq, p->lda, ctx->state, scale, ctx->out[0]->data, p->N);
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_ms_DynamicQuantizeMatMul = {
+    "com.microsoft", "DynamicQuantizeMatMul", sizeof(dqmm_params), NULL, dqmm_infer, dqmm_exec, 0};

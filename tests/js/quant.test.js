@@ -1,0 +1,138 @@
+// quant.test.js — q8 models (Hugging Face dynamic-quantization form, made by models/quantize.py):
+// wisp against onnxruntime-node on the same q8 file (small fixtures in tests/fixtures/quant, the
+// spam model, bert-tiny and MiniLM-L6-shaped bench models), load(folder, {dtype: 'q8'}), and the
+// spam model's held-out accuracy in q8 next to fp32.
+//
+// q8 results equal onnxruntime's "within its own rounding": activations are quantized to 8 bits at
+// every MatMul, so a float difference of one ulp before a DynamicQuantizeLinear can move a value
+// across a rounding step (one quantum, scale = range / 255). Tolerances are set in those terms.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+
+import { InferenceSession, Tensor, load } from '../../web/index.js';
+import { FIXTURES, rng, randomFloats, maxAbsDiff } from './helpers.js';
+import { heldOut, evaluate } from '../../models/spam-bert/evaluate.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SPAM = join(ROOT, 'models/spam-bert');
+const BERT_TINY = join(ROOT, 'bench/models/bert-tiny');
+const MINILM = join(ROOT, 'bench/models/minilm-l6');
+const Q8 = 'onnx/model_quantized.onnx';
+const MAKE = 'run /usr/bin/python3 bench/make_text_models.py, then models/quantize.py on the folder';
+
+async function both(path) {
+  return Promise.all([InferenceSession.create(path), ort.InferenceSession.create(path)]);
+}
+
+test('small q8 graphs (int8 MatMul chains with tails; uint8 ConvInteger + MatMulInteger) match onnxruntime', async () => {
+  for (const [file, dims, tol] of [['matmul_s8.onnx', [2, 5, 37], 1e-5], ['conv_u8.onnx', [1, 3, 9, 9], 1e-4]]) {
+    const path = join(FIXTURES, 'quant', file);
+    const [w, o] = await both(path);
+    try {
+      for (let seed = 1; seed <= 3; seed++) {
+        const x = randomFloats(dims.reduce((a, b) => a * b), seed, -2, 2);
+        const rw = await w.run({ x: new Tensor('float32', x, dims) });
+        const ro = await o.run({ x: new ort.Tensor('float32', x, dims) });
+        const d = maxAbsDiff(rw.y.data, ro.y.data);
+        console.log(`${file} seed ${seed}: max |Δ| = ${d.toExponential(2)}`);
+        assert.ok(d <= tol, `${file}: max |Δ| ${d} > ${tol}`);
+      }
+    } finally {
+      await w.release();
+    }
+  }
+});
+
+function textFeeds(batch, T, vocab, seed) {
+  const r = rng(seed), n = batch * T;
+  const ids = new BigInt64Array(n), mask = new BigInt64Array(n), types = new BigInt64Array(n);
+  for (let b = 0; b < batch; b++) {
+    const len = Math.max(1, T - Math.floor((b * T) / 5)); // later rows padded
+    for (let t = 0; t < T; t++) {
+      ids[b * T + t] = t < len ? BigInt(Math.floor(r() * vocab)) : 0n;
+      mask[b * T + t] = t < len ? 1n : 0n;
+    }
+  }
+  const mk = (T_) => ({ input_ids: new T_('int64', ids, [batch, T]), attention_mask: new T_('int64', mask, [batch, T]), token_type_ids: new T_('int64', types, [batch, T]) });
+  return { wisp: mk(Tensor), ort: mk(ort.Tensor), mask };
+}
+
+// Mean of the unmasked token vectors of each row (sentence-transformers' pooling).
+function meanPool(data, mask, batch, T, H) {
+  const out = [];
+  for (let b = 0; b < batch; b++) {
+    const v = new Float64Array(H);
+    let n = 0;
+    for (let t = 0; t < T; t++) {
+      if (!mask[b * T + t]) continue;
+      n++;
+      for (let h = 0; h < H; h++) v[h] += data[(b * T + t) * H + h];
+    }
+    out.push(v.map((x) => x / n));
+  }
+  return out;
+}
+
+const cosine = (a, b) => {
+  let d = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) d += a[i] * b[i], na += a[i] * a[i], nb += b[i] * b[i];
+  return d / Math.sqrt(na * nb);
+};
+
+for (const [folder, output, vocab, tol] of [
+  [SPAM, 'logits', 8000, 0.02], [BERT_TINY, 'logits', 30522, 0.05], [MINILM, 'last_hidden_state', 30522, 0.1],
+]) {
+  const name = folder.split('/').pop();
+  test(`${name} q8: wisp matches onnxruntime-node on the same file (batch 1 and 4 padded, sequence 8 and 128)`, async () => {
+    const path = join(folder, Q8);
+    assert.ok(existsSync(path), `${path} is missing: ${MAKE}`);
+    const [w, o] = await both(path);
+    try {
+      let seed = 1;
+      for (const T of [8, 128]) {
+        for (const batch of [1, 4]) {
+          const f = textFeeds(batch, T, vocab, seed++);
+          const [rw, ro] = [await w.run(f.wisp), await o.run(f.ort)];
+          assert.deepEqual(rw[output].dims, Array.from(ro[output].dims, Number));
+          const d = maxAbsDiff(rw[output].data, ro[output].data);
+          let extra = '';
+          if (output === 'last_hidden_state') {
+            const H = rw[output].dims[2];
+            const ew = meanPool(rw[output].data, f.mask, batch, T, H), eo = meanPool(ro[output].data, f.mask, batch, T, H);
+            const cos = Math.min(...ew.map((e, i) => cosine(e, eo[i])));
+            const de = Math.max(...ew.map((e, i) => maxAbsDiff(e, eo[i])));
+            extra = `, embeddings max |Δ| = ${de.toExponential(2)}, min cosine = ${cos.toFixed(7)}`;
+            assert.ok(cos >= 0.9999, `${name}: embedding cosine ${cos}`);
+          }
+          console.log(`${name} q8 ${output} batch ${batch} sequence ${T}: max |Δ| = ${d.toExponential(2)}${extra}`);
+          assert.ok(d <= tol, `${name} batch ${batch} sequence ${T}: max |Δ| ${d} > ${tol}`);
+        }
+      }
+    } finally {
+      await w.release();
+    }
+  });
+}
+
+test("load(folder, {dtype: 'q8'}) runs the quantized spam model; held-out accuracy q8 next to fp32", async () => {
+  const mails = heldOut();
+  const results = {};
+  for (const dtype of ['fp32', 'q8']) {
+    const model = await load(SPAM, { dtype });
+    try {
+      const [top] = await model.classify('WINNER!! Claim your FREE prize now, click here', { topk: 1 });
+      assert.ok(['spam', 'ham'].includes(top.label), JSON.stringify(top));
+      results[dtype] = await evaluate(model, mails);
+    } finally {
+      await model.release?.();
+    }
+  }
+  const { fp32, q8 } = results;
+  console.log(`spam-bert held-out (${q8.n} mails): accuracy fp32 ${fp32.accuracy.toFixed(4)} q8 ${q8.accuracy.toFixed(4)}; ` +
+              `F1 fp32 ${fp32.f1.toFixed(4)} q8 ${q8.f1.toFixed(4)}`);
+  assert.ok(q8.accuracy >= fp32.accuracy - 0.01, 'q8 loses more than 1 point of accuracy');
+});
