@@ -204,8 +204,6 @@ static float sigmoid(float x, const wisp_node *n) {
   return e / (1.0f + e);
 }
 static float tanh_(float x, const wisp_node *n) { return tanhf(x); }
-static float neg(float x, const wisp_node *n) { return -x; }
-static float abs_(float x, const wisp_node *n) { return fabsf(x); }
 static float exp_(float x, const wisp_node *n) { return expf(x); }
 static float log_(float x, const wisp_node *n) { return logf(x); }
 static float sqrt_(float x, const wisp_node *n) { return sqrtf(x); }
@@ -223,8 +221,6 @@ static float ceil_(float x, const wisp_node *n) { return ceilf(x); }
 UNARY_OP(Relu, relu)
 UNARY_OP(Sigmoid, sigmoid)
 UNARY_OP(Tanh, tanh_)
-UNARY_OP(Neg, neg)
-UNARY_OP(Abs, abs_)
 UNARY_OP(Exp, exp_)
 UNARY_OP(Log, log_)
 UNARY_OP(Sqrt, sqrt_)
@@ -259,6 +255,57 @@ static wisp_status identity_exec(wisp_op_ctx *ctx) {
     memset(ctx->out[1]->data, 1, wisp_tensor_bytes(ctx->out[1]));
   return WISP_OK;
 }
+
+/* ---- Neg and Abs: also on signed integers (exporters negate int64 shapes and axes) -------- */
+
+typedef struct {
+  int abs;
+} sign_params;
+
+static wisp_status sign_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
+  wisp_dtype dt = ctx->in[0]->dtype;
+  if (dt != WISP_DT_FLOAT && dt != WISP_DT_INT64 && dt != WISP_DT_INT32 && dt != WISP_DT_INT8)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported", wisp_dtype_name(dt));
+  wisp_op_same_as(ctx->out[0], ctx->in[0]);
+  return WISP_OK;
+}
+
+#define SIGN_LOOP(T, ABS)                                                     \
+  do {                                                                        \
+    const T *x = ctx->in[0]->data;                                            \
+    T *y = ctx->out[0]->data;                                                 \
+    for (int64_t i = 0; i < n; i++) { /* negate through unsigned: no signed overflow */ \
+      T neg = (T)(0ull - (unsigned long long)x[i]);                           \
+      y[i] = (ABS) && x[i] >= 0 ? x[i] : neg;                                 \
+    }                                                                         \
+  } while (0)
+
+static wisp_status sign_exec(wisp_op_ctx *ctx) {
+  int a = ((const sign_params *)ctx->params)->abs;
+  int64_t n = wisp_shape_numel(&ctx->out[0]->shape);
+  switch (ctx->in[0]->dtype) {
+    case WISP_DT_FLOAT: { /* fabsf keeps -0.0 and NaN right */
+      const float *x = ctx->in[0]->data;
+      float *y = ctx->out[0]->data;
+      for (int64_t i = 0; i < n; i++) y[i] = a ? fabsf(x[i]) : -x[i];
+      break;
+    }
+    /* two's complement wrap for the most negative value, as numpy does */
+    case WISP_DT_INT64: SIGN_LOOP(int64_t, a); break;
+    case WISP_DT_INT32: SIGN_LOOP(int32_t, a); break;
+    default: SIGN_LOOP(int8_t, a); break;
+  }
+  return WISP_OK;
+}
+
+static wisp_status neg_parse(wisp_op_ctx *ctx) { return WISP_OK; }
+static wisp_status abs_parse(wisp_op_ctx *ctx) {
+  ((sign_params *)ctx->params)->abs = 1;
+  return WISP_OK;
+}
+const wisp_op_def wisp_op_Neg = {"", "Neg", sizeof(sign_params), neg_parse, sign_infer, sign_exec, 0};
+const wisp_op_def wisp_op_Abs = {"", "Abs", sizeof(sign_params), abs_parse, sign_infer, sign_exec, 0};
 
 const wisp_op_def wisp_op_Erf = {"", "Erf", 0, NULL, unary_infer, erf_exec, 0};
 
