@@ -1,6 +1,8 @@
 /* fuse.c — graph rewrites made once at load, before planning. Each rewrite only fires when the
  * values it removes feed nothing outside the pattern and are not graph outputs.
  *
+ *  - BatchNorm folding: Conv(W, B constant) → BatchNormalization(constant parameters) becomes
+ *    one Conv with scaled weights and shifted bias (new constants);
  *  - activation folding: Conv / Gemm / MatMul → Relu | Clip(constant bounds) becomes one node
  *    that clamps in its GEMM epilogue (MobileNet's ReLU6, ResNet's ReLU);
  *  - LayerNorm: ReduceMean → Sub → Pow 2 → ReduceMean → Add ε → Sqrt → Div → Mul γ → Add β
@@ -265,11 +267,70 @@ static wisp_status fuse_dynamic_quant_matmul(fuser *f, wisp_node *mmi) {
   return WISP_OK;
 }
 
+/* ---- BatchNormalization into the Conv before it --------------------------------------------- */
+
+/* Appends a float constant; its id, or -1 when out of memory. Room for it was made by the
+ * driver (g->values has capacity for two new values per node). */
+static int new_constant(fuser *f, const char *name, const wisp_shape *shape, float **data) {
+  wisp_graph *g = f->g;
+  size_t bytes = (size_t)wisp_shape_numel(shape) * sizeof(float);
+  *data = wisp_pool_alloc_uninit(&g->pool, bytes);
+  char *copy = wisp_pool_strndup(&g->pool, name, strlen(name));
+  if (!*data || !copy) return -1;
+  wisp_value *v = &g->values[g->n_values];
+  memset(v, 0, sizeof *v);
+  *v = (wisp_value){.name = copy, .dtype = WISP_DT_FLOAT, .shape = *shape, .has_shape = 1,
+                    .init_data = *data};
+  f->producer[g->n_values] = -1;
+  return g->n_values++;
+}
+
+static wisp_status fold_batch_norm(fuser *f, wisp_node *bn) {
+  wisp_tensor w, b = {0}, scale, shift, mean, var;
+  if (!is_op(bn, "BatchNormalization") || bn->n_in != 5 || bn->n_out != 1 ||
+      wisp_attr_int(bn, "training_mode", 0))
+    return WISP_OK;
+  wisp_node *conv = made_by(f, bn->in[0], "Conv");
+  if (!conv || only_use(f, bn->in[0], "BatchNormalization") != bn || conv->n_in < 2 ||
+      !constant_value(f, conv->in[1], &w) || w.dtype != WISP_DT_FLOAT || w.shape.ndim < 3)
+    return WISP_OK;
+  int64_t M = w.shape.dims[0], per = M ? wisp_shape_numel(&w.shape) / M : 0;
+  int has_b = conv->n_in > 2 && conv->in[2] >= 0;
+  if (has_b && !constant_value(f, conv->in[2], &b)) return WISP_OK;
+  wisp_tensor *params[] = {&scale, &shift, &mean, &var};
+  for (int k = 0; k < 4; k++)
+    if (!constant_value(f, bn->in[k + 1], params[k]) || params[k]->dtype != WISP_DT_FLOAT ||
+        wisp_shape_numel(&params[k]->shape) != M)
+      return WISP_OK;
+  if (has_b && (b.dtype != WISP_DT_FLOAT || wisp_shape_numel(&b.shape) != M)) return WISP_OK;
+  float eps = wisp_attr_float(bn, "epsilon", 1e-5f), *w2, *b2;
+  wisp_shape bshape = {1, {M}};
+  int wv = new_constant(f, "wisp.bn_folded_weights", &w.shape, &w2);
+  int bv = wv < 0 ? -1 : new_constant(f, "wisp.bn_folded_bias", &bshape, &b2);
+  WISP_CHECK(bv >= 0, WISP_ERR_NO_MEMORY, "out of memory folding BatchNormalization");
+  const float *wd = w.data, *bd = b.data, *gamma = scale.data, *beta = shift.data, *mu = mean.data,
+              *v = var.data;
+  for (int64_t m = 0; m < M; m++) { /* y = a·(conv + b - mean) + β, a = γ / √(var + ε) */
+    float a = gamma[m] / sqrtf(v[m] + eps);
+    for (int64_t i = 0; i < per; i++) w2[m * per + i] = wd[m * per + i] * a;
+    b2[m] = ((has_b ? bd[m] : 0.0f) - mu[m]) * a + beta[m];
+  }
+  int in[3] = {conv->in[0], wv, bv};
+  const wisp_attr *attrs = conv->attrs;
+  int n_attr = conv->n_attr, out = bn->out[0];
+  kill(f, bn);
+  return become(f, conv, "Conv", in, 3, out, attrs, n_attr);
+}
+
 /* ---- driver -------------------------------------------------------------------------------- */
 
 wisp_status wisp_graph_fuse(wisp_graph *g) {
   fuser f = {g};
-  size_t nv = (size_t)g->n_values + 2, nn = (size_t)g->n_nodes + 1, n_uses = 0;
+  /* room for the constants fold_batch_norm adds: two per node at most */
+  size_t nv = (size_t)g->n_values + 2 * (size_t)g->n_nodes + 2, nn = (size_t)g->n_nodes + 1, n_uses = 0;
+  wisp_value *grown = realloc(g->values, nv * sizeof *grown);
+  if (!grown) return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory");
+  g->values = grown;
   for (int i = 0; i < g->n_nodes; i++) n_uses += (size_t)g->nodes[i].n_in;
   f.producer = malloc(nv * sizeof(int));
   f.uses = calloc(nv, sizeof(int));
@@ -281,7 +342,7 @@ wisp_status wisp_graph_fuse(wisp_graph *g) {
     s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
-  for (int v = 0; v < g->n_values; v++) f.producer[v] = -1;
+  for (size_t v = 0; v < nv; v++) f.producer[v] = -1;
   for (int i = 0; i < g->n_nodes; i++) { /* producers, use counts, and the consumer lists */
     const wisp_node *n = &g->nodes[i];
     for (int k = 0; k < n->n_in; k++)
@@ -310,6 +371,7 @@ wisp_status wisp_graph_fuse(wisp_graph *g) {
     if (!f.dead[i] && s == WISP_OK && wisp_op_find("", "Gelu")) s = fuse_gelu(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fuse_bias(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fuse_dynamic_quant_matmul(&f, n);
+    if (!f.dead[i] && s == WISP_OK) s = fold_batch_norm(&f, n);
   }
   for (int i = 0; i < g->n_nodes; i++)
     if (!f.dead[i] && g->nodes[i].n_out == 1 && g->nodes[i].out[0] >= 0) fold_activation(&f, &g->nodes[i]);

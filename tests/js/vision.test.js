@@ -30,6 +30,7 @@ async function parity(path, dims, seed) {
 }
 
 const CASES = [
+  ['tests/fixtures/conv_bn.onnx', [3, 3, 8, 8]], // BatchNorm folded into the convs at load
   ['models/fashion-cnn/onnx/model.onnx', [1, 1, 28, 28]],
   ['models/fashion-cnn/onnx/model.onnx', [8, 1, 28, 28]],
   ['bench/models/mobilenet_v2.onnx', [1, 3, 224, 224]],
