@@ -147,6 +147,26 @@ static void avg_pool_f32(const pool_params *p, const float *x, float *y) {
     }
 }
 
+/* The CNN case: 2-D float max pool, windows inside the input (no padding, no dilation), no
+ * indices — straight loops, without the general path's per-output window clipping. */
+static int max_pool_f32_plain(const pool_params *p, const float *x, float *y) {
+  const int64_t *in = p->in, *k = p->k, *s = p->s;
+  if (in[0] != 1 || k[0] != 1 || p->d[1] != 1 || p->d[2] != 1 || p->pb[1] || p->pb[2] ||
+      (p->out[1] - 1) * s[1] + k[1] > in[1] || (p->out[2] - 1) * s[2] + k[2] > in[2])
+    return 0;
+  int64_t H = in[1], W = in[2], OH = p->out[1], OW = p->out[2];
+  for (int64_t c = 0; c < p->planes; c++, x += H * W)
+    for (int64_t oh = 0; oh < OH; oh++)
+      for (int64_t ow = 0; ow < OW; ow++) {
+        const float *r = x + oh * s[1] * W + ow * s[2];
+        float best = r[0];
+        for (int64_t kh = 0; kh < k[1]; kh++, r += W)
+          for (int64_t kw = 0; kw < k[2]; kw++) best = r[kw] > best ? r[kw] : best;
+        *y++ = best;
+      }
+  return 1;
+}
+
 static wisp_status pool_exec(wisp_op_ctx *ctx) {
   const pool_params *p = ctx->params;
   const void *x = ctx->in[0]->data;
@@ -154,7 +174,9 @@ static wisp_status pool_exec(wisp_op_ctx *ctx) {
   int64_t *ind = ctx->n_out > 1 && ctx->out[1] ? ctx->out[1]->data : NULL;
   if (!p->planes) return WISP_OK; /* else the plane sizes are bounded by X's numel */
   if (p->avg) avg_pool_f32(p, x, y);
-  else if (ctx->in[0]->dtype == WISP_DT_FLOAT) max_pool_f32(p, x, y, ind);
+  else if (ctx->in[0]->dtype == WISP_DT_FLOAT) {
+    if (ind || !max_pool_f32_plain(p, x, y)) max_pool_f32(p, x, y, ind);
+  }
   else if (ctx->in[0]->dtype == WISP_DT_UINT8) max_pool_u8(p, x, y, ind);
   else max_pool_i8(p, x, y, ind);
   return WISP_OK;
