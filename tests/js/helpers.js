@@ -31,7 +31,7 @@ export function maxAbsDiff(a, b) {
 
 // ---- protobuf / ONNX writer (fields from onnx/onnx.proto) ----
 
-function varint(n) {
+export function varint(n) {
   const out = [];
   let v = BigInt.asUintN(64, BigInt(n));
   do {

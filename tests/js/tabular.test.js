@@ -264,20 +264,9 @@ test('string tensors: in as string[], out as string[] (onnxruntime-web shape)', 
 
 // ---- bad models: untrusted attributes fail at load with a message, never crash ------------------
 
-import { model as onnxModel, node as onnxNode, valueInfo } from './helpers.js';
+import { model as onnxModel, node as onnxNode, valueInfo, varint as pbVarint } from './helpers.js';
 
 const enc = new TextEncoder();
-function pbVarint(n) {
-  const out = [];
-  let v = BigInt.asUintN(64, BigInt(n));
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-}
 const pbBytes = (field, b) => [...pbVarint((field << 3) | 2), ...pbVarint(b.length), ...b];
 const pbStr = (field, s) => pbBytes(field, [...enc.encode(s)]);
 const attr = {
