@@ -53,6 +53,10 @@ async function compareRuns(w, o, feedsW, feedsO, fetch) {
 // ---- one model per op feature ----------------------------------------------------------------
 
 const OPS = join(TAB, 'ops');
+// onnxruntime's binary PROBIT tree classifier now and then returns a different answer for the
+// same input (about 1 run in 50 here; wisp's answer never changes): for it, wisp must match the
+// answer most of 5 fresh onnxruntime sessions give.
+const ORT_UNSTABLE = new Set(['tree_bin_probit']);
 for (const file of readdirSync(OPS).filter((f) => f.endsWith('.onnx')).sort()) {
   const base = file.replace(/\.onnx$/, '');
   test(`op fixture ${base} matches onnxruntime`, async () => {
@@ -63,7 +67,12 @@ for (const file of readdirSync(OPS).filter((f) => f.endsWith('.onnx')).sort()) {
     // onnxruntime-node returns no sequence-of-map (ZipMap) outputs: compare the tensors, then
     // check wisp's maps against the probabilities they zip
     const tensors = w.outputMetadata.filter((m) => m.isTensor).map((m) => m.name);
-    const d = await compareRuns(w, o, fw, fo, tensors);
+    let d = await compareRuns(w, o, fw, fo, tensors);
+    if (ORT_UNSTABLE.has(base)) {
+      const runs = [d];
+      for (let i = 0; i < 4; i++) runs.push(await compareRuns(w, await ort.InferenceSession.create(path, ortOptions), fw, fo, tensors));
+      d = runs.sort((a, b) => a - b)[2]; // the median of the 5
+    }
     console.log(`${base}: max |Δ| = ${d.toExponential(2)}`);
     assert.ok(d <= TOL, `max |Δ| ${d} > ${TOL}`);
     if (tensors.length < w.outputNames.length) {
