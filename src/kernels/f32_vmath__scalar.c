@@ -24,15 +24,22 @@ static float exp1(float x) {
 }
 
 static float erf1(float x) {
-  float a = fabsf(x);
-  float t = 1.0f / (1.0f + WISP_ERF_P * a);
-  float p = WISP_ERF_A5;
-  p = p * t + WISP_ERF_A4;
-  p = p * t + WISP_ERF_A3;
-  p = p * t + WISP_ERF_A2;
-  p = p * t + WISP_ERF_A1;
-  float y = 1.0f - p * t * exp1(-a * a);
-  return x < 0 ? -y : y;
+  if (x != x) return x;
+  x = x < -WISP_ERF_CLAMP ? -WISP_ERF_CLAMP : x > WISP_ERF_CLAMP ? WISP_ERF_CLAMP : x;
+  float x2 = x * x;
+  float p = WISP_ERF_P6;
+  p = p * x2 + WISP_ERF_P5;
+  p = p * x2 + WISP_ERF_P4;
+  p = p * x2 + WISP_ERF_P3;
+  p = p * x2 + WISP_ERF_P2;
+  p = p * x2 + WISP_ERF_P1;
+  p = p * x2 + WISP_ERF_P0;
+  float q = WISP_ERF_Q4;
+  q = q * x2 + WISP_ERF_Q3;
+  q = q * x2 + WISP_ERF_Q2;
+  q = q * x2 + WISP_ERF_Q1;
+  q = q * x2 + WISP_ERF_Q0;
+  return x * p / q;
 }
 
 float f32_vexp__scalar(size_t n, const float *x, float sub, float *y) {

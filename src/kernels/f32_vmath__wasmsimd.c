@@ -24,19 +24,17 @@ static inline v128_t exp4(v128_t x) {
 }
 
 static inline v128_t erf4(v128_t x) {
-  v128_t a = wasm_f32x4_abs(x);
-  v128_t t = wasm_f32x4_div(wasm_f32x4_splat(1.0f),
-                            wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(wasm_f32x4_splat(WISP_ERF_P), a)));
-  v128_t p = wasm_f32x4_splat(WISP_ERF_A5);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(WISP_ERF_A4));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(WISP_ERF_A3));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(WISP_ERF_A2));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(WISP_ERF_A1));
-  v128_t e = exp4(wasm_f32x4_neg(wasm_f32x4_mul(a, a)));
-  v128_t y = wasm_f32x4_sub(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(wasm_f32x4_mul(p, t), e));
-  /* copy x's sign onto y */
-  const v128_t sign = wasm_i32x4_splat((int32_t)0x80000000u);
-  return wasm_v128_or(wasm_v128_andnot(y, sign), wasm_v128_and(x, sign));
+  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(WISP_ERF_CLAMP)),
+                      wasm_f32x4_splat(-WISP_ERF_CLAMP));
+  const v128_t x2 = wasm_f32x4_mul(x, x);
+#define STEP(acc, c) acc = wasm_f32x4_add(wasm_f32x4_mul(acc, x2), wasm_f32x4_splat(c))
+  v128_t p = wasm_f32x4_splat(WISP_ERF_P6);
+  STEP(p, WISP_ERF_P5), STEP(p, WISP_ERF_P4), STEP(p, WISP_ERF_P3), STEP(p, WISP_ERF_P2);
+  STEP(p, WISP_ERF_P1), STEP(p, WISP_ERF_P0);
+  v128_t q = wasm_f32x4_splat(WISP_ERF_Q4);
+  STEP(q, WISP_ERF_Q3), STEP(q, WISP_ERF_Q2), STEP(q, WISP_ERF_Q1), STEP(q, WISP_ERF_Q0);
+#undef STEP
+  return wasm_f32x4_div(wasm_f32x4_mul(x, p), q);
 }
 
 float f32_vexp__wasmsimd(size_t n, const float *x, float sub, float *y) {

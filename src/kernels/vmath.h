@@ -3,8 +3,9 @@
  * exp: x = n·ln2 + r (|r| ≤ ln2/2), a degree-6 polynomial for e^r (Cephes' expf), 2^n built in
  * the exponent bits; relative error ~2e-7 over [-87.3, 88] (inputs are clamped there; softmax and erf
  * only ever ask for x <= 0).
- * erf: Abramowitz & Stegun 7.1.26, erf(x) = 1 - t·P(t)·e^{-x²}, t = 1/(1 + 0.3275911·|x|),
- * absolute error ≤ 1.5e-7 plus exp's. The scalar twins compute the same formulas step for step. */
+ * erf: a rational approximation on x clamped to [-4, 4] (erf is 1 to float precision beyond):
+ * erf(x) = x·P(x²) / Q(x²), P of degree 6, Q of degree 4 — one division and no exp; absolute
+ * error ≤ 4e-7 in float. The scalar twins compute the same formulas step for step. */
 #ifndef WISP_KERNELS_VMATH_H
 #define WISP_KERNELS_VMATH_H
 
@@ -34,11 +35,18 @@ void f32_verf__wasmsimd(size_t n, const float *x, float *y);
 #define WISP_EXP_P3 4.1665795894e-2f
 #define WISP_EXP_P4 1.6666665459e-1f
 #define WISP_EXP_P5 5.0000001201e-1f
-#define WISP_ERF_P 0.3275911f
-#define WISP_ERF_A1 0.254829592f
-#define WISP_ERF_A2 -0.284496736f
-#define WISP_ERF_A3 1.421413741f
-#define WISP_ERF_A4 -1.453152027f
-#define WISP_ERF_A5 1.061405429f
+#define WISP_ERF_CLAMP 4.0f
+#define WISP_ERF_P6 -2.72614225801306e-10f
+#define WISP_ERF_P5 2.77068142495902e-08f
+#define WISP_ERF_P4 -2.10102402082508e-06f
+#define WISP_ERF_P3 -5.69250639462346e-05f
+#define WISP_ERF_P2 -7.34990630326855e-04f
+#define WISP_ERF_P1 -2.95459980854025e-03f
+#define WISP_ERF_P0 -1.60960333262415e-02f
+#define WISP_ERF_Q4 -1.45660718464996e-05f
+#define WISP_ERF_Q3 -2.13374055278905e-04f
+#define WISP_ERF_Q2 -1.68282697438203e-03f
+#define WISP_ERF_Q1 -7.37332916720468e-03f
+#define WISP_ERF_Q0 -1.42647390514189e-02f
 
 #endif
