@@ -234,6 +234,11 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
                "onnx: tensor '%s' has %llu values, shape needs %lld", name,
                (unsigned long long)total, (long long)numel);
   }
+  if (L && L->list_fn) { /* listing external files: every check above, but no copy of the data */
+    static const uint8_t not_read;
+    t->data = (void *)&not_read; /* non-NULL: the value is still an initializer */
+    return external ? read_external(L, &ext, NULL, bytes_needed, name) : WISP_OK;
+  }
   t->data = wisp_pool_alloc_uninit(pool, bytes_needed); /* every byte is written below */
   WISP_CHECK(t->data, WISP_ERR_NO_MEMORY, "out of memory for tensor '%s'", name);
   if (external) return read_external(L, &ext, t->data, bytes_needed, name);

@@ -1,11 +1,15 @@
-/* libFuzzer target: any bytes through session create (loader, graph checks, op parse) and,
- * when that succeeds, a run with small zero inputs. Build with -DWISP_FUZZ=ON (clang). */
+/* libFuzzer target: any bytes through the external-file listing pass, session create (loader,
+ * graph checks, fusions, op parse) and, when that succeeds, a run with small zero inputs.
+ * Build with -DWISP_FUZZ=ON (clang). */
 #include <stdint.h>
 #include <string.h>
 
 #include "wisp.h"
 
+static void ignore_location(void *user, const char *location) {}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  (void)wisp_model_external_files(data, size, ignore_location, NULL);
   wisp_session *s;
   if (wisp_session_create(data, size, NULL, &s) != WISP_OK) return 0;
   static uint8_t zeros[1 << 16];
