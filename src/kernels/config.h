@@ -6,6 +6,7 @@
 #include "gemm.h"
 #include "qs8_gemm.h"
 #include "vmath.h"
+#include "winograd.h"
 
 typedef struct {
   wisp_f32_gemm_ukernel f32_gemm;      /* 4×8 tiles */
@@ -16,6 +17,8 @@ typedef struct {
   wisp_qs8_gemm_ukernel qs8_gemm;        /* 4×8 int16-pair tiles (q8 models) */
   wisp_f32_minmax_fn f32_minmax;         /* dynamic quantization of activations */
   wisp_qd16_quantize_fn qd16_quantize;
+  wisp_f32_wino_input4_fn f32_wino_input4; /* Winograd F(2×2, 3×3), 4 tiles at a time */
+  wisp_f32_wino_output4_fn f32_wino_output4;
   const char *description;
 } wisp_kernel_set;
 

@@ -8,11 +8,13 @@
  * a tile of pixels at a time straight into the GEMM's 8-column panel layout, with a row of ones
  * that picks up the bias. The result lands in NCHW with no transpose, and the fused activation
  * (fuse.c) is the GEMM's clamp.
- * Depthwise (C/g == 1, g > 1) is a direct loop over a zero-padded copy of each input plane. */
+ * Depthwise (C/g == 1, g > 1) is a direct loop over a zero-padded copy of each input plane.
+ * 3×3 stride-1 convs with constant weights and one group go to Winograd (conv_winograd.c). */
 #include <stdint.h>
 #include <string.h>
 
 #include "../kernels/config.h"
+#include "conv_winograd.h"
 #include "op.h"
 
 /* Reads strides, dilations, pads and auto_pad of a Conv or pool node whose kernel is k over
@@ -74,7 +76,8 @@ typedef struct {
   int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
   int64_t npix, tile;              /* output pixels per image; pixels per packed tile (× 8) */
   int64_t padded[3];               /* input dims with their padding */
-  int empty, depthwise, weights_once, needs_padding;
+  int empty, depthwise, weights_once, needs_padding, winograd;
+  wisp_wino_geom wino;
   size_t weights_bytes, tile_bytes, padded_bytes; /* scratch parts, 64-aligned (depthwise keeps
                                                       its padded plane in tile_bytes) */
 } conv_params;
@@ -156,8 +159,24 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
   p->depthwise = p->Cg == 1 && g > 1;
   for (int i = 0; i < 3; i++) p->padded[i] = p->in[i] + p->pb[i] + p->pe[i];
   p->needs_padding = p->pb[0] + p->pb[1] + p->pb[2] + p->pe[0] + p->pe[1] + p->pe[2] > 0;
+  /* Winograd when it saves work: enough channels that the 16 GEMMs are not all overhead; the
+   * choice depends on W only, so a new input shape never changes what ctx->state holds */
+  p->winograd = nsp == 2 && g == 1 && p->k[1] == 3 && p->k[2] == 3 && p->s[1] == 1 &&
+                p->s[2] == 1 && p->d[1] == 1 && p->d[2] == 1 && p->C >= 8 && p->M >= 8 &&
+                p->C * p->M <= (1 << 22) && w->data && (!b || b->data);
   uint64_t scratch;
-  if (p->depthwise) {
+  if (p->winograd) {
+    if (p->in[1] > 32768 || p->in[2] > 32768)
+      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "a 3×3 Conv over more than 32768 rows or columns");
+    wisp_wino_geometry(&p->wino, (int)p->C, (int)p->M, (int)p->in[1], (int)p->in[2],
+                       (int)p->out[1], (int)p->out[2], (int)p->pb[1], (int)p->pb[2]);
+    if (!ctx->state) {
+      ctx->state = wisp_aligned_alloc((size_t)wisp_wino_weights_bytes((int)p->M, (int)p->C));
+      if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory for weights");
+      wisp_wino_weights((int)p->M, (int)p->C, w->data, ctx->state);
+    }
+    scratch = wisp_wino_scratch_bytes(&p->wino);
+  } else if (p->depthwise) {
     /* scratch: [padded input plane][pointers to the kernel's rows] */
     p->tile_bytes = round64((uint64_t)p->padded[0] * p->padded[1] * p->padded[2] * sizeof(float));
     scratch = p->tile_bytes + (uint64_t)p->k[0] * p->k[1] * sizeof(float *);
@@ -278,6 +297,12 @@ static wisp_status conv_exec(wisp_op_ctx *ctx) {
   const float *x = ctx->in[0]->data, *w = ctx->in[1]->data;
   const float *b = ctx->n_in > 2 && ctx->in[2] ? ctx->in[2]->data : NULL;
   float *y = ctx->out[0]->data, lo = ctx->node->act_min, hi = ctx->node->act_max;
+  if (p->winograd) {
+    size_t xsize = (size_t)p->C * p->in[1] * p->in[2], ysize = (size_t)p->M * p->npix;
+    for (int64_t n = 0; n < p->N; n++)
+      wisp_wino_conv(&p->wino, x + n * xsize, ctx->state, b, lo, hi, ctx->scratch, y + n * ysize);
+    return WISP_OK;
+  }
   if (p->depthwise) {
     conv_depthwise(p, x, w, b, lo, hi, ctx->scratch,
                    (const float **)((char *)ctx->scratch + p->tile_bytes), y);

@@ -11,6 +11,7 @@
 #include "kernels/gemm.h"
 #include "kernels/qs8_gemm.h"
 #include "mem.h"
+#include "ops/conv_winograd.h"
 #include "wisp.h"
 
 static float frand(unsigned *seed) {
@@ -85,6 +86,80 @@ static void check_dwconv(const char *name, wisp_f32_dwconv_row_fn fn) {
   printf("%s: %d shapes, %d wrong elements\n", name, cases, bad);
   CHECK(bad == 0);
 }
+
+/* Winograd F(2×2, 3×3) convolution (the driver with this build's kernels) against a direct 3×3
+ * convolution over odd and even planes (ragged tile rows and columns), every padding from 0 to 2
+ * on each side, with and without bias and clamp. */
+static void check_winograd(void) {
+  unsigned seed = 11;
+  int cases = 0, bad = 0;
+  static const int sizes[][2] = {{1, 1}, {2, 3}, {5, 4}, {7, 7}, {8, 9}, {14, 17}, {3, 20}};
+  for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++)
+    for (int C = 8; C <= 13; C += 5)
+      for (int pad = 0; pad < 9; pad++) {
+        int H = sizes[si][0], W = sizes[si][1], M = 8 + (pad & 1), top = pad % 3, left = pad / 3;
+        int bottom = (pad + 1) % 3, right = (pad * 2) % 3;
+        int OH = H + top + bottom - 2, OW = W + left + right - 2;
+        if (OH < 1 || OW < 1) continue;
+        int clamp = pad % 2;
+        float lo = clamp ? -0.5f : -INFINITY, hi = clamp ? 0.5f : INFINITY;
+        float *x = malloc(sizeof(float) * (size_t)(C * H * W)), *w = malloc(sizeof(float) * (size_t)(M * C * 9));
+        float *bias = malloc(sizeof(float) * (size_t)M), *y = malloc(sizeof(float) * (size_t)(M * OH * OW));
+        for (int i = 0; i < C * H * W; i++) x[i] = frand(&seed);
+        for (int i = 0; i < M * C * 9; i++) w[i] = frand(&seed);
+        for (int i = 0; i < M; i++) bias[i] = frand(&seed);
+        wisp_wino_geom g;
+        wisp_wino_geometry(&g, C, M, H, W, OH, OW, top, left);
+        float *u = wisp_aligned_alloc((size_t)wisp_wino_weights_bytes(M, C));
+        void *scratch = wisp_aligned_alloc((size_t)wisp_wino_scratch_bytes(&g));
+        wisp_wino_weights(M, C, w, u);
+        const float *b = pad < 6 ? bias : NULL;
+        wisp_wino_conv(&g, x, u, b, lo, hi, scratch, y);
+        for (int m = 0; m < M; m++)
+          for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) {
+              double acc = b ? b[m] : 0;
+              for (int c = 0; c < C; c++)
+                for (int i = 0; i < 3; i++)
+                  for (int j = 0; j < 3; j++) {
+                    int ih = oh + i - top, iw = ow + j - left;
+                    if (ih >= 0 && ih < H && iw >= 0 && iw < W)
+                      acc += (double)w[(m * C + c) * 9 + i * 3 + j] * x[(c * H + ih) * W + iw];
+                  }
+              float want = acc < lo ? lo : acc > hi ? hi : (float)acc;
+              if (fabsf(y[(m * OH + oh) * OW + ow] - want) > 1e-4f * (1 + fabsf(want))) bad++;
+            }
+        cases++;
+        free(x), free(w), free(bias), free(y);
+        wisp_aligned_free(u), wisp_aligned_free(scratch);
+      }
+  printf("winograd conv: %d shapes, %d wrong elements\n", cases, bad);
+  CHECK(bad == 0);
+}
+
+#ifdef __wasm_simd128__
+/* The 4-tile Winograd transforms against their one-tile reference, bit for bit. */
+static void check_winograd_twins(const char *name, wisp_f32_wino_input4_fn in4,
+                                 wisp_f32_wino_output4_fn out4) {
+  unsigned seed = 5;
+  float x[4 * 12], v4[16 * 5], v1[16 * 5], y4[2 * 9], y1[2 * 9];
+  int bad = 0;
+  for (int round = 0; round < 50; round++) {
+    for (int i = 0; i < 4 * 12; i++) x[i] = frand(&seed);
+    in4(x, 12, v4, 5);
+    f32_wino_input4__scalar(x, 12, v1, 5);
+    for (int xi = 0; xi < 16; xi++)
+      for (int t = 0; t < 4; t++) bad += v4[xi * 5 + t] != v1[xi * 5 + t];
+    float lo = round % 2 ? -0.5f : -INFINITY, hi = round % 2 ? 0.5f : INFINITY;
+    out4(v1, 5, 0.25f, lo, hi, y4, 9);
+    f32_wino_output4__scalar(v1, 5, 0.25f, lo, hi, y1, 9);
+    for (int r = 0; r < 2; r++)
+      for (int c = 0; c < 8; c++) bad += y4[r * 9 + c] != y1[r * 9 + c];
+  }
+  printf("%s: 50 rounds, %d different elements\n", name, bad);
+  CHECK(bad == 0);
+}
+#endif
 
 /* exp and erf against libm over a sweep that includes tails of the 4-wide loop. */
 static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_fn verf) {
@@ -183,6 +258,10 @@ int main(void) {
   check_dwconv("f32_dwconv_row__scalar", f32_dwconv_row__scalar);
 #ifdef __wasm_simd128__
   check_dwconv("f32_dwconv_row__wasmsimd", f32_dwconv_row__wasmsimd);
+#endif
+  check_winograd();
+#ifdef __wasm_simd128__
+  check_winograd_twins("f32_wino_*4__wasmsimd", f32_wino_input4__wasmsimd, f32_wino_output4__wasmsimd);
 #endif
   check_kernel("f32_gemm_4x8__scalar + 1x8__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar);
 #ifdef __wasm_simd128__
