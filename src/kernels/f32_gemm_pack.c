@@ -57,3 +57,33 @@ void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const flo
   const wisp_kernel_set *ks = wisp_kernels();
   wisp_f32_gemm_with(ks->f32_gemm, ks->f32_gemm_1row, M, N, K, A, lda, packed, C, ldc, min, max);
 }
+
+/* K blocks of 256: unpacked B rows are 8 floats on 256 different cache lines, which with the
+ * A rows still fit L1. */
+#define ROWBIAS_KC 256
+
+void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
+                           ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc,
+                           float min, float max, float *tail) {
+  wisp_f32_gemm_rowbias_ukernel uk = wisp_kernels()->f32_gemm_rowbias;
+  int full = N / WISP_GEMM_NR * WISP_GEMM_NR;
+  if (full < N) /* the ragged last columns, zero-padded to a whole row of 8 */
+    for (int k = 0; k < K; k++)
+      for (int j = 0; j < WISP_GEMM_NR; j++) tail[k * WISP_GEMM_NR + j] = full + j < N ? B[k * ldb + full + j] : 0.0f;
+  int k0 = 0;
+  do {
+    int kc = K - k0 < ROWBIAS_KC ? K - k0 : ROWBIAS_KC, last = k0 + kc == K;
+    float lo = last ? min : -INFINITY, hi = last ? max : INFINITY;
+    for (int n0 = 0; n0 < N; n0 += WISP_GEMM_NR) {
+      int nc = N - n0 < WISP_GEMM_NR ? N - n0 : WISP_GEMM_NR;
+      const float *b = n0 < full ? B + k0 * ldb + n0 : tail + k0 * WISP_GEMM_NR;
+      ptrdiff_t bstride = n0 < full ? ldb : WISP_GEMM_NR;
+      for (int m0 = 0; m0 < M; m0 += WISP_GEMM_MR) {
+        int mr = M - m0 < WISP_GEMM_MR ? M - m0 : WISP_GEMM_MR;
+        uk(mr, nc, kc, A + m0 * lda + k0, lda, b, bstride, k0 ? NULL : row_bias ? row_bias + m0 : NULL,
+           C + m0 * ldc + n0, ldc, lo, hi);
+      }
+    }
+    k0 += kc;
+  } while (k0 < K);
+}

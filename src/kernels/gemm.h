@@ -46,6 +46,27 @@ void f32_gemm_1x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t ld
                           float min, float max);
 #endif
 
+/* The same tile over B as it lies in memory (k rows ldb apart, 8 columns each), starting from a
+ * bias per row of C (row_bias[mr], or C itself when NULL): a 1×1 convolution in NCHW, where B is
+ * the input planes and needs no packing. */
+typedef void (*wisp_f32_gemm_rowbias_ukernel)(int mr, int nc, int kc, const float *A,
+                                              ptrdiff_t lda, const float *B, ptrdiff_t ldb,
+                                              const float *row_bias, float *C, ptrdiff_t ldc,
+                                              float min, float max);
+void f32_gemm_rowbias_4x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                                  const float *B, ptrdiff_t ldb, const float *row_bias, float *C,
+                                  ptrdiff_t ldc, float min, float max);
+#ifdef __wasm_simd128__
+void f32_gemm_rowbias_4x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                                    const float *B, ptrdiff_t ldb, const float *row_bias,
+                                    float *C, ptrdiff_t ldc, float min, float max);
+#endif
+/* C (M×N) = clamp(A (M×K) · B (K×N, rows ldb apart) + row_bias, min, max). The last N % 8
+ * columns are copied into `tail` (K × 8 floats) first, so no kernel reads past B's last row. */
+void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
+                           ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc,
+                           float min, float max, float *tail);
+
 /* Full GEMM with the microkernels chosen by config.c. */
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
                    float *C, ptrdiff_t ldc, float min, float max);

@@ -8,6 +8,8 @@
  * a tile of pixels at a time straight into the GEMM's 8-column panel layout, with a row of ones
  * that picks up the bias. The result lands in NCHW with no transpose, and the fused activation
  * (fuse.c) is the GEMM's clamp.
+ * A 1×1 stride-1 conv without padding needs no im2col: its B is the input planes as they lie
+ * (wisp_f32_gemm_rowbias), with the bias per row of Y.
  * Depthwise (C/g == 1, g > 1) is a direct loop over a zero-padded copy of each input plane.
  * 3×3 stride-1 convs with constant weights and one group go to Winograd (conv_winograd.c). */
 #include <stdint.h>
@@ -76,7 +78,7 @@ typedef struct {
   int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
   int64_t npix, tile;              /* output pixels per image; pixels per packed tile (× 8) */
   int64_t padded[3];               /* input dims with their padding */
-  int empty, depthwise, weights_once, needs_padding, winograd;
+  int empty, depthwise, weights_once, needs_padding, winograd, pointwise;
   wisp_wino_geom wino;
   size_t weights_bytes, tile_bytes, padded_bytes; /* scratch parts, 64-aligned (depthwise keeps
                                                       its padded plane in tile_bytes) */
@@ -164,8 +166,14 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
   p->winograd = nsp == 2 && g == 1 && p->k[1] == 3 && p->k[2] == 3 && p->s[1] == 1 &&
                 p->s[2] == 1 && p->d[1] == 1 && p->d[2] == 1 && p->C >= 8 && p->M >= 8 &&
                 p->C * p->M <= (1 << 22) && w->data && (!b || b->data);
+  p->pointwise = !p->depthwise && !p->needs_padding && p->K == p->Cg && p->s[0] == 1 &&
+                 p->s[1] == 1 && p->s[2] == 1;
   uint64_t scratch;
-  if (p->winograd) {
+  if (p->pointwise) {
+    /* scratch: [the ragged last 8 columns of B][zero bias when there is none] */
+    p->tile_bytes = round64((uint64_t)p->K * WISP_GEMM_NR * sizeof(float));
+    scratch = p->tile_bytes + (uint64_t)p->Mg * sizeof(float);
+  } else if (p->winograd) {
     if (p->in[1] > 32768 || p->in[2] > 32768)
       return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "a 3×3 Conv over more than 32768 rows or columns");
     wisp_wino_geometry(&p->wino, (int)p->C, (int)p->M, (int)p->in[1], (int)p->in[2],
@@ -297,6 +305,17 @@ static wisp_status conv_exec(wisp_op_ctx *ctx) {
   const float *x = ctx->in[0]->data, *w = ctx->in[1]->data;
   const float *b = ctx->n_in > 2 && ctx->in[2] ? ctx->in[2]->data : NULL;
   float *y = ctx->out[0]->data, lo = ctx->node->act_min, hi = ctx->node->act_max;
+  if (p->pointwise) {
+    float *tail = ctx->scratch, *zeros = (float *)((char *)ctx->scratch + p->tile_bytes);
+    if (!b) memset(zeros, 0, (size_t)p->Mg * sizeof *zeros);
+    for (int64_t n = 0; n < p->N; n++)
+      for (int64_t g = 0; g < p->group; g++)
+        wisp_f32_gemm_rowbias((int)p->Mg, (int)p->npix, (int)p->K, w + g * p->Mg * p->K, p->K,
+                              x + (n * p->C + g * p->Cg) * p->npix, p->npix,
+                              b ? b + g * p->Mg : zeros, y + (n * p->M + g * p->Mg) * p->npix,
+                              p->npix, lo, hi, tail);
+    return WISP_OK;
+  }
   if (p->winograd) {
     size_t xsize = (size_t)p->C * p->in[1] * p->in[2], ysize = (size_t)p->M * p->npix;
     for (int64_t n = 0; n < p->N; n++)
