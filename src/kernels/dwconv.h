@@ -3,7 +3,8 @@
  *   out[ow] = clamp(bias + Σ_kh Σ_kw w[kh·kw_n + kw] · rows[kh][ow·stride + kw·dilation], lo, hi)
  *
  * rows[kh] points at the padded input row under kernel row kh; every read is in bounds by
- * construction (the caller pads), so kernels have no edge cases. */
+ * construction (the caller pads), so kernels have no edge cases. Kernels may read up to 4 floats
+ * past a row's last tap, so the caller leaves that much room after its padded plane. */
 #ifndef WISP_KERNELS_DWCONV_H
 #define WISP_KERNELS_DWCONV_H
 

@@ -185,8 +185,8 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
     }
     scratch = wisp_wino_scratch_bytes(&p->wino);
   } else if (p->depthwise) {
-    /* scratch: [padded input plane][pointers to the kernel's rows] */
-    p->tile_bytes = round64((uint64_t)p->padded[0] * p->padded[1] * p->padded[2] * sizeof(float));
+    /* scratch: [padded input plane + 4 floats the row kernel may read past it][row pointers] */
+    p->tile_bytes = round64(((uint64_t)p->padded[0] * p->padded[1] * p->padded[2] + 4) * sizeof(float));
     scratch = p->tile_bytes + (uint64_t)p->k[0] * p->k[1] * sizeof(float *);
   } else {
     /* scratch: [W' unless made once][one tile of packed im2col panels][padded input] */
