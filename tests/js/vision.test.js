@@ -31,6 +31,10 @@ async function parity(path, dims, seed) {
 
 const CASES = [
   ['tests/fixtures/conv_bn.onnx', [3, 3, 8, 8]], // BatchNorm folded into the convs at load
+  // every Conv code path (depthwise edges, pointwise, Winograd tiles) at odd and even sizes
+  ['tests/fixtures/conv_paths.onnx', [1, 16, 9, 13]],
+  ['tests/fixtures/conv_paths.onnx', [2, 16, 14, 14]],
+  ['tests/fixtures/conv_paths.onnx', [1, 16, 7, 5]],
   ['models/fashion-cnn/onnx/model.onnx', [1, 1, 28, 28]],
   ['models/fashion-cnn/onnx/model.onnx', [8, 1, 28, 28]],
   ['bench/models/mobilenet_v2.onnx', [1, 3, 224, 224]],
