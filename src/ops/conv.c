@@ -10,7 +10,7 @@
  * (fuse.c) is the GEMM's clamp.
  * A 1×1 stride-1 conv without padding needs no im2col: its B is the input planes as they lie
  * (wisp_f32_gemm_rowbias), with the bias per row of Y.
- * Depthwise (C/g == 1, g > 1) is a direct loop over the input rows (conv_depthwise).
+ * Depthwise (C/g == 1, g > 1) is a direct loop over a zero-padded copy of each input plane.
  * 3×3 stride-1 convs with constant weights and one group go to Winograd (conv_winograd.c). */
 #include <stdint.h>
 #include <string.h>
@@ -185,9 +185,9 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
     }
     scratch = wisp_wino_scratch_bytes(&p->wino);
   } else if (p->depthwise) {
-    /* scratch: [a zero row, with the 4 floats the row kernel may read past it][row pointers] */
-    p->tile_bytes = round64(((uint64_t)p->in[2] + 4) * sizeof(float));
-    scratch = p->tile_bytes + 2 * (uint64_t)p->k[0] * p->k[1] * sizeof(float *);
+    /* scratch: [padded input plane + 4 floats the row kernel may read past it][row pointers] */
+    p->tile_bytes = round64(((uint64_t)p->padded[0] * p->padded[1] * p->padded[2] + 4) * sizeof(float));
+    scratch = p->tile_bytes + (uint64_t)p->k[0] * p->k[1] * sizeof(float *);
   } else {
     /* scratch: [W' unless made once][one tile of packed im2col panels][padded input] */
     uint64_t wbytes = (uint64_t)p->M * (p->K + 1) * sizeof(float);
@@ -268,57 +268,33 @@ static void pack_pixels(const conv_params *p, const float *xp, int64_t p0, int64
   }
 }
 
-/* Depthwise outputs [from, to) of one row, skipping taps outside the input row. */
-static void dw_edge(const conv_params *p, const float *const *rows, const float *wm, float bias,
-                    float lo, float hi, int64_t from, int64_t to, float *ym) {
-  const int64_t *k = p->k, *s = p->s, *d = p->d;
-  for (int64_t ow = from; ow < to; ow++) {
-    float acc = bias;
-    for (int64_t t = 0; t < k[0] * k[1]; t++)
-      for (int64_t kw = 0; kw < k[2]; kw++) {
-        int64_t col = ow * s[2] - p->pb[2] + kw * d[2];
-        if (col >= 0 && col < p->in[2]) acc += wm[t * k[2] + kw] * rows[t][col];
-      }
-    ym[ow] = acc < lo ? lo : acc > hi ? hi : acc;
-  }
-}
-
-/* Depthwise: output channel m reads only input channel m / Mg, straight from X. The row kernel
- * (kernels/dwconv.h) computes the outputs whose window lies inside the row; rows above or below
- * the input read a zero row, and the few outputs whose window crosses the left or right edge
- * are computed here with bounds checks. */
+/* Depthwise: output channel m reads only input channel m / Mg. Each input plane is copied into
+ * a zero-padded buffer first, so the row kernel (kernels/dwconv.h) has no edge cases. */
 static void conv_depthwise(const conv_params *p, const float *x, const float *w, const float *b,
-                           float lo, float hi, float *zeros, const float **rows, float *y) {
-  const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb;
+                           float lo, float hi, float *padded, const float **rows, float *y) {
+  const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
   wisp_f32_dwconv_row_fn row_kernel = wisp_kernels()->f32_dwconv_row;
-  int64_t plane = in[0] * in[1] * in[2], ow_n = p->out[2], taps = k[0] * k[1];
-  /* outputs [ow_lo, ow_hi) read columns ow·s − pad + kw·d all inside [0, W) */
-  int64_t last = in[2] - 1 - (k[2] - 1) * d[2] + pb[2];
-  int64_t ow_lo = (pb[2] + s[2] - 1) / s[2], ow_hi = last >= 0 ? last / s[2] + 1 : 0;
-  if (ow_lo > ow_n) ow_lo = ow_n;
-  if (ow_hi > ow_n) ow_hi = ow_n;
-  if (ow_hi < ow_lo) ow_hi = ow_lo;
-  const float **shifted = rows + taps; /* each row at the first interior output's first tap */
-  memset(zeros, 0, (size_t)(in[2] + 4) * sizeof *zeros);
+  int64_t plane = in[0] * in[1] * in[2], ow_n = p->out[2];
+  memset(padded, 0, (size_t)(pd[0] * pd[1] * pd[2]) * sizeof *padded);
   for (int64_t n = 0; n < p->N; n++)
     for (int64_t m = 0; m < p->M; m++) {
-      const float *xc = x + (n * p->C + m / p->Mg) * plane, *wm = w + m * p->K;
-      float bias = b ? b[m] : 0.0f, *ym = y + (n * p->M + m) * p->npix;
+      int64_t c = m / p->Mg;
+      if (m % p->Mg == 0) { /* a new input plane; the padding stays zero */
+        const float *xc = x + (n * p->C + c) * plane;
+        for (int64_t z = 0; z < in[0]; z++)
+          for (int64_t r = 0; r < in[1]; r++)
+            memcpy(padded + ((z + pb[0]) * pd[1] + r + pb[1]) * pd[2] + pb[2],
+                   xc + (z * in[1] + r) * in[2], (size_t)in[2] * sizeof *xc);
+      }
+      float *ym = y + (n * p->M + m) * p->npix;
       for (int64_t od = 0; od < p->out[0]; od++)
         for (int64_t oh = 0; oh < p->out[1]; oh++, ym += ow_n) {
+          /* the padded rows under the kernel, in W's (kd, kh) order */
           for (int64_t kd = 0; kd < k[0]; kd++)
-            for (int64_t kh = 0; kh < k[1]; kh++) { /* in W's (kd, kh) order */
-              int64_t z = od * s[0] - pb[0] + kd * d[0], r = oh * s[1] - pb[1] + kh * d[1];
-              int inside = z >= 0 && z < in[0] && r >= 0 && r < in[1];
-              rows[kd * k[1] + kh] = inside ? xc + (z * in[1] + r) * in[2] : zeros;
-            }
-          if (ow_hi > ow_lo) {
-            for (int64_t t = 0; t < taps; t++) shifted[t] = rows[t] + ow_lo * s[2] - pb[2];
-            row_kernel((int)(ow_hi - ow_lo), (int)taps, (int)k[2], (int)s[2], (int)d[2], shifted,
-                       wm, bias, lo, hi, ym + ow_lo);
-          }
-          dw_edge(p, rows, wm, bias, lo, hi, 0, ow_lo, ym);
-          dw_edge(p, rows, wm, bias, lo, hi, ow_hi, ow_n, ym);
+            for (int64_t kh = 0; kh < k[1]; kh++)
+              rows[kd * k[1] + kh] = padded + ((od * s[0] + kd * d[0]) * pd[1] + oh * s[1] + kh * d[1]) * pd[2];
+          row_kernel((int)ow_n, (int)(k[0] * k[1]), (int)k[2], (int)s[2], (int)d[2], rows,
+                     w + m * p->K, b ? b[m] : 0.0f, lo, hi, ym);
         }
     }
 }
