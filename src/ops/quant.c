@@ -102,14 +102,28 @@ static wisp_status quantize_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
+/* Runs on every inference of a q8 text model (its embedding Gathers), so it works in blocks of
+ * `inner` elements that share one scale and zero point, with the dtype switch outside. */
 static wisp_status dequantize_exec(wisp_op_ctx *ctx) {
   const qdq_params *p = ctx->params;
   const wisp_tensor *x = ctx->in[0], *s = ctx->in[1], *zp = ctx->n_in > 2 ? ctx->in[2] : NULL;
   float *y = ctx->out[0]->data;
-  int64_t n = wisp_shape_numel(&x->shape);
-  for (int64_t i = 0; i < n; i++) {
-    int64_t c = i / p->inner % p->chans;
-    y[i] = (float)(qget(x, i) - zp_at(zp, c)) * scale_at(s, c);
+  int64_t n = wisp_shape_numel(&x->shape), inner = p->inner;
+  for (int64_t i0 = 0; i0 < n; i0 += inner) {
+    int64_t c = i0 / inner % p->chans;
+    float scale = scale_at(s, c);
+    int32_t z = zp_at(zp, c);
+    float *yb = y + i0;
+    if (x->dtype == WISP_DT_INT8) {
+      const int8_t *q = (const int8_t *)x->data + i0;
+      for (int64_t j = 0; j < inner; j++) yb[j] = (float)(q[j] - z) * scale;
+    } else if (x->dtype == WISP_DT_UINT8) {
+      const uint8_t *q = (const uint8_t *)x->data + i0;
+      for (int64_t j = 0; j < inner; j++) yb[j] = (float)(q[j] - z) * scale;
+    } else {
+      const int32_t *q = (const int32_t *)x->data + i0;
+      for (int64_t j = 0; j < inner; j++) yb[j] = (float)(q[j] - z) * scale;
+    }
   }
   return WISP_OK;
 }
