@@ -37,6 +37,18 @@ static wisp_status softmax_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
+/* Max of a contiguous row in 4 independent lanes, which the compiler turns into one SIMD max
+ * per 4 elements (a single running max is a serial chain it may not reorder). */
+static float row_max(const float *x, int64_t n) {
+  float m[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4)
+    for (int j = 0; j < 4; j++) m[j] = x[k + j] > m[j] ? x[k + j] : m[j];
+  for (; k < n; k++) m[0] = x[k] > m[0] ? x[k] : m[0];
+  float a = m[0] > m[1] ? m[0] : m[1], b = m[2] > m[3] ? m[2] : m[3];
+  return a > b ? a : b;
+}
+
 static wisp_status softmax_exec(wisp_op_ctx *ctx) {
   const softmax_params *p = ctx->params;
   const float *x = ctx->in[0]->data;
@@ -49,7 +61,9 @@ static wisp_status softmax_exec(wisp_op_ctx *ctx) {
       const float *xr = x + o * n * inner + i;
       float *yr = y + o * n * inner + i;
       float max = -INFINITY;
-      for (int64_t k = 0; k < n; k++) max = xr[k * inner] > max ? xr[k * inner] : max;
+      if (inner == 1) max = row_max(xr, n);
+      else
+        for (int64_t k = 0; k < n; k++) max = xr[k * inner] > max ? xr[k * inner] : max;
       float sum = 0;
       if (inner == 1) { /* contiguous (the common last-axis case): exp and sum in one pass */
         sum = vexp((size_t)n, xr, max, yr);
@@ -66,7 +80,10 @@ static wisp_status softmax_exec(wisp_op_ctx *ctx) {
         for (int64_t k = 0; k < n; k++) yr[k * inner] = xr[k * inner] - lse;
       } else {
         float inv = 1.0f / sum;
-        for (int64_t k = 0; k < n; k++) yr[k * inner] *= inv;
+        if (inner == 1)
+          for (int64_t k = 0; k < n; k++) yr[k] *= inv;
+        else
+          for (int64_t k = 0; k < n; k++) yr[k * inner] *= inv;
       }
     }
   return WISP_OK;
