@@ -10,6 +10,8 @@
  *  - GELU: Div √2 → Erf → Add 1 → Mul x → Mul 0.5 (either Mul order) becomes one Gelu;
  *  - bias: MatMul(x, W constant 2-D) → Add(b constant (N)) becomes a MatMul with b packed into
  *    W's panels (matmul.c's third input);
+ *  - scale: MatMul → Div by a constant scalar (attention's √d) becomes a MatMul that scales its
+ *    packed B (node->scale): one pass over K·N instead of one over M·N;
  *  - q8 MatMul: DynamicQuantizeLinear(x) → MatMulInteger(x_q, W constant, x_zp, W_zp) → Cast float
  *    → Mul(·, Mul(x_scale, W_scale constant)) (→ Add b constant) — Hugging Face q8 exports —
  *    becomes com.microsoft DynamicQuantizeMatMul(x, W, W_scale, W_zp, b) (quant_matmul.c); the
@@ -230,6 +232,21 @@ static wisp_status fuse_bias(fuser *f, wisp_node *mm) {
   return become(f, mm, "MatMul", in, 3, add->out[0], NULL, 0);
 }
 
+/* ---- MatMul · constant ---------------------------------------------------------------------- */
+
+static void fuse_matmul_scale(fuser *f, wisp_node *mm) {
+  if (!is_op(mm, "MatMul") || mm->scale != 1.0f) return;
+  wisp_node *div = only_use(f, mm->out[0], "Div");
+  float k;
+  if (!div || div->n_in != 2 || div->in[0] != mm->out[0] || !constant_scalar(f, div->in[1], &k) ||
+      k == 0.0f || !isfinite(1.0f / k))
+    return;
+  mm->scale = 1.0f / k;
+  mm->out[0] = div->out[0]; /* the MatMul now writes the Div's output */
+  f->producer[div->out[0]] = node_index(f, mm);
+  kill(f, div);
+}
+
 /* ---- q8 MatMul chain ----------------------------------------------------------------------- */
 
 static wisp_status fuse_dynamic_quant_matmul(fuser *f, wisp_node *mmi) {
@@ -370,6 +387,7 @@ wisp_status wisp_graph_fuse(wisp_graph *g) {
     if (wisp_op_find("", "LayerNormalization")) s = fuse_layer_norm(&f, n);
     if (!f.dead[i] && s == WISP_OK && wisp_op_find("", "Gelu")) s = fuse_gelu(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fuse_bias(&f, n);
+    if (!f.dead[i] && s == WISP_OK) fuse_matmul_scale(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fuse_dynamic_quant_matmul(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fold_batch_norm(&f, n);
   }

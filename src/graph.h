@@ -58,6 +58,8 @@ typedef struct {
   /* An activation folded into this node's output by fuse.c (Relu, Clip): ops that support it
    * (Conv, Gemm, MatMul) clamp to [act_min, act_max]; ±INFINITY when none. */
   float act_min, act_max;
+  /* A constant factor folded into a MatMul's B by fuse.c (attention's Div by √d); 1 when none. */
+  float scale;
 } wisp_node;
 
 typedef struct {

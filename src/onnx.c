@@ -518,7 +518,7 @@ static int64_t opset_for(const loader *L, const char *domain) {
 static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_node *n) {
   memset(n, 0, sizeof *n);
   n->name = n->op_type = n->domain = "";
-  n->act_min = -INFINITY, n->act_max = INFINITY;
+  n->act_min = -INFINITY, n->act_max = INFINITY, n->scale = 1.0f;
   int n_in = 0, n_out = 0, n_attr = 0;
   pb_reader r = pb_reader_init(bytes, len);
   pb_field f;

@@ -19,6 +19,12 @@ typedef struct {
   int b_packed_once;               /* B constant and 2-D: packed into ctx->state */
 } matmul_params;
 
+/* node->scale (fuse.c) times every packed weight and bias: (A·B + b)·s = A·(s·B) + s·b. */
+static void scale_packed(float *packed, size_t n, float scale) {
+  if (scale != 1.0f)
+    for (size_t i = 0; i < n; i++) packed[i] *= scale;
+}
+
 static wisp_status matmul_infer(wisp_op_ctx *ctx) {
   matmul_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 2, 3));
@@ -66,6 +72,7 @@ static wisp_status matmul_infer(wisp_op_ctx *ctx) {
     if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
     wisp_f32_gemm_pack((int)K, (int)N, ctx->in[1]->data, N, 1, bias ? bias->data : NULL,
                        ctx->state);
+    scale_packed(ctx->state, packed / sizeof(float), ctx->node->scale);
   }
   if (!p->b_packed_once) ctx->scratch_bytes = packed;
   return WISP_OK;
@@ -91,6 +98,7 @@ static wisp_status matmul_exec(wisp_op_ctx *ctx) {
     const float *packed = ctx->state;
     if (!p->b_packed_once) {
       wisp_f32_gemm_pack(K, N, B + bo * K * N, N, 1, NULL, ctx->scratch);
+      scale_packed(ctx->scratch, wisp_f32_gemm_packed_size(K, N), ctx->node->scale);
       packed = ctx->scratch;
     }
     wisp_f32_gemm(M, N, K, A + ao * M * K, K, packed, C + t * M * N, N, ctx->node->act_min,
