@@ -26,6 +26,7 @@ const fmt = (x, target) => `${x.toFixed(2)} ${x <= target ? '✓' : '✗'} (≤ 
 
 const lines = ['| model (batch 1) | wisp ms | ORT ms | wisp / ORT |', '|---|---|---|---|'];
 const extra = [];
+const ms = {}; // wisp ms per model file, for the q8 / fp32 row
 let wasm;
 for (const row of ROWS) {
   if (!existsSync(ROOT + row.model)) {
@@ -34,6 +35,7 @@ for (const row of ROWS) {
   }
   const r = lastJson(node(['bench/bench.js', row.model, ...row.args, '--json']));
   wasm = r.wasm;
+  ms[row.model] = r.wisp_ms;
   lines.push(`| ${row.name} | ${r.wisp_ms.toFixed(2)} | ${r.ort_ms.toFixed(2)} | ${fmt(r.ratio, row.target)} |`);
   if (row.first) {
     extra.push(`| ${row.name}: create → first result | ${r.wisp_first_ms.toFixed(0)} ms | ${r.ort_first_ms.toFixed(0)} ms | ${fmt(r.wisp_first_ms / r.ort_first_ms, row.first)} |`);
@@ -43,6 +45,8 @@ for (const row of ROWS) {
     extra.push(`| ${row.name}: peak RSS | ${w.toFixed(0)} MB | ${o.toFixed(0)} MB | ${fmt(w / o, row.rss)} |`);
   }
 }
+const [fp32, q8] = ['model.onnx', 'model_quantized.onnx'].map((f) => ms[`bench/models/minilm-l6/onnx/${f}`]);
+if (fp32 && q8) extra.push(`| MiniLM-L6 seq 128: wisp q8 / wisp fp32 | ${q8.toFixed(2)} ms | ${fp32.toFixed(2)} ms | ${fmt(q8 / fp32, 0.6)} |`);
 if (wasm) {
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   const ok = wasm.wisp.gzip <= 128 * 1024 ? '✓' : '✗';
