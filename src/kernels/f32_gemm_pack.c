@@ -15,11 +15,15 @@ void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdif
                         const float *bias, float *packed) {
   for (int n0 = 0; n0 < N; n0 += WISP_GEMM_NR) {
     int nc = N - n0 < WISP_GEMM_NR ? N - n0 : WISP_GEMM_NR;
-    memset(packed, 0, (size_t)(K + 1) * WISP_GEMM_NR * sizeof *packed);
-    for (int j = 0; j < nc; j++) packed[j] = bias ? bias[n0 + j] : 0.0f;
-    float *w = packed + WISP_GEMM_NR;
-    for (int k = 0; k < K; k++, w += WISP_GEMM_NR)
-      for (int j = 0; j < nc; j++) w[j] = B[k * stride_k + (n0 + j) * stride_n];
+    float *w = packed;
+    for (int j = 0; j < WISP_GEMM_NR; j++) w[j] = bias && j < nc ? bias[n0 + j] : 0.0f;
+    w += WISP_GEMM_NR;
+    const float *b = B + n0 * stride_n;
+    if (nc == WISP_GEMM_NR && stride_n == 1) /* a row of 8 is one copy (most of a model's load) */
+      for (int k = 0; k < K; k++, w += WISP_GEMM_NR) memcpy(w, b + k * stride_k, WISP_GEMM_NR * sizeof *w);
+    else
+      for (int k = 0; k < K; k++, w += WISP_GEMM_NR)
+        for (int j = 0; j < WISP_GEMM_NR; j++) w[j] = j < nc ? b[k * stride_k + j * stride_n] : 0.0f;
     packed += (size_t)(K + 1) * WISP_GEMM_NR;
   }
 }
