@@ -43,6 +43,7 @@ void wisp_graph_free(wisp_graph *g) {
   free(g->values);
   free(g->order);
   wisp_pool_free(&g->pool);
+  free(g->model);
   memset(g, 0, sizeof *g);
 }
 

@@ -2,7 +2,8 @@
  *
  * The loader (onnx.c) fills a wisp_graph from ModelProto bytes; the session (session.c) plans
  * and runs it. Values are numbered: node inputs and outputs are indices into `values`, with -1
- * for an omitted optional input. Everything here is owned by `pool`. */
+ * for an omitted optional input. Everything here is owned by `pool` or, for initializers used in
+ * place, by `model`. */
 #ifndef WISP_GRAPH_H
 #define WISP_GRAPH_H
 
@@ -73,6 +74,7 @@ typedef struct {
 
 typedef struct {
   wisp_pool pool;
+  void *model; /* the model bytes (malloc'd), which initializers may point into */
   int n_values, n_nodes, n_inputs, n_outputs;
   wisp_value *values;
   wisp_node *nodes;

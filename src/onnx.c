@@ -142,8 +142,14 @@ static wisp_status read_strings(const uint8_t *bytes, size_t len, wisp_pool *poo
   return WISP_OK;
 }
 
+/* Alignment of initializer data used in place: enough for every element type and for v128. */
+#define IN_PLACE_ALIGN 16
+
+/* in_place: `bytes` is a graph initializer inside the graph's own model buffer (onnx.h), so its
+ * raw_data may be used where it lies instead of copied. */
 static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool,
-                               const loader *L, wisp_tensor *t, const char **name_out) {
+                               const loader *L, wisp_tensor *t, const char **name_out,
+                               int in_place) {
   memset(t, 0, sizeof *t);
   const char *name = "";
   const uint8_t *raw = NULL;
@@ -239,6 +245,16 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
     t->data = (void *)&not_read; /* non-NULL: the value is still an initializer */
     return external ? read_external(L, &ext, NULL, bytes_needed, name) : WISP_OK;
   }
+  if (has_raw && in_place) {
+    /* Move the data back to an aligned address over this TensorProto's own fields, all parsed
+     * (and copied) by now: nothing reads those bytes again. No room: copied below. */
+    uint8_t *at = (uint8_t *)((uintptr_t)raw & ~(uintptr_t)(IN_PLACE_ALIGN - 1));
+    if (at >= bytes) {
+      memmove(at, raw, raw_len);
+      t->data = at;
+      return WISP_OK;
+    }
+  }
   t->data = wisp_pool_alloc_uninit(pool, bytes_needed); /* every byte is written below */
   WISP_CHECK(t->data, WISP_ERR_NO_MEMORY, "out of memory for tensor '%s'", name);
   if (external) return read_external(L, &ext, t->data, bytes_needed, name);
@@ -280,7 +296,7 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
 
 wisp_status wisp_onnx_read_tensor(const void *bytes, size_t len, wisp_pool *pool,
                                   wisp_tensor *out, const char **name) {
-  return read_tensor(bytes, len, pool, NULL, out, name);
+  return read_tensor(bytes, len, pool, NULL, out, name, 0);
 }
 
 /* ---- values (name -> id) ---------------------------------------------------------------- */
@@ -455,7 +471,7 @@ static wisp_status read_attribute(loader *L, const uint8_t *bytes, size_t len, w
         WISP_TRY(expect_wire(&f, PB_LEN, "AttributeProto.t"));
         a->t = wisp_pool_alloc(L->pool, sizeof *a->t);
         WISP_CHECK(a->t, WISP_ERR_NO_MEMORY, "out of memory");
-        WISP_TRY(read_tensor(f.data, f.len, L->pool, L, a->t, NULL));
+        WISP_TRY(read_tensor(f.data, f.len, L->pool, L, a->t, NULL, 0));
         seen_kind = WISP_ATTR_TENSOR;
         break;
       case 6: seen_kind = WISP_ATTR_GRAPH; break;
@@ -494,7 +510,7 @@ static wisp_status read_attribute(loader *L, const uint8_t *bytes, size_t len, w
       a->strings[ns++].len = f.len;
     } else if (f.number == 10) {
       WISP_TRY(expect_wire(&f, PB_LEN, "AttributeProto.tensors"));
-      WISP_TRY(read_tensor(f.data, f.len, L->pool, L, &a->tensors[nt++], NULL));
+      WISP_TRY(read_tensor(f.data, f.len, L->pool, L, &a->tensors[nt++], NULL, 0));
     }
   }
   switch (a->type) {
@@ -589,7 +605,7 @@ static wisp_status read_graph(loader *L, const uint8_t *bytes, size_t len) {
     WISP_TRY(expect_wire(&f, PB_LEN, "GraphProto.initializer"));
     wisp_tensor t;
     const char *name;
-    WISP_TRY(read_tensor(f.data, f.len, L->pool, L, &t, &name));
+    WISP_TRY(read_tensor(f.data, f.len, L->pool, L, &t, &name, L->g->model != NULL));
     WISP_CHECK(*name, WISP_ERR_INVALID_MODEL, "onnx: initializer without a name");
     int id;
     WISP_TRY(value_id(L, name, 1, &id));
@@ -662,8 +678,10 @@ static wisp_status read_model(loader *L, const uint8_t *bytes, size_t len) {
   return read_graph(L, graph, graph_len);
 }
 
-static wisp_status load(const void *bytes, size_t len, loader *L, wisp_graph *g) {
+/* owned: the graph takes over `bytes` (onnx.h) */
+static wisp_status load(const void *bytes, size_t len, int owned, loader *L, wisp_graph *g) {
   memset(g, 0, sizeof *g);
+  if (owned) g->model = (void *)bytes;
   L->g = g;
   L->pool = &g->pool;
   wisp_status s = bytes || !len ? read_model(L, bytes, len)
@@ -673,11 +691,10 @@ static wisp_status load(const void *bytes, size_t len, loader *L, wisp_graph *g)
   return s;
 }
 
-wisp_status wisp_onnx_load(const void *bytes, size_t len, const wisp_options *opts,
-                           wisp_graph *g) {
+wisp_status wisp_onnx_load(void *bytes, size_t len, const wisp_options *opts, wisp_graph *g) {
   loader L = {0};
   L.opts = opts;
-  return load(bytes, len, &L, g);
+  return load(bytes, len, 1, &L, g);
 }
 
 wisp_status wisp_model_external_files(const void *model, size_t len,
@@ -686,7 +703,7 @@ wisp_status wisp_model_external_files(const void *model, size_t len,
   L.list_fn = fn;
   L.list_user = user;
   wisp_graph g;
-  WISP_TRY(load(model, len, &L, &g));
+  WISP_TRY(load(model, len, 0, &L, &g));
   wisp_graph_free(&g);
   return WISP_OK;
 }

@@ -17,9 +17,11 @@
 #include "graph.h"
 #include "wisp.h"
 
-/* Parses a ModelProto. On failure the graph is freed and the status says why. */
-wisp_status wisp_onnx_load(const void *bytes, size_t len, const wisp_options *opts,
-                           wisp_graph *g);
+/* Parses a ModelProto held in `bytes`, a malloc'd block of len + WISP_PAD bytes that the graph
+ * takes over (g->model, also on failure). Initializers' raw_data is used in place: each is moved
+ * back within its own TensorProto to a 16-byte boundary, which rewrites the block. On failure the
+ * graph is freed and the status says why. */
+wisp_status wisp_onnx_load(void *bytes, size_t len, const wisp_options *opts, wisp_graph *g);
 
 /* Parses one TensorProto (e.g. a test's input_0.pb); data lives in `pool`. */
 wisp_status wisp_onnx_read_tensor(const void *bytes, size_t len, wisp_pool *pool,

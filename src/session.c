@@ -19,8 +19,26 @@ wisp_status wisp_session_create(const void *model, size_t len, const wisp_option
   wisp_clear_error();
   WISP_CHECK(out, WISP_ERR_INVALID_ARG, "wisp_session_create: out is NULL");
   *out = NULL;
-  wisp_session *s = calloc(1, sizeof *s);
-  WISP_CHECK(s, WISP_ERR_NO_MEMORY, "out of memory");
+  WISP_CHECK(model || !len, WISP_ERR_INVALID_ARG, "model bytes are NULL");
+  WISP_CHECK(len <= SIZE_MAX - WISP_PAD, WISP_ERR_NO_MEMORY, "out of memory");
+  void *copy = malloc(len + WISP_PAD);
+  WISP_CHECK(copy, WISP_ERR_NO_MEMORY, "out of memory for a %zu-byte model", len);
+  if (len) memcpy(copy, model, len);
+  return wisp_session_create_owned(copy, len, opts, out);
+}
+
+wisp_status wisp_session_create_owned(void *model, size_t len, const wisp_options *opts,
+                                      wisp_session **out) {
+  wisp_clear_error();
+  wisp_session *s = out ? calloc(1, sizeof *s) : NULL;
+  if (out) *out = NULL;
+  if (!s) {
+    free(model);
+    return out ? wisp_fail(WISP_ERR_NO_MEMORY, "out of memory")
+               : wisp_fail(WISP_ERR_INVALID_ARG, "wisp_session_create_owned: out is NULL");
+  }
+  /* Kernels may over-read the last initializer used in place into the padding: keep it defined. */
+  if (model) memset((char *)model + len, 0, WISP_PAD);
   wisp_status st = wisp_onnx_load(model, len, opts, &s->g);
   if (st != WISP_OK) {
     free(s);

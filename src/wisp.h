@@ -48,8 +48,14 @@ typedef struct {
   int n_extra_outputs;
 } wisp_options;
 
+/* `model` stays the caller's: the session keeps a copy of it. */
 wisp_status wisp_session_create(const void *model, size_t len, const wisp_options *opts,
                                 wisp_session **out);
+/* The same without the copy: takes ownership of `model`, a block from malloc of at least
+ * len + 16 bytes, and frees it with the session, or before returning on failure. The session
+ * uses the weights where they lie and rewrites the block to align them. */
+wisp_status wisp_session_create_owned(void *model, size_t len, const wisp_options *opts,
+                                      wisp_session **out);
 void wisp_session_free(wisp_session *s);
 
 int wisp_session_input_count(const wisp_session *s);

@@ -199,9 +199,10 @@ export class InferenceSession {
     const wasm = await getWasm();
     const x = wasm.exports;
 
-    // the model bytes, their initializers, packed weights: about three copies at the peak
-    wasm.reserve(Math.min(3 * bytes.byteLength + (32 << 20), 4 * 1024 ** 3 - 65536));
+    // the model bytes (the session keeps them: weights are used in place) and packed weights
+    wasm.reserve(Math.min(2 * bytes.byteLength + (32 << 20), 4 * 1024 ** 3 - 65536));
     const modelPtr = guard(wasm, () => wasm.allocBytes(bytes));
+    let given = false; // to wisp_wasm_session_create, which owns it from then on
     try {
       const list = guard(wasm, () => x.wisp_wasm_external_files(modelPtr, bytes.byteLength));
       if (!list) throw new Error(`wisp: ${wasm.lastError()}`);
@@ -233,6 +234,7 @@ export class InferenceSession {
           throw e;
         }
         // frees the staged files and extra output names
+        given = true;
         const h = x.wisp_wasm_session_create(modelPtr, bytes.byteLength);
         if (!h) throw new Error(`wisp: ${wasm.lastError()}`);
         return h;
@@ -244,7 +246,7 @@ export class InferenceSession {
         throw e;
       }
     } finally {
-      if (!wasm.dead) wasm.free(modelPtr); // create copied what it needs
+      if (!given && !wasm.dead) wasm.free(modelPtr);
     }
   }
 

@@ -5,13 +5,13 @@
  * wasm32), pointers and doubles cross the boundary: i64 parameters would need BigInt legalisation
  * in JS. Shapes travel through memory as arrays of doubles (exact for every dim wisp accepts).
  *
- * Ownership: the model buffer stays JS's; external-data buffers handed to wisp_wasm_add_external
- * belong to the shim, which frees them at the next create (or clear).
+ * Ownership: wisp_wasm_session_create takes the model buffer (the session keeps it: its weights
+ * are used in place); external-data buffers handed to wisp_wasm_add_external belong to the shim,
+ * which frees them at the next create (or clear).
  *
  *   JS: m = wisp_malloc(len); copy bytes; for each external file:
  *         d = wisp_malloc(n); copy; wisp_wasm_add_external(location, d, n)
  *       s = wisp_wasm_session_create(m, len)        // 0 on failure: see wisp_wasm_last_error()
- *       wisp_free(m)
  *       for each input i: wisp_wasm_set_feed(i, dtype, ndim, dims, data)
  *       wisp_wasm_run(s, n)                         // then wisp_wasm_output_* for each output
  *       wisp_wasm_session_free(s) */
@@ -85,13 +85,13 @@ KEEP wisp_status wisp_wasm_add_extra_output(const char *name) {
 
 /* ---- sessions ---- */
 
-/* Returns NULL on failure. Frees the staged external files either way: wisp_session_create
- * copies every initializer out of its input buffers (src/onnx.c), so neither they nor `model`
- * (still the caller's) need to outlive this call. */
-KEEP wisp_session *wisp_wasm_session_create(const void *model, size_t len) {
+/* Takes ownership of `model` (from wisp_malloc, so padded as wisp_session_create_owned needs)
+ * and returns NULL on failure. Frees the staged external files either way: their tensors are
+ * copied out (src/onnx.c), so they need not outlive this call. */
+KEEP wisp_session *wisp_wasm_session_create(void *model, size_t len) {
   wisp_options opts = {g_ext, g_n_ext, NULL, (const char *const *)g_extra, g_n_extra};
   wisp_session *s = NULL;
-  if (wisp_session_create(model, len, &opts, &s) != WISP_OK) s = NULL;
+  if (wisp_session_create_owned(model, len, &opts, &s) != WISP_OK) s = NULL;
   wisp_wasm_clear_externals();
   return s;
 }

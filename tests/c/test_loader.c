@@ -78,6 +78,94 @@ static void test_undefined_input(void) {
   CHECK(strstr(wisp_last_error(), "nowhere") != NULL);
 }
 
+/* TensorProto: float, raw_data written before the name (little room to align it in place) or
+ * after it (a long name: room enough). */
+static pbw raw_tensor(const char *name, int ndim, const int64_t *dims, const float *v, int raw_first) {
+  pbw t = {0};
+  size_t n = 1;
+  for (int i = 0; i < ndim; i++) n *= (size_t)dims[i];
+  if (raw_first) pbw_bytes(&t, 9, v, n * sizeof *v);
+  for (int i = 0; i < ndim; i++) pbw_int(&t, 1, (uint64_t)dims[i]);
+  pbw_int(&t, 2, 1);
+  pbw_str(&t, 8, name);
+  if (!raw_first) pbw_bytes(&t, 9, v, n * sizeof *v);
+  return t;
+}
+
+/* y = x·W + B, with W and B also graph outputs, in a buffer the session owns: initializers are
+ * used in place when they can be aligned there, copied otherwise; both read right, through a
+ * re-plan for new shapes after MatMul packed W. `shift` bytes of an unknown field go first, to
+ * move every offset. */
+static void test_owned_in_place(int shift, int *in_place_w) {
+  static const float W[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, B[3] = {0.5f, -1, 2};
+  const char *bname = "a_bias_with_a_name_long_enough_to_align_it";
+  int64_t wd[] = {4, 3}, bd[] = {3}, xd[] = {-1, 4}, yd[] = {-1, 3};
+  pbw graph = {0}, mm = {0}, add = {0}, opset = {0}, model = {0};
+  pbw w = raw_tensor("W", 2, wd, W, 1), b = raw_tensor(bname, 1, bd, B, 0);
+  pbw_msg(&graph, 5, &w);
+  pbw_msg(&graph, 5, &b);
+  pbw_str(&mm, 1, "x"), pbw_str(&mm, 1, "W"), pbw_str(&mm, 2, "h"), pbw_str(&mm, 4, "MatMul");
+  pbw_str(&add, 1, "h"), pbw_str(&add, 1, bname), pbw_str(&add, 2, "y"), pbw_str(&add, 4, "Add");
+  pbw_msg(&graph, 1, &mm);
+  pbw_msg(&graph, 1, &add);
+  pbw x = pbw_value_info("x", 2, xd), y = pbw_value_info("y", 2, yd);
+  pbw ow = pbw_value_info("W", 2, wd), ob = pbw_value_info(bname, 1, bd);
+  pbw_msg(&graph, 11, &x);
+  pbw_msg(&graph, 12, &y);
+  pbw_msg(&graph, 12, &ow);
+  pbw_msg(&graph, 12, &ob);
+  pbw_int(&opset, 2, 13);
+  char pad[32] = {0};
+  pbw_bytes(&model, 100, pad, (size_t)shift);
+  pbw_msg(&model, 8, &opset);
+  pbw_msg(&model, 7, &graph);
+
+  char *buf = malloc(model.len + 16);
+  memcpy(buf, model.buf, model.len);
+  wisp_session *s;
+  CHECK(wisp_session_create_owned(buf, model.len, NULL, &s) == WISP_OK);
+  if (!s) return;
+  float xs[12];
+  for (int i = 0; i < 12; i++) xs[i] = (float)(i % 5) - 1.5f;
+  for (int pass = 0; pass < 3; pass++) {
+    int rows = pass == 1 ? 3 : 2;
+    wisp_tensor feed = {WISP_DT_FLOAT, {2, {rows, 4}}, xs};
+    CHECK(wisp_session_run(s, &feed, 1) == WISP_OK);
+    const float *out = wisp_session_output(s, 0)->data;
+    for (int r = 0; r < rows; r++)
+      for (int c = 0; c < 3; c++) {
+        float want = B[c];
+        for (int k = 0; k < 4; k++) want += xs[r * 4 + k] * W[k * 3 + c];
+        CHECK(fabsf(out[r * 3 + c] - want) < 1e-5f);
+      }
+    const wisp_tensor *ow_t = wisp_session_output(s, 1), *ob_t = wisp_session_output(s, 2);
+    CHECK(!memcmp(ow_t->data, W, sizeof W) && !memcmp(ob_t->data, B, sizeof B));
+    CHECK((uintptr_t)ow_t->data % 16 == 0 && (uintptr_t)ob_t->data % 16 == 0);
+    /* the long name leaves room: B is always read in place */
+    CHECK((char *)ob_t->data >= buf && (char *)ob_t->data < buf + model.len);
+    if (pass == 0) *in_place_w += (char *)ow_t->data >= buf && (char *)ow_t->data < buf + model.len;
+  }
+  wisp_session_free(s);
+}
+
+static void test_owned_errors(void) {
+  /* malformed, unsupported and NULL-out creates free the buffer they were given (ASan: no leak) */
+  int64_t dims[] = {2};
+  pbw m = pbw_unary_model("Relu", 1, dims), bad = pbw_unary_model("FooBar", 1, dims);
+  wisp_session *s = NULL;
+  char *buf = malloc(m.len + 16);
+  memcpy(buf, m.buf, m.len);
+  CHECK(wisp_session_create_owned(buf, m.len / 2, NULL, &s) == WISP_ERR_INVALID_MODEL && !s);
+  buf = malloc(bad.len + 16);
+  memcpy(buf, bad.buf, bad.len);
+  CHECK(wisp_session_create_owned(buf, bad.len, NULL, &s) == WISP_ERR_UNSUPPORTED && !s);
+  CHECK(strstr(wisp_last_error(), "FooBar") != NULL);
+  buf = malloc(m.len + 16);
+  memcpy(buf, m.buf, m.len);
+  CHECK(wisp_session_create_owned(buf, m.len, NULL, NULL) == WISP_ERR_INVALID_ARG);
+  CHECK(wisp_session_create_owned(NULL, 0, NULL, &s) == WISP_ERR_INVALID_MODEL && !s);
+}
+
 static void test_hostile_bytes(const char *name, const uint8_t *bytes, size_t len) {
   /* every truncation, then single-byte corruptions at every position */
   for (size_t cut = 0; cut < len; cut++) survive(bytes, cut, 1);
@@ -96,6 +184,10 @@ int main(void) {
   test_relu_model();
   test_unknown_op();
   test_undefined_input();
+  int in_place_w = 0;
+  for (int shift = 0; shift < 16; shift++) test_owned_in_place(shift, &in_place_w);
+  CHECK(in_place_w > 0 && in_place_w < 16); /* W took both paths: in place and copied */
+  test_owned_errors();
 
   const char *garbage = "this is not an onnx model at all";
   wisp_session *s;

@@ -220,3 +220,38 @@ test('many sessions created and released do not leak heap', async () => {
   for (let i = 0; i < 50; i++) await cycle();
   assert.equal(mem.buffer.byteLength, before, 'heap grew across 50 create/run/release cycles');
 });
+
+test('the session keeps the model buffer; failed creates free it', async () => {
+  // y = x·W, W (4 × 128K floats, 2 MB) read in place from the model buffer the session owns
+  const K = 4, N = 1 << 17, W = randomFloats(K * N, 7);
+  const matmul = (extra = []) => model({
+    nodes: [node('MatMul', ['x', 'W'], ['y']), ...extra],
+    inputs: [valueInfo('x', DT.float, ['n', K])],
+    outputs: [valueInfo(extra.length ? 'z' : 'y', DT.float, ['n', N])],
+    initializers: [tensorProto('W', DT.float, [K, N], W)],
+  });
+  const s = await InferenceSession.create(matmul());
+  for (const n of [2, 5, 2]) { // a new shape re-plans after MatMul packed W
+    const x = randomFloats(n * K, n);
+    const { y } = await s.run({ x: new Tensor('float32', x, [n, K]) });
+    for (const [r, c] of [[0, 0], [n - 1, N - 1], [n >> 1, 12345]]) {
+      let want = 0;
+      for (let k = 0; k < K; k++) want += x[r * K + k] * W[k * N + c];
+      assert.ok(Math.abs(y.data[r * N + c] - want) < 1e-4, `y[${r},${c}]`);
+    }
+  }
+  await s.release();
+  // Failing in the loader (an unknown extra output), after it (a node reading an undefined
+  // value), and in JS's listing pass (an unknown op), which all own the buffer by then.
+  const fails = [
+    () => InferenceSession.create(matmul(), { extraOutputs: ['nope'] }),
+    () => InferenceSession.create(matmul([node('Relu', ['nowhere'], ['z'])])),
+    () => InferenceSession.create(matmul([node('NoSuchOpXyz', ['y'], ['z'])])),
+  ];
+  for (const f of fails) await assert.rejects(f(), /nope|nowhere|NoSuchOpXyz/);
+  const { getWasm } = await import('../../web/wasm.js');
+  const mem = (await getWasm()).memory;
+  const before = mem.buffer.byteLength;
+  for (let i = 0; i < 15; i++) for (const f of fails) await assert.rejects(f()); // 90 MB if kept
+  assert.equal(mem.buffer.byteLength, before, 'heap grew across failed creates');
+});
