@@ -62,9 +62,20 @@ void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const flo
   wisp_f32_gemm_with(ks->f32_gemm, ks->f32_gemm_1row, M, N, K, A, lda, packed, C, ldc, min, max);
 }
 
-/* K blocks of 256: unpacked B rows are 8 floats on 256 different cache lines, which with the
- * A rows still fit L1. */
+/* K blocks of 256 rows; columns in blocks of about 16 KB of B, which stays in L1 while every
+ * row of 4 passes over it (one kernel call per block and row of 4). */
 #define ROWBIAS_KC 256
+
+/* Columns [n0, n0 + n) of C for one K block, every row of 4; b is their first B element. */
+static void rowbias_columns(wisp_f32_gemm_rowbias_ukernel uk, int M, int n0, int n, int k0, int kc,
+                            const float *A, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+                            const float *row_bias, float *C, ptrdiff_t ldc, float lo, float hi) {
+  for (int m0 = 0; m0 < M; m0 += WISP_GEMM_MR) {
+    int mr = M - m0 < WISP_GEMM_MR ? M - m0 : WISP_GEMM_MR;
+    uk(mr, n, kc, A + m0 * lda + k0, lda, b, ldb, k0 ? NULL : row_bias ? row_bias + m0 : NULL,
+       C + m0 * ldc + n0, ldc, lo, hi);
+  }
+}
 
 void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
                            ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc,
@@ -78,16 +89,14 @@ void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, c
   do {
     int kc = K - k0 < ROWBIAS_KC ? K - k0 : ROWBIAS_KC, last = k0 + kc == K;
     float lo = last ? min : -INFINITY, hi = last ? max : INFINITY;
-    for (int n0 = 0; n0 < N; n0 += WISP_GEMM_NR) {
-      int nc = N - n0 < WISP_GEMM_NR ? N - n0 : WISP_GEMM_NR;
-      const float *b = n0 < full ? B + k0 * ldb + n0 : tail + k0 * WISP_GEMM_NR;
-      ptrdiff_t bstride = n0 < full ? ldb : WISP_GEMM_NR;
-      for (int m0 = 0; m0 < M; m0 += WISP_GEMM_MR) {
-        int mr = M - m0 < WISP_GEMM_MR ? M - m0 : WISP_GEMM_MR;
-        uk(mr, nc, kc, A + m0 * lda + k0, lda, b, bstride, k0 ? NULL : row_bias ? row_bias + m0 : NULL,
-           C + m0 * ldc + n0, ldc, lo, hi);
-      }
-    }
+    int block = 4096 / (kc ? kc : 1) / WISP_GEMM_NR * WISP_GEMM_NR;
+    block = block < WISP_GEMM_NR ? WISP_GEMM_NR : block;
+    for (int n0 = 0; n0 < full; n0 += block)
+      rowbias_columns(uk, M, n0, full - n0 < block ? full - n0 : block, k0, kc, A, lda,
+                      B + k0 * ldb + n0, ldb, row_bias, C, ldc, lo, hi);
+    if (full < N)
+      rowbias_columns(uk, M, full, N - full, k0, kc, A, lda, tail + k0 * WISP_GEMM_NR,
+                      WISP_GEMM_NR, row_bias, C, ldc, lo, hi);
     k0 += kc;
   } while (k0 < K);
 }

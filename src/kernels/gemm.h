@@ -46,18 +46,19 @@ void f32_gemm_1x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t ld
                           float min, float max);
 #endif
 
-/* The same tile over B as it lies in memory (k rows ldb apart, 8 columns each), starting from a
- * bias per row of C (row_bias[mr], or C itself when NULL): a 1×1 convolution in NCHW, where B is
- * the input planes and needs no packing. */
-typedef void (*wisp_f32_gemm_rowbias_ukernel)(int mr, int nc, int kc, const float *A,
+/* The same tiles over B as it lies in memory (k rows ldb apart), for columns [0, n) of one row
+ * of 4 (8 at a time; B is read in whole rows of 8, so a ragged end must be a copy), starting
+ * from a bias per row of C (row_bias[mr], or C itself when NULL): a 1×1 convolution in NCHW,
+ * where B is the input planes and needs no packing. */
+typedef void (*wisp_f32_gemm_rowbias_ukernel)(int mr, int n, int kc, const float *A,
                                               ptrdiff_t lda, const float *B, ptrdiff_t ldb,
                                               const float *row_bias, float *C, ptrdiff_t ldc,
                                               float min, float max);
-void f32_gemm_rowbias_4x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+void f32_gemm_rowbias_4x8__scalar(int mr, int n, int kc, const float *A, ptrdiff_t lda,
                                   const float *B, ptrdiff_t ldb, const float *row_bias, float *C,
                                   ptrdiff_t ldc, float min, float max);
 #ifdef __wasm_simd128__
-void f32_gemm_rowbias_4x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+void f32_gemm_rowbias_4x8__wasmsimd(int mr, int n, int kc, const float *A, ptrdiff_t lda,
                                     const float *B, ptrdiff_t ldb, const float *row_bias,
                                     float *C, ptrdiff_t ldc, float min, float max);
 #endif
