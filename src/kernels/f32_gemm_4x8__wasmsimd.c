@@ -1,55 +1,22 @@
-/* 4×8 f32 GEMM tile for WASM SIMD128: splat one A value per row, two B vectors per k,
- * eight accumulators — 11 of the 15 XMM registers V8 leaves usable on x86 (DESIGN.md §2). */
+/* 4×8 f32 GEMM tile for WASM SIMD128 over a packed panel (f32_gemm_tile__wasmsimd.h), starting
+ * from the panel's column bias or from C. */
 #ifdef __wasm_simd128__
 #include <assert.h>
-#include <wasm_simd128.h>
 
+#include "f32_gemm_tile__wasmsimd.h"
 #include "gemm.h"
-#include "store__wasmsimd.h"
 
 void f32_gemm_4x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
                             const float *w, const float *bias, float *C, ptrdiff_t ldc,
                             float min, float max) {
   assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
-  /* rows past mr alias the last real row: computed, never stored */
-  const float *a0 = A;
-  const float *a1 = mr > 1 ? a0 + lda : a0;
-  const float *a2 = mr > 2 ? a1 + lda : a1;
-  const float *a3 = mr > 3 ? a2 + lda : a2;
-  v128_t c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h;
+  v128_t c[8];
   if (bias) {
-    c0l = wasm_v128_load(bias), c0h = wasm_v128_load(bias + 4);
-    c1l = c0l, c1h = c0h, c2l = c0l, c2h = c0h, c3l = c0l, c3h = c0h;
-  } else { /* a later K block: continue from C (rows past mr reload the last real row) */
-    wisp_load_row8__wasmsimd(C, nc, &c0l, &c0h);
-    wisp_load_row8__wasmsimd(mr > 1 ? C + ldc : C, nc, &c1l, &c1h);
-    wisp_load_row8__wasmsimd(mr > 2 ? C + 2 * ldc : C, nc, &c2l, &c2h);
-    wisp_load_row8__wasmsimd(mr > 3 ? C + 3 * ldc : C, nc, &c3l, &c3h);
+    const v128_t bl = wasm_v128_load(bias), bh = wasm_v128_load(bias + 4);
+    for (int i = 0; i < 8; i += 2) c[i] = bl, c[i + 1] = bh;
+  } else { /* a later K block: continue from C */
+    wisp_f32_tile4x8_load__wasmsimd(c, mr, nc, C, ldc);
   }
-  for (int k = 0; k < kc; k++, w += 8) {
-    const v128_t bl = wasm_v128_load(w), bh = wasm_v128_load(w + 4);
-    const v128_t v0 = wasm_v128_load32_splat(a0 + k);
-    const v128_t v1 = wasm_v128_load32_splat(a1 + k);
-    const v128_t v2 = wasm_v128_load32_splat(a2 + k);
-    const v128_t v3 = wasm_v128_load32_splat(a3 + k);
-    c0l = wasm_f32x4_add(c0l, wasm_f32x4_mul(v0, bl));
-    c0h = wasm_f32x4_add(c0h, wasm_f32x4_mul(v0, bh));
-    c1l = wasm_f32x4_add(c1l, wasm_f32x4_mul(v1, bl));
-    c1h = wasm_f32x4_add(c1h, wasm_f32x4_mul(v1, bh));
-    c2l = wasm_f32x4_add(c2l, wasm_f32x4_mul(v2, bl));
-    c2h = wasm_f32x4_add(c2h, wasm_f32x4_mul(v2, bh));
-    c3l = wasm_f32x4_add(c3l, wasm_f32x4_mul(v3, bl));
-    c3h = wasm_f32x4_add(c3h, wasm_f32x4_mul(v3, bh));
-  }
-  /* clamp with pmin/pmax: one x86 instruction each, unlike f32x4.min/max */
-  const v128_t lo = wasm_f32x4_splat(min), hi = wasm_f32x4_splat(max);
-  c0l = wasm_f32x4_pmin(wasm_f32x4_pmax(c0l, lo), hi), c0h = wasm_f32x4_pmin(wasm_f32x4_pmax(c0h, lo), hi);
-  c1l = wasm_f32x4_pmin(wasm_f32x4_pmax(c1l, lo), hi), c1h = wasm_f32x4_pmin(wasm_f32x4_pmax(c1h, lo), hi);
-  c2l = wasm_f32x4_pmin(wasm_f32x4_pmax(c2l, lo), hi), c2h = wasm_f32x4_pmin(wasm_f32x4_pmax(c2h, lo), hi);
-  c3l = wasm_f32x4_pmin(wasm_f32x4_pmax(c3l, lo), hi), c3h = wasm_f32x4_pmin(wasm_f32x4_pmax(c3h, lo), hi);
-  wisp_store_row8__wasmsimd(C, nc, c0l, c0h);
-  if (mr > 1) wisp_store_row8__wasmsimd(C + ldc, nc, c1l, c1h);
-  if (mr > 2) wisp_store_row8__wasmsimd(C + 2 * ldc, nc, c2l, c2h);
-  if (mr > 3) wisp_store_row8__wasmsimd(C + 3 * ldc, nc, c3l, c3h);
+  wisp_f32_tile4x8__wasmsimd(c, mr, nc, kc, A, lda, w, 8, C, ldc, min, max);
 }
 #endif
