@@ -15,6 +15,7 @@ typedef struct {
   wisp_f32_dwconv_row_fn f32_dwconv_row;
   wisp_f32_vexp_fn f32_vexp;
   wisp_f32_verf_fn f32_verf;
+  wisp_f32_verf_fn f32_vgelu;
   wisp_qs8_gemm_ukernel qs8_gemm;        /* 4×8 int16-pair tiles (q8 models) */
   wisp_f32_minmax_fn f32_minmax;         /* dynamic quantization of activations */
   wisp_qd16_quantize_fn qd16_quantize;

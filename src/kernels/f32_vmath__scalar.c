@@ -51,3 +51,7 @@ float f32_vexp__scalar(size_t n, const float *x, float sub, float *y) {
 void f32_verf__scalar(size_t n, const float *x, float *y) {
   for (size_t i = 0; i < n; i++) y[i] = erf1(x[i]);
 }
+
+void f32_vgelu__scalar(size_t n, const float *x, float *y) {
+  for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erf1(x[i] * WISP_SQRT1_2));
+}

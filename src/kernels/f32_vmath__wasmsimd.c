@@ -58,6 +58,23 @@ float f32_vexp__wasmsimd(size_t n, const float *x, float sub, float *y) {
   return total;
 }
 
+static inline v128_t gelu4(v128_t x) {
+  v128_t e = erf4(wasm_f32x4_mul(x, wasm_f32x4_splat(WISP_SQRT1_2)));
+  return wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(0.5f), x),
+                        wasm_f32x4_add(wasm_f32x4_splat(1.0f), e));
+}
+
+void f32_vgelu__wasmsimd(size_t n, const float *x, float *y) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, gelu4(wasm_v128_load(x + i)));
+  if (i < n) {
+    float tmp[4] = {0};
+    memcpy(tmp, x + i, (n - i) * sizeof *x);
+    wasm_v128_store(tmp, gelu4(wasm_v128_load(tmp)));
+    memcpy(y + i, tmp, (n - i) * sizeof *y);
+  }
+}
+
 void f32_verf__wasmsimd(size_t n, const float *x, float *y) {
   size_t i = 0;
   for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, erf4(wasm_v128_load(x + i)));

@@ -1,4 +1,4 @@
-/* vmath.h — vectorised exp and erf for softmax, Erf and GELU.
+/* vmath.h — vectorised exp, erf and GELU for softmax, Erf and Gelu.
  *
  * exp: x = n·ln2 + r (|r| ≤ ln2/2), a degree-6 polynomial for e^r (Cephes' expf), 2^n built in
  * the exponent bits; relative error ~2e-7 over [-87.3, 88] (inputs are clamped there; softmax and erf
@@ -13,14 +13,16 @@
 
 /* y[i] = exp(x[i] - sub); returns Σ y (softmax's exponent-and-sum pass). y may alias x. */
 typedef float (*wisp_f32_vexp_fn)(size_t n, const float *x, float sub, float *y);
-/* y[i] = erf(x[i]). y may alias x. */
+/* y[i] = erf(x[i]); gelu: y[i] = 0.5·x[i]·(1 + erf(x[i]/√2)), in one pass. y may alias x. */
 typedef void (*wisp_f32_verf_fn)(size_t n, const float *x, float *y);
 
 float f32_vexp__scalar(size_t n, const float *x, float sub, float *y);
 void f32_verf__scalar(size_t n, const float *x, float *y);
+void f32_vgelu__scalar(size_t n, const float *x, float *y);
 #ifdef __wasm_simd128__
 float f32_vexp__wasmsimd(size_t n, const float *x, float sub, float *y);
 void f32_verf__wasmsimd(size_t n, const float *x, float *y);
+void f32_vgelu__wasmsimd(size_t n, const float *x, float *y);
 #endif
 
 /* the constants both twins use */
@@ -36,6 +38,7 @@ void f32_verf__wasmsimd(size_t n, const float *x, float *y);
 #define WISP_EXP_P4 1.6666665459e-1f
 #define WISP_EXP_P5 5.0000001201e-1f
 #define WISP_ERF_CLAMP 4.0f
+#define WISP_SQRT1_2 0.70710678118654752f
 #define WISP_ERF_P6 -2.72614225801306e-10f
 #define WISP_ERF_P5 2.77068142495902e-08f
 #define WISP_ERF_P4 -2.10102402082508e-06f

@@ -68,11 +68,7 @@ static wisp_status act_exec(wisp_op_ctx *ctx) {
     /* log(1 + e^v) without overflow for large v */
     case ACT_SOFTPLUS: ACT_LOOP(v > 0.0f ? v + log1pf(expf(-v)) : log1pf(expf(v)))
     case ACT_SOFTSIGN: ACT_LOOP(v / (1.0f + fabsf(v)))
-    case ACT_GELU: { /* 0.5·v·(1 + erf(v/√2)), erf vectorised: y holds v/√2, then erf, then the rest */
-      for (int64_t i = 0; i < n; i++) y[i] = x[i] * 0.70710678118654752f;
-      wisp_kernels()->f32_verf((size_t)n, y, y);
-      ACT_LOOP(0.5f * v * (1.0f + y[i]))
-    }
+    case ACT_GELU: wisp_kernels()->f32_vgelu((size_t)n, x, y); break; /* 0.5·v·(1 + erf(v/√2)) */
     case ACT_GELU_TANH: ACT_LOOP(0.5f * v * (1.0f + tanhf(k_tanh * (v + 0.044715f * v * v * v))))
   }
   return WISP_OK;

@@ -198,10 +198,11 @@ static void check_winograd_twins(const char *name, wisp_f32_wino_input4_fn in4,
 }
 #endif
 
-/* exp and erf against libm over a sweep that includes tails of the 4-wide loop. */
-static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_fn verf) {
+/* exp, erf and GELU against libm over a sweep that includes tails of the 4-wide loop. */
+static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_fn verf,
+                        wisp_f32_verf_fn vgelu) {
   float x[403], y[403];
-  double worst_exp = 0, worst_erf = 0, sum_err = 0;
+  double worst_exp = 0, worst_erf = 0, worst_gelu = 0, sum_err = 0;
   for (size_t n = 1; n <= 403; n += 67) {
     for (size_t i = 0; i < n; i++) x[i] = -20.0f + 25.0f * (float)i / (float)n;
     double want_sum = 0;
@@ -216,10 +217,16 @@ static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_f
     verf(n, x, y);
     for (size_t i = 0; i < n; i++)
       if (fabs(y[i] - erf((double)x[i])) > worst_erf) worst_erf = fabs(y[i] - erf((double)x[i]));
+    for (size_t i = 0; i < n; i++) x[i] = -8.0f + 16.0f * (float)i / (float)n;
+    vgelu(n, x, y);
+    for (size_t i = 0; i < n; i++) {
+      double want = 0.5 * x[i] * (1.0 + erf(x[i] / sqrt(2.0))), err = fabs(y[i] - want) / (1 + fabs(want));
+      if (err > worst_gelu) worst_gelu = err;
+    }
   }
-  printf("%s: exp max rel err %.2e (sum %.2e), erf max abs err %.2e\n", name, worst_exp, sum_err,
-         worst_erf);
-  CHECK(worst_exp < 1e-6 && sum_err < 1e-6 && worst_erf < 5e-7);
+  printf("%s: exp max rel err %.2e (sum %.2e), erf max abs err %.2e, gelu %.2e\n", name, worst_exp,
+         sum_err, worst_erf, worst_gelu);
+  CHECK(worst_exp < 1e-6 && sum_err < 1e-6 && worst_erf < 5e-7 && worst_gelu < 1e-6);
 }
 
 /* int16-pair GEMM against exact integer sums (int8 and uint8 weights with zero points), over
@@ -288,9 +295,9 @@ static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minma
 }
 
 int main(void) {
-  check_vmath("f32_vmath__scalar", f32_vexp__scalar, f32_verf__scalar);
+  check_vmath("f32_vmath__scalar", f32_vexp__scalar, f32_verf__scalar, f32_vgelu__scalar);
 #ifdef __wasm_simd128__
-  check_vmath("f32_vmath__wasmsimd", f32_vexp__wasmsimd, f32_verf__wasmsimd);
+  check_vmath("f32_vmath__wasmsimd", f32_vexp__wasmsimd, f32_verf__wasmsimd, f32_vgelu__wasmsimd);
 #endif
   check_dwconv("f32_dwconv_row__scalar", f32_dwconv_row__scalar);
 #ifdef __wasm_simd128__
