@@ -9,12 +9,19 @@
 void f32_minmax__wasmsimd(size_t n, const float *x, float *min, float *max) {
   float lo = x[0], hi = x[0];
   size_t i = 0;
-  if (n >= 4) {
-    v128_t vlo = wasm_v128_load(x), vhi = vlo;
-    for (i = 4; i + 4 <= n; i += 4) {
-      v128_t v = wasm_v128_load(x + i);
-      vlo = wasm_f32x4_pmin(v, vlo), vhi = wasm_f32x4_pmax(v, vhi);
+  if (n >= 16) { /* four independent pairs: one pair's chain of pmin / pmax is latency-bound */
+    v128_t l0 = wasm_v128_load(x), l1 = wasm_v128_load(x + 4), l2 = wasm_v128_load(x + 8),
+           l3 = wasm_v128_load(x + 12), h0 = l0, h1 = l1, h2 = l2, h3 = l3;
+    for (i = 16; i + 16 <= n; i += 16) {
+      v128_t v0 = wasm_v128_load(x + i), v1 = wasm_v128_load(x + i + 4);
+      v128_t v2 = wasm_v128_load(x + i + 8), v3 = wasm_v128_load(x + i + 12);
+      l0 = wasm_f32x4_pmin(v0, l0), h0 = wasm_f32x4_pmax(v0, h0);
+      l1 = wasm_f32x4_pmin(v1, l1), h1 = wasm_f32x4_pmax(v1, h1);
+      l2 = wasm_f32x4_pmin(v2, l2), h2 = wasm_f32x4_pmax(v2, h2);
+      l3 = wasm_f32x4_pmin(v3, l3), h3 = wasm_f32x4_pmax(v3, h3);
     }
+    v128_t vlo = wasm_f32x4_pmin(wasm_f32x4_pmin(l0, l1), wasm_f32x4_pmin(l2, l3));
+    v128_t vhi = wasm_f32x4_pmax(wasm_f32x4_pmax(h0, h1), wasm_f32x4_pmax(h2, h3));
     float l[4], h[4];
     wasm_v128_store(l, vlo), wasm_v128_store(h, vhi);
     for (int j = 0; j < 4; j++) lo = l[j] < lo ? l[j] : lo, hi = h[j] > hi ? h[j] : hi;
@@ -27,12 +34,16 @@ void qd16_quantize__wasmsimd(size_t n, const float *x, float scale, int32_t zp, 
   const float flo = (float)-zp, fhi = (float)(255 - zp);
   const v128_t s = wasm_f32x4_splat(scale), lo = wasm_f32x4_splat(flo), hi = wasm_f32x4_splat(fhi);
   size_t i = 0;
+  /* v + 1.5·2^23 rounds v (|v| ≤ 255) to an integer, half to even, into the low mantissa bits:
+   * one add and one integer subtract instead of f32x4.nearest and i32x4.trunc_sat_f32x4, which
+   * V8 expands into several x86 instructions each */
+  const v128_t magic = wasm_f32x4_splat(12582912.0f), magic_bits = wasm_i32x4_splat(0x4B400000);
   for (; i + 8 <= n; i += 8) {
     v128_t a = wasm_f32x4_div(wasm_v128_load(x + i), s), b = wasm_f32x4_div(wasm_v128_load(x + i + 4), s);
-    a = wasm_f32x4_nearest(wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, a))); /* NaN -> lo */
-    b = wasm_f32x4_nearest(wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, b)));
-    wasm_v128_store(y + i, wasm_i16x8_narrow_i32x4(wasm_i32x4_trunc_sat_f32x4(a),
-                                                   wasm_i32x4_trunc_sat_f32x4(b)));
+    a = wasm_f32x4_add(wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, a)), magic); /* NaN -> lo */
+    b = wasm_f32x4_add(wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, b)), magic);
+    wasm_v128_store(y + i, wasm_i16x8_narrow_i32x4(wasm_i32x4_sub(a, magic_bits),
+                                                   wasm_i32x4_sub(b, magic_bits)));
   }
   for (; i < n; i++) {
     float v = x[i] / scale;

@@ -279,14 +279,20 @@ static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minma
     for (int i = 0; i < n; i++) /* halves of the step (ties), and values past both clamps */
       x[i] = i % 4 == 0 ? scale * ((float)(i % 40) - 20.5f) : 10.0f * frand(&seed);
     float lo, hi;
+    int lo_seen = 0, hi_seen = 0;
     minmax((size_t)n, x, &lo, &hi);
-    for (int i = 0; i < n; i++)
-      if (x[i] < lo || x[i] > hi) bad++;
-    quantize((size_t)n, x, scale, 120, y);
     for (int i = 0; i < n; i++) {
-      float v = x[i] / scale;
-      v = v < -120.0f ? -120.0f : v > 135.0f ? 135.0f : v;
-      if (y[i] != (int16_t)rintf(v)) bad++;
+      if (x[i] < lo || x[i] > hi) bad++;
+      lo_seen |= x[i] == lo, hi_seen |= x[i] == hi;
+    }
+    bad += !lo_seen + !hi_seen; /* the bounds are attained */
+    for (int zp = 0; zp <= 255; zp += 120) { /* zero points 0, 120, 240 */
+      quantize((size_t)n, x, scale, zp, y);
+      for (int i = 0; i < n; i++) {
+        float v = x[i] / scale;
+        v = v < (float)-zp ? (float)-zp : v > (float)(255 - zp) ? (float)(255 - zp) : v;
+        if (y[i] != (int16_t)rintf(v)) bad++;
+      }
     }
     cases++;
   }
