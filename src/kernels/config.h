@@ -12,7 +12,7 @@ typedef struct {
   wisp_f32_gemm_ukernel f32_gemm;      /* 4×8 tiles */
   wisp_f32_gemm_ukernel f32_gemm_1row; /* 1×8: row tails, M = 1 */
   wisp_f32_gemm_rowbias_ukernel f32_gemm_rowbias; /* 4×8 over unpacked B: 1×1 convs */
-  wisp_f32_dwconv_row_fn f32_dwconv_row;
+  wisp_f32_dwconv_rows_fn f32_dwconv_rows;
   wisp_f32_vexp_fn f32_vexp;
   wisp_f32_verf_fn f32_verf;
   wisp_f32_verf_fn f32_vgelu;

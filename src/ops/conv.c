@@ -185,9 +185,9 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
     }
     scratch = wisp_wino_scratch_bytes(&p->wino);
   } else if (p->depthwise) {
-    /* scratch: [padded input plane + 4 floats the row kernel may read past it][row pointers] */
+    /* scratch: [padded input plane + 4 floats the row kernel may read past it][row offsets] */
     p->tile_bytes = round64(((uint64_t)p->padded[0] * p->padded[1] * p->padded[2] + 4) * sizeof(float));
-    scratch = p->tile_bytes + (uint64_t)p->k[0] * p->k[1] * sizeof(float *);
+    scratch = p->tile_bytes + (uint64_t)p->k[0] * p->k[1] * sizeof(ptrdiff_t);
   } else {
     /* scratch: [W' unless made once][one tile of packed im2col panels][padded input] */
     uint64_t wbytes = (uint64_t)p->M * (p->K + 1) * sizeof(float);
@@ -269,12 +269,16 @@ static void pack_pixels(const conv_params *p, const float *xp, int64_t p0, int64
 }
 
 /* Depthwise: output channel m reads only input channel m / Mg. Each input plane is copied into
- * a zero-padded buffer first, so the row kernel (kernels/dwconv.h) has no edge cases. */
+ * a zero-padded buffer first, so the row kernel (kernels/dwconv.h) has no edge cases; it runs a
+ * whole channel's rows per call. */
 static void conv_depthwise(const conv_params *p, const float *x, const float *w, const float *b,
-                           float lo, float hi, float *padded, const float **rows, float *y) {
+                           float lo, float hi, float *padded, ptrdiff_t *tap, float *y) {
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
-  wisp_f32_dwconv_row_fn row_kernel = wisp_kernels()->f32_dwconv_row;
-  int64_t plane = in[0] * in[1] * in[2], ow_n = p->out[2];
+  wisp_f32_dwconv_rows_fn rows_kernel = wisp_kernels()->f32_dwconv_rows;
+  int64_t plane = in[0] * in[1] * in[2], oh_n = p->out[1], ow_n = p->out[2];
+  for (int64_t kd = 0; kd < k[0]; kd++) /* where each kernel row starts, in W's (kd, kh) order */
+    for (int64_t kh = 0; kh < k[1]; kh++)
+      tap[kd * k[1] + kh] = (ptrdiff_t)((kd * d[0] * pd[1] + kh * d[1]) * pd[2]);
   memset(padded, 0, (size_t)(pd[0] * pd[1] * pd[2]) * sizeof *padded);
   for (int64_t n = 0; n < p->N; n++)
     for (int64_t m = 0; m < p->M; m++) {
@@ -287,15 +291,10 @@ static void conv_depthwise(const conv_params *p, const float *x, const float *w,
                    xc + (z * in[1] + r) * in[2], (size_t)in[2] * sizeof *xc);
       }
       float *ym = y + (n * p->M + m) * p->npix;
-      for (int64_t od = 0; od < p->out[0]; od++)
-        for (int64_t oh = 0; oh < p->out[1]; oh++, ym += ow_n) {
-          /* the padded rows under the kernel, in W's (kd, kh) order */
-          for (int64_t kd = 0; kd < k[0]; kd++)
-            for (int64_t kh = 0; kh < k[1]; kh++)
-              rows[kd * k[1] + kh] = padded + ((od * s[0] + kd * d[0]) * pd[1] + oh * s[1] + kh * d[1]) * pd[2];
-          row_kernel((int)ow_n, (int)(k[0] * k[1]), (int)k[2], (int)s[2], (int)d[2], rows,
-                     w + m * p->K, b ? b[m] : 0.0f, lo, hi, ym);
-        }
+      for (int64_t od = 0; od < p->out[0]; od++, ym += oh_n * ow_n)
+        rows_kernel((int)oh_n, (int)ow_n, (int)(k[0] * k[1]), (int)k[2], (int)s[2], (int)d[2],
+                    padded + od * s[0] * pd[1] * pd[2], (ptrdiff_t)(s[1] * pd[2]), tap,
+                    w + m * p->K, b ? b[m] : 0.0f, lo, hi, ym);
     }
 }
 
@@ -324,7 +323,7 @@ static wisp_status conv_exec(wisp_op_ctx *ctx) {
   }
   if (p->depthwise) {
     conv_depthwise(p, x, w, b, lo, hi, ctx->scratch,
-                   (const float **)((char *)ctx->scratch + p->tile_bytes), y);
+                   (ptrdiff_t *)((char *)ctx->scratch + p->tile_bytes), y);
     return WISP_OK;
   }
   char *scratch = ctx->scratch;

@@ -96,30 +96,35 @@ static void check_rowbias(void) {
   CHECK(bad == 0);
 }
 
-/* Depthwise rows over padded input: every stride/dilation/width up to tails of the 4-wide loop. */
-static void check_dwconv(const char *name, wisp_f32_dwconv_row_fn fn) {
+/* Depthwise rows over a padded plane: 1 to 3 output rows, every stride/dilation/width up to
+ * tails of the 4-wide loop, 1 to 3 kernel rows and columns. */
+static void check_dwconv(const char *name, wisp_f32_dwconv_rows_fn fn) {
+  enum { W = 64, ROWS = 12 };
   unsigned seed = 7;
   int cases = 0, bad = 0;
-  float in[3][256], w[9], out[64];
-  for (int r = 0; r < 3; r++)
-    for (int i = 0; i < 256; i++) in[r][i] = frand(&seed);
+  static float in[ROWS * W + 4];
+  float w[9], out[3 * 19];
+  for (int i = 0; i < ROWS * W; i++) in[i] = frand(&seed);
   for (int i = 0; i < 9; i++) w[i] = frand(&seed);
-  const float *rows[3] = {in[0], in[1], in[2]};
-  for (int ow_n = 1; ow_n <= 19; ow_n++)
-    for (int kh = 1; kh <= 3; kh++)
-      for (int kw = 1; kw <= 3; kw++)
-        for (int s = 1; s <= 3; s++)
-          for (int d = 1; d <= 2; d++) {
-            fn(ow_n, kh, kw, s, d, rows, w, 0.25f, -0.75f, 0.75f, out);
-            for (int o = 0; o < ow_n; o++) {
-              double acc = 0.25;
-              for (int i = 0; i < kh; i++)
-                for (int j = 0; j < kw; j++) acc += (double)w[i * kw + j] * in[i][o * s + j * d];
-              float want = acc < -0.75 ? -0.75f : acc > 0.75 ? 0.75f : (float)acc;
-              if (fabsf(out[o] - want) > 1e-5f) bad++;
+  for (int oh_n = 1; oh_n <= 3; oh_n++)
+    for (int ow_n = 1; ow_n <= 19; ow_n++)
+      for (int kh = 1; kh <= 3; kh++)
+        for (int kw = 1; kw <= 3; kw++)
+          for (int s = 1; s <= 3; s++)
+            for (int d = 1; d <= 2; d++) {
+              ptrdiff_t tap[3] = {0, d * W, 2 * d * W}; /* kernel rows d input rows apart */
+              fn(oh_n, ow_n, kh, kw, s, d, in, s * W, tap, w, 0.25f, -0.75f, 0.75f, out);
+              for (int oh = 0; oh < oh_n; oh++)
+                for (int o = 0; o < ow_n; o++) {
+                  double acc = 0.25;
+                  for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                      acc += (double)w[i * kw + j] * in[(oh * s + i * d) * W + o * s + j * d];
+                  float want = acc < -0.75 ? -0.75f : acc > 0.75 ? 0.75f : (float)acc;
+                  if (fabsf(out[oh * ow_n + o] - want) > 1e-5f) bad++;
+                }
+              cases++;
             }
-            cases++;
-          }
   printf("%s: %d shapes, %d wrong elements\n", name, cases, bad);
   CHECK(bad == 0);
 }
@@ -305,9 +310,9 @@ int main(void) {
 #ifdef __wasm_simd128__
   check_vmath("f32_vmath__wasmsimd", f32_vexp__wasmsimd, f32_verf__wasmsimd, f32_vgelu__wasmsimd);
 #endif
-  check_dwconv("f32_dwconv_row__scalar", f32_dwconv_row__scalar);
+  check_dwconv("f32_dwconv_rows__scalar", f32_dwconv_rows__scalar);
 #ifdef __wasm_simd128__
-  check_dwconv("f32_dwconv_row__wasmsimd", f32_dwconv_row__wasmsimd);
+  check_dwconv("f32_dwconv_rows__wasmsimd", f32_dwconv_rows__wasmsimd);
 #endif
   check_winograd();
   check_rowbias();
