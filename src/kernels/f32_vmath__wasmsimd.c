@@ -64,25 +64,19 @@ static inline v128_t gelu4(v128_t x) {
                         wasm_f32x4_add(wasm_f32x4_splat(1.0f), e));
 }
 
-void f32_vgelu__wasmsimd(size_t n, const float *x, float *y) {
+/* y = f(x) four at a time; the last 1-3 go through a zero-padded copy so nothing reads past x. */
+static inline void map4(size_t n, const float *x, float *y, v128_t (*f)(v128_t)) {
   size_t i = 0;
-  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, gelu4(wasm_v128_load(x + i)));
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, f(wasm_v128_load(x + i)));
   if (i < n) {
     float tmp[4] = {0};
     memcpy(tmp, x + i, (n - i) * sizeof *x);
-    wasm_v128_store(tmp, gelu4(wasm_v128_load(tmp)));
+    wasm_v128_store(tmp, f(wasm_v128_load(tmp)));
     memcpy(y + i, tmp, (n - i) * sizeof *y);
   }
 }
 
-void f32_verf__wasmsimd(size_t n, const float *x, float *y) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, erf4(wasm_v128_load(x + i)));
-  if (i < n) {
-    float tmp[4] = {0};
-    memcpy(tmp, x + i, (n - i) * sizeof *x);
-    wasm_v128_store(tmp, erf4(wasm_v128_load(tmp)));
-    memcpy(y + i, tmp, (n - i) * sizeof *y);
-  }
-}
+void f32_vgelu__wasmsimd(size_t n, const float *x, float *y) { map4(n, x, y, gelu4); }
+
+void f32_verf__wasmsimd(size_t n, const float *x, float *y) { map4(n, x, y, erf4); }
 #endif
