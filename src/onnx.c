@@ -10,6 +10,7 @@
 #include "pb.h"
 
 #define MAX_OPSETS 16
+#define MAX_MISSING 24
 
 typedef struct {
   const wisp_options *opts;
@@ -25,6 +26,13 @@ typedef struct {
   int n_opsets;
   const char *opset_domain[MAX_OPSETS];
   int64_t opset_version[MAX_OPSETS];
+  /* ops the table lacks (or lacks at the model's opset), counted, so that one error names all */
+  int n_missing;
+  struct {
+    const char *domain, *op_type, *first_node;
+    int nodes, since, until; /* until == 0: unknown op; else the versions wisp implements */
+    int64_t opset;
+  } missing[MAX_MISSING];
 } loader;
 
 /* Iterates the fields of a message, returning from the enclosing function on a malformed one:
@@ -531,6 +539,8 @@ static int64_t opset_for(const loader *L, const char *domain) {
   return -1;
 }
 
+static void note_missing(loader *L, const wisp_node *n, int since, int until);
+
 static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_node *n) {
   memset(n, 0, sizeof *n);
   n->name = n->op_type = n->domain = "";
@@ -570,11 +580,44 @@ static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_n
       WISP_TRY(read_attribute(L, f.data, f.len, &n->attrs[n->n_attr++]));
     }
   }
-  n->op = wisp_op_find(n->domain, n->op_type);
-  WISP_CHECK(n->op, WISP_ERR_UNSUPPORTED, "unsupported op '%s%s%s' (node '%s')", n->domain,
-             *n->domain ? "." : "", n->op_type, n->name);
   n->opset = opset_for(L, n->domain);
+  int since = 0, until = 0;
+  if (wisp_op_resolve(n->domain, n->op_type, n->opset, &n->op, &since, &until) != WISP_OP_FOUND)
+    note_missing(L, n, since, until);
   return WISP_OK;
+}
+
+static void note_missing(loader *L, const wisp_node *n, int since, int until) {
+  for (int i = 0; i < L->n_missing; i++)
+    if (!strcmp(L->missing[i].domain, n->domain) && !strcmp(L->missing[i].op_type, n->op_type)) {
+      L->missing[i].nodes++;
+      return;
+    }
+  if (L->n_missing == MAX_MISSING) return; /* the message names the first MAX_MISSING */
+  L->missing[L->n_missing++] =
+      (typeof(L->missing[0])){n->domain, n->op_type, n->name, 1, since, until, n->opset};
+}
+
+/* "unsupported ops: Mod (54 nodes, first 'n3'), com.microsoft.Foo (1 node, first 'f'),
+ * Softmax at opset 23 (wisp implements 1-21)" */
+static wisp_status fail_missing(const loader *L) {
+  char msg[1024];
+  size_t at = 0;
+  for (int i = 0; i < L->n_missing && at < sizeof msg; i++) {
+    const char *d = L->missing[i].domain;
+    int w = snprintf(msg + at, sizeof msg - at, "%s%s%s%s", i ? ", " : "", d, *d ? "." : "",
+                     L->missing[i].op_type);
+    if (w > 0) at += (size_t)w;
+    if (at >= sizeof msg) break;
+    if (L->missing[i].until)
+      w = snprintf(msg + at, sizeof msg - at, " at opset %lld (wisp implements %d-%d)",
+                   (long long)L->missing[i].opset, L->missing[i].since, L->missing[i].until);
+    else
+      w = snprintf(msg + at, sizeof msg - at, " (%d node%s, first '%s')", L->missing[i].nodes,
+                   L->missing[i].nodes == 1 ? "" : "s", L->missing[i].first_node);
+    if (w > 0) at += (size_t)w;
+  }
+  return wisp_fail(WISP_ERR_UNSUPPORTED, "unsupported ops: %s", msg);
 }
 
 /* ---- graph and model -------------------------------------------------------------------- */
@@ -636,6 +679,7 @@ static wisp_status read_graph(loader *L, const uint8_t *bytes, size_t len) {
       WISP_TRY(read_node(L, f.data, f.len, &g->nodes[g->n_nodes++]));
     }
   }
+  if (L->n_missing) return fail_missing(L);
   WISP_CHECK(g->n_outputs > 0, WISP_ERR_INVALID_MODEL, "onnx: graph has no outputs");
   for (int k = 0; k < n_extra; k++) {
     const char *name = L->opts->extra_outputs[k];

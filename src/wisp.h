@@ -6,7 +6,7 @@
  *
  *   wisp_session *s;
  *   if (wisp_session_create(bytes, len, NULL, &s) != WISP_OK) {
- *     fprintf(stderr, "%s\n", wisp_last_error());   // e.g. "unsupported op 'If' (node 'n3')"
+ *     fprintf(stderr, "%s\n", wisp_last_error());   // e.g. "unsupported ops: Mod (54 nodes), ScatterND (45 nodes)"
  *     return 1;
  *   }
  *   float pixels[784] = {0};

@@ -49,9 +49,16 @@ typedef struct wisp_op_def {
   unsigned value_inputs;
 } wisp_op_def;
 
+/* The op for (domain, op_type) whatever the version, or NULL (for fusions that create nodes). */
 const wisp_op_def *wisp_op_find(const char *domain, const char *op_type);
-/* The table, for tests and for listing supported ops. */
-const wisp_op_def *const *wisp_op_table(int *count);
+typedef enum { WISP_OP_FOUND, WISP_OP_UNKNOWN, WISP_OP_BAD_VERSION } wisp_op_lookup;
+/* The op for a node of a model importing `opset` of its domain (-1: none imported). On
+ * WISP_OP_BAD_VERSION *since and *until give the versions wisp implements. */
+wisp_op_lookup wisp_op_resolve(const char *domain, const char *op_type, int64_t opset,
+                               const wisp_op_def **def, int *since, int *until);
+/* Row i of the table (NULL past the end), for tests and for listing supported ops. */
+const wisp_op_def *wisp_op_table_entry(int i, int *since, int *until);
+int wisp_op_count(void);
 
 /* Helpers for op implementations. */
 wisp_status wisp_op_expect_inputs(const wisp_op_ctx *ctx, int min, int max);

@@ -1,62 +1,186 @@
-/* registry.c — the one table of ops: (domain, op_type) -> parse / infer / exec.
- * Rows are sorted by domain then op_type (a test checks); lookup is a binary search. */
+/* registry.c — the one table of ops: (domain, op_type, opset versions) -> parse / infer / exec.
+ * Rows are sorted by domain then op_type (a test checks); lookup is a binary search.
+ * A row X(Name, since, until) says which versions of the domain's opset the op's semantics are
+ * implemented for: a model importing another version is refused at load, naming the range. An op
+ * whose semantics changed inside the range handles each version in its body (node->opset). */
 #include <string.h>
 
 #include "op.h"
 
-#define OPS(X)                                                                                    \
-  X(Abs) X(Add) X(And) X(ArgMax) X(ArgMin) X(AveragePool) X(BatchNormalization) X(Cast)           \
-  X(CastLike) X(Ceil) X(Clip) X(Concat) X(Constant) X(ConstantOfShape) X(Conv) X(ConvInteger)     \
-  X(DequantizeLinear) X(Div) X(Dropout) X(DynamicQuantizeLinear) X(Elu) X(Equal) X(Erf) X(Exp)    \
-  X(Expand) X(Flatten) X(Floor) X(Gather) X(Gelu) X(Gemm) X(GlobalAveragePool) X(GlobalMaxPool)   \
-  X(Greater) X(GreaterOrEqual) X(HardSigmoid) X(HardSwish) X(Identity) X(IsInf) X(IsNaN)          \
-  X(LayerNormalization) X(LeakyRelu) X(Less) X(LessOrEqual) X(Log) X(LogSoftmax) X(MatMul)        \
-  X(MatMulInteger) X(Max) X(MaxPool) X(Mean) X(Min) X(Mul) X(Neg) X(Not) X(Or) X(PRelu) X(Pad)    \
-  X(Pow) X(QLinearConv) X(QLinearMatMul) X(QuantizeLinear) X(Range) X(Reciprocal) X(ReduceL1)     \
-  X(ReduceL2) X(ReduceLogSum) X(ReduceLogSumExp) X(ReduceMax) X(ReduceMean) X(ReduceMin)          \
-  X(ReduceProd) X(ReduceSum) X(ReduceSumSquare) X(Relu) X(Reshape) X(Round) X(Selu) X(Shape)      \
-  X(Sigmoid) X(Sign) X(Size) X(Slice) X(Softmax) X(Softplus) X(Softsign) X(Split) X(Sqrt)         \
-  X(Squeeze) X(Sub) X(Sum) X(Tanh) X(Tile) X(Transpose) X(Unsqueeze) X(Where) X(Xor)
+#define OPS(X) \
+  X(Abs, 6, 21) \
+  X(Add, 7, 21) \
+  X(And, 7, 21) \
+  X(ArgMax, 1, 21) \
+  X(ArgMin, 1, 21) \
+  X(AveragePool, 7, 21) \
+  X(BatchNormalization, 7, 21) \
+  X(Cast, 6, 21) \
+  X(CastLike, 15, 21) \
+  X(Ceil, 6, 21) \
+  X(Clip, 6, 21) \
+  X(Concat, 4, 21) \
+  X(Constant, 1, 21) \
+  X(ConstantOfShape, 9, 21) \
+  X(Conv, 1, 21) \
+  X(ConvInteger, 10, 21) \
+  X(DequantizeLinear, 10, 21) \
+  X(Div, 7, 21) \
+  X(Dropout, 7, 21) \
+  X(DynamicQuantizeLinear, 11, 21) \
+  X(Elu, 6, 21) \
+  X(Equal, 7, 21) \
+  X(Erf, 9, 21) \
+  X(Exp, 6, 21) \
+  X(Expand, 8, 21) \
+  X(Flatten, 1, 21) \
+  X(Floor, 6, 21) \
+  X(Gather, 1, 21) \
+  X(Gelu, 20, 21) \
+  X(Gemm, 7, 21) \
+  X(GlobalAveragePool, 1, 21) \
+  X(GlobalMaxPool, 1, 21) \
+  X(Greater, 7, 21) \
+  X(GreaterOrEqual, 12, 21) \
+  X(HardSigmoid, 6, 21) \
+  X(HardSwish, 14, 21) \
+  X(Identity, 1, 21) \
+  X(IsInf, 10, 21) \
+  X(IsNaN, 9, 21) \
+  X(LayerNormalization, 17, 21) \
+  X(LeakyRelu, 6, 21) \
+  X(Less, 7, 21) \
+  X(LessOrEqual, 12, 21) \
+  X(Log, 6, 21) \
+  X(LogSoftmax, 1, 21) \
+  X(MatMul, 1, 21) \
+  X(MatMulInteger, 10, 21) \
+  X(Max, 8, 21) \
+  X(MaxPool, 1, 21) \
+  X(Mean, 8, 21) \
+  X(Min, 8, 21) \
+  X(Mul, 7, 21) \
+  X(Neg, 6, 21) \
+  X(Not, 1, 21) \
+  X(Or, 7, 21) \
+  X(PRelu, 7, 21) \
+  X(Pad, 11, 21) \
+  X(Pow, 7, 21) \
+  X(QLinearConv, 10, 21) \
+  X(QLinearMatMul, 10, 21) \
+  X(QuantizeLinear, 10, 21) \
+  X(Range, 11, 21) \
+  X(Reciprocal, 6, 21) \
+  X(ReduceL1, 1, 21) \
+  X(ReduceL2, 1, 21) \
+  X(ReduceLogSum, 1, 21) \
+  X(ReduceLogSumExp, 1, 21) \
+  X(ReduceMax, 1, 21) \
+  X(ReduceMean, 1, 21) \
+  X(ReduceMin, 1, 21) \
+  X(ReduceProd, 1, 21) \
+  X(ReduceSum, 1, 21) \
+  X(ReduceSumSquare, 1, 21) \
+  X(Relu, 6, 21) \
+  X(Reshape, 5, 21) \
+  X(Round, 11, 21) \
+  X(Selu, 6, 21) \
+  X(Shape, 1, 21) \
+  X(Sigmoid, 6, 21) \
+  X(Sign, 9, 21) \
+  X(Size, 1, 21) \
+  X(Slice, 10, 21) \
+  X(Softmax, 1, 21) \
+  X(Softplus, 1, 21) \
+  X(Softsign, 1, 21) \
+  X(Split, 2, 21) \
+  X(Sqrt, 6, 21) \
+  X(Squeeze, 1, 21) \
+  X(Sub, 7, 21) \
+  X(Sum, 8, 21) \
+  X(Tanh, 6, 21) \
+  X(Tile, 6, 21) \
+  X(Transpose, 1, 21) \
+  X(Unsqueeze, 1, 21) \
+  X(Where, 9, 21) \
+  X(Xor, 7, 21)
 
 /* Domain "ai.onnx.ml" sorts after "": these rows follow, as wisp_op_ml_<op_type>. */
-#define ML_OPS(X)                                                                                 \
-  X(ArrayFeatureExtractor) X(Binarizer) X(Imputer) X(LabelEncoder) X(LinearClassifier)            \
-  X(LinearRegressor) X(Normalizer) X(OneHotEncoder) X(Scaler) X(TreeEnsembleClassifier)           \
-  X(TreeEnsembleRegressor) X(ZipMap)
+#define ML_OPS(X) \
+  X(ArrayFeatureExtractor, 1, 5) \
+  X(Binarizer, 1, 5) \
+  X(Imputer, 1, 5) \
+  X(LabelEncoder, 1, 5) \
+  X(LinearClassifier, 1, 5) \
+  X(LinearRegressor, 1, 5) \
+  X(Normalizer, 1, 5) \
+  X(OneHotEncoder, 1, 5) \
+  X(Scaler, 1, 5) \
+  X(TreeEnsembleClassifier, 1, 5) \
+  X(TreeEnsembleRegressor, 1, 5) \
+  X(ZipMap, 1, 5)
 
 /* Domain "com.microsoft" (onnxruntime's contrib ops) sorts last: wisp_op_ms_<op_type>.
  * DynamicQuantizeMatMul is also what fuse.c turns q8 MatMul chains into (quant_matmul.c). */
-#define MS_OPS(X) X(DynamicQuantizeMatMul)
+#define MS_OPS(X) \
+  X(DynamicQuantizeMatMul, 1, 1)
 
-#define DECLARE(name) extern const wisp_op_def wisp_op_##name;
+#define DECLARE(name, since, until) extern const wisp_op_def wisp_op_##name;
 OPS(DECLARE)
-#define DECLARE_ML(name) extern const wisp_op_def wisp_op_ml_##name;
+#define DECLARE_ML(name, since, until) extern const wisp_op_def wisp_op_ml_##name;
 ML_OPS(DECLARE_ML)
-#define DECLARE_MS(name) extern const wisp_op_def wisp_op_ms_##name;
+#define DECLARE_MS(name, since, until) extern const wisp_op_def wisp_op_ms_##name;
 MS_OPS(DECLARE_MS)
-#define ROW(name) &wisp_op_##name,
-#define ROW_ML(name) &wisp_op_ml_##name,
-#define ROW_MS(name) &wisp_op_ms_##name,
-static const wisp_op_def *const table[] = {OPS(ROW) ML_OPS(ROW_ML) MS_OPS(ROW_MS)};
+
+typedef struct {
+  const wisp_op_def *def;
+  int since, until; /* the domain's opset versions whose semantics the op implements */
+} row;
+#define ROW(name, since, until) {&wisp_op_##name, since, until},
+#define ROW_ML(name, since, until) {&wisp_op_ml_##name, since, until},
+#define ROW_MS(name, since, until) {&wisp_op_ms_##name, since, until},
+static const row table[] = {OPS(ROW) ML_OPS(ROW_ML) MS_OPS(ROW_MS)};
+#define N_ROWS ((int)(sizeof table / sizeof *table))
 
 static int compare(const char *domain, const char *op_type, const wisp_op_def *def) {
   int c = strcmp(domain, def->domain);
   return c ? c : strcmp(op_type, def->op_type);
 }
 
-const wisp_op_def *wisp_op_find(const char *domain, const char *op_type) {
-  int lo = 0, hi = (int)(sizeof table / sizeof *table) - 1;
+static const row *find_row(const char *domain, const char *op_type) {
+  int lo = 0, hi = N_ROWS - 1;
   while (lo <= hi) {
     int mid = (lo + hi) / 2;
-    int c = compare(domain, op_type, table[mid]);
-    if (!c) return table[mid];
+    int c = compare(domain, op_type, table[mid].def);
+    if (!c) return &table[mid];
     if (c < 0) hi = mid - 1;
     else lo = mid + 1;
   }
   return NULL;
 }
 
-const wisp_op_def *const *wisp_op_table(int *count) {
-  *count = (int)(sizeof table / sizeof *table);
-  return table;
+const wisp_op_def *wisp_op_find(const char *domain, const char *op_type) {
+  const row *r = find_row(domain, op_type);
+  return r ? r->def : NULL;
 }
+
+wisp_op_lookup wisp_op_resolve(const char *domain, const char *op_type, int64_t opset,
+                               const wisp_op_def **def, int *since, int *until) {
+  const row *r = find_row(domain, op_type);
+  *def = NULL;
+  if (!r) return WISP_OP_UNKNOWN;
+  *since = r->since, *until = r->until;
+  /* opset < 0: the model imports no version of the domain; take the op as wisp knows it */
+  if (opset >= 0 && (opset < r->since || opset > r->until)) return WISP_OP_BAD_VERSION;
+  *def = r->def;
+  return WISP_OP_FOUND;
+}
+
+const wisp_op_def *wisp_op_table_entry(int i, int *since, int *until) {
+  if (i < 0 || i >= N_ROWS) return NULL;
+  if (since) *since = table[i].since;
+  if (until) *until = table[i].until;
+  return table[i].def;
+}
+
+int wisp_op_count(void) { return N_ROWS; }

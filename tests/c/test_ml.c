@@ -86,20 +86,14 @@ static void test_strings_and_zipmap(void) {
   wisp_session_free(s);
 }
 
-static void test_table_order(void) {
-  int n;
-  const wisp_op_def *const *t = wisp_op_table(&n);
-  for (int i = 1; i < n; i++) {
-    int c = strcmp(t[i - 1]->domain, t[i]->domain);
-    CHECK(c < 0 || (c == 0 && strcmp(t[i - 1]->op_type, t[i]->op_type) < 0));
-  }
+static void test_table_lookup(void) {
   CHECK(wisp_op_find("ai.onnx.ml", "TreeEnsembleClassifier") != NULL);
   CHECK(wisp_op_find("ai.onnx.ml", "ZipMap") != NULL);
   CHECK(wisp_op_find("", "TreeEnsembleClassifier") == NULL);
 }
 
 int main(void) {
-  test_table_order();
+  test_table_lookup();
   test_strings_and_zipmap();
   DIR *d = opendir(TAB "ops");
   int files = 0;

@@ -141,13 +141,25 @@ test('truncated and garbage model bytes throw, and the module keeps working', as
   assert.deepEqual((await s.run({ pixel_values: pixels(1) })).logits.dims, [1, 10]);
 });
 
-test('an unsupported op fails at create and names itself', async () => {
+test('unsupported ops fail at create, all named at once with their node counts', async () => {
   const m = model({
-    nodes: [node('Relu', ['x'], ['h']), node('NoSuchOpXyz', ['h'], ['y'])],
+    nodes: [node('NoSuchOpXyz', ['x'], ['a']), node('Relu', ['a'], ['b']),
+      node('NoSuchOpXyz', ['b'], ['c']), node('OtherMissingOp', ['c'], ['y'])],
     inputs: [valueInfo('x', DT.float, [2])],
     outputs: [valueInfo('y', DT.float, [2])],
   });
-  await assert.rejects(InferenceSession.create(m), /NoSuchOpXyz/);
+  await assert.rejects(InferenceSession.create(m),
+    /unsupported ops: NoSuchOpXyz \(2 nodes, first '[^']*'\), OtherMissingOp \(1 node, first/);
+});
+
+test('a model at an opset newer than wisp implements is refused, naming the range', async () => {
+  const m = model({
+    nodes: [node('Relu', ['x'], ['y'])],
+    inputs: [valueInfo('x', DT.float, [2])],
+    outputs: [valueInfo('y', DT.float, [2])],
+    opset: 99,
+  });
+  await assert.rejects(InferenceSession.create(m), /Relu at opset 99 \(wisp implements 6-21\)/);
 });
 
 test('external data: auto-loaded next to the model, or given in options.externalData', async () => {
