@@ -83,6 +83,7 @@
   X(ReduceSumSquare, 1, 21) \
   X(Relu, 6, 21) \
   X(Reshape, 5, 21) \
+  X(Resize, 10, 21) \
   X(Round, 11, 21) \
   X(Selu, 6, 21) \
   X(Shape, 1, 21) \
@@ -102,6 +103,7 @@
   X(Tile, 6, 21) \
   X(Transpose, 1, 21) \
   X(Unsqueeze, 1, 21) \
+  X(Upsample, 7, 9) \
   X(Where, 9, 21) \
   X(Xor, 7, 21)
 
