@@ -24,6 +24,7 @@
   X(ConstantOfShape, 9, 21) \
   X(Conv, 1, 21) \
   X(ConvInteger, 10, 21) \
+  X(ConvTranspose, 1, 21) \
   X(DequantizeLinear, 10, 21) \
   X(Div, 7, 21) \
   X(Dropout, 7, 21) \
