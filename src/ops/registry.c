@@ -42,12 +42,15 @@
   X(GlobalAveragePool, 1, 21) \
   X(GlobalMaxPool, 1, 21) \
   X(Greater, 7, 21) \
+  X(GroupNormalization, 18, 21) \
   X(GreaterOrEqual, 12, 21) \
   X(HardSigmoid, 6, 21) \
   X(HardSwish, 14, 21) \
   X(Identity, 1, 21) \
+  X(InstanceNormalization, 6, 21) \
   X(IsInf, 10, 21) \
   X(IsNaN, 9, 21) \
+  X(LRN, 1, 21) \
   X(LayerNormalization, 17, 21) \
   X(LeakyRelu, 6, 21) \
   X(Less, 7, 21) \
