@@ -42,8 +42,8 @@
   X(GlobalAveragePool, 1, 21) \
   X(GlobalMaxPool, 1, 21) \
   X(Greater, 7, 21) \
-  X(GroupNormalization, 18, 21) \
   X(GreaterOrEqual, 12, 21) \
+  X(GroupNormalization, 18, 21) \
   X(HardSigmoid, 6, 21) \
   X(HardSwish, 14, 21) \
   X(Identity, 1, 21) \
