@@ -43,6 +43,7 @@
   X(GlobalMaxPool, 1, 21) \
   X(Greater, 7, 21) \
   X(GreaterOrEqual, 12, 21) \
+  X(GridSample, 16, 21) \
   X(GroupNormalization, 18, 21) \
   X(HardSigmoid, 6, 21) \
   X(HardSwish, 14, 21) \
@@ -61,6 +62,7 @@
   X(MatMulInteger, 10, 21) \
   X(Max, 8, 21) \
   X(MaxPool, 1, 21) \
+  X(MaxUnpool, 9, 21) \
   X(Mean, 8, 21) \
   X(Min, 8, 21) \
   X(Mul, 7, 21) \
@@ -88,6 +90,7 @@
   X(Relu, 6, 21) \
   X(Reshape, 5, 21) \
   X(Resize, 10, 21) \
+  X(RoiAlign, 10, 21) \
   X(Round, 11, 21) \
   X(Selu, 6, 21) \
   X(Shape, 1, 21) \
