@@ -55,3 +55,20 @@ for (const opset of [13, 17]) {
     });
   }
 }
+
+const single = [
+  ['resize_op19.onnx', [[1, 3, 20, 30]], [[2, 3, 9, 13]]],
+  ['norm_op18.onnx', [[2, 6, 5, 7]], [[1, 6, 1, 3]]],
+  ['norm_op21.onnx', [[2, 6, 5, 7]], [[1, 6, 4, 1]]],
+  ['vision_op16.onnx', [[1, 2, 8, 9], [1, 5, 4, 2]], [[1, 2, 5, 4], [1, 5, 4, 2]]],
+];
+for (const [file, ...shapeSets] of single) {
+  for (const shapes of shapeSets) {
+    test(`${file} ${JSON.stringify(shapes)} matches onnxruntime`, async () => {
+      const names = file.startsWith('vision') ? ['x', 'grid'] : ['x'];
+      const feeds = Object.fromEntries(names.map((n, i) => [n, image(shapes[i], 7 + i)]));
+      const d = await compare(file, feeds);
+      assert.ok(d <= 1e-4, `max relative |Δ| ${d} > 1e-4`);
+    });
+  }
+}
