@@ -67,6 +67,7 @@
   X(Min, 8, 21) \
   X(Mul, 7, 21) \
   X(Neg, 6, 21) \
+  X(NonMaxSuppression, 10, 21) \
   X(Not, 1, 21) \
   X(Or, 7, 21) \
   X(PRelu, 7, 21) \

@@ -1,15 +1,17 @@
-/* vision.c — sampling ops of detection and spatial-transformer models: GridSample (4-D; bilinear,
+/* vision.c — ops of detection and spatial-transformer models: GridSample (4-D; bilinear,
  * nearest, bicubic; zeros, border, reflection padding; align_corners), RoiAlign (avg and max;
- * half_pixel and output_half_pixel) and MaxUnpool.
+ * half_pixel and output_half_pixel), MaxUnpool and NonMaxSuppression.
  *
  * GridSample follows PyTorch's grid_sampler (which ONNX and onnxruntime copy): a grid value g in
  * [-1, 1] maps to x = (g + 1) / 2 · (W - 1) with align_corners, else ((g + 1) · W - 1) / 2; border
  * and reflection padding move x into the image before bilinear/nearest sampling, while bicubic
  * applies the padding to each of its 16 taps. RoiAlign follows onnxruntime's kernel: each bin
- * averages (or takes the max of) sampling_ratio² bilinear samples, adaptive when it is 0. */
+ * averages (or takes the max of) sampling_ratio² bilinear samples, adaptive when it is 0.
+ * NonMaxSuppression (at the end) selects at plan time: its output length depends on values. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "op.h"
@@ -362,3 +364,140 @@ static wisp_status unpool_exec(wisp_op_ctx *ctx) {
 
 const wisp_op_def wisp_op_MaxUnpool = {"", "MaxUnpool", sizeof(unpool_params), NULL, unpool_infer,
                                        unpool_exec, 0, 1u << 2};
+
+/* ---- NonMaxSuppression ----
+ * The output's length depends on the boxes' and scores' values, so every input is a value input:
+ * the selection runs at infer (the plan is keyed on those values when they are graph inputs) into
+ * ctx->state, and exec copies it out. Boxes and scores computed inside the graph are refused.
+ * Per batch and class, as onnxruntime does: candidates scoring above score_threshold, highest
+ * score first (ties to the lower index), each kept unless its IoU with a kept box exceeds
+ * iou_threshold, until max_output_boxes_per_class are kept. */
+
+typedef struct {
+  int center;
+  int64_t count; /* selected triples in ctx->state */
+} nms_params;
+
+static wisp_status nms_parse(wisp_op_ctx *ctx) {
+  nms_params *p = ctx->params;
+  int64_t c = wisp_attr_int(ctx->node, "center_point_box", 0);
+  if (c != 0 && c != 1)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "center_point_box must be 0 or 1");
+  p->center = (int)c;
+  return WISP_OK;
+}
+
+/* Box i as (y1, x1, y2, x2) with y1 <= y2, x1 <= x2. */
+static void nms_box(const float *b, int center, float out[4]) {
+  if (center) {
+    out[0] = b[1] - b[3] / 2, out[2] = b[1] + b[3] / 2;
+    out[1] = b[0] - b[2] / 2, out[3] = b[0] + b[2] / 2;
+    return;
+  }
+  out[0] = fminf(b[0], b[2]), out[2] = fmaxf(b[0], b[2]);
+  out[1] = fminf(b[1], b[3]), out[3] = fmaxf(b[1], b[3]);
+}
+
+static int nms_overlaps(const float *a, const float *b, float threshold) {
+  float area_a = (a[2] - a[0]) * (a[3] - a[1]), area_b = (b[2] - b[0]) * (b[3] - b[1]);
+  if (area_a <= 0 || area_b <= 0) return 0;
+  float h = fminf(a[2], b[2]) - fmaxf(a[0], b[0]), w = fminf(a[3], b[3]) - fmaxf(a[1], b[1]);
+  if (h <= 0 || w <= 0) return 0;
+  float inter = h * w;
+  return inter / (area_a + area_b - inter) > threshold;
+}
+
+typedef struct {
+  float score;
+  int32_t box;
+} nms_cand;
+
+static int nms_order(const void *pa, const void *pb) {
+  const nms_cand *a = pa, *b = pb;
+  if (a->score != b->score) return a->score > b->score ? -1 : 1;
+  return a->box < b->box ? -1 : a->box > b->box;
+}
+
+static wisp_status nms_infer(wisp_op_ctx *ctx) {
+  nms_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 5));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 1, WISP_DT_FLOAT));
+  const wisp_tensor *boxes = ctx->in[0], *scores = ctx->in[1];
+  const wisp_tensor *tmax = ctx->n_in > 2 ? ctx->in[2] : NULL;
+  const wisp_tensor *tiou = ctx->n_in > 3 ? ctx->in[3] : NULL;
+  const wisp_tensor *tscore = ctx->n_in > 4 ? ctx->in[4] : NULL;
+  const wisp_shape *bs = &boxes->shape, *ss = &scores->shape;
+  if (bs->ndim != 3 || bs->dims[2] != 4 || ss->ndim != 3 || ss->dims[0] != bs->dims[0] ||
+      ss->dims[2] != bs->dims[1])
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "boxes must be (batch, boxes, 4) and scores (batch, classes, boxes)");
+  for (int i = 0; i < ctx->n_in; i++)
+    if (ctx->in[i] && !ctx->in[i]->data)
+      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                          "input %d must be known when the plan is made (the output's length "
+                          "depends on it); boxes computed inside the graph are not supported", i);
+  if ((tmax && (tmax->dtype != WISP_DT_INT64 || wisp_shape_numel(&tmax->shape) > 1)) ||
+      (tiou && (tiou->dtype != WISP_DT_FLOAT || wisp_shape_numel(&tiou->shape) > 1)) ||
+      (tscore && (tscore->dtype != WISP_DT_FLOAT || wisp_shape_numel(&tscore->shape) > 1)))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "max_output_boxes_per_class (int64), iou_threshold and score_threshold "
+                        "(float) must be scalars");
+  int64_t max_out = tmax && wisp_shape_numel(&tmax->shape) ? *(const int64_t *)tmax->data : 0;
+  float iou = tiou && wisp_shape_numel(&tiou->shape) ? *(const float *)tiou->data : 0;
+  int has_score = tscore && wisp_shape_numel(&tscore->shape);
+  float min_score = has_score ? *(const float *)tscore->data : 0;
+  if (!(iou >= 0 && iou <= 1))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "iou_threshold %g is not in [0, 1]", iou);
+  int64_t B = bs->dims[0], S = bs->dims[1], K = ss->dims[1];
+  if (max_out < 0) max_out = 0;
+  if (max_out > S) max_out = S;
+  if (S > INT32_MAX / 4)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "%lld boxes are too many", (long long)S);
+  /* state: [selected (batch, class, box) triples, at most B·K·max_out][order S][kept boxes] */
+  uint64_t most = (uint64_t)B * (uint64_t)K * (uint64_t)max_out;
+  uint64_t bytes = most * 3 * sizeof(int64_t) + (uint64_t)S * sizeof(nms_cand) +
+                   (uint64_t)max_out * 4 * sizeof(float) + 64;
+  if (most > (uint64_t)WISP_MAX_NUMEL || bytes > WISP_MAX_TENSOR_BYTES)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "too many boxes to select");
+  if (ctx->state) wisp_aligned_free(ctx->state);
+  ctx->state = wisp_aligned_alloc((size_t)bytes);
+  if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory");
+  int64_t *sel = ctx->state;
+  nms_cand *order = (nms_cand *)(sel + most * 3);
+  float *kept = (float *)(order + S);
+  p->count = 0;
+  for (int64_t b = 0; b < B && max_out; b++)
+    for (int64_t k = 0; k < K; k++) {
+      const float *sc = (const float *)scores->data + (b * K + k) * S;
+      const float *bx = (const float *)boxes->data + b * S * 4;
+      int64_t n = 0, nkept = 0;
+      for (int64_t i = 0; i < S; i++)
+        if (!has_score || sc[i] > min_score) order[n].score = sc[i], order[n++].box = (int32_t)i;
+      qsort(order, (size_t)n, sizeof *order, nms_order);
+      for (int64_t j = 0; j < n && nkept < max_out; j++) {
+        float box[4];
+        nms_box(bx + order[j].box * 4, p->center, box);
+        int keep = 1;
+        for (int64_t q = 0; q < nkept && keep; q++) keep = !nms_overlaps(kept + q * 4, box, iou);
+        if (!keep) continue;
+        memcpy(kept + nkept++ * 4, box, sizeof box);
+        sel[p->count * 3] = b, sel[p->count * 3 + 1] = k, sel[p->count * 3 + 2] = order[j].box;
+        p->count++;
+      }
+    }
+  wisp_tensor *y = ctx->out[0];
+  y->dtype = WISP_DT_INT64;
+  y->shape.ndim = 2;
+  y->shape.dims[0] = p->count, y->shape.dims[1] = 3;
+  return WISP_OK;
+}
+
+static wisp_status nms_exec(wisp_op_ctx *ctx) {
+  const nms_params *p = ctx->params;
+  memcpy(ctx->out[0]->data, ctx->state, (size_t)p->count * 3 * sizeof(int64_t));
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_NonMaxSuppression = {"", "NonMaxSuppression", sizeof(nms_params),
+                                               nms_parse, nms_infer, nms_exec, 0, 0x1f};
