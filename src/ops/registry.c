@@ -27,6 +27,7 @@
   X(Ceil, 6, 21) \
   X(Celu, 12, 21) \
   X(Clip, 6, 21) \
+  X(Compress, 9, 21) \
   X(Concat, 4, 21) \
   X(Constant, 1, 21) \
   X(ConstantOfShape, 9, 21) \
@@ -34,6 +35,7 @@
   X(ConvInteger, 10, 21) \
   X(Cos, 7, 21) \
   X(Cosh, 9, 21) \
+  X(CumSum, 11, 21) \
   X(DequantizeLinear, 10, 21) \
   X(Det, 11, 21) \
   X(Div, 7, 21) \
@@ -48,6 +50,8 @@
   X(Flatten, 1, 21) \
   X(Floor, 6, 21) \
   X(Gather, 1, 21) \
+  X(GatherElements, 11, 21) \
+  X(GatherND, 11, 21) \
   X(Gelu, 20, 21) \
   X(Gemm, 7, 21) \
   X(GlobalAveragePool, 1, 21) \
@@ -76,7 +80,9 @@
   X(Mod, 10, 21) \
   X(Mul, 7, 21) \
   X(Neg, 6, 21) \
+  X(NonZero, 9, 21) \
   X(Not, 1, 21) \
+  X(OneHot, 9, 21) \
   X(Or, 7, 21) \
   X(PRelu, 7, 21) \
   X(Pad, 11, 21) \
@@ -99,6 +105,9 @@
   X(Relu, 6, 21) \
   X(Reshape, 5, 21) \
   X(Round, 11, 21) \
+  X(Scatter, 9, 10) \
+  X(ScatterElements, 11, 21) \
+  X(ScatterND, 11, 21) \
   X(Selu, 6, 21) \
   X(Shape, 1, 21) \
   X(Shrink, 9, 21) \
