@@ -129,8 +129,10 @@
   X(Tanh, 6, 21) \
   X(ThresholdedRelu, 10, 21) \
   X(Tile, 6, 21) \
+  X(TopK, 1, 21) \
   X(Transpose, 1, 21) \
   X(Trilu, 14, 21) \
+  X(Unique, 11, 21) \
   X(Unsqueeze, 1, 21) \
   X(Where, 9, 21) \
   X(Xor, 7, 21)
