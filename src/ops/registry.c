@@ -36,6 +36,7 @@
   X(Cos, 7, 21) \
   X(Cosh, 9, 21) \
   X(CumSum, 11, 21) \
+  X(DepthToSpace, 1, 21) \
   X(DequantizeLinear, 10, 21) \
   X(Det, 11, 21) \
   X(Div, 7, 21) \
@@ -104,6 +105,7 @@
   X(ReduceSumSquare, 1, 21) \
   X(Relu, 6, 21) \
   X(Reshape, 5, 21) \
+  X(ReverseSequence, 10, 21) \
   X(Round, 11, 21) \
   X(Scatter, 9, 10) \
   X(ScatterElements, 11, 21) \
@@ -120,6 +122,7 @@
   X(Softmax, 1, 21) \
   X(Softplus, 1, 21) \
   X(Softsign, 1, 21) \
+  X(SpaceToDepth, 1, 21) \
   X(Split, 2, 21) \
   X(Sqrt, 6, 21) \
   X(Squeeze, 1, 21) \
