@@ -105,18 +105,6 @@ UMOD_ROW(uint32_t, mod_u32)
 UMOD_ROW(uint64_t, mod_u64)
 BINARY_ROW(float, fmod_f32, fmodf(x, y))
 BINARY_ROW(double, fmod_f64, fmod(x, y))
-/* fmod=0 on floats (the spec asks for fmod=1; onnxruntime and numpy take the divisor's sign) */
-static inline float mod_float(float x, float y) {
-  float r = fmodf(x, y);
-  return r != 0.0f && (r < 0.0f) != (y < 0.0f) ? r + y : r;
-}
-static inline double mod_double(double x, double y) {
-  double r = fmod(x, y);
-  return r != 0.0 && (r < 0.0) != (y < 0.0) ? r + y : r;
-}
-BINARY_ROW(float, mod_f32, mod_float(x, y))
-BINARY_ROW(double, mod_f64, mod_double(x, y))
-
 /* BitShift on unsigned types: shifting by the bit width or more gives 0 (not C's undefined). */
 #define SHIFT_ROWS(T, S)                                                                     \
   BINARY_ROW(T, shl_##S, (T)(y >= 8 * sizeof(T) ? 0 : (uint64_t)x << y))                    \
@@ -138,8 +126,8 @@ static binary_row pick_int_row(binary_kind k, wisp_dtype dt) {
   static const binary_row u16[] = {mod_u16, mod_u16, shl_u16, shr_u16};
   static const binary_row u32[] = {mod_u32, mod_u32, shl_u32, shr_u32};
   static const binary_row u64[] = {mod_u64, mod_u64, shl_u64, shr_u64};
-  static const binary_row f32[] = {mod_f32, fmod_f32, NULL, NULL};
-  static const binary_row f64[] = {mod_f64, fmod_f64, NULL, NULL};
+  static const binary_row f32[] = {NULL, fmod_f32, NULL, NULL}; /* floats need fmod=1 */
+  static const binary_row f64[] = {NULL, fmod_f64, NULL, NULL};
   int j = k - BIN_MOD;
   switch (dt) {
     case WISP_DT_INT8: return i8[j];
@@ -190,6 +178,8 @@ static wisp_status binary_infer(wisp_op_ctx *ctx) {
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "input types differ (%s, %s)",
                         wisp_dtype_name(a->dtype), wisp_dtype_name(b->dtype));
   }
+  if (p->kind == BIN_MOD && (a->dtype == WISP_DT_FLOAT || a->dtype == WISP_DT_DOUBLE))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "fmod must be 1 for floating-point inputs");
   if (p->kind != BIN_POW && !pick_row(p->kind, a->dtype))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported",
                         wisp_dtype_name(a->dtype));
