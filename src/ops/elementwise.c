@@ -8,7 +8,9 @@
 
 /* ---- binary ------------------------------------------------------------------------------ */
 
-typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW, BIN_MOD, BIN_FMOD, BIN_SHL, BIN_SHR } binary_kind;
+typedef enum {
+  BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW, BIN_MOD, BIN_FMOD, BIN_SHL, BIN_SHR
+} binary_kind;
 
 /* One row: out[i] = a[i*sa] op b[i*sb], strides 0 (broadcast) or 1. Returns 0 on an integer
  * division by zero (which would trap in wasm). */

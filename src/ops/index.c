@@ -384,8 +384,9 @@ static wisp_status compress_infer(wisp_op_ctx *ctx) {
   if (cond->dtype != WISP_DT_BOOL || cond->shape.ndim != 1)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "condition must be a 1-D bool tensor");
   if (!cond->data)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
-                        "condition must be known when input shapes are (it is computed at run time)");
+    return WISP_OP_FAIL(
+        ctx, WISP_ERR_UNSUPPORTED,
+        "condition must be known when input shapes are (it is computed at run time)");
   p->axis = -1;
   p->outer = p->inner = 1;
   p->len = wisp_shape_numel(xs);
@@ -500,7 +501,8 @@ static wisp_status cumsum_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 2, 2));
   wisp_dtype dt = ctx->in[0]->dtype;
   if (!reducible(dt))
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported", wisp_dtype_name(dt));
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported",
+                        wisp_dtype_name(dt));
   if (!is_index_type(ctx->in[1]->dtype) || wisp_shape_numel(&ctx->in[1]->shape) != 1)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "axis must be an int32 or int64 scalar");
   if (ctx->in[0]->shape.ndim < 1)

@@ -33,7 +33,8 @@ static wisp_status eyelike_infer(wisp_op_ctx *ctx) {
   if (x->shape.ndim != 2)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "input must be 2-D, has rank %d", x->shape.ndim);
   if (!numeric(dt) || dt == WISP_DT_FLOAT16)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported", wisp_dtype_name(dt));
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported",
+                        wisp_dtype_name(dt));
   ctx->out[0]->dtype = dt;
   ctx->out[0]->shape = x->shape;
   return WISP_OK;
@@ -75,7 +76,8 @@ typedef struct {
 static wisp_status trilu_parse(wisp_op_ctx *ctx) {
   int64_t u = wisp_attr_int(ctx->node, "upper", 1);
   if (u != 0 && u != 1)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "upper must be 0 or 1, not %lld", (long long)u);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "upper must be 0 or 1, not %lld",
+                        (long long)u);
   ((trilu_params *)ctx->params)->upper = (int)u;
   return WISP_OK;
 }
@@ -115,7 +117,8 @@ static wisp_status trilu_exec(wisp_op_ctx *ctx) {
       else hi = edge;
       size_t row = (size_t)((m * rows + i) * cols) * es;
       memset(dst + row, 0, (size_t)cols * es);
-      if (hi > lo) memcpy(dst + row + (size_t)lo * es, src + row + (size_t)lo * es, (size_t)(hi - lo) * es);
+      if (hi > lo)
+        memcpy(dst + row + (size_t)lo * es, src + row + (size_t)lo * es, (size_t)(hi - lo) * es);
     }
   return WISP_OK;
 }
@@ -136,7 +139,8 @@ static wisp_status det_infer(wisp_op_ctx *ctx) {
   }
   int64_t n = s->dims[s->ndim - 1];
   if (n * n > (int64_t)(WISP_MAX_TENSOR_BYTES / sizeof(double)))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "matrix of %lld rows is too large", (long long)n);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "matrix of %lld rows is too large",
+                        (long long)n);
   ctx->scratch_bytes = (size_t)(n * n) * sizeof(double);
   ctx->out[0]->dtype = WISP_DT_FLOAT;
   ctx->out[0]->shape = *s;

@@ -37,7 +37,8 @@ static wisp_status mvn_infer(wisp_op_ctx *ctx) {
 }
 
 /* Element offset of the flat index i over the listed dims of s (row-major among them). */
-static int64_t offset_of(int64_t i, const int *dims, int n, const wisp_shape *s, const int64_t *st) {
+static int64_t offset_of(int64_t i, const int *dims, int n, const wisp_shape *s,
+                         const int64_t *st) {
   int64_t off = 0;
   for (int j = n - 1; j >= 0; j--) {
     int64_t len = s->dims[dims[j]];

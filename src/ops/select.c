@@ -151,7 +151,8 @@ static wisp_status topk_exec(wisp_op_ctx *ctx) {
       merge_sort(pos, tmp, n, topk_order, &v);
       for (int64_t j = 0; j < k; j++) {
         int64_t e = (o * k + j) * v.inner + i;
-        if (yv) memcpy((char *)yv->data + e * (int64_t)es, v.row + pos[j] * v.inner * (int64_t)es, es);
+        const char *src = v.row + pos[j] * v.inner * (int64_t)es;
+        if (yv) memcpy((char *)yv->data + e * (int64_t)es, src, es);
         if (yi) ((int64_t *)yi->data)[e] = pos[j];
       }
     }

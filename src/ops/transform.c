@@ -652,7 +652,8 @@ typedef struct {
 } reverse_seq_params;
 
 static wisp_status reverse_seq_parse(wisp_op_ctx *ctx) {
-  int64_t t = wisp_attr_int(ctx->node, "time_axis", 0), b = wisp_attr_int(ctx->node, "batch_axis", 1);
+  int64_t t = wisp_attr_int(ctx->node, "time_axis", 0);
+  int64_t b = wisp_attr_int(ctx->node, "batch_axis", 1);
   if (!((t == 0 && b == 1) || (t == 1 && b == 0)))
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "time_axis, batch_axis must be 0, 1 or 1, 0");
   ((reverse_seq_params *)ctx->params)->time_axis = (int)t;
@@ -689,7 +690,8 @@ static wisp_status reverse_seq_exec(wisp_op_ctx *ctx) {
   for (int64_t b = 0; b < batch; b++)
     for (int64_t t = 0; t < steps; t++) {
       int64_t from = t < lens[b] ? lens[b] - 1 - t : t;
-      int64_t o = p->time_axis ? b * d1 + t : t * d1 + b, i = p->time_axis ? b * d1 + from : from * d1 + b;
+      int64_t o = p->time_axis ? b * d1 + t : t * d1 + b;
+      int64_t i = p->time_axis ? b * d1 + from : from * d1 + b;
       memcpy(dst + (size_t)o * slice, src + (size_t)i * slice, slice);
     }
   return WISP_OK;
