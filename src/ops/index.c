@@ -7,7 +7,6 @@
  * Compress and NonZero have output shapes that depend on values (of the condition, of X): those
  * inputs are value_inputs, so the planner folds them (and what they depend on) at plan time,
  * keying the plan on those values (see plan.h). */
-#include <math.h>
 #include <string.h>
 
 #include "op.h"

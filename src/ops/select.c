@@ -141,6 +141,7 @@ static wisp_status topk_exec(wisp_op_ctx *ctx) {
   view v;
   view_of(&v, ctx->in[0], p->axis);
   v.largest = p->largest;
+  if (!v.len || !p->k) return WISP_OK; /* empty outputs (and no scratch) */
   int64_t n = v.len, k = p->k, *pos = ctx->scratch, *tmp = pos + n;
   size_t es = v.es;
   wisp_tensor *yv = ctx->out[0], *yi = ctx->n_out > 1 ? ctx->out[1] : NULL;
@@ -242,6 +243,7 @@ static wisp_status unique_exec(wisp_op_ctx *ctx) {
   const unique_params *p = ctx->params;
   view v;
   view_of(&v, ctx->in[0], p->axis);
+  if (!v.len) return WISP_OK; /* empty outputs (and no scratch) */
   int64_t n = v.len, *w = ctx->scratch, g = unique_groups(&v, w), *gid = w + 2 * n;
   int64_t *first = w, *out_pos = w + 3 * n, *count = w + 4 * n, *first_at = w + 5 * n;
   if (g != p->groups) return WISP_OP_FAIL(ctx, WISP_ERR_RUNTIME, "input changed since the plan");
