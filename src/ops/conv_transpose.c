@@ -75,6 +75,8 @@ static wisp_status geometry(wisp_op_ctx *ctx, convt_params *p, int nsp) {
       return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
                           "strides and dilations must be positive, pads and output_padding "
                           "non-negative (and below 2^31)");
+    if (s * (p->in[i] - 1) > WISP_MAX_NUMEL || (p->k[i] - 1) * d > WISP_MAX_NUMEL)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "strides or dilations too large for the output");
     /* the full extent every input pixel's patch covers */
     int64_t full = s * (p->in[i] - 1) + op + (p->k[i] - 1) * d + 1;
     int64_t out = full - pb - pe;

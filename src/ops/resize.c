@@ -138,6 +138,7 @@ static double source_x(const resize_params *p, int64_t o, int64_t n_in, int64_t 
 }
 
 static int64_t nearest_index(const resize_params *p, double x, double scale) {
+  x = x > 1e15 ? 1e15 : x < -1e15 ? -1e15 : x; /* absurd scales: the index is clamped anyway */
   double f = floor(x);
   switch (p->nearest) {
   case ROUND_PREFER_FLOOR: return (int64_t)(x - f <= 0.5 ? f : f + 1);
@@ -347,6 +348,9 @@ static wisp_status resize_infer(wisp_op_ctx *ctx) {
   if (p->crop && x->dtype != WISP_DT_FLOAT)
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "extrapolation into a %s tensor",
                         wisp_dtype_name(x->dtype));
+  /* an intermediate can exceed both X and Y: (1000, 1) -> (1, 10^6) passes through (1000, 10^6) */
+  if (biggest > WISP_MAX_NUMEL || 2 * (biggest * p->esize + 80) > WISP_MAX_TENSOR_BYTES)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "an intermediate of the resize would exceed 2 GB");
   p->buf_bytes = round64(biggest * p->esize + 16);
   ctx->scratch_bytes = p->n_pass < 2 ? 0 : p->buf_bytes * (p->n_pass == 2 ? 1 : 2);
   return WISP_OK;

@@ -74,8 +74,8 @@ static double gs_reflect(double x, double lo2, double hi2) {
   double lo = lo2 / 2, span = (hi2 - lo2) / 2;
   x = fabs(x - lo);
   double extra = fmod(x, span);
-  int64_t flips = (int64_t)floor(x / span);
-  return flips % 2 == 0 ? extra + lo : span - extra + lo;
+  int even = fmod(floor(x / span), 2) == 0; /* in double: x may be far out */
+  return even ? extra + lo : span - extra + lo;
 }
 
 static double gs_clip(double x, int64_t size) {
@@ -233,6 +233,10 @@ static wisp_status roi_exec(wisp_op_ctx *ctx) {
   float *y = ctx->out[0]->data;
   int64_t plane = p->H * p->W;
   double offset = p->half_pixel ? 0.5 : 0;
+  if (!plane) { /* nothing to sample */
+    memset(y, 0, wisp_tensor_bytes(ctx->out[0]));
+    return WISP_OK;
+  }
   for (int64_t r = 0; r < p->R; r++) {
     if (batch[r] < 0 || batch[r] >= p->N)
       return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "batch index %lld of roi %lld is outside [0, %lld)",
@@ -456,9 +460,11 @@ static wisp_status nms_infer(wisp_op_ctx *ctx) {
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "%lld boxes are too many", (long long)S);
   /* state: [selected (batch, class, box) triples, at most B·K·max_out][order S][kept boxes] */
   uint64_t most = (uint64_t)B * (uint64_t)K * (uint64_t)max_out;
+  if (most > (uint64_t)WISP_MAX_NUMEL)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "too many boxes to select");
   uint64_t bytes = most * 3 * sizeof(int64_t) + (uint64_t)S * sizeof(nms_cand) +
                    (uint64_t)max_out * 4 * sizeof(float) + 64;
-  if (most > (uint64_t)WISP_MAX_NUMEL || bytes > WISP_MAX_TENSOR_BYTES)
+  if (bytes > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "too many boxes to select");
   if (ctx->state) wisp_aligned_free(ctx->state);
   ctx->state = wisp_aligned_alloc((size_t)bytes);
