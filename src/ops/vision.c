@@ -204,11 +204,11 @@ static wisp_status roi_infer(wisp_op_ctx *ctx) {
 }
 
 /* One bilinear sample at (y, x) of an H×W plane, as onnxruntime's RoiAlign takes it: zero
- * beyond one pixel outside, clamped to the edge inside that margin. The four weighted corners
+ * beyond one pixel outside (or NaN), clamped to the edge inside that margin. The four weighted corners
  * go to *sum (avg) and their largest to *max. */
 static void roi_sample(const float *plane, int64_t H, int64_t W, double yy, double xx, double *sum,
                        double *max) {
-  if (yy < -1.0 || yy > (double)H || xx < -1.0 || xx > (double)W) {
+  if (!(yy >= -1.0 && yy <= (double)H && xx >= -1.0 && xx <= (double)W)) { /* and NaN */
     *sum = 0, *max = 0;
     return;
   }
