@@ -1,0 +1,210 @@
+// ort_web_conformance.mjs — the ONNX backend node tests through onnxruntime-web (wasm, 1 thread),
+// judged like conformance.c: |got - want| <= 1e-4 + 1e-3·|want|, NaN equals NaN.
+//
+// usage: node tests/conformance/ort_web_conformance.mjs [passing.txt] [node-test-dir]
+// Prints "onnxruntime-web: N passed, M failed/unsupported of T", where T counts the runnable tests
+// (every graph input and output a plain tensor of a dtype ORT-web's JS API can hold), writes the
+// names of the passing tests to passing.txt, and lists the tests ORT-web passes that
+// expected_pass.txt lacks (what wisp could still add).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-web';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const outFile = process.argv[2];
+const root = process.argv[3] || '/usr/share/libonnx-testdata/data/node';
+ort.env.wasm.numThreads = 1;
+ort.env.logLevel = 'fatal';
+
+// ---- a minimal protobuf reader: fields of one message as [number, wire type, value] -------------
+function readVarint(buf, pos) {
+  let v = 0n, shift = 0n;
+  for (;;) {
+    if (pos.i >= buf.length) throw new Error('truncated varint');
+    const b = buf[pos.i++];
+    v |= BigInt(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+    shift += 7n;
+  }
+}
+function fields(buf) {
+  const out = [], pos = { i: 0 };
+  while (pos.i < buf.length) {
+    const key = Number(readVarint(buf, pos)), field = key >>> 3, wire = key & 7;
+    let value;
+    if (wire === 0) value = readVarint(buf, pos);
+    else if (wire === 1) value = buf.subarray(pos.i, pos.i += 8);
+    else if (wire === 5) value = buf.subarray(pos.i, pos.i += 4);
+    else if (wire === 2) {
+      const n = Number(readVarint(buf, pos));
+      value = buf.subarray(pos.i, pos.i += n);
+    } else throw new Error(`wire type ${wire}`);
+    if (pos.i > buf.length) throw new Error('truncated field');
+    out.push([field, wire, value]);
+  }
+  return out;
+}
+const sub = (buf, n) => fields(buf).filter(([f, w]) => f === n && w === 2).map(([, , v]) => v);
+const utf8 = (b) => Buffer.from(b).toString('utf8');
+
+// Repeated scalars: packed (wire 2) or one per field; `kind` reads each.
+function repeated(fs_, n, kind) {
+  const out = [];
+  for (const [f, w, v] of fs_) {
+    if (f !== n) continue;
+    const dv = w === 2 ? new DataView(v.buffer, v.byteOffset, v.byteLength) : null;
+    if (kind === 'varint') {
+      if (w === 0) out.push(v);
+      else for (const pos = { i: 0 }; pos.i < v.length;) out.push(readVarint(v, pos));
+    } else if (kind === 'f32') {
+      if (w === 5) out.push(new DataView(v.buffer, v.byteOffset, 4).getFloat32(0, true));
+      else for (let i = 0; i + 4 <= v.length; i += 4) out.push(dv.getFloat32(i, true));
+    } else if (kind === 'f64') {
+      if (w === 1) out.push(new DataView(v.buffer, v.byteOffset, 8).getFloat64(0, true));
+      else for (let i = 0; i + 8 <= v.length; i += 8) out.push(dv.getFloat64(i, true));
+    }
+  }
+  return out;
+}
+
+// ONNX data_type -> ORT-web tensor type and typed array (bfloat16, float8 and 4-bit types: none).
+const TYPES = {
+  1: ['float32', Float32Array], 2: ['uint8', Uint8Array], 3: ['int8', Int8Array],
+  4: ['uint16', Uint16Array], 5: ['int16', Int16Array], 6: ['int32', Int32Array],
+  7: ['int64', BigInt64Array], 8: ['string', Array], 9: ['bool', Uint8Array],
+  10: ['float16', Uint16Array], 11: ['float64', Float64Array], 12: ['uint32', Uint32Array],
+  13: ['uint64', BigUint64Array],
+};
+
+// TensorProto -> ort.Tensor (throws 'unsupported' for dtypes ORT-web's JS API cannot hold).
+function decodeTensor(buf) {
+  const fs_ = fields(buf);
+  const dims = repeated(fs_, 1, 'varint').map(Number);
+  const dt = Number(repeated(fs_, 2, 'varint')[0] ?? 0n);
+  if (!TYPES[dt]) throw Object.assign(new Error(`dtype ${dt}`), { unsupported: true });
+  const [type, Arr] = TYPES[dt];
+  const n = dims.reduce((a, b) => a * b, 1);
+  const raw = fs_.find(([f, w]) => f === 9 && w === 2)?.[2];
+  let data;
+  if (dt === 8) {
+    data = fs_.filter(([f, w]) => f === 6 && w === 2).map(([, , v]) => utf8(v));
+  } else if (raw) {
+    const copy = new Uint8Array(raw); // aligned copy
+    data = new Arr(copy.buffer, 0, n);
+  } else if (dt === 1) data = Float32Array.from(repeated(fs_, 4, 'f32'));
+  else if (dt === 11) data = Float64Array.from(repeated(fs_, 10, 'f64'));
+  else if (dt === 7) data = BigInt64Array.from(repeated(fs_, 7, 'varint').map((v) => BigInt.asIntN(64, v)));
+  else if (dt === 12 || dt === 13) {
+    const v = repeated(fs_, 11, 'varint');
+    data = dt === 13 ? BigUint64Array.from(v) : Uint32Array.from(v.map(Number));
+  } else {
+    // int32_data holds int32, int16, int8, uint16, uint8, bool and float16 (as bits)
+    data = Arr.from(repeated(fs_, 5, 'varint').map((v) => Number(BigInt.asIntN(32, v))));
+  }
+  if (data.length !== n) throw new Error(`tensor has ${data.length} values for shape [${dims}]`);
+  return new ort.Tensor(type, data, dims);
+}
+
+// Is every graph input (that is not an initializer) and output a tensor of a type ORT-web holds?
+function plainTensorsOnly(modelBytes) {
+  const graph = sub(modelBytes, 7)[0];
+  const inits = new Set(sub(graph, 5).map((t) => {
+    const name = fields(t).find(([f]) => f === 8);
+    return name ? utf8(name[2]) : '';
+  }));
+  for (const vi of [...sub(graph, 11), ...sub(graph, 12)]) {
+    const f = fields(vi);
+    const name = utf8(f.find(([n]) => n === 1)?.[2] ?? new Uint8Array());
+    if (inits.has(name)) continue;
+    const type = f.find(([n]) => n === 2)?.[2];
+    const tensor = type && sub(type, 1)[0];
+    if (!tensor) return false; // sequence, map, optional, sparse
+    const elem = Number(repeated(fields(tensor), 1, 'varint')[0] ?? 0n);
+    if (!TYPES[elem]) return false;
+  }
+  return true;
+}
+
+function halfToNumber(h) {
+  const e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  const v = e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (m + 1024) * 2 ** (e - 25);
+  return h >> 15 ? -v : v;
+}
+
+// Returns null when equal, else the first difference.
+function compare(got, want) {
+  if (got.type !== want.type) return `type ${got.type}, want ${want.type}`;
+  if (got.dims.join() !== want.dims.join()) return `shape [${got.dims}], want [${want.dims}]`;
+  const g = got.data, w = want.data;
+  for (let i = 0; i < w.length; i++) {
+    if (want.type === 'string') {
+      if (g[i] !== w[i]) return `element ${i} is "${g[i]}", want "${w[i]}"`;
+      continue;
+    }
+    const a = want.type === 'float16' ? halfToNumber(g[i]) : Number(g[i]);
+    const b = want.type === 'float16' ? halfToNumber(w[i]) : Number(w[i]);
+    if (Number.isNaN(a) && Number.isNaN(b)) continue;
+    if (a === b) continue;
+    if (!(Math.abs(a - b) <= 1e-4 + 1e-3 * Math.abs(b))) return `element ${i} is ${a}, want ${b}`;
+  }
+  return null;
+}
+
+async function runTest(dir) {
+  const model = fs.readFileSync(path.join(dir, 'model.onnx'));
+  if (!plainTensorsOnly(model)) return 'skip';
+  const sets = fs.readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort();
+  const feedsOf = [], wantsOf = [];
+  try {
+    for (const set of sets) {
+      const files = fs.readdirSync(path.join(dir, set));
+      const read = (prefix) => files.filter((f) => f.startsWith(prefix)).sort((a, b) =>
+        parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length)))
+        .map((f) => decodeTensor(fs.readFileSync(path.join(dir, set, f))));
+      feedsOf.push(read('input_'));
+      wantsOf.push(read('output_'));
+    }
+  } catch (e) {
+    if (e.unsupported) return 'skip';
+    throw e;
+  }
+  const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], logSeverityLevel: 3 });
+  try {
+    for (let k = 0; k < sets.length; k++) {
+      const feeds = {};
+      session.inputNames.forEach((name, i) => { if (feedsOf[k][i]) feeds[name] = feedsOf[k][i]; });
+      const results = await session.run(feeds);
+      for (let i = 0; i < wantsOf[k].length; i++) {
+        const diff = compare(results[session.outputNames[i]], wantsOf[k][i]);
+        if (diff) return `output ${i}: ${diff}`;
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  return 'pass';
+}
+
+const tests = fs.readdirSync(root).filter((t) => t.startsWith('test_')).sort();
+const passing = [];
+let failed = 0, runnable = 0;
+for (const t of tests) {
+  let r;
+  try {
+    r = await runTest(path.join(root, t));
+  } catch (e) {
+    r = String(e.message || e).split('\n')[0].slice(0, 200);
+  }
+  if (r === 'skip') continue;
+  runnable++;
+  if (r === 'pass') passing.push(t);
+  else failed++, process.stderr.write(`not passing ${t}: ${r}\n`);
+}
+console.log(`onnxruntime-web: ${passing.length} passed, ${failed} failed/unsupported of ${runnable}`);
+if (outFile) fs.writeFileSync(outFile, passing.join('\n') + '\n');
+const expected = new Set(fs.readFileSync(path.join(here, 'expected_pass.txt'), 'utf8').split('\n')
+  .map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+const todo = passing.filter((t) => !expected.has(t));
+console.log(`passed by onnxruntime-web, not in expected_pass.txt (${todo.length}):`);
+for (const t of todo) console.log(`  ${t}`);
