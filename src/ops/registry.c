@@ -61,6 +61,7 @@
   X(Min, 8, 21) \
   X(Mul, 7, 21) \
   X(Neg, 6, 21) \
+  X(NegativeLogLikelihoodLoss, 12, 21) \
   X(Not, 1, 21) \
   X(Or, 7, 21) \
   X(PRelu, 7, 21) \
@@ -91,6 +92,7 @@
   X(Size, 1, 21) \
   X(Slice, 10, 21) \
   X(Softmax, 1, 21) \
+  X(SoftmaxCrossEntropyLoss, 12, 21) \
   X(Softplus, 1, 21) \
   X(Softsign, 1, 21) \
   X(Split, 2, 21) \
