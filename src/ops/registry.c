@@ -28,6 +28,7 @@
   X(Div, 7, 21) \
   X(Dropout, 7, 21) \
   X(DynamicQuantizeLinear, 11, 21) \
+  X(Einsum, 12, 21) \
   X(Elu, 6, 21) \
   X(Equal, 7, 21) \
   X(Erf, 9, 21) \
