@@ -15,6 +15,7 @@
   X(ArgMin, 1, 21) \
   X(AveragePool, 7, 21) \
   X(BatchNormalization, 7, 21) \
+  X(BlackmanWindow, 17, 21) \
   X(Cast, 6, 21) \
   X(CastLike, 15, 21) \
   X(Ceil, 6, 21) \
@@ -24,6 +25,7 @@
   X(ConstantOfShape, 9, 21) \
   X(Conv, 1, 21) \
   X(ConvInteger, 10, 21) \
+  X(DFT, 17, 21) \
   X(DequantizeLinear, 10, 21) \
   X(Div, 7, 21) \
   X(Dropout, 7, 21) \
@@ -43,6 +45,8 @@
   X(GlobalMaxPool, 1, 21) \
   X(Greater, 7, 21) \
   X(GreaterOrEqual, 12, 21) \
+  X(HammingWindow, 17, 21) \
+  X(HannWindow, 17, 21) \
   X(HardSigmoid, 6, 21) \
   X(HardSwish, 14, 21) \
   X(Identity, 1, 21) \
@@ -59,6 +63,7 @@
   X(Max, 8, 21) \
   X(MaxPool, 1, 21) \
   X(Mean, 8, 21) \
+  X(MelWeightMatrix, 17, 21) \
   X(Min, 8, 21) \
   X(Mul, 7, 21) \
   X(Neg, 6, 21) \
@@ -86,6 +91,7 @@
   X(Relu, 6, 21) \
   X(Reshape, 5, 21) \
   X(Round, 11, 21) \
+  X(STFT, 17, 21) \
   X(Selu, 6, 21) \
   X(Shape, 1, 21) \
   X(Sigmoid, 6, 21) \
