@@ -5,6 +5,7 @@
  * dtype: most of them are a `copy_box` — a dense output box read from the input through
  * per-dim element strides (permuted for Transpose, scaled for Slice, 0 for Expand and Tile). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "op.h"
@@ -908,7 +909,8 @@ static void store_int(void *p, wisp_dtype dt, int64_t i, int64_t v, int from_u64
 static int castable(wisp_dtype dt) { return dt != WISP_DT_STRING && wisp_dtype_size(dt); }
 
 static wisp_status cast_to(wisp_op_ctx *ctx, wisp_dtype to) {
-  if (!castable(ctx->in[0]->dtype) || !castable(to))
+  /* strings can be parsed; making strings would need storage an op's output does not have */
+  if (!(castable(ctx->in[0]->dtype) || ctx->in[0]->dtype == WISP_DT_STRING) || !castable(to))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "cast from %s to %s is not supported",
                         wisp_dtype_name(ctx->in[0]->dtype), wisp_dtype_name(to));
   ctx->out[0]->dtype = to;
@@ -939,6 +941,18 @@ static wisp_status cast_exec(wisp_op_ctx *ctx) {
   wisp_tensor *y = ctx->out[0];
   int64_t n = wisp_shape_numel(&y->shape);
   if (x->dtype == y->dtype) return copy_exec(ctx);
+  if (x->dtype == WISP_DT_STRING) { /* numbers as strtod / strtoll read them ("inf", "NaN" too) */
+    const char *const *str = x->data;
+    for (int64_t i = 0; i < n; i++) {
+      const char *e = str[i] ? str[i] : "";
+      if (is_float_type(y->dtype) || y->dtype == WISP_DT_BOOL)
+        store_double(y->data, y->dtype, i, strtod(e, NULL));
+      else if (y->dtype == WISP_DT_UINT64)
+        store_int(y->data, y->dtype, i, (int64_t)strtoull(e, NULL, 10), 1);
+      else store_int(y->data, y->dtype, i, strtoll(e, NULL, 10), 0);
+    }
+    return WISP_OK;
+  }
   if (is_float_type(x->dtype))
     for (int64_t i = 0; i < n; i++)
       store_double(y->data, y->dtype, i, load_double(x->data, x->dtype, i));
