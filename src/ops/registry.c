@@ -108,6 +108,7 @@
   X(Sub, 7, 21) \
   X(Sum, 8, 21) \
   X(Tanh, 6, 21) \
+  X(TfIdfVectorizer, 9, 21) \
   X(Tile, 6, 21) \
   X(Transpose, 1, 21) \
   X(Unsqueeze, 1, 21) \
