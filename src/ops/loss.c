@@ -48,7 +48,8 @@ static wisp_status loss_infer(wisp_op_ctx *ctx) {
                         wisp_dtype_name(t->dtype));
   const wisp_shape *xs = &x->shape, *ts = &t->shape;
   if (xs->ndim < 2 || ts->ndim != xs->ndim - 1 || ts->dims[0] != xs->dims[0])
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "input must be (N, C, d1..dk) and target (N, d1..dk)");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "input must be (N, C, d1..dk) and target (N, d1..dk)");
   p->n = xs->dims[0], p->c = xs->dims[1], p->inner = 1;
   for (int d = 2; d < xs->ndim; d++) {
     if (ts->dims[d - 1] != xs->dims[d])
@@ -88,7 +89,8 @@ static void log_softmax(const loss_params *p, wisp_dtype dt, const void *x, void
       for (int64_t k = 0; k < c; k++) max = fmax(max, get(x, dt, base + k * inner));
       for (int64_t k = 0; k < c; k++) sum += exp(get(x, dt, base + k * inner) - max);
       double lse = max + log(sum);
-      for (int64_t k = 0; k < c; k++) set(lp, dt, base + k * inner, get(x, dt, base + k * inner) - lse);
+      for (int64_t k = 0; k < c; k++)
+        set(lp, dt, base + k * inner, get(x, dt, base + k * inner) - lse);
     }
 }
 

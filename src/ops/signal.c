@@ -118,11 +118,12 @@ static wisp_status mel_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-static int64_t mel_point(const mel_params *p, int64_t i) {
+/* The DFT bin of point i, as a double (it may be past the last bin, or infinite). */
+static double mel_point(const mel_params *p, int64_t i) {
   double lo = 2595 * log10(1 + p->lower / 700), hi = 2595 * log10(1 + p->upper / 700);
   double mel = lo + (double)i * (hi - lo) / (double)(p->n_mel + 2);
   double hz = 700 * (pow(10, mel / 2595) - 1);
-  return (int64_t)floor((double)(p->dft_length + 1) * hz / (double)p->rate);
+  return floor((double)(p->dft_length + 1) * hz / (double)p->rate);
 }
 
 static wisp_status mel_exec(wisp_op_ctx *ctx) {
@@ -131,9 +132,10 @@ static wisp_status mel_exec(wisp_op_ctx *ctx) {
   int64_t bins = y->shape.dims[0], n_mel = p->n_mel;
   memset(y->data, 0, wisp_tensor_bytes(y));
   for (int64_t m = 0; m < n_mel; m++) {
-    int64_t lo = mel_point(p, m), mid = mel_point(p, m + 1), hi = mel_point(p, m + 2);
-    if (lo < 0 || hi >= bins)
+    double last = mel_point(p, m + 2);
+    if (!(last < (double)bins)) /* also NaN, infinity */
       return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "upper_edge_hertz is past the Nyquist bin");
+    int64_t lo = (int64_t)mel_point(p, m), mid = (int64_t)mel_point(p, m + 1), hi = (int64_t)last;
     if (mid == lo) store(y->data, y->dtype, mid * n_mel + m, 1);
     for (int64_t j = lo; mid > lo && j <= mid; j++)
       store(y->data, y->dtype, j * n_mel + m, (double)(j - lo) / (double)(mid - lo));
@@ -153,15 +155,15 @@ static void twiddles(int64_t L, double *tw) {
   }
 }
 
-/* Y[k] = scale · Σ_{j<n} X[j]·e^{∓2πi·jk/L} for k < n_out; X has n samples (stride xs, complex
- * when cx, each multiplied by win[j·ws] when win), Y is complex with stride ys. */
+/* Y[k] = scale · Σ_{j<n} X[j]·e^{∓2πi·jk/L} for k < n_out; X has n samples (stride xs,
+ * complex when cx, each multiplied by win[j·ws] when win), Y is complex with stride ys. */
 static void dft(int64_t L, int64_t n, int64_t n_out, int inverse, const double *tw,
                 const void *x, wisp_dtype dt, int64_t xs, int cx, const void *win, int64_t ws,
                 void *y, int64_t ys) {
   double sign = inverse ? 1 : -1, scale = inverse ? 1.0 / (double)L : 1;
   for (int64_t k = 0; k < n_out; k++) {
     double re = 0, im = 0;
-    for (int64_t j = 0, m = 0; j < n; j++, m = (m + k) % L) { /* m = j·k mod L */
+    for (int64_t j = 0, m = 0; j < n; j++, m = m + k >= L ? m + k - L : m + k) { /* j·k mod L */
       double w = win ? load(win, dt, j * ws) : 1;
       double xr = load(x, dt, j * xs) * w, xi = cx ? load(x, dt, j * xs + 1) * w : 0;
       double c = tw[2 * m], s = sign * tw[2 * m + 1];
@@ -218,7 +220,8 @@ static wisp_status dft_infer(wisp_op_ctx *ctx) {
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "dft_length %lld is out of range",
                         (long long)p->L);
   if (p->onesided && (p->cx || p->inverse))
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "onesided is for the forward DFT of a real signal");
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                        "onesided is for the forward DFT of a real signal");
   p->n_out = p->onesided ? p->L / 2 + 1 : p->L;
   p->outer = p->inner = 1;
   for (int d = 0; d < s->ndim - 1; d++)

@@ -38,7 +38,8 @@ static wisp_status tfidf_parse(wisp_op_ctx *ctx) {
   p->indexes = wisp_attr_ints(nd, "ngram_indexes", &p->n_grams);
   p->pool_i = wisp_attr_ints(nd, "pool_int64s", &p->n_pool);
   const wisp_attr *ps = wisp_node_attr(nd, "pool_strings");
-  if (ps && ps->type == WISP_ATTR_STRINGS) p->strings = 1, p->pool_s = ps->strings, p->n_pool = ps->count;
+  if (ps && ps->type == WISP_ATTR_STRINGS)
+    p->strings = 1, p->pool_s = ps->strings, p->n_pool = ps->count;
   int n_weights = 0;
   p->weights = wisp_attr_floats(nd, "weights", &n_weights);
   if (p->min_n < 1 || p->max_n < p->min_n || p->max_n > p->n_counts || p->max_skip < 0 ||

@@ -925,7 +925,10 @@ static wisp_status cast_to(wisp_op_ctx *ctx, wisp_dtype to) {
   ctx->out[0]->dtype = to;
   ctx->out[0]->shape = ctx->in[0]->shape;
   cast_params *p = ctx->params;
-  size_t need = (size_t)wisp_shape_numel(&ctx->in[0]->shape) * CAST_STR_BYTES;
+  int64_t numel = wisp_shape_numel(&ctx->in[0]->shape);
+  if (to == WISP_DT_STRING && (uint64_t)numel > WISP_MAX_TENSOR_BYTES / CAST_STR_BYTES)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "too many elements to cast to strings");
+  size_t need = (size_t)numel * CAST_STR_BYTES;
   if (to == WISP_DT_STRING && from != WISP_DT_STRING && need > p->state_bytes) {
     wisp_aligned_free(ctx->state);
     p->state_bytes = 0;

@@ -82,7 +82,8 @@ async function runTest(dir) {
     if (e.unsupported) return 'skip';
     throw e;
   }
-  const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(model,
+    { executionProviders: ['wasm'], logSeverityLevel: 3 });
   try {
     for (let k = 0; k < sets.length; k++) {
       const feeds = {};
@@ -114,7 +115,8 @@ for (const t of tests) {
   if (r === 'pass') passing.push(t);
   else failed++, process.stderr.write(`not passing ${t}: ${r}\n`);
 }
-console.log(`onnxruntime-web: ${passing.length} passed, ${failed} failed/unsupported of ${runnable}`);
+console.log(
+  `onnxruntime-web: ${passing.length} passed, ${failed} failed/unsupported of ${runnable}`);
 if (outFile) fs.writeFileSync(outFile, passing.join('\n') + '\n');
 const expected = new Set(fs.readFileSync(path.join(here, 'expected_pass.txt'), 'utf8').split('\n')
   .map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));

@@ -27,7 +27,8 @@ export function fields(buf) {
   }
   return out;
 }
-export const sub = (buf, n) => fields(buf).filter(([f, w]) => f === n && w === 2).map(([, , v]) => v);
+export const sub = (buf, n) =>
+  fields(buf).filter(([f, w]) => f === n && w === 2).map(([, , v]) => v);
 export const utf8 = (b) => Buffer.from(b).toString('utf8');
 
 // Repeated scalars: packed (wire 2) or one per field; `kind` reads each.
@@ -74,10 +75,13 @@ export function decodeTensor(ort, buf) {
   } else if (raw) {
     const copy = new Uint8Array(raw); // aligned copy
     data = new Arr(copy.buffer, 0, n);
-  } else if (dt === 1) data = Float32Array.from(repeated(fs_, 4, 'f32'));
-  else if (dt === 11) data = Float64Array.from(repeated(fs_, 10, 'f64'));
-  else if (dt === 7) data = BigInt64Array.from(repeated(fs_, 7, 'varint').map((v) => BigInt.asIntN(64, v)));
-  else if (dt === 12 || dt === 13) {
+  } else if (dt === 1) {
+    data = Float32Array.from(repeated(fs_, 4, 'f32'));
+  } else if (dt === 11) {
+    data = Float64Array.from(repeated(fs_, 10, 'f64'));
+  } else if (dt === 7) {
+    data = BigInt64Array.from(repeated(fs_, 7, 'varint').map((v) => BigInt.asIntN(64, v)));
+  } else if (dt === 12 || dt === 13) {
     const v = repeated(fs_, 11, 'varint');
     data = dt === 13 ? BigUint64Array.from(v) : Uint32Array.from(v.map(Number));
   } else {
