@@ -105,6 +105,7 @@
   X(Split, 2, 21) \
   X(Sqrt, 6, 21) \
   X(Squeeze, 1, 21) \
+  X(StringNormalizer, 10, 21) \
   X(Sub, 7, 21) \
   X(Sum, 8, 21) \
   X(Tanh, 6, 21) \

@@ -101,13 +101,22 @@ function varint(v, out) {
   } while (x);
 }
 
-// ort.Tensor (numeric) -> TensorProto bytes: dims, data_type and raw_data.
+// ort.Tensor -> TensorProto bytes: dims, data_type and raw_data (string_data for strings).
 export function encodeTensor(tensor) {
   const dt = Number(Object.keys(TYPES).find((k) => TYPES[k][0] === tensor.type));
-  if (!dt || dt === 8) throw new Error(`cannot encode ${tensor.type}`);
+  if (!dt) throw new Error(`cannot encode ${tensor.type}`);
   const head = [];
   for (const d of tensor.dims) head.push(0x08), varint(d, head);
   head.push(0x10), varint(dt, head);
+  if (dt === 8) {
+    const parts = [Buffer.from(head)];
+    for (const str of tensor.data) {
+      const b = Buffer.from(str, 'utf8'), key = [0x32];
+      varint(b.length, key);
+      parts.push(Buffer.from(key), b);
+    }
+    return Buffer.concat(parts);
+  }
   const raw = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
   head.push(0x4a), varint(raw.length, head);
   return Buffer.concat([Buffer.from(head), Buffer.from(raw)]);
