@@ -92,7 +92,8 @@ static wisp_status tfidf_infer(wisp_op_ctx *ctx) {
 static int token_eq(const tfidf_params *p, const wisp_tensor *x, int64_t t, int64_t e) {
   if (!p->strings) return p->pool_i[e] == wisp_tensor_get_int(x, t);
   const char *s = ((const char *const *)x->data)[t];
-  size_t n = s ? strlen(s) : 0;
+  if (!s) s = "";
+  size_t n = strlen(s);
   return n == p->pool_s[e].len && !memcmp(s, p->pool_s[e].data, n);
 }
 
