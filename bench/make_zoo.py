@@ -1,0 +1,219 @@
+"""Exports the model zoo for tests/js/zoo.test.js into bench/models/zoo/ (not committed).
+
+Common architectures as a user exports them with torch 1.13's exporter (random, seeded weights;
+BatchNorm statistics randomised so folding is exercised), opsets 13-17, and a manifest.json that
+tells the test each model's inputs and the shapes to run it at (batch 1 and 2, and two image
+sizes / sequence lengths where the export keeps them dynamic).
+
+        /usr/bin/python3 bench/make_zoo.py [--small | --full] [name ...]
+
+--small (default): the CI-sized members (small inputs, and small configurations of ConvNeXt,
+DenseNet, ViT and Swin). --full: also the big ones at 224 (convnext_tiny, densenet121, vit_b_16,
+swin_t). Needs Debian python3-torch, python3-torchvision, python3-onnx.
+"""
+import json
+import math
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+from torchvision.models import convnext as cnx
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "zoo")
+
+
+def randomise_norms(model):
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)) and m.weight is not None:
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.1, 0.1)
+    return model
+
+
+# ---- text models written out in torch ----
+
+class Layer(nn.Module):
+    """A post-norm (BERT/RoBERTa) or pre-norm (CLIP) transformer layer with an additive mask."""
+
+    def __init__(self, d, heads, ff, pre_norm, act):
+        super().__init__()
+        self.h, self.pre = heads, pre_norm
+        self.qkv, self.out = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.ff1, self.ff2, self.act = nn.Linear(d, ff), nn.Linear(ff, d), act
+
+    def attn(self, x, mask):
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).reshape(b, t, 3, self.h, d // self.h).permute(2, 0, 3, 1, 4)
+        s = q @ k.transpose(-1, -2) / math.sqrt(d // self.h) + mask
+        return self.out((s.softmax(-1) @ v).transpose(1, 2).reshape(b, t, d))
+
+    def forward(self, x, mask):
+        if self.pre:
+            x = x + self.attn(self.ln1(x), mask)
+            return x + self.ff2(self.act(self.ff1(self.ln2(x))))
+        x = self.ln1(x + self.attn(x, mask))
+        return self.ln2(x + self.ff2(self.act(self.ff1(x))))
+
+
+class Roberta(nn.Module):
+    """RoBERTa's embeddings: position ids = cumsum(mask) * mask + padding_idx."""
+    PAD = 1
+
+    def __init__(self, vocab=1000, d=64, heads=4, layers=2, positions=130):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d, padding_idx=self.PAD)
+        self.pos = nn.Embedding(positions, d, padding_idx=self.PAD)
+        self.ln = nn.LayerNorm(d)
+        self.layers = nn.ModuleList(Layer(d, heads, 4 * d, False, nn.GELU()) for _ in range(layers))
+
+    def forward(self, input_ids, attention_mask):
+        m = input_ids.ne(self.PAD).int()
+        pos = (torch.cumsum(m, dim=1).type_as(m) * m).long() + self.PAD
+        x = self.ln(self.tok(input_ids) + self.pos(pos))
+        add = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        for layer in self.layers:
+            x = layer(x, add)
+        return x
+
+
+class QuickGELU(nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(1.702 * x)
+
+
+class ClipText(nn.Module):
+    """CLIP's text tower: causal mask from torch.triu, pooled at each row's argmax token (EOT)."""
+
+    def __init__(self, vocab=1000, d=64, heads=4, layers=2, positions=77):
+        super().__init__()
+        self.tok, self.pos = nn.Embedding(vocab, d), nn.Parameter(torch.randn(positions, d) * 0.1)
+        self.layers = nn.ModuleList(Layer(d, heads, 4 * d, True, QuickGELU()) for _ in range(layers))
+        self.ln, self.proj = nn.LayerNorm(d), nn.Linear(d, 32, bias=False)
+
+    def forward(self, input_ids):
+        t = input_ids.shape[1]
+        x = self.tok(input_ids) + self.pos[:t]
+        mask = torch.full((t, t), float("-inf")).triu(1)
+        for layer in self.layers:
+            x = layer(x, mask)
+        x = self.ln(x)
+        pooled = x[torch.arange(x.shape[0]), input_ids.argmax(dim=-1)]
+        return self.proj(pooled)
+
+
+class Recurrent(nn.Module):
+    def __init__(self, cell):
+        super().__init__()
+        self.rnn = cell(16, 32, num_layers=2, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(64, 8)
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[0])
+
+
+# ---- the zoo ----
+
+def img(size, sizes, dyn=True):
+    return dict(example=(1, 3, size, size), inputs=[dict(name="pixel_values", kind="image")],
+                            shapes=[[[b, 3, s, s]] for s in sizes for b in (1, 2)],
+                            dynamic={"pixel_values": {0: "batch", 2: "h", 3: "w"} if dyn else {0: "batch"}})
+
+
+def seq(names, lens, **kind):
+    dyn = {n: {0: "batch", 1: "seq"} for n in names}
+    return dict(example=None, inputs=[dict(name=n, **kind) for n in names],
+                            shapes=[[[b, t]] * len(names) for t in lens for b in (1, 2)], dynamic=dyn)
+
+
+def small_convnext():
+    s = [cnx.CNBlockConfig(16, 32, 2), cnx.CNBlockConfig(32, 64, 2), cnx.CNBlockConfig(64, None, 2)]
+    return cnx.ConvNeXt(s, stochastic_depth_prob=0.0, num_classes=10)
+
+
+def small_swin():
+    return torchvision.models.SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2],
+                                                                                        num_heads=[1, 2], window_size=[4, 4], num_classes=10)
+
+
+tv = torchvision.models
+ZOO = {
+    # name: (constructor, opset, io, small?)
+    "efficientnet_b0": (lambda: tv.efficientnet_b0(weights=None), 13, img(64, (64, 96)), True),
+    "mobilenet_v3_small": (lambda: tv.mobilenet_v3_small(weights=None), 13, img(64, (64, 96)), True),
+    "mobilenet_v3_large": (lambda: tv.mobilenet_v3_large(weights=None), 13, img(64, (64, 96)), True),
+    "convnext_small_cfg": (small_convnext, 17, img(64, (64, 96)), True),
+    "densenet_small_cfg": (lambda: tv.DenseNet(growth_rate=8, block_config=(2, 2, 2, 2),
+                                                                                          num_init_features=16, num_classes=10),
+                                                  13, img(64, (64, 96)), True),
+    "vit_small_cfg": (lambda: tv.VisionTransformer(image_size=64, patch_size=16, num_layers=2,
+                                                                                                  num_heads=2, hidden_dim=64, mlp_dim=128,
+                                                                                                  num_classes=10), 17, img(64, (64,), False), True),
+    "swin_small_cfg": (small_swin, 17, img(64, (64,), False), True),
+    "deeplabv3_mobilenet_v3_large": (
+        lambda: tv.segmentation.deeplabv3_mobilenet_v3_large(weights=None, weights_backbone=None,
+                                                                                                                  num_classes=4, aux_loss=False),
+        16, img(64, (64, 80)), True),
+    "roberta_cumsum": (Roberta, 14, seq(["input_ids", "attention_mask"], (8, 13), kind="tokens",
+                                                                            vocab=1000, pad=Roberta.PAD), True),
+    "clip_text": (ClipText, 17, seq(["input_ids"], (7, 16), kind="tokens", vocab=1000), True),
+    "gru": (lambda: Recurrent(nn.GRU), 14, None, True),
+    "lstm": (lambda: Recurrent(nn.LSTM), 14, None, True),
+    "convnext_tiny": (lambda: tv.convnext_tiny(weights=None), 17, img(224, (224,)), False),
+    "densenet121": (lambda: tv.densenet121(weights=None), 13, img(224, (224,)), False),
+    "vit_b_16": (lambda: tv.vit_b_16(weights=None), 17, img(224, (224,), False), False),
+    "swin_t": (lambda: tv.swin_t(weights=None), 17, img(224, (224,), False), False),
+}
+RNN_IO = dict(example=(1, 5, 16), inputs=[dict(name="x", kind="float")],
+                            shapes=[[[b, t, 16]] for t in (5, 11) for b in (1, 2)],
+                            dynamic={"x": {0: "batch", 1: "seq"}})
+
+
+def example_tokens(io):
+    b, t = 2, 9
+    ids = torch.randint(3, io["inputs"][0]["vocab"], (b, t))
+    feeds = [ids]
+    if len(io["inputs"]) > 1:
+        mask = torch.ones(b, t, dtype=torch.long)
+        mask[1, 6:] = 0
+        ids[1, 6:] = io["inputs"][0]["pad"]
+        feeds.append(mask)
+    return tuple(feeds)
+
+
+def export(name):
+    make, opset, io, _ = ZOO[name]
+    io = io or RNN_IO
+    torch.manual_seed(0)
+    model = randomise_norms(make()).eval()
+    example = tuple([torch.randn(*io["example"])]) if io["example"] else example_tokens(io)
+    outs = ["output"]
+    path = os.path.join(OUT, f"{name}.onnx")
+    dyn = dict(io["dynamic"], output={0: "batch"})
+    torch.onnx.export(model, example, path, opset_version=opset,
+                                        input_names=[i["name"] for i in io["inputs"]], output_names=outs,
+                                        dynamic_axes=dyn, do_constant_folding=True)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"wrote {path} ({os.path.getsize(path) / 1e6:.1f} MB, {params / 1e6:.2f} M params)")
+    return dict(file=f"{name}.onnx", opset=opset, params=params, inputs=io["inputs"],
+                            shapes=io["shapes"])
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    full = "--full" in args
+    names = [a for a in args if not a.startswith("--")] or [n for n, z in ZOO.items() if full or z[3]]
+    os.makedirs(OUT, exist_ok=True)
+    mpath = os.path.join(OUT, "manifest.json")
+    manifest = json.load(open(mpath)) if os.path.exists(mpath) else {}
+    for name in names:
+        manifest[name] = dict(export(name), full=not ZOO[name][3])
+        with open(mpath, "w") as f:
+            json.dump(manifest, f, indent=1)
