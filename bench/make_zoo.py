@@ -8,7 +8,8 @@ sizes / sequence lengths where the export keeps them dynamic).
         /usr/bin/python3 bench/make_zoo.py [--small | --full] [name ...]
 
 --small (default): the CI-sized members (small inputs, and small configurations of ConvNeXt,
-DenseNet, ViT and Swin). --full: also the big ones at 224 (convnext_tiny, densenet121, vit_b_16,
+DenseNet, ViT and Swin; RoBERTa-style, Hugging Face BERT and CLIP-style text encoders; a GRU and
+an LSTM). --full: also the big ones at 224 (convnext_tiny, densenet121, vit_b_16,
 swin_t). Needs Debian python3-torch, python3-torchvision, python3-onnx.
 """
 import json
@@ -18,11 +19,13 @@ import sys
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torchvision
 from torchvision.models import convnext as cnx
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "zoo")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "bench", "models", "zoo")
+sys.path.insert(0, os.path.join(ROOT, "models"))
+import text_bert as tb  # noqa: E402
 
 
 def randomise_norms(model):
@@ -31,7 +34,8 @@ def randomise_norms(model):
             if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
                 m.running_mean.uniform_(-0.1, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
-            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)) and m.weight is not None:
+            affine = isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm))
+            if affine and m.weight is not None:
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.1, 0.1)
     return model
@@ -95,7 +99,8 @@ class ClipText(nn.Module):
     def __init__(self, vocab=1000, d=64, heads=4, layers=2, positions=77):
         super().__init__()
         self.tok, self.pos = nn.Embedding(vocab, d), nn.Parameter(torch.randn(positions, d) * 0.1)
-        self.layers = nn.ModuleList(Layer(d, heads, 4 * d, True, QuickGELU()) for _ in range(layers))
+        self.layers = nn.ModuleList(Layer(d, heads, 4 * d, True, QuickGELU())
+                                    for _ in range(layers))
         self.ln, self.proj = nn.LayerNorm(d), nn.Linear(d, 32, bias=False)
 
     def forward(self, input_ids):
@@ -122,15 +127,23 @@ class Recurrent(nn.Module):
 # ---- the zoo ----
 
 def img(size, sizes, dyn=True):
+    axes = {0: "batch", 2: "h", 3: "w"} if dyn else {0: "batch"}
     return dict(example=(1, 3, size, size), inputs=[dict(name="pixel_values", kind="image")],
-                            shapes=[[[b, 3, s, s]] for s in sizes for b in (1, 2)],
-                            dynamic={"pixel_values": {0: "batch", 2: "h", 3: "w"} if dyn else {0: "batch"}})
+                shapes=[[[b, 3, s, s]] for s in sizes for b in (1, 2)],
+                dynamic={"pixel_values": axes})
 
 
-def seq(names, lens, **kind):
-    dyn = {n: {0: "batch", 1: "seq"} for n in names}
-    return dict(example=None, inputs=[dict(name=n, **kind) for n in names],
-                            shapes=[[[b, t]] * len(names) for t in lens for b in (1, 2)], dynamic=dyn)
+def seq(inputs, lens):
+    return dict(example=None, inputs=inputs,
+                shapes=[[[b, t]] * len(inputs) for t in lens for b in (1, 2)],
+                dynamic={i["name"]: {0: "batch", 1: "seq"} for i in inputs})
+
+
+def ids(lo=3, vocab=1000, pad=1):
+    return dict(name="input_ids", kind="tokens", lo=lo, vocab=vocab, pad=pad)
+
+
+MASK = dict(name="attention_mask", kind="mask")
 
 
 def small_convnext():
@@ -138,32 +151,49 @@ def small_convnext():
     return cnx.ConvNeXt(s, stochastic_depth_prob=0.0, num_classes=10)
 
 
+def small_densenet():
+    return torchvision.models.DenseNet(growth_rate=8, block_config=(2, 2, 2, 2),
+                                       num_init_features=16, num_classes=10)
+
+
+def small_vit():
+    return torchvision.models.VisionTransformer(image_size=64, patch_size=16, num_layers=2,
+                                                num_heads=2, hidden_dim=64, mlp_dim=128,
+                                                num_classes=10)
+
+
 def small_swin():
     return torchvision.models.SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2],
-                                                                                        num_heads=[1, 2], window_size=[4, 4], num_classes=10)
+                                              num_heads=[1, 2], window_size=[4, 4], num_classes=10)
+
+
+def deeplab():
+    return torchvision.models.segmentation.deeplabv3_mobilenet_v3_large(
+        weights=None, weights_backbone=None, num_classes=4, aux_loss=False)
+
+
+def bert_hf():
+    return tb.LastHiddenState(tb.BertConfig(vocab_size=1000, hidden_size=64, num_hidden_layers=2,
+                                            num_attention_heads=4, intermediate_size=256))
 
 
 tv = torchvision.models
+IMG, IMG_FIXED = img(64, (64, 96)), img(64, (64,), False)
 ZOO = {
     # name: (constructor, opset, io, small?)
-    "efficientnet_b0": (lambda: tv.efficientnet_b0(weights=None), 13, img(64, (64, 96)), True),
-    "mobilenet_v3_small": (lambda: tv.mobilenet_v3_small(weights=None), 13, img(64, (64, 96)), True),
-    "mobilenet_v3_large": (lambda: tv.mobilenet_v3_large(weights=None), 13, img(64, (64, 96)), True),
-    "convnext_small_cfg": (small_convnext, 17, img(64, (64, 96)), True),
-    "densenet_small_cfg": (lambda: tv.DenseNet(growth_rate=8, block_config=(2, 2, 2, 2),
-                                                                                          num_init_features=16, num_classes=10),
-                                                  13, img(64, (64, 96)), True),
-    "vit_small_cfg": (lambda: tv.VisionTransformer(image_size=64, patch_size=16, num_layers=2,
-                                                                                                  num_heads=2, hidden_dim=64, mlp_dim=128,
-                                                                                                  num_classes=10), 17, img(64, (64,), False), True),
-    "swin_small_cfg": (small_swin, 17, img(64, (64,), False), True),
-    "deeplabv3_mobilenet_v3_large": (
-        lambda: tv.segmentation.deeplabv3_mobilenet_v3_large(weights=None, weights_backbone=None,
-                                                                                                                  num_classes=4, aux_loss=False),
-        16, img(64, (64, 80)), True),
-    "roberta_cumsum": (Roberta, 14, seq(["input_ids", "attention_mask"], (8, 13), kind="tokens",
-                                                                            vocab=1000, pad=Roberta.PAD), True),
-    "clip_text": (ClipText, 17, seq(["input_ids"], (7, 16), kind="tokens", vocab=1000), True),
+    "efficientnet_b0": (lambda: tv.efficientnet_b0(weights=None), 13, IMG, True),
+    "mobilenet_v3_small": (lambda: tv.mobilenet_v3_small(weights=None), 13, IMG, True),
+    "mobilenet_v3_large": (lambda: tv.mobilenet_v3_large(weights=None), 13, IMG, True),
+    "convnext_small_cfg": (small_convnext, 17, IMG, True),
+    "densenet_small_cfg": (small_densenet, 13, IMG, True),
+    "vit_small_cfg": (small_vit, 17, IMG_FIXED, True),
+    "swin_small_cfg": (small_swin, 17, IMG_FIXED, True),
+    "deeplabv3_mobilenet_v3_large": (deeplab, 16, img(64, (64, 80)), True),
+    "roberta_cumsum": (Roberta, 14, seq([ids(pad=Roberta.PAD), MASK], (8, 13)), True),
+    # Hugging Face's BERT layout: what onnxruntime's Attention / EmbedLayerNorm fusions look for
+    "bert_hf": (bert_hf, 14,
+                seq([ids(pad=0), MASK, dict(ids(0, 2, 0), name="token_type_ids")], (8, 13)), True),
+    "clip_text": (ClipText, 17, seq([ids()], (7, 16)), True),
     "gru": (lambda: Recurrent(nn.GRU), 14, None, True),
     "lstm": (lambda: Recurrent(nn.LSTM), 14, None, True),
     "convnext_tiny": (lambda: tv.convnext_tiny(weights=None), 17, img(224, (224,)), False),
@@ -172,8 +202,8 @@ ZOO = {
     "swin_t": (lambda: tv.swin_t(weights=None), 17, img(224, (224,), False), False),
 }
 RNN_IO = dict(example=(1, 5, 16), inputs=[dict(name="x", kind="float")],
-                            shapes=[[[b, t, 16]] for t in (5, 11) for b in (1, 2)],
-                            dynamic={"x": {0: "batch", 1: "seq"}})
+              shapes=[[[b, t, 16]] for t in (5, 11) for b in (1, 2)],
+              dynamic={"x": {0: "batch", 1: "seq"}})
 
 
 def example_tokens(io):
@@ -185,6 +215,8 @@ def example_tokens(io):
         mask[1, 6:] = 0
         ids[1, 6:] = io["inputs"][0]["pad"]
         feeds.append(mask)
+    if len(io["inputs"]) > 2:
+        feeds.append(torch.zeros(b, t, dtype=torch.long))
     return tuple(feeds)
 
 
@@ -194,22 +226,22 @@ def export(name):
     torch.manual_seed(0)
     model = randomise_norms(make()).eval()
     example = tuple([torch.randn(*io["example"])]) if io["example"] else example_tokens(io)
-    outs = ["output"]
     path = os.path.join(OUT, f"{name}.onnx")
     dyn = dict(io["dynamic"], output={0: "batch"})
     torch.onnx.export(model, example, path, opset_version=opset,
-                                        input_names=[i["name"] for i in io["inputs"]], output_names=outs,
-                                        dynamic_axes=dyn, do_constant_folding=True)
+                      input_names=[i["name"] for i in io["inputs"]], output_names=["output"],
+                      dynamic_axes=dyn, do_constant_folding=True)
     params = sum(p.numel() for p in model.parameters())
     print(f"wrote {path} ({os.path.getsize(path) / 1e6:.1f} MB, {params / 1e6:.2f} M params)")
     return dict(file=f"{name}.onnx", opset=opset, params=params, inputs=io["inputs"],
-                            shapes=io["shapes"])
+                shapes=io["shapes"])
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     full = "--full" in args
-    names = [a for a in args if not a.startswith("--")] or [n for n, z in ZOO.items() if full or z[3]]
+    names = [a for a in args if not a.startswith("--")]
+    names = names or [n for n, z in ZOO.items() if full or z[3]]
     os.makedirs(OUT, exist_ok=True)
     mpath = os.path.join(OUT, "manifest.json")
     manifest = json.load(open(mpath)) if os.path.exists(mpath) else {}

@@ -3,7 +3,7 @@
 // within 1e-4 of the reference, relative to max(1, |ref|). Prints max |Δ| and one run's time per
 // model and shape. A model needing ops wisp lacks is a skip naming them, not a pass.
 // WISP_FULL=1 runs the big members too (bench/make_zoo.py --full makes them).
-// The "ort_fused" members are the RoBERTa and CLIP encoders after onnxruntime's transformer
+// The "ort_fused" members are the RoBERTa, BERT and CLIP encoders after onnxruntime's transformer
 // fusions (com.microsoft ops), saved by onnxruntime-node itself at graphOptimizationLevel
 // 'extended'.
 import { test } from 'node:test';
@@ -22,24 +22,22 @@ const TOL = 1e-4;
 const FULL = process.env.WISP_FULL === '1';
 const ORT_OPTS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' };
 
-// Seeded feeds for one shape set: images / floats in [-2, 2]; token ids in [3, vocab) with row b
-// of a masked batch padded over its last 2b positions (so cumsum position ids see padding).
+// Seeded feeds for one shape set: images / floats in [-2, 2]; token ids in [lo, vocab). With an
+// attention mask, row b is padded over its last 2b positions (mask 0, ids = pad), so RoBERTa's
+// cumsum position ids and the key padding mask see padding.
 function makeFeeds(inputs, shapes, seed) {
   const w = {}, o = {};
+  const masked = inputs.some((inp) => inp.kind === 'mask');
   for (const [i, inp] of inputs.entries()) {
     const dims = shapes[i], n = dims.reduce((a, b) => a * b, 1);
-    if (inp.kind === 'tokens') {
+    if (inp.kind === 'tokens' || inp.kind === 'mask') {
       const r = rng(seed + i), t = dims[1];
-      const padded = (b, j) => inputs.length > 1 && j >= t - 2 * b;
-      let data;
-      if (inp.name === 'attention_mask') {
-        data = BigInt64Array.from({ length: n }, (_, k) => (padded(Math.floor(k / t), k % t) ? 0n : 1n));
-      } else {
-        data = BigInt64Array.from({ length: n }, (_, k) => {
-          const id = BigInt(3 + Math.floor(r() * (inp.vocab - 3)));
-          return padded(Math.floor(k / t), k % t) ? BigInt(inp.pad) : id;
-        });
-      }
+      const padded = (k) => masked && k % t >= t - 2 * Math.floor(k / t);
+      const data = BigInt64Array.from({ length: n }, (_, k) => {
+        if (inp.kind === 'mask') return padded(k) ? 0n : 1n;
+        const id = BigInt(inp.lo + Math.floor(r() * (inp.vocab - inp.lo)));
+        return padded(k) ? BigInt(inp.pad) : id;
+      });
       w[inp.name] = new Tensor('int64', data, dims);
       o[inp.name] = new ort.Tensor('int64', data, dims);
     } else {
@@ -98,8 +96,9 @@ function zooTests(name, entry, path) {
       for (const out of o.outputNames) {
         assert.deepEqual(rw[out].dims, Array.from(ro[out].dims, Number), `${out} dims`);
         const [abs, rel] = diff(rw[out].data, ro[out].data);
-        console.log(`zoo ${name} ${JSON.stringify(shapes)} ${out}: max |Δ| ${abs.toExponential(2)}` +
-          ` (rel ${rel.toExponential(2)}), wisp ${msW.toFixed(1)} ms, ort ${msO.toFixed(1)} ms`);
+        console.log(`zoo ${name} ${JSON.stringify(shapes)} ${out}: max |Δ| ` +
+          `${abs.toExponential(2)} (rel ${rel.toExponential(2)}), ` +
+          `wisp ${msW.toFixed(1)} ms, ort ${msO.toFixed(1)} ms`);
         worst = Math.max(worst, rel);
       }
       assert.ok(worst <= TOL, `${name}: max |Δ|/max(1,|ref|) ${worst} > ${TOL}`);
@@ -112,7 +111,8 @@ function zooTests(name, entry, path) {
 }
 
 if (!existsSync(MANIFEST)) {
-  test('zoo models', (t) => t.skip('bench/models/zoo is empty: run /usr/bin/python3 bench/make_zoo.py'));
+  const why = 'no bench/models/zoo: run /usr/bin/python3 bench/make_zoo.py';
+  test('zoo models', (t) => t.skip(why));
 } else {
   const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
   for (const [name, entry] of Object.entries(manifest)) {
@@ -122,7 +122,7 @@ if (!existsSync(MANIFEST)) {
     zooTests(name, entry, path);
   }
   // The encoders after onnxruntime's transformer fusions, saved by onnxruntime-node.
-  for (const name of ['roberta_cumsum', 'clip_text']) {
+  for (const name of ['roberta_cumsum', 'bert_hf', 'clip_text']) {
     const entry = manifest[name];
     const src = entry && join(ZOO, entry.file);
     if (!src || !existsSync(src)) continue;
