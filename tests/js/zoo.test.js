@@ -1,7 +1,8 @@
 // zoo.test.js — the model zoo of bench/make_zoo.py (torchvision and torch-written models, random
 // seeded weights) through wisp and onnxruntime-node (1 thread) on seeded inputs: every element
 // within 1e-4 of the reference, relative to max(1, |ref|). Prints max |Δ|, max |ref| (the scale)
-// and one run's time per model and shape, from a second run. A model needing ops wisp lacks is a skip naming them, not a pass.
+// and one run's time per model and shape, from a second run. A model needing ops wisp lacks is a
+// skip naming them, not a pass.
 // WISP_FULL=1 runs the big members too (bench/make_zoo.py --full makes them).
 // The "ort_fused" members are the RoBERTa, BERT and CLIP encoders after onnxruntime's transformer
 // fusions (com.microsoft ops), saved by onnxruntime-node itself at graphOptimizationLevel
