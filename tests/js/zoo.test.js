@@ -103,6 +103,7 @@ function zooTests(name, entry, path) {
         console.log(`zoo ${name} ${JSON.stringify(shapes)} ${out}: max |Δ| ` +
           `${abs.toExponential(2)} (rel ${rel.toExponential(2)}, max |ref| ${big.toFixed(3)}), ` +
           `wisp ${msW.toFixed(1)} ms, ort ${msO.toFixed(1)} ms`);
+        assert.ok(big > 0, `${name}: the reference ${out} is all zero, so equality proves nothing`);
         worst = Math.max(worst, rel);
       }
       assert.ok(worst <= TOL, `${name}: max |Δ|/max(1,|ref|) ${worst} > ${TOL}`);
