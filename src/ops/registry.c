@@ -35,6 +35,7 @@
   X(Expand, 8, 21) \
   X(Flatten, 1, 21) \
   X(Floor, 6, 21) \
+  X(GRU, 7, 21) \
   X(Gather, 1, 21) \
   X(Gelu, 20, 21) \
   X(Gemm, 7, 21) \
@@ -47,6 +48,7 @@
   X(Identity, 1, 21) \
   X(IsInf, 10, 21) \
   X(IsNaN, 9, 21) \
+  X(LSTM, 7, 21) \
   X(LayerNormalization, 17, 21) \
   X(LeakyRelu, 6, 21) \
   X(Less, 7, 21) \
@@ -69,6 +71,7 @@
   X(QLinearConv, 10, 21) \
   X(QLinearMatMul, 10, 21) \
   X(QuantizeLinear, 10, 21) \
+  X(RNN, 7, 21) \
   X(Range, 11, 21) \
   X(Reciprocal, 6, 21) \
   X(ReduceL1, 1, 21) \
