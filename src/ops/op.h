@@ -47,6 +47,9 @@ typedef struct wisp_op_def {
   /* Bit i set: infer needs the value of input i (a shape, axes, a flag), not just its shape.
    * Graph inputs that feed such a port become part of the plan's key (see plan.h). */
   unsigned value_inputs;
+  /* Frees what parse hung off ctx->params beyond the struct (If/Loop/Scan: subgraph plans);
+   * may be NULL. Called before params and state are freed. */
+  void (*release)(wisp_op_ctx *ctx);
 } wisp_op_def;
 
 /* The op for (domain, op_type) whatever the version, or NULL (for fusions that create nodes). */

@@ -46,6 +46,7 @@
   X(HardSigmoid, 6, 21) \
   X(HardSwish, 14, 21) \
   X(Identity, 1, 21) \
+  X(If, 1, 21) \
   X(IsInf, 10, 21) \
   X(IsNaN, 9, 21) \
   X(LSTM, 7, 21) \
@@ -55,6 +56,7 @@
   X(LessOrEqual, 12, 21) \
   X(Log, 6, 21) \
   X(LogSoftmax, 1, 21) \
+  X(Loop, 1, 21) \
   X(MatMul, 1, 21) \
   X(MatMulInteger, 10, 21) \
   X(Max, 8, 21) \
@@ -87,6 +89,7 @@
   X(Relu, 6, 21) \
   X(Reshape, 5, 21) \
   X(Round, 11, 21) \
+  X(Scan, 9, 21) \
   X(Selu, 6, 21) \
   X(Shape, 1, 21) \
   X(Sigmoid, 6, 21) \
