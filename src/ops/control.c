@@ -282,37 +282,45 @@ static wisp_status loop_exec(wisp_op_ctx *ctx) {
 const wisp_op_def wisp_op_Loop = {"", "Loop", sizeof(loop_params), loop_parse, loop_infer,
                                   loop_exec, 0, 1 /* M shapes the scan outputs */, loop_release};
 
-/* ---- Scan (opset 9+) --------------------------------------------------------------------- */
+/* ---- Scan ------------------------------------------------------------------------------- */
+
+/* Opset 8's Scan has a batch axis 0 on every input and output, scans axis 1, and takes
+ * sequence_lens first: it runs as opset 9's Scan once per batch row, over views of that row. */
 
 #define SCAN_MAX 64 /* scan inputs and outputs per node */
 
 typedef struct {
   subgraph body;
+  int batched;              /* opset 8 */
+  int first;                /* index of the first state variable among the inputs */
   int n_state, n_in, n_out; /* state variables, scan inputs, scan outputs */
   int in_axis[SCAN_MAX], in_rev[SCAN_MAX], out_axis[SCAN_MAX], out_rev[SCAN_MAX]; /* as given */
   /* set by infer */
-  int64_t len;                           /* iterations */
-  int in_at[SCAN_MAX], out_at[SCAN_MAX]; /* the axes, made non-negative */
-  size_t slice_at[SCAN_MAX]; /* byte offset of each input slice in scratch */
+  int64_t batch, len;                    /* batch rows (1 from opset 9), iterations */
+  int in_at[SCAN_MAX], out_at[SCAN_MAX]; /* the axes within a row, made non-negative */
+  size_t slice_at[SCAN_MAX];             /* byte offset of each input slice in scratch */
 } scan_params;
 
 static wisp_status scan_parse(wisp_op_ctx *ctx) {
   scan_params *p = ctx->params;
+  p->batched = ctx->node->opset >= 0 && ctx->node->opset < 9;
+  p->first = p->batched;
   int declared = ctx->n_in - ctx->node->n_captured;
   int64_t m = wisp_attr_int(ctx->node, "num_scan_inputs", -1);
-  if (m < 1 || m > SCAN_MAX || m > declared)
+  if (m < 1 || m > SCAN_MAX || m > declared - p->first)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "num_scan_inputs %lld is not valid",
                         (long long)m);
   p->n_in = (int)m;
-  p->n_state = declared - p->n_in;
+  p->n_state = declared - p->first - p->n_in;
   p->n_out = ctx->n_out - p->n_state;
   if (p->n_out < 0 || p->n_out > SCAN_MAX)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has %d outputs for %d state variables",
                         ctx->n_out, p->n_state);
-  for (int i = 0; i < declared; i++)
+  for (int i = p->first; i < declared; i++)
     if (!ctx->in[i]) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "input %d is missing", i);
   const char *names[4] = {"scan_input_axes", "scan_input_directions", "scan_output_axes",
                           "scan_output_directions"};
+  if (p->batched) names[0] = names[2] = names[3] = "", names[1] = "directions";
   int *dst[4] = {p->in_axis, p->in_rev, p->out_axis, p->out_rev};
   for (int a = 0; a < 4; a++) {
     int n = 0, want = a < 2 ? p->n_in : p->n_out;
@@ -332,46 +340,67 @@ static wisp_status scan_parse(wisp_op_ctx *ctx) {
 
 static void scan_release(wisp_op_ctx *ctx) { sub_close(&((scan_params *)ctx->params)->body); }
 
+/* Row b of t: t itself from opset 9, its slice b along the batch axis for opset 8. */
+static wisp_tensor scan_row(const scan_params *p, const wisp_tensor *t, int64_t b) {
+  if (!p->batched) return *t;
+  wisp_tensor r = {t->dtype, drop_axis(&t->shape, 0), NULL};
+  if (t->data) r.data = (char *)t->data + (size_t)b * wisp_tensor_bytes(&r);
+  return r;
+}
+
 static wisp_status scan_infer(wisp_op_ctx *ctx) {
   scan_params *p = ctx->params;
   wisp_tensor *feeds = p->body.feeds;
   size_t scratch = 0;
   p->len = -1;
+  p->batch = 1;
+  for (int i = 0; i < p->n_state + p->n_in; i++) {
+    const wisp_tensor *x = ctx->in[p->first + i];
+    if (p->batched && (x->shape.ndim < (i < p->n_state ? 1 : 2) || (i && x->shape.dims[0] != p->batch)))
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "inputs need the same batch axis");
+    if (p->batched) p->batch = x->shape.dims[0];
+  }
+  if (p->batched && ctx->in[0]) {
+    const wisp_tensor *lens = ctx->in[0];
+    if (lens->dtype != WISP_DT_INT32 || lens->shape.ndim != 1 || lens->shape.dims[0] != p->batch)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "sequence_lens must be int32 (batch)");
+  }
+  for (int j = 0; j < p->n_state; j++) feeds[j] = scan_row(p, ctx->in[p->first + j], 0);
   for (int i = 0; i < p->n_in; i++) {
-    const wisp_tensor *x = ctx->in[p->n_state + i];
+    wisp_tensor x = scan_row(p, ctx->in[p->first + p->n_state + i], 0);
     int axis;
-    WISP_TRY(wisp_op_axis(ctx, p->in_axis[i], x->shape.ndim, &axis));
+    WISP_TRY(wisp_op_axis(ctx, p->batched ? 0 : p->in_axis[i], x.shape.ndim, &axis));
     p->in_at[i] = axis;
-    if (p->len >= 0 && x->shape.dims[axis] != p->len)
+    if (p->len >= 0 && x.shape.dims[axis] != p->len)
       return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "scan inputs differ in length");
-    p->len = x->shape.dims[axis];
+    p->len = x.shape.dims[axis];
     wisp_tensor *f = &feeds[p->n_state + i];
-    *f = (wisp_tensor){x->dtype, drop_axis(&x->shape, axis), NULL};
+    *f = (wisp_tensor){x.dtype, drop_axis(&x.shape, axis), NULL};
     p->slice_at[i] = scratch;
     scratch += (wisp_tensor_bytes(f) + 63) / 64 * 64;
   }
-  for (int j = 0; j < p->n_state; j++) feeds[j] = *ctx->in[j];
   WISP_TRY(sub_run(ctx, &p->body, 1));
   for (int j = 0; j < p->n_state; j++) {
-    if (!same_type(sub_out(&p->body, j), ctx->in[j]))
+    if (!same_type(sub_out(&p->body, j), &feeds[j]))
       return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                           "state variable %d changes type or shape across iterations", j);
-    if (ctx->out[j]) wisp_op_same_as(ctx->out[j], ctx->in[j]);
+    if (ctx->out[j]) wisp_op_same_as(ctx->out[j], ctx->in[p->first + j]);
   }
   for (int k = 0; k < p->n_out; k++) {
     const wisp_tensor *s = sub_out(&p->body, p->n_state + k);
     wisp_tensor *o = ctx->out[p->n_state + k];
     int axis;
-    if (s->shape.ndim >= WISP_MAX_DIMS)
+    if (s->shape.ndim + 1 + p->batched > WISP_MAX_DIMS)
       return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "scan output %d has rank over %d", k,
-                          WISP_MAX_DIMS - 1);
-    WISP_TRY(wisp_op_axis(ctx, p->out_axis[k], s->shape.ndim + 1, &axis));
+                          WISP_MAX_DIMS - 1 - p->batched);
+    WISP_TRY(wisp_op_axis(ctx, p->batched ? 0 : p->out_axis[k], s->shape.ndim + 1, &axis));
     p->out_at[k] = axis;
     if (!o) continue;
     o->dtype = s->dtype;
-    o->shape.ndim = s->shape.ndim + 1;
-    for (int d = 0, e = 0; d < o->shape.ndim; d++)
-      o->shape.dims[d] = d == axis ? p->len : s->shape.dims[e++];
+    o->shape.ndim = s->shape.ndim + 1 + p->batched;
+    if (p->batched) o->shape.dims[0] = p->batch;
+    for (int d = 0, e = 0; d < s->shape.ndim + 1; d++)
+      o->shape.dims[p->batched + d] = d == axis ? p->len : s->shape.dims[e++];
   }
   ctx->scratch_bytes = scratch;
   return WISP_OK;
@@ -380,36 +409,48 @@ static wisp_status scan_infer(wisp_op_ctx *ctx) {
 static wisp_status scan_exec(wisp_op_ctx *ctx) {
   scan_params *p = ctx->params;
   wisp_tensor *feeds = p->body.feeds;
+  const int32_t *lens = p->batched && ctx->in[0] ? ctx->in[0]->data : NULL;
   for (int j = 0; j < p->n_state; j++)
-    if (ctx->out[j]) memcpy(ctx->out[j]->data, ctx->in[j]->data, wisp_tensor_bytes(ctx->out[j]));
-  for (int64_t t = 0; t < p->len; t++) {
-    for (int j = 0; j < p->n_state; j++) feeds[j] = ctx->out[j] ? *ctx->out[j] : *ctx->in[j];
-    for (int i = 0; i < p->n_in; i++) {
-      wisp_tensor *x = ctx->in[p->n_state + i], *f = &feeds[p->n_state + i];
-      f->data = (char *)ctx->scratch + p->slice_at[i];
-      slice_copy(&x->shape, p->in_at[i], p->in_rev[i] ? p->len - 1 - t : t,
-                 wisp_dtype_size(x->dtype), x->data, f->data, 1);
-    }
-    WISP_TRY(sub_run(ctx, &p->body, 0));
-    for (int j = 0; j < p->n_state; j++) {
-      const wisp_tensor *v = sub_out(&p->body, j);
-      if (!same_type(v, ctx->in[j]))
-        return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
-                            "state variable %d changed type or shape at iteration %lld", j,
-                            (long long)t);
-      if (ctx->out[j]) memmove(ctx->out[j]->data, v->data, wisp_tensor_bytes(v));
-    }
-    for (int k = 0; k < p->n_out; k++) {
-      const wisp_tensor *v = sub_out(&p->body, p->n_state + k);
-      wisp_tensor *o = ctx->out[p->n_state + k];
-      if (!o) continue;
-      wisp_shape slice = drop_axis(&o->shape, p->out_at[k]);
-      if (v->dtype != o->dtype || !wisp_shape_equal(&v->shape, &slice))
-        return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
-                            "scan output %d changed type or shape at iteration %lld", k,
-                            (long long)t);
-      slice_copy(&o->shape, p->out_at[k], p->out_rev[k] ? p->len - 1 - t : t,
-                 wisp_dtype_size(o->dtype), o->data, v->data, 0);
+    if (ctx->out[j]) memcpy(ctx->out[j]->data, ctx->in[p->first + j]->data, wisp_tensor_bytes(ctx->out[j]));
+  for (int k = 0; lens && k < p->n_out; k++) /* past a row's length */
+    if (ctx->out[p->n_state + k])
+      memset(ctx->out[p->n_state + k]->data, 0, wisp_tensor_bytes(ctx->out[p->n_state + k]));
+  for (int64_t b = 0; b < p->batch; b++) {
+    int64_t len = lens ? lens[b] : p->len;
+    if (len < 0 || len > p->len)
+      return WISP_OP_FAIL(ctx, WISP_ERR_RUNTIME, "sequence_lens[%lld] = %lld is outside [0, %lld]",
+                          (long long)b, (long long)len, (long long)p->len);
+    for (int64_t t = 0; t < len; t++) {
+      for (int j = 0; j < p->n_state; j++)
+        feeds[j] = scan_row(p, ctx->out[j] ? ctx->out[j] : ctx->in[p->first + j], b);
+      for (int i = 0; i < p->n_in; i++) {
+        wisp_tensor x = scan_row(p, ctx->in[p->first + p->n_state + i], b);
+        wisp_tensor *f = &feeds[p->n_state + i];
+        f->data = (char *)ctx->scratch + p->slice_at[i];
+        slice_copy(&x.shape, p->in_at[i], p->in_rev[i] ? len - 1 - t : t,
+                   wisp_dtype_size(x.dtype), x.data, f->data, 1);
+      }
+      WISP_TRY(sub_run(ctx, &p->body, 0));
+      for (int j = 0; j < p->n_state; j++) {
+        const wisp_tensor *v = sub_out(&p->body, j);
+        if (!same_type(v, &feeds[j]))
+          return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                              "state variable %d changed type or shape at iteration %lld", j,
+                              (long long)t);
+        if (ctx->out[j]) memmove(scan_row(p, ctx->out[j], b).data, v->data, wisp_tensor_bytes(v));
+      }
+      for (int k = 0; k < p->n_out; k++) {
+        const wisp_tensor *v = sub_out(&p->body, p->n_state + k);
+        if (!ctx->out[p->n_state + k]) continue;
+        wisp_tensor o = scan_row(p, ctx->out[p->n_state + k], b);
+        wisp_shape slice = drop_axis(&o.shape, p->out_at[k]);
+        if (v->dtype != o.dtype || !wisp_shape_equal(&v->shape, &slice))
+          return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                              "scan output %d changed type or shape at iteration %lld", k,
+                              (long long)t);
+        slice_copy(&o.shape, p->out_at[k], p->out_rev[k] ? len - 1 - t : t,
+                   wisp_dtype_size(o.dtype), o.data, v->data, 0);
+      }
     }
   }
   return WISP_OK;

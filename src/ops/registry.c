@@ -89,7 +89,7 @@
   X(Relu, 6, 21) \
   X(Reshape, 5, 21) \
   X(Round, 11, 21) \
-  X(Scan, 9, 21) \
+  X(Scan, 8, 21) \
   X(Selu, 6, 21) \
   X(Shape, 1, 21) \
   X(Sigmoid, 6, 21) \
