@@ -26,7 +26,8 @@ typedef struct wisp_op_ctx {
   wisp_tensor **in;      /* in[i] is NULL for an omitted optional input */
   wisp_tensor **out;
   void *state;           /* op-owned heap memory kept across plans (packed weights); freed with wisp_aligned_free */
-  size_t scratch_bytes;  /* set by infer; the planner provides ctx->scratch for exec */
+  uint64_t scratch_bytes; /* set by infer, computed in 64 bits (tensor.h); the planner checks it
+                           * and provides ctx->scratch for exec */
   void *scratch;
 } wisp_op_ctx;
 
