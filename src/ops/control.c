@@ -298,7 +298,7 @@ typedef struct {
   /* set by infer */
   int64_t batch, len;                    /* batch rows (1 from opset 9), iterations */
   int in_at[SCAN_MAX], out_at[SCAN_MAX]; /* the axes within a row, made non-negative */
-  size_t slice_at[SCAN_MAX];             /* byte offset of each input slice in scratch */
+  uint64_t slice_at[SCAN_MAX];           /* byte offset of each input slice in scratch */
 } scan_params;
 
 static wisp_status scan_parse(wisp_op_ctx *ctx) {
@@ -351,7 +351,7 @@ static wisp_tensor scan_row(const scan_params *p, const wisp_tensor *t, int64_t 
 static wisp_status scan_infer(wisp_op_ctx *ctx) {
   scan_params *p = ctx->params;
   wisp_tensor *feeds = p->body.feeds;
-  size_t scratch = 0;
+  uint64_t scratch = 0; /* 64 bits: slices of up to SCAN_MAX inputs (tensor.h) */
   p->len = -1;
   p->batch = 1;
   for (int i = 0; i < p->n_state + p->n_in; i++) {
@@ -377,7 +377,7 @@ static wisp_status scan_infer(wisp_op_ctx *ctx) {
     wisp_tensor *f = &feeds[p->n_state + i];
     *f = (wisp_tensor){x.dtype, drop_axis(&x.shape, axis), NULL};
     p->slice_at[i] = scratch;
-    scratch += (wisp_tensor_bytes(f) + 63) / 64 * 64;
+    scratch += (wisp_shape_bytes(&f->shape, wisp_dtype_size(f->dtype)) + 63) / 64 * 64;
   }
   WISP_TRY(sub_run(ctx, &p->body, 1));
   for (int j = 0; j < p->n_state; j++) {
@@ -426,7 +426,7 @@ static wisp_status scan_exec(wisp_op_ctx *ctx) {
       for (int i = 0; i < p->n_in; i++) {
         wisp_tensor x = scan_row(p, ctx->in[p->first + p->n_state + i], b);
         wisp_tensor *f = &feeds[p->n_state + i];
-        f->data = (char *)ctx->scratch + p->slice_at[i];
+        f->data = (char *)ctx->scratch + (size_t)p->slice_at[i];
         slice_copy(&x.shape, p->in_at[i], p->in_rev[i] ? len - 1 - t : t,
                    wisp_dtype_size(x.dtype), x.data, f->data, 1);
       }

@@ -241,17 +241,22 @@ static wisp_status rnn_infer(wisp_op_ctx *ctx) {
   }
 
   p->n_r0 = p->kind == KIND_GRU && !p->lbr ? 2 : (int)G;
+  /* packs hold (K + 1) rows of N rounded up to 8: bounded here so their sizes fit 32 bits */
+  if ((GH + 8) * (I + 1) > WISP_MAX_NUMEL || (GH + 8) * (H + 1) > WISP_MAX_NUMEL)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "weights too large");
   p->pack_w = wisp_f32_gemm_packed_size((int)I, (int)(G * H));
   p->pack_r0 = wisp_f32_gemm_packed_size((int)H, (int)(p->n_r0 * H));
   p->pack_r1 = p->n_r0 < G ? wisp_f32_gemm_packed_size((int)H, (int)((G - p->n_r0) * H)) : 0;
-  size_t pack = (p->pack_w + p->pack_r0 + p->pack_r1) * (size_t)D;
+  uint64_t pack = ((uint64_t)p->pack_w + p->pack_r0 + p->pack_r1) * (uint64_t)D;
   p->packed_once = ctx->in[IN_W]->data && R->data && (!present(ctx, IN_B) || ctx->in[IN_B]->data);
   /* scratch: the packs (unless kept in state), the projection, h, c, gates, r⊙h and its
    * product with R_h (GRU lbr=0), and the packing's bias row */
-  size_t work = (size_t)(T * B * GH) + (size_t)(B * H) * 4 + (size_t)(B * GH) + (size_t)GH;
+  uint64_t work = (uint64_t)(T * B * GH) + (uint64_t)(B * H) * 4 + (uint64_t)(B * GH) + (uint64_t)GH;
   ctx->scratch_bytes = (work + (p->packed_once ? 0 : pack)) * sizeof(float);
+  if ((pack + (uint64_t)GH) * sizeof(float) > WISP_MAX_TENSOR_BYTES)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "weights too large");
   if (p->packed_once && !ctx->state) {
-    float *st = wisp_aligned_alloc((pack + (size_t)GH) * sizeof(float));
+    float *st = wisp_aligned_alloc((size_t)(pack + (uint64_t)GH) * sizeof(float));
     if (!st) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
     ctx->state = st;
     size_t per_dir = p->pack_w + p->pack_r0 + p->pack_r1;

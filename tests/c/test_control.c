@@ -1,10 +1,10 @@
 /* If and Loop over hand-built models: outer-scope values seen two levels down, a while loop,
  * refusals (too deep nesting, a missing op inside a subgraph, an early exit under scan outputs)
- * that are errors, never crashes. */
+ * that are errors, never crashes; hostile bytes around the control-flow and RNN fixtures. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "testutil.h"
 #include "pbwrite.h"
 #include "wisp.h"
 
@@ -218,9 +218,30 @@ static void test_refusals(void) {
   CHECK(s == NULL && strstr(wisp_last_error(), "nowhere") != NULL);
 }
 
+/* Every truncation and a corruption at every byte of a fixture with subgraphs (or recurrent
+ * nodes): errors, never crashes (the sanitizer build checks every access). */
+static void test_hostile_fixture(const char *path) {
+  size_t len = 0;
+  uint8_t *bytes = (uint8_t *)read_file(path, &len);
+  CHECK(bytes != NULL);
+  if (!bytes) return;
+  for (size_t cut = 0; cut < len; cut++) survive(bytes, cut, 2);
+  uint8_t *copy = malloc(len);
+  for (size_t i = 0; copy && i < len; i++) {
+    static const uint8_t flips[] = {0x00, 0xff, 0x80, 0x7f};
+    memcpy(copy, bytes, len);
+    copy[i] = flips[i % 4];
+    survive(copy, len, 2);
+  }
+  free(copy);
+  free(bytes);
+}
+
 int main(void) {
   test_nested_capture();
   test_while_loop();
   test_refusals();
+  test_hostile_fixture("tests/fixtures/control_flow.onnx");
+  test_hostile_fixture("tests/fixtures/rnn_attrs.onnx");
   return check_report("test_control");
 }
