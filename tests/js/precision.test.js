@@ -119,6 +119,16 @@ test('MatMulNBits nodes (block 16–256, odd K and N, zero points, float16 scale
   }
 });
 
+test('static QDQ files (uint8 activations, int8 per-channel weights into MatMul and Conv) run and match onnxruntime', async () => {
+  for (const [file, dims] of [['qdq_matmul.onnx', [2, 16]], ['qdq_conv.onnx', [1, 3, 8, 8]]]) {
+    const raw = { x: { type: 'float32', data: randomFloats(dims.reduce((a, b) => a * b, 1), 60, -2, 2), dims } };
+    const { wisp, node, web } = await runAll(join(DIR, 'qdq', file), raw);
+    const d = relDiff(wisp, node), spread = relDiff(web, node);
+    console.log(`qdq/${file}: wisp vs onnxruntime-node ${d.toExponential(2)}; onnxruntime-web vs -node ${spread.toExponential(2)}`);
+    assert.ok(d <= Math.max(spread, 1e-4), `${file}: ${d}`);
+  }
+});
+
 test('BERT-style fixture: fp32, fp16, q4, q4f16 against onnxruntime', async () => {
   await checkFolder(join(DIR, 'bert'), textFeeds(128, 3, 11, 5));
 });
