@@ -6,18 +6,22 @@
 //   const model = await load('Xenova/some-model', { progress: (p) => console.log(p) });
 //
 // Reads config.json, then whichever of preprocessor_config.json, tokenizer.json,
-// tokenizer_config.json exist, then onnx/model.onnx (or model.onnx; model_quantized.onnx for
-// dtype 'q8'), and returns a Model with classify/embed for the input kind the folder implies.
+// tokenizer_config.json exist, then onnx/model.onnx (or model.onnx; model_fp16.onnx for dtype
+// 'fp16', model_quantized.onnx for 'q8', … as Transformers.js names them), and returns a Model
+// with classify/embed for the input kind the folder implies.
 
 import { InferenceSession } from './session.js';
 import { Model } from './model.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const HUB = 'https://huggingface.co';
-const MODEL_FILES = {
-  fp32: ['onnx/model.onnx', 'model.onnx'],
-  q8: ['onnx/model_quantized.onnx', 'model_quantized.onnx'],
+// Transformers.js's dtype names and file suffixes (onnx/model<suffix>.onnx); wisp also looks
+// for the file at the folder's root.
+const SUFFIXES = {
+  fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4',
+  q4f16: '_q4f16', bnb4: '_bnb4',
 };
+const modelFiles = (dtype) => [`onnx/model${SUFFIXES[dtype]}.onnx`, `model${SUFFIXES[dtype]}.onnx`];
 
 // Where the folder lives, as a URL ending in '/'.
 async function resolveBase(source, { host = HUB, revision = 'main' }) {
@@ -33,6 +37,24 @@ async function resolveBase(source, { host = HUB, revision = 'main' }) {
   if (/^[\w.-]+\/[\w.-]+$/.test(source)) return new URL(`${withSlash(host)}${source}/resolve/${revision}/`);
   // a relative path in a browser: relative to the page
   return new URL(withSlash(source), globalThis.document?.baseURI ?? globalThis.location?.href);
+}
+
+// Whether a file of the folder exists, without reading it: a stat, or an HTTP HEAD request.
+async function exists(base, name) {
+  const url = new URL(name, base);
+  if (url.protocol === 'file:' && isNode) {
+    const [{ access }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
+    return access(fileURLToPath(url)).then(() => true, () => false);
+  }
+  return fetch(url, { method: 'HEAD' }).then((r) => r.ok, () => false);
+}
+
+// The dtypes whose file the folder has. A web server gives no listing, so this asks for each
+// candidate (HEAD, no body): only after the requested file was missing, to say what is there.
+async function availableDtypes(base) {
+  const found = await Promise.all(Object.keys(SUFFIXES).map(async (dtype) =>
+    (await Promise.all(modelFiles(dtype).map((name) => exists(base, name)))).some(Boolean)));
+  return Object.keys(SUFFIXES).filter((_, i) => found[i]);
 }
 
 // Reads one file of the folder; null when it does not exist (404 / ENOENT).
@@ -83,11 +105,13 @@ const parseJson = (bytes, name) => {
   }
 };
 
-// options: dtype ('fp32' | 'q8'), progress ({file, loaded, total}) callback, host and revision
-// for hub repo ids.
+// options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4),
+// progress ({file, loaded, total}) callback, host and revision for hub repo ids.
 export async function load(source, options = {}) {
   const dtype = options.dtype ?? 'fp32';
-  if (!MODEL_FILES[dtype]) throw new Error(`wisp.load: dtype must be 'fp32' or 'q8', got '${dtype}'`);
+  if (!(dtype in SUFFIXES)) {
+    throw new Error(`wisp.load: dtype must be one of ${Object.keys(SUFFIXES).join(', ')}, got '${dtype}'`);
+  }
   const base = await resolveBase(source, options);
   const read = (name) => readFile(base, name, options.progress);
   const [config, preprocessor, tokenizer, tokenizerConfig] = await Promise.all([
@@ -98,14 +122,18 @@ export async function load(source, options = {}) {
   ]);
   if (!config) throw new Error(`wisp.load: no config.json in ${base}`);
   let modelFile = null, bytes = null;
-  for (const name of MODEL_FILES[dtype]) {
+  for (const name of modelFiles(dtype)) {
     bytes = await read(name);
     if (bytes) {
       modelFile = name;
       break;
     }
   }
-  if (!bytes) throw new Error(`wisp.load: no ${MODEL_FILES[dtype].join(' or ')} in ${base}`);
+  if (!bytes) {
+    const have = await availableDtypes(base);
+    throw new Error(`wisp.load: no ${modelFiles(dtype).join(' or ')} (dtype '${dtype}') in ${base}; ` +
+      (have.length ? `the folder has dtype ${have.map((d) => `'${d}'`).join(', ')}` : 'the folder has no model file'));
+  }
   const files = { config, preprocessor, tokenizer, tokenizerConfig };
   const kind = Model.kindOf(files);
   const session = await InferenceSession.create(bytes, {

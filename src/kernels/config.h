@@ -4,6 +4,7 @@
 
 #include "dwconv.h"
 #include "gemm.h"
+#include "q4_gemm.h"
 #include "qs8_gemm.h"
 #include "vmath.h"
 #include "winograd.h"
@@ -22,6 +23,7 @@ typedef struct {
   wisp_f32_wino_input4_fn f32_wino_input4; /* Winograd F(2×2, 3×3), 4 tiles at a time */
   wisp_f32_wino_output4_fn f32_wino_output4;
   const char *description;
+  wisp_q4_gemm_fn q4_gemm; /* MatMulNBits, bits 4 */
 } wisp_kernel_set;
 
 const wisp_kernel_set *wisp_kernels(void);

@@ -185,7 +185,8 @@
 /* Domain "com.microsoft" (onnxruntime's contrib ops) sorts last: wisp_op_ms_<op_type>.
  * DynamicQuantizeMatMul is also what fuse.c turns q8 MatMul chains into (quant_matmul.c). */
 #define MS_OPS(X) \
-  X(DynamicQuantizeMatMul, 1, 1)
+  X(DynamicQuantizeMatMul, 1, 1) \
+  X(MatMulNBits, 1, 1)
 
 #define DECLARE(name, since, until) extern const wisp_op_def wisp_op_##name;
 OPS(DECLARE)

@@ -9,6 +9,7 @@
 #include "kernels/dwconv.h"
 #include "kernels/vmath.h"
 #include "kernels/gemm.h"
+#include "kernels/q4_gemm.h"
 #include "kernels/qs8_gemm.h"
 #include "mem.h"
 #include "ops/conv_winograd.h"
@@ -305,6 +306,54 @@ static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minma
   CHECK(bad == 0);
 }
 
+/* The 4-bit GEMM against W dequantized whole here (by its own indexing of the layout), over odd
+ * M, N, K (partial last blocks), every block size, with and without zero points and bias. */
+static void check_q4(const char *name, wisp_q4_gemm_fn q4) {
+  static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600};
+  unsigned seed = 7;
+  int cases = 0, bad = 0;
+  for (int block = 16; block <= WISP_Q4_MAX_BLOCK; block *= 2)
+    for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+      for (int M = 1; M <= 5; M += 2)
+        for (int N = 1; N <= 9; N += 2)
+          for (int opt = 0; opt < 4; opt++) { /* bit 0: zero points, bit 1: bias */
+            int K = Ks[ki], blocks = (K + block - 1) / block, zb = (blocks + 1) / 2;
+            int lda = K + 3, ldy = N + 2;
+            float *A = malloc(sizeof(float) * (size_t)(M * lda));
+            uint8_t *B = malloc((size_t)(N * blocks * block / 2));
+            float *scales = malloc(sizeof(float) * (size_t)(N * blocks));
+            uint8_t *zp = malloc((size_t)(N * zb));
+            float *bias = malloc(sizeof(float) * (size_t)N), *Y = malloc(sizeof(float) * (size_t)(M * ldy));
+            for (int i = 0; i < M * lda; i++) A[i] = frand(&seed);
+            for (int i = 0; i < N * blocks * block / 2; i++) B[i] = (uint8_t)(128 + 127 * frand(&seed));
+            for (int i = 0; i < N * blocks; i++) scales[i] = 0.1f * frand(&seed);
+            for (int i = 0; i < N * zb; i++) zp[i] = (uint8_t)(i * 37 + 11);
+            for (int i = 0; i < N; i++) bias[i] = frand(&seed);
+            for (int i = 0; i < M * ldy; i++) Y[i] = 12345.0f;
+            const uint8_t *z = opt & 1 ? zp : NULL;
+            const float *bi = opt & 2 ? bias : NULL;
+            q4((size_t)M, (size_t)N, (size_t)K, (size_t)block, A, (size_t)lda, B, scales, z, bi, Y, (size_t)ldy);
+            for (int m = 0; m < M; m++)
+              for (int n = 0; n < ldy; n++) {
+                double want = 12345.0;
+                if (n < N) {
+                  want = bi ? bi[n] : 0;
+                  for (int k = 0; k < K; k++) {
+                    int b = k / block, at = (n * blocks + b) * block + k % block; /* nibble index */
+                    int q = B[at / 2] >> 4 * (at % 2) & 15;
+                    int zz = z ? z[(n * zb * 2 + b) / 2] >> 4 * (b % 2) & 15 : 8;
+                    want += (double)A[m * lda + k] * (q - zz) * scales[n * blocks + b];
+                  }
+                }
+                if (fabs(Y[m * ldy + n] - want) > 1e-4 * (1 + fabs(want))) bad++;
+              }
+            cases++;
+            free(A), free(B), free(scales), free(zp), free(bias), free(Y);
+          }
+  printf("%s: %d cases, %d wrong elements\n", name, cases, bad);
+  CHECK(bad == 0);
+}
+
 int main(void) {
   check_vmath("f32_vmath__scalar", f32_vexp__scalar, f32_verf__scalar, f32_vgelu__scalar);
 #ifdef __wasm_simd128__
@@ -331,6 +380,10 @@ int main(void) {
 #ifdef __wasm_simd128__
   check_qs8("qs8_gemm_4x8c2__wasmsimd + qd16__wasmsimd", qs8_gemm_4x8c2__wasmsimd,
             f32_minmax__wasmsimd, qd16_quantize__wasmsimd);
+#endif
+  check_q4("q4_gemm__scalar", q4_gemm__scalar);
+#ifdef __wasm_simd128__
+  check_q4("q4_gemm__wasmsimd", q4_gemm__wasmsimd);
 #endif
   printf("kernel config: %s\n", wisp_kernel_config());
   return check_report("test_kernels");
