@@ -50,5 +50,5 @@ void wisp_qs8_gemm_with(wisp_qs8_gemm_ukernel uk, int M, int N, int K, const int
 
 void wisp_qs8_gemm(int M, int N, int K, const int16_t *A, ptrdiff_t lda, const void *packed,
                    float a_scale, float *C, ptrdiff_t ldc) {
-  wisp_qs8_gemm_with(wisp_kernels()->qs8_gemm, M, N, K, A, lda, packed, a_scale, C, ldc);
+  wisp_qs8_gemm_with(wisp_kernels()->qs8_gemm.gemm, M, N, K, A, lda, packed, a_scale, C, ldc);
 }

@@ -45,7 +45,7 @@ static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
   if (!ctx->state) {
     int32_t *zps = malloc(sizeof(int32_t) * (size_t)(N + 1));
     float *scales = malloc(sizeof(float) * (size_t)(N + 1));
-    ctx->state = wisp_aligned_alloc(wisp_qs8_gemm_packed_size((int)K, (int)N));
+    ctx->state = wisp_aligned_alloc(wisp_kernels()->qs8_gemm.packed_size((int)K, (int)N));
     if (!zps || !scales || !ctx->state) {
       free(zps), free(scales);
       return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
@@ -55,7 +55,7 @@ static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
       scales[n] = ((const float *)s->data)[i];
       zps[n] = !zp ? 0 : b->dtype == WISP_DT_INT8 ? ((const int8_t *)zp->data)[i] : ((const uint8_t *)zp->data)[i];
     }
-    wisp_qs8_gemm_pack((int)K, (int)N, b->data, b->dtype == WISP_DT_INT8, zps, scales,
+    wisp_kernels()->qs8_gemm.pack((int)K, (int)N, b->data, b->dtype == WISP_DT_INT8, zps, scales,
                        bias ? bias->data : NULL, ctx->state);
     free(zps), free(scales);
   }
@@ -71,12 +71,12 @@ static wisp_status dqmm_exec(wisp_op_ctx *ctx) {
   float lo = 0.0f, hi = 0.0f, scale;
   int32_t zp;
   size_t numel = (size_t)p->M * (size_t)p->K;
-  if (numel) ks->f32_minmax(numel, a, &lo, &hi);
+  if (numel) ks->qs8_gemm.minmax(numel, a, &lo, &hi);
   wisp_dynamic_quant_params(lo, hi, &scale, &zp);
-  if (p->lda == p->K) ks->qd16_quantize(numel, a, scale, zp, aq);
+  if (p->lda == p->K) ks->qs8_gemm.quantize(numel, a, scale, zp, aq);
   else
     for (int64_t m = 0; m < p->M; m++) {
-      ks->qd16_quantize((size_t)p->K, a + m * p->K, scale, zp, aq + m * p->lda);
+      ks->qs8_gemm.quantize((size_t)p->K, a + m * p->K, scale, zp, aq + m * p->lda);
       aq[m * p->lda + p->K] = 0; /* the pad of the last pair */
     }
   wisp_qs8_gemm((int)p->M, p->N, p->K, aq, p->lda, ctx->state, scale, ctx->out[0]->data, p->N);
