@@ -27,3 +27,16 @@ const wisp_kernel_set *wisp_kernels(void) { return &kernels; }
 void wisp_kernels_install(const wisp_kernel_set *ks) { kernels = *ks; }
 
 const char *wisp_kernels_describe(void) { return kernels.description; }
+
+#ifdef __wasm_simd128__
+void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
+                              wisp_f32_gemm_rowbias_ukernel rowbias) {
+  kernels.f32_gemm.gemm = gemm, kernels.f32_gemm.gemm_1row = gemm_1row;
+  kernels.f32_gemm.rowbias = rowbias;
+  kernels.description =
+      "f32_gemm=f32_gemm_4x8__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,f32_gemm_rowbias_4x8__wasmrelaxed"
+      " f32_dwconv=f32_dwconv_rows__" ISA " vmath=f32_vexp__" ISA ",f32_verf__" ISA ",f32_vgelu__" ISA
+      " qs8_gemm=qs8_gemm_4x8c2__" ISA " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA
+      " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA;
+}
+#endif

@@ -57,6 +57,12 @@ typedef struct {
 const wisp_kernel_set *wisp_kernels(void);
 /* Replaces the set: only at start-up, before any weights were packed with the old one. */
 void wisp_kernels_install(const wisp_kernel_set *ks);
+#ifdef __wasm_simd128__
+/* The relaxed-SIMD kernels module's f32 GEMM tiles (same panel layout), which web/wasm.js puts
+ * in the core's function table when the engine validates relaxed SIMD. */
+void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
+                              wisp_f32_gemm_rowbias_ukernel rowbias);
+#endif
 /* e.g. "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd f32_dwconv=..." */
 const char *wisp_kernels_describe(void);
 
