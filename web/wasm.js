@@ -168,7 +168,7 @@ async function useRelaxed(wasm, url) {
   const module = await compile(url);
   const { exports: k } = await WebAssembly.instantiate(module, { env: { memory: wasm.memory } });
   const table = wasm.exports.__indirect_function_table;
-  const names = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8'];
+  const names = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4'];
   const first = table.grow(names.length);
   names.forEach((n, i) => table.set(first + i, k[`${n}__wasmrelaxed`]));
   wasm.exports.wisp_wasm_use_relaxed(...names.map((_, i) => first + i));

@@ -22,11 +22,13 @@ typedef struct {
 } wisp_f32_gemm_config;
 
 typedef struct {
-  wisp_qs8_gemm_ukernel gemm;
+  wisp_qs8_gemm_ukernel gemm;              /* kr 2: int16 pairs */
+  wisp_qs8c4_gemm_ukernel gemm_c4;         /* kr 4: int8 quads (relaxed SIMD) */
   int mr, nr, kr;
   size_t (*packed_size)(int K, int N);     /* bytes */
-  void (*pack)(int K, int N, const void *W, int w_signed, const int32_t *zp, const float *scale,
-               const float *bias, void *packed);
+  /* nonzero: these weights do not fit the layout (use qs8_gemm_fallback) */
+  int (*pack)(int K, int N, const void *W, int w_signed, const int32_t *zp, const float *scale,
+              const float *bias, void *packed);
   wisp_f32_minmax_fn minmax;               /* dynamic quantization of activations */
   wisp_qd16_quantize_fn quantize;
 } wisp_qs8_gemm_config;
@@ -48,6 +50,7 @@ typedef struct {
 typedef struct {
   wisp_f32_gemm_config f32_gemm;
   wisp_qs8_gemm_config qs8_gemm;
+  wisp_qs8_gemm_config qs8_gemm_fallback;  /* for weights qs8_gemm.pack refuses */
   wisp_dwconv_config dwconv;
   wisp_vmath_config vmath;
   wisp_winograd_config winograd;
@@ -58,10 +61,10 @@ const wisp_kernel_set *wisp_kernels(void);
 /* Replaces the set: only at start-up, before any weights were packed with the old one. */
 void wisp_kernels_install(const wisp_kernel_set *ks);
 #ifdef __wasm_simd128__
-/* The relaxed-SIMD kernels module's f32 GEMM tiles (same panel layout), which web/wasm.js puts
- * in the core's function table when the engine validates relaxed SIMD. */
+/* The relaxed-SIMD kernels module's tiles (f32: the same panel layout; int8: the KR = 4 one),
+ * which web/wasm.js puts in the core's function table when the engine validates relaxed SIMD. */
 void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
-                              wisp_f32_gemm_rowbias_ukernel rowbias);
+                              wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8);
 #endif
 /* e.g. "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd f32_dwconv=..." */
 const char *wisp_kernels_describe(void);

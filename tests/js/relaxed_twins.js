@@ -2,7 +2,9 @@
 // in whatever engine runs it (relaxed_kernels.test.js: Node 22 and headless Chromium). The
 // module is build-wasm/wisp_relaxed_test.wasm: the relaxed kernels plus the scalar twins, over a
 // memory of its own. relaxed_madd may fuse or not: results must agree within a few ulps of
-// Σ|a·b|. Returns the number of cases checked; throws on the first mismatch.
+// Σ|a·b|; the int8 GEMM (relaxed_dot_i8x16_i7x16_add_s over re-centred operands, exact by
+// construction: tests/c/test_kernels.c proves the scalar twin equals the integer product) must
+// equal its twin bit for bit. Returns the number of cases checked; throws on the first mismatch.
 
 function rng(seed) {
   let s = seed >>> 0;
@@ -31,7 +33,7 @@ export async function runRelaxedTwins(bytes) {
   const compare = (what, c1, c2, n, bound) => {
     const h = f32();
     for (let i = 0; i < n; i++) {
-      const a = h[(c1 >> 2) + i], b = h[(c2 >> 2) + i], tol = 4e-7 * bound[i] + 1e-30;
+      const a = h[(c1 >> 2) + i], b = h[(c2 >> 2) + i], tol = 4e-7 * bound[i];
       if (!(Math.abs(a - b) <= tol) && !(Number.isNaN(a) && Number.isNaN(b)))
         throw new Error(`${what}: element ${i}: relaxed ${a} vs scalar ${b} (tolerance ${tol})`);
     }
@@ -89,5 +91,34 @@ export async function runRelaxedTwins(bytes) {
           compare(`f32_gemm_rowbias_4x8 mr=${mr} n=${n} kc=${kc} bias=${!!rb}`, C3, C4, 4 * ldcr, bnd);
         }
   }
+  // int8 quads: symmetric int8 weights (the ±127 extremes included) and uint8 with zero points
+  const i32 = () => new Int32Array(mem.buffer), u8 = () => new Uint8Array(mem.buffer);
+  for (const K of [0, 1, 3, 4, 5, 17, 64, 130])
+    for (const signed of [1, 0])
+      for (let nc = 1; nc <= 8; nc++) {
+        const ldc = 9, rowBytes = k.wisp_qs8c4_row_bytes(K);
+        const x = alloc(4 * K), W = alloc(K * nc), zp = alloc(nc), scale = alloc(nc);
+        const bias = alloc(nc), A = alloc(rowBytes), P = alloc(k.wisp_qs8c4_gemm_packed_size(K, nc) / 4);
+        const C1 = alloc(4 * ldc), C2 = alloc(4 * ldc);
+        fill(x, 4 * K, () => 3 * r()), fill(scale, nc, () => 0.01 + 0.01 * Math.abs(r())), fill(bias, nc, r);
+        for (let i = 0; i < K * nc; i++) {
+          const v = i % 7 === 0 ? -127 : i % 7 === 1 ? 127 : Math.round(127 * r());
+          u8()[W + i] = signed ? v & 255 : (v + 128) & 255;
+        }
+        for (let j = 0; j < nc; j++) i32()[(zp >> 2) + j] = signed ? 0 : 90 + 7 * j;
+        if (k.wisp_qs8c4_gemm_pack(K, nc, W, signed, zp, scale, bias, P) !== 0)
+          throw new Error(`qs8c4 pack refused K=${K} signed=${signed}`);
+        for (const [aScale, aZp] of [[0.02, 77], [0.013, 0], [0.05, 255]]) {
+          k.wisp_qs8c4_quantize_rows(4, K, x, aScale, aZp, A);
+          for (let mr = 1; mr <= 4; mr++) {
+            fill(C1, 4 * ldc, r), copy(C1, C2, 4 * ldc);
+            const kg = (K + 3) >> 2;
+            k.qs8_gemm_4x8c4__wasmrelaxed(mr, nc, kg, A, rowBytes, P, aScale, C1, ldc);
+            k.qs8_gemm_4x8c4__scalar(mr, nc, kg, A, rowBytes, P, aScale, C2, ldc);
+            compare(`qs8_gemm_4x8c4 mr=${mr} nc=${nc} K=${K} signed=${signed} zp=${aZp}`, C1, C2,
+              4 * ldc, new Float64Array(4 * ldc));
+          }
+        }
+      }
   return cases;
 }
