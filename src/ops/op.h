@@ -46,8 +46,13 @@ typedef struct wisp_op_def {
   wisp_status (*exec)(wisp_op_ctx *ctx);
   int flags;
   /* Bit i set: infer needs the value of input i (a shape, axes, a flag), not just its shape.
-   * Graph inputs that feed such a port become part of the plan's key (see plan.h). */
+   * Graph inputs that feed such a port become part of the plan's key (see plan.h). Ops whose
+   * output length depends on data (NonZero, Unique, Compress, TopK's K) use this too: the node
+   * and what feeds that input fold at plan time, and new values mean a new plan. */
   unsigned value_inputs;
+  /* Frees what parse hung off ctx->params beyond the struct (If/Loop/Scan: subgraph plans);
+   * may be NULL. Called before params and state are freed. */
+  void (*release)(wisp_op_ctx *ctx);
 } wisp_op_def;
 
 /* The op for (domain, op_type) whatever the version, or NULL (for fusions that create nodes). */
