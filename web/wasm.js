@@ -164,17 +164,21 @@ async function compile(url) {
 
 // The relaxed-SIMD kernels (web/wisp_relaxed.wasm) share the core's memory; their exports go
 // into the core's function table, and the core's kernel configuration points at them.
-async function useRelaxed(wasm, url) {
+// Its int8 GEMM only when asked ('relaxed-int8'): it measured slower than the baseline's so far.
+async function useRelaxed(wasm, url, int8) {
   const module = await compile(url);
   const { exports: k } = await WebAssembly.instantiate(module, { env: { memory: wasm.memory } });
   const table = wasm.exports.__indirect_function_table;
   const names = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4'];
   const first = table.grow(names.length);
   names.forEach((n, i) => table.set(first + i, k[`${n}__wasmrelaxed`]));
-  wasm.exports.wisp_wasm_use_relaxed(...names.map((_, i) => first + i));
+  const idx = names.map((_, i) => first + i);
+  if (!int8) idx[3] = 0; // NULL: keep the int16-pair kernel
+  wasm.exports.wisp_wasm_use_relaxed(...idx);
 }
 
-// kernels: 'auto' (relaxed SIMD where the engine validates it), 'relaxed' or 'baseline'.
+// kernels: 'auto' (relaxed SIMD where the engine validates it), 'relaxed', 'relaxed-int8' (its
+// int8 GEMM too) or 'baseline'.
 export async function instantiate(url, kernels = 'auto') {
   checkSimd();
   const module = await compile(url);
@@ -183,8 +187,8 @@ export async function instantiate(url, kernels = 'auto') {
   wasm = new Wasm(instance);
   // Standalone reactors run their static constructors from _initialize.
   instance.exports._initialize?.();
-  if (kernels === 'relaxed' || (kernels === 'auto' && relaxedSimdSupported()))
-    await useRelaxed(wasm, new URL('./wisp_relaxed.wasm', url));
+  if (kernels.startsWith('relaxed') || (kernels === 'auto' && relaxedSimdSupported()))
+    await useRelaxed(wasm, new URL('./wisp_relaxed.wasm', url), kernels === 'relaxed-int8');
   return wasm;
 }
 

@@ -31,17 +31,24 @@ void wisp_kernels_install(const wisp_kernel_set *ks) { kernels = *ks; }
 const char *wisp_kernels_describe(void) { return kernels.description; }
 
 #ifdef __wasm_simd128__
+#define RELAXED_REST                                                                           \
+  " f32_dwconv=f32_dwconv_rows__" ISA " vmath=f32_vexp__" ISA ",f32_verf__" ISA ",f32_vgelu__" ISA \
+  " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA " winograd=f32_wino_input4__" ISA             \
+  ",f32_wino_output4__" ISA
+#define RELAXED_F32 \
+  "f32_gemm=f32_gemm_4x8__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,f32_gemm_rowbias_4x8__wasmrelaxed"
+
 void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
                               wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8) {
   kernels.f32_gemm.gemm = gemm, kernels.f32_gemm.gemm_1row = gemm_1row;
   kernels.f32_gemm.rowbias = rowbias;
-  kernels.qs8_gemm = (wisp_qs8_gemm_config){NULL, qs8, WISP_QS8_MR, WISP_QS8_NR, 4,
-                                            wisp_qs8c4_gemm_packed_size, wisp_qs8c4_gemm_pack,
-                                            f32_minmax__wasmsimd, NULL};
+  /* the int8 one measured slower than the int16 pairs so far: web/wasm.js passes it on request */
+  if (qs8)
+    kernels.qs8_gemm = (wisp_qs8_gemm_config){NULL, qs8, WISP_QS8_MR, WISP_QS8_NR, 4,
+                                              wisp_qs8c4_gemm_packed_size, wisp_qs8c4_gemm_pack,
+                                              f32_minmax__wasmsimd, NULL};
   kernels.description =
-      "f32_gemm=f32_gemm_4x8__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,f32_gemm_rowbias_4x8__wasmrelaxed"
-      " f32_dwconv=f32_dwconv_rows__" ISA " vmath=f32_vexp__" ISA ",f32_verf__" ISA ",f32_vgelu__" ISA
-      " qs8_gemm=qs8_gemm_4x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA
-      " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA;
+      qs8 ? RELAXED_F32 " qs8_gemm=qs8_gemm_4x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA RELAXED_REST
+          : RELAXED_F32 " qs8_gemm=qs8_gemm_4x8c2__" ISA RELAXED_REST;
 }
 #endif
