@@ -1,7 +1,7 @@
 /* contrib_norm.c — onnxruntime's com.microsoft layer norms, on LayerNormalization's row
  * normaliser (transformer.c); every one normalises the last dim (size D) of its input:
  *
- *   SimplifiedLayerNormalization(X, scale)           RMSNorm: x / sqrt(mean(x²) + ε) · scale;
+ *   SimplifiedLayerNormalization(X, scale)           (ONNX domain) RMSNorm: x / sqrt(mean(x²) + ε) · scale;
  *                                                     outputs Y, inv_std_var
  *   SkipLayerNormalization(X, skip, γ, β?, bias?)     LayerNorm(X + skip + bias) · γ + β;
  *                                                     outputs Y, mean, inv_std_var, X + skip + bias
@@ -112,10 +112,7 @@ static wisp_status norm_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_SimplifiedLayerNormalization = {
-    "com.microsoft", "SimplifiedLayerNormalization", sizeof(norm_params), simplified_parse,
-    norm_infer, norm_exec, 0};
-/* onnxruntime defines it in the ONNX domain too (its optimiser writes it there) */
+/* onnxruntime defines it in the ONNX domain (only there) */
 const wisp_op_def wisp_op_SimplifiedLayerNormalization = {
     "", "SimplifiedLayerNormalization", sizeof(norm_params), simplified_parse, norm_infer,
     norm_exec, 0};

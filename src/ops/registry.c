@@ -133,9 +133,7 @@
   X(FusedGemm, 1, 1) \
   X(FusedMatMul, 1, 1) \
   X(Gelu, 1, 1) \
-  X(LayerNormalization, 1, 1) \
   X(QuickGelu, 1, 1) \
-  X(SimplifiedLayerNormalization, 1, 1) \
   X(SkipLayerNormalization, 1, 1) \
   X(SkipSimplifiedLayerNormalization, 1, 1)
 

@@ -10,8 +10,9 @@
  * |mean| >> std, which the additive residual stream of a transformer does produce. Only float
  * data; stash_type must be 1 (float), the only value the spec defines.
  *
- * The row normaliser is shared with the contrib norms (contrib_norm.c); com.microsoft
- * LayerNormalization is this op under onnxruntime's domain. */
+ * onnxruntime defines this op in the ONNX domain from opset 1 and its optimiser writes it into
+ * opset < 17 models: those run here too. The row normaliser is shared with the contrib norms
+ * (contrib_norm.c). */
 #include <math.h>
 #include <string.h>
 
@@ -160,7 +161,3 @@ static wisp_status layer_norm_exec(wisp_op_ctx *ctx) {
 
 const wisp_op_def wisp_op_LayerNormalization = {"", "LayerNormalization", sizeof(layer_norm_params),
                                                 layer_norm_parse, layer_norm_infer, layer_norm_exec, 0};
-/* onnxruntime's contrib LayerNormalization is the same op (it predates opset 17's) */
-const wisp_op_def wisp_op_ms_LayerNormalization = {"com.microsoft", "LayerNormalization",
-                                                   sizeof(layer_norm_params), layer_norm_parse,
-                                                   layer_norm_infer, layer_norm_exec, 0};
