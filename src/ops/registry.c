@@ -124,6 +124,7 @@
 /* Domain "com.microsoft" (onnxruntime's contrib ops) sorts last: wisp_op_ms_<op_type>.
  * DynamicQuantizeMatMul is also what fuse.c turns q8 MatMul chains into (quant_matmul.c). */
 #define MS_OPS(X) \
+  X(Attention, 1, 1) \
   X(BiasAdd, 1, 1) \
   X(BiasGelu, 1, 1) \
   X(BiasSoftmax, 1, 1) \
@@ -133,6 +134,7 @@
   X(FusedGemm, 1, 1) \
   X(FusedMatMul, 1, 1) \
   X(Gelu, 1, 1) \
+  X(MultiHeadAttention, 1, 1) \
   X(QuickGelu, 1, 1) \
   X(SkipLayerNormalization, 1, 1) \
   X(SkipSimplifiedLayerNormalization, 1, 1)
