@@ -40,10 +40,10 @@ static wisp_status attn_parse_common(wisp_op_ctx *ctx) {
   p->unidirectional = wisp_attr_int(ctx->node, "unidirectional", 0) != 0;
   p->mask_filter = wisp_attr_float(ctx->node, "mask_filter_value", -10000.0f);
   p->scale = wisp_attr_float(ctx->node, "scale", 0.0f);
-  if (p->heads < 1 || p->heads > 65536)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "num_heads must be positive");
   if (wisp_attr_int(ctx->node, "do_rotary", 0))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "do_rotary is not supported");
+  if (p->heads < 1 || p->heads > 65536)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "num_heads must be positive");
   for (int k = 1; k < ctx->n_out; k++)
     if (ctx->node->out[k] >= 0)
       return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "present / past state outputs are not supported");
