@@ -16,7 +16,9 @@
  *  - q8 MatMul: DynamicQuantizeLinear(x) → MatMulInteger(x_q, W constant, x_zp, W_zp) → Cast float
  *    → Mul(·, Mul(x_scale, W_scale constant)) (→ Add b constant) — Hugging Face q8 exports —
  *    becomes com.microsoft DynamicQuantizeMatMul(x, W, W_scale, W_zp, b) (quant_matmul.c); the
- *    DynamicQuantizeLinear goes once every MatMulInteger it fed is fused (Q, K, V share one). */
+ *    DynamicQuantizeLinear goes once every MatMulInteger it fed is fused (Q, K, V share one);
+ *    so does onnxruntime's saved form of that chain, DynamicQuantizeLinear → com.microsoft
+ *    MatMulIntegerToFloat. */
 #include "fuse.h"
 
 #include <float.h>
@@ -306,6 +308,26 @@ static wisp_status fuse_dynamic_quant_matmul(fuser *f, wisp_node *mmi) {
   return WISP_OK;
 }
 
+/* onnxruntime's saved q8 form: DynamicQuantizeLinear(x) → com.microsoft MatMulIntegerToFloat(x_q,
+ * W, x_scale, W_scale, x_zp, W_zp?, b?) is DynamicQuantizeMatMul(x, W, W_scale, W_zp, b). */
+static wisp_status fuse_matmul_integer_to_float(fuser *f, wisp_node *n) {
+  if (strcmp(n->domain, "com.microsoft") || strcmp(n->op_type, "MatMulIntegerToFloat") ||
+      n->n_in < 5)
+    return WISP_OK;
+  wisp_node *dql = made_by(f, n->in[0], "DynamicQuantizeLinear");
+  if (!dql || dql->n_out != 3 || dql->out[0] != n->in[0] || dql->out[1] != n->in[2] ||
+      dql->out[2] != n->in[4])
+    return WISP_OK;
+  int in[5] = {dql->in[0], n->in[1], n->in[3], n->n_in > 5 ? n->in[5] : -1, n->n_in > 6 ? n->in[6] : -1};
+  int n_in = in[4] >= 0 ? 5 : in[3] >= 0 ? 4 : 3;
+  f->uses[dql->out[0]]--, f->uses[dql->out[1]]--, f->uses[dql->out[2]]--;
+  if (!f->uses[dql->out[0]] && !f->uses[dql->out[1]] && !f->uses[dql->out[2]]) kill(f, dql);
+  WISP_TRY(become(f, n, "DynamicQuantizeMatMul", in, n_in, n->out[0], NULL, 0));
+  n->domain = "com.microsoft";
+  n->op = wisp_op_find("com.microsoft", "DynamicQuantizeMatMul");
+  return WISP_OK;
+}
+
 /* ---- BatchNormalization into the Conv before it --------------------------------------------- */
 
 /* Appends a float constant; its id, or -1 when out of memory. Room for it was made by the
@@ -412,6 +434,7 @@ wisp_status wisp_graph_fuse(wisp_graph *g) {
     if (!f.dead[i] && s == WISP_OK && wisp_op_find("", "Gelu")) s = fuse_bias_gelu(&f, n);
     if (!f.dead[i] && s == WISP_OK) fuse_matmul_scale(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fuse_dynamic_quant_matmul(&f, n);
+    if (!f.dead[i] && s == WISP_OK) s = fuse_matmul_integer_to_float(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fold_batch_norm(&f, n);
   }
   for (int i = 0; i < g->n_nodes; i++)

@@ -134,6 +134,7 @@
   X(FusedGemm, 1, 1) \
   X(FusedMatMul, 1, 1) \
   X(Gelu, 1, 1) \
+  X(MatMulIntegerToFloat, 1, 1) \
   X(MultiHeadAttention, 1, 1) \
   X(QuickGelu, 1, 1) \
   X(SkipLayerNormalization, 1, 1) \

@@ -17,7 +17,7 @@ import { SOURCES, saveOptimized } from '../../bench/save_ort_optimized.mjs';
 const DIR = join(FIXTURES, 'contrib');
 const INPUTS = JSON.parse(readFileSync(join(DIR, 'inputs.json'), 'utf8'));
 const TOL = 1e-4;
-const ARRAYS = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array };
+const ARRAYS = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, int8: Int8Array };
 
 // max |a - b| / max(1, |b|); NaN on either side only counts as a failure
 function relDiff(a, b) {
@@ -154,3 +154,28 @@ test('BiasSoftmax (CUDA only in onnxruntime) gives softmax(scores + bias), bias 
     await w.release();
   }
 });
+
+// q8: onnxruntime's saved form of the Hugging Face q8 chain is DynamicQuantizeLinear →
+// MatMulIntegerToFloat (and DynamicQuantizeMatMul, com.microsoft Gelu): wisp runs it as the same
+// DynamicQuantizeMatMul as the original, so both forms give wisp's own q8 answer; against
+// onnxruntime the q8 rounding tolerance of quant.test.js applies.
+const Q8 = join(SOURCES['bert-tiny'], '../model_quantized.onnx');
+test('bert-tiny q8 saved at \'extended\' (MatMulIntegerToFloat, DynamicQuantizeMatMul, Gelu) runs as the original',
+  { skip: !existsSync(Q8) && `${Q8} missing: run bench/make_text_models.py and models/quantize.py` }, async () => {
+    const saved = await saveOptimized(Q8, join(TMP, 'bert-tiny-q8.onnx'));
+    const bytes = readFileSync(saved);
+    for (const op of ['MatMulIntegerToFloat', 'DynamicQuantizeMatMul', 'Gelu']) assert.ok(bytes.includes(Buffer.from(op)), `no ${op}`);
+    const [w, base, o] = await Promise.all([InferenceSession.create(saved), InferenceSession.create(Q8), ort.InferenceSession.create(Q8)]);
+    try {
+      for (const [fw, fo] of [textFeeds(1, 16, 7), textFeeds(2, 40, 8)]) {
+        const [a, b, c] = [(await w.run(fw)).logits.data, (await base.run(fw)).logits.data, (await o.run(fo)).logits.data];
+        const same = relDiff(a, b), vsOrt = relDiff(a, c);
+        console.log(`bert-tiny q8 saved: vs wisp on the original ${same.toExponential(2)}, vs onnxruntime ${vsOrt.toExponential(2)}`);
+        assert.ok(same <= 1e-5, `saved vs original in wisp: ${same}`);
+        assert.ok(vsOrt <= 0.05, `vs onnxruntime: ${vsOrt}`);
+      }
+    } finally {
+      await w.release();
+      await base.release();
+    }
+  });
