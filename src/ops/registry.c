@@ -129,6 +129,7 @@
   X(BiasGelu, 1, 1) \
   X(BiasSoftmax, 1, 1) \
   X(DynamicQuantizeMatMul, 1, 1) \
+  X(EmbedLayerNormalization, 1, 1) \
   X(FastGelu, 1, 1) \
   X(FusedConv, 1, 1) \
   X(FusedGemm, 1, 1) \
