@@ -12,7 +12,12 @@
  * Kᵀ and V are read in place through the packing strides (no transposes); scale (default
  * 1/√H) is folded into the packed Kᵀ. The mask is additive: mask_filter_value (default -10000,
  * as onnxruntime) where a key is padding — from lengths (B), end and start positions (2B), a 0/1
- * key padding mask (B, L) or (B, S, L) — or in the future of a query when unidirectional. */
+ * key padding mask (B, L) or (B, S, L) — or in the future of a query when unidirectional.
+ *
+ * RotaryEmbedding(input (B, S, N·H) or (B, N, S, H), position_ids (B, S) or an offset (1),
+ * cos_cache, sin_cache (positions, R/2)) rotates the first R = rotary_embedding_dim (default H)
+ * dims of each head by the angle of its position: pairs (i, i + R/2), or (2i, 2i + 1) when
+ * interleaved, become (x·cos - y·sin, y·cos + x·sin); the rest pass through. */
 #include <math.h>
 #include <string.h>
 
@@ -299,3 +304,94 @@ static wisp_status mha_exec(wisp_op_ctx *ctx) {
 const wisp_op_def wisp_op_ms_MultiHeadAttention = {"com.microsoft", "MultiHeadAttention",
                                                    sizeof(attn_params), attn_parse_common,
                                                    mha_infer, mha_exec, 0};
+
+/* ---- RotaryEmbedding ---------------------------------------------------------------------- */
+
+typedef struct {
+  int interleaved;
+  int64_t heads, rot; /* attributes (0: from the shapes) */
+  int64_t B, S, N, H, R;
+  int64_t batch_stride, seq_stride, head_stride;
+  int offset_ids;     /* position_ids is one offset: positions offset + s */
+} rotary_params;
+
+static wisp_status rotary_parse(wisp_op_ctx *ctx) {
+  rotary_params *p = ctx->params;
+  p->interleaved = wisp_attr_int(ctx->node, "interleaved", 0) != 0;
+  p->heads = wisp_attr_int(ctx->node, "num_heads", 0);
+  p->rot = wisp_attr_int(ctx->node, "rotary_embedding_dim", 0);
+  if (p->heads < 0 || p->rot < 0 || p->heads > INT32_MAX || p->rot > INT32_MAX || (p->rot && !p->heads))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "num_heads and rotary_embedding_dim must be >= 0, num_heads set with the latter");
+  if (wisp_attr_int(ctx->node, "is_packed_batching", 0))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "is_packed_batching is not supported");
+  return WISP_OK;
+}
+
+static wisp_status rotary_infer(wisp_op_ctx *ctx) {
+  rotary_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 4, 4));
+  for (int i = 0; i < 4; i++)
+    WISP_TRY(wisp_op_expect_dtype(ctx, i, i == 1 ? WISP_DT_INT64 : WISP_DT_FLOAT));
+  const wisp_shape *xs = &ctx->in[0]->shape, *ps = &ctx->in[1]->shape, *cs = &ctx->in[2]->shape;
+  if (cs->ndim != 2 || !wisp_shape_equal(cs, &ctx->in[3]->shape) || (xs->ndim != 3 && xs->ndim != 4))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "needs input (B, S, D) or (B, N, S, H) and equal 2-D cos and sin caches");
+  p->B = xs->dims[0];
+  if (xs->ndim == 4) { /* (B, N, S, H) */
+    p->N = xs->dims[1], p->S = xs->dims[2], p->H = xs->dims[3];
+    p->head_stride = p->S * p->H, p->seq_stride = p->H;
+  } else {             /* (B, S, N·H) */
+    int64_t D = xs->dims[2];
+    p->S = xs->dims[1];
+    p->H = p->heads ? (D % p->heads ? -1 : D / p->heads) : 2 * cs->dims[1];
+    if (p->H <= 0 || D % p->H)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "hidden size %lld does not split into heads",
+                          (long long)D);
+    p->N = D / p->H, p->head_stride = p->H, p->seq_stride = D;
+  }
+  p->batch_stride = p->N * p->S * p->H;
+  p->R = p->rot ? p->rot : p->H;
+  if (p->R > p->H || p->R % 2 || cs->dims[1] != p->R / 2)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "rotary dims %lld must be even, at most the head size %lld, twice the caches' %lld",
+                        (long long)p->R, (long long)p->H, (long long)cs->dims[1]);
+  p->offset_ids = wisp_shape_numel(ps) == 1 && !(ps->ndim == 2 && p->B == 1 && p->S == 1);
+  if (!p->offset_ids && (ps->ndim != 2 || ps->dims[0] != p->B || ps->dims[1] != p->S))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "position_ids must be (B, S) or one offset");
+  wisp_op_same_as(ctx->out[0], ctx->in[0]);
+  return WISP_OK;
+}
+
+static wisp_status rotary_exec(wisp_op_ctx *ctx) {
+  const rotary_params *p = ctx->params;
+  const float *x = ctx->in[0]->data, *cos_c = ctx->in[2]->data, *sin_c = ctx->in[3]->data;
+  const int64_t *pid = ctx->in[1]->data;
+  float *y = ctx->out[0]->data;
+  const int64_t half = p->R / 2, positions = ctx->in[2]->shape.dims[0];
+  for (int64_t b = 0; b < p->B; b++)
+    for (int64_t s = 0; s < p->S; s++) {
+      int64_t pos = p->offset_ids ? pid[0] + s : pid[b * p->S + s];
+      if (pos < 0 || pos >= positions)
+        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "position %lld is outside the caches' %lld",
+                            (long long)pos, (long long)positions);
+      const float *c = cos_c + pos * half, *sn = sin_c + pos * half;
+      for (int64_t n = 0; n < p->N; n++) {
+        int64_t off = b * p->batch_stride + s * p->seq_stride + n * p->head_stride;
+        const float *xi = x + off;
+        float *yo = y + off;
+        for (int64_t i = 0; i < half; i++) {
+          int64_t i1 = p->interleaved ? 2 * i : i, i2 = p->interleaved ? 2 * i + 1 : i + half;
+          float u = xi[i1], v = xi[i2];
+          yo[i1] = u * c[i] - v * sn[i];
+          yo[i2] = v * c[i] + u * sn[i];
+        }
+        for (int64_t i = p->R; i < p->H; i++) yo[i] = xi[i];
+      }
+    }
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_ms_RotaryEmbedding = {"com.microsoft", "RotaryEmbedding",
+                                                sizeof(rotary_params), rotary_parse, rotary_infer,
+                                                rotary_exec, 0};

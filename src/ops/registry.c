@@ -173,6 +173,7 @@
   X(MatMulIntegerToFloat, 1, 1) \
   X(MultiHeadAttention, 1, 1) \
   X(QuickGelu, 1, 1) \
+  X(RotaryEmbedding, 1, 1) \
   X(SkipLayerNormalization, 1, 1) \
   X(SkipSimplifiedLayerNormalization, 1, 1)
 

@@ -15,8 +15,9 @@
 
 #define DIR "tests/fixtures/contrib/"
 
-/* Runs s with floats in [-1, 1) and every int32 input filled with `fill`; checks the outputs. */
-static void run_filled(wisp_session *s, const char *name, int32_t fill) {
+/* Runs s with floats in [-1, 1) and every integer input filled with `fill`; checks the outputs
+ * are finite, or (want_ok 0) that the run fails, saying a value is out of range. */
+static void run_filled(wisp_session *s, const char *name, int32_t fill, int want_ok) {
   int n = wisp_session_input_count(s);
   wisp_tensor feeds[32];
   void *bufs[32] = {0};
@@ -25,15 +26,19 @@ static void run_filled(wisp_session *s, const char *name, int32_t fill) {
     feeds[i].dtype = wisp_session_input_dtype(s, i);
     feeds[i].shape = *wisp_session_input_shape(s, i);
     int64_t count = wisp_shape_numel(&feeds[i].shape);
-    bufs[i] = feeds[i].data = malloc((size_t)count * 4 + 4);
+    bufs[i] = feeds[i].data = malloc((size_t)count * 8 + 8);
     for (int64_t j = 0; j < count; j++) {
-      if (feeds[i].dtype == WISP_DT_INT32) ((int32_t *)bufs[i])[j] = fill;
-      else ((float *)bufs[i])[j] = (float)((j * 7919 + i * 104729) % 2000) / 1000.0f - 1.0f;
+      switch (feeds[i].dtype) {
+        case WISP_DT_INT32: ((int32_t *)bufs[i])[j] = fill; break;
+        case WISP_DT_INT64: ((int64_t *)bufs[i])[j] = fill; break;
+        case WISP_DT_UINT8: case WISP_DT_INT8: ((uint8_t *)bufs[i])[j] = (uint8_t)(fill + j); break;
+        default: ((float *)bufs[i])[j] = (float)((j * 7919 + i * 104729) % 2000) / 1000.0f - 1.0f;
+      }
     }
   }
   wisp_status st = wisp_session_run(s, feeds, n);
-  CHECK(st == WISP_OK);
-  if (st != WISP_OK) printf("%s (ints %d): %s\n", name, fill, wisp_last_error());
+  CHECK(want_ok ? st == WISP_OK : st == WISP_ERR_INVALID_ARG && strstr(wisp_last_error(), "range"));
+  if ((st == WISP_OK) != want_ok) printf("%s (ints %d): %s\n", name, fill, wisp_last_error());
   for (int k = 0; st == WISP_OK && k < wisp_session_output_count(s); k++) {
     const wisp_tensor *y = wisp_session_output(s, k);
     int finite = 1;
@@ -44,7 +49,9 @@ static void run_filled(wisp_session *s, const char *name, int32_t fill) {
   for (int i = 0; i < n && i < 32; i++) free(bufs[i]);
 }
 
-static void test_fixture(const char *file, int hostile) {
+/* ids > 0: the integer inputs index tables (ids, positions), where fills in [0, ids) are valid
+ * and others must fail the run. */
+static void test_fixture(const char *file, int hostile, int ids) {
   char path[256];
   snprintf(path, sizeof path, DIR "%s", file);
   size_t len;
@@ -55,7 +62,8 @@ static void test_fixture(const char *file, int hostile) {
   CHECK(wisp_session_create(bytes, len, NULL, &s) == WISP_OK);
   if (s) {
     static const int32_t fills[] = {1, 0, -5, 1000, 3};
-    for (size_t f = 0; f < sizeof fills / sizeof *fills; f++) run_filled(s, file, fills[f]);
+    for (size_t f = 0; f < sizeof fills / sizeof *fills; f++)
+      run_filled(s, file, fills[f], !ids || (fills[f] >= 0 && fills[f] < ids));
     wisp_session_free(s);
   }
   if (hostile) {
@@ -106,14 +114,17 @@ static void test_bad_attribute(const char *op, int n_in, const char *attr, const
 }
 
 int main(void) {
-  test_fixture("fused_conv.onnx", 0);
-  test_fixture("fused_gemm.onnx", 1);
-  test_fixture("fused_matmul.onnx", 1);
-  test_fixture("gelu.onnx", 1);
-  test_fixture("norms.onnx", 1);
-  test_fixture("attention.onnx", 1);
-  test_fixture("bias_add.onnx", 1);
-  test_fixture("bias_softmax.onnx", 1);
+  test_fixture("fused_conv.onnx", 0, 0);
+  test_fixture("fused_gemm.onnx", 1, 0);
+  test_fixture("fused_matmul.onnx", 1, 0);
+  test_fixture("gelu.onnx", 1, 0);
+  test_fixture("norms.onnx", 1, 0);
+  test_fixture("attention.onnx", 1, 0);
+  test_fixture("bias_add.onnx", 1, 0);
+  test_fixture("bias_softmax.onnx", 1, 0);
+  test_fixture("matmul_integer_to_float.onnx", 1, 0);
+  test_fixture("embed_layer_norm.onnx", 1, 2); /* 2 segments */
+  test_fixture("rotary.onnx", 1, 12);          /* 16 positions, offset + 5 */
 
   test_bad_attribute("FusedConv", 2, "activation", "Swish");
   test_bad_attribute("FusedGemm", 2, "activation", "Softmax");
