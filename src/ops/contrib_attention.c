@@ -373,7 +373,7 @@ static wisp_status rotary_exec(wisp_op_ctx *ctx) {
     for (int64_t s = 0; s < p->S; s++) {
       int64_t pos = p->offset_ids ? pid[0] + s : pid[b * p->S + s];
       if (pos < 0 || pos >= positions)
-        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "position %lld is outside the caches' %lld",
+        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "position %lld is out of the caches' range (%lld)",
                             (long long)pos, (long long)positions);
       const float *c = cos_c + pos * half, *sn = sin_c + pos * half;
       for (int64_t n = 0; n < p->N; n++) {
