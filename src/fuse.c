@@ -318,7 +318,8 @@ static wisp_status fuse_matmul_integer_to_float(fuser *f, wisp_node *n) {
   if (!dql || dql->n_out != 3 || dql->out[0] != n->in[0] || dql->out[1] != n->in[2] ||
       dql->out[2] != n->in[4])
     return WISP_OK;
-  int in[5] = {dql->in[0], n->in[1], n->in[3], n->n_in > 5 ? n->in[5] : -1, n->n_in > 6 ? n->in[6] : -1};
+  int in[5] = {dql->in[0], n->in[1], n->in[3], n->n_in > 5 ? n->in[5] : -1,
+               n->n_in > 6 ? n->in[6] : -1};
   int n_in = in[4] >= 0 ? 5 : in[3] >= 0 ? 4 : 3;
   f->uses[dql->out[0]]--, f->uses[dql->out[1]]--, f->uses[dql->out[2]]--;
   if (!f->uses[dql->out[0]] && !f->uses[dql->out[1]] && !f->uses[dql->out[2]]) kill(f, dql);

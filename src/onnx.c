@@ -599,10 +599,11 @@ static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_n
   }
   /* onnxruntime's 'all' optimisation level writes its NCHWc layout for this machine's SIMD width */
   WISP_CHECK(strcmp(n->domain, "com.microsoft.nchwc"), WISP_ERR_UNSUPPORTED,
-             "node '%s' is com.microsoft.nchwc.%s: this model was saved by onnxruntime at the 'all' "
-             "optimization level, whose NCHWc layout ops are specific to the machine that saved it "
-             "and not portable; save it at the 'extended' level instead "
-             "(graphOptimizationLevel: 'extended')", n->name, n->op_type);
+             "node '%s' is com.microsoft.nchwc.%s: this model was saved by onnxruntime at the "
+             "'all' optimization level, whose NCHWc layout ops are specific to the machine that "
+             "saved it and not portable; save it at the 'extended' level instead "
+             "(graphOptimizationLevel: 'extended')",
+             n->name, n->op_type);
   n->opset = opset_for(L, n->domain);
   int since = 0, until = 0;
   if (wisp_op_resolve(n->domain, n->op_type, n->opset, &n->op, &since, &until) != WISP_OP_FOUND)

@@ -20,7 +20,9 @@
 
 /* ---- the fused activation of FusedConv and FusedGemm --------------------------------------- */
 
-typedef enum { ACT_NONE, ACT_CLAMP, ACT_TANH, ACT_SIGMOID, ACT_LEAKY_RELU, ACT_HARD_SIGMOID } act_kind;
+typedef enum {
+  ACT_NONE, ACT_CLAMP, ACT_TANH, ACT_SIGMOID, ACT_LEAKY_RELU, ACT_HARD_SIGMOID
+} act_kind;
 
 typedef struct {
   act_kind kind;

@@ -51,7 +51,7 @@ static wisp_status attn_parse_common(wisp_op_ctx *ctx) {
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "num_heads must be positive");
   for (int k = 1; k < ctx->n_out; k++)
     if (ctx->node->out[k] >= 0)
-      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "present / past state outputs are not supported");
+      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "present (past state) outputs: unsupported");
   return WISP_OK;
 }
 
@@ -61,7 +61,8 @@ static wisp_status attention_parse(wisp_op_ctx *ctx) {
   int n;
   const int64_t *sizes = wisp_attr_ints(ctx->node, "qkv_hidden_sizes", &n);
   if (sizes && (n != 3 || sizes[0] != sizes[1] || sizes[0] <= 0 || sizes[2] <= 0))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "qkv_hidden_sizes must be 3 positive sizes, Q's = K's");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "qkv_hidden_sizes must be 3 positive sizes, Q's = K's");
   for (int k = 0; sizes && k < 3; k++) p->qkv_sizes[k] = sizes[k];
   return WISP_OK;
 }
@@ -97,7 +98,8 @@ static wisp_status attn_bias_check(wisp_op_ctx *ctx, const wisp_tensor *t) {
   const int64_t *d = t->shape.dims;
   if (t->dtype != WISP_DT_FLOAT || t->shape.ndim != 4 || (d[0] != 1 && d[0] != p->B) ||
       (d[1] != 1 && d[1] != p->heads) || d[2] != p->S || d[3] != p->L)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "attention_bias must be float (B or 1, N or 1, S, L)");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "attention_bias must be float (B or 1, N or 1, S, L)");
   p->bias_strides[0] = d[0] == 1 ? 0 : p->heads * p->S * p->L;
   p->bias_strides[1] = d[1] == 1 ? 0 : p->S * p->L;
   return WISP_OK;
@@ -107,8 +109,9 @@ static wisp_status attn_bias_check(wisp_op_ctx *ctx, const wisp_tensor *t) {
 static wisp_status attn_plan(wisp_op_ctx *ctx, int64_t Dq, int64_t Dv, size_t before) {
   attn_params *p = ctx->params;
   if (Dq % p->heads || Dv % p->heads)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "hidden sizes %lld, %lld do not divide by %lld heads",
-                        (long long)Dq, (long long)Dv, (long long)p->heads);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "hidden sizes %lld, %lld do not divide by %lld heads", (long long)Dq,
+                        (long long)Dv, (long long)p->heads);
   p->H = Dq / p->heads, p->Hv = Dv / p->heads, p->Dv = Dv;
   if (p->S * p->L > WISP_MAX_NUMEL || p->H > INT32_MAX || p->L > INT32_MAX)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "sequences too long");
@@ -119,7 +122,8 @@ static wisp_status attn_plan(wisp_op_ctx *ctx, int64_t Dq, int64_t Dv, size_t be
   /* scratch: [packed Kᵀ (H × L)][packed V (L × Hv)][scores (S × L)][mask (S × L)] */
   p->off_kt = before;
   p->off_v = p->off_kt + round64(wisp_f32_gemm_packed_size((int)p->H, (int)p->L) * sizeof(float));
-  p->off_scores = p->off_v + round64(wisp_f32_gemm_packed_size((int)p->L, (int)p->Hv) * sizeof(float));
+  p->off_scores =
+      p->off_v + round64(wisp_f32_gemm_packed_size((int)p->L, (int)p->Hv) * sizeof(float));
   p->off_mask = p->off_scores + round64((size_t)(p->S * p->L) * sizeof(float));
   uint64_t total = p->off_mask + round64((size_t)(p->S * p->L) * sizeof(float));
   if (total > WISP_MAX_TENSOR_BYTES)
@@ -198,9 +202,11 @@ static wisp_status attention_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
   WISP_TRY(wisp_op_expect_dtype(ctx, 1, WISP_DT_FLOAT));
   if (x->shape.ndim != 3 || w->shape.ndim != 2 || w->shape.dims[0] != x->shape.dims[2])
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "needs input (B, S, D) and weights (D, 3·hidden)");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "needs input (B, S, D) and weights (D, 3·hidden)");
   int64_t Din = x->shape.dims[2], W3 = w->shape.dims[1];
-  int64_t Dq = p->qkv_sizes[0] ? p->qkv_sizes[0] : W3 / 3, Dv = p->qkv_sizes[0] ? p->qkv_sizes[2] : W3 / 3;
+  int64_t Dq = p->qkv_sizes[0] ? p->qkv_sizes[0] : W3 / 3;
+  int64_t Dv = p->qkv_sizes[0] ? p->qkv_sizes[2] : W3 / 3;
   if (2 * Dq + Dv != W3)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "weights have %lld columns, not Dq + Dk + Dv",
                         (long long)W3);
@@ -253,7 +259,8 @@ const wisp_op_def wisp_op_ms_Attention = {"com.microsoft", "Attention", sizeof(a
 static wisp_status mha_infer(wisp_op_ctx *ctx) {
   attn_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 1, 10));
-  const wisp_tensor *q = ctx->in[0], *k = opt_in(ctx, 1), *v = opt_in(ctx, 2), *bias = opt_in(ctx, 3);
+  const wisp_tensor *q = ctx->in[0], *k = opt_in(ctx, 1), *v = opt_in(ctx, 2);
+  const wisp_tensor *bias = opt_in(ctx, 3);
   if (!k || !v || q->shape.ndim != 3 || k->shape.ndim != 3 || v->shape.ndim != 3)
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                         "wisp supports query (B, S, D), key (B, L, D) and value (B, L, Dv) only");
@@ -267,11 +274,13 @@ static wisp_status mha_infer(wisp_op_ctx *ctx) {
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "query, key and value shapes do not match");
   if (bias && (bias->dtype != WISP_DT_FLOAT || bias->shape.ndim != 1 ||
                bias->shape.dims[0] != 2 * D + Dv))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "bias must be float (%lld)", (long long)(2 * D + Dv));
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "bias must be float (%lld)",
+                        (long long)(2 * D + Dv));
   WISP_TRY(mask_kind(ctx, opt_in(ctx, 4)));
   WISP_TRY(attn_bias_check(ctx, opt_in(ctx, 5)));
   /* scratch with a bias: [Q + bq][K + bk][V + bv] */
-  uint64_t copies = bias ? ((uint64_t)p->S * D + (uint64_t)p->L * (D + Dv)) * p->B * sizeof(float) : 0;
+  uint64_t copies =
+      bias ? ((uint64_t)p->S * D + (uint64_t)p->L * (D + Dv)) * p->B * sizeof(float) : 0;
   if (copies > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "biased Q, K, V would exceed 2 GB");
   return attn_plan(ctx, D, Dv, round64((size_t)copies));
@@ -320,9 +329,10 @@ static wisp_status rotary_parse(wisp_op_ctx *ctx) {
   p->interleaved = wisp_attr_int(ctx->node, "interleaved", 0) != 0;
   p->heads = wisp_attr_int(ctx->node, "num_heads", 0);
   p->rot = wisp_attr_int(ctx->node, "rotary_embedding_dim", 0);
-  if (p->heads < 0 || p->rot < 0 || p->heads > INT32_MAX || p->rot > INT32_MAX || (p->rot && !p->heads))
+  if (p->heads < 0 || p->rot < 0 || p->heads > INT32_MAX || p->rot > INT32_MAX ||
+      (p->rot && !p->heads))
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
-                        "num_heads and rotary_embedding_dim must be >= 0, num_heads set with the latter");
+                        "num_heads, rotary_embedding_dim must be >= 0; the latter needs num_heads");
   if (wisp_attr_int(ctx->node, "is_packed_batching", 0))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "is_packed_batching is not supported");
   return WISP_OK;
@@ -334,7 +344,8 @@ static wisp_status rotary_infer(wisp_op_ctx *ctx) {
   for (int i = 0; i < 4; i++)
     WISP_TRY(wisp_op_expect_dtype(ctx, i, i == 1 ? WISP_DT_INT64 : WISP_DT_FLOAT));
   const wisp_shape *xs = &ctx->in[0]->shape, *ps = &ctx->in[1]->shape, *cs = &ctx->in[2]->shape;
-  if (cs->ndim != 2 || !wisp_shape_equal(cs, &ctx->in[3]->shape) || (xs->ndim != 3 && xs->ndim != 4))
+  if (cs->ndim != 2 || !wisp_shape_equal(cs, &ctx->in[3]->shape) ||
+      (xs->ndim != 3 && xs->ndim != 4))
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
                         "needs input (B, S, D) or (B, N, S, H) and equal 2-D cos and sin caches");
   p->B = xs->dims[0];
@@ -354,7 +365,7 @@ static wisp_status rotary_infer(wisp_op_ctx *ctx) {
   p->R = p->rot ? p->rot : p->H;
   if (p->R > p->H || p->R % 2 || cs->dims[1] != p->R / 2)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
-                        "rotary dims %lld must be even, at most the head size %lld, twice the caches' %lld",
+                        "rotary dims %lld: even, <= the head size %lld, twice the caches' %lld",
                         (long long)p->R, (long long)p->H, (long long)cs->dims[1]);
   p->offset_ids = wisp_shape_numel(ps) == 1 && !(ps->ndim == 2 && p->B == 1 && p->S == 1);
   if (!p->offset_ids && (ps->ndim != 2 || ps->dims[0] != p->B || ps->dims[1] != p->S))
@@ -373,8 +384,9 @@ static wisp_status rotary_exec(wisp_op_ctx *ctx) {
     for (int64_t s = 0; s < p->S; s++) {
       int64_t pos = p->offset_ids ? pid[0] + s : pid[b * p->S + s];
       if (pos < 0 || pos >= positions)
-        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "position %lld is out of the caches' range (%lld)",
-                            (long long)pos, (long long)positions);
+        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                            "position %lld is out of the caches' range (%lld)", (long long)pos,
+                            (long long)positions);
       const float *c = cos_c + pos * half, *sn = sin_c + pos * half;
       for (int64_t n = 0; n < p->N; n++) {
         int64_t off = b * p->batch_stride + s * p->seq_stride + n * p->head_stride;

@@ -1,13 +1,15 @@
 /* contrib_norm.c — onnxruntime's com.microsoft layer norms, on LayerNormalization's row
  * normaliser (transformer.c); every one normalises the last dim (size D) of its input:
  *
- *   SimplifiedLayerNormalization(X, scale)           (ONNX domain) RMSNorm: x / sqrt(mean(x²) + ε) · scale;
+ *   SimplifiedLayerNormalization(X, scale)           (ONNX domain) RMSNorm:
+ *                                                     x / sqrt(mean(x²) + ε) · scale;
  *                                                     outputs Y, inv_std_var
  *   SkipLayerNormalization(X, skip, γ, β?, bias?)     LayerNorm(X + skip + bias) · γ + β;
  *                                                     outputs Y, mean, inv_std_var, X + skip + bias
  *   SkipSimplifiedLayerNormalization(X, skip, γ, bias?)  the RMSNorm of the same sum
  *   EmbedLayerNormalization(ids, segment_ids?, word, position, segment?, γ, β, mask?,
- *                           position_ids?)       LayerNorm(word[id] + position[pos] + segment[seg]);
+ *                           position_ids?)       LayerNorm(word[id] + position[pos]
+ *                                                           + segment[seg]);
  *                                                outputs Y, mask_index (count of mask == 1 per
  *                                                row, int32), the embedding sum
  * skip is shaped like X or like X's last two dims (one for every batch); γ, β and bias are (D).
@@ -63,7 +65,7 @@ static wisp_status norm_infer(wisp_op_ctx *ctx) {
     const wisp_shape *ss = &ctx->in[1]->shape;
     int64_t sn = wisp_shape_numel(ss);
     int ok = wisp_shape_equal(ss, xs);
-    if (!ok && xs->ndim == 3 && ss->ndim >= 2 && ss->ndim <= 3 && (ss->ndim == 2 || ss->dims[0] == 1))
+    if (!ok && xs->ndim == 3 && (ss->ndim == 2 || (ss->ndim == 3 && ss->dims[0] == 1)))
       ok = ss->dims[ss->ndim - 2] == xs->dims[1] && ss->dims[ss->ndim - 1] == xs->dims[2];
     if (!ok) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "skip must be shaped like input");
     p->skip_rows = p->D ? sn / p->D : 0;
@@ -83,7 +85,8 @@ static wisp_status norm_infer(wisp_op_ctx *ctx) {
     int is_sum = p->skip && k == 3;
     for (int d = axis; d < xs->ndim && !is_sum; d++) ctx->out[k]->shape.dims[d] = 1;
   }
-  if (p->skip && !(ctx->n_out > 3 && ctx->out[3])) ctx->scratch_bytes = (size_t)p->D * sizeof(float);
+  if (p->skip && !(ctx->n_out > 3 && ctx->out[3]))
+    ctx->scratch_bytes = (size_t)p->D * sizeof(float);
   return WISP_OK;
 }
 
@@ -96,7 +99,8 @@ static wisp_status norm_exec(wisp_op_ctx *ctx) {
   float *y = ctx->out[0]->data;
   /* outputs: simplified has Y, inv_std_var; the skip ones Y, mean, inv_std_var, sum */
   int mean_k = p->skip ? 1 : -1, inv_k = p->skip ? 2 : 1;
-  float *mean_out = mean_k > 0 && ctx->n_out > mean_k && ctx->out[mean_k] ? ctx->out[mean_k]->data : NULL;
+  float *mean_out =
+      mean_k > 0 && ctx->n_out > mean_k && ctx->out[mean_k] ? ctx->out[mean_k]->data : NULL;
   float *inv_out = ctx->n_out > inv_k && ctx->out[inv_k] ? ctx->out[inv_k]->data : NULL;
   float *sum_out = p->skip && ctx->n_out > 3 && ctx->out[3] ? ctx->out[3]->data : NULL;
   if (!D) return WISP_OK;
@@ -169,10 +173,12 @@ static wisp_status embed_infer(wisp_op_ctx *ctx) {
                         "word and position embeddings, gamma and beta are required");
   const wisp_tensor *ids = ctx->in[0], *word = ctx->in[2];
   if (ids->dtype != WISP_DT_INT32 || ids->shape.ndim != 2 || word->shape.ndim != 2)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "needs input_ids int32 (B, S) and word_embedding (V, D)");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "needs input_ids int32 (B, S) and word_embedding (V, D)");
   p->B = ids->shape.dims[0], p->S = ids->shape.dims[1], p->D = word->shape.dims[1];
   if (!!input(ctx, 1) != !!input(ctx, 4))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "segment_ids and segment_embedding go together");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "segment_ids and segment_embedding go together");
   WISP_TRY(ids_shape(ctx, 1, "segment_ids", 0));
   WISP_TRY(ids_shape(ctx, 7, "mask", 0));
   WISP_TRY(ids_shape(ctx, 8, "position_ids", 1));
@@ -181,19 +187,23 @@ static wisp_status embed_infer(wisp_op_ctx *ctx) {
   WISP_TRY(table_shape(ctx, 4, "segment_embedding"));
   for (int i = 5; i < 7; i++)
     if (ctx->in[i]->dtype != WISP_DT_FLOAT || wisp_shape_numel(&ctx->in[i]->shape) != p->D)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "gamma and beta must be float (%lld)", (long long)p->D);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "gamma and beta must be float (%lld)",
+                          (long long)p->D);
   wisp_tensor *y = ctx->out[0];
   y->dtype = WISP_DT_FLOAT, y->shape = (wisp_shape){3, {p->B, p->S, p->D}};
   WISP_TRY(wisp_shape_check(&y->shape, "EmbedLayerNormalization output"));
-  if (ctx->n_out > 1 && ctx->out[1]) ctx->out[1]->dtype = WISP_DT_INT32, ctx->out[1]->shape = (wisp_shape){1, {p->B}};
-  if (ctx->n_out > 2 && ctx->out[2]) ctx->out[2]->dtype = WISP_DT_FLOAT, ctx->out[2]->shape = y->shape;
+  if (ctx->n_out > 1 && ctx->out[1])
+    ctx->out[1]->dtype = WISP_DT_INT32, ctx->out[1]->shape = (wisp_shape){1, {p->B}};
+  if (ctx->n_out > 2 && ctx->out[2])
+    ctx->out[2]->dtype = WISP_DT_FLOAT, ctx->out[2]->shape = y->shape;
   if (!(ctx->n_out > 2 && ctx->out[2])) ctx->scratch_bytes = (size_t)p->D * sizeof(float);
   return WISP_OK;
 }
 
 /* Row `id` of a (rows, D) table, or NULL when out of range. */
 static const float *row_of(const wisp_tensor *t, int32_t id) {
-  return id >= 0 && id < t->shape.dims[0] ? (const float *)t->data + (int64_t)id * t->shape.dims[1] : NULL;
+  if (id < 0 || id >= t->shape.dims[0]) return NULL;
+  return (const float *)t->data + (int64_t)id * t->shape.dims[1];
 }
 
 static wisp_status embed_exec(wisp_op_ctx *ctx) {
@@ -212,17 +222,20 @@ static wisp_status embed_exec(wisp_op_ctx *ctx) {
       const float *w = row_of(ctx->in[2], ids[i]), *ps = row_of(ctx->in[3], pid);
       const float *sg = seg ? row_of(seg, ((const int32_t *)seg_ids->data)[i]) : NULL;
       if (!w || !ps || (seg && !sg))
-        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "an id at (%lld, %lld) is out of its table's range",
-                            (long long)b, (long long)s);
+        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                            "an id at (%lld, %lld) is out of its table's range", (long long)b,
+                            (long long)s);
       float *e = sum_out ? sum_out + i * D : ctx->scratch, mean, inv;
       for (int64_t k = 0; k < D; k++) e[k] = w[k] + ps[k] + (sg ? sg[k] : 0.0f);
-      if (D) wisp_norm_row(e, D, p->eps, 0, ctx->in[5]->data, ctx->in[6]->data, y + i * D, &mean, &inv);
+      if (D)
+        wisp_norm_row(e, D, p->eps, 0, ctx->in[5]->data, ctx->in[6]->data, y + i * D, &mean, &inv);
     }
   if (ctx->n_out > 1 && ctx->out[1]) {
     int32_t *mi = ctx->out[1]->data;
     for (int64_t b = 0; b < p->B; b++) {
       int32_t n = 0;
-      for (int64_t s = 0; mask && s < p->S; s++) n += ((const int32_t *)mask->data)[b * p->S + s] == 1;
+      for (int64_t s = 0; mask && s < p->S; s++)
+        n += ((const int32_t *)mask->data)[b * p->S + s] == 1;
       mi[b] = n;
     }
   }

@@ -39,11 +39,13 @@ static void run_filled(wisp_session *s, const char *name, int32_t fill, int want
   wisp_status st = wisp_session_run(s, feeds, n);
   CHECK(want_ok ? st == WISP_OK : st == WISP_ERR_INVALID_ARG && strstr(wisp_last_error(), "range"));
   if ((st == WISP_OK) != want_ok) printf("%s (ints %d): %s\n", name, fill, wisp_last_error());
-  else if (!want_ok && !strstr(wisp_last_error(), "range")) printf("%s: %s\n", name, wisp_last_error());
+  else if (!want_ok && !strstr(wisp_last_error(), "range"))
+    printf("%s: %s\n", name, wisp_last_error());
   for (int k = 0; st == WISP_OK && k < wisp_session_output_count(s); k++) {
     const wisp_tensor *y = wisp_session_output(s, k);
     int finite = 1;
-    for (int64_t j = 0; j < wisp_shape_numel(&y->shape); j++) finite &= isfinite(((float *)y->data)[j]);
+    for (int64_t j = 0; j < wisp_shape_numel(&y->shape); j++)
+      finite &= isfinite(((float *)y->data)[j]);
     CHECK(finite);
     if (!finite) printf("%s (ints %d): output %d is not finite\n", name, fill, k);
   }
