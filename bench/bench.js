@@ -118,7 +118,13 @@ async function main() {
   for (let i = 0, t0 = performance.now(); i < args.runs || performance.now() - t0 < 2000; i++) {
     // Alternate which goes first so neither always runs on a cache the other warmed.
     const order = i % 2 ? ['ort', 'wisp'] : ['wisp', 'ort'];
-    if (base) order.splice(i % 2 ? 1 : 0, 0, 'base'); // base right before wisp, or right after
+    if (base) { // a seeded shuffle of the three: each follows each other one equally often
+      order.push('base');
+      for (let k = 2; k > 0; k--) {
+        const j = Math.floor(r() * (k + 1));
+        [order[k], order[j]] = [order[j], order[k]];
+      }
+    }
     for (const who of order) {
       const t0 = performance.now();
       await (who === 'wisp' ? wisp.run(wFeeds) : who === 'base' ? base.run(wFeeds) : ortSession.run(oFeeds));
