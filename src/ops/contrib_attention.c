@@ -34,10 +34,10 @@ typedef struct {
   int mask_kind;            /* 0 none, 1 lengths (B), 2 end/start (2B), 3 (B, L), 4 (B, S, L) */
   int64_t bias_strides[2];  /* attention_bias (B|1, N|1, S, L): batch and head strides */
   int w_packed_once;        /* Attention: weights (and bias) constant, packed in ctx->state */
-  size_t off_kt, off_v, off_scores, off_mask, off_qkv; /* scratch parts, bytes */
+  uint64_t off_kt, off_v, off_scores, off_mask; /* scratch parts, bytes */
 } attn_params;
 
-static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
+static uint64_t round64(uint64_t n) { return (n + 63) / 64 * 64; }
 
 static wisp_status attn_parse_common(wisp_op_ctx *ctx) {
   attn_params *p = ctx->params;
@@ -106,29 +106,28 @@ static wisp_status attn_bias_check(wisp_op_ctx *ctx, const wisp_tensor *t) {
 }
 
 /* Head sizes, output shape and the scratch of the attention core (after `before` bytes). */
-static wisp_status attn_plan(wisp_op_ctx *ctx, int64_t Dq, int64_t Dv, size_t before) {
+static wisp_status attn_plan(wisp_op_ctx *ctx, int64_t Dq, int64_t Dv, uint64_t before) {
   attn_params *p = ctx->params;
   if (Dq % p->heads || Dv % p->heads)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
                         "hidden sizes %lld, %lld do not divide by %lld heads", (long long)Dq,
                         (long long)Dv, (long long)p->heads);
   p->H = Dq / p->heads, p->Hv = Dv / p->heads, p->Dv = Dv;
-  if (p->S * p->L > WISP_MAX_NUMEL || p->H > INT32_MAX || p->L > INT32_MAX)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "sequences too long");
+  if (p->S * p->L > WISP_MAX_NUMEL || p->S > INT32_MAX || p->L > INT32_MAX || p->H > INT32_MAX ||
+      p->Hv > INT32_MAX)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "sequence or head sizes too large");
   wisp_tensor *o = ctx->out[0];
   o->dtype = WISP_DT_FLOAT;
   o->shape = (wisp_shape){3, {p->B, p->S, Dv}};
   WISP_TRY(wisp_shape_check(&o->shape, "attention output"));
   /* scratch: [packed Kᵀ (H × L)][packed V (L × Hv)][scores (S × L)][mask (S × L)] */
   p->off_kt = before;
-  p->off_v = p->off_kt + round64(wisp_f32_gemm_packed_size((int)p->H, (int)p->L) * sizeof(float));
+  /* H·L and L·Hv are at most K's and V's element counts: the float counts fit in size_t */
+  p->off_v = p->off_kt + round64((uint64_t)wisp_f32_gemm_packed_size((int)p->H, (int)p->L) * 4);
   p->off_scores =
-      p->off_v + round64(wisp_f32_gemm_packed_size((int)p->L, (int)p->Hv) * sizeof(float));
-  p->off_mask = p->off_scores + round64((size_t)(p->S * p->L) * sizeof(float));
-  uint64_t total = p->off_mask + round64((size_t)(p->S * p->L) * sizeof(float));
-  if (total > WISP_MAX_TENSOR_BYTES)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "attention scratch would exceed 2 GB");
-  ctx->scratch_bytes = (size_t)total;
+      p->off_v + round64((uint64_t)wisp_f32_gemm_packed_size((int)p->L, (int)p->Hv) * 4);
+  p->off_mask = p->off_scores + round64((uint64_t)(p->S * p->L) * sizeof(float));
+  ctx->scratch_bytes = p->off_mask + round64((uint64_t)(p->S * p->L) * sizeof(float));
   return WISP_OK;
 }
 
@@ -218,18 +217,17 @@ static wisp_status attention_infer(wisp_op_ctx *ctx) {
   WISP_TRY(mask_kind(ctx, opt_in(ctx, 3)));
   WISP_TRY(attn_bias_check(ctx, opt_in(ctx, 5)));
   /* scratch: [QKV (B·S × W3)][packed weights unless constant][the core's] */
-  size_t wbytes = wisp_f32_gemm_packed_size((int)Din, (int)W3) * sizeof(float);
+  uint64_t wbytes = (uint64_t)wisp_f32_gemm_packed_size((int)Din, (int)W3) * sizeof(float);
   uint64_t qkv = (uint64_t)p->B * p->S * W3 * sizeof(float);
-  if (qkv > WISP_MAX_TENSOR_BYTES)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "Q, K, V would exceed 2 GB");
-  p->off_qkv = 0;
+  if (qkv > WISP_MAX_TENSOR_BYTES || wbytes > WISP_MAX_TENSOR_BYTES)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "Q, K, V or the weights would exceed 2 GB");
   p->w_packed_once = w->data && (!bias || bias->data);
   if (p->w_packed_once && !ctx->state) {
-    ctx->state = wisp_aligned_alloc(wbytes);
+    ctx->state = wisp_aligned_alloc((size_t)wbytes);
     if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
     wisp_f32_gemm_pack((int)Din, (int)W3, w->data, W3, 1, bias ? bias->data : NULL, ctx->state);
   }
-  return attn_plan(ctx, Dq, Dv, round64((size_t)qkv) + (p->w_packed_once ? 0 : round64(wbytes)));
+  return attn_plan(ctx, Dq, Dv, round64(qkv) + (p->w_packed_once ? 0 : round64(wbytes)));
 }
 
 static wisp_status attention_exec(wisp_op_ctx *ctx) {
@@ -241,7 +239,7 @@ static wisp_status attention_exec(wisp_op_ctx *ctx) {
   float *qkv = ctx->scratch;
   const float *packed = ctx->state;
   if (!p->w_packed_once) {
-    float *pk = (float *)((char *)ctx->scratch + round64((size_t)(rows * W3) * sizeof(float)));
+    float *pk = (float *)((char *)ctx->scratch + round64((uint64_t)(rows * W3) * sizeof(float)));
     wisp_f32_gemm_pack(Din, W3, w->data, W3, 1, bias ? bias->data : NULL, pk);
     packed = pk;
   }
@@ -283,7 +281,7 @@ static wisp_status mha_infer(wisp_op_ctx *ctx) {
       bias ? ((uint64_t)p->S * D + (uint64_t)p->L * (D + Dv)) * p->B * sizeof(float) : 0;
   if (copies > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "biased Q, K, V would exceed 2 GB");
-  return attn_plan(ctx, D, Dv, round64((size_t)copies));
+  return attn_plan(ctx, D, Dv, round64(copies));
 }
 
 /* dst (rows, D) = src + bias (D) */

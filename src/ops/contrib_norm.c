@@ -86,7 +86,7 @@ static wisp_status norm_infer(wisp_op_ctx *ctx) {
     for (int d = axis; d < xs->ndim && !is_sum; d++) ctx->out[k]->shape.dims[d] = 1;
   }
   if (p->skip && !(ctx->n_out > 3 && ctx->out[3]))
-    ctx->scratch_bytes = (size_t)p->D * sizeof(float);
+    ctx->scratch_bytes = (uint64_t)p->D * sizeof(float);
   return WISP_OK;
 }
 
@@ -196,7 +196,7 @@ static wisp_status embed_infer(wisp_op_ctx *ctx) {
     ctx->out[1]->dtype = WISP_DT_INT32, ctx->out[1]->shape = (wisp_shape){1, {p->B}};
   if (ctx->n_out > 2 && ctx->out[2])
     ctx->out[2]->dtype = WISP_DT_FLOAT, ctx->out[2]->shape = y->shape;
-  if (!(ctx->n_out > 2 && ctx->out[2])) ctx->scratch_bytes = (size_t)p->D * sizeof(float);
+  if (!(ctx->n_out > 2 && ctx->out[2])) ctx->scratch_bytes = (uint64_t)p->D * sizeof(float);
   return WISP_OK;
 }
 

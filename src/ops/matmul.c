@@ -110,7 +110,7 @@ wisp_status wisp_matmul_infer(wisp_op_ctx *ctx) {
   }
   p->a_copy = p->a_col != 1 && K > 1;
   p->b_scratch = p->b_packed_once ? 0 : (packed + 63) / 64 * 64;
-  ctx->scratch_bytes = p->b_scratch + (p->a_copy ? (size_t)(M * K) * sizeof(float) : 0);
+  ctx->scratch_bytes = p->b_scratch + (p->a_copy ? (uint64_t)(M * K) * sizeof(float) : 0);
   return WISP_OK;
 }
 
