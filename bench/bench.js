@@ -114,7 +114,7 @@ async function main() {
     if (base) await base.run(wFeeds);
   }
   const warmups = i;
-  const times = { wisp: [], ort: [], base: [] };
+  const times = { wisp: [], ort: [], base: [] }, cpu = { wisp: [], ort: [], base: [] };
   for (let i = 0, t0 = performance.now(); i < args.runs || performance.now() - t0 < 2000; i++) {
     // Alternate which goes first so neither always runs on a cache the other warmed.
     const order = i % 2 ? ['ort', 'wisp'] : ['wisp', 'ort'];
@@ -126,13 +126,19 @@ async function main() {
       }
     }
     for (const who of order) {
-      const t0 = performance.now();
+      const t0 = performance.now(), c0 = process.cpuUsage();
       await (who === 'wisp' ? wisp.run(wFeeds) : who === 'base' ? base.run(wFeeds) : ortSession.run(oFeeds));
       times[who].push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[who].push((c.user + c.system) / 1000);
     }
   }
 
   const wMed = median(times.wisp), oMed = median(times.ort), bMed = base ? median(times.base) : null;
+  // On a loaded machine the ratio within each round (same moment) and the CPU time (not the time
+  // spent waiting for a core) are steadier than the ratio of medians.
+  const perRound = (t) => median(t.wisp.map((w, k) => w / t.base[k]));
+  const vsBase = base && { wall: wMed / bMed, rounds: perRound(times), cpu: perRound(cpu) };
   const wasmW = sizes(await readFile(fileURLToPath(new URL('../web/wisp.wasm', import.meta.url))));
   const ortWasmPath = fileURLToPath(new URL('../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', import.meta.url));
   const wasmO = sizes(await readFile(ortWasmPath));
@@ -142,7 +148,7 @@ async function main() {
       model: args.model, wisp_ms: wMed, ort_ms: oMed, ratio: wMed / oMed, runs: times.wisp.length,
       wisp_first_ms: wispFirst, ort_first_ms: ortFirst, max_diff: maxDiff, kernels: wisp.kernelConfig,
       wasm: { wisp: wasmW, ort: wasmO },
-      ...(base && { baseline: args.baseline, baseline_ms: bMed, vs_baseline: wMed / bMed }),
+      ...(base && { baseline: args.baseline, baseline_ms: bMed, vs_baseline: vsBase }),
     }));
     await wisp.release();
     if (base) await base.release();
@@ -154,7 +160,10 @@ async function main() {
   console.log(`kernels   ${wisp.kernelConfig}`);
   console.log(`max |Δ|   ${maxDiff.toExponential(2)} (wisp vs onnxruntime-web)`);
   console.log(`run       wisp ${wMed.toFixed(3)} ms   ort-web ${oMed.toFixed(3)} ms   wisp/ort ${(wMed / oMed).toFixed(2)}   (median of ${times.wisp.length} interleaved, after ${warmups} warm-up)`);
-  if (base) console.log(`baseline  wisp on ${args.baseline} ${bMed.toFixed(3)} ms   wisp/baseline ${(wMed / bMed).toFixed(3)}   (same loop)`);
+  if (base) {
+    console.log(`baseline  wisp on ${args.baseline} ${bMed.toFixed(3)} ms   wisp/baseline ${vsBase.wall.toFixed(3)}   (same loop)`);
+    console.log(`          median per-round wisp/baseline: wall ${vsBase.rounds.toFixed(3)}, CPU time ${vsBase.cpu.toFixed(3)}`);
+  }
   console.log(`first     wisp ${wispFirst.toFixed(1)} ms   ort-web ${ortFirst.toFixed(1)} ms   (create -> first result, incl. wasm instantiate)`);
   console.log(`wasm      wisp ${mb(wasmW.raw)} (gzip -9 ${mb(wasmW.gzip)})   ort-web ${mb(wasmO.raw)} (gzip -9 ${mb(wasmO.gzip)})  [ort-wasm-simd-threaded.wasm]`);
   await wisp.release();
