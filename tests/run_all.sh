@@ -23,7 +23,7 @@ echo "== loader fuzzing (libFuzzer, ${WISP_FUZZ_SECONDS:=60} s) =="
 CC=clang cmake -S . -B build-fuzz -DWISP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$jobs" --target fuzz_loader >/dev/null
 corpus=$(mktemp -d)
-cp tests/fixtures/*.onnx tests/fixtures/tabular/ops/*.onnx "$corpus"/
+cp tests/fixtures/*.onnx tests/fixtures/tabular/ops/*.onnx tests/fixtures/contrib/*.onnx "$corpus"/
 for t in gemm_all_attributes softmax_axis_1 reshape_negative_dim matmul_3d add_bcast flatten_axis1; do
   cp "/usr/share/libonnx-testdata/data/node/test_$t/model.onnx" "$corpus/$t.onnx"
 done
