@@ -237,7 +237,7 @@ static wisp_status gelu_exec(wisp_op_ctx *ctx) {
   const float *in = b ? y : x;
   const float k = 0.7978845608028654f; /* sqrt(2 / pi) */
   switch (p->kind) {
-    case GELU_ERF: wisp_kernels()->f32_vgelu((size_t)n, in, y); break;
+    case GELU_ERF: wisp_kernels()->vmath.gelu((size_t)n, in, y); break;
     case GELU_TANH:
       for (int64_t i = 0; i < n; i++) {
         float v = in[i];
@@ -327,7 +327,7 @@ static wisp_status bias_softmax_exec(wisp_op_ctx *ctx) {
     y[i] = x[i] + b[off];
     for (int d = xs->ndim - 1; d >= 0 && ++idx[d] == xs->dims[d]; d--) idx[d] = 0;
   }
-  wisp_f32_vexp_fn vexp = wisp_kernels()->f32_vexp;
+  wisp_f32_vexp_fn vexp = wisp_kernels()->vmath.exp;
   for (int64_t r = 0; r < p->rows && p->D; r++) {
     float *row = y + r * p->D, max = -INFINITY;
     for (int64_t k = 0; k < p->D; k++) max = row[k] > max ? row[k] : max;

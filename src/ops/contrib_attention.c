@@ -161,7 +161,7 @@ static void attend(wisp_op_ctx *ctx, const float *q, int64_t ldq, const float *k
   float *scores = (float *)(scratch + p->off_scores), *mask = (float *)(scratch + p->off_mask);
   float scale = p->scale != 0.0f ? p->scale : 1.0f / sqrtf((float)H);
   int masked = p->mask_kind || (p->unidirectional && S > 1);
-  wisp_f32_vexp_fn vexp = wisp_kernels()->f32_vexp;
+  wisp_f32_vexp_fn vexp = wisp_kernels()->vmath.exp;
   size_t kt_size = wisp_f32_gemm_packed_size(H, L);
   for (int64_t b = 0; b < p->B; b++) {
     if (masked) build_mask(p, mask_in, b, mask);
