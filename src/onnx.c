@@ -74,9 +74,12 @@ static wisp_status read_external(const loader *L, const external_ref *ext, void 
     return WISP_OK;
   }
   const wisp_options *opts = L ? L->opts : NULL;
-  WISP_CHECK(ext->offset >= 0 && (ext->length < 0 || (uint64_t)ext->length == bytes),
-             WISP_ERR_INVALID_MODEL, "onnx: tensor '%s' external data length %lld, expected %zu",
-             name, (long long)ext->length, bytes);
+  WISP_CHECK(ext->offset >= 0, WISP_ERR_INVALID_MODEL,
+             "onnx: tensor '%s' external data offset %lld is negative", name,
+             (long long)ext->offset);
+  WISP_CHECK(ext->length < 0 || (uint64_t)ext->length == bytes, WISP_ERR_INVALID_MODEL,
+             "onnx: tensor '%s' external data length %lld, expected %zu", name,
+             (long long)ext->length, bytes);
   for (int i = 0; opts && i < opts->n_external_files; i++) {
     const wisp_external_file *f = &opts->external_files[i];
     if (strcmp(f->location, ext->location) != 0) continue;

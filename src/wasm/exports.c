@@ -24,6 +24,32 @@
 
 #define KEEP EMSCRIPTEN_KEEPALIVE
 
+/* ---- the memory budget ----
+ *
+ * Linear memory never shrinks and every session shares it, so a 100-byte hostile model asking
+ * for a 1.9 GB tensor would leave the page holding 1.9 GB. malloc (dlmalloc) takes heap from
+ * sbrk above __heap_base; its footprint limit makes it return NULL instead of growing past the
+ * budget, and the caller then fails cleanly with "out of memory" (web/session.js adds that it
+ * was the budget). JS's own reserve() stays under the budget too. */
+extern unsigned char __heap_base;
+size_t malloc_set_footprint_limit(size_t bytes);
+
+static double g_budget;
+
+/* bytes: the most the heap may grow to (4 GB or more: no limit but wasm32's own). */
+KEEP void wisp_wasm_set_memory_budget(double bytes) {
+  double base = (double)(size_t)&__heap_base;
+  g_budget = bytes;
+  malloc_set_footprint_limit(bytes >= 4294967296.0 ? (size_t)-1
+                             : bytes > base + 65536 ? (size_t)(bytes - base) : 65536);
+}
+KEEP double wisp_wasm_memory_budget(void) { return g_budget; }
+
+/* The default; web/session.js documents it. */
+__attribute__((constructor)) static void default_budget(void) {
+  wisp_wasm_set_memory_budget(1024.0 * 1024 * 1024);
+}
+
 /* Padded like the core's buffers (mem.h) so SIMD kernels may over-read feeds safely. */
 KEEP void *wisp_malloc(size_t n) { return malloc(n + 16); }
 KEEP void wisp_free(void *p) { free(p); }
