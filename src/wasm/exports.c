@@ -16,6 +16,8 @@
  *       wisp_wasm_run(s, n)                         // then wisp_wasm_output_* for each output
  *       wisp_wasm_session_free(s) */
 #include <emscripten.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,28 +29,42 @@
 /* ---- the memory budget ----
  *
  * Linear memory never shrinks and every session shares it, so a 100-byte hostile model asking
- * for a 1.9 GB tensor would leave the page holding 1.9 GB. malloc (dlmalloc) takes heap from
- * sbrk above __heap_base; its footprint limit makes it return NULL instead of growing past the
- * budget, and the caller then fails cleanly with "out of memory" (web/session.js adds that it
- * was the budget). JS's own reserve() stays under the budget too. */
+ * for a 1.9 GB tensor would leave the page holding 1.9 GB. malloc takes its heap from sbrk, and
+ * this sbrk (with emscripten_get_sbrk_ptr and brk, it replaces the runtime's sbrk.o, the same
+ * but for the budget) refuses to move the break past the budget: malloc then returns NULL and
+ * the caller fails cleanly with "out of memory" (web/wasm.js adds that it was the budget).
+ * JS's own reserve() stays under the budget too. */
+#define WASM_PAGE 65536
 extern unsigned char __heap_base;
-size_t malloc_set_footprint_limit(size_t bytes);
+extern void emscripten_notify_memory_growth(size_t memory_index);
 
-static double g_budget;
+static double g_budget = 1024.0 * 1024 * 1024; /* bytes; web/session.js documents the default */
+static uintptr_t g_brk = (uintptr_t)&__heap_base;
 
-/* bytes: the most the heap may grow to (4 GB or more: no limit but wasm32's own). */
-KEEP void wisp_wasm_set_memory_budget(double bytes) {
-  double base = (double)(size_t)&__heap_base;
-  g_budget = bytes;
-  malloc_set_footprint_limit(bytes >= 4294967296.0 ? (size_t)-1
-                             : bytes > base + 65536 ? (size_t)(bytes - base) : 65536);
+uintptr_t *emscripten_get_sbrk_ptr(void) { return &g_brk; }
+
+void *sbrk(intptr_t increment) {
+  uintptr_t old = g_brk, want = old + (((uintptr_t)increment + 3) & ~(uintptr_t)3);
+  if (increment > 0 && want <= old) goto fail; /* past 4 GB */
+  size_t have = __builtin_wasm_memory_size(0) * WASM_PAGE;
+  if (want > have) {
+    if ((double)want > g_budget) goto fail;
+    if (__builtin_wasm_memory_grow(0, (want - have + WASM_PAGE - 1) / WASM_PAGE) == (size_t)-1)
+      goto fail;
+    emscripten_notify_memory_growth(0);
+  }
+  g_brk = want;
+  return (void *)old;
+fail:
+  errno = ENOMEM;
+  return (void *)-1;
 }
+
+int brk(void *ptr) { return sbrk((intptr_t)((uintptr_t)ptr - g_brk)) == (void *)-1 ? -1 : 0; }
+
+/* bytes: the most the heap may grow to (4 GB: wasm32's own limit). */
+KEEP void wisp_wasm_set_memory_budget(double bytes) { g_budget = bytes; }
 KEEP double wisp_wasm_memory_budget(void) { return g_budget; }
-
-/* The default; web/session.js documents it. */
-__attribute__((constructor)) static void default_budget(void) {
-  wisp_wasm_set_memory_budget(1024.0 * 1024 * 1024);
-}
 
 /* Padded like the core's buffers (mem.h) so SIMD kernels may over-read feeds safely. */
 KEEP void *wisp_malloc(size_t n) { return malloc(n + 16); }
