@@ -47,57 +47,85 @@ void wisp_graph_free(wisp_graph *g) {
   memset(g, 0, sizeof *g);
 }
 
+/* Kahn's algorithm over value producers, O(nodes + edges). Also checks single assignment:
+ * every value is written once, by one node, and never over an initializer or a graph input
+ * (ops size their outputs by the plan, so a second writer would write past a buffer sized for
+ * someone else); and every node input is defined (graph input, initializer, or a node output). */
 wisp_status wisp_graph_sort(wisp_graph *g) {
-  /* Kahn's algorithm over value producers; also checks each value has one producer and every
-   * node input is defined (graph input, initializer, or an earlier node's output). */
+  enum { UNDEFINED = -1, GRAPH_INPUT = -2 };
   wisp_status s = WISP_OK;
-  int *producer = malloc((size_t)(g->n_values + 1) * sizeof(int));
-  int *pending = calloc((size_t)g->n_nodes + 1, sizeof(int));
-  int *queue = malloc((size_t)(g->n_nodes + 1) * sizeof(int));
-  g->order = malloc((size_t)(g->n_nodes + 1) * sizeof(int));
-  if (!producer || !pending || !queue || !g->order) {
-    s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory");
-    goto done;
+  size_t nv = (size_t)g->n_values + 1, nn = (size_t)g->n_nodes + 1;
+  int *producer = malloc(nv * sizeof(int));
+  int *pending = calloc(nn, sizeof(int));
+  int *queue = malloc(nn * sizeof(int));
+  /* consumers of each value as CSR: first_use[v] .. first_use[v + 1] index into users */
+  int *first_use = calloc(nv + 1, sizeof(int));
+  int *users = NULL;
+  g->order = malloc(nn * sizeof(int));
+  if (!producer || !pending || !queue || !first_use || !g->order) goto oom;
+  for (int v = 0; v < g->n_values; v++) producer[v] = UNDEFINED;
+  for (int k = 0; k < g->n_inputs; k++) {
+    int v = g->inputs[k];
+    if (producer[v] == GRAPH_INPUT) {
+      s = wisp_fail(WISP_ERR_INVALID_MODEL, "onnx: graph input '%s' is declared twice",
+                    g->values[v].name);
+      goto done;
+    }
+    producer[v] = GRAPH_INPUT;
   }
-  for (int v = 0; v < g->n_values; v++) producer[v] = -1;
+  size_t n_edges = 0;
   for (int i = 0; i < g->n_nodes; i++) {
     const wisp_node *n = &g->nodes[i];
     for (int o = 0; o < n->n_out; o++) {
       int v = n->out[o];
       if (v < 0) continue;
-      if (producer[v] >= 0 || g->values[v].init_data) {
-        s = wisp_fail(WISP_ERR_INVALID_MODEL, "onnx: value '%s' is produced twice",
-                      g->values[v].name);
+      if (producer[v] != UNDEFINED || g->values[v].init_data) {
+        s = wisp_fail(WISP_ERR_INVALID_MODEL, "onnx: node '%s' (%s) writes '%s', which is %s",
+                      n->name, n->op_type, g->values[v].name,
+                      producer[v] == GRAPH_INPUT ? "a graph input"
+                      : g->values[v].init_data   ? "an initializer"
+                                                 : "already written by another node");
         goto done;
       }
       producer[v] = i;
     }
+    for (int k = 0; k < n->n_in; k++)
+      if (n->in[k] >= 0) first_use[n->in[k] + 1]++, n_edges++;
   }
-  for (int k = 0; k < g->n_inputs; k++) producer[g->inputs[k]] = -2; /* graph input */
-  int head = 0, tail = 0;
+  for (size_t v = 0; v < (size_t)g->n_values; v++) first_use[v + 1] += first_use[v];
+  users = malloc((n_edges + 1) * sizeof(int));
+  if (!users) goto oom;
+  /* fill users; pending[i] counts node i's inputs that a node still has to produce */
   for (int i = 0; i < g->n_nodes; i++) {
     const wisp_node *n = &g->nodes[i];
     for (int k = 0; k < n->n_in; k++) {
       int v = n->in[k];
-      if (v < 0 || g->values[v].init_data || producer[v] == -2) continue;
-      if (producer[v] == -1) {
+      if (v < 0) continue;
+      users[first_use[v]++] = i; /* first_use[v] now runs ahead; restored below */
+      if (g->values[v].init_data || producer[v] == GRAPH_INPUT) continue;
+      if (producer[v] == UNDEFINED) {
         s = wisp_fail(WISP_ERR_INVALID_MODEL, "onnx: node '%s' (%s) reads '%s', which nothing defines",
                       n->name, n->op_type, g->values[v].name);
         goto done;
       }
       pending[i]++;
     }
-    if (!pending[i]) queue[tail++] = i;
   }
+  for (int v = g->n_values; v > 0; v--) first_use[v] = first_use[v - 1];
+  first_use[0] = 0;
+  int head = 0, tail = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    if (!pending[i]) queue[tail++] = i;
   while (head < tail) {
     int i = queue[head++];
+    const wisp_node *n = &g->nodes[i];
     g->order[g->n_order++] = i;
-    /* release consumers of this node's outputs (quadratic in the worst case, fine at load) */
-    for (int j = 0; j < g->n_nodes; j++) {
-      if (!pending[j]) continue;
-      const wisp_node *m = &g->nodes[j];
-      for (int k = 0; k < m->n_in; k++)
-        if (m->in[k] >= 0 && producer[m->in[k]] == i && --pending[j] == 0) queue[tail++] = j;
+    for (int o = 0; o < n->n_out; o++) {
+      int v = n->out[o];
+      if (v < 0) continue;
+      /* a node reading v twice appears twice in users and counted v twice in pending */
+      for (int u = first_use[v]; u < first_use[v + 1]; u++)
+        if (--pending[users[u]] == 0) queue[tail++] = users[u];
     }
   }
   if (g->n_order != g->n_nodes) {
@@ -106,15 +134,20 @@ wisp_status wisp_graph_sort(wisp_graph *g) {
   }
   for (int k = 0; k < g->n_outputs; k++) {
     int v = g->outputs[k];
-    if (producer[v] == -1 && !g->values[v].init_data) {
+    if (producer[v] == UNDEFINED && !g->values[v].init_data) {
       s = wisp_fail(WISP_ERR_INVALID_MODEL, "onnx: graph output '%s' is never computed",
                     g->values[v].name);
       goto done;
     }
   }
+  goto done;
+oom:
+  s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory");
 done:
   free(producer);
   free(pending);
   free(queue);
+  free(first_use);
+  free(users);
   return s;
 }

@@ -94,7 +94,8 @@ const char *wisp_attr_string(const wisp_node *n, const char *name, const char *d
 const int64_t *wisp_attr_ints(const wisp_node *n, const char *name, int *count);
 const float *wisp_attr_floats(const wisp_node *n, const char *name, int *count);
 
-/* Fills g->order; fails on cycles, undefined inputs and values produced twice. */
+/* Fills g->order in O(nodes + edges); fails on cycles, undefined inputs and any value written
+ * twice or written over an initializer or a graph input (single assignment). */
 wisp_status wisp_graph_sort(wisp_graph *g);
 void wisp_graph_free(wisp_graph *g);
 

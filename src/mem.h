@@ -1,16 +1,20 @@
-/* mem.h — a pool: many allocations freed together (a loaded graph, a plan's folded constants). */
+/* mem.h — a pool: many allocations freed together (a loaded graph, a plan's folded constants).
+ * Small allocations are carved from shared chunks (a graph of 200,000 nodes makes a million of
+ * them: one malloc each was most of its load time); large ones get a block of their own. */
 #ifndef WISP_MEM_H
 #define WISP_MEM_H
 
 #include <stddef.h>
 
-/* Every block is 64-byte aligned and padded by 16 bytes so SIMD kernels may over-read. */
+/* Every allocation is padded by 16 bytes so SIMD kernels may over-read, and aligned to 64 bytes
+ * (16 for pool allocations under 64 bytes: names and small arrays). */
 #define WISP_ALIGN 64
 #define WISP_PAD 16
 
 typedef struct wisp_pool_block wisp_pool_block;
 typedef struct {
-  wisp_pool_block *blocks;
+  wisp_pool_block *blocks; /* the first is the chunk being carved, if any */
+  size_t used, size;       /* of that chunk */
 } wisp_pool;
 
 /* Zeroed memory owned by the pool; NULL when out of memory. */

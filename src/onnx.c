@@ -1,6 +1,7 @@
 /* onnx.c — ONNX ModelProto -> wisp_graph. See onnx.h for the fields read. */
 #include "onnx.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,14 @@ typedef struct {
   int64_t offset, length;
 } external_ref;
 
+/* A decimal count from external_data; -2 when it is not one (negative, empty, junk, too big). */
+static int64_t parse_count(const char *s) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  return *s && !*end && !errno && v >= 0 ? v : -2;
+}
+
 static wisp_status read_external(const loader *L, const external_ref *ext, void *dst,
                                  size_t bytes, const char *name) {
   WISP_CHECK(ext->location, WISP_ERR_INVALID_MODEL,
@@ -75,11 +84,13 @@ static wisp_status read_external(const loader *L, const external_ref *ext, void 
   }
   const wisp_options *opts = L ? L->opts : NULL;
   WISP_CHECK(ext->offset >= 0, WISP_ERR_INVALID_MODEL,
-             "onnx: tensor '%s' external data offset %lld is negative", name,
+             "onnx: tensor '%s' external data offset %lld is negative or not a number", name,
              (long long)ext->offset);
-  WISP_CHECK(ext->length < 0 || (uint64_t)ext->length == bytes, WISP_ERR_INVALID_MODEL,
-             "onnx: tensor '%s' external data length %lld, expected %zu", name,
-             (long long)ext->length, bytes);
+  WISP_CHECK(ext->length != -2, WISP_ERR_INVALID_MODEL,
+             "onnx: tensor '%s' external data length is negative or not a number", name);
+  WISP_CHECK(ext->length == -1 || (uint64_t)ext->length == bytes,
+             WISP_ERR_INVALID_MODEL, "onnx: tensor '%s' external data length %lld, expected %zu",
+             name, (long long)ext->length, bytes);
   for (int i = 0; opts && i < opts->n_external_files; i++) {
     const wisp_external_file *f = &opts->external_files[i];
     if (strcmp(f->location, ext->location) != 0) continue;
@@ -137,6 +148,8 @@ static wisp_status read_strings(const uint8_t *bytes, size_t len, wisp_pool *poo
   WISP_CHECK(count == (uint64_t)numel, WISP_ERR_INVALID_MODEL,
              "onnx: string tensor '%s' has %llu strings, shape needs %lld", name,
              (unsigned long long)count, (long long)numel);
+  WISP_CHECK((uint64_t)numel * sizeof(char *) <= WISP_MAX_TENSOR_BYTES, WISP_ERR_INVALID_ARG,
+             "onnx: string tensor '%s' is too large", name);
   const char **ptrs = wisp_pool_alloc(pool, (size_t)numel * sizeof *ptrs);
   char *text = wisp_pool_alloc(pool, (size_t)chars);
   WISP_CHECK(ptrs && text, WISP_ERR_NO_MEMORY, "out of memory for tensor '%s'", name);
@@ -207,8 +220,8 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
         char *val = wisp_pool_strndup(pool, (const char *)v, vl);
         WISP_CHECK(val, WISP_ERR_NO_MEMORY, "out of memory");
         if (kl == 8 && !memcmp(k, "location", 8)) ext.location = val;
-        else if (kl == 6 && !memcmp(k, "offset", 6)) ext.offset = strtoll(val, NULL, 10);
-        else if (kl == 6 && !memcmp(k, "length", 6)) ext.length = strtoll(val, NULL, 10);
+        else if (kl == 6 && !memcmp(k, "offset", 6)) ext.offset = parse_count(val);
+        else if (kl == 6 && !memcmp(k, "length", 6)) ext.length = parse_count(val);
         break;
       }
       case 14: external = f.u == 1; break;
@@ -222,9 +235,10 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
              wisp_dtype_name(t->dtype), (int)t->dtype);
   WISP_TRY(wisp_shape_check(&t->shape, name));
   int64_t numel = wisp_shape_numel(&t->shape);
-  size_t bytes_needed = (size_t)numel * esize;
-  WISP_CHECK(bytes_needed <= WISP_MAX_TENSOR_BYTES, WISP_ERR_INVALID_ARG,
+  uint64_t bytes64 = wisp_shape_bytes(&t->shape, esize);
+  WISP_CHECK(bytes64 <= WISP_MAX_TENSOR_BYTES, WISP_ERR_INVALID_ARG,
              "onnx: tensor '%s' is over 2 GB", name);
+  size_t bytes_needed = (size_t)bytes64;
   /* Typed fields: may be packed or repeated; counted first so a lying shape allocates nothing. */
   int field_for_type;
   switch (t->dtype) {

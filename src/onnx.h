@@ -10,7 +10,19 @@
  *                   4 float_data, 5 int32_data (also int8/16, uint8/16, bool, float16 bits),
  *                   7 int64_data, 10 double_data, 11 uint64_data (also uint32);
  *                   13 external_data{1 key, 2 value}: location, offset, length; 14 data_location
- * Every count, length and shape product is checked before it is used. */
+ *
+ * The rules for untrusted bytes (each has a regression test in tests/c/test_loader.c and
+ * tests/js/loader_rules.test.js):
+ *  - Every count, length and shape product is checked before it is used.
+ *  - Sizes are computed in 64 bits and checked against explicit limits (tensor.h) before they
+ *    become a size_t: on wasm32 size_t has 32 bits, and a wrapped size under-allocates.
+ *  - Single assignment: every value is written once, by one node, never over a graph input or
+ *    an initializer (graph.c checks, before anything is planned).
+ *  - Ops the table lacks are all named in one error (with node counts), as are ops at an opset
+ *    version outside what wisp implements; nothing runs with another version's semantics.
+ *  - Loading is linear in the model: graph sorting is O(nodes + edges), buffer placement costs
+ *    the sum of buffer lifetimes (bench/load_scaling.js measures it).
+ *  - Pointers that cross into JS are unsigned (web/): a heap past 2 GiB is still addressable. */
 #ifndef WISP_ONNX_H
 #define WISP_ONNX_H
 

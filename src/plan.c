@@ -1,6 +1,7 @@
 /* plan.c — shape inference, constant folding, buffer lifetimes and the executor. */
 #include "plan.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,8 @@ static wisp_status infer_node(wisp_plan *p, int i) {
     WISP_CHECK(wisp_tensor_bytes(t) <= WISP_MAX_TENSOR_BYTES, WISP_ERR_INVALID_ARG,
                "node '%s' (%s): output would be over 2 GB", n->name, n->op_type);
   }
+  WISP_CHECK(c->scratch_bytes <= WISP_MAX_TENSOR_BYTES, WISP_ERR_INVALID_ARG,
+             "node '%s' (%s): temporary memory would be over 2 GB", n->name, n->op_type);
   return WISP_OK;
 }
 
@@ -135,7 +138,7 @@ static wisp_status fold_node(wisp_plan *p, int i) {
 }
 
 typedef struct {
-  size_t bytes, offset;
+  uint64_t bytes, offset; /* 64-bit: sums of sizes must not wrap on wasm32 */
   int first, last; /* step indices during which the buffer is live */
   int value;       /* value id, or -1 - node index for a node's scratch */
 } buffer;
@@ -145,30 +148,60 @@ static int by_size_desc(const void *a, const void *b) {
   return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
 }
 
+static int by_offset(const void *a, const void *b) {
+  const buffer *x = *(const buffer *const *)a, *y = *(const buffer *const *)b;
+  return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
 /* Assigns arena offsets: largest first, each at the lowest offset that does not collide with
- * an already placed buffer whose lifetime overlaps. */
-static size_t place_buffers(buffer *b, int n) {
+ * an already placed buffer whose lifetime overlaps. Placed buffers are listed under every step
+ * they live in, so a buffer is compared only with those it overlaps in time: the cost is the sum
+ * of the buffers' lifetimes (linear for chains), not buffers squared. Steps run from -1 (graph
+ * inputs) to n_steps (graph outputs). Returns the arena size, or UINT64_MAX when out of memory. */
+static uint64_t place_buffers(buffer *b, int n, int n_steps) {
   qsort(b, (size_t)n, sizeof *b, by_size_desc);
-  size_t total = 0;
-  for (int i = 0; i < n; i++) {
-    size_t offset = 0;
-    for (int moved = 1; moved;) {
-      moved = 0;
-      for (int j = 0; j < i; j++) {
-        if (b[j].last < b[i].first || b[i].last < b[j].first) continue;
-        if (offset < b[j].offset + b[j].bytes && b[j].offset < offset + b[i].bytes) {
-          offset = b[j].offset + b[j].bytes;
-          moved = 1;
-        }
+  size_t n_times = (size_t)n_steps + 2;
+  uint64_t total = 0;
+  int *len = calloc(n_times, sizeof(int)), *cap = calloc(n_times, sizeof(int));
+  int **live = calloc(n_times, sizeof(int *));
+  int *seen = malloc(((size_t)n + 1) * sizeof(int));
+  const buffer **near = malloc(((size_t)n + 1) * sizeof *near);
+  if (!len || !cap || !live || !seen || !near) total = UINT64_MAX;
+  for (int i = 0; i < n && total != UINT64_MAX; i++) seen[i] = -1;
+  for (int i = 0; i < n && total != UINT64_MAX; i++) {
+    int n_near = 0;
+    for (int t = b[i].first + 1; t <= b[i].last + 1; t++)
+      for (int k = 0; k < len[t]; k++) {
+        int j = live[t][k];
+        if (seen[j] != i) seen[j] = i, near[n_near++] = &b[j];
       }
-    }
+    qsort(near, (size_t)n_near, sizeof *near, by_offset);
+    uint64_t offset = 0;
+    for (int k = 0; k < n_near && near[k]->offset < offset + b[i].bytes; k++)
+      if (near[k]->offset + near[k]->bytes > offset) offset = near[k]->offset + near[k]->bytes;
     b[i].offset = offset;
     if (offset + b[i].bytes > total) total = offset + b[i].bytes;
+    for (int t = b[i].first + 1; t <= b[i].last + 1 && total != UINT64_MAX; t++) {
+      if (len[t] == cap[t]) {
+        int *grown = realloc(live[t], (size_t)(cap[t] = cap[t] ? 2 * cap[t] : 4) * sizeof(int));
+        if (!grown) total = UINT64_MAX;
+        else live[t] = grown;
+      }
+      if (total != UINT64_MAX) live[t][len[t]++] = i;
+    }
   }
+  for (size_t t = 0; live && t < n_times; t++) free(live[t]);
+  free(live);
+  free(len);
+  free(cap);
+  free(seen);
+  free(near);
   return total;
 }
 
-static size_t round_up(size_t n) { return (n + WISP_PAD + WISP_ALIGN - 1) / WISP_ALIGN * WISP_ALIGN; }
+static uint64_t round_up(uint64_t n) {
+  return (n + WISP_PAD + WISP_ALIGN - 1) / WISP_ALIGN * WISP_ALIGN;
+}
 
 static wisp_status assign_memory(wisp_plan *p) {
   const wisp_graph *g = p->g;
@@ -208,23 +241,34 @@ static wisp_status assign_memory(wisp_plan *p) {
     bufs[nb++] = (buffer){round_up(wisp_tensor_bytes(&p->vals[v])), 0, first[v], last[v], v};
   }
   for (int t = 0; t < p->n_steps; t++) {
-    size_t sb = p->ctx[p->steps[t]].scratch_bytes;
+    uint64_t sb = p->ctx[p->steps[t]].scratch_bytes;
     if (sb) bufs[nb++] = (buffer){round_up(sb), 0, t, t, -1 - p->steps[t]};
   }
-  size_t total = place_buffers(bufs, nb);
+  uint64_t total = place_buffers(bufs, nb, p->n_steps);
+  if (total == UINT64_MAX) {
+    s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory");
+    goto done;
+  }
+  /* a 32-bit address space cannot hold an arena near its size */
+  if (total > (uint64_t)SIZE_MAX / 4 * 3) {
+    s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory: the plan needs %llu bytes",
+                  (unsigned long long)total);
+    goto done;
+  }
   if (total > p->arena_bytes) {
     wisp_aligned_free(p->arena);
     p->arena_bytes = 0;
     p->arena = wisp_aligned_alloc(total);
     if (!p->arena) {
-      s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory: the plan needs %zu bytes", total);
+      s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory: the plan needs %llu bytes",
+                    (unsigned long long)total);
       goto done;
     }
     p->arena_bytes = total;
   }
   for (int i = 0; i < nb; i++) {
-    if (bufs[i].value >= 0) p->vals[bufs[i].value].data = p->arena + bufs[i].offset;
-    else p->ctx[-1 - bufs[i].value].scratch = p->arena + bufs[i].offset;
+    if (bufs[i].value >= 0) p->vals[bufs[i].value].data = p->arena + (size_t)bufs[i].offset;
+    else p->ctx[-1 - bufs[i].value].scratch = p->arena + (size_t)bufs[i].offset;
   }
   for (int v = 0; v < g->n_values; v++)
     if (root[v] != v) p->vals[v].data = p->vals[root[v]].data;

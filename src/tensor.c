@@ -57,8 +57,20 @@ wisp_status wisp_shape_check(const wisp_shape *s, const char *what) {
   return WISP_OK;
 }
 
+uint64_t wisp_shape_bytes(const wisp_shape *s, size_t esize) {
+  uint64_t n = esize;
+  for (int i = 0; i < s->ndim; i++) {
+    if (s->dims[i] < 0) return UINT64_MAX;
+    if (s->dims[i] == 0) return 0;
+    if (n > UINT64_MAX / (uint64_t)s->dims[i]) return UINT64_MAX;
+    n *= (uint64_t)s->dims[i];
+  }
+  return n;
+}
+
 size_t wisp_tensor_bytes(const wisp_tensor *t) {
-  return (size_t)wisp_shape_numel(&t->shape) * wisp_dtype_size(t->dtype);
+  uint64_t n = wisp_shape_bytes(&t->shape, wisp_dtype_size(t->dtype));
+  return n > SIZE_MAX ? SIZE_MAX : (size_t)n;
 }
 
 wisp_status wisp_broadcast_shape(const wisp_shape *a, const wisp_shape *b, wisp_shape *out,

@@ -25,10 +25,14 @@ typedef enum {
 } wisp_dtype;
 
 #define WISP_MAX_DIMS 8
-/* Upper bound on any tensor's element count: keeps byte sizes far from overflow on wasm32. */
+/* Size arithmetic: wasm32's size_t is 32 bits, so a product of element count and element size
+ * can wrap there (2^30 + 1 int64 elements are "8 bytes"). Byte sizes are computed in 64 bits
+ * (wisp_shape_bytes, wisp_tensor_bytes saturate instead of wrapping) and every tensor, arena and
+ * scratch size is checked against an explicit limit before it becomes a size_t. */
+/* Upper bound on any tensor's element count. */
 #define WISP_MAX_NUMEL ((int64_t)1 << 31)
 /* Upper bound on one tensor's bytes: wasm32 has 4 GB of memory in all. */
-#define WISP_MAX_TENSOR_BYTES ((size_t)1 << 31)
+#define WISP_MAX_TENSOR_BYTES ((uint64_t)1 << 31)
 
 typedef struct {
   int ndim;
@@ -59,6 +63,11 @@ const char *wisp_shape_str(const wisp_shape *s, char *buf, size_t len);
 
 /* Checks each dim is >= 0 and the element count stays under WISP_MAX_NUMEL. */
 wisp_status wisp_shape_check(const wisp_shape *s, const char *what);
+/* Bytes of a tensor of shape s with elements of esize bytes, in 64 bits; UINT64_MAX when even
+ * that overflows or a dim is negative. */
+uint64_t wisp_shape_bytes(const wisp_shape *s, size_t esize);
+/* wisp_shape_bytes of t, or SIZE_MAX when it does not fit a size_t: check against
+ * WISP_MAX_TENSOR_BYTES before allocating. */
 size_t wisp_tensor_bytes(const wisp_tensor *t);
 
 /* Numpy-style broadcast of a and b into out; fails with a message naming `op`. */

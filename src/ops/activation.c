@@ -1,5 +1,6 @@
 /* activation.c — Clip, PRelu, and parameterised float activations: HardSigmoid, HardSwish,
- * LeakyRelu, Elu, Selu, Softplus, Softsign, Gelu (exact or tanh). */
+ * LeakyRelu, Elu, Selu, Celu, ThresholdedRelu, Shrink, Softplus, Softsign, Gelu (exact or
+ * tanh). */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -11,12 +12,13 @@
 
 typedef enum {
   ACT_HARD_SIGMOID, ACT_HARD_SWISH, ACT_LEAKY_RELU, ACT_ELU, ACT_SELU, ACT_SOFTPLUS,
-  ACT_SOFTSIGN, ACT_GELU, ACT_GELU_TANH
+  ACT_SOFTSIGN, ACT_GELU, ACT_GELU_TANH, ACT_CELU, ACT_THRESHOLDED_RELU, ACT_SHRINK
 } act_kind;
 
 typedef struct {
   act_kind kind;
   float alpha, beta, gamma;
+  float lambd, bias; /* Shrink */
 } act_params;
 
 static wisp_status act_parse(wisp_op_ctx *ctx, act_kind kind, float alpha, float beta) {
@@ -25,6 +27,10 @@ static wisp_status act_parse(wisp_op_ctx *ctx, act_kind kind, float alpha, float
   p->alpha = wisp_attr_float(ctx->node, "alpha", alpha);
   p->beta = wisp_attr_float(ctx->node, "beta", beta);
   p->gamma = wisp_attr_float(ctx->node, "gamma", 1.05070102214813232421875f); /* Selu */
+  p->lambd = wisp_attr_float(ctx->node, "lambd", 0.5f);
+  p->bias = wisp_attr_float(ctx->node, "bias", 0.0f);
+  if (kind == ACT_CELU && p->alpha == 0.0f)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "alpha must not be 0");
   if (kind == ACT_GELU) {
     const char *approx = wisp_attr_string(ctx->node, "approximate", "none");
     if (!strcmp(approx, "tanh")) p->kind = ACT_GELU_TANH;
@@ -70,6 +76,9 @@ static wisp_status act_exec(wisp_op_ctx *ctx) {
     case ACT_SOFTSIGN: ACT_LOOP(v / (1.0f + fabsf(v)))
     case ACT_GELU: wisp_kernels()->f32_vgelu((size_t)n, x, y); break; /* 0.5·v·(1 + erf(v/√2)) */
     case ACT_GELU_TANH: ACT_LOOP(0.5f * v * (1.0f + tanhf(k_tanh * (v + 0.044715f * v * v * v))))
+    case ACT_CELU: ACT_LOOP(v > 0.0f ? v : a * expm1f(v / a))
+    case ACT_THRESHOLDED_RELU: ACT_LOOP(v > a ? v : 0.0f)
+    case ACT_SHRINK: ACT_LOOP(v < -p->lambd ? v + p->bias : v > p->lambd ? v - p->bias : 0.0f)
   }
   return WISP_OK;
 }
@@ -86,6 +95,9 @@ ACT_OP(Selu, ACT_SELU, 1.67326319217681884765625f, 0)
 ACT_OP(Softplus, ACT_SOFTPLUS, 0, 0)
 ACT_OP(Softsign, ACT_SOFTSIGN, 0, 0)
 ACT_OP(Gelu, ACT_GELU, 0, 0)
+ACT_OP(Celu, ACT_CELU, 1.0f, 0)
+ACT_OP(ThresholdedRelu, ACT_THRESHOLDED_RELU, 1.0f, 0)
+ACT_OP(Shrink, ACT_SHRINK, 0, 0)
 
 /* ---- Clip: bounds are attributes before opset 11, optional scalar inputs from 11 ---------- */
 

@@ -214,7 +214,7 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
   }
   if (scratch > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "scratch would exceed 2 GB");
-  ctx->scratch_bytes = (size_t)scratch;
+  ctx->scratch_bytes = scratch;
   return WISP_OK;
 }
 

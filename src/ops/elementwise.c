@@ -1,4 +1,5 @@
-/* elementwise.c — numpy-broadcast binary ops (Add, Sub, Mul, Div, Pow) and unary float ops. */
+/* elementwise.c — numpy-broadcast binary ops (Add, Sub, Mul, Div, Pow; Mod and BitShift over
+ * every integer width) and unary float ops. */
 #include <math.h>
 #include <string.h>
 
@@ -7,7 +8,9 @@
 
 /* ---- binary ------------------------------------------------------------------------------ */
 
-typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW } binary_kind;
+typedef enum {
+  BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW, BIN_MOD, BIN_FMOD, BIN_SHL, BIN_SHR
+} binary_kind;
 
 /* One row: out[i] = a[i*sa] op b[i*sb], strides 0 (broadcast) or 1. Returns 0 on an integer
  * division by zero (which would trap in wasm). */
@@ -55,9 +58,96 @@ DIV_ROW(int32_t, div_i32, x == INT32_MIN && y == -1)
 DIV_ROW(int64_t, div_i64, x == INT64_MIN && y == -1)
 DIV_ROW(uint8_t, div_u8, 0)
 
+/* Mod: fmod=0 takes the divisor's sign (Python's %), fmod=1 the dividend's (C's). x % -1 is
+ * computed as 0 since INT_MIN % -1 traps. */
+#define IMOD_ROWS(T, S)                                                                      \
+  static int mod_##S(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po,   \
+                     int64_t n) {                                                            \
+    const T *a = pa, *b = pb;                                                                \
+    T *o = po;                                                                               \
+    for (int64_t i = 0; i < n; i++) {                                                        \
+      T x = a[i * sa], y = b[i * sb];                                                        \
+      if (y == 0) return 0;                                                                  \
+      T r = (T)(y == (T)-1 ? 0 : x % y);                                                     \
+      o[i] = (T)(r != 0 && (r < 0) != (y < 0) ? r + y : r);                                  \
+    }                                                                                        \
+    return 1;                                                                                \
+  }                                                                                          \
+  static int fmod_##S(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po,  \
+                      int64_t n) {                                                           \
+    const T *a = pa, *b = pb;                                                                \
+    T *o = po;                                                                               \
+    for (int64_t i = 0; i < n; i++) {                                                        \
+      T x = a[i * sa], y = b[i * sb];                                                        \
+      if (y == 0) return 0;                                                                  \
+      o[i] = (T)(y == (T)-1 ? 0 : x % y);                                                    \
+    }                                                                                        \
+    return 1;                                                                                \
+  }
+IMOD_ROWS(int8_t, i8)
+IMOD_ROWS(int16_t, i16)
+IMOD_ROWS(int32_t, i32)
+IMOD_ROWS(int64_t, i64)
+/* unsigned: both modes are C's % */
+#define UMOD_ROW(T, NAME)                                                                    \
+  static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po,      \
+                  int64_t n) {                                                               \
+    const T *a = pa, *b = pb;                                                                \
+    T *o = po;                                                                               \
+    for (int64_t i = 0; i < n; i++) {                                                        \
+      T x = a[i * sa], y = b[i * sb];                                                        \
+      if (y == 0) return 0;                                                                  \
+      o[i] = (T)(x % y);                                                                     \
+    }                                                                                        \
+    return 1;                                                                                \
+  }
+UMOD_ROW(uint8_t, mod_u8)
+UMOD_ROW(uint16_t, mod_u16)
+UMOD_ROW(uint32_t, mod_u32)
+UMOD_ROW(uint64_t, mod_u64)
+BINARY_ROW(float, fmod_f32, fmodf(x, y))
+BINARY_ROW(double, fmod_f64, fmod(x, y))
+/* BitShift on unsigned types: shifting by the bit width or more gives 0 (not C's undefined). */
+#define SHIFT_ROWS(T, S)                                                                     \
+  BINARY_ROW(T, shl_##S, (T)(y >= 8 * sizeof(T) ? 0 : (uint64_t)x << y))                    \
+  BINARY_ROW(T, shr_##S, (T)(y >= 8 * sizeof(T) ? 0 : x >> y))
+SHIFT_ROWS(uint8_t, u8)
+SHIFT_ROWS(uint16_t, u16)
+SHIFT_ROWS(uint32_t, u32)
+SHIFT_ROWS(uint64_t, u64)
+
 typedef int (*binary_row)(const void *, ptrdiff_t, const void *, ptrdiff_t, void *, int64_t);
 
+/* Mod and BitShift: (mod, fmod, shl, shr) rows per dtype. */
+static binary_row pick_int_row(binary_kind k, wisp_dtype dt) {
+  static const binary_row i8[] = {mod_i8, fmod_i8, NULL, NULL};
+  static const binary_row i16[] = {mod_i16, fmod_i16, NULL, NULL};
+  static const binary_row i32[] = {mod_i32, fmod_i32, NULL, NULL};
+  static const binary_row i64[] = {mod_i64, fmod_i64, NULL, NULL};
+  static const binary_row u8[] = {mod_u8, mod_u8, shl_u8, shr_u8};
+  static const binary_row u16[] = {mod_u16, mod_u16, shl_u16, shr_u16};
+  static const binary_row u32[] = {mod_u32, mod_u32, shl_u32, shr_u32};
+  static const binary_row u64[] = {mod_u64, mod_u64, shl_u64, shr_u64};
+  static const binary_row f32[] = {NULL, fmod_f32, NULL, NULL}; /* floats need fmod=1 */
+  static const binary_row f64[] = {NULL, fmod_f64, NULL, NULL};
+  int j = k - BIN_MOD;
+  switch (dt) {
+    case WISP_DT_INT8: return i8[j];
+    case WISP_DT_INT16: return i16[j];
+    case WISP_DT_INT32: return i32[j];
+    case WISP_DT_INT64: return i64[j];
+    case WISP_DT_UINT8: return u8[j];
+    case WISP_DT_UINT16: return u16[j];
+    case WISP_DT_UINT32: return u32[j];
+    case WISP_DT_UINT64: return u64[j];
+    case WISP_DT_FLOAT: return f32[j];
+    case WISP_DT_DOUBLE: return f64[j];
+    default: return NULL;
+  }
+}
+
 static binary_row pick_row(binary_kind k, wisp_dtype dt) {
+  if (k >= BIN_MOD) return pick_int_row(k, dt);
   static const binary_row f32[] = {add_f32, sub_f32, mul_f32, div_f32, pow_f32};
   static const binary_row i32[] = {add_i32, sub_i32, mul_i32, div_i32, NULL};
   static const binary_row i64[] = {add_i64, sub_i64, mul_i64, div_i64, NULL};
@@ -90,6 +180,8 @@ static wisp_status binary_infer(wisp_op_ctx *ctx) {
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "input types differ (%s, %s)",
                         wisp_dtype_name(a->dtype), wisp_dtype_name(b->dtype));
   }
+  if (p->kind == BIN_MOD && (a->dtype == WISP_DT_FLOAT || a->dtype == WISP_DT_DOUBLE))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "fmod must be 1 for floating-point inputs");
   if (p->kind != BIN_POW && !pick_row(p->kind, a->dtype))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported",
                         wisp_dtype_name(a->dtype));
@@ -175,6 +267,28 @@ BINARY_OP(Mul, BIN_MUL)
 BINARY_OP(Div, BIN_DIV)
 BINARY_OP(Pow, BIN_POW)
 
+static wisp_status mod_parse(wisp_op_ctx *ctx) {
+  int64_t f = wisp_attr_int(ctx->node, "fmod", 0);
+  if (f != 0 && f != 1)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "fmod must be 0 or 1, not %lld", (long long)f);
+  ((binary_params *)ctx->params)->kind = f ? BIN_FMOD : BIN_MOD;
+  return WISP_OK;
+}
+
+static wisp_status bitshift_parse(wisp_op_ctx *ctx) {
+  const char *dir = wisp_attr_string(ctx->node, "direction", "");
+  if (strcmp(dir, "LEFT") && strcmp(dir, "RIGHT"))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "direction must be LEFT or RIGHT, not '%s'",
+                        dir);
+  ((binary_params *)ctx->params)->kind = strcmp(dir, "LEFT") ? BIN_SHR : BIN_SHL;
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_Mod = {"", "Mod", sizeof(binary_params), mod_parse, binary_infer,
+                                 binary_exec, 0};
+const wisp_op_def wisp_op_BitShift = {"", "BitShift", sizeof(binary_params), bitshift_parse,
+                                      binary_infer, binary_exec, 0};
+
 /* ---- unary float ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -218,6 +332,17 @@ static float sqrt_(float x, const wisp_node *n) { return sqrtf(x); }
 static float reciprocal(float x, const wisp_node *n) { return 1.0f / x; }
 static float floor_(float x, const wisp_node *n) { return floorf(x); }
 static float ceil_(float x, const wisp_node *n) { return ceilf(x); }
+static float sin_(float x, const wisp_node *n) { return sinf(x); }
+static float cos_(float x, const wisp_node *n) { return cosf(x); }
+static float tan_(float x, const wisp_node *n) { return tanf(x); }
+static float asin_(float x, const wisp_node *n) { return asinf(x); }
+static float acos_(float x, const wisp_node *n) { return acosf(x); }
+static float atan_(float x, const wisp_node *n) { return atanf(x); }
+static float sinh_(float x, const wisp_node *n) { return sinhf(x); }
+static float cosh_(float x, const wisp_node *n) { return coshf(x); }
+static float asinh_(float x, const wisp_node *n) { return asinhf(x); }
+static float acosh_(float x, const wisp_node *n) { return acoshf(x); }
+static float atanh_(float x, const wisp_node *n) { return atanhf(x); }
 
 #define UNARY_OP(NAME, FN)                                                          \
   static wisp_status NAME##_parse(wisp_op_ctx *ctx) {                               \
@@ -235,6 +360,17 @@ UNARY_OP(Sqrt, sqrt_)
 UNARY_OP(Reciprocal, reciprocal)
 UNARY_OP(Floor, floor_)
 UNARY_OP(Ceil, ceil_)
+UNARY_OP(Sin, sin_)
+UNARY_OP(Cos, cos_)
+UNARY_OP(Tan, tan_)
+UNARY_OP(Asin, asin_)
+UNARY_OP(Acos, acos_)
+UNARY_OP(Atan, atan_)
+UNARY_OP(Sinh, sinh_)
+UNARY_OP(Cosh, cosh_)
+UNARY_OP(Asinh, asinh_)
+UNARY_OP(Acosh, acosh_)
+UNARY_OP(Atanh, atanh_)
 
 /* ---- Identity and Dropout (inference: a copy; Dropout's optional mask is all true) -------- */
 

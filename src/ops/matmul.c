@@ -179,7 +179,7 @@ static wisp_status gemm_infer(wisp_op_ctx *ctx) {
     wisp_aligned_free(scaled);
   }
   ctx->scratch_bytes = (p->b_packed_once ? 0 : packed) +
-                       (p->trans_a ? (size_t)M * K * sizeof(float) + 64 : 0);
+                       (p->trans_a ? (uint64_t)M * K * sizeof(float) + 64 : 0);
   return WISP_OK;
 }
 

@@ -78,7 +78,7 @@ static wisp_status linear_infer(wisp_op_ctx *ctx) {
       ctx->out[1]->dtype = WISP_DT_FLOAT;
       ctx->out[1]->shape = (wisp_shape){2, {n, p->two_columns ? 2 : p->C}};
     }
-    ctx->scratch_bytes = (size_t)(p->C + 2) * sizeof(float);
+    ctx->scratch_bytes = (uint64_t)(p->C + 2) * sizeof(float);
   } else {
     if (ctx->n_out > 1) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has %d outputs", ctx->n_out);
     ctx->out[0]->dtype = WISP_DT_FLOAT;

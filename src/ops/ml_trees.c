@@ -395,16 +395,16 @@ typedef struct {
   int32_t *leaf;
   float *row;
   float *conv;
-  size_t bytes;
+  uint64_t bytes;
 } te_scratch;
 
 static te_scratch te_layout(void *base, int64_t rows, int C, int64_t conv_floats) {
   te_scratch sc;
   uint8_t *p = base;
-  size_t off = 0;
+  uint64_t off = 0;
 #define TAKE(field, type, count)                                      \
-  sc.field = (type *)(p ? p + off : NULL);                            \
-  off += ((size_t)(count) * sizeof(type) + 15) / 16 * 16;
+  sc.field = (type *)(p ? p + (size_t)off : NULL);                    \
+  off += ((uint64_t)(count) * sizeof(type) + 15) / 16 * 16;
   TAKE(has, uint8_t, rows * C);
   TAKE(acc, double, rows * C);
   TAKE(leaf, int32_t, rows);

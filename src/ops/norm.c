@@ -61,7 +61,7 @@ static wisp_status bn_infer(wisp_op_ctx *ctx) {
   wisp_op_same_as(ctx->out[0], ctx->in[0]);
   p->folded = ctx->in[1]->data && ctx->in[2]->data && ctx->in[3]->data && ctx->in[4]->data;
   if (!p->folded) {
-    ctx->scratch_bytes = 2 * (size_t)p->C * sizeof(float);
+    ctx->scratch_bytes = 2 * (uint64_t)p->C * sizeof(float);
     return WISP_OK;
   }
   if (ctx->state && p->state_c != p->C) wisp_aligned_free(ctx->state), ctx->state = NULL;

@@ -26,7 +26,8 @@ typedef struct wisp_op_ctx {
   wisp_tensor **in;      /* in[i] is NULL for an omitted optional input */
   wisp_tensor **out;
   void *state;           /* op-owned heap memory kept across plans (packed weights); freed with wisp_aligned_free */
-  size_t scratch_bytes;  /* set by infer; the planner provides ctx->scratch for exec */
+  uint64_t scratch_bytes; /* set by infer, computed in 64 bits (tensor.h); the planner checks it
+                           * and provides ctx->scratch for exec */
   void *scratch;
 } wisp_op_ctx;
 
@@ -45,7 +46,9 @@ typedef struct wisp_op_def {
   wisp_status (*exec)(wisp_op_ctx *ctx);
   int flags;
   /* Bit i set: infer needs the value of input i (a shape, axes, a flag), not just its shape.
-   * Graph inputs that feed such a port become part of the plan's key (see plan.h). */
+   * Graph inputs that feed such a port become part of the plan's key (see plan.h). Ops whose
+   * output length depends on data (NonZero, Unique, Compress, TopK's K) use this too: the node
+   * and what feeds that input fold at plan time, and new values mean a new plan. */
   unsigned value_inputs;
 } wisp_op_def;
 

@@ -191,7 +191,7 @@ static wisp_status qmm_shapes(wisp_op_ctx *ctx, int a, int b, wisp_dtype out_dt)
   o->shape.dims[o->shape.ndim++] = p->M;
   o->shape.dims[o->shape.ndim++] = p->N;
   WISP_TRY(wisp_shape_check(&o->shape, ctx->node->op_type));
-  ctx->scratch_bytes = (size_t)p->M * (size_t)p->N * sizeof(int32_t);
+  ctx->scratch_bytes = (uint64_t)p->M * (uint64_t)p->N * sizeof(int32_t);
   return WISP_OK;
 }
 
@@ -308,7 +308,7 @@ static wisp_status qconv_shapes(wisp_op_ctx *ctx, int xi, int wi, wisp_dtype out
   y->shape.dims[0] = p->N, y->shape.dims[1] = p->M;
   for (int j = 0; j < nsp; j++) y->shape.dims[2 + j] = p->out[off + j];
   WISP_TRY(wisp_shape_check(&y->shape, ctx->node->op_type));
-  if (out_dt != WISP_DT_INT32) ctx->scratch_bytes = wisp_shape_numel(&y->shape) * sizeof(int32_t);
+  if (out_dt != WISP_DT_INT32) ctx->scratch_bytes = (uint64_t)wisp_shape_numel(&y->shape) * sizeof(int32_t);
   return WISP_OK;
 }
 

@@ -59,7 +59,7 @@ static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
                        bias ? bias->data : NULL, ctx->state);
     free(zps), free(scales);
   }
-  ctx->scratch_bytes = (size_t)p->M * (size_t)p->lda * sizeof(int16_t) + 16; /* kernels read pairs */
+  ctx->scratch_bytes = (uint64_t)p->M * (uint64_t)p->lda * sizeof(int16_t) + 16; /* kernels read pairs */
   return WISP_OK;
 }
 

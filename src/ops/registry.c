@@ -9,22 +9,36 @@
 
 #define OPS(X) \
   X(Abs, 6, 21) \
+  X(Acos, 7, 21) \
+  X(Acosh, 9, 21) \
   X(Add, 7, 21) \
   X(And, 7, 21) \
   X(ArgMax, 1, 21) \
   X(ArgMin, 1, 21) \
+  X(Asin, 7, 21) \
+  X(Asinh, 9, 21) \
+  X(Atan, 7, 21) \
+  X(Atanh, 9, 21) \
   X(AveragePool, 7, 21) \
   X(BatchNormalization, 7, 21) \
+  X(BitShift, 11, 21) \
   X(Cast, 6, 21) \
   X(CastLike, 15, 21) \
   X(Ceil, 6, 21) \
+  X(Celu, 12, 21) \
   X(Clip, 6, 21) \
+  X(Compress, 9, 21) \
   X(Concat, 4, 21) \
   X(Constant, 1, 21) \
   X(ConstantOfShape, 9, 21) \
   X(Conv, 1, 21) \
   X(ConvInteger, 10, 21) \
+  X(Cos, 7, 21) \
+  X(Cosh, 9, 21) \
+  X(CumSum, 11, 21) \
+  X(DepthToSpace, 1, 21) \
   X(DequantizeLinear, 10, 21) \
+  X(Det, 11, 21) \
   X(Div, 7, 21) \
   X(Dropout, 7, 21) \
   X(DynamicQuantizeLinear, 11, 21) \
@@ -33,9 +47,12 @@
   X(Erf, 9, 21) \
   X(Exp, 6, 21) \
   X(Expand, 8, 21) \
+  X(EyeLike, 9, 21) \
   X(Flatten, 1, 21) \
   X(Floor, 6, 21) \
   X(Gather, 1, 21) \
+  X(GatherElements, 11, 21) \
+  X(GatherND, 11, 21) \
   X(Gelu, 20, 21) \
   X(Gemm, 7, 21) \
   X(GlobalAveragePool, 1, 21) \
@@ -44,6 +61,7 @@
   X(GreaterOrEqual, 12, 21) \
   X(HardSigmoid, 6, 21) \
   X(HardSwish, 14, 21) \
+  X(Hardmax, 1, 21) \
   X(Identity, 1, 21) \
   X(IsInf, 10, 21) \
   X(IsNaN, 9, 21) \
@@ -58,10 +76,14 @@
   X(Max, 8, 21) \
   X(MaxPool, 1, 21) \
   X(Mean, 8, 21) \
+  X(MeanVarianceNormalization, 9, 21) \
   X(Min, 8, 21) \
+  X(Mod, 10, 21) \
   X(Mul, 7, 21) \
   X(Neg, 6, 21) \
+  X(NonZero, 9, 21) \
   X(Not, 1, 21) \
+  X(OneHot, 9, 21) \
   X(Or, 7, 21) \
   X(PRelu, 7, 21) \
   X(Pad, 11, 21) \
@@ -83,24 +105,37 @@
   X(ReduceSumSquare, 1, 21) \
   X(Relu, 6, 21) \
   X(Reshape, 5, 21) \
+  X(ReverseSequence, 10, 21) \
   X(Round, 11, 21) \
+  X(Scatter, 9, 10) \
+  X(ScatterElements, 11, 21) \
+  X(ScatterND, 11, 21) \
   X(Selu, 6, 21) \
   X(Shape, 1, 21) \
+  X(Shrink, 9, 21) \
   X(Sigmoid, 6, 21) \
   X(Sign, 9, 21) \
+  X(Sin, 7, 21) \
+  X(Sinh, 9, 21) \
   X(Size, 1, 21) \
   X(Slice, 10, 21) \
   X(Softmax, 1, 21) \
   X(Softplus, 1, 21) \
   X(Softsign, 1, 21) \
+  X(SpaceToDepth, 1, 21) \
   X(Split, 2, 21) \
   X(Sqrt, 6, 21) \
   X(Squeeze, 1, 21) \
   X(Sub, 7, 21) \
   X(Sum, 8, 21) \
+  X(Tan, 7, 21) \
   X(Tanh, 6, 21) \
+  X(ThresholdedRelu, 10, 21) \
   X(Tile, 6, 21) \
+  X(TopK, 1, 21) \
   X(Transpose, 1, 21) \
+  X(Trilu, 14, 21) \
+  X(Unique, 11, 21) \
   X(Unsqueeze, 1, 21) \
   X(Where, 9, 21) \
   X(Xor, 7, 21)

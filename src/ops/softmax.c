@@ -1,4 +1,4 @@
-/* softmax.c — Softmax and LogSoftmax. Opset < 13 flattens the input to 2-D at `axis`
+/* softmax.c — Softmax, LogSoftmax and Hardmax. Opset < 13 flattens the input to 2-D at `axis`
  * (default 1); opset 13+ normalises along one axis (default -1). */
 #include <math.h>
 
@@ -93,3 +93,24 @@ const wisp_op_def wisp_op_Softmax = {"", "Softmax", sizeof(softmax_params), soft
                                      softmax_infer, softmax_exec, 0};
 const wisp_op_def wisp_op_LogSoftmax = {"", "LogSoftmax", sizeof(softmax_params),
                                         log_softmax_parse, softmax_infer, softmax_exec, 0};
+
+/* Hardmax: 1 at the first maximum along n, 0 elsewhere. */
+static wisp_status hardmax_exec(wisp_op_ctx *ctx) {
+  const softmax_params *p = ctx->params;
+  const float *x = ctx->in[0]->data;
+  float *y = ctx->out[0]->data;
+  int64_t n = p->n, inner = p->inner;
+  for (int64_t o = 0; o < p->outer; o++)
+    for (int64_t i = 0; i < inner; i++) {
+      const float *xr = x + o * n * inner + i;
+      float *yr = y + o * n * inner + i;
+      int64_t best = 0;
+      for (int64_t k = 1; k < n; k++)
+        if (xr[k * inner] > xr[best * inner]) best = k;
+      for (int64_t k = 0; k < n; k++) yr[k * inner] = k == best ? 1.0f : 0.0f;
+    }
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_Hardmax = {"", "Hardmax", sizeof(softmax_params), softmax_parse,
+                                     softmax_infer, hardmax_exec, 0};

@@ -1,5 +1,6 @@
-/* transform.c — data movement: Transpose, Concat, Split, Gather, Slice, Expand, Tile, Pad,
- * Squeeze, Unsqueeze, Size, ConstantOfShape, Range, Cast, CastLike.
+/* transform.c — data movement: Transpose, Concat, Split, Gather, Slice, Expand, Tile,
+ * DepthToSpace, SpaceToDepth, ReverseSequence, Pad, Squeeze, Unsqueeze, Size, ConstantOfShape,
+ * Range, Cast, CastLike.
  *
  * Movement ops never look at element values, only at their size, so one kernel serves every
  * dtype: most of them are a `copy_box` — a dense output box read from the input through
@@ -563,6 +564,142 @@ static wisp_status tile_exec(wisp_op_ctx *ctx) {
 }
 
 const wisp_op_def wisp_op_Tile = {"", "Tile", 0, NULL, tile_infer, tile_exec, 0, 1u << 1};
+
+/* ---- DepthToSpace, SpaceToDepth: NCHW block rearrangements as one strided box each -------- */
+
+typedef struct {
+  int64_t b;
+  int crd; /* DepthToSpace mode CRD (else DCR) */
+} block_params;
+
+static wisp_status block_parse(wisp_op_ctx *ctx) {
+  block_params *p = ctx->params;
+  p->b = wisp_attr_int(ctx->node, "blocksize", 0);
+  if (p->b < 1)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "blocksize must be positive, is %lld",
+                        (long long)p->b);
+  const char *mode = wisp_attr_string(ctx->node, "mode", "DCR");
+  if (strcmp(mode, "DCR") && strcmp(mode, "CRD"))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "mode must be DCR or CRD, not '%s'", mode);
+  p->crd = !strcmp(mode, "CRD");
+  return WISP_OK;
+}
+
+static wisp_status block_infer(wisp_op_ctx *ctx, int to_space) {
+  const block_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
+  const wisp_shape *s = &ctx->in[0]->shape;
+  char buf[96];
+  if (s->ndim != 4)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "input %s is not NCHW",
+                        wisp_shape_str(s, buf, sizeof buf));
+  int64_t b = p->b, n = s->dims[0], c = s->dims[1], h = s->dims[2], w = s->dims[3];
+  wisp_shape out = {4, {n, 0, 0, 0}};
+  if (to_space) {
+    if (b > c || c % (b * b))
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "channels %lld are not a multiple of %lld²",
+                          (long long)c, (long long)b);
+    out.dims[1] = c / (b * b), out.dims[2] = h * b, out.dims[3] = w * b;
+  } else {
+    if (b > h || b > w || h % b || w % b)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "H and W of %s are not multiples of %lld",
+                          wisp_shape_str(s, buf, sizeof buf), (long long)b);
+    if (c > WISP_MAX_NUMEL / (b * b)) /* b <= h, w keeps b * b in range */
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "output channels would overflow");
+    out.dims[1] = c * b * b, out.dims[2] = h / b, out.dims[3] = w / b;
+  }
+  ctx->out[0]->dtype = ctx->in[0]->dtype;
+  ctx->out[0]->shape = out;
+  return WISP_OK;
+}
+
+static wisp_status depth_to_space_infer(wisp_op_ctx *ctx) { return block_infer(ctx, 1); }
+static wisp_status space_to_depth_infer(wisp_op_ctx *ctx) { return block_infer(ctx, 0); }
+
+static wisp_status depth_to_space_exec(wisp_op_ctx *ctx) {
+  const block_params *p = ctx->params;
+  const wisp_shape *s = &ctx->in[0]->shape;
+  int64_t b = p->b, c = s->dims[1] / (b * b), h = s->dims[2], w = s->dims[3];
+  /* input channel = (b1, b2, c) for DCR, (c, b1, b2) for CRD; output (N, c, H, b1, W, b2) */
+  int64_t sc = p->crd ? b * b * h * w : h * w;
+  int64_t sb1 = p->crd ? b * h * w : b * c * h * w, sb2 = p->crd ? h * w : c * h * w;
+  int64_t dims[6] = {s->dims[0], c, h, b, w, b};
+  int64_t st[6] = {s->dims[1] * h * w, sc, w, sb1, 1, sb2};
+  copy_box(ctx->out[0]->data, ctx->in[0]->data, 6, dims, st, wisp_dtype_size(ctx->in[0]->dtype));
+  return WISP_OK;
+}
+
+static wisp_status space_to_depth_exec(wisp_op_ctx *ctx) {
+  const block_params *p = ctx->params;
+  const wisp_shape *s = &ctx->in[0]->shape;
+  int64_t b = p->b, c = s->dims[1], h = s->dims[2], w = s->dims[3];
+  /* input (N, c, H/b, b1, W/b, b2) read as output (N, b1, b2, c, H/b, W/b) */
+  int64_t dims[6] = {s->dims[0], b, b, c, h / b, w / b};
+  int64_t st[6] = {c * h * w, w, 1, h * w, b * w, b};
+  copy_box(ctx->out[0]->data, ctx->in[0]->data, 6, dims, st, wisp_dtype_size(ctx->in[0]->dtype));
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_DepthToSpace = {"", "DepthToSpace", sizeof(block_params), block_parse,
+                                          depth_to_space_infer, depth_to_space_exec, 0};
+const wisp_op_def wisp_op_SpaceToDepth = {"", "SpaceToDepth", sizeof(block_params), block_parse,
+                                          space_to_depth_infer, space_to_depth_exec, 0};
+
+/* ---- ReverseSequence: the first sequence_lens[b] steps of each batch entry, reversed ------ */
+
+typedef struct {
+  int time_axis;
+} reverse_seq_params;
+
+static wisp_status reverse_seq_parse(wisp_op_ctx *ctx) {
+  int64_t t = wisp_attr_int(ctx->node, "time_axis", 0);
+  int64_t b = wisp_attr_int(ctx->node, "batch_axis", 1);
+  if (!((t == 0 && b == 1) || (t == 1 && b == 0)))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "time_axis, batch_axis must be 0, 1 or 1, 0");
+  ((reverse_seq_params *)ctx->params)->time_axis = (int)t;
+  return WISP_OK;
+}
+
+static wisp_status reverse_seq_infer(wisp_op_ctx *ctx) {
+  const reverse_seq_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 2));
+  const wisp_tensor *x = ctx->in[0], *lens = ctx->in[1];
+  if (x->shape.ndim < 2)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "input must have rank >= 2");
+  if (lens->dtype != WISP_DT_INT64 || lens->shape.ndim != 1 ||
+      lens->shape.dims[0] != x->shape.dims[1 - p->time_axis])
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "sequence_lens must be int64 (batch)");
+  wisp_op_same_as(ctx->out[0], x);
+  return WISP_OK;
+}
+
+static wisp_status reverse_seq_exec(wisp_op_ctx *ctx) {
+  const reverse_seq_params *p = ctx->params;
+  const wisp_tensor *x = ctx->in[0];
+  const int64_t *lens = ctx->in[1]->data;
+  int64_t d0 = x->shape.dims[0], d1 = x->shape.dims[1];
+  int64_t steps = p->time_axis ? d1 : d0, batch = p->time_axis ? d0 : d1;
+  size_t slice = wisp_dtype_size(x->dtype);
+  for (int d = 2; d < x->shape.ndim; d++) slice *= (size_t)x->shape.dims[d];
+  const char *src = x->data;
+  char *dst = ctx->out[0]->data;
+  for (int64_t b = 0; b < batch; b++)
+    if (lens[b] < 0 || lens[b] > steps)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "sequence length %lld is not in [0, %lld]",
+                          (long long)lens[b], (long long)steps);
+  for (int64_t b = 0; b < batch; b++)
+    for (int64_t t = 0; t < steps; t++) {
+      int64_t from = t < lens[b] ? lens[b] - 1 - t : t;
+      int64_t o = p->time_axis ? b * d1 + t : t * d1 + b;
+      int64_t i = p->time_axis ? b * d1 + from : from * d1 + b;
+      memcpy(dst + (size_t)o * slice, src + (size_t)i * slice, slice);
+    }
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_ReverseSequence = {"", "ReverseSequence", sizeof(reverse_seq_params),
+                                             reverse_seq_parse, reverse_seq_infer,
+                                             reverse_seq_exec, 0};
 
 /* ---- Pad (pads: attribute before opset 11, input 1 from 11; axes input 3 from 18) --------- */
 

@@ -92,7 +92,7 @@ static wisp_status layer_norm_infer(wisp_op_ctx *ctx) {
     for (int d = axis; d < xs->ndim; d++) ctx->out[k]->shape.dims[d] = 1;
   }
   /* broadcast Scale / B are expanded to D floats each at the start of a run */
-  if (!p->scale_full || !p->bias_full) ctx->scratch_bytes = 2 * (size_t)p->D * sizeof(float);
+  if (!p->scale_full || !p->bias_full) ctx->scratch_bytes = 2 * (uint64_t)p->D * sizeof(float);
   return WISP_OK;
 }
 

@@ -78,6 +78,72 @@ static void test_undefined_input(void) {
   CHECK(strstr(wisp_last_error(), "nowhere") != NULL);
 }
 
+/* Single assignment: a node that writes a graph input, an initializer, or a value another node
+ * writes is refused at load (a second writer would write into a buffer planned for the first:
+ * the heap overflow the fuzzer found with Concat and OneHot). */
+static void test_single_assignment(void) {
+  static const char *const cases[][3] = {
+      /* the second node's output, what is expected in the message */
+      {"x", "a graph input"},
+      {"w", "an initializer"},
+      {"h", "already written by another node"},
+  };
+  for (int c = 0; c < 3; c++) {
+    pbw n1 = {0}, n2 = {0}, graph = {0}, opset = {0}, model = {0}, w = {0};
+    pbw_str(&n1, 1, "x"), pbw_str(&n1, 2, "h"), pbw_str(&n1, 4, "Relu");
+    pbw_str(&n2, 1, "h"), pbw_str(&n2, 2, cases[c][0]), pbw_str(&n2, 3, "culprit");
+    pbw_str(&n2, 4, "Neg");
+    pbw_msg(&graph, 1, &n1);
+    pbw_msg(&graph, 1, &n2);
+    int64_t dims[] = {2};
+    float wv[2] = {1, 2};
+    pbw_int(&w, 1, 2), pbw_int(&w, 2, 1), pbw_str(&w, 8, "w"), pbw_bytes(&w, 9, wv, sizeof wv);
+    pbw_msg(&graph, 5, &w);
+    pbw in = pbw_value_info("x", 1, dims), out = pbw_value_info("h", 1, dims);
+    pbw_msg(&graph, 11, &in);
+    pbw_msg(&graph, 12, &out);
+    pbw_int(&opset, 2, 13);
+    pbw_msg(&model, 8, &opset);
+    pbw_msg(&model, 7, &graph);
+    wisp_session *s = NULL;
+    CHECK(wisp_session_create(model.buf, model.len, NULL, &s) == WISP_ERR_INVALID_MODEL);
+    CHECK(s == NULL);
+    CHECK(strstr(wisp_last_error(), "culprit") && strstr(wisp_last_error(), cases[c][1]));
+  }
+}
+
+/* Byte sizes are 64-bit: an int64 initializer of 2^30 + 1 elements is 8 GB + 8 bytes, which a
+ * 32-bit size_t wraps to 8 (it then passed the raw_data length check with 8 bytes of data). */
+static void test_size_arithmetic(void) {
+  wisp_shape s = {1, {((int64_t)1 << 30) + 1}};
+  CHECK(wisp_shape_bytes(&s, 8) == (((uint64_t)1 << 30) + 1) * 8);
+  wisp_shape big = {3, {INT64_MAX / 2, 4, 4}};
+  CHECK(wisp_shape_bytes(&big, 4) == UINT64_MAX);
+  wisp_shape neg = {2, {3, -1}};
+  CHECK(wisp_shape_bytes(&neg, 4) == UINT64_MAX);
+  wisp_tensor t = {WISP_DT_INT64, s, NULL};
+  CHECK(wisp_tensor_bytes(&t) > WISP_MAX_TENSOR_BYTES); /* never a wrapped small size */
+
+  pbw init = {0}, node = {0}, graph = {0}, opset = {0}, model = {0};
+  int64_t eight_bytes = 7;
+  pbw_int(&init, 1, ((uint64_t)1 << 30) + 1);
+  pbw_int(&init, 2, 7); /* int64 */
+  pbw_str(&init, 8, "big");
+  pbw_bytes(&init, 9, &eight_bytes, sizeof eight_bytes);
+  pbw_msg(&graph, 5, &init);
+  pbw_str(&node, 1, "big"), pbw_str(&node, 2, "y"), pbw_str(&node, 4, "Identity");
+  pbw_msg(&graph, 1, &node);
+  int64_t dims[] = {2};
+  pbw out = pbw_value_info("y", 1, dims);
+  pbw_msg(&graph, 12, &out);
+  pbw_int(&opset, 2, 13);
+  pbw_msg(&model, 8, &opset);
+  pbw_msg(&model, 7, &graph);
+  wisp_session *sess = NULL;
+  CHECK(wisp_session_create(model.buf, model.len, NULL, &sess) != WISP_OK);
+  CHECK(strstr(wisp_last_error(), "over 2 GB") != NULL);
+}
+
 /* TensorProto: float, raw_data written before the name (little room to align it in place) or
  * after it (a long name: room enough). */
 static pbw raw_tensor(const char *name, int ndim, const int64_t *dims, const float *v, int raw_first) {
@@ -184,6 +250,8 @@ int main(void) {
   test_relu_model();
   test_unknown_op();
   test_undefined_input();
+  test_single_assignment();
+  test_size_arithmetic();
   int in_place_w = 0;
   for (int shift = 0; shift < 16; shift++) test_owned_in_place(shift, &in_place_w);
   CHECK(in_place_w > 0 && in_place_w < 16); /* W took both paths: in place and copied */

@@ -90,3 +90,46 @@ test('web/ runs in headless Chromium and matches Node', { skip: !existsSync(CHRO
     server.close();
   }
 });
+
+test('hostile models are refused in Chromium too, and a canary session keeps its answers', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
+  const { chromium } = await import('playwright-core');
+  const { hostileModels } = await import('./hostile_models.js');
+  const models = hostileModels();
+  const mem = Object.fromEntries(models.map((m, i) => [`/mem/hostile${i}.onnx`, m.bytes]));
+  const server = await serve(mem, { wasmType: 'application/wasm' });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    const pixels = Array.from(randomFloats(2 * 784, 9, 0, 1));
+    const got = await page.evaluate(async ({ n, px }) => {
+      const { InferenceSession, Tensor } = await import('/web/index.js');
+      const canary = await InferenceSession.create('/tests/fixtures/seed_mlp.onnx');
+      const input = new Tensor('float32', Float32Array.from(px), [2, 1, 28, 28]);
+      const run = async () => Array.from((await canary.run({ pixel_values: input })).logits.data);
+      const before = await run();
+      const errors = [], after = [];
+      for (let i = 0; i < n; i++) {
+        try {
+          const s = await InferenceSession.create(`/mem/hostile${i}.onnx`);
+          await s.run({ x: new Tensor('float32', Float32Array.of(1), [1]) });
+          errors.push(null);
+        } catch (e) {
+          errors.push(e.message);
+        }
+        after.push(await run());
+      }
+      return { before, errors, after };
+    }, { n: models.length, px: pixels });
+    models.forEach((m, i) => {
+      assert.match(got.errors[i] ?? 'no error', m.error, m.name);
+      assert.deepEqual(got.after[i], got.before, `canary changed after: ${m.name}`);
+    });
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
