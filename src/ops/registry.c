@@ -22,6 +22,7 @@
   X(AveragePool, 7, 21) \
   X(BatchNormalization, 7, 21) \
   X(BitShift, 11, 21) \
+  X(BlackmanWindow, 17, 21) \
   X(Cast, 6, 21) \
   X(CastLike, 15, 21) \
   X(Ceil, 6, 21) \
@@ -36,12 +37,14 @@
   X(Cos, 7, 21) \
   X(Cosh, 9, 21) \
   X(CumSum, 11, 21) \
+  X(DFT, 17, 21) \
   X(DepthToSpace, 1, 21) \
   X(DequantizeLinear, 10, 21) \
   X(Det, 11, 21) \
   X(Div, 7, 21) \
   X(Dropout, 7, 21) \
   X(DynamicQuantizeLinear, 11, 21) \
+  X(Einsum, 12, 21) \
   X(Elu, 6, 21) \
   X(Equal, 7, 21) \
   X(Erf, 9, 21) \
@@ -50,6 +53,7 @@
   X(EyeLike, 9, 21) \
   X(Flatten, 1, 21) \
   X(Floor, 6, 21) \
+  X(GRU, 7, 21) \
   X(Gather, 1, 21) \
   X(GatherElements, 11, 21) \
   X(GatherND, 11, 21) \
@@ -59,28 +63,35 @@
   X(GlobalMaxPool, 1, 21) \
   X(Greater, 7, 21) \
   X(GreaterOrEqual, 12, 21) \
+  X(HammingWindow, 17, 21) \
+  X(HannWindow, 17, 21) \
   X(HardSigmoid, 6, 21) \
   X(HardSwish, 14, 21) \
   X(Hardmax, 1, 21) \
   X(Identity, 1, 21) \
+  X(If, 1, 21) \
   X(IsInf, 10, 21) \
   X(IsNaN, 9, 21) \
+  X(LSTM, 7, 21) \
   X(LayerNormalization, 17, 21) \
   X(LeakyRelu, 6, 21) \
   X(Less, 7, 21) \
   X(LessOrEqual, 12, 21) \
   X(Log, 6, 21) \
   X(LogSoftmax, 1, 21) \
+  X(Loop, 1, 21) \
   X(MatMul, 1, 21) \
   X(MatMulInteger, 10, 21) \
   X(Max, 8, 21) \
   X(MaxPool, 1, 21) \
   X(Mean, 8, 21) \
   X(MeanVarianceNormalization, 9, 21) \
+  X(MelWeightMatrix, 17, 21) \
   X(Min, 8, 21) \
   X(Mod, 10, 21) \
   X(Mul, 7, 21) \
   X(Neg, 6, 21) \
+  X(NegativeLogLikelihoodLoss, 12, 21) \
   X(NonZero, 9, 21) \
   X(Not, 1, 21) \
   X(OneHot, 9, 21) \
@@ -91,6 +102,7 @@
   X(QLinearConv, 10, 21) \
   X(QLinearMatMul, 10, 21) \
   X(QuantizeLinear, 10, 21) \
+  X(RNN, 7, 21) \
   X(Range, 11, 21) \
   X(Reciprocal, 6, 21) \
   X(ReduceL1, 1, 21) \
@@ -107,6 +119,8 @@
   X(Reshape, 5, 21) \
   X(ReverseSequence, 10, 21) \
   X(Round, 11, 21) \
+  X(STFT, 17, 21) \
+  X(Scan, 8, 21) \
   X(Scatter, 9, 10) \
   X(ScatterElements, 11, 21) \
   X(ScatterND, 11, 21) \
@@ -120,16 +134,19 @@
   X(Size, 1, 21) \
   X(Slice, 10, 21) \
   X(Softmax, 1, 21) \
+  X(SoftmaxCrossEntropyLoss, 12, 21) \
   X(Softplus, 1, 21) \
   X(Softsign, 1, 21) \
   X(SpaceToDepth, 1, 21) \
   X(Split, 2, 21) \
   X(Sqrt, 6, 21) \
   X(Squeeze, 1, 21) \
+  X(StringNormalizer, 10, 21) \
   X(Sub, 7, 21) \
   X(Sum, 8, 21) \
   X(Tan, 7, 21) \
   X(Tanh, 6, 21) \
+  X(TfIdfVectorizer, 9, 21) \
   X(ThresholdedRelu, 10, 21) \
   X(Tile, 6, 21) \
   X(TopK, 1, 21) \

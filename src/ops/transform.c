@@ -6,6 +6,8 @@
  * dtype: most of them are a `copy_box` — a dense output box read from the input through
  * per-dim element strides (permuted for Transpose, scaled for Slice, 0 for Expand and Tile). */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "op.h"
@@ -1044,18 +1046,65 @@ static void store_int(void *p, wisp_dtype dt, int64_t i, int64_t v, int from_u64
 
 static int castable(wisp_dtype dt) { return dt != WISP_DT_STRING && wisp_dtype_size(dt); }
 
+/* Numbers cast to strings are written into ctx->state, CAST_STR_BYTES per element, which the
+ * output's pointers point into (valid until the next run). */
+#define CAST_STR_BYTES 32
+typedef struct {
+  size_t state_bytes;
+} cast_params;
+
 static wisp_status cast_to(wisp_op_ctx *ctx, wisp_dtype to) {
-  if (!castable(ctx->in[0]->dtype) || !castable(to))
+  wisp_dtype from = ctx->in[0]->dtype;
+  if (!(castable(from) || from == WISP_DT_STRING) ||
+      !(castable(to) || (to == WISP_DT_STRING && from != WISP_DT_BOOL)))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "cast from %s to %s is not supported",
-                        wisp_dtype_name(ctx->in[0]->dtype), wisp_dtype_name(to));
+                        wisp_dtype_name(from), wisp_dtype_name(to));
   ctx->out[0]->dtype = to;
   ctx->out[0]->shape = ctx->in[0]->shape;
+  cast_params *p = ctx->params;
+  int64_t numel = wisp_shape_numel(&ctx->in[0]->shape);
+  if (to == WISP_DT_STRING && (uint64_t)numel > WISP_MAX_TENSOR_BYTES / CAST_STR_BYTES)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "too many elements to cast to strings");
+  size_t need = (size_t)numel * CAST_STR_BYTES;
+  if (to == WISP_DT_STRING && from != WISP_DT_STRING && need > p->state_bytes) {
+    wisp_aligned_free(ctx->state);
+    p->state_bytes = 0;
+    ctx->state = wisp_aligned_alloc(need);
+    if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory for strings");
+    p->state_bytes = need;
+  }
   return WISP_OK;
+}
+
+/* The shortest %g form that reads back as the same value (numpy's str of a float). */
+static void format_float(char *buf, double v, int is_f32) {
+  if (v != v || v == INFINITY || v == -INFINITY) {
+    snprintf(buf, CAST_STR_BYTES, v != v ? "nan" : v > 0 ? "inf" : "-inf");
+    return;
+  }
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(buf, CAST_STR_BYTES, "%.*g", prec, v);
+    if (is_f32 ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v) return;
+  }
+}
+
+static void cast_to_strings(wisp_op_ctx *ctx, int64_t n) {
+  const wisp_tensor *x = ctx->in[0];
+  const char **y = ctx->out[0]->data;
+  for (int64_t i = 0; i < n; i++) {
+    char *buf = (char *)ctx->state + i * CAST_STR_BYTES;
+    if (is_float_type(x->dtype))
+      format_float(buf, load_double(x->data, x->dtype, i), x->dtype != WISP_DT_DOUBLE);
+    else if (x->dtype == WISP_DT_UINT64)
+      snprintf(buf, CAST_STR_BYTES, "%llu", (unsigned long long)((const uint64_t *)x->data)[i]);
+    else snprintf(buf, CAST_STR_BYTES, "%lld", (long long)wisp_tensor_get_int(x, i));
+    y[i] = buf;
+  }
 }
 
 static wisp_status cast_parse(wisp_op_ctx *ctx) {
   wisp_dtype to = (wisp_dtype)wisp_attr_int(ctx->node, "to", 0);
-  if (!castable(to))
+  if (!castable(to) && to != WISP_DT_STRING)
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "cast to %s (%d) is not supported",
                         wisp_dtype_name(to), (int)to);
   return WISP_OK;
@@ -1076,6 +1125,22 @@ static wisp_status cast_exec(wisp_op_ctx *ctx) {
   wisp_tensor *y = ctx->out[0];
   int64_t n = wisp_shape_numel(&y->shape);
   if (x->dtype == y->dtype) return copy_exec(ctx);
+  if (y->dtype == WISP_DT_STRING) {
+    cast_to_strings(ctx, n);
+    return WISP_OK;
+  }
+  if (x->dtype == WISP_DT_STRING) { /* numbers as strtod / strtoll read them ("inf", "NaN" too) */
+    const char *const *str = x->data;
+    for (int64_t i = 0; i < n; i++) {
+      const char *e = str[i] ? str[i] : "";
+      if (is_float_type(y->dtype) || y->dtype == WISP_DT_BOOL)
+        store_double(y->data, y->dtype, i, strtod(e, NULL));
+      else if (y->dtype == WISP_DT_UINT64)
+        store_int(y->data, y->dtype, i, (int64_t)strtoull(e, NULL, 10), 1);
+      else store_int(y->data, y->dtype, i, strtoll(e, NULL, 10), 0);
+    }
+    return WISP_OK;
+  }
   if (is_float_type(x->dtype))
     for (int64_t i = 0; i < n; i++)
       store_double(y->data, y->dtype, i, load_double(x->data, x->dtype, i));
@@ -1085,5 +1150,7 @@ static wisp_status cast_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Cast = {"", "Cast", 0, cast_parse, cast_infer, cast_exec, 0};
-const wisp_op_def wisp_op_CastLike = {"", "CastLike", 0, NULL, castlike_infer, cast_exec, 0};
+const wisp_op_def wisp_op_Cast = {"", "Cast", sizeof(cast_params), cast_parse, cast_infer,
+                                  cast_exec, 0};
+const wisp_op_def wisp_op_CastLike = {"", "CastLike", sizeof(cast_params), NULL, castlike_infer,
+                                      cast_exec, 0};
