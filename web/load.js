@@ -96,17 +96,26 @@ async function readFile(base, name, progress) {
   return bytes;
 }
 
+// Each of the folder's JSON files holds one object ({...}): anything else is refused here, before
+// code that reads its keys.
 const parseJson = (bytes, name) => {
   if (!bytes) return null;
+  let value;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    value = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw new Error(`wisp.load: ${name} is not valid JSON: ${e.message}`);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new Error(`wisp.load: ${name} must hold a JSON object ({...}), got ${got}`);
+  }
+  return value;
 };
 
 // options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4),
-// progress ({file, loaded, total}) callback, host and revision for hub repo ids.
+// progress ({file, loaded, total}) callback, host and revision for hub repo ids, memoryLimit
+// (bytes; see InferenceSession.create).
 export async function load(source, options = {}) {
   const dtype = options.dtype ?? 'fp32';
   if (!(dtype in SUFFIXES)) {
@@ -139,6 +148,7 @@ export async function load(source, options = {}) {
   const session = await InferenceSession.create(bytes, {
     baseUrl: new URL(modelFile, base).href,
     extraOutputs: config.embedding_output ? [config.embedding_output] : [],
+    ...(options.memoryLimit !== undefined && { memoryLimit: options.memoryLimit }),
   });
   try {
     return await Model.create(session, kind, files, { base: base.href, modelFile, bytes: bytes.byteLength });
