@@ -4,7 +4,7 @@
 // (src/wasm/exports.c) and imports only a few WASI/env functions, which are stubbed here.
 // getWasm() resolves to a Wasm object with the raw exports plus heap helpers.
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+import { readBytes } from './io.js';
 
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD128 is
 // final (the same probe wasm-feature-detect uses).
@@ -128,29 +128,11 @@ function makeImports(module, getWasm) {
   return imports;
 }
 
-async function compile(url) {
-  if (isNode) {
-    const [{ readFile }, { fileURLToPath }] = await Promise.all([
-      import('node:fs/promises'),
-      import('node:url'),
-    ]);
-    return WebAssembly.compile(await readFile(fileURLToPath(url)));
-  }
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`wisp: fetching ${url} failed: HTTP ${res.status}`);
-  if (WebAssembly.compileStreaming) {
-    try {
-      return await WebAssembly.compileStreaming(res.clone());
-    } catch {
-      // E.g. served without Content-Type application/wasm: compile from the bytes instead.
-    }
-  }
-  return WebAssembly.compile(await res.arrayBuffer());
-}
-
-async function instantiate(url) {
+// options (from the first caller): signal, tracker and cache, as for io.js readBytes.
+async function instantiate(url, options) {
   checkSimd();
-  const module = await compile(url);
+  const bytes = await readBytes(url, { ...options, file: 'wisp.wasm' });
+  const module = await WebAssembly.compile(bytes);
   let wasm = null;
   const instance = await WebAssembly.instantiate(module, makeImports(module, () => wasm));
   wasm = new Wasm(instance);
@@ -164,9 +146,9 @@ let current = null; // the instance once resolved
 
 // Resolves to the shared Wasm instance, instantiated on the first call. A failed instantiation
 // is forgotten so the next call tries again.
-export function getWasm() {
+export function getWasm(options = {}) {
   if (!pending) {
-    pending = instantiate(new URL('./wisp.wasm', import.meta.url)).then((w) => (current = w));
+    pending = instantiate(new URL('./wisp.wasm', import.meta.url), options).then((w) => (current = w));
     pending.catch(() => (pending = null));
   }
   return pending;
