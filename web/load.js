@@ -61,20 +61,21 @@ function kindFiles(config, kind) {
 // imply it; progress callback ({status, file, loaded, total, overall: {loaded, total}}, for the
 // .wasm too); signal (an AbortSignal: stops the downloads); cache (browsers: true (default) |
 // false | a cache name); cacheDir (Node: a directory to keep downloaded files in); host and
-// revision for hub repo ids.
+// revision for hub repo ids; worker: true runs the model in a Worker (remote.js).
 export async function load(source, options = {}) {
   const dtype = options.dtype ?? 'fp32';
   if (!MODEL_FILES[dtype]) throw new Error(`wisp.load: dtype must be 'fp32' or 'q8', got '${dtype}'`);
   const { signal } = options;
   throwIfAborted(signal, 'wisp.load');
   const base = await resolveBase(source, options);
+  if (options.worker) return (await import('./remote.js')).loadInWorker(base.href, options);
   const tracker = progressTracker(options.progress);
   const io = { signal, tracker, cache: options.cache ?? true, cacheDir: options.cacheDir };
   const read = (name, optional) => readBytes(new URL(name, base), { ...io, file: name, optional });
   const wasm = getWasm(io); // fetched alongside the model's files
   wasm.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
   const config = parseJson(await read('config.json', true), 'config.json');
-  if (!config) throw new WispError('WISP_BAD_MODEL', `wisp.load: no config.json in ${base}`);
+  if (!config) throw new WispError('WISP_NOT_FOUND', `wisp.load: no config.json in ${base}`);
   const names = kindFiles(config, options.kind);
   const extra = await Promise.all(Object.entries(names).map(async ([key, name]) =>
     [key, parseJson(await read(name, key === 'tokenizerConfig'), name)]));
@@ -87,7 +88,7 @@ export async function load(source, options = {}) {
       break;
     }
   }
-  if (!bytes) throw new WispError('WISP_BAD_MODEL', `wisp.load: no ${MODEL_FILES[dtype].join(' or ')} in ${base}`);
+  if (!bytes) throw new WispError('WISP_NOT_FOUND', `wisp.load: no ${MODEL_FILES[dtype].join(' or ')} in ${base}`);
   await wasm;
   const files = { config, preprocessor, tokenizer, tokenizerConfig };
   const kind = Model.kindOf(files);

@@ -195,3 +195,39 @@ test('C failures carry err.code: bad model, unsupported op, bad input', async ()
     { code: 'WISP_BAD_INPUT' });
   await assert.rejects(InferenceSession.create(join(ROOT, 'tests/fixtures/nothing.onnx')), { code: 'WISP_NOT_FOUND' });
 });
+
+test('worker: true runs the model off the calling thread, same answers, progress and errors forwarded', async () => {
+  const texts = Array.from({ length: 32 }, (_, i) => `message number ${i}: WIN a FREE prize, or see you at ${i}`);
+  const local = await load(join(ROOT, 'models/spam-bert'));
+  const expected = await local.classify(texts);
+  const events = [];
+  const remote = await load(join(ROOT, 'models/spam-bert'), { worker: true, progress: (e) => events.push(e) });
+  try {
+    assert.equal(remote.kind, 'text');
+    assert.deepEqual(remote.labels, local.labels);
+    assert.ok(events.some((e) => e.file === 'onnx/model.onnx' && e.status === 'done'));
+    assert.equal(events.at(-1).status, 'ready');
+    // the calling thread stays free: a 5 ms timer keeps firing during the batch
+    let last = performance.now(), worst = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 5);
+    const got = await remote.classify(texts);
+    clearInterval(timer);
+    assert.deepEqual(got, expected);
+    assert.ok(worst < 100, `longest gap between timer ticks ${worst.toFixed(1)} ms`);
+    const [e1] = await remote.embed([texts[0]]);
+    const [e2] = await local.embed([texts[0]]);
+    assert.ok(e1 instanceof Float32Array);
+    assert.deepEqual(Array.from(e1), Array.from(e2));
+  } finally {
+    await remote.release();
+    await local.release();
+  }
+  await assert.rejects(remote.classify('x'), /released/);
+  await assert.rejects(load(join(ROOT, 'models/no-such-model'), { worker: true }), { code: 'WISP_NOT_FOUND' });
+  await assert.rejects(load(join(ROOT, 'models/spam-bert'), { worker: true, signal: AbortSignal.abort() }),
+    { code: 'WISP_ABORTED' });
+});
