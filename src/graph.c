@@ -40,6 +40,9 @@ const float *wisp_attr_floats(const wisp_node *n, const char *name, int *count) 
 }
 
 void wisp_graph_free(wisp_graph *g) {
+  for (int i = 0; g->nodes && i < g->n_nodes; i++)
+    for (int j = 0; g->nodes[i].attrs && j < g->nodes[i].n_attr; j++)
+      if (g->nodes[i].attrs[j].g) wisp_graph_free(g->nodes[i].attrs[j].g);
   free(g->values);
   free(g->order);
   wisp_pool_free(&g->pool);

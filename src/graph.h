@@ -45,6 +45,7 @@ typedef struct {
   int64_t *ints;
   wisp_bytes *strings;
   wisp_tensor *tensors;
+  struct wisp_graph *g; /* GRAPH: the subgraph (If branches, Loop and Scan bodies) */
 } wisp_attr;
 
 struct wisp_op_def;
@@ -54,6 +55,9 @@ typedef struct {
   int64_t opset;                       /* version of the node's domain imported by the model */
   int n_in, n_out, n_attr;
   int *in, *out;
+  /* The last n_captured inputs are outer values the node's subgraphs read by name, appended at
+   * load in attribute order (each subgraph's own captured inputs, see wisp_graph). */
+  int n_captured;
   wisp_attr *attrs;
   const struct wisp_op_def *op; /* resolved at load */
   /* An activation folded into this node's output by fuse.c (Relu, Clip): ops that support it
@@ -72,13 +76,16 @@ typedef struct {
   void *init_data;     /* initializer data, NULL for non-initializers */
 } wisp_value;
 
-typedef struct {
+typedef struct wisp_graph {
   wisp_pool pool;
   void *model; /* the model bytes (malloc'd), which initializers may point into */
   int n_values, n_nodes, n_inputs, n_outputs;
   wisp_value *values;
   wisp_node *nodes;
   int *inputs;  /* graph inputs that are not initializers, in declared order */
+  /* A subgraph's last n_captured inputs are the names it reads but does not define: values of
+   * the enclosing graphs, which the owning node binds (its captured inputs). 0 at top level. */
+  int n_captured;
   int *outputs;
   int n_order;
   int *order; /* node indices in topological order (wisp_graph_sort) */
@@ -97,6 +104,7 @@ const float *wisp_attr_floats(const wisp_node *n, const char *name, int *count);
 /* Fills g->order in O(nodes + edges); fails on cycles, undefined inputs and any value written
  * twice or written over an initializer or a graph input (single assignment). */
 wisp_status wisp_graph_sort(wisp_graph *g);
+/* Frees the graph and, first, the subgraphs of its nodes' attributes. */
 void wisp_graph_free(wisp_graph *g);
 
 #endif

@@ -12,6 +12,9 @@
 
 #define MAX_OPSETS 16
 #define MAX_MISSING 24
+/* Subgraphs within subgraphs: a deeper model is refused, so nesting cannot exhaust the stack
+ * (loading, planning and running each recurse once per level). */
+#define MAX_GRAPH_DEPTH 16
 
 typedef struct {
   const wisp_options *opts;
@@ -24,6 +27,7 @@ typedef struct {
   int *slots;
   size_t n_slots;
   int cap_values;
+  int depth; /* 0 for the model's graph, 1 for its nodes' subgraphs, … */
   int n_opsets;
   const char *opset_domain[MAX_OPSETS];
   int64_t opset_version[MAX_OPSETS];
@@ -468,6 +472,27 @@ static wisp_status read_value_info(loader *L, const uint8_t *bytes, size_t len, 
   return WISP_OK;
 }
 
+static wisp_status read_graph(loader *L, const uint8_t *bytes, size_t len);
+
+/* A GRAPH attribute becomes its own wisp_graph (allocated, like its nodes, in the model's pool);
+ * the ops it lacks join the model's list of missing ops. */
+static wisp_status read_subgraph(loader *L, const uint8_t *bytes, size_t len, wisp_graph **out) {
+  WISP_CHECK(L->depth < MAX_GRAPH_DEPTH, WISP_ERR_UNSUPPORTED,
+             "onnx: subgraphs nested more than %d deep", MAX_GRAPH_DEPTH);
+  wisp_graph *g = wisp_pool_alloc(L->pool, sizeof *g);
+  WISP_CHECK(g, WISP_ERR_NO_MEMORY, "out of memory");
+  *out = g; /* before reading: freed with the enclosing graph even when reading fails */
+  loader S = *L;
+  S.g = g;
+  S.slots = NULL, S.n_slots = 0, S.cap_values = 0;
+  S.depth = L->depth + 1;
+  wisp_status s = read_graph(&S, bytes, len);
+  free(S.slots);
+  L->n_missing = S.n_missing;
+  memcpy(L->missing, S.missing, sizeof L->missing);
+  return s;
+}
+
 static wisp_status read_attribute(loader *L, const uint8_t *bytes, size_t len, wisp_attr *a) {
   memset(a, 0, sizeof *a);
   int seen_kind = WISP_ATTR_UNDEFINED;
@@ -499,7 +524,12 @@ static wisp_status read_attribute(loader *L, const uint8_t *bytes, size_t len, w
         WISP_TRY(read_tensor(f.data, f.len, L->pool, L, a->t, NULL, 0));
         seen_kind = WISP_ATTR_TENSOR;
         break;
-      case 6: seen_kind = WISP_ATTR_GRAPH; break;
+      case 6:
+        WISP_TRY(expect_wire(&f, PB_LEN, "AttributeProto.g"));
+        WISP_CHECK(!a->g, WISP_ERR_INVALID_MODEL, "onnx: attribute with two graphs");
+        WISP_TRY(read_subgraph(L, f.data, f.len, &a->g));
+        seen_kind = WISP_ATTR_GRAPH;
+        break;
       case 7: WISP_TRY(pb_count_fixed32(&f, &n)); n_floats += n; seen_kind = WISP_ATTR_FLOATS; break;
       case 8: WISP_TRY(pb_count_varints(&f, &n)); n_ints += n; seen_kind = WISP_ATTR_INTS; break;
       case 9: n_strings++; seen_kind = WISP_ATTR_STRINGS; break;
@@ -558,6 +588,52 @@ static int64_t opset_for(const loader *L, const char *domain) {
 
 static void note_missing(loader *L, const wisp_node *n, int since, int until);
 
+/* The outer values the node's subgraphs read become its last inputs (wisp_node.n_captured), so
+ * ordering, lifetimes and constant folding see them like any other input. */
+static wisp_status add_captured_inputs(loader *L, wisp_node *n) {
+  int extra = 0;
+  for (int j = 0; j < n->n_attr; j++)
+    if (n->attrs[j].g) extra += n->attrs[j].g->n_captured;
+  if (!extra) return WISP_OK;
+  int *in = wisp_pool_alloc(L->pool, ((size_t)n->n_in + (size_t)extra) * sizeof(int));
+  WISP_CHECK(in, WISP_ERR_NO_MEMORY, "out of memory");
+  memcpy(in, n->in, (size_t)n->n_in * sizeof(int));
+  for (int j = 0; j < n->n_attr; j++) {
+    const wisp_graph *sub = n->attrs[j].g;
+    for (int k = sub ? sub->n_inputs - sub->n_captured : 0; sub && k < sub->n_inputs; k++)
+      WISP_TRY(value_id(L, sub->values[sub->inputs[k]].name, 1, &in[n->n_in++]));
+  }
+  n->in = in;
+  n->n_captured = extra;
+  return WISP_OK;
+}
+
+/* A subgraph's names that nothing in it defines are the enclosing scope's: they become its last
+ * inputs (wisp_graph.n_captured). */
+static wisp_status capture_outer_names(loader *L) {
+  wisp_graph *g = L->g;
+  uint8_t *defined = calloc((size_t)g->n_values + 1, 1);
+  WISP_CHECK(defined, WISP_ERR_NO_MEMORY, "out of memory");
+  for (int k = 0; k < g->n_inputs; k++) defined[g->inputs[k]] = 1;
+  for (int i = 0; i < g->n_nodes; i++)
+    for (int k = 0; k < g->nodes[i].n_out; k++)
+      if (g->nodes[i].out[k] >= 0) defined[g->nodes[i].out[k]] = 1;
+  int n = 0;
+  for (int v = 0; v < g->n_values; v++)
+    n += !defined[v] && !g->values[v].init_data && *g->values[v].name;
+  int *inputs = n ? wisp_pool_alloc(L->pool, ((size_t)g->n_inputs + (size_t)n) * sizeof(int)) : NULL;
+  if (n && inputs) {
+    memcpy(inputs, g->inputs, (size_t)g->n_inputs * sizeof(int));
+    for (int v = 0; v < g->n_values; v++)
+      if (!defined[v] && !g->values[v].init_data && *g->values[v].name) inputs[g->n_inputs++] = v;
+    g->inputs = inputs;
+    g->n_captured = n;
+  }
+  free(defined);
+  WISP_CHECK(!n || inputs, WISP_ERR_NO_MEMORY, "out of memory");
+  return WISP_OK;
+}
+
 static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_node *n) {
   memset(n, 0, sizeof *n);
   n->name = n->op_type = n->domain = "";
@@ -597,6 +673,7 @@ static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_n
       WISP_TRY(read_attribute(L, f.data, f.len, &n->attrs[n->n_attr++]));
     }
   }
+  WISP_TRY(add_captured_inputs(L, n));
   n->opset = opset_for(L, n->domain);
   int since = 0, until = 0;
   if (wisp_op_resolve(n->domain, n->op_type, n->opset, &n->op, &since, &until) != WISP_OP_FOUND)
@@ -654,7 +731,7 @@ static wisp_status read_graph(loader *L, const uint8_t *bytes, size_t len) {
   }
   g->nodes = wisp_pool_alloc(L->pool, (size_t)n_nodes * sizeof *g->nodes);
   g->inputs = wisp_pool_alloc(L->pool, (size_t)n_inputs * sizeof(int));
-  int n_extra = L->opts ? L->opts->n_extra_outputs : 0;
+  int n_extra = L->opts && !L->depth ? L->opts->n_extra_outputs : 0;
   g->outputs = wisp_pool_alloc(L->pool, ((size_t)n_outputs + (size_t)n_extra) * sizeof(int));
   WISP_CHECK(g->nodes && g->inputs && g->outputs, WISP_ERR_NO_MEMORY, "out of memory");
 
@@ -696,8 +773,12 @@ static wisp_status read_graph(loader *L, const uint8_t *bytes, size_t len) {
       WISP_TRY(read_node(L, f.data, f.len, &g->nodes[g->n_nodes++]));
     }
   }
-  if (L->n_missing) return fail_missing(L);
   WISP_CHECK(g->n_outputs > 0, WISP_ERR_INVALID_MODEL, "onnx: graph has no outputs");
+  if (L->depth > 0) { /* a subgraph: the model's graph reports missing ops */
+    WISP_TRY(capture_outer_names(L));
+    return L->n_missing ? WISP_OK : wisp_graph_sort(g);
+  }
+  if (L->n_missing) return fail_missing(L);
   for (int k = 0; k < n_extra; k++) {
     const char *name = L->opts->extra_outputs[k];
     int id = -1;

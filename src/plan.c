@@ -81,6 +81,8 @@ wisp_status wisp_plan_init(wisp_plan *p, const wisp_graph *g) {
 
 void wisp_plan_free(wisp_plan *p) {
   for (int i = 0; p->ctx && i < p->g->n_nodes; i++) {
+    const wisp_op_def *op = p->g->nodes[i].op;
+    if (op->release && p->ctx[i].params) op->release(&p->ctx[i]);
     free(p->ctx[i].params);
     wisp_aligned_free(p->ctx[i].state);
   }

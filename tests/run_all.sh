@@ -39,6 +39,8 @@ echo "== JavaScript API, parity with onnxruntime-node, browser (node --test) =="
 # BERT-tiny and MiniLM-L6 with random weights for the text parity tests (~110 MB; seeded)
 [ -f bench/models/bert-tiny/onnx/model.onnx ] && [ -f bench/models/minilm-l6/onnx/model.onnx ] || \
   /usr/bin/python3 bench/make_text_models.py 2>&1 | grep -v -i warn
+# the model zoo (CI-sized members, ~100 MB; seeded) for tests/js/zoo.test.js
+[ -f bench/models/zoo/manifest.json ] || /usr/bin/python3 bench/make_zoo.py --small 2>&1 | grep -v -i warn
 # their q8 forms (models/quantize.py, Hugging Face dynamic quantization) for tests/js/quant.test.js
 for m in bert-tiny minilm-l6; do
   [ -f bench/models/$m/onnx/model_quantized.onnx ] || /usr/bin/python3 models/quantize.py bench/models/$m

@@ -50,6 +50,9 @@ typedef struct wisp_op_def {
    * output length depends on data (NonZero, Unique, Compress, TopK's K) use this too: the node
    * and what feeds that input fold at plan time, and new values mean a new plan. */
   unsigned value_inputs;
+  /* Frees what parse hung off ctx->params beyond the struct (If/Loop/Scan: subgraph plans);
+   * may be NULL. Called before params and state are freed. */
+  void (*release)(wisp_op_ctx *ctx);
 } wisp_op_def;
 
 /* The op for (domain, op_type) whatever the version, or NULL (for fusions that create nodes). */

@@ -53,6 +53,7 @@
   X(EyeLike, 9, 21) \
   X(Flatten, 1, 21) \
   X(Floor, 6, 21) \
+  X(GRU, 7, 21) \
   X(Gather, 1, 21) \
   X(GatherElements, 11, 21) \
   X(GatherND, 11, 21) \
@@ -68,14 +69,17 @@
   X(HardSwish, 14, 21) \
   X(Hardmax, 1, 21) \
   X(Identity, 1, 21) \
+  X(If, 1, 21) \
   X(IsInf, 10, 21) \
   X(IsNaN, 9, 21) \
+  X(LSTM, 7, 21) \
   X(LayerNormalization, 17, 21) \
   X(LeakyRelu, 6, 21) \
   X(Less, 7, 21) \
   X(LessOrEqual, 12, 21) \
   X(Log, 6, 21) \
   X(LogSoftmax, 1, 21) \
+  X(Loop, 1, 21) \
   X(MatMul, 1, 21) \
   X(MatMulInteger, 10, 21) \
   X(Max, 8, 21) \
@@ -98,6 +102,7 @@
   X(QLinearConv, 10, 21) \
   X(QLinearMatMul, 10, 21) \
   X(QuantizeLinear, 10, 21) \
+  X(RNN, 7, 21) \
   X(Range, 11, 21) \
   X(Reciprocal, 6, 21) \
   X(ReduceL1, 1, 21) \
@@ -115,6 +120,7 @@
   X(ReverseSequence, 10, 21) \
   X(Round, 11, 21) \
   X(STFT, 17, 21) \
+  X(Scan, 8, 21) \
   X(Scatter, 9, 10) \
   X(ScatterElements, 11, 21) \
   X(ScatterND, 11, 21) \

@@ -46,7 +46,7 @@ static pbw pbw_value_info(const char *name, int ndim, const int64_t *dims) {
 }
 
 /* ModelProto with one node `op_type`(x) -> y, x and y float of shape dims, opset 13. */
-static pbw pbw_unary_model(const char *op_type, int ndim, const int64_t *dims) {
+static inline pbw pbw_unary_model(const char *op_type, int ndim, const int64_t *dims) {
   pbw node = {0}, graph = {0}, opset = {0}, model = {0};
   pbw_str(&node, 1, "x");
   pbw_str(&node, 2, "y");
