@@ -156,8 +156,9 @@ async function toCacheApi(cache, url, bytes, sha256) {
 async function nodeCachePath(dir, url) {
   const { join, resolve } = await import('node:path');
   const root = resolve(dir);
+  // percent escapes kept as they are ('%' becomes '_'): decoding could make '/' or '..'
   const parts = [url.host.replace(/[^\w.-]/g, '_'), ...url.pathname.split('/').filter(Boolean)
-    .map((p) => decodeURIComponent(p).replace(/[^\w.@+=-]/g, '_').replace(/^\.+/, '_'))];
+    .map((p) => p.replace(/[^\w.@+=-]/g, '_').replace(/^\.+/, '_'))];
   const file = join(root, ...parts);
   return file.startsWith(root) ? file : null;
 }
