@@ -1,9 +1,9 @@
 // all.js — every benchmark row of the README table, each in a fresh Node process, printed as a
 // markdown table of ratios against onnxruntime-web (1 thread):
-//   node bench/all.js
+//   node bench/all.js [part of a row name: only those rows]
 // Models: bench/make_models.py (vision) and bench/make_text_models.py (BERT, MiniLM).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 
@@ -18,6 +18,9 @@ const ROWS = [
   { name: 'MiniLM-L6 h384, seq 128', model: 'bench/models/minilm-l6/onnx/model.onnx', args: seq(128), target: 0.55, first: 0.2, rss: 0.6 },
   { name: 'BERT classifier h128 L2 q8, seq 128', model: 'bench/models/bert-tiny/onnx/model_quantized.onnx', args: seq(128), target: 0.6 },
   { name: 'MiniLM-L6 q8, seq 128', model: 'bench/models/minilm-l6/onnx/model_quantized.onnx', args: seq(128), target: 0.5 },
+  // models/convert_precision.py bench/models/minilm-l6 (no target was set for fp16)
+  { name: 'MiniLM-L6 fp16, seq 128', model: 'bench/models/minilm-l6/onnx/model_fp16.onnx', args: seq(128), target: 1.0 },
+  { name: 'MiniLM-L6 q4, seq 128', model: 'bench/models/minilm-l6/onnx/model_q4.onnx', args: seq(128), target: 0.6 },
 ];
 
 const node = (args) => execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -28,7 +31,8 @@ const lines = ['| model (batch 1) | wisp ms | ORT ms | wisp / ORT |', '|---|---|
 const extra = [];
 const ms = {}; // wisp ms per model file, for the q8 / fp32 row
 let wasm;
-for (const row of ROWS) {
+const only = process.argv[2];
+for (const row of ROWS.filter((r) => !only || r.name.includes(only))) {
   if (!existsSync(ROOT + row.model)) {
     lines.push(`| ${row.name} | — | — | not run: ${row.model} missing |`);
     continue;
@@ -47,6 +51,10 @@ for (const row of ROWS) {
 }
 const [fp32, q8] = ['model.onnx', 'model_quantized.onnx'].map((f) => ms[`bench/models/minilm-l6/onnx/${f}`]);
 if (fp32 && q8) extra.push(`| MiniLM-L6 seq 128: wisp q8 / wisp fp32 | ${q8.toFixed(2)} ms | ${fp32.toFixed(2)} ms | ${fmt(q8 / fp32, 0.6)} |`);
+for (const dtype of ['fp32', 'fp16', 'q8', 'q4', 'q4f16']) { // Transformers.js's file names
+  const file = `bench/models/minilm-l6/onnx/model${{ fp32: '', q8: '_quantized' }[dtype] ?? `_${dtype}`}.onnx`;
+  if (existsSync(ROOT + file)) extra.push(`| MiniLM-L6 download, ${dtype} | ${(statSync(ROOT + file).size / 1e6).toFixed(1)} MB | | |`);
+}
 if (wasm) {
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   const ok = wasm.wisp.gzip <= 128 * 1024 ? '✓' : '✗';

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 
-import { InferenceSession, Tensor } from '../web/index.js';
+import { InferenceSession, Tensor, float16ToFloat32 } from '../web/index.js';
 
 ort.env.wasm.numThreads = 1; // threads would not be a fair comparison (nor what most pages get)
 ort.env.wasm.simd = true;
@@ -95,7 +95,8 @@ async function main() {
   const [a, b] = [await wisp.run(wFeeds), await ortSession.run(oFeeds)];
   let maxDiff = 0;
   for (const name of wisp.outputNames) {
-    for (let i = 0; i < a[name].data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(Number(a[name].data[i]) - Number(b[name].data[i])));
+    const [x, y] = [a[name], b[name]].map((t) => (t.type === 'float16' ? float16ToFloat32(t.data) : t.data));
+    for (let i = 0; i < x.length; i++) maxDiff = Math.max(maxDiff, Math.abs(Number(x[i]) - Number(y[i])));
   }
 
   // At least N runs each and at least a second (warm-up) / two seconds (timed): tiny models

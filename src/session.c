@@ -3,15 +3,27 @@
 #include <string.h>
 
 #include "fuse.h"
+#include "half.h"
 #include "kernels/config.h"
 #include "onnx.h"
 #include "plan.h"
 #include "wisp.h"
 
+/* A float16 graph input or output: the plan holds it as float32 (half.h), converted here. */
+typedef struct {
+  int half;
+  wisp_tensor t; /* outputs: the result as float16 */
+  void *buf;
+  size_t cap;
+} boundary;
+
 struct wisp_session {
   wisp_graph g;
   wisp_plan plan;
   int planned;
+  int any_half_in;
+  boundary *in, *out; /* one per graph input / output */
+  wisp_tensor *feeds; /* the feeds with float16 ones converted, when any_half_in */
 };
 
 wisp_status wisp_session_create(const void *model, size_t len, const wisp_options *opts,
@@ -25,6 +37,30 @@ wisp_status wisp_session_create(const void *model, size_t len, const wisp_option
   WISP_CHECK(copy, WISP_ERR_NO_MEMORY, "out of memory for a %zu-byte model", len);
   if (len) memcpy(copy, model, len);
   return wisp_session_create_owned(copy, len, opts, out);
+}
+
+static wisp_status find_boundaries(wisp_session *s) {
+  const wisp_graph *g = &s->g;
+  s->in = calloc((size_t)g->n_inputs + 1, sizeof *s->in);
+  s->out = calloc((size_t)g->n_outputs + 1, sizeof *s->out);
+  s->feeds = calloc((size_t)g->n_inputs + 1, sizeof *s->feeds);
+  WISP_CHECK(s->in && s->out && s->feeds, WISP_ERR_NO_MEMORY, "out of memory");
+  for (int k = 0; k < g->n_inputs; k++)
+    s->any_half_in |= s->in[k].half = g->values[g->inputs[k]].dtype == WISP_DT_FLOAT16;
+  for (int k = 0; k < g->n_outputs; k++)
+    s->out[k].half = g->values[g->outputs[k]].dtype == WISP_DT_FLOAT16;
+  return WISP_OK;
+}
+
+/* Grows b->buf to hold `bytes` (aligned and padded like the arena; kept across runs). */
+static wisp_status reserve(boundary *b, size_t bytes) {
+  if (bytes <= b->cap && b->buf) return WISP_OK;
+  wisp_aligned_free(b->buf);
+  b->cap = 0;
+  b->buf = wisp_aligned_alloc(bytes);
+  WISP_CHECK(b->buf, WISP_ERR_NO_MEMORY, "out of memory for a %zu-byte float16 conversion", bytes);
+  b->cap = bytes;
+  return WISP_OK;
 }
 
 wisp_status wisp_session_create_owned(void *model, size_t len, const wisp_options *opts,
@@ -45,6 +81,8 @@ wisp_status wisp_session_create_owned(void *model, size_t len, const wisp_option
     return st;
   }
   st = wisp_graph_sort(&s->g);
+  if (st == WISP_OK) st = find_boundaries(s);
+  if (st == WISP_OK) st = wisp_graph_widen_half(&s->g, len);
   if (st == WISP_OK) st = wisp_graph_fuse(&s->g);
   if (st == WISP_OK) st = wisp_plan_init(&s->plan, &s->g);
   if (st != WISP_OK) {
@@ -58,6 +96,11 @@ wisp_status wisp_session_create_owned(void *model, size_t len, const wisp_option
 void wisp_session_free(wisp_session *s) {
   if (!s) return;
   wisp_plan_free(&s->plan);
+  for (int k = 0; s->in && k < s->g.n_inputs; k++) wisp_aligned_free(s->in[k].buf);
+  for (int k = 0; s->out && k < s->g.n_outputs; k++) wisp_aligned_free(s->out[k].buf);
+  free(s->in);
+  free(s->out);
+  free(s->feeds);
   wisp_graph_free(&s->g);
   free(s);
 }
@@ -86,7 +129,7 @@ wisp_dtype wisp_session_input_dtype(const wisp_session *s, int i) {
 }
 wisp_dtype wisp_session_output_dtype(const wisp_session *s, int i) {
   const wisp_value *v = output_value(s, i);
-  return v ? v->dtype : WISP_DT_UNDEFINED;
+  return v ? s->out[i].half ? WISP_DT_FLOAT16 : v->dtype : WISP_DT_UNDEFINED;
 }
 const wisp_shape *wisp_session_input_shape(const wisp_session *s, int i) {
   const wisp_value *v = input_value(s, i);
@@ -125,6 +168,19 @@ wisp_status wisp_session_run(wisp_session *s, const wisp_tensor *feeds, int n_fe
   WISP_CHECK(n_feeds == s->g.n_inputs, WISP_ERR_INVALID_ARG,
              "the model has %d inputs, %d were given", s->g.n_inputs, n_feeds);
   for (int k = 0; k < n_feeds; k++) WISP_TRY(check_feed(&s->g.values[s->g.inputs[k]], &feeds[k]));
+  if (s->any_half_in) {
+    for (int k = 0; k < n_feeds; k++) {
+      boundary *b = &s->in[k];
+      s->feeds[k] = feeds[k];
+      if (!b->half) continue;
+      size_t n = (size_t)wisp_shape_numel(&feeds[k].shape); /* checked by check_feed */
+      WISP_TRY(reserve(b, n * sizeof(float)));
+      wisp_half_to_float_n(feeds[k].data, b->buf, n);
+      s->feeds[k].dtype = WISP_DT_FLOAT;
+      s->feeds[k].data = b->buf;
+    }
+    feeds = s->feeds;
+  }
   if (!s->planned || !wisp_plan_fits(&s->plan, feeds)) {
     s->planned = 0;
     WISP_TRY(wisp_plan_build(&s->plan, feeds));
@@ -135,12 +191,24 @@ wisp_status wisp_session_run(wisp_session *s, const wisp_tensor *feeds, int n_fe
     if (!s->plan.value_keyed[k] && wisp_tensor_bytes(dst))
       memcpy(dst->data, feeds[k].data, wisp_tensor_bytes(dst));
   }
-  return wisp_plan_exec(&s->plan);
+  WISP_TRY(wisp_plan_exec(&s->plan));
+  for (int k = 0; k < s->g.n_outputs; k++) {
+    boundary *b = &s->out[k];
+    if (!b->half) continue;
+    b->t = s->plan.vals[s->g.outputs[k]];
+    if (b->t.dtype != WISP_DT_FLOAT) continue; /* already not float32: nothing to convert */
+    size_t n = (size_t)wisp_shape_numel(&b->t.shape);
+    WISP_TRY(reserve(b, n * sizeof(uint16_t)));
+    wisp_float_to_half_n(b->t.data, b->buf, n);
+    b->t.dtype = WISP_DT_FLOAT16;
+    b->t.data = b->buf;
+  }
+  return WISP_OK;
 }
 
 const wisp_tensor *wisp_session_output(const wisp_session *s, int i) {
   if (!s->planned || i < 0 || i >= s->g.n_outputs) return NULL;
-  return &s->plan.vals[s->g.outputs[i]];
+  return s->out[i].half ? &s->out[i].t : &s->plan.vals[s->g.outputs[i]];
 }
 
 /* The ZipMap node that makes output i, or NULL. */

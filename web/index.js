@@ -1,5 +1,5 @@
 // wisp — run ONNX models on the user's own device. See README.md.
-export { InferenceSession, Tensor } from './session.js';
+export { InferenceSession, Tensor, float16ToFloat32, float32ToFloat16 } from './session.js';
 export { load } from './load.js';
 export { Model, cosineSimilarity } from './model.js';
 export { imageToTensor, resolveImageConfig } from './image.js';

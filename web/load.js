@@ -8,8 +8,8 @@
 // Reads config.json, then only the files its kind needs (no probing for files a folder may not
 // have): nothing more for tabular (feature_names), tokenizer.json + tokenizer_config.json for text
 // (a vocab_size), preprocessor_config.json otherwise (images); options.kind overrides. Then
-// onnx/model.onnx (or model.onnx; model_quantized.onnx for dtype 'q8'), and returns a Model with
-// classify/embed for that input kind. Files come through io.js: cached (browsers: Cache API,
+// onnx/model.onnx (or model.onnx; model_fp16.onnx for dtype 'fp16', model_quantized.onnx for
+// 'q8', … as Transformers.js names them), and returns a Model with classify/embed for that kind. Files come through io.js: cached (browsers: Cache API,
 // cache: true by default; Node: options.cacheDir), abortable (signal), with progress.
 
 import { InferenceSession } from './session.js';
@@ -18,10 +18,13 @@ import { isNode, readBytes, progressTracker } from './io.js';
 import { getWasm } from './wasm.js';
 import { WispError, throwIfAborted } from './errors.js';
 const HUB = 'https://huggingface.co';
-const MODEL_FILES = {
-  fp32: ['onnx/model.onnx', 'model.onnx'],
-  q8: ['onnx/model_quantized.onnx', 'model_quantized.onnx'],
+// Transformers.js's dtype names and file suffixes (onnx/model<suffix>.onnx); wisp also looks
+// for the file at the folder's root.
+const SUFFIXES = {
+  fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4',
+  q4f16: '_q4f16', bnb4: '_bnb4',
 };
+const modelFiles = (dtype) => [`onnx/model${SUFFIXES[dtype]}.onnx`, `model${SUFFIXES[dtype]}.onnx`];
 
 // Where the folder lives, as a URL ending in '/'.
 async function resolveBase(source, { host = HUB, revision = 'main' }) {
@@ -37,6 +40,24 @@ async function resolveBase(source, { host = HUB, revision = 'main' }) {
   if (/^[\w.-]+\/[\w.-]+$/.test(source)) return new URL(`${withSlash(host)}${source}/resolve/${revision}/`);
   // a relative path in a browser: relative to the page
   return new URL(withSlash(source), globalThis.document?.baseURI ?? globalThis.location?.href);
+}
+
+// Whether a file of the folder exists, without reading it: a stat, or an HTTP HEAD request.
+async function exists(base, name) {
+  const url = new URL(name, base);
+  if (url.protocol === 'file:' && isNode) {
+    const [{ access }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
+    return access(fileURLToPath(url)).then(() => true, () => false);
+  }
+  return fetch(url, { method: 'HEAD' }).then((r) => r.ok, () => false);
+}
+
+// The dtypes whose file the folder has. A web server gives no listing, so this asks for each
+// candidate (HEAD, no body): only after the requested file was missing, to say what is there.
+async function availableDtypes(base) {
+  const found = await Promise.all(Object.keys(SUFFIXES).map(async (dtype) =>
+    (await Promise.all(modelFiles(dtype).map((name) => exists(base, name)))).some(Boolean)));
+  return Object.keys(SUFFIXES).filter((_, i) => found[i]);
 }
 
 const parseJson = (bytes, name) => {
@@ -57,14 +78,16 @@ function kindFiles(config, kind) {
   throw new TypeError(`wisp.load: kind must be 'image', 'text' or 'tabular', got '${kind}'`);
 }
 
-// options: dtype ('fp32' | 'q8'); kind ('image' | 'text' | 'tabular') when config.json does not
+// options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4); kind ('image' | 'text' | 'tabular') when config.json does not
 // imply it; progress callback ({status, file, loaded, total, overall: {loaded, total}}, for the
 // .wasm too); signal (an AbortSignal: stops the downloads); cache (browsers: true (default) |
 // false | a cache name); cacheDir (Node: a directory to keep downloaded files in); host and
 // revision for hub repo ids; worker: true runs the model in a Worker (remote.js).
 export async function load(source, options = {}) {
   const dtype = options.dtype ?? 'fp32';
-  if (!MODEL_FILES[dtype]) throw new Error(`wisp.load: dtype must be 'fp32' or 'q8', got '${dtype}'`);
+  if (!(dtype in SUFFIXES)) {
+    throw new Error(`wisp.load: dtype must be one of ${Object.keys(SUFFIXES).join(', ')}, got '${dtype}'`);
+  }
   const { signal } = options;
   throwIfAborted(signal, 'wisp.load');
   const base = await resolveBase(source, options);
@@ -81,14 +104,18 @@ export async function load(source, options = {}) {
     [key, parseJson(await read(name, key === 'tokenizerConfig'), name)]));
   const { preprocessor = null, tokenizer = null, tokenizerConfig = null } = Object.fromEntries(extra);
   let modelFile = null, bytes = null;
-  for (const name of MODEL_FILES[dtype]) {
+  for (const name of modelFiles(dtype)) {
     bytes = await read(name, true);
     if (bytes) {
       modelFile = name;
       break;
     }
   }
-  if (!bytes) throw new WispError('WISP_NOT_FOUND', `wisp.load: no ${MODEL_FILES[dtype].join(' or ')} in ${base}`);
+  if (!bytes) {
+    const have = await availableDtypes(base);
+    throw new WispError('WISP_NOT_FOUND', `wisp.load: no ${modelFiles(dtype).join(' or ')} (dtype '${dtype}') in ${base}; ` +
+      (have.length ? `the folder has dtype ${have.map((d) => `'${d}'`).join(', ')}` : 'the folder has no model file'));
+  }
   await wasm;
   const files = { config, preprocessor, tokenizer, tokenizerConfig };
   const kind = Model.kindOf(files);

@@ -2,7 +2,7 @@
 // input. Each input kind is an adapter that turns user input into feeds (image.js, text.js,
 // tabular.js); scoring, top-k, labels and pooling are shared here.
 
-import { Tensor } from './session.js';
+import { Tensor, float16ToFloat32, float32ToFloat16 } from './session.js';
 import { imageToTensor } from './image.js';
 
 // Output names that hold an embedding when config.json does not name one (first match wins).
@@ -78,7 +78,16 @@ export class Model {
     const items = batch ? input : [input];
     if (!items.length) return { batch, outputs: null, items };
     const { feeds, mask } = await this.#adapter.feeds(items, this.#session, this.#files);
-    return { batch, outputs: await this.#session.run(feeds), mask, items };
+    // float16 models (model_fp16, model_q4f16): float16 in, float32 out for the task code
+    for (const { name, type } of this.#session.inputMetadata) {
+      const t = feeds[name];
+      if (type === 'float16' && t?.type === 'float32') feeds[name] = new Tensor('float16', float32ToFloat16(t.data), t.dims);
+    }
+    const outputs = await this.#session.run(feeds);
+    for (const [name, t] of Object.entries(outputs)) {
+      if (t.type === 'float16') outputs[name] = new Tensor('float32', float16ToFloat32(t.data), t.dims);
+    }
+    return { batch, outputs, mask, items };
   }
 
   #logitsName() {

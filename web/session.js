@@ -17,18 +17,55 @@ const DTYPES = {
   float16: 10, float64: 11, uint32: 12, uint64: 13,
 };
 const TYPE_NAMES = Object.fromEntries(Object.entries(DTYPES).map(([k, v]) => [v, k]));
+// float16: Float16Array where the engine has it, else Uint16Array holding the bits (as
+// onnxruntime-web; a Uint16Array is accepted for 'float16' either way).
+const Float16 = typeof globalThis.Float16Array === 'function' ? globalThis.Float16Array : null;
 const ARRAYS = {
   float32: Float32Array, uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array,
   int16: Int16Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array,
-  float16: Uint16Array, float64: Float64Array, uint32: Uint32Array, uint64: BigUint64Array,
+  float16: Float16 ?? Uint16Array, float64: Float64Array, uint32: Uint32Array, uint64: BigUint64Array,
 };
+const isArrayOf = (type, data) =>
+  data instanceof ARRAYS[type] || (type === 'float16' && data instanceof Uint16Array);
 // What `new Tensor(data, dims)` infers from the array (as onnxruntime-web does).
 const INFER = new Map([
   [Float32Array, 'float32'], [Uint8Array, 'uint8'], [Uint8ClampedArray, 'uint8'],
   [Int8Array, 'int8'], [Uint16Array, 'uint16'], [Int16Array, 'int16'], [Int32Array, 'int32'],
   [BigInt64Array, 'int64'], [Float64Array, 'float64'], [Uint32Array, 'uint32'],
-  [BigUint64Array, 'uint64'],
+  [BigUint64Array, 'uint64'], ...(Float16 ? [[Float16, 'float16']] : []),
 ]);
+
+// float16 bits <-> numbers, for engines without Float16Array.
+export function float16ToFloat32(bits) {
+  if (Float16 && bits instanceof Float16) return Float32Array.from(bits);
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    const h = bits[i], e = (h >> 10) & 31, m = h & 1023;
+    const v = e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (1024 + m) * 2 ** (e - 25);
+    out[i] = h & 0x8000 ? -v : v;
+  }
+  return out;
+}
+
+const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+// Round to nearest even, as the C core's wisp_float_to_half.
+export function float32ToFloat16(values) {
+  if (Float16) return new Uint16Array(Float16.from(values).buffer);
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    f32[0] = values[i];
+    const x = u32[0], sign = (x >>> 16) & 0x8000, a = x & 0x7fffffff;
+    let h;
+    if (a >= 0x47800000) h = a > 0x7f800000 ? 0x7e00 : 0x7c00; // overflow to inf; NaN
+    else if (a < 0x38800000) { // subnormal: |v|·2^24 is exact in a double; round half to even
+      const y = Math.abs(f32[0]) * 2 ** 24, r = Math.floor(y), d = y - r;
+      h = d > 0.5 || (d === 0.5 && r & 1) ? r + 1 : r;
+    }
+    else h = ((a - 0x38000000) >>> 13) + (((a >>> 13) & 1) + (a & 0x1fff) > 0x1000 ? 1 : 0);
+    out[i] = sign | h;
+  }
+  return out;
+}
 
 const fmtDims = (dims) => `[${dims.join(',')}]`;
 
@@ -68,12 +105,14 @@ export class Tensor {
       data = data.slice();
     } else if (!Arr) {
       throw new TypeError(`wisp does not support '${type}' tensors`);
+    } else if (type === 'float16' && Array.isArray(data)) {
+      data = Float16 ? Float16.from(data) : float32ToFloat16(data);
     } else if (Array.isArray(data)) {
       const conv = Arr === BigInt64Array || Arr === BigUint64Array ? BigInt : type === 'bool' ? (x) => (x ? 1 : 0) : Number;
       data = Arr.from(data, conv);
     } else if (type === 'uint8' && data instanceof Uint8ClampedArray) {
       data = new Uint8Array(data.buffer, data.byteOffset, data.length);
-    } else if (!(data instanceof Arr)) {
+    } else if (!isArrayOf(type, data)) {
       throw new TypeError(`a '${type}' tensor needs a ${Arr.name}, got ${data?.constructor?.name}`);
     }
     dims = dims === undefined ? [data.length] : Array.from(dims, Number);
@@ -246,7 +285,7 @@ export class InferenceSession {
       const want = this.#inputTypes[i];
       if (want && t.type !== want) throw new Error(`wisp: input '${name}' must be a ${want} tensor, got ${t.type}`);
       const Arr = ARRAYS[t.type];
-      if (t.type === 'string' ? !Array.isArray(t.data) : !Arr || !(t.data instanceof Arr)) {
+      if (t.type === 'string' ? !Array.isArray(t.data) : !Arr || !isArrayOf(t.type, t.data)) {
         throw new TypeError(`wisp: input '${name}': a ${t.type} tensor needs ${t.type === 'string' ? 'an array of strings' : `a ${Arr?.name ?? 'supported type'}`} as data`);
       }
       if (t.dims.length > 8) throw new Error(`wisp: input '${name}': rank ${t.dims.length} exceeds 8`);

@@ -4,7 +4,7 @@
 // (src/wasm/exports.c) and imports only a few WASI/env functions, which are stubbed here.
 // getWasm() resolves to a Wasm object with the raw exports plus heap helpers.
 
-import { readBytes } from './io.js';
+import { isNode, readBytes } from './io.js';
 
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD128 is
 // final (the same probe wasm-feature-detect uses).
@@ -12,6 +12,20 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
   15, 253, 98, 11,
 ]);
+
+// (func (result v128) f32x4.relaxed_madd, then i32x4.relaxed_dot_i8x16_i7x16_add_s, of zeros):
+// validates where relaxed SIMD has its standard opcodes (Chromium 114+, Node 22+).
+const RELAXED_PROBE = (() => {
+  const zeros = [0xfd, 0x0c, ...new Array(16).fill(0)];
+  const body = [0, ...zeros, ...zeros, ...zeros, 0xfd, 0x85, 0x02, ...zeros, ...zeros, 0xfd, 0x93,
+    0x02, 0x0b];
+  return new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10,
+    body.length + 2, 1, body.length, ...body]);
+})();
+
+export function relaxedSimdSupported() {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE);
+}
 
 export class Wasm {
   constructor(instance) {
@@ -128,18 +142,44 @@ function makeImports(module, getWasm) {
   return imports;
 }
 
-// options (from the first caller): signal, tracker and cache, as for io.js readBytes.
-async function instantiate(url, options) {
+// options: signal, tracker and cache, as for io.js readBytes.
+async function compile(url, options = {}) {
+  const bytes = await readBytes(url, { ...options, file: url.pathname.slice(url.pathname.lastIndexOf('/') + 1) });
+  return WebAssembly.compile(bytes);
+}
+
+// The relaxed-SIMD kernels (web/wisp_relaxed.wasm) share the core's memory; their exports go
+// into the core's function table, and the core's kernel configuration points at them.
+// Its int8 GEMM only when asked ('relaxed-int8'): it measured slower than the baseline's so far.
+async function useRelaxed(wasm, url, int8, options) {
+  const module = await compile(url, options);
+  const { exports: k } = await WebAssembly.instantiate(module, { env: { memory: wasm.memory } });
+  const table = wasm.exports.__indirect_function_table;
+  const names = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4'];
+  const first = table.grow(names.length);
+  names.forEach((n, i) => table.set(first + i, k[`${n}__wasmrelaxed`]));
+  const idx = names.map((_, i) => first + i);
+  if (!int8) idx[3] = 0; // NULL: keep the int16-pair kernel
+  wasm.exports.wisp_wasm_use_relaxed(...idx);
+}
+
+// kernels: 'auto' (relaxed SIMD where the engine validates it), 'relaxed', 'relaxed-int8' (its
+// int8 GEMM too) or 'baseline'. options (from the first caller): as for compile.
+export async function instantiate(url, kernels = 'auto', options = {}) {
   checkSimd();
-  const bytes = await readBytes(url, { ...options, file: 'wisp.wasm' });
-  const module = await WebAssembly.compile(bytes);
+  const module = await compile(url, options);
   let wasm = null;
   const instance = await WebAssembly.instantiate(module, makeImports(module, () => wasm));
   wasm = new Wasm(instance);
   // Standalone reactors run their static constructors from _initialize.
   instance.exports._initialize?.();
+  if (kernels.startsWith('relaxed') || (kernels === 'auto' && relaxedSimdSupported()))
+    await useRelaxed(wasm, new URL('./wisp_relaxed.wasm', url), kernels === 'relaxed-int8', options);
   return wasm;
 }
+
+// The default for getWasm(): WISP_KERNELS=baseline|relaxed in Node's environment overrides it.
+const defaultKernels = (isNode && process.env.WISP_KERNELS) || 'auto';
 
 let pending = null; // promise of the shared instance
 let current = null; // the instance once resolved
@@ -148,7 +188,7 @@ let current = null; // the instance once resolved
 // is forgotten so the next call tries again.
 export function getWasm(options = {}) {
   if (!pending) {
-    pending = instantiate(new URL('./wisp.wasm', import.meta.url), options).then((w) => (current = w));
+    pending = instantiate(new URL('./wisp.wasm', import.meta.url), defaultKernels, options).then((w) => (current = w));
     pending.catch(() => (pending = null));
   }
   return pending;

@@ -1,29 +1,55 @@
 #include "config.h"
 
-static const wisp_kernel_set kernels = {
 #ifdef __wasm_simd128__
-    f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd, f32_gemm_rowbias_4x8__wasmsimd,
-    f32_dwconv_rows__wasmsimd, f32_vexp__wasmsimd, f32_verf__wasmsimd, f32_vgelu__wasmsimd,
-    qs8_gemm_4x8c2__wasmsimd, f32_minmax__wasmsimd, qd16_quantize__wasmsimd,
-    f32_wino_input4__wasmsimd, f32_wino_output4__wasmsimd,
-    "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd,f32_gemm_rowbias_4x8__wasmsimd "
-    "f32_dwconv=f32_dwconv_rows__wasmsimd "
-    "vmath=f32_vexp__wasmsimd,f32_verf__wasmsimd,f32_vgelu__wasmsimd qs8_gemm=qs8_gemm_4x8c2__wasmsimd "
-    "qd16=f32_minmax__wasmsimd,qd16_quantize__wasmsimd "
-    "winograd=f32_wino_input4__wasmsimd,f32_wino_output4__wasmsimd",
+#define K(name) name##__wasmsimd
+#define ISA "wasmsimd"
 #else
-    f32_gemm_4x8__scalar, f32_gemm_1x8__scalar, f32_gemm_rowbias_4x8__scalar,
-    f32_dwconv_rows__scalar, f32_vexp__scalar, f32_verf__scalar, f32_vgelu__scalar,
-    qs8_gemm_4x8c2__scalar, f32_minmax__scalar, qd16_quantize__scalar,
-    f32_wino_input4__scalar, f32_wino_output4__scalar,
-    "f32_gemm=f32_gemm_4x8__scalar,f32_gemm_1x8__scalar,f32_gemm_rowbias_4x8__scalar "
-    "f32_dwconv=f32_dwconv_rows__scalar "
-    "vmath=f32_vexp__scalar,f32_verf__scalar,f32_vgelu__scalar qs8_gemm=qs8_gemm_4x8c2__scalar "
-    "qd16=f32_minmax__scalar,qd16_quantize__scalar "
-    "winograd=f32_wino_input4__scalar,f32_wino_output4__scalar",
+#define K(name) name##__scalar
+#define ISA "scalar"
 #endif
+
+static wisp_kernel_set kernels = {
+    {K(f32_gemm_4x8), K(f32_gemm_1x8), K(f32_gemm_rowbias_4x8), WISP_GEMM_MR, WISP_GEMM_NR, 1,
+     wisp_f32_gemm_packed_size, wisp_f32_gemm_pack},
+    {K(qs8_gemm_4x8c2), NULL, WISP_QS8_MR, WISP_QS8_NR, 2, wisp_qs8_gemm_packed_size,
+     wisp_qs8_gemm_pack, K(f32_minmax), K(qd16_quantize)},
+    {K(qs8_gemm_4x8c2), NULL, WISP_QS8_MR, WISP_QS8_NR, 2, wisp_qs8_gemm_packed_size,
+     wisp_qs8_gemm_pack, K(f32_minmax), K(qd16_quantize)},
+    {K(f32_dwconv_rows)},
+    {K(f32_vexp), K(f32_verf), K(f32_vgelu)},
+    {K(f32_wino_input4), K(f32_wino_output4)},
+    K(q4_gemm),
+    "f32_gemm=f32_gemm_4x8__" ISA ",f32_gemm_1x8__" ISA ",f32_gemm_rowbias_4x8__" ISA
+    " f32_dwconv=f32_dwconv_rows__" ISA " vmath=f32_vexp__" ISA ",f32_verf__" ISA ",f32_vgelu__" ISA
+    " qs8_gemm=qs8_gemm_4x8c2__" ISA " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA
+    " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA " q4_gemm=q4_gemm__" ISA,
 };
 
 const wisp_kernel_set *wisp_kernels(void) { return &kernels; }
 
+void wisp_kernels_install(const wisp_kernel_set *ks) { kernels = *ks; }
+
 const char *wisp_kernels_describe(void) { return kernels.description; }
+
+#ifdef __wasm_simd128__
+#define RELAXED_REST                                                                           \
+  " f32_dwconv=f32_dwconv_rows__" ISA " vmath=f32_vexp__" ISA ",f32_verf__" ISA ",f32_vgelu__" ISA \
+  " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA " winograd=f32_wino_input4__" ISA             \
+  ",f32_wino_output4__" ISA " q4_gemm=q4_gemm__" ISA
+#define RELAXED_F32 \
+  "f32_gemm=f32_gemm_4x8__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,f32_gemm_rowbias_4x8__wasmrelaxed"
+
+void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
+                              wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8) {
+  kernels.f32_gemm.gemm = gemm, kernels.f32_gemm.gemm_1row = gemm_1row;
+  kernels.f32_gemm.rowbias = rowbias;
+  /* the int8 one measured slower than the int16 pairs so far: web/wasm.js passes it on request */
+  if (qs8)
+    kernels.qs8_gemm = (wisp_qs8_gemm_config){NULL, qs8, WISP_QS8_MR, WISP_QS8_NR, 4,
+                                              wisp_qs8c4_gemm_packed_size, wisp_qs8c4_gemm_pack,
+                                              f32_minmax__wasmsimd, NULL};
+  kernels.description =
+      qs8 ? RELAXED_F32 " qs8_gemm=qs8_gemm_4x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA RELAXED_REST
+          : RELAXED_F32 " qs8_gemm=qs8_gemm_4x8c2__" ISA RELAXED_REST;
+}
+#endif

@@ -1,30 +1,74 @@
-/* config.h — the one place that picks kernels for this build. */
+/* config.h — the kernels this instance runs, chosen once at start-up (XNNPACK-style): per op
+ * class, the microkernels with the tile geometry and the packing function that go with them.
+ * Ops pack weights and size their buffers through this, never through a kernel's own #defines:
+ * a kernel set with another layout (the relaxed-SIMD module, web/wasm.js) swaps in whole. */
 #ifndef WISP_KERNELS_CONFIG_H
 #define WISP_KERNELS_CONFIG_H
 
 #include "dwconv.h"
 #include "gemm.h"
+#include "q4_gemm.h"
 #include "qs8_gemm.h"
 #include "vmath.h"
 #include "winograd.h"
 
 typedef struct {
-  wisp_f32_gemm_ukernel f32_gemm;      /* 4×8 tiles */
-  wisp_f32_gemm_ukernel f32_gemm_1row; /* 1×8: row tails, M = 1 */
-  wisp_f32_gemm_rowbias_ukernel f32_gemm_rowbias; /* 4×8 over unpacked B: 1×1 convs */
-  wisp_f32_dwconv_rows_fn f32_dwconv_rows;
-  wisp_f32_vexp_fn f32_vexp;
-  wisp_f32_verf_fn f32_verf;
-  wisp_f32_verf_fn f32_vgelu;
-  wisp_qs8_gemm_ukernel qs8_gemm;        /* 4×8 int16-pair tiles (q8 models) */
-  wisp_f32_minmax_fn f32_minmax;         /* dynamic quantization of activations */
-  wisp_qd16_quantize_fn qd16_quantize;
-  wisp_f32_wino_input4_fn f32_wino_input4; /* Winograd F(2×2, 3×3), 4 tiles at a time */
-  wisp_f32_wino_output4_fn f32_wino_output4;
+  wisp_f32_gemm_ukernel gemm;              /* mr × nr tiles */
+  wisp_f32_gemm_ukernel gemm_1row;         /* 1 × nr: row tails, M = 1 */
+  wisp_f32_gemm_rowbias_ukernel rowbias;   /* mr × nr over unpacked B: 1×1 convs */
+  int mr, nr, kr;
+  size_t (*packed_size)(int K, int N);     /* floats */
+  void (*pack)(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,
+               const float *bias, float *packed);
+} wisp_f32_gemm_config;
+
+typedef struct {
+  wisp_qs8_gemm_ukernel gemm;              /* kr 2: int16 pairs */
+  wisp_qs8c4_gemm_ukernel gemm_c4;         /* kr 4: int8 quads (relaxed SIMD) */
+  int mr, nr, kr;
+  size_t (*packed_size)(int K, int N);     /* bytes */
+  /* nonzero: these weights do not fit the layout (use qs8_gemm_fallback) */
+  int (*pack)(int K, int N, const void *W, int w_signed, const int32_t *zp, const float *scale,
+              const float *bias, void *packed);
+  wisp_f32_minmax_fn minmax;               /* dynamic quantization of activations */
+  wisp_qd16_quantize_fn quantize;
+} wisp_qs8_gemm_config;
+
+typedef struct {
+  wisp_f32_dwconv_rows_fn rows;
+} wisp_dwconv_config;
+
+typedef struct {
+  wisp_f32_vexp_fn exp;
+  wisp_f32_verf_fn erf, gelu;
+} wisp_vmath_config;
+
+typedef struct {
+  wisp_f32_wino_input4_fn input4;          /* Winograd F(2×2, 3×3), 4 tiles at a time */
+  wisp_f32_wino_output4_fn output4;
+} wisp_winograd_config;
+
+typedef struct {
+  wisp_f32_gemm_config f32_gemm;
+  wisp_qs8_gemm_config qs8_gemm;
+  wisp_qs8_gemm_config qs8_gemm_fallback;  /* for weights qs8_gemm.pack refuses */
+  wisp_dwconv_config dwconv;
+  wisp_vmath_config vmath;
+  wisp_winograd_config winograd;
+  wisp_q4_gemm_fn q4_gemm; /* MatMulNBits, bits 4 */
   const char *description;
 } wisp_kernel_set;
 
 const wisp_kernel_set *wisp_kernels(void);
+/* Replaces the set: only at start-up, before any weights were packed with the old one. */
+void wisp_kernels_install(const wisp_kernel_set *ks);
+#ifdef __wasm_simd128__
+/* The relaxed-SIMD kernels module's tiles (f32: the same panel layout; int8: the KR = 4 one),
+ * which web/wasm.js puts in the core's function table when the engine validates relaxed SIMD;
+ * qs8 NULL keeps the int16-pair int8 GEMM. */
+void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
+                              wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8);
+#endif
 /* e.g. "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd f32_dwconv=..." */
 const char *wisp_kernels_describe(void);
 

@@ -8,7 +8,7 @@
 #include "gemm.h"
 #include "store__wasmsimd.h"
 
-void f32_gemm_1x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+void WISP_SIMD(f32_gemm_1x8)(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
                             const float *w, const float *bias, float *C, ptrdiff_t ldc,
                             float min, float max) {
   assert(mr == 1 && nc >= 1 && nc <= 8);
@@ -19,15 +19,15 @@ void f32_gemm_1x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t ld
   int k = 0;
   for (; k + 2 <= kc; k += 2, w += 16) {
     const v128_t a0 = wasm_v128_load32_splat(A + k), a1 = wasm_v128_load32_splat(A + k + 1);
-    lo = wasm_f32x4_add(lo, wasm_f32x4_mul(a0, wasm_v128_load(w)));
-    hi = wasm_f32x4_add(hi, wasm_f32x4_mul(a0, wasm_v128_load(w + 4)));
-    lo2 = wasm_f32x4_add(lo2, wasm_f32x4_mul(a1, wasm_v128_load(w + 8)));
-    hi2 = wasm_f32x4_add(hi2, wasm_f32x4_mul(a1, wasm_v128_load(w + 12)));
+    lo = WISP_F32X4_MULADD(a0, wasm_v128_load(w), lo);
+    hi = WISP_F32X4_MULADD(a0, wasm_v128_load(w + 4), hi);
+    lo2 = WISP_F32X4_MULADD(a1, wasm_v128_load(w + 8), lo2);
+    hi2 = WISP_F32X4_MULADD(a1, wasm_v128_load(w + 12), hi2);
   }
   if (k < kc) {
     const v128_t a0 = wasm_v128_load32_splat(A + k);
-    lo = wasm_f32x4_add(lo, wasm_f32x4_mul(a0, wasm_v128_load(w)));
-    hi = wasm_f32x4_add(hi, wasm_f32x4_mul(a0, wasm_v128_load(w + 4)));
+    lo = WISP_F32X4_MULADD(a0, wasm_v128_load(w), lo);
+    hi = WISP_F32X4_MULADD(a0, wasm_v128_load(w + 4), hi);
   }
   lo = wasm_f32x4_add(lo, lo2);
   hi = wasm_f32x4_add(hi, hi2);

@@ -59,7 +59,7 @@ void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
                    float *C, ptrdiff_t ldc, float min, float max) {
   const wisp_kernel_set *ks = wisp_kernels();
-  wisp_f32_gemm_with(ks->f32_gemm, ks->f32_gemm_1row, M, N, K, A, lda, packed, C, ldc, min, max);
+  wisp_f32_gemm_with(ks->f32_gemm.gemm, ks->f32_gemm.gemm_1row, M, N, K, A, lda, packed, C, ldc, min, max);
 }
 
 /* K blocks of 256 rows; columns in blocks of about 16 KB of B, which stays in L1 while every
@@ -80,7 +80,7 @@ static void rowbias_columns(wisp_f32_gemm_rowbias_ukernel uk, int M, int n0, int
 void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
                            ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc,
                            float min, float max, float *tail) {
-  wisp_f32_gemm_rowbias_ukernel uk = wisp_kernels()->f32_gemm_rowbias;
+  wisp_f32_gemm_rowbias_ukernel uk = wisp_kernels()->f32_gemm.rowbias;
   int full = N / WISP_GEMM_NR * WISP_GEMM_NR;
   if (full < N) /* the ragged last columns, zero-padded to a whole row of 8 */
     for (int k = 0; k < K; k++)

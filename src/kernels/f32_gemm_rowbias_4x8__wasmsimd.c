@@ -7,7 +7,7 @@
 #include "f32_gemm_tile__wasmsimd.h"
 #include "gemm.h"
 
-void f32_gemm_rowbias_4x8__wasmsimd(int mr, int n, int kc, const float *A, ptrdiff_t lda,
+void WISP_SIMD(f32_gemm_rowbias_4x8)(int mr, int n, int kc, const float *A, ptrdiff_t lda,
                                     const float *B, ptrdiff_t ldb, const float *row_bias,
                                     float *C, ptrdiff_t ldc, float min, float max) {
   assert(mr >= 1 && mr <= 4 && n >= 1);

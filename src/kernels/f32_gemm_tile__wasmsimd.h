@@ -26,14 +26,14 @@ static inline void wisp_f32_tile4x8__wasmsimd(v128_t c[8], int mr, int nc, int k
     const v128_t v1 = wasm_v128_load32_splat(a1 + k);
     const v128_t v2 = wasm_v128_load32_splat(a2 + k);
     const v128_t v3 = wasm_v128_load32_splat(a3 + k);
-    c[0] = wasm_f32x4_add(c[0], wasm_f32x4_mul(v0, bl));
-    c[1] = wasm_f32x4_add(c[1], wasm_f32x4_mul(v0, bh));
-    c[2] = wasm_f32x4_add(c[2], wasm_f32x4_mul(v1, bl));
-    c[3] = wasm_f32x4_add(c[3], wasm_f32x4_mul(v1, bh));
-    c[4] = wasm_f32x4_add(c[4], wasm_f32x4_mul(v2, bl));
-    c[5] = wasm_f32x4_add(c[5], wasm_f32x4_mul(v2, bh));
-    c[6] = wasm_f32x4_add(c[6], wasm_f32x4_mul(v3, bl));
-    c[7] = wasm_f32x4_add(c[7], wasm_f32x4_mul(v3, bh));
+    c[0] = WISP_F32X4_MULADD(v0, bl, c[0]);
+    c[1] = WISP_F32X4_MULADD(v0, bh, c[1]);
+    c[2] = WISP_F32X4_MULADD(v1, bl, c[2]);
+    c[3] = WISP_F32X4_MULADD(v1, bh, c[3]);
+    c[4] = WISP_F32X4_MULADD(v2, bl, c[4]);
+    c[5] = WISP_F32X4_MULADD(v2, bh, c[5]);
+    c[6] = WISP_F32X4_MULADD(v3, bl, c[6]);
+    c[7] = WISP_F32X4_MULADD(v3, bh, c[7]);
   }
   /* clamp with pmin/pmax: one x86 instruction each, unlike f32x4.min/max */
   const v128_t lo = wasm_f32x4_splat(min), hi = wasm_f32x4_splat(max);

@@ -9,7 +9,7 @@ size_t wisp_qs8_gemm_packed_size(int K, int N) {
   return panels * (2 * WISP_QS8_NR * sizeof(float) + kp * 2 * WISP_QS8_NR * sizeof(int16_t));
 }
 
-void wisp_qs8_gemm_pack(int K, int N, const void *W, int w_signed, const int32_t *zp,
+int wisp_qs8_gemm_pack(int K, int N, const void *W, int w_signed, const int32_t *zp,
                         const float *scale, const float *bias, void *packed) {
   int kp = (K + 1) / 2;
   char *out = packed;
@@ -33,6 +33,7 @@ void wisp_qs8_gemm_pack(int K, int N, const void *W, int w_signed, const int32_t
     }
     out = (char *)(w + (size_t)kp * 2 * WISP_QS8_NR);
   }
+  return 0;
 }
 
 void wisp_qs8_gemm_with(wisp_qs8_gemm_ukernel uk, int M, int N, int K, const int16_t *A,
@@ -50,5 +51,5 @@ void wisp_qs8_gemm_with(wisp_qs8_gemm_ukernel uk, int M, int N, int K, const int
 
 void wisp_qs8_gemm(int M, int N, int K, const int16_t *A, ptrdiff_t lda, const void *packed,
                    float a_scale, float *C, ptrdiff_t ldc) {
-  wisp_qs8_gemm_with(wisp_kernels()->qs8_gemm, M, N, K, A, lda, packed, a_scale, C, ldc);
+  wisp_qs8_gemm_with(wisp_kernels()->qs8_gemm.gemm, M, N, K, A, lda, packed, a_scale, C, ldc);
 }

@@ -4,27 +4,48 @@
 
 #include <wasm_simd128.h>
 
+/* Stores the first nc floats of lo:hi; lane stores, so no stack (the relaxed kernels module
+ * shares the core's memory and has no stack of its own). */
 static inline void wisp_store_row8__wasmsimd(float *c, int nc, v128_t lo, v128_t hi) {
-  if (nc == 8) {
+  if (nc >= 4) {
     wasm_v128_store(c, lo);
-    wasm_v128_store(c + 4, hi);
-    return;
+    if (nc == 8) {
+      wasm_v128_store(c + 4, hi);
+      return;
+    }
+    c += 4, nc -= 4, lo = hi;
   }
-  float tmp[8];
-  wasm_v128_store(tmp, lo);
-  wasm_v128_store(tmp + 4, hi);
-  for (int j = 0; j < nc; j++) c[j] = tmp[j];
+  if (nc >= 2) {
+    wasm_v128_store64_lane(c, lo, 0);
+    lo = wasm_i64x2_shuffle(lo, lo, 1, 1);
+    c += 2, nc -= 2;
+  }
+  if (nc) wasm_v128_store32_lane(c, lo, 0);
+}
+
+/* The first n ≤ 4 floats of c, the rest zero, reading nothing past them. */
+static inline v128_t wisp_load_upto4__wasmsimd(const float *c, int n) {
+  if (n >= 4) return wasm_v128_load(c);
+  if (n <= 0) return wasm_f32x4_const_splat(0.0f);
+  if (n == 1) return wasm_v128_load32_zero(c);
+  v128_t v = wasm_v128_load64_zero(c);
+  return n == 3 ? wasm_v128_load32_lane(c + 2, v, 2) : v;
 }
 
 /* Loads the first nc floats of c (the rest zero) without reading past them. */
 static inline void wisp_load_row8__wasmsimd(const float *c, int nc, v128_t *lo, v128_t *hi) {
-  if (nc == 8) {
-    *lo = wasm_v128_load(c), *hi = wasm_v128_load(c + 4);
-    return;
-  }
-  float tmp[8] = {0};
-  for (int j = 0; j < nc; j++) tmp[j] = c[j];
-  *lo = wasm_v128_load(tmp), *hi = wasm_v128_load(tmp + 4);
+  *lo = wisp_load_upto4__wasmsimd(c, nc);
+  *hi = wisp_load_upto4__wasmsimd(c + 4, nc - 4);
 }
+
+/* Kernels built twice: for SIMD128 (the core) and, with -mrelaxed-simd, for the relaxed kernels
+ * module (web/wisp_relaxed.wasm), where a multiply-add is one fused (or not) relaxed_madd. */
+#ifdef __wasm_relaxed_simd__
+#define WISP_SIMD(name) name##__wasmrelaxed
+#define WISP_F32X4_MULADD(a, b, c) wasm_f32x4_relaxed_madd(a, b, c)
+#else
+#define WISP_SIMD(name) name##__wasmsimd
+#define WISP_F32X4_MULADD(a, b, c) wasm_f32x4_add(c, wasm_f32x4_mul(a, b))
+#endif
 
 #endif

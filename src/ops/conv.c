@@ -274,7 +274,7 @@ static void pack_pixels(const conv_params *p, const float *xp, int64_t p0, int64
 static void conv_depthwise(const conv_params *p, const float *x, const float *w, const float *b,
                            float lo, float hi, float *padded, ptrdiff_t *tap, float *y) {
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
-  wisp_f32_dwconv_rows_fn rows_kernel = wisp_kernels()->f32_dwconv_rows;
+  wisp_f32_dwconv_rows_fn rows_kernel = wisp_kernels()->dwconv.rows;
   int64_t plane = in[0] * in[1] * in[2], oh_n = p->out[1], ow_n = p->out[2];
   for (int64_t kd = 0; kd < k[0]; kd++) /* where each kernel row starts, in W's (kd, kh) order */
     for (int64_t kh = 0; kh < k[1]; kh++)

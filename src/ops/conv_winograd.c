@@ -29,7 +29,7 @@ void wisp_wino_weights(int M, int C, const float *w, float *u) {
 }
 
 static size_t panels_floats(const wisp_wino_geom *g) {
-  return wisp_f32_gemm_packed_size(g->C, g->block);
+  return wisp_kernels()->f32_gemm.packed_size(g->C, g->block);
 }
 
 /* 64-bit: the caller rejects sizes a 32-bit size_t cannot hold */
@@ -67,7 +67,7 @@ void wisp_wino_conv(const wisp_wino_geom *g, const float *x, const float *u, con
         const float *patch = xp + c * plane + (size_t)2 * ty * g->Wp + 2 * tx;
         float *out = v + (j / NR) * panel + NR * (1 + (size_t)c) + j % NR;
         if (j % 4 == 0 && j + 4 <= nb && tx + 4 <= TW) { /* 4 tiles in one row and one panel */
-          ks->f32_wino_input4(patch, g->Wp, out, (ptrdiff_t)vsz);
+          ks->winograd.input4(patch, g->Wp, out, (ptrdiff_t)vsz);
           j += 4;
         } else {
           f32_wino_input1__scalar(patch, g->Wp, out, (ptrdiff_t)vsz);
@@ -84,7 +84,7 @@ void wisp_wino_conv(const wisp_wino_geom *g, const float *x, const float *u, con
         int t = t0 + j, ty = t / TW, tx = t % TW, rows = g->OH - 2 * ty, cols = g->OW - 2 * tx;
         float *yt = ym + (size_t)2 * ty * g->OW + 2 * tx;
         if (j + 4 <= nb && tx + 4 <= TW && rows >= 2 && 2 * (tx + 4) <= g->OW) {
-          ks->f32_wino_output4(pm + j, (ptrdiff_t)M * nb, b, lo, hi, yt, g->OW);
+          ks->winograd.output4(pm + j, (ptrdiff_t)M * nb, b, lo, hi, yt, g->OW);
           j += 4;
         } else {
           f32_wino_output1__scalar(pm + j, (ptrdiff_t)M * nb, b, lo, hi, yt, g->OW,

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../kernels/gemm.h"
+#include "../kernels/config.h"
 #include "op.h"
 
 /* ---- MatMul ------------------------------------------------------------------------------ */
@@ -62,7 +62,7 @@ static wisp_status matmul_infer(wisp_op_ctx *ctx) {
   if (M * K > WISP_MAX_NUMEL || K * N > WISP_MAX_NUMEL)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "matrices too large");
 
-  size_t packed = wisp_f32_gemm_packed_size((int)K, (int)N) * sizeof(float);
+  size_t packed = wisp_kernels()->f32_gemm.packed_size((int)K, (int)N) * sizeof(float);
   p->b_packed_once = ctx->in[1]->data && bb.ndim == 0;
   if (bias && (!p->b_packed_once || !bias->data || bias->dtype != WISP_DT_FLOAT ||
                bias->shape.ndim != 1 || bias->shape.dims[0] != N))
@@ -70,7 +70,7 @@ static wisp_status matmul_infer(wisp_op_ctx *ctx) {
   if (p->b_packed_once && !ctx->state) {
     ctx->state = wisp_aligned_alloc(packed);
     if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
-    wisp_f32_gemm_pack((int)K, (int)N, ctx->in[1]->data, N, 1, bias ? bias->data : NULL,
+    wisp_kernels()->f32_gemm.pack((int)K, (int)N, ctx->in[1]->data, N, 1, bias ? bias->data : NULL,
                        ctx->state);
     scale_packed(ctx->state, packed / sizeof(float), ctx->node->scale);
   }
@@ -97,8 +97,8 @@ static wisp_status matmul_exec(wisp_op_ctx *ctx) {
     for (int d = 0; d < p->batch_ndim; d++) ao += idx[d] * p->a_stride[d], bo += idx[d] * p->b_stride[d];
     const float *packed = ctx->state;
     if (!p->b_packed_once) {
-      wisp_f32_gemm_pack(K, N, B + bo * K * N, N, 1, NULL, ctx->scratch);
-      scale_packed(ctx->scratch, wisp_f32_gemm_packed_size(K, N), ctx->node->scale);
+      wisp_kernels()->f32_gemm.pack(K, N, B + bo * K * N, N, 1, NULL, ctx->scratch);
+      scale_packed(ctx->scratch, wisp_kernels()->f32_gemm.packed_size(K, N), ctx->node->scale);
       packed = ctx->scratch;
     }
     wisp_f32_gemm(M, N, K, A + ao * M * K, K, packed, C + t * M * N, N, ctx->node->act_min,
@@ -158,7 +158,7 @@ static wisp_status gemm_infer(wisp_op_ctx *ctx) {
   }
   int c_per_column = c && wisp_shape_numel(&c->shape) == N && c->shape.ndim >= 1 &&
                      c->shape.dims[c->shape.ndim - 1] == N;
-  size_t packed = wisp_f32_gemm_packed_size((int)K, (int)N) * sizeof(float);
+  size_t packed = wisp_kernels()->f32_gemm.packed_size((int)K, (int)N) * sizeof(float);
   p->b_packed_once = ctx->in[1]->data != NULL;
   p->bias_fused = p->b_packed_once && (!c || (c->data && c_per_column));
   if (p->b_packed_once && !ctx->state) {
@@ -174,7 +174,7 @@ static wisp_status gemm_infer(wisp_op_ctx *ctx) {
       bias = (float *)((char *)ctx->state + packed);
       for (int64_t j = 0; j < N; j++) bias[j] = p->beta * ((const float *)c->data)[j];
     }
-    wisp_f32_gemm_pack((int)K, (int)N, scaled, p->trans_b ? 1 : N, p->trans_b ? K : 1, bias,
+    wisp_kernels()->f32_gemm.pack((int)K, (int)N, scaled, p->trans_b ? 1 : N, p->trans_b ? K : 1, bias,
                        ctx->state);
     wisp_aligned_free(scaled);
   }
@@ -198,7 +198,7 @@ static wisp_status gemm_exec(wisp_op_ctx *ctx) {
   const float *packed = ctx->state;
   if (!p->b_packed_once) {
     float *pk = (float *)scratch;
-    wisp_f32_gemm_pack(K, N, ctx->in[1]->data, p->trans_b ? 1 : N, p->trans_b ? K : 1, NULL, pk);
+    wisp_kernels()->f32_gemm.pack(K, N, ctx->in[1]->data, p->trans_b ? 1 : N, p->trans_b ? K : 1, NULL, pk);
     packed = pk;
   }
   float *Y = ctx->out[0]->data;

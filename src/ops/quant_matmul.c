@@ -16,7 +16,12 @@
 typedef struct {
   int64_t M; /* rows of A: all its leading dims */
   int K, N, lda;
+  int fallback; /* the weights did not fit qs8_gemm's layout: packed for qs8_gemm_fallback */
 } dqmm_params;
+
+static const wisp_qs8_gemm_config *dqmm_config(const dqmm_params *p) {
+  return p->fallback ? &wisp_kernels()->qs8_gemm_fallback : &wisp_kernels()->qs8_gemm;
+}
 
 static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
   dqmm_params *p = ctx->params;
@@ -45,8 +50,7 @@ static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
   if (!ctx->state) {
     int32_t *zps = malloc(sizeof(int32_t) * (size_t)(N + 1));
     float *scales = malloc(sizeof(float) * (size_t)(N + 1));
-    ctx->state = wisp_aligned_alloc(wisp_qs8_gemm_packed_size((int)K, (int)N));
-    if (!zps || !scales || !ctx->state) {
+    if (!zps || !scales) {
       free(zps), free(scales);
       return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
     }
@@ -55,31 +59,48 @@ static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
       scales[n] = ((const float *)s->data)[i];
       zps[n] = !zp ? 0 : b->dtype == WISP_DT_INT8 ? ((const int8_t *)zp->data)[i] : ((const uint8_t *)zp->data)[i];
     }
-    wisp_qs8_gemm_pack((int)K, (int)N, b->data, b->dtype == WISP_DT_INT8, zps, scales,
-                       bias ? bias->data : NULL, ctx->state);
+    for (p->fallback = 0; !ctx->state && p->fallback <= 1; p->fallback++) {
+      const wisp_qs8_gemm_config *cfg = dqmm_config(p);
+      if (!(ctx->state = wisp_aligned_alloc(cfg->packed_size((int)K, (int)N)))) break;
+      if (!cfg->pack((int)K, (int)N, b->data, b->dtype == WISP_DT_INT8, zps, scales,
+                     bias ? bias->data : NULL, ctx->state))
+        break;
+      wisp_aligned_free(ctx->state), ctx->state = NULL;
+    }
     free(zps), free(scales);
+    if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
   }
-  ctx->scratch_bytes = (uint64_t)p->M * (uint64_t)p->lda * sizeof(int16_t) + 16; /* kernels read pairs */
+  if (dqmm_config(p)->kr == 4)
+    ctx->scratch_bytes = (uint64_t)p->M * wisp_qs8c4_row_bytes((int)K) + 16;
+  else /* kernels read pairs */
+    ctx->scratch_bytes = (uint64_t)p->M * (uint64_t)p->lda * sizeof(int16_t) + 16;
   return WISP_OK;
 }
 
 static wisp_status dqmm_exec(wisp_op_ctx *ctx) {
   const dqmm_params *p = ctx->params;
-  const wisp_kernel_set *ks = wisp_kernels();
+  const wisp_qs8_gemm_config *ks = dqmm_config(p);
   const float *a = ctx->in[0]->data;
   int16_t *aq = ctx->scratch;
   float lo = 0.0f, hi = 0.0f, scale;
   int32_t zp;
   size_t numel = (size_t)p->M * (size_t)p->K;
-  if (numel) ks->f32_minmax(numel, a, &lo, &hi);
+  if (numel) ks->minmax(numel, a, &lo, &hi);
   wisp_dynamic_quant_params(lo, hi, &scale, &zp);
-  if (p->lda == p->K) ks->qd16_quantize(numel, a, scale, zp, aq);
+  if (ks->kr == 4) {
+    wisp_qs8c4_quantize_rows((int)p->M, p->K, a, scale, zp, ctx->scratch);
+    wisp_qs8c4_gemm_with(ks->gemm_c4, (int)p->M, p->N, p->K, ctx->scratch, ctx->state, scale,
+                         ctx->out[0]->data, p->N);
+    return WISP_OK;
+  }
+  if (p->lda == p->K) ks->quantize(numel, a, scale, zp, aq);
   else
     for (int64_t m = 0; m < p->M; m++) {
-      ks->qd16_quantize((size_t)p->K, a + m * p->K, scale, zp, aq + m * p->lda);
+      ks->quantize((size_t)p->K, a + m * p->K, scale, zp, aq + m * p->lda);
       aq[m * p->lda + p->K] = 0; /* the pad of the last pair */
     }
-  wisp_qs8_gemm((int)p->M, p->N, p->K, aq, p->lda, ctx->state, scale, ctx->out[0]->data, p->N);
+  wisp_qs8_gemm_with(ks->gemm, (int)p->M, p->N, p->K, aq, p->lda, ctx->state, scale,
+                     ctx->out[0]->data, p->N);
   return WISP_OK;
 }
 

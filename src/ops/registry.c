@@ -34,6 +34,7 @@
   X(ConstantOfShape, 9, 21) \
   X(Conv, 1, 21) \
   X(ConvInteger, 10, 21) \
+  X(ConvTranspose, 1, 21) \
   X(Cos, 7, 21) \
   X(Cosh, 9, 21) \
   X(CumSum, 11, 21) \
@@ -63,6 +64,8 @@
   X(GlobalMaxPool, 1, 21) \
   X(Greater, 7, 21) \
   X(GreaterOrEqual, 12, 21) \
+  X(GridSample, 16, 21) \
+  X(GroupNormalization, 18, 21) \
   X(HammingWindow, 17, 21) \
   X(HannWindow, 17, 21) \
   X(HardSigmoid, 6, 21) \
@@ -70,8 +73,10 @@
   X(Hardmax, 1, 21) \
   X(Identity, 1, 21) \
   X(If, 1, 21) \
+  X(InstanceNormalization, 6, 21) \
   X(IsInf, 10, 21) \
   X(IsNaN, 9, 21) \
+  X(LRN, 1, 21) \
   X(LSTM, 7, 21) \
   X(LayerNormalization, 17, 21) \
   X(LeakyRelu, 6, 21) \
@@ -84,6 +89,7 @@
   X(MatMulInteger, 10, 21) \
   X(Max, 8, 21) \
   X(MaxPool, 1, 21) \
+  X(MaxUnpool, 9, 21) \
   X(Mean, 8, 21) \
   X(MeanVarianceNormalization, 9, 21) \
   X(MelWeightMatrix, 17, 21) \
@@ -92,6 +98,7 @@
   X(Mul, 7, 21) \
   X(Neg, 6, 21) \
   X(NegativeLogLikelihoodLoss, 12, 21) \
+  X(NonMaxSuppression, 10, 21) \
   X(NonZero, 9, 21) \
   X(Not, 1, 21) \
   X(OneHot, 9, 21) \
@@ -117,7 +124,9 @@
   X(ReduceSumSquare, 1, 21) \
   X(Relu, 6, 21) \
   X(Reshape, 5, 21) \
+  X(Resize, 10, 21) \
   X(ReverseSequence, 10, 21) \
+  X(RoiAlign, 10, 21) \
   X(Round, 11, 21) \
   X(STFT, 17, 21) \
   X(Scan, 8, 21) \
@@ -154,6 +163,7 @@
   X(Trilu, 14, 21) \
   X(Unique, 11, 21) \
   X(Unsqueeze, 1, 21) \
+  X(Upsample, 7, 9) \
   X(Where, 9, 21) \
   X(Xor, 7, 21)
 
@@ -175,7 +185,8 @@
 /* Domain "com.microsoft" (onnxruntime's contrib ops) sorts last: wisp_op_ms_<op_type>.
  * DynamicQuantizeMatMul is also what fuse.c turns q8 MatMul chains into (quant_matmul.c). */
 #define MS_OPS(X) \
-  X(DynamicQuantizeMatMul, 1, 1)
+  X(DynamicQuantizeMatMul, 1, 1) \
+  X(MatMulNBits, 1, 1)
 
 #define DECLARE(name, since, until) extern const wisp_op_def wisp_op_##name;
 OPS(DECLARE)

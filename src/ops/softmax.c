@@ -54,7 +54,7 @@ static wisp_status softmax_exec(wisp_op_ctx *ctx) {
   const float *x = ctx->in[0]->data;
   float *y = ctx->out[0]->data;
   int64_t n = p->n, inner = p->inner;
-  wisp_f32_vexp_fn vexp = wisp_kernels()->f32_vexp;
+  wisp_f32_vexp_fn vexp = wisp_kernels()->vmath.exp;
   float row[64];
   for (int64_t o = 0; o < p->outer; o++)
     for (int64_t i = 0; i < inner; i++) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../half.h"
 #include "op.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -962,46 +963,11 @@ const wisp_op_def wisp_op_Range = {"", "Range", 0, NULL, range_infer, range_exec
 
 /* ---- Cast, CastLike ----------------------------------------------------------------------- */
 
-static float half_to_float(uint16_t h) {
-  uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = h >> 10 & 0x1f, m = h & 0x3ff, bits;
-  float f;
-  if (e == 0x1f) bits = sign | 0x7f800000 | m << 13; /* inf, nan */
-  else if (e) bits = sign | (e + 112) << 23 | m << 13;
-  else {
-    f = (float)m * 0x1p-24f; /* subnormal: exact */
-    return sign ? -f : f;
-  }
-  memcpy(&f, &bits, 4);
-  return f;
-}
-
-/* Round to nearest even (F. Giesen's float_to_half_fast3_rtne). */
-static uint16_t float_to_half(float f) {
-  uint32_t u, sign;
-  memcpy(&u, &f, 4);
-  sign = u & 0x80000000u;
-  u ^= sign;
-  uint16_t h;
-  if (u >= 0x47800000u) h = u > 0x7f800000u ? 0x7e00 : 0x7c00; /* >= 65536, inf, nan */
-  else if (u < 0x38800000u) {                                  /* subnormal or zero */
-    float v;
-    memcpy(&v, &u, 4);
-    v += 0.5f; /* aligns the 10 mantissa bits at the bottom; the FPU rounds */
-    memcpy(&u, &v, 4);
-    h = (uint16_t)(u - 0x3f000000u);
-  } else {
-    uint32_t odd = u >> 13 & 1;
-    u += 0xc8000000u + 0xfff + odd; /* rebias the exponent (-112 << 23) and round */
-    h = (uint16_t)(u >> 13);
-  }
-  return (uint16_t)(h | sign >> 16);
-}
-
 static double load_double(const void *p, wisp_dtype dt, int64_t i) {
   switch (dt) {
     case WISP_DT_FLOAT: return ((const float *)p)[i];
     case WISP_DT_DOUBLE: return ((const double *)p)[i];
-    case WISP_DT_FLOAT16: return half_to_float(((const uint16_t *)p)[i]);
+    case WISP_DT_FLOAT16: return wisp_half_to_float(((const uint16_t *)p)[i]);
     default: return 0;
   }
 }
@@ -1015,7 +981,7 @@ static void store_double(void *p, wisp_dtype dt, int64_t i, double v) {
   switch (dt) {
     case WISP_DT_FLOAT: ((float *)p)[i] = (float)v; break;
     case WISP_DT_DOUBLE: ((double *)p)[i] = v; break;
-    case WISP_DT_FLOAT16: ((uint16_t *)p)[i] = float_to_half((float)v); break;
+    case WISP_DT_FLOAT16: ((uint16_t *)p)[i] = wisp_float_to_half((float)v); break;
     case WISP_DT_BOOL: ((uint8_t *)p)[i] = v != 0; break;
     case WISP_DT_INT8: SATURATE(int8_t, INT8_MIN, INT8_MAX)
     case WISP_DT_UINT8: SATURATE(uint8_t, 0, UINT8_MAX)

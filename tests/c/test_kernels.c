@@ -9,9 +9,11 @@
 #include "kernels/dwconv.h"
 #include "kernels/vmath.h"
 #include "kernels/gemm.h"
+#include "kernels/q4_gemm.h"
 #include "kernels/qs8_gemm.h"
 #include "mem.h"
 #include "ops/conv_winograd.h"
+#include "ops/quant.h"
 #include "wisp.h"
 
 static float frand(unsigned *seed) {
@@ -305,6 +307,123 @@ static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minma
   CHECK(bad == 0);
 }
 
+/* The 4-bit GEMM against W dequantized whole here (by its own indexing of the layout), over odd
+ * M, N, K (partial last blocks), every block size, with and without zero points and bias. */
+static void check_q4(const char *name, wisp_q4_gemm_fn q4) {
+  static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600};
+  unsigned seed = 7;
+  int cases = 0, bad = 0;
+  for (int block = 16; block <= WISP_Q4_MAX_BLOCK; block *= 2)
+    for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+      for (int M = 1; M <= 5; M += 2)
+        for (int N = 1; N <= 9; N += 2)
+          for (int opt = 0; opt < 4; opt++) { /* bit 0: zero points, bit 1: bias */
+            int K = Ks[ki], blocks = (K + block - 1) / block, zb = (blocks + 1) / 2;
+            int lda = K + 3, ldy = N + 2;
+            float *A = malloc(sizeof(float) * (size_t)(M * lda));
+            uint8_t *B = malloc((size_t)(N * blocks * block / 2));
+            float *scales = malloc(sizeof(float) * (size_t)(N * blocks));
+            uint8_t *zp = malloc((size_t)(N * zb));
+            float *bias = malloc(sizeof(float) * (size_t)N), *Y = malloc(sizeof(float) * (size_t)(M * ldy));
+            for (int i = 0; i < M * lda; i++) A[i] = frand(&seed);
+            for (int i = 0; i < N * blocks * block / 2; i++) B[i] = (uint8_t)(128 + 127 * frand(&seed));
+            for (int i = 0; i < N * blocks; i++) scales[i] = 0.1f * frand(&seed);
+            for (int i = 0; i < N * zb; i++) zp[i] = (uint8_t)(i * 37 + 11);
+            for (int i = 0; i < N; i++) bias[i] = frand(&seed);
+            for (int i = 0; i < M * ldy; i++) Y[i] = 12345.0f;
+            const uint8_t *z = opt & 1 ? zp : NULL;
+            const float *bi = opt & 2 ? bias : NULL;
+            q4((size_t)M, (size_t)N, (size_t)K, (size_t)block, A, (size_t)lda, B, scales, z, bi, Y, (size_t)ldy);
+            for (int m = 0; m < M; m++)
+              for (int n = 0; n < ldy; n++) {
+                double want = 12345.0;
+                if (n < N) {
+                  want = bi ? bi[n] : 0;
+                  for (int k = 0; k < K; k++) {
+                    int b = k / block, at = (n * blocks + b) * block + k % block; /* nibble index */
+                    int q = B[at / 2] >> 4 * (at % 2) & 15;
+                    int zz = z ? z[(n * zb * 2 + b) / 2] >> 4 * (b % 2) & 15 : 8;
+                    want += (double)A[m * lda + k] * (q - zz) * scales[n * blocks + b];
+                  }
+                }
+                if (fabs(Y[m * ldy + n] - want) > 1e-4 * (1 + fabs(want))) bad++;
+              }
+            cases++;
+            free(A), free(B), free(scales), free(zp), free(bias), free(Y);
+          }
+  printf("%s: %d cases, %d wrong elements\n", name, cases, bad);
+  CHECK(bad == 0);
+}
+
+/* The int8-quad layout (relaxed SIMD's, qs8_gemm.h) through its scalar twin, against the exact
+ * integer product of DynamicQuantizeLinear's uint8 activations and the weights: the re-centring
+ * (a = x_q - 128, weights shifted by their column minimum and split in two 7-bit parts) must
+ * lose nothing. Weights span up to 254 per column (symmetric int8, or uint8 with a zero point);
+ * a column spanning 255 must be refused. */
+static void check_qs8c4(void) {
+  static const int Ks[] = {0, 1, 3, 4, 5, 17, 64, 385};
+  unsigned seed = 5;
+  int cases = 0, bad = 0;
+  for (int M = 1; M <= 6; M++)
+    for (int N = 1; N <= 17; N += 3)
+      for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+        for (int sgn = 0; sgn <= 1; sgn++) {
+          int K = Ks[ki], ldc = N + 2;
+          float *x = malloc(sizeof(float) * (size_t)(M * K + 1));
+          uint8_t *W = malloc((size_t)(K * N + 1));
+          int32_t zp[17];
+          float scale[17], bias[17];
+          float *C = malloc(sizeof(float) * (size_t)(M * ldc));
+          int8_t *A = malloc(wisp_qs8c4_row_bytes(K) * (size_t)M);
+          void *packed = wisp_aligned_alloc(wisp_qs8c4_gemm_packed_size(K, N));
+          for (int i = 0; i < M * K; i++) x[i] = 3.0f * frand(&seed) + (i % 9 == 0 ? 1.5f : 0.0f);
+          for (int i = 0; i < K * N; i++) { /* the extremes of each range, and values between */
+            seed = seed * 1103515245u + 12345u;
+            int r = (int)(seed >> 16) % 255;
+            W[i] = (uint8_t)(sgn ? (i % 7 == 0 ? -127 : i % 7 == 1 ? 127 : r - 127) : (i % 5 == 0 ? 0 : r));
+          }
+          for (int n = 0; n < N; n++) {
+            zp[n] = sgn ? 0 : 100 + n;
+            scale[n] = 0.01f + 0.005f * (frand(&seed) + 1), bias[n] = frand(&seed);
+          }
+          float lo, hi, a_scale;
+          int32_t a_zp;
+          if (M > 0 && K > 0) f32_minmax__scalar((size_t)(M * K), x, &lo, &hi);
+          else lo = hi = 0.0f;
+          wisp_dynamic_quant_params(lo, hi, &a_scale, &a_zp);
+          wisp_qs8c4_quantize_rows(M, K, x, a_scale, a_zp, A);
+          for (int i = 0; i < M * ldc; i++) C[i] = 12345.0f;
+          CHECK(wisp_qs8c4_gemm_pack(K, N, W, sgn, zp, scale, bias, packed) == 0);
+          wisp_qs8c4_gemm_with(qs8_gemm_4x8c4__scalar, M, N, K, A, packed, a_scale, C, ldc);
+          for (int m = 0; m < M; m++)
+            for (int n = 0; n < ldc; n++) {
+              float want = 12345.0f;
+              if (n < N) {
+                int32_t acc = 0;
+                for (int k = 0; k < K; k++) {
+                  int16_t q;
+                  qd16_quantize__scalar(1, x + m * K + k, a_scale, a_zp, &q);
+                  acc += q * ((sgn ? (int8_t)W[k * N + n] : W[k * N + n]) - zp[n]);
+                }
+                want = (float)acc * (a_scale * scale[n]) + bias[n];
+              }
+              if (C[m * ldc + n] != want) bad++;
+            }
+          cases++;
+          free(x), free(W), free(C), free(A);
+          wisp_aligned_free(packed);
+        }
+  /* a column holding both -128 and 127 spans 255: not exactly representable, refused */
+  int8_t W2[2] = {-128, 127};
+  int32_t zp0 = 0;
+  float one = 1.0f;
+  void *packed = wisp_aligned_alloc(wisp_qs8c4_gemm_packed_size(2, 1));
+  CHECK(wisp_qs8c4_gemm_pack(2, 1, W2, 1, &zp0, &one, NULL, packed) != 0);
+  wisp_aligned_free(packed);
+  printf("qs8_gemm_4x8c4__scalar (int8 quads): %d cases, %d wrong elements\n", cases, bad);
+  CHECK(bad == 0);
+}
+
 int main(void) {
   check_vmath("f32_vmath__scalar", f32_vexp__scalar, f32_verf__scalar, f32_vgelu__scalar);
 #ifdef __wasm_simd128__
@@ -332,6 +451,11 @@ int main(void) {
   check_qs8("qs8_gemm_4x8c2__wasmsimd + qd16__wasmsimd", qs8_gemm_4x8c2__wasmsimd,
             f32_minmax__wasmsimd, qd16_quantize__wasmsimd);
 #endif
+  check_q4("q4_gemm__scalar", q4_gemm__scalar);
+#ifdef __wasm_simd128__
+  check_q4("q4_gemm__wasmsimd", q4_gemm__wasmsimd);
+#endif
+  check_qs8c4();
   printf("kernel config: %s\n", wisp_kernel_config());
   return check_report("test_kernels");
 }

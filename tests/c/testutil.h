@@ -24,7 +24,7 @@ static char *read_file(const char *path, size_t *len) {
 /* Creating from any bytes returns a status; if it loads, a run with zero inputs (symbolic dims
  * set to sym_dim; NULL strings for string inputs) also returns one, and string outputs point at
  * real strings. Under the sanitizer build this catches any out-of-bounds access. */
-static void survive(const void *bytes, size_t len, int64_t sym_dim) {
+static inline void survive(const void *bytes, size_t len, int64_t sym_dim) {
   wisp_session *s = NULL;
   if (wisp_session_create(bytes, len, NULL, &s) != WISP_OK) {
     CHECK(s == NULL && wisp_last_error()[0] != 0);

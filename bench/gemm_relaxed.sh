@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the two kernel builds bench/gemm_relaxed.js compares (SIMD128 and relaxed SIMD) with
+# clang-19 + wasm-ld-19 into build-wasm/gemm_tile_{simd128,relaxed}.wasm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p build-wasm
+for v in simd128 relaxed; do
+  flags=(--target=wasm32 --sysroot=/usr/share/emscripten/cache/sysroot -msimd128 -mbulk-memory
+         -O3 -DNDEBUG)
+  [ $v = relaxed ] && flags+=(-mrelaxed-simd)
+  objs=()
+  for f in bench/gemm_tile.c src/kernels/f32_gemm_4x8__wasmsimd.c src/kernels/f32_gemm_1x8__wasmsimd.c \
+           src/kernels/f32_gemm_pack.c; do
+    o=build-wasm/gemm_tile_$v.$(basename "$f" .c).o
+    clang-19 "${flags[@]}" -c "$f" -o "$o"
+    objs+=("$o")
+  done
+  # f32_gemm_pack.c also holds the drivers over the core's kernel table, never called here
+  wasm-ld-19 --no-entry --allow-undefined -O3 "${objs[@]}" -o build-wasm/gemm_tile_$v.wasm
+done

@@ -1,0 +1,142 @@
+"""Converts a float32 ONNX model into the other precisions a Transformers.js folder ships.
+
+    /usr/bin/python3 models/convert_precision.py <folder> [fp16] [q4] [q4f16]
+
+reads <folder>/onnx/model.onnx and writes beside it (all by default):
+  model_fp16.onnx   every float32 tensor float16: initializers, Constants, Casts to float,
+                    graph inputs and outputs (int64 ids stay int64). onnxruntime 1.30's CPU
+                    provider has float16 kernels for every op of these encoders, so no op is
+                    kept in float32 (onnxconverter-common's block list is not needed).
+  model_q4.onnx     each MatMul by a constant [K, N] weight becomes com.microsoft MatMulNBits
+                    (bits 4, block 32, uint8 zero points, float32 scales); the rest stays float32.
+  model_q4f16.onnx  model_q4 then the float16 conversion (scales and activations float16).
+
+Debian python3-onnx (1.12) and numpy only; no network. The functions are used by
+tests/fixtures/make_precision_fixtures.py too.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper, shape_inference
+
+FLOAT, HALF = TensorProto.FLOAT, TensorProto.FLOAT16
+
+
+def _half(t):
+    """float16 copy; finite values past float16's range (e.g. a float32-min attention mask fill)
+    are clamped to ±65504, not made infinite (0 * inf would be NaN), as onnxconverter-common."""
+    a = numpy_helper.to_array(t)
+    a = np.where(np.isfinite(a), np.clip(a, -65504, 65504), a)
+    return numpy_helper.from_array(a.astype(np.float16), t.name)
+
+
+def to_fp16(model):
+    model = shape_inference.infer_shapes(model)
+    g = model.graph
+    for i, t in enumerate(g.initializer):
+        if t.data_type == FLOAT:
+            g.initializer[i].CopyFrom(_half(t))
+    for v in list(g.input) + list(g.output):
+        if v.type.tensor_type.elem_type == FLOAT:
+            v.type.tensor_type.elem_type = HALF
+    for n in g.node:
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.TENSOR and a.t.data_type == FLOAT:
+                a.t.CopyFrom(_half(a.t))
+            if n.op_type == "Cast" and a.name == "to" and a.i == FLOAT:
+                a.i = HALF
+    del g.value_info[:]
+    model = shape_inference.infer_shapes(model)
+    onnx.checker.check_model(model)
+    return model
+
+
+def quantize_q4(w, block, zero_points=True):
+    """[K, N] float32 -> MatMulNBits' B [N, blocks, block/2] uint8, scales [N, blocks] float32,
+    zero points [N, ceil(blocks/2)] uint8 (or None: symmetric around 8). Element k of a block is
+    the low nibble of byte k/2 when k is even, the high one when odd; zero points likewise."""
+    K, N = w.shape
+    blocks = -(-K // block)
+    wt = np.zeros((N, blocks * block), np.float32)
+    wt[:, :K] = w.T
+    wt = wt.reshape(N, blocks, block)
+    if zero_points:
+        lo = np.minimum(wt.min(axis=2), 0)
+        hi = np.maximum(wt.max(axis=2), 0)
+        scale = (hi - lo) / 15
+        scale[scale == 0] = 1
+        zp = np.clip(np.round(-lo / scale), 0, 15).astype(np.uint8)
+    else:
+        scale = np.abs(wt).max(axis=2) / 7
+        scale[scale == 0] = 1
+        zp = np.full((N, blocks), 8, np.uint8)
+    q = np.clip(np.round(wt / scale[:, :, None]) + zp[:, :, None], 0, 15).astype(np.uint8)
+    packed = q[:, :, 0::2] | (q[:, :, 1::2] << 4)
+    zpad = np.zeros((N, blocks + blocks % 2), np.uint8)
+    zpad[:, :blocks] = zp
+    zpacked = zpad[:, 0::2] | (zpad[:, 1::2] << 4)
+    return packed, scale.astype(np.float32), zpacked if zero_points else None
+
+
+def matmul_nbits_node(a, out, name, w, block, zero_points=True, accuracy_level=None):
+    """A MatMulNBits node computing a @ w and its initializers."""
+    K, N = w.shape
+    b, s, z = quantize_q4(w, block, zero_points)
+    inits = [numpy_helper.from_array(b, name + "_q4"), numpy_helper.from_array(s.reshape(-1), name + "_scales")]
+    ins = [a, name + "_q4", name + "_scales"]
+    if z is not None:
+        inits.append(numpy_helper.from_array(z.reshape(-1), name + "_zp"))
+        ins.append(name + "_zp")
+    attrs = dict(K=K, N=N, bits=4, block_size=block)
+    if accuracy_level is not None:
+        attrs["accuracy_level"] = accuracy_level
+    node = helper.make_node("MatMulNBits", ins, [out], name=name, domain="com.microsoft", **attrs)
+    return node, inits
+
+
+def to_q4(model, block=32, zero_points=True):
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    uses = {}
+    for n in g.node:
+        for name in n.input:
+            uses[name] = uses.get(name, 0) + 1
+    nodes, drop = [], set()
+    for i, n in enumerate(g.node):
+        w = inits.get(n.input[1]) if n.op_type == "MatMul" else None
+        if w is None or w.data_type != FLOAT or len(w.dims) != 2 or w.dims[0] < 16:
+            nodes.append(n)
+            continue
+        node, new = matmul_nbits_node(n.input[0], n.output[0], n.name or "matmul%d" % i,
+                                      numpy_helper.to_array(w), block, zero_points)
+        nodes.append(node)
+        g.initializer.extend(new)
+        if uses[w.name] == 1:
+            drop.add(w.name)
+    kept = [t for t in g.initializer if t.name not in drop]
+    del g.initializer[:]
+    g.initializer.extend(kept)
+    del g.node[:]
+    g.node.extend(nodes)
+    if not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    onnx.checker.check_model(model)
+    return model
+
+
+def main():
+    folder = sys.argv[1]
+    which = sys.argv[2:] or ["fp16", "q4", "q4f16"]
+    src = os.path.join(folder, "onnx", "model.onnx")
+    for kind in which:
+        m = onnx.load(src)
+        m = {"fp16": to_fp16, "q4": to_q4, "q4f16": lambda m: to_fp16(to_q4(m))}[kind](m)
+        out = os.path.join(folder, "onnx", "model_%s.onnx" % kind)
+        onnx.save(m, out)
+        print("%s: %.1f MB" % (out, os.path.getsize(out) / 1e6))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+// relaxed_twins.js — the relaxed-SIMD kernels against their scalar twins, on tails and odd sizes,
+// in whatever engine runs it (relaxed_kernels.test.js: Node 22 and headless Chromium). The
+// module is build-wasm/wisp_relaxed_test.wasm: the relaxed kernels plus the scalar twins, over a
+// memory of its own. relaxed_madd may fuse or not: results must agree within a few ulps of
+// Σ|a·b|; the int8 GEMM (relaxed_dot_i8x16_i7x16_add_s over re-centred operands, exact by
+// construction: tests/c/test_kernels.c proves the scalar twin equals the integer product) must
+// equal its twin bit for bit. Returns the number of cases checked; throws on the first mismatch.
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+
+export async function runRelaxedTwins(bytes) {
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  const k = instance.exports;
+  const mem = k.memory;
+  const base = (k.__heap_base.value + 63) & ~63;
+  let top = base;
+  const alloc = (floats) => {
+    const p = top;
+    top += ((floats * 4 + 16 + 63) >> 6) << 6;
+    if (top > mem.buffer.byteLength) mem.grow(Math.ceil((top - mem.buffer.byteLength) / 65536));
+    return p;
+  };
+  const f32 = () => new Float32Array(mem.buffer);
+  const fill = (p, n, r) => { const h = f32(); for (let i = 0; i < n; i++) h[(p >> 2) + i] = r(); };
+  const copy = (src, dst, n) => f32().copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
+  const r = rng(19);
+  let cases = 0;
+
+  // C regions of rows × ldc, with a sentinel everywhere the kernel must not store
+  const compare = (what, c1, c2, n, bound) => {
+    const h = f32();
+    for (let i = 0; i < n; i++) {
+      const a = h[(c1 >> 2) + i], b = h[(c2 >> 2) + i], tol = 4e-7 * bound[i];
+      if (!(Math.abs(a - b) <= tol) && !(Number.isNaN(a) && Number.isNaN(b)))
+        throw new Error(`${what}: element ${i}: relaxed ${a} vs scalar ${b} (tolerance ${tol})`);
+    }
+    cases++;
+  };
+
+  for (const kc of [0, 1, 2, 3, 7, 16, 33, 130]) {
+    const lda = kc + 3, ldc = 11;
+    const A = alloc(4 * lda), W = alloc(8 + 8 * kc), C1 = alloc(4 * ldc), C2 = alloc(4 * ldc);
+    const B = alloc(kc * 21 + 8), bias = alloc(4);
+    fill(A, 4 * lda, r), fill(W, 8 + 8 * kc, r), fill(B, kc * 21 + 8, r), fill(bias, 4, r);
+    const h = f32();
+    // Σ|a·b| + |bias| + |C| bounds the rounding difference of each output
+    const bound = (mr, nc, getB, start) => {
+      const out = new Float64Array(4 * ldc).fill(1);
+      for (let i = 0; i < mr; i++)
+        for (let j = 0; j < nc; j++) {
+          let s = Math.abs(start(i, j));
+          for (let q = 0; q < kc; q++) s += Math.abs(h[(A >> 2) + i * lda + q] * getB(q, j));
+          out[i * ldc + j] = s;
+        }
+      return out;
+    };
+    for (const [lo, hi] of [[-Infinity, Infinity], [-0.5, 0.75]])
+      for (const fromBias of [true, false])
+        for (let mr = 1; mr <= 4; mr++)
+          for (let nc = 1; nc <= 8; nc++) {
+            const wb = fromBias ? W : 0;
+            for (const [name, ok] of [['f32_gemm_4x8', true], ['f32_gemm_1x8', mr === 1]]) {
+              if (!ok) continue;
+              fill(C1, 4 * ldc, r), copy(C1, C2, 4 * ldc);
+              const start = (i, j) => (fromBias ? h[(W >> 2) + j] : h[(C1 >> 2) + i * ldc + j]);
+              const bnd = bound(mr, nc, (q, j) => h[(W >> 2) + 8 + q * 8 + j], start);
+              k[`${name}__wasmrelaxed`](mr, nc, kc, A, lda, W + 32, wb, C1, ldc, lo, hi);
+              k[`${name}__scalar`](mr, nc, kc, A, lda, W + 32, wb, C2, ldc, lo, hi);
+              compare(`${name} mr=${mr} nc=${nc} kc=${kc} bias=${fromBias} clamp=${lo}`, C1, C2,
+                4 * ldc, bnd);
+            }
+          }
+    for (const n of [1, 5, 8, 13, 21])
+      for (let mr = 1; mr <= 4; mr++)
+        for (const rb of [bias, 0]) {
+          const ldcr = 23, C3 = alloc(4 * ldcr), C4 = alloc(4 * ldcr);
+          fill(C3, 4 * ldcr, r), copy(C3, C4, 4 * ldcr);
+          const hh = f32(), bnd = new Float64Array(4 * ldcr).fill(1);
+          for (let i = 0; i < mr; i++)
+            for (let j = 0; j < n; j++) {
+              let s = Math.abs(rb ? hh[(bias >> 2) + i] : hh[(C4 >> 2) + i * ldcr + j]) + 4;
+              for (let q = 0; q < kc; q++)
+                s += Math.abs(hh[(A >> 2) + i * lda + q] * hh[(B >> 2) + q * 21 + j]);
+              bnd[i * ldcr + j] = s;
+            }
+          k.f32_gemm_rowbias_4x8__wasmrelaxed(mr, n, kc, A, lda, B, 21, rb, C3, ldcr, -1, 1);
+          k.f32_gemm_rowbias_4x8__scalar(mr, n, kc, A, lda, B, 21, rb, C4, ldcr, -1, 1);
+          compare(`f32_gemm_rowbias_4x8 mr=${mr} n=${n} kc=${kc} bias=${!!rb}`, C3, C4, 4 * ldcr, bnd);
+        }
+  }
+  // int8 quads: symmetric int8 weights (the ±127 extremes included) and uint8 with zero points
+  const i32 = () => new Int32Array(mem.buffer), u8 = () => new Uint8Array(mem.buffer);
+  for (const K of [0, 1, 3, 4, 5, 17, 64, 130])
+    for (const signed of [1, 0])
+      for (let nc = 1; nc <= 8; nc++) {
+        const ldc = 9, rowBytes = k.wisp_qs8c4_row_bytes(K);
+        const x = alloc(4 * K), W = alloc(K * nc), zp = alloc(nc), scale = alloc(nc);
+        const bias = alloc(nc), A = alloc(rowBytes), P = alloc(k.wisp_qs8c4_gemm_packed_size(K, nc) / 4);
+        const C1 = alloc(4 * ldc), C2 = alloc(4 * ldc);
+        fill(x, 4 * K, () => 3 * r()), fill(scale, nc, () => 0.01 + 0.01 * Math.abs(r())), fill(bias, nc, r);
+        for (let i = 0; i < K * nc; i++) {
+          const v = i % 7 === 0 ? -127 : i % 7 === 1 ? 127 : Math.round(127 * r());
+          u8()[W + i] = signed ? v & 255 : (v + 128) & 255;
+        }
+        for (let j = 0; j < nc; j++) i32()[(zp >> 2) + j] = signed ? 0 : 90 + 7 * j;
+        if (k.wisp_qs8c4_gemm_pack(K, nc, W, signed, zp, scale, bias, P) !== 0)
+          throw new Error(`qs8c4 pack refused K=${K} signed=${signed}`);
+        for (const [aScale, aZp] of [[0.02, 77], [0.013, 0], [0.05, 255]]) {
+          k.wisp_qs8c4_quantize_rows(4, K, x, aScale, aZp, A);
+          for (let mr = 1; mr <= 4; mr++) {
+            fill(C1, 4 * ldc, r), copy(C1, C2, 4 * ldc);
+            const kg = (K + 3) >> 2;
+            k.qs8_gemm_4x8c4__wasmrelaxed(mr, nc, kg, A, rowBytes, P, aScale, C1, ldc);
+            k.qs8_gemm_4x8c4__scalar(mr, nc, kg, A, rowBytes, P, aScale, C2, ldc);
+            compare(`qs8_gemm_4x8c4 mr=${mr} nc=${nc} K=${K} signed=${signed} zp=${aZp}`, C1, C2,
+              4 * ldc, new Float64Array(4 * ldc));
+          }
+        }
+      }
+  return cases;
+}
