@@ -131,8 +131,9 @@ const cacheName = (cache) => (typeof cache === 'string' ? cache : DEFAULT_CACHE)
 const hasCacheApi = () => typeof globalThis.caches?.open === 'function';
 
 async function fromCacheApi(cache, url) {
-  const store = await globalThis.caches.open(cache);
-  const hit = await store.match(url);
+  // storage can be refused (private modes, opaque origins): then there is no cache, not an error
+  const store = await globalThis.caches.open(cache).catch(() => null);
+  const hit = await store?.match(url);
   if (!hit) return null;
   const bytes = new Uint8Array(await hit.arrayBuffer());
   const want = { size: Number(hit.headers.get('x-wisp-size')) || -1, sha256: hit.headers.get('x-wisp-sha256') };
