@@ -153,3 +153,38 @@ test('static page: cached on first visit, offline from the cache, truncation ref
     server.close();
   }
 });
+
+test('worker: true in Chromium: same answers, and a 32-text batch leaves no long task on the page', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
+  const { chromium } = await import('playwright-core');
+  const state = { requests: [] };
+  const server = await serve(state);
+  const browser = await chromium.launch(LAUNCH);
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    const got = await page.evaluate(async () => {
+      const { load } = await import('/web/index.js');
+      const texts = Array.from({ length: 32 }, (_, i) => `message ${i}: WIN a FREE prize, or see you at ${i}`);
+      const remote = await load('/models/spam-bert', { worker: true, cache: false });
+      const long = [];
+      const obs = new PerformanceObserver((l) => long.push(...l.getEntries().map((e) => e.duration)));
+      obs.observe({ type: 'longtask' });
+      const inWorker = await remote.classify(texts);
+      await new Promise((r) => setTimeout(r, 100)); // let the observer report
+      obs.disconnect();
+      await remote.release();
+      const local = await load('/models/spam-bert', { cache: false });
+      return { same: JSON.stringify(inWorker) === JSON.stringify(await local.classify(texts)), long, n: inWorker.length };
+    });
+    assert.deepEqual(errors, []);
+    assert.equal(got.n, 32);
+    assert.ok(got.same, 'worker and page give the same answers');
+    assert.deepEqual(got.long.filter((d) => d > 50), [], 'no long task during the batch');
+  } finally {
+    await browser.close();
+    server.closeAllConnections();
+    server.close();
+  }
+});
