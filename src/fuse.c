@@ -9,13 +9,16 @@
  *    (what exporters emit before opset 17) becomes one LayerNormalization;
  *  - GELU: Div √2 → Erf → Add 1 → Mul x → Mul 0.5 (either Mul order) becomes one Gelu;
  *  - bias: MatMul(x, W constant 2-D) → Add(b constant (N)) becomes a MatMul with b packed into
- *    W's panels (matmul.c's third input);
+ *    W's panels (matmul.c's third input); → com.microsoft BiasGelu(b) (onnxruntime's saved form)
+ *    becomes the same MatMul and a Gelu;
  *  - scale: MatMul → Div by a constant scalar (attention's √d) becomes a MatMul that scales its
  *    packed B (node->scale): one pass over K·N instead of one over M·N;
  *  - q8 MatMul: DynamicQuantizeLinear(x) → MatMulInteger(x_q, W constant, x_zp, W_zp) → Cast float
  *    → Mul(·, Mul(x_scale, W_scale constant)) (→ Add b constant) — Hugging Face q8 exports —
  *    becomes com.microsoft DynamicQuantizeMatMul(x, W, W_scale, W_zp, b) (quant_matmul.c); the
- *    DynamicQuantizeLinear goes once every MatMulInteger it fed is fused (Q, K, V share one). */
+ *    DynamicQuantizeLinear goes once every MatMulInteger it fed is fused (Q, K, V share one);
+ *    so does onnxruntime's saved form of that chain, DynamicQuantizeLinear → com.microsoft
+ *    MatMulIntegerToFloat. */
 #include "fuse.h"
 
 #include <float.h>
@@ -232,6 +235,27 @@ static wisp_status fuse_bias(fuser *f, wisp_node *mm) {
   return become(f, mm, "MatMul", in, 3, add->out[0], NULL, 0);
 }
 
+/* onnxruntime's saved form of MatMul → Add b → GELU is MatMul → com.microsoft BiasGelu(b): the
+ * same MatMul with b packed in, then a plain Gelu. */
+static wisp_status fuse_bias_gelu(fuser *f, wisp_node *mm) {
+  if (!is_op(mm, "MatMul") || mm->n_in != 2 || mm->in[1] < 0 || f->uses[mm->out[0]] != 1 ||
+      f->first_use[mm->out[0] + 1] - f->first_use[mm->out[0]] != 1)
+    return WISP_OK;
+  wisp_node *bg = &f->g->nodes[f->use_node[f->first_use[mm->out[0]]]];
+  wisp_tensor w, bias;
+  if (f->dead[node_index(f, bg)] || strcmp(bg->domain, "com.microsoft") ||
+      strcmp(bg->op_type, "BiasGelu") || bg->n_in != 2 || bg->in[0] != mm->out[0] ||
+      !constant_value(f, mm->in[1], &w) || w.dtype != WISP_DT_FLOAT || w.shape.ndim != 2 ||
+      !constant_value(f, bg->in[1], &bias) || bias.dtype != WISP_DT_FLOAT ||
+      bias.shape.ndim != 1 || bias.shape.dims[0] != w.shape.dims[1])
+    return WISP_OK;
+  int in[3] = {mm->in[0], mm->in[1], bg->in[1]};
+  WISP_TRY(become(f, mm, "MatMul", in, 3, mm->out[0], NULL, 0));
+  WISP_TRY(become(f, bg, "Gelu", &mm->out[0], 1, bg->out[0], NULL, 0));
+  bg->domain = "";
+  return WISP_OK;
+}
+
 /* ---- MatMul · constant ---------------------------------------------------------------------- */
 
 static void fuse_matmul_scale(fuser *f, wisp_node *mm) {
@@ -281,6 +305,27 @@ static wisp_status fuse_dynamic_quant_matmul(fuser *f, wisp_node *mmi) {
   WISP_TRY(become(f, mmi, "DynamicQuantizeMatMul", in, n_in, (b >= 0 ? add : mul)->out[0], NULL, 0));
   mmi->domain = "com.microsoft";
   mmi->op = wisp_op_find("com.microsoft", "DynamicQuantizeMatMul");
+  return WISP_OK;
+}
+
+/* onnxruntime's saved q8 form: DynamicQuantizeLinear(x) → com.microsoft MatMulIntegerToFloat(x_q,
+ * W, x_scale, W_scale, x_zp, W_zp?, b?) is DynamicQuantizeMatMul(x, W, W_scale, W_zp, b). */
+static wisp_status fuse_matmul_integer_to_float(fuser *f, wisp_node *n) {
+  if (strcmp(n->domain, "com.microsoft") || strcmp(n->op_type, "MatMulIntegerToFloat") ||
+      n->n_in < 5)
+    return WISP_OK;
+  wisp_node *dql = made_by(f, n->in[0], "DynamicQuantizeLinear");
+  if (!dql || dql->n_out != 3 || dql->out[0] != n->in[0] || dql->out[1] != n->in[2] ||
+      dql->out[2] != n->in[4])
+    return WISP_OK;
+  int in[5] = {dql->in[0], n->in[1], n->in[3], n->n_in > 5 ? n->in[5] : -1,
+               n->n_in > 6 ? n->in[6] : -1};
+  int n_in = in[4] >= 0 ? 5 : in[3] >= 0 ? 4 : 3;
+  f->uses[dql->out[0]]--, f->uses[dql->out[1]]--, f->uses[dql->out[2]]--;
+  if (!f->uses[dql->out[0]] && !f->uses[dql->out[1]] && !f->uses[dql->out[2]]) kill(f, dql);
+  WISP_TRY(become(f, n, "DynamicQuantizeMatMul", in, n_in, n->out[0], NULL, 0));
+  n->domain = "com.microsoft";
+  n->op = wisp_op_find("com.microsoft", "DynamicQuantizeMatMul");
   return WISP_OK;
 }
 
@@ -387,8 +432,10 @@ wisp_status wisp_graph_fuse(wisp_graph *g) {
     if (wisp_op_find("", "LayerNormalization")) s = fuse_layer_norm(&f, n);
     if (!f.dead[i] && s == WISP_OK && wisp_op_find("", "Gelu")) s = fuse_gelu(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fuse_bias(&f, n);
+    if (!f.dead[i] && s == WISP_OK && wisp_op_find("", "Gelu")) s = fuse_bias_gelu(&f, n);
     if (!f.dead[i] && s == WISP_OK) fuse_matmul_scale(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fuse_dynamic_quant_matmul(&f, n);
+    if (!f.dead[i] && s == WISP_OK) s = fuse_matmul_integer_to_float(&f, n);
     if (!f.dead[i] && s == WISP_OK) s = fold_batch_norm(&f, n);
   }
   for (int i = 0; i < g->n_nodes; i++)

@@ -673,6 +673,13 @@ static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_n
       WISP_TRY(read_attribute(L, f.data, f.len, &n->attrs[n->n_attr++]));
     }
   }
+  /* onnxruntime's 'all' optimisation level writes its NCHWc layout for this machine's SIMD width */
+  WISP_CHECK(strcmp(n->domain, "com.microsoft.nchwc"), WISP_ERR_UNSUPPORTED,
+             "node '%s' is com.microsoft.nchwc.%s: this model was saved by onnxruntime at the "
+             "'all' optimization level, whose NCHWc layout ops are specific to the machine that "
+             "saved it and not portable; save it at the 'extended' level instead "
+             "(graphOptimizationLevel: 'extended')",
+             n->name, n->op_type);
   WISP_TRY(add_captured_inputs(L, n));
   n->opset = opset_for(L, n->domain);
   int since = 0, until = 0;

@@ -19,18 +19,28 @@ echo "== SIMD kernels against their scalar twins (wasm, under node) =="
 NODE_PATH=/usr/share/nodejs cmake --build build-wasm -j"$jobs" >/dev/null
 (cd build-wasm && ctest --output-on-failure)
 
-echo "== loader fuzzing (libFuzzer, ${WISP_FUZZ_SECONDS:=60} s) =="
+echo "== fuzzing (libFuzzer, ${WISP_FUZZ_SECONDS:=60} s per target) =="
+# loader: any bytes as a model; run: fuzzed inputs to valid models; image: preprocessing;
+# external: external data and extra outputs. Each starts from its corpus in tests/fuzz/corpus/
+# (tests/fuzz/long.sh grows and minimises it); the loader also from the fixtures.
 CC=clang cmake -S . -B build-fuzz -DWISP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz -j"$jobs" --target fuzz_loader >/dev/null
-corpus=$(mktemp -d)
-cp tests/fixtures/*.onnx tests/fixtures/tabular/ops/*.onnx "$corpus"/
-for t in gemm_all_attributes softmax_axis_1 reshape_negative_dim matmul_3d add_bcast flatten_axis1; do
-  cp "/usr/share/libonnx-testdata/data/node/test_$t/model.onnx" "$corpus/$t.onnx"
+cmake --build build-fuzz -j"$jobs" --target fuzz_loader fuzz_run fuzz_image fuzz_external >/dev/null
+for t in loader run image external; do
+  corpus=$(mktemp -d)
+  cp tests/fuzz/corpus/fuzz_$t/* "$corpus"/
+  if [ $t = loader ]; then
+    cp tests/fixtures/*.onnx tests/fixtures/tabular/ops/*.onnx tests/fixtures/contrib/*.onnx "$corpus"/
+    for m in gemm_all_attributes softmax_axis_1 reshape_negative_dim matmul_3d add_bcast flatten_axis1; do
+      cp "/usr/share/libonnx-testdata/data/node/test_$m/model.onnx" "$corpus/$m.onnx"
+    done
+  fi
+  # 2.2 GB malloc cap: wisp refuses tensors over 2 GB, so anything larger is a bug.
+  echo "fuzz_$t:"
+  UBSAN_OPTIONS=halt_on_error=1 ./build-fuzz/fuzz_$t -max_total_time="$WISP_FUZZ_SECONDS" \
+    -malloc_limit_mb=2200 -rss_limit_mb=6000 -artifact_prefix="$corpus/" "$corpus" 2>&1 |
+    grep -E "^Done|ERROR|SUMMARY"
+  rm -rf "$corpus"
 done
-# 2.2 GB malloc cap: wisp refuses tensors over 2 GB, so anything larger is a bug.
-./build-fuzz/fuzz_loader -max_total_time="$WISP_FUZZ_SECONDS" -malloc_limit_mb=2200 \
-  -rss_limit_mb=6000 -artifact_prefix="$corpus/" "$corpus" 2>&1 | grep -E "^Done|ERROR|SUMMARY"
-rm -rf "$corpus"
 
 echo "== JavaScript API, parity with onnxruntime-node, browser (node --test) =="
 # torchvision models for the parity tests (too large to commit; seeded, so always the same)

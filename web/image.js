@@ -33,13 +33,13 @@ export async function imageToTensor(images, preprocessorConfig = {}) {
   const fail = (i) => new Error(`wisp: ${wasm.lastError()}${where(i)}`);
   try {
     const cfgPtr = alloc(14 * 8), whPtr = alloc(8);
-    const setConfig = (c) => wasm.view(Float64Array).set(configDoubles(c), cfgPtr >> 3);
+    const setConfig = (c) => wasm.view(Float64Array).set(configDoubles(c), cfgPtr >>> 3);
     // Output sizes first: a batch needs one (C, H, W).
     let C, H, W;
     pixels.forEach((p, i) => {
       setConfig(configs[i]);
       if (x.wisp_wasm_image_output_size(cfgPtr, p.width, p.height, whPtr)) throw fail(i);
-      const [w, h] = wasm.view(Int32Array).subarray(whPtr >> 2, (whPtr >> 2) + 2);
+      const [w, h] = wasm.view(Int32Array).subarray(whPtr >>> 2, (whPtr >>> 2) + 2);
       if (i === 0) [C, H, W] = [configs[i].channels, h, w];
       else if (w !== W || h !== H) {
         throw new Error(`wisp: images in a batch must come out the same size: image 0 gives ${W}x${H}, ` +
@@ -53,7 +53,7 @@ export async function imageToTensor(images, preprocessorConfig = {}) {
       const px = wasm.allocBytes(p.data);
       ptrs.push(px);
       if (x.wisp_wasm_image_preprocess(px, p.width, p.height, p.channels, cfgPtr, outPtr)) throw fail(i);
-      data.set(wasm.view(Float32Array).subarray(outPtr >> 2, (outPtr >> 2) + plane), i * plane);
+      data.set(wasm.view(Float32Array).subarray(outPtr >>> 2, (outPtr >>> 2) + plane), i * plane);
       wasm.free(ptrs.pop()); // this image's pixels: the next one may be large too
     });
     return { data, dims: [list.length, C, H, W] };

@@ -60,13 +60,21 @@ async function availableDtypes(base) {
   return Object.keys(SUFFIXES).filter((_, i) => found[i]);
 }
 
+// Each of the folder's JSON files holds one object ({...}): anything else is refused here, before
+// code that reads its keys.
 const parseJson = (bytes, name) => {
   if (!bytes) return null;
+  let value;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    value = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw new WispError('WISP_BAD_MODEL', `wisp.load: ${name} is not valid JSON: ${e.message}`);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new Error(`wisp.load: ${name} must hold a JSON object ({...}), got ${got}`);
+  }
+  return value;
 };
 
 // Which extra files a folder of this kind has, from its config.json.
@@ -78,11 +86,12 @@ function kindFiles(config, kind) {
   throw new TypeError(`wisp.load: kind must be 'image', 'text' or 'tabular', got '${kind}'`);
 }
 
-// options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4); kind ('image' | 'text' | 'tabular') when config.json does not
-// imply it; progress callback ({status, file, loaded, total, overall: {loaded, total}}, for the
-// .wasm too); signal (an AbortSignal: stops the downloads); cache (browsers: true (default) |
-// false | a cache name); cacheDir (Node: a directory to keep downloaded files in); host and
-// revision for hub repo ids; worker: true runs the model in a Worker (remote.js).
+// options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4); kind
+// ('image' | 'text' | 'tabular') when config.json does not imply it; progress callback ({status,
+// file, loaded, total, overall: {loaded, total}}, for the .wasm too); signal (an AbortSignal:
+// stops the downloads); cache (browsers: true (default) | false | a cache name); cacheDir (Node: a
+// directory to keep downloaded files in); host and revision for hub repo ids; memoryLimit (bytes;
+// see InferenceSession.create); worker: true runs the model in a Worker (remote.js).
 export async function load(source, options = {}) {
   const dtype = options.dtype ?? 'fp32';
   if (!(dtype in SUFFIXES)) {
@@ -123,6 +132,7 @@ export async function load(source, options = {}) {
     ...io,
     baseUrl: new URL(modelFile, base).href,
     extraOutputs: config.embedding_output ? [config.embedding_output] : [],
+    ...(options.memoryLimit !== undefined && { memoryLimit: options.memoryLimit }),
   });
   try {
     const model = await Model.create(session, kind, files, { base: base.href, modelFile, bytes: bytes.byteLength });

@@ -100,6 +100,9 @@ export class Model {
   // classify(x | x[], {topk}) -> [{label, score}] sorted by score (an array of those for a batch).
   // Softmax over the logits, or sigmoid per label for multi-label models.
   async classify(input, { topk = 5 } = {}) {
+    if (!Number.isSafeInteger(topk) || topk < 1) {
+      throw new RangeError(`wisp: topk must be a positive integer, got ${typeof topk === 'number' ? topk : typeof topk}`);
+    }
     if (this.#adapter.classify) return this.#adapter.classify(input, { topk }, this.#session);
     const { batch, outputs } = await this.#run(input);
     if (!outputs) return [];
@@ -109,7 +112,7 @@ export class Model {
       return scores
         .map((score, i) => ({ label: this.labels[i] ?? `LABEL_${i}`, score }))
         .sort((a, b) => b.score - a.score)
-        .slice(0, Math.max(1, topk));
+        .slice(0, topk);
     });
     return batch ? results : results[0];
   }

@@ -67,7 +67,38 @@ export function float32ToFloat16(values) {
   return out;
 }
 
-const fmtDims = (dims) => `[${dims.join(',')}]`;
+const fmtDims = (dims) => `[${Array.from(dims).join(',')}]`;
+
+// A typed array's real kind and extent, from the built-in getters: an own `length` property or a
+// look-alike object (Object.create(Float32Array.prototype)) cannot make run() read past a buffer.
+const TypedArrayProto = Object.getPrototypeOf(Uint8Array.prototype);
+const getter = (key) => Object.getOwnPropertyDescriptor(TypedArrayProto, key).get;
+const [kindOf, lengthOf, bufferOf, offsetOf, byteLengthOf] =
+  [Symbol.toStringTag, 'length', 'buffer', 'byteOffset', 'byteLength'].map(getter);
+// null for anything that is not a real typed array
+function realArray(data) {
+  const kind = Reflect.apply(kindOf, data, []);
+  if (!kind) return null;
+  return {
+    kind,
+    length: Reflect.apply(lengthOf, data, []),
+    bytes: new Uint8Array(Reflect.apply(bufferOf, data, []), Reflect.apply(offsetOf, data, []),
+      Reflect.apply(byteLengthOf, data, [])),
+  };
+}
+
+// What each element of a plain-array `data` must be for a tensor of this type.
+function checkElements(type, data) {
+  const ok = type === 'bool' ? (v) => typeof v === 'boolean' || typeof v === 'number'
+    : type === 'int64' || type === 'uint64' ? (v) => typeof v === 'bigint' || Number.isInteger(v)
+      : (v) => typeof v === 'number';
+  const bad = data.findIndex((v) => !ok(v));
+  if (bad >= 0) {
+    const v = data[bad];
+    throw new TypeError(`a '${type}' tensor needs numbers${type === 'bool' ? ' or booleans' : ''}; ` +
+      `element ${bad} is ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v}`);
+  }
+}
 
 function checkDims(dims) {
   if (!Array.isArray(dims) && !ArrayBuffer.isView(dims)) {
@@ -108,6 +139,7 @@ export class Tensor {
     } else if (type === 'float16' && Array.isArray(data)) {
       data = Float16 ? Float16.from(data) : float32ToFloat16(data);
     } else if (Array.isArray(data)) {
+      checkElements(type, data);
       const conv = Arr === BigInt64Array || Arr === BigUint64Array ? BigInt : type === 'bool' ? (x) => (x ? 1 : 0) : Number;
       data = Arr.from(data, conv);
     } else if (type === 'uint8' && data instanceof Uint8ClampedArray) {
@@ -178,7 +210,7 @@ export class InferenceSession {
     try {
       this.inputMetadata = this.inputNames.map((name, i) => {
         const ndim = x.wisp_wasm_input_shape(handle, i, dimsPtr);
-        const dims = Array.from(wasm.view(Float64Array).subarray(dimsPtr >> 3, (dimsPtr >> 3) + Math.max(ndim, 0)));
+        const dims = Array.from(wasm.view(Float64Array).subarray(dimsPtr >>> 3, (dimsPtr >>> 3) + Math.max(ndim, 0)));
         const shape = dims.map((d, k) => (d >= 0 ? d : wasm.readString(x.wisp_wasm_input_dim_name(handle, i, k)) ?? -1));
         return { name, isTensor: true, type: this.#inputTypes[i], ...(ndim >= 0 && { shape }) };
       });
@@ -202,6 +234,10 @@ export class InferenceSession {
   // options.extraOutputs (wisp's own): names of intermediate values to return as outputs too.
   // options.baseUrl (wisp's own): where external files are looked up when model is bytes.
   // options.signal, progress, cache, cacheDir (wisp's own): as for load() (io.js).
+  // options.memoryLimit (wisp's own): the most, in bytes, the WebAssembly heap may grow to
+  // (default 1 GiB, at most 4 GiB). It is one heap for all sessions, so the limit set last holds
+  // for all of them; an allocation past it fails with an Error and leaves the heap as it was.
+  // Set it above 1 GiB for models whose weights and activations need more.
   static async create(model, arg1, arg2, arg3) {
     let options = arg1;
     if (model instanceof ArrayBuffer && typeof arg1 === 'number') {
@@ -216,6 +252,7 @@ export class InferenceSession {
     const bytes = await toBytes(typeof model === 'string' || model instanceof URL ? base : model, null, io);
     const wasm = await getWasm(io);
     const x = wasm.exports;
+    if (options.memoryLimit !== undefined) wasm.setMemoryBudget(options.memoryLimit);
 
     // the model bytes (the session keeps them: weights are used in place) and packed weights
     wasm.reserve(Math.min(2 * bytes.byteLength + (32 << 20), 4 * 1024 ** 3 - 65536));
@@ -285,12 +322,20 @@ export class InferenceSession {
       const want = this.#inputTypes[i];
       if (want && t.type !== want) throw new Error(`wisp: input '${name}' must be a ${want} tensor, got ${t.type}`);
       const Arr = ARRAYS[t.type];
-      if (t.type === 'string' ? !Array.isArray(t.data) : !Arr || !isArrayOf(t.type, t.data)) {
+      const real = t.type === 'string' ? null : realArray(t.data);
+      // float16 and bool travel as Uint16Array / Uint8Array; uint8 may be a Uint8ClampedArray
+      const kinds = [Arr?.name, t.type === 'uint8' && 'Uint8ClampedArray',
+        t.type === 'float16' && 'Uint16Array'];
+      if (t.type === 'string'
+        ? !Array.isArray(t.data) || t.data.some((v) => typeof v !== 'string')
+        : !Arr || !real || !kinds.includes(real.kind)) {
         throw new TypeError(`wisp: input '${name}': a ${t.type} tensor needs ${t.type === 'string' ? 'an array of strings' : `a ${Arr?.name ?? 'supported type'}`} as data`);
       }
+      const length = real ? real.length : t.data.length;
+      if (!Array.isArray(t.dims)) throw new TypeError(`wisp: input '${name}': dims must be an array`);
       if (t.dims.length > 8) throw new Error(`wisp: input '${name}': rank ${t.dims.length} exceeds 8`);
-      if (checkDims(t.dims) !== t.data.length) throw new Error(`wisp: input '${name}': dims ${fmtDims(t.dims)} do not match ${t.data.length} elements`);
-      return t;
+      if (checkDims(t.dims) !== length) throw new Error(`wisp: input '${name}': dims ${fmtDims(t.dims)} do not match ${length} elements`);
+      return { type: t.type, dims: Array.from(t.dims, Number), data: t.data, bytes: real?.bytes };
     });
     // As onnxruntime-web: an array of output names, or an object whose keys include some.
     let wanted = this.outputNames;
@@ -310,10 +355,10 @@ export class InferenceSession {
         tensors.forEach((t, i) => {
           const p = t.type === 'string'
             ? stringsToHeap(wasm, t.data, this.inputNames[i], ptrs)
-            : wasm.allocBytes(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+            : wasm.allocBytes(t.bytes);
           ptrs.push(p);
           const d = dimsPtr + 64 * i;
-          wasm.view(Float64Array).set(t.dims, d >> 3);
+          wasm.view(Float64Array).set(t.dims, d >>> 3);
           if (x.wisp_wasm_set_feed(i, DTYPES[t.type], t.dims.length, d, p)) throw wasmError(wasm);
         });
         if (x.wisp_wasm_run(h, tensors.length)) throw wasmError(wasm);
@@ -326,12 +371,12 @@ export class InferenceSession {
           if (!Arr && type !== 'string') throw new Error(`wisp: output '${name}' has unsupported type ${type}`);
           const ndim = x.wisp_wasm_output_ndim(h, i);
           x.wisp_wasm_output_dims(h, i, dimsPtr);
-          const dims = Array.from(wasm.view(Float64Array).subarray(dimsPtr >> 3, (dimsPtr >> 3) + ndim));
+          const dims = Array.from(wasm.view(Float64Array).subarray(dimsPtr >>> 3, (dimsPtr >>> 3) + ndim));
           const p = x.wisp_wasm_output_data(h, i), bytes = x.wisp_wasm_output_bytes(h, i);
           if (type === 'string') {
             // an array of char pointers (wasm32): read each NUL-terminated UTF-8 string
             const u32 = wasm.view(Uint32Array);
-            out[name] = new Tensor('string', Array.from({ length: bytes / 4 }, (_, k) => wasm.readString(u32[(p >> 2) + k]) ?? ''), dims);
+            out[name] = new Tensor('string', Array.from({ length: bytes / 4 }, (_, k) => wasm.readString(u32[(p >>> 2) + k]) ?? ''), dims);
           } else if (this.#mapKeys[i]) {
             out[name] = toMaps(new Float32Array(wasm.memory.buffer.slice(p, p + bytes)), this.#mapKeys[i]);
           } else {
@@ -375,7 +420,7 @@ function stringsToHeap(wasm, strings, name, owned) {
   parts.forEach((b, k) => {
     heap.set(b, at);
     heap[at + b.length] = 0;
-    u32[(table >> 2) + k] = at;
+    u32[(table >>> 2) + k] = at;
     at += b.length + 1;
   });
   return table;

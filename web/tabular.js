@@ -65,6 +65,10 @@ export function createTabularAdapter(session, files) {
       throw new TypeError(`wisp: ${where}feature '${name}' must be a number, got ${got}`);
     }
     if (!Number.isFinite(v)) throw new RangeError(`wisp: ${where}feature '${name}' is ${v}; it must be a finite number`);
+    // a float32 input would hold 1e308 as Infinity
+    if (type === 'float32' && !Number.isFinite(Math.fround(v))) {
+      throw new RangeError(`wisp: ${where}feature '${name}' is ${v}, beyond the model's float32 range (±3.4e38)`);
+    }
     return v;
   }
 
@@ -151,7 +155,7 @@ export function createTabularAdapter(session, files) {
         const scores = kind === 'logits' ? (multi ? row.map((v) => 1 / (1 + Math.exp(-v))) : softmax(row)) : row;
         return scores.map((score, k) => ({ label: labels[k] ?? `LABEL_${k}`, score }));
       }))
-      .map((r) => r.sort((a, b) => b.score - a.score).slice(0, Math.max(1, topk)));
+      .map((r) => r.sort((a, b) => b.score - a.score).slice(0, topk));
     return batch ? results : results[0];
   }
 

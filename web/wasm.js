@@ -27,10 +27,26 @@ export function relaxedSimdSupported() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE);
 }
 
+// Exports that return a pointer. wasm32 addresses are unsigned but JS sees an i32 result as
+// signed: past 2 GiB of heap a pointer would read as negative and index nothing. These are
+// wrapped to return `>>> 0`, and every heap index below is computed unsigned (>>> 2, >>> 3).
+const POINTER_EXPORTS = [
+  'wisp_malloc', 'wisp_wasm_last_error', 'wisp_wasm_kernel_config', 'wisp_wasm_session_create',
+  'wisp_wasm_input_name', 'wisp_wasm_output_name', 'wisp_wasm_input_dim_name',
+  'wisp_wasm_output_data', 'wisp_wasm_output_map_key', 'wisp_wasm_external_files',
+];
+
+const FOUR_GB = 4 * 1024 ** 3;
+
 export class Wasm {
   constructor(instance) {
-    this.exports = instance.exports;
-    this.memory = instance.exports.memory;
+    const raw = instance.exports;
+    this.exports = { ...raw };
+    for (const name of POINTER_EXPORTS) {
+      const fn = raw[name];
+      if (fn) this.exports[name] = (...args) => fn(...args) >>> 0;
+    }
+    this.memory = raw.memory;
     this._buffer = null;
     this._views = new Map();
     this.dead = null; // set to the Error when the instance trapped: its heap can't be trusted
@@ -51,14 +67,40 @@ export class Wasm {
 
   // Grows linear memory to at least `total` bytes in one step. Loading a model otherwise grows it
   // in many small steps as malloc asks, each of which V8 makes expensive for a large heap.
+  // Never past the memory budget (setMemoryBudget).
   reserve(total) {
     const have = this.memory.buffer.byteLength, page = 65536;
-    if (have < total) this.memory.grow(Math.ceil((total - have) / page));
+    const want = Math.min(total, this.memoryBudget, FOUR_GB - page);
+    if (have < want) this.memory.grow(Math.ceil((want - have) / page));
+  }
+
+  // The most the heap may grow to, in bytes (src/wasm/exports.c): allocations that would grow it
+  // further fail with an Error instead. Linear memory never shrinks and all sessions share it.
+  get memoryBudget() {
+    return this.exports.wisp_wasm_memory_budget();
+  }
+
+  setMemoryBudget(bytes) {
+    if (typeof bytes !== 'number' || !(bytes > 0)) {
+      throw new RangeError(`wisp: memoryLimit must be a number of bytes > 0, got ${bytes}`);
+    }
+    this.exports.wisp_wasm_set_memory_budget(Math.min(bytes, FOUR_GB));
+  }
+
+  // Says that an out-of-memory failure was the budget's doing, and how to raise it.
+  explainMemory(message) {
+    if (!/out of (WebAssembly )?memory/i.test(message)) return message;
+    const mb = (n) => `${Math.round(n / 1024 ** 2)} MB`;
+    const budget = this.memoryBudget;
+    if (budget >= FOUR_GB) return message;
+    return `${message} (the WebAssembly heap is ${mb(this.memory.buffer.byteLength)} and may not grow past ` +
+      `its memory budget of ${mb(budget)}; raise it with the memoryLimit option, in bytes, of ` +
+      'InferenceSession.create or load)';
   }
 
   alloc(bytes) {
     const p = this.exports.wisp_malloc(bytes);
-    if (!p) throw new Error(`wisp: out of WebAssembly memory allocating ${bytes} bytes`);
+    if (!p) throw new Error(this.explainMemory(`wisp: out of WebAssembly memory allocating ${bytes} bytes`));
     return p;
   }
 
@@ -78,6 +120,7 @@ export class Wasm {
   }
 
   readString(p) {
+    p >>>= 0;
     if (!p) return null;
     const heap = this.view(Uint8Array);
     let end = p;
@@ -86,7 +129,7 @@ export class Wasm {
   }
 
   lastError() {
-    return this.readString(this.exports.wisp_wasm_last_error()) || 'unknown error';
+    return this.explainMemory(this.readString(this.exports.wisp_wasm_last_error()) || 'unknown error');
   }
 
   kernelConfig() {
@@ -115,18 +158,20 @@ function makeImports(module, getWasm) {
   const impl = {
     emscripten_notify_memory_growth() {},
     emscripten_memcpy_big(dst, src, n) {
+      [dst, src, n] = [dst >>> 0, src >>> 0, n >>> 0];
       getWasm().view(Uint8Array).copyWithin(dst, src, src + n);
     },
     fd_write(fd, iov, iovcnt, pnum) {
+      [iov, pnum] = [iov >>> 0, pnum >>> 0];
       const w = getWasm();
       const u32 = w.view(Uint32Array);
       let n = 0;
       for (let i = 0; i < iovcnt; i++) {
-        const p = u32[(iov >> 2) + 2 * i], len = u32[(iov >> 2) + 2 * i + 1];
+        const p = u32[(iov >>> 2) + 2 * i], len = u32[(iov >>> 2) + 2 * i + 1];
         stderr = (stderr + decoder.decode(w.view(Uint8Array).slice(p, p + len))).slice(-4096);
         n += len;
       }
-      u32[pnum >> 2] = n;
+      u32[pnum >>> 2] = n;
       return 0;
     },
     proc_exit: (code) => aborted(`exit ${code}`),

@@ -16,8 +16,7 @@
 #include <string.h>
 
 #include "../kernels/config.h"
-#include "conv_winograd.h"
-#include "op.h"
+#include "conv.h"
 
 /* Reads strides, dilations, pads and auto_pad of a Conv or pool node whose kernel is k over
  * spatial dims in (nsp of them), and computes the output dims and the begin/end pads. Every array
@@ -72,20 +71,10 @@ wisp_status wisp_window_geometry(const wisp_op_ctx *ctx, int nsp, const int64_t 
   return WISP_OK;
 }
 
-typedef struct {
-  int64_t group;
-  int64_t N, C, M, Cg, Mg, K;      /* K = Cg·kd·kh·kw */
-  int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
-  int64_t npix, tile;              /* output pixels per image; pixels per packed tile (× 8) */
-  int64_t padded[3];               /* input dims with their padding */
-  int empty, depthwise, weights_once, needs_padding, winograd, pointwise;
-  wisp_wino_geom wino;
-  size_t weights_bytes, tile_bytes, padded_bytes; /* scratch parts, 64-aligned (depthwise keeps
-                                                      its padded plane in tile_bytes) */
-} conv_params;
 
-static wisp_status conv_parse(wisp_op_ctx *ctx) {
-  conv_params *p = ctx->params;
+wisp_status wisp_conv_parse(wisp_op_ctx *ctx) {
+  wisp_conv_params *p = ctx->params;
+  p->lo = ctx->node->act_min, p->hi = ctx->node->act_max;
   p->group = wisp_attr_int(ctx->node, "group", 1);
   if (p->group < 1 || p->group > INT32_MAX)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "group %lld must be positive",
@@ -96,15 +85,15 @@ static wisp_status conv_parse(wisp_op_ctx *ctx) {
 static size_t round64(uint64_t n) { return (size_t)((n + 63) / 64 * 64); }
 
 /* W' (M × K+1): each output channel's K weights, then its bias. */
-static void weights_with_bias(const conv_params *p, const float *w, const float *b, float *out) {
+static void weights_with_bias(const wisp_conv_params *p, const float *w, const float *b, float *out) {
   for (int64_t m = 0; m < p->M; m++) {
     memcpy(out + m * (p->K + 1), w + m * p->K, (size_t)p->K * sizeof *w);
     out[m * (p->K + 1) + p->K] = b ? b[m] : 0.0f;
   }
 }
 
-static wisp_status conv_infer(wisp_op_ctx *ctx) {
-  conv_params *p = ctx->params;
+wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
+  wisp_conv_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 2, 3));
   const wisp_tensor *x = ctx->in[0], *w = ctx->in[1], *b = ctx->n_in > 2 ? ctx->in[2] : NULL;
   for (int i = 0; i < ctx->n_in; i++)
@@ -220,7 +209,7 @@ static wisp_status conv_infer(wisp_op_ctx *ctx) {
 
 /* Copies one image and group's input (Cg, D, H, W) into a zero-padded (Cg, Dp, Hp, Wp) buffer, so
  * packing reads every tap without bounds checks. */
-static void pad_input(const conv_params *p, const float *x, float *xp) {
+static void pad_input(const wisp_conv_params *p, const float *x, float *xp) {
   const int64_t *in = p->in, *pd = p->padded, *pb = p->pb;
   memset(xp, 0, (size_t)(p->Cg * pd[0] * pd[1] * pd[2]) * sizeof *xp);
   for (int64_t c = 0; c < p->Cg; c++)
@@ -235,7 +224,7 @@ static void pad_input(const conv_params *p, const float *x, float *xp) {
  * kernel in W's (c, kd, kh, kw) order. xp is the padded input (Cg, Dp, Hp, Wp) (pad_input; the
  * input itself when there is no padding). Columns past the last pixel repeat the first: the
  * GEMM never stores them. */
-static void pack_pixels(const conv_params *p, const float *xp, int64_t p0, int64_t cols,
+static void pack_pixels(const wisp_conv_params *p, const float *xp, int64_t p0, int64_t cols,
                         float *packed) {
   const int64_t *k = p->k, *d = p->d, *s = p->s, *pd = p->padded;
   int64_t volume = pd[0] * pd[1] * pd[2];
@@ -271,7 +260,7 @@ static void pack_pixels(const conv_params *p, const float *xp, int64_t p0, int64
 /* Depthwise: output channel m reads only input channel m / Mg. Each input plane is copied into
  * a zero-padded buffer first, so the row kernel (kernels/dwconv.h) has no edge cases; it runs a
  * whole channel's rows per call. */
-static void conv_depthwise(const conv_params *p, const float *x, const float *w, const float *b,
+static void conv_depthwise(const wisp_conv_params *p, const float *x, const float *w, const float *b,
                            float lo, float hi, float *padded, ptrdiff_t *tap, float *y) {
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
   wisp_f32_dwconv_rows_fn rows_kernel = wisp_kernels()->dwconv.rows;
@@ -298,12 +287,12 @@ static void conv_depthwise(const conv_params *p, const float *x, const float *w,
     }
 }
 
-static wisp_status conv_exec(wisp_op_ctx *ctx) {
-  const conv_params *p = ctx->params;
+wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
+  const wisp_conv_params *p = ctx->params;
   if (p->empty) return WISP_OK;
   const float *x = ctx->in[0]->data, *w = ctx->in[1]->data;
   const float *b = ctx->n_in > 2 && ctx->in[2] ? ctx->in[2]->data : NULL;
-  float *y = ctx->out[0]->data, lo = ctx->node->act_min, hi = ctx->node->act_max;
+  float *y = ctx->out[0]->data, lo = p->lo, hi = p->hi;
   if (p->pointwise) {
     float *tail = ctx->scratch, *zeros = (float *)((char *)ctx->scratch + p->tile_bytes);
     if (!b) memset(zeros, 0, (size_t)p->Mg * sizeof *zeros);
@@ -351,5 +340,5 @@ static wisp_status conv_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Conv = {"", "Conv", sizeof(conv_params), conv_parse, conv_infer,
-                                  conv_exec, 0};
+const wisp_op_def wisp_op_Conv = {"", "Conv", sizeof(wisp_conv_params), wisp_conv_parse,
+                                  wisp_conv_infer, wisp_conv_exec, 0};

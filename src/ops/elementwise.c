@@ -198,11 +198,19 @@ static double number_at(const wisp_tensor *t, int64_t i) {
   }
 }
 
+/* An integer Pow can leave the type's range (2^100, or inf from 0^-1): saturated, NaN as 0, since
+ * an out-of-range double -> int conversion is undefined in C. */
+static int64_t saturate(double v, int64_t lo, int64_t hi) {
+  if (v != v) return 0;
+  if (v <= (double)lo) return lo;
+  return v >= -(double)lo ? hi : (int64_t)v; /* -lo: 2^31 or 2^63, exact as a double */
+}
+
 static void store_number(wisp_tensor *t, int64_t i, double v) {
   switch (t->dtype) {
     case WISP_DT_FLOAT: ((float *)t->data)[i] = (float)v; break;
-    case WISP_DT_INT32: ((int32_t *)t->data)[i] = (int32_t)v; break;
-    default: ((int64_t *)t->data)[i] = (int64_t)v; break;
+    case WISP_DT_INT32: ((int32_t *)t->data)[i] = (int32_t)saturate(v, INT32_MIN, INT32_MAX); break;
+    default: ((int64_t *)t->data)[i] = saturate(v, INT64_MIN, INT64_MAX); break;
   }
 }
 

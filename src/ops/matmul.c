@@ -1,23 +1,16 @@
 /* matmul.c — MatMul (numpy semantics, batch broadcasting) and Gemm, over the packed f32 GEMM.
  * Constant weights are packed once (into ctx->state); activations on the B side are packed
  * into scratch on each run. A MatMul that fuse.c merged with the Add after it has a third input,
- * a constant bias (N), packed with the weights. */
+ * a constant bias (N), packed with the weights. The same code runs com.microsoft FusedMatMul
+ * (contrib.c): its transposes of B cost nothing (packing reads B through strides), transposed A
+ * is copied into scratch, and alpha scales the packed B like the fused scale does. */
 #include <math.h>
 #include <string.h>
 
 #include "../kernels/config.h"
-#include "op.h"
+#include "matmul.h"
 
 /* ---- MatMul ------------------------------------------------------------------------------ */
-
-typedef struct {
-  int M, K, N;
-  int batch_ndim;                  /* broadcast batch dims of the output */
-  int64_t batch[WISP_MAX_DIMS];
-  int64_t a_stride[WISP_MAX_DIMS]; /* matrix strides per batch dim (0 = broadcast) */
-  int64_t b_stride[WISP_MAX_DIMS];
-  int b_packed_once;               /* B constant and 2-D: packed into ctx->state */
-} matmul_params;
 
 /* node->scale (fuse.c) times every packed weight and bias: (A·B + b)·s = A·(s·B) + s·b. */
 static void scale_packed(float *packed, size_t n, float scale) {
@@ -25,40 +18,81 @@ static void scale_packed(float *packed, size_t n, float scale) {
     for (size_t i = 0; i < n; i++) packed[i] *= scale;
 }
 
-static wisp_status matmul_infer(wisp_op_ctx *ctx) {
-  matmul_params *p = ctx->params;
+void wisp_matmul_defaults(wisp_op_ctx *ctx) {
+  wisp_matmul_params *p = ctx->params;
+  p->alpha = ctx->node->scale;
+  p->lo = ctx->node->act_min, p->hi = ctx->node->act_max;
+}
+
+static wisp_status matmul_parse(wisp_op_ctx *ctx) {
+  wisp_matmul_defaults(ctx);
+  return WISP_OK;
+}
+
+/* An operand of shape s as a batch of matrices (rows, cols) after its transposes: the batch
+ * shape, the element stride of each batch dim, and of rows and columns (s contiguous). A vector
+ * is (1, K) on the left and (K, 1) on the right. */
+static void operand_view(const wisp_shape *s, int left, int trans, int trans_batch,
+                         wisp_shape *batch, int64_t *bstride, int64_t *rows, int64_t *cols,
+                         int64_t *rs, int64_t *cs) {
+  int r = s->ndim;
+  int64_t st[WISP_MAX_DIMS], acc = 1;
+  for (int d = r - 1; d >= 0; d--) st[d] = acc, acc *= s->dims[d];
+  batch->ndim = 0;
+  if (r == 1) {
+    *rows = left ? 1 : s->dims[0], *cols = left ? s->dims[0] : 1;
+    *rs = left ? 0 : 1, *cs = left ? 1 : 0;
+    return;
+  }
+  int row = trans_batch ? 0 : r - 2, col = r - 1, first = trans_batch ? 1 : 0;
+  if (trans) row ^= col, col ^= row, row ^= col;
+  for (int d = first; d < first + r - 2; d++) {
+    bstride[batch->ndim] = s->dims[d] == 1 ? 0 : st[d];
+    batch->dims[batch->ndim++] = s->dims[d];
+  }
+  *rows = s->dims[row], *cols = s->dims[col], *rs = st[row], *cs = st[col];
+}
+
+/* Element strides of a batch (strides st over shape s) right-aligned to the output batch o. */
+static void align_strides(const wisp_shape *s, const int64_t *st, const wisp_shape *o,
+                          int64_t *out) {
+  for (int d = 0; d < o->ndim; d++) {
+    int j = d - (o->ndim - s->ndim);
+    out[d] = j < 0 ? 0 : st[j];
+  }
+}
+
+wisp_status wisp_matmul_infer(wisp_op_ctx *ctx) {
+  wisp_matmul_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 2, 3));
   WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
   WISP_TRY(wisp_op_expect_dtype(ctx, 1, WISP_DT_FLOAT));
   const wisp_tensor *bias = ctx->n_in > 2 ? ctx->in[2] : NULL;
-  wisp_shape a = ctx->in[0]->shape, b = ctx->in[1]->shape;
-  if (a.ndim == 0 || b.ndim == 0)
+  const wisp_shape *as = &ctx->in[0]->shape, *bs = &ctx->in[1]->shape;
+  if (as->ndim == 0 || bs->ndim == 0)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "inputs must have rank >= 1");
-  int a_vec = a.ndim == 1, b_vec = b.ndim == 1;
-  if (a_vec) a.dims[1] = a.dims[0], a.dims[0] = 1, a.ndim = 2; /* (K) -> (1, K) */
-  if (b_vec) b.dims[1] = 1, b.ndim = 2;                          /* (K) -> (K, 1) */
-  int64_t M = a.dims[a.ndim - 2], K = a.dims[a.ndim - 1], N = b.dims[b.ndim - 1];
-  if (b.dims[b.ndim - 2] != K) {
+  wisp_shape ab, bb, ob;
+  int64_t ast[WISP_MAX_DIMS], bst[WISP_MAX_DIMS], M, K, Kb, N;
+  operand_view(as, 1, p->trans_a, p->trans_batch_a, &ab, ast, &M, &K, &p->a_row, &p->a_col);
+  operand_view(bs, 0, p->trans_b, p->trans_batch_b, &bb, bst, &Kb, &N, &p->b_row, &p->b_col);
+  if (Kb != K) {
     char sa[96], sb[96];
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "shapes %s and %s do not multiply",
-                        wisp_shape_str(&ctx->in[0]->shape, sa, sizeof sa),
-                        wisp_shape_str(&ctx->in[1]->shape, sb, sizeof sb));
+                        wisp_shape_str(as, sa, sizeof sa), wisp_shape_str(bs, sb, sizeof sb));
   }
-  wisp_shape ab = {a.ndim - 2, {0}}, bb = {b.ndim - 2, {0}}, ob;
-  memcpy(ab.dims, a.dims, sizeof(int64_t) * (size_t)ab.ndim);
-  memcpy(bb.dims, b.dims, sizeof(int64_t) * (size_t)bb.ndim);
-  WISP_TRY(wisp_broadcast_shape(&ab, &bb, &ob, "MatMul"));
+  WISP_TRY(wisp_broadcast_shape(&ab, &bb, &ob, ctx->node->op_type));
   p->M = (int)M, p->K = (int)K, p->N = (int)N;
   p->batch_ndim = ob.ndim;
   memcpy(p->batch, ob.dims, sizeof(int64_t) * (size_t)ob.ndim);
-  wisp_broadcast_strides(&ab, &ob, p->a_stride);
-  wisp_broadcast_strides(&bb, &ob, p->b_stride);
+  align_strides(&ab, ast, &ob, p->a_stride);
+  align_strides(&bb, bst, &ob, p->b_stride);
   /* output: batch dims, then M and N unless they came from a vector */
   wisp_tensor *o = ctx->out[0];
   o->dtype = WISP_DT_FLOAT;
   o->shape = ob;
-  if (!a_vec) o->shape.dims[o->shape.ndim++] = M;
-  if (!b_vec) o->shape.dims[o->shape.ndim++] = N;
+  if (as->ndim > 1) o->shape.dims[o->shape.ndim++] = M;
+  if (bs->ndim > 1) o->shape.dims[o->shape.ndim++] = N;
+  WISP_TRY(wisp_shape_check(&o->shape, "MatMul output"));
   if (M * K > WISP_MAX_NUMEL || K * N > WISP_MAX_NUMEL)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "matrices too large");
 
@@ -70,39 +104,48 @@ static wisp_status matmul_infer(wisp_op_ctx *ctx) {
   if (p->b_packed_once && !ctx->state) {
     ctx->state = wisp_aligned_alloc(packed);
     if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
-    wisp_kernels()->f32_gemm.pack((int)K, (int)N, ctx->in[1]->data, N, 1, bias ? bias->data : NULL,
-                       ctx->state);
-    scale_packed(ctx->state, packed / sizeof(float), ctx->node->scale);
+    wisp_kernels()->f32_gemm.pack((int)K, (int)N, ctx->in[1]->data, p->b_row, p->b_col,
+                                  bias ? bias->data : NULL, ctx->state);
+    scale_packed(ctx->state, packed / sizeof(float), p->alpha);
   }
-  if (!p->b_packed_once) ctx->scratch_bytes = packed;
+  p->a_copy = p->a_col != 1 && K > 1;
+  p->b_scratch = p->b_packed_once ? 0 : (packed + 63) / 64 * 64;
+  ctx->scratch_bytes = p->b_scratch + (p->a_copy ? (uint64_t)(M * K) * sizeof(float) : 0);
   return WISP_OK;
 }
 
-static wisp_status matmul_exec(wisp_op_ctx *ctx) {
-  const matmul_params *p = ctx->params;
+wisp_status wisp_matmul_exec(wisp_op_ctx *ctx) {
+  const wisp_matmul_params *p = ctx->params;
   const float *A = ctx->in[0]->data, *B = ctx->in[1]->data;
   float *C = ctx->out[0]->data;
   int M = p->M, K = p->K, N = p->N;
   int64_t n_batch = 1;
   for (int d = 0; d < p->batch_ndim; d++) n_batch *= p->batch[d];
-  if (p->b_packed_once && (p->batch_ndim == 0 || p->a_stride[p->batch_ndim - 1] != 0)) {
-    /* A's batch dims are contiguous rows: one GEMM over all of them */
-    wisp_f32_gemm((int)(n_batch * M), N, K, A, K, ctx->state, C, N, ctx->node->act_min,
-                  ctx->node->act_max);
+  if (p->b_packed_once && !p->a_copy && !p->trans_batch_a && (p->a_row == K || !p->batch_ndim)) {
+    /* B is 2-D, so A's batch dims are the output's and its rows lie one after another: one
+     * GEMM over all of them */
+    wisp_f32_gemm((int)(n_batch * M), N, K, A, p->a_row ? p->a_row : K, ctx->state, C, N, p->lo,
+                  p->hi);
     return WISP_OK;
   }
+  float *a_copy = (float *)((char *)ctx->scratch + p->b_scratch);
   int64_t idx[WISP_MAX_DIMS] = {0};
   for (int64_t t = 0; t < n_batch; t++) {
     int64_t ao = 0, bo = 0;
     for (int d = 0; d < p->batch_ndim; d++) ao += idx[d] * p->a_stride[d], bo += idx[d] * p->b_stride[d];
-    const float *packed = ctx->state;
+    const float *packed = ctx->state, *a = A + ao;
+    ptrdiff_t lda = p->a_row;
     if (!p->b_packed_once) {
-      wisp_kernels()->f32_gemm.pack(K, N, B + bo * K * N, N, 1, NULL, ctx->scratch);
-      scale_packed(ctx->scratch, wisp_kernels()->f32_gemm.packed_size(K, N), ctx->node->scale);
+      wisp_kernels()->f32_gemm.pack(K, N, B + bo, p->b_row, p->b_col, NULL, ctx->scratch);
+      scale_packed(ctx->scratch, wisp_kernels()->f32_gemm.packed_size(K, N), p->alpha);
       packed = ctx->scratch;
     }
-    wisp_f32_gemm(M, N, K, A + ao * M * K, K, packed, C + t * M * N, N, ctx->node->act_min,
-                  ctx->node->act_max);
+    if (p->a_copy) { /* A (M, K) through its strides into rows */
+      for (int m = 0; m < M; m++)
+        for (int k = 0; k < K; k++) a_copy[(size_t)m * K + k] = a[m * p->a_row + k * p->a_col];
+      a = a_copy, lda = K;
+    }
+    wisp_f32_gemm(M, N, K, a, lda, packed, C + t * M * N, N, p->lo, p->hi);
     for (int d = p->batch_ndim - 1; d >= 0; d--) {
       if (++idx[d] < p->batch[d]) break;
       idx[d] = 0;
@@ -111,30 +154,23 @@ static wisp_status matmul_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_MatMul = {"", "MatMul", sizeof(matmul_params), NULL, matmul_infer,
-                                    matmul_exec, 0};
+const wisp_op_def wisp_op_MatMul = {"", "MatMul", sizeof(wisp_matmul_params), matmul_parse,
+                                    wisp_matmul_infer, wisp_matmul_exec, 0};
 
 /* ---- Gemm: Y = alpha · A' · B' + beta · C ------------------------------------------------ */
 
-typedef struct {
-  int trans_a, trans_b;
-  float alpha, beta;
-  int M, K, N;
-  int b_packed_once; /* B constant: packed (alpha folded in) into ctx->state */
-  int bias_fused;    /* C constant and per-column: beta·C packed as the panel bias */
-} gemm_params;
-
-static wisp_status gemm_parse(wisp_op_ctx *ctx) {
-  gemm_params *p = ctx->params;
+wisp_status wisp_gemm_parse(wisp_op_ctx *ctx) {
+  wisp_gemm_params *p = ctx->params;
   p->trans_a = (int)wisp_attr_int(ctx->node, "transA", 0);
   p->trans_b = (int)wisp_attr_int(ctx->node, "transB", 0);
   p->alpha = wisp_attr_float(ctx->node, "alpha", 1.0f);
   p->beta = wisp_attr_float(ctx->node, "beta", 1.0f);
+  p->lo = ctx->node->act_min, p->hi = ctx->node->act_max;
   return WISP_OK;
 }
 
-static wisp_status gemm_infer(wisp_op_ctx *ctx) {
-  gemm_params *p = ctx->params;
+wisp_status wisp_gemm_infer(wisp_op_ctx *ctx) {
+  wisp_gemm_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 2, 3));
   for (int i = 0; i < ctx->n_in; i++)
     if (ctx->in[i]) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
@@ -183,8 +219,8 @@ static wisp_status gemm_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-static wisp_status gemm_exec(wisp_op_ctx *ctx) {
-  const gemm_params *p = ctx->params;
+wisp_status wisp_gemm_exec(wisp_op_ctx *ctx) {
+  const wisp_gemm_params *p = ctx->params;
   int M = p->M, K = p->K, N = p->N;
   const float *A = ctx->in[0]->data;
   char *scratch = ctx->scratch;
@@ -205,7 +241,7 @@ static wisp_status gemm_exec(wisp_op_ctx *ctx) {
   const wisp_tensor *c = ctx->n_in > 2 ? ctx->in[2] : NULL;
   /* the fused clamp goes in the kernel unless alpha or C are applied after it */
   int after = (!p->b_packed_once && p->alpha != 1.0f) || (c && !p->bias_fused);
-  float lo = ctx->node->act_min, hi = ctx->node->act_max;
+  float lo = p->lo, hi = p->hi;
   wisp_f32_gemm(M, N, K, A, K, packed, Y, N, after ? -INFINITY : lo, after ? INFINITY : hi);
   if (!after) return WISP_OK;
   if (!p->b_packed_once && p->alpha != 1.0f)
@@ -221,5 +257,5 @@ static wisp_status gemm_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Gemm = {"", "Gemm", sizeof(gemm_params), gemm_parse, gemm_infer,
-                                  gemm_exec, 0};
+const wisp_op_def wisp_op_Gemm = {"", "Gemm", sizeof(wisp_gemm_params), wisp_gemm_parse,
+                                  wisp_gemm_infer, wisp_gemm_exec, 0};

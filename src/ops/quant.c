@@ -45,7 +45,8 @@ void wisp_dynamic_quant_params(float min, float max, float *scale, int32_t *zp) 
   min = min < 0.0f ? min : 0.0f, max = max > 0.0f ? max : 0.0f; /* the range holds 0 */
   *scale = max == min ? 1.0f : (max - min) / 255.0f;
   float z = 0.0f - min / *scale;
-  *zp = (int32_t)rintf(z < 0.0f ? 0.0f : z > 255.0f ? 255.0f : z);
+  /* NaN (an infinite input makes the scale infinite too) -> 0 */
+  *zp = (int32_t)rintf(z > 0.0f ? (z < 255.0f ? z : 255.0f) : 0.0f);
 }
 
 /* ---- QuantizeLinear, DequantizeLinear ------------------------------------------------------- */

@@ -2,6 +2,10 @@
  *   Y = (quantize(A) - a_zp) · (B - b_zp) · (a_scale · b_scale) + bias
  * with A float (..., K) quantized to uint8 per tensor as DynamicQuantizeLinear does, B a constant
  * int8 or uint8 (K, N), b_scale and b_zero_point constant scalars or (N), bias constant (N).
+ * com.microsoft MatMulIntegerToFloat(A, B, a_scale, b_scale, a_zp?, b_zp?, bias?) is the same
+ * with A already quantized (int8 or uint8, per-tensor scale and zero point); onnxruntime's
+ * optimiser writes it after a DynamicQuantizeLinear, and fuse.c turns that pair back into
+ * DynamicQuantizeMatMul.
  * fuse.c makes it from the DynamicQuantizeLinear → MatMulInteger → Cast → Mul(→ Add bias) chain
  * of Hugging Face q8 exports; results equal that chain's bit for bit but for float rounding of
  * the epilogue. B is packed once (at plan time) for the int16-pair kernels of qs8_gemm.h; A is
@@ -23,13 +27,19 @@ static const wisp_qs8_gemm_config *dqmm_config(const dqmm_params *p) {
   return p->fallback ? &wisp_kernels()->qs8_gemm_fallback : &wisp_kernels()->qs8_gemm;
 }
 
-static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
+static const wisp_tensor *opt_in(const wisp_op_ctx *ctx, int i) {
+  return i < ctx->n_in ? ctx->in[i] : NULL;
+}
+
+/* Shapes, B's packing (once) and scratch for A (..., K) times B with its scale s, zero point
+ * zp and bias. pairs_only: B packed for the int16-pair kernels (qs8_gemm_fallback's layout)
+ * whatever the configuration prefers, for callers that bring A as int16 pairs. */
+static wisp_status qmm_setup(wisp_op_ctx *ctx, const wisp_tensor *a, const wisp_tensor *b,
+                             const wisp_tensor *s, const wisp_tensor *zp, const wisp_tensor *bias,
+                             int pairs_only) {
   dqmm_params *p = ctx->params;
-  WISP_TRY(wisp_op_expect_inputs(ctx, 3, 5));
-  WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
-  WISP_TRY(wisp_op_expect_dtype(ctx, 2, WISP_DT_FLOAT));
-  const wisp_tensor *a = ctx->in[0], *b = ctx->in[1], *s = ctx->in[2];
-  const wisp_tensor *zp = ctx->n_in > 3 ? ctx->in[3] : NULL, *bias = ctx->n_in > 4 ? ctx->in[4] : NULL;
+  if (s->dtype != WISP_DT_FLOAT)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "B's scale must be float");
   if (a->shape.ndim < 1 || b->shape.ndim != 2 || a->shape.dims[a->shape.ndim - 1] != b->shape.dims[0])
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A (..., K) and B (K, N) do not multiply");
   if ((b->dtype != WISP_DT_INT8 && b->dtype != WISP_DT_UINT8) || !b->data || !s->data ||
@@ -59,7 +69,7 @@ static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
       scales[n] = ((const float *)s->data)[i];
       zps[n] = !zp ? 0 : b->dtype == WISP_DT_INT8 ? ((const int8_t *)zp->data)[i] : ((const uint8_t *)zp->data)[i];
     }
-    for (p->fallback = 0; !ctx->state && p->fallback <= 1; p->fallback++) {
+    for (p->fallback = pairs_only; !ctx->state && p->fallback <= 1; p->fallback++) {
       const wisp_qs8_gemm_config *cfg = dqmm_config(p);
       if (!(ctx->state = wisp_aligned_alloc(cfg->packed_size((int)K, (int)N)))) break;
       if (!cfg->pack((int)K, (int)N, b->data, b->dtype == WISP_DT_INT8, zps, scales,
@@ -75,6 +85,12 @@ static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
   else /* kernels read pairs */
     ctx->scratch_bytes = (uint64_t)p->M * (uint64_t)p->lda * sizeof(int16_t) + 16;
   return WISP_OK;
+}
+
+static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 3, 5));
+  WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
+  return qmm_setup(ctx, ctx->in[0], ctx->in[1], ctx->in[2], opt_in(ctx, 3), opt_in(ctx, 4), 0);
 }
 
 static wisp_status dqmm_exec(wisp_op_ctx *ctx) {
@@ -106,3 +122,38 @@ static wisp_status dqmm_exec(wisp_op_ctx *ctx) {
 
 const wisp_op_def wisp_op_ms_DynamicQuantizeMatMul = {
     "com.microsoft", "DynamicQuantizeMatMul", sizeof(dqmm_params), NULL, dqmm_infer, dqmm_exec, 0};
+
+/* ---- MatMulIntegerToFloat: A already quantized -------------------------------------------- */
+
+static wisp_status mmitf_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 4, 7));
+  const wisp_tensor *a = ctx->in[0], *as = ctx->in[2], *azp = opt_in(ctx, 4);
+  if ((a->dtype != WISP_DT_INT8 && a->dtype != WISP_DT_UINT8) || as->dtype != WISP_DT_FLOAT ||
+      wisp_shape_numel(&as->shape) != 1 || (azp && (azp->dtype != a->dtype ||
+                                                    wisp_shape_numel(&azp->shape) != 1)))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                        "wisp needs int8 / uint8 A with a float scale and zero point per tensor");
+  return qmm_setup(ctx, a, ctx->in[1], ctx->in[3], opt_in(ctx, 5), opt_in(ctx, 6), 1);
+}
+
+static wisp_status mmitf_exec(wisp_op_ctx *ctx) {
+  const dqmm_params *p = ctx->params;
+  const wisp_tensor *a = ctx->in[0], *azp = opt_in(ctx, 4);
+  int is_signed = a->dtype == WISP_DT_INT8;
+  int32_t zp = !azp ? 0 : is_signed ? *(const int8_t *)azp->data : *(const uint8_t *)azp->data;
+  int16_t *aq = ctx->scratch;
+  for (int64_t m = 0; m < p->M; m++) { /* A - a_zp as int16 rows, each padded to an even K */
+    for (int k = 0; k < p->K; k++) {
+      int64_t i = m * p->K + k;
+      int32_t v = is_signed ? ((const int8_t *)a->data)[i] : ((const uint8_t *)a->data)[i];
+      aq[m * p->lda + k] = (int16_t)(v - zp);
+    }
+    if (p->lda > p->K) aq[m * p->lda + p->K] = 0;
+  }
+  wisp_qs8_gemm_with(dqmm_config(p)->gemm, (int)p->M, p->N, p->K, aq, p->lda, ctx->state,
+                     *(const float *)ctx->in[2]->data, ctx->out[0]->data, p->N);
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_ms_MatMulIntegerToFloat = {
+    "com.microsoft", "MatMulIntegerToFloat", sizeof(dqmm_params), NULL, mmitf_infer, mmitf_exec, 0};

@@ -78,7 +78,7 @@
   X(IsNaN, 9, 21) \
   X(LRN, 1, 21) \
   X(LSTM, 7, 21) \
-  X(LayerNormalization, 17, 21) \
+  X(LayerNormalization, 1, 21) /* before 17: onnxruntime's, which its optimiser writes */ \
   X(LeakyRelu, 6, 21) \
   X(Less, 7, 21) \
   X(LessOrEqual, 12, 21) \
@@ -138,6 +138,7 @@
   X(Shrink, 9, 21) \
   X(Sigmoid, 6, 21) \
   X(Sign, 9, 21) \
+  X(SimplifiedLayerNormalization, 1, 21) /* onnxruntime's, in this domain */ \
   X(Sin, 7, 21) \
   X(Sinh, 9, 21) \
   X(Size, 1, 21) \
@@ -185,8 +186,24 @@
 /* Domain "com.microsoft" (onnxruntime's contrib ops) sorts last: wisp_op_ms_<op_type>.
  * DynamicQuantizeMatMul is also what fuse.c turns q8 MatMul chains into (quant_matmul.c). */
 #define MS_OPS(X) \
+  X(Attention, 1, 1) \
+  X(BiasAdd, 1, 1) \
+  X(BiasGelu, 1, 1) \
+  X(BiasSoftmax, 1, 1) \
   X(DynamicQuantizeMatMul, 1, 1) \
-  X(MatMulNBits, 1, 1)
+  X(EmbedLayerNormalization, 1, 1) \
+  X(FastGelu, 1, 1) \
+  X(FusedConv, 1, 1) \
+  X(FusedGemm, 1, 1) \
+  X(FusedMatMul, 1, 1) \
+  X(Gelu, 1, 1) \
+  X(MatMulIntegerToFloat, 1, 1) \
+  X(MatMulNBits, 1, 1) \
+  X(MultiHeadAttention, 1, 1) \
+  X(QuickGelu, 1, 1) \
+  X(RotaryEmbedding, 1, 1) \
+  X(SkipLayerNormalization, 1, 1) \
+  X(SkipSimplifiedLayerNormalization, 1, 1)
 
 #define DECLARE(name, since, until) extern const wisp_op_def wisp_op_##name;
 OPS(DECLARE)

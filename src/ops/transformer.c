@@ -10,13 +10,13 @@
  * |mean| >> std, which the additive residual stream of a transformer does produce. Only float
  * data; stash_type must be 1 (float), the only value the spec defines.
  *
- * Everything else BERT-family exports use is a plain op in its family file (the decomposed
- * LayerNorm ReduceMean/Sub/Pow/Sqrt/Div pattern, GELU as Div/Erf/Add/Mul, the additive attention
- * mask as Cast/Sub/Mul): no com.microsoft contrib ops are needed. */
+ * onnxruntime defines this op in the ONNX domain from opset 1 and its optimiser writes it into
+ * opset < 17 models: those run here too. The row normaliser is shared with the contrib norms
+ * (contrib_norm.c). */
 #include <math.h>
 #include <string.h>
 
-#include "op.h"
+#include "transformer.h"
 
 typedef struct {
   int64_t axis;
@@ -108,6 +108,31 @@ static void expand_param(const layer_norm_params *p, const float *src, const int
   }
 }
 
+void wisp_norm_row(const float *x, int64_t D, float eps, int rms, const float *scale,
+                   const float *bias, float *y, float *mean_out, float *inv_out) {
+  float mean = 0.0f;
+  int64_t i = 0;
+  if (!rms) {
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0; /* four chains: no loop-carried add latency */
+    for (; i + 4 <= D; i += 4) s0 += x[i], s1 += x[i + 1], s2 += x[i + 2], s3 += x[i + 3];
+    for (; i < D; i++) s0 += x[i];
+    mean = ((s0 + s1) + (s2 + s3)) / (float)D;
+  }
+  float v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+  for (i = 0; i + 4 <= D; i += 4) {
+    float a = x[i] - mean, b = x[i + 1] - mean, c = x[i + 2] - mean, d = x[i + 3] - mean;
+    v0 += a * a, v1 += b * b, v2 += c * c, v3 += d * d;
+  }
+  for (; i < D; i++) v0 += (x[i] - mean) * (x[i] - mean);
+  float var = ((v0 + v1) + (v2 + v3)) / (float)D;
+  float inv = 1.0f / sqrtf(var + eps);
+  if (bias)
+    for (i = 0; i < D; i++) y[i] = (x[i] - mean) * inv * scale[i] + bias[i];
+  else
+    for (i = 0; i < D; i++) y[i] = (x[i] - mean) * inv * scale[i];
+  *mean_out = mean, *inv_out = inv;
+}
+
 static wisp_status layer_norm_exec(wisp_op_ctx *ctx) {
   const layer_norm_params *p = ctx->params;
   const int64_t D = p->D;
@@ -127,25 +152,7 @@ static wisp_status layer_norm_exec(wisp_op_ctx *ctx) {
   // x, y are (outer, D); one row at a time
   for (int64_t r = 0; r < p->outer; r++, x += D, y += D) {
     float mean = NAN, inv = NAN;
-    if (D > 0) {
-      float s0 = 0, s1 = 0, s2 = 0, s3 = 0; /* four chains: no loop-carried add latency */
-      int64_t i = 0;
-      for (; i + 4 <= D; i += 4) s0 += x[i], s1 += x[i + 1], s2 += x[i + 2], s3 += x[i + 3];
-      for (; i < D; i++) s0 += x[i];
-      mean = ((s0 + s1) + (s2 + s3)) / (float)D;
-      float v0 = 0, v1 = 0, v2 = 0, v3 = 0;
-      for (i = 0; i + 4 <= D; i += 4) {
-        float a = x[i] - mean, b = x[i + 1] - mean, c = x[i + 2] - mean, d = x[i + 3] - mean;
-        v0 += a * a, v1 += b * b, v2 += c * c, v3 += d * d;
-      }
-      for (; i < D; i++) v0 += (x[i] - mean) * (x[i] - mean);
-      float var = ((v0 + v1) + (v2 + v3)) / (float)D;
-      inv = 1.0f / sqrtf(var + p->eps);
-      if (bias)
-        for (i = 0; i < D; i++) y[i] = (x[i] - mean) * inv * scale[i] + bias[i];
-      else
-        for (i = 0; i < D; i++) y[i] = (x[i] - mean) * inv * scale[i];
-    }
+    if (D > 0) wisp_norm_row(x, D, p->eps, 0, scale, bias, y, &mean, &inv);
     if (mean_out) mean_out[r] = mean;
     if (inv_out) inv_out[r] = inv;
   }

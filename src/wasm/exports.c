@@ -16,6 +16,8 @@
  *       wisp_wasm_run(s, n)                         // then wisp_wasm_output_* for each output
  *       wisp_wasm_session_free(s) */
 #include <emscripten.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,46 @@
 #include "../wisp.h"
 
 #define KEEP EMSCRIPTEN_KEEPALIVE
+
+/* ---- the memory budget ----
+ *
+ * Linear memory never shrinks and every session shares it, so a 100-byte hostile model asking
+ * for a 1.9 GB tensor would leave the page holding 1.9 GB. malloc takes its heap from sbrk, and
+ * this sbrk (with emscripten_get_sbrk_ptr and brk, it replaces the runtime's sbrk.o, the same
+ * but for the budget) refuses to move the break past the budget: malloc then returns NULL and
+ * the caller fails cleanly with "out of memory" (web/wasm.js adds that it was the budget).
+ * JS's own reserve() stays under the budget too. */
+#define WASM_PAGE 65536
+extern unsigned char __heap_base;
+extern void emscripten_notify_memory_growth(size_t memory_index);
+
+static double g_budget = 1024.0 * 1024 * 1024; /* bytes; web/session.js documents the default */
+static uintptr_t g_brk = (uintptr_t)&__heap_base;
+
+uintptr_t *emscripten_get_sbrk_ptr(void) { return &g_brk; }
+
+void *sbrk(intptr_t increment) {
+  uintptr_t old = g_brk, want = old + (((uintptr_t)increment + 3) & ~(uintptr_t)3);
+  if (increment > 0 && want <= old) goto fail; /* past 4 GB */
+  size_t have = __builtin_wasm_memory_size(0) * WASM_PAGE;
+  if (want > have) {
+    if ((double)want > g_budget) goto fail;
+    if (__builtin_wasm_memory_grow(0, (want - have + WASM_PAGE - 1) / WASM_PAGE) == (size_t)-1)
+      goto fail;
+    emscripten_notify_memory_growth(0);
+  }
+  g_brk = want;
+  return (void *)old;
+fail:
+  errno = ENOMEM;
+  return (void *)-1;
+}
+
+int brk(void *ptr) { return sbrk((intptr_t)((uintptr_t)ptr - g_brk)) == (void *)-1 ? -1 : 0; }
+
+/* bytes: the most the heap may grow to (4 GB: wasm32's own limit). */
+KEEP void wisp_wasm_set_memory_budget(double bytes) { g_budget = bytes; }
+KEEP double wisp_wasm_memory_budget(void) { return g_budget; }
 
 /* Padded like the core's buffers (mem.h) so SIMD kernels may over-read feeds safely. */
 KEEP void *wisp_malloc(size_t n) { return malloc(n + 16); }
