@@ -18,6 +18,8 @@ typedef enum {
 wisp_status wisp_fail(wisp_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const char *wisp_last_error(void);
+/* The status of the last wisp_fail (for callers that only get a NULL back, e.g. the wasm shim). */
+wisp_status wisp_last_status(void);
 void wisp_clear_error(void);
 
 /* Evaluate `expr`; on a non-OK status return it from the calling function. */

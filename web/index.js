@@ -3,3 +3,5 @@ export { InferenceSession, Tensor, float16ToFloat32, float32ToFloat16 } from './
 export { load } from './load.js';
 export { Model, cosineSimilarity } from './model.js';
 export { imageToTensor, resolveImageConfig } from './image.js';
+export { WispError } from './errors.js';
+export { listCached, deleteCached } from './io.js';

@@ -5,15 +5,18 @@
 //   const model = await load('https://example.org/models/spam/');     // any base URL
 //   const model = await load('Xenova/some-model', { progress: (p) => console.log(p) });
 //
-// Reads config.json, then whichever of preprocessor_config.json, tokenizer.json,
-// tokenizer_config.json exist, then onnx/model.onnx (or model.onnx; model_fp16.onnx for dtype
-// 'fp16', model_quantized.onnx for 'q8', … as Transformers.js names them), and returns a Model
-// with classify/embed for the input kind the folder implies.
+// Reads config.json, then only the files its kind needs (no probing for files a folder may not
+// have): nothing more for tabular (feature_names), tokenizer.json + tokenizer_config.json for text
+// (a vocab_size), preprocessor_config.json otherwise (images); options.kind overrides. Then
+// onnx/model.onnx (or model.onnx; model_fp16.onnx for dtype 'fp16', model_quantized.onnx for
+// 'q8', … as Transformers.js names them), and returns a Model with classify/embed for that kind. Files come through io.js: cached (browsers: Cache API,
+// cache: true by default; Node: options.cacheDir), abortable (signal), with progress.
 
 import { InferenceSession } from './session.js';
 import { Model } from './model.js';
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+import { isNode, readBytes, progressTracker } from './io.js';
+import { getWasm } from './wasm.js';
+import { WispError, throwIfAborted } from './errors.js';
 const HUB = 'https://huggingface.co';
 // Transformers.js's dtype names and file suffixes (onnx/model<suffix>.onnx); wisp also looks
 // for the file at the folder's root.
@@ -57,45 +60,6 @@ async function availableDtypes(base) {
   return Object.keys(SUFFIXES).filter((_, i) => found[i]);
 }
 
-// Reads one file of the folder; null when it does not exist (404 / ENOENT).
-async function readFile(base, name, progress) {
-  const url = new URL(name, base);
-  if (url.protocol === 'file:' && isNode) {
-    const [{ readFile: read }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
-    try {
-      const buf = await read(fileURLToPath(url));
-      progress?.({ file: name, loaded: buf.byteLength, total: buf.byteLength });
-      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    } catch (e) {
-      if (e.code === 'ENOENT') return null;
-      throw e;
-    }
-  }
-  const res = await fetch(url);
-  if (res.status === 404) return null;
-  if (!res.ok) throw new Error(`wisp.load: fetching ${url} failed: HTTP ${res.status}`);
-  const total = Number(res.headers.get('content-length')) || 0;
-  if (!res.body || !progress) {
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    progress?.({ file: name, loaded: bytes.byteLength, total: bytes.byteLength });
-    return bytes;
-  }
-  // stream so the caller can draw a progress bar
-  const chunks = [];
-  let loaded = 0;
-  for (const reader = res.body.getReader(); ;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    progress({ file: name, loaded, total: Math.max(total, loaded) });
-  }
-  const bytes = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) bytes.set(c, at), (at += c.byteLength);
-  return bytes;
-}
-
 // Each of the folder's JSON files holds one object ({...}): anything else is refused here, before
 // code that reads its keys.
 const parseJson = (bytes, name) => {
@@ -104,7 +68,7 @@ const parseJson = (bytes, name) => {
   try {
     value = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new Error(`wisp.load: ${name} is not valid JSON: ${e.message}`);
+    throw new WispError('WISP_BAD_MODEL', `wisp.load: ${name} is not valid JSON: ${e.message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
@@ -113,26 +77,44 @@ const parseJson = (bytes, name) => {
   return value;
 };
 
-// options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4),
-// progress ({file, loaded, total}) callback, host and revision for hub repo ids, memoryLimit
-// (bytes; see InferenceSession.create).
+// Which extra files a folder of this kind has, from its config.json.
+function kindFiles(config, kind) {
+  kind ??= config.feature_names ? 'tabular' : config.vocab_size ? 'text' : 'image';
+  if (kind === 'text') return { tokenizer: 'tokenizer.json', tokenizerConfig: 'tokenizer_config.json' };
+  if (kind === 'image') return { preprocessor: 'preprocessor_config.json' };
+  if (kind === 'tabular') return {};
+  throw new TypeError(`wisp.load: kind must be 'image', 'text' or 'tabular', got '${kind}'`);
+}
+
+// options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4); kind
+// ('image' | 'text' | 'tabular') when config.json does not imply it; progress callback ({status,
+// file, loaded, total, overall: {loaded, total}}, for the .wasm too); signal (an AbortSignal:
+// stops the downloads); cache (browsers: true (default) | false | a cache name); cacheDir (Node: a
+// directory to keep downloaded files in); host and revision for hub repo ids; memoryLimit (bytes;
+// see InferenceSession.create); worker: true runs the model in a Worker (remote.js).
 export async function load(source, options = {}) {
   const dtype = options.dtype ?? 'fp32';
   if (!(dtype in SUFFIXES)) {
     throw new Error(`wisp.load: dtype must be one of ${Object.keys(SUFFIXES).join(', ')}, got '${dtype}'`);
   }
+  const { signal } = options;
+  throwIfAborted(signal, 'wisp.load');
   const base = await resolveBase(source, options);
-  const read = (name) => readFile(base, name, options.progress);
-  const [config, preprocessor, tokenizer, tokenizerConfig] = await Promise.all([
-    read('config.json').then((b) => parseJson(b, 'config.json')),
-    read('preprocessor_config.json').then((b) => parseJson(b, 'preprocessor_config.json')),
-    read('tokenizer.json').then((b) => parseJson(b, 'tokenizer.json')),
-    read('tokenizer_config.json').then((b) => parseJson(b, 'tokenizer_config.json')),
-  ]);
-  if (!config) throw new Error(`wisp.load: no config.json in ${base}`);
+  if (options.worker) return (await import('./remote.js')).loadInWorker(base.href, options);
+  const tracker = progressTracker(options.progress);
+  const io = { signal, tracker, cache: options.cache ?? true, cacheDir: options.cacheDir };
+  const read = (name, optional) => readBytes(new URL(name, base), { ...io, file: name, optional });
+  const wasm = getWasm(io); // fetched alongside the model's files
+  wasm.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
+  const config = parseJson(await read('config.json', true), 'config.json');
+  if (!config) throw new WispError('WISP_NOT_FOUND', `wisp.load: no config.json in ${base}`);
+  const names = kindFiles(config, options.kind);
+  const extra = await Promise.all(Object.entries(names).map(async ([key, name]) =>
+    [key, parseJson(await read(name, key === 'tokenizerConfig'), name)]));
+  const { preprocessor = null, tokenizer = null, tokenizerConfig = null } = Object.fromEntries(extra);
   let modelFile = null, bytes = null;
   for (const name of modelFiles(dtype)) {
-    bytes = await read(name);
+    bytes = await read(name, true);
     if (bytes) {
       modelFile = name;
       break;
@@ -140,18 +122,22 @@ export async function load(source, options = {}) {
   }
   if (!bytes) {
     const have = await availableDtypes(base);
-    throw new Error(`wisp.load: no ${modelFiles(dtype).join(' or ')} (dtype '${dtype}') in ${base}; ` +
+    throw new WispError('WISP_NOT_FOUND', `wisp.load: no ${modelFiles(dtype).join(' or ')} (dtype '${dtype}') in ${base}; ` +
       (have.length ? `the folder has dtype ${have.map((d) => `'${d}'`).join(', ')}` : 'the folder has no model file'));
   }
+  await wasm;
   const files = { config, preprocessor, tokenizer, tokenizerConfig };
   const kind = Model.kindOf(files);
   const session = await InferenceSession.create(bytes, {
+    ...io,
     baseUrl: new URL(modelFile, base).href,
     extraOutputs: config.embedding_output ? [config.embedding_output] : [],
     ...(options.memoryLimit !== undefined && { memoryLimit: options.memoryLimit }),
   });
   try {
-    return await Model.create(session, kind, files, { base: base.href, modelFile, bytes: bytes.byteLength });
+    const model = await Model.create(session, kind, files, { base: base.href, modelFile, bytes: bytes.byteLength });
+    tracker.ready(modelFile);
+    return model;
   } catch (e) {
     await session.release();
     throw e;

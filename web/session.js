@@ -8,8 +8,8 @@
 // Small and boring on purpose: validate in JS, copy into the heap, call, copy out, free in finally.
 
 import { getWasm, discard } from './wasm.js';
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+import { toUrl, readBytes, ioOptions } from './io.js';
+import { wasmError } from './errors.js';
 
 // ONNX TensorProto element types (src/tensor.h) and the arrays onnxruntime-web uses for them.
 const DTYPES = {
@@ -164,35 +164,12 @@ export class Tensor {
 
 // ---- reading models and external data ----
 
-// Where a string or URL points: a URL object (file: in Node for plain paths).
-async function toUrl(src, base) {
-  if (src instanceof URL) return src;
-  if (/^[a-z][a-z0-9+.-]+:/i.test(src)) return new URL(src); // a scheme (not a drive letter)
-  if (base) return new URL(src, base);
-  if (isNode) {
-    const [{ pathToFileURL }, { resolve }] = await Promise.all([import('node:url'), import('node:path')]);
-    return pathToFileURL(resolve(src));
-  }
-  return new URL(src, globalThis.document?.baseURI ?? globalThis.location?.href);
-}
-
-async function readUrl(url) {
-  if (url.protocol === 'file:' && isNode) {
-    const [{ readFile }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
-    const buf = await readFile(fileURLToPath(url));
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`wisp: fetching ${url} failed: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
-async function toBytes(data, base) {
+async function toBytes(data, base, io = {}) {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (typeof Blob !== 'undefined' && data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
-  if (typeof data === 'string' || data instanceof URL) return readUrl(await toUrl(data, base));
+  if (typeof data === 'string' || data instanceof URL) return readBytes(await toUrl(data, base), io);
   throw new TypeError(`wisp: expected model bytes, a path or a URL, got ${data?.constructor?.name ?? typeof data}`);
 }
 
@@ -256,6 +233,7 @@ export class InferenceSession {
   // model needs that are not given are loaded relative to the model's own path or URL.
   // options.extraOutputs (wisp's own): names of intermediate values to return as outputs too.
   // options.baseUrl (wisp's own): where external files are looked up when model is bytes.
+  // options.signal, progress, cache, cacheDir (wisp's own): as for load() (io.js).
   // options.memoryLimit (wisp's own): the most, in bytes, the WebAssembly heap may grow to
   // (default 1 GiB, at most 4 GiB). It is one heap for all sessions, so the limit set last holds
   // for all of them; an allocation past it fails with an Error and leaves the heap as it was.
@@ -270,8 +248,9 @@ export class InferenceSession {
     const base = typeof model === 'string' || model instanceof URL ? await toUrl(model)
       : options.baseUrl ? await toUrl(options.baseUrl) : null;
     // a path or URL is read from there; bytes given with options.baseUrl are used as they are
-    const bytes = await toBytes(typeof model === 'string' || model instanceof URL ? base : model);
-    const wasm = await getWasm();
+    const io = ioOptions(options);
+    const bytes = await toBytes(typeof model === 'string' || model instanceof URL ? base : model, null, io);
+    const wasm = await getWasm(io);
     const x = wasm.exports;
     if (options.memoryLimit !== undefined) wasm.setMemoryBudget(options.memoryLimit);
 
@@ -281,9 +260,9 @@ export class InferenceSession {
     let given = false; // to wisp_wasm_session_create, which owns it from then on
     try {
       const list = guard(wasm, () => x.wisp_wasm_external_files(modelPtr, bytes.byteLength));
-      if (!list) throw new Error(`wisp: ${wasm.lastError()}`);
+      if (!list) throw wasmError(wasm);
       const needed = wasm.readString(list).split('\n').filter(Boolean);
-      const externals = needed.length ? await loadExternals(needed, options.externalData ?? [], base) : [];
+      const externals = needed.length ? await loadExternals(needed, options.externalData ?? [], base, io) : [];
       // From here on synchronous: the staging list is global to the instance.
       const handle = guard(wasm, () => {
         try {
@@ -291,7 +270,7 @@ export class InferenceSession {
             const loc = wasm.allocString(location);
             try {
               if (x.wisp_wasm_add_external(loc, wasm.allocBytes(data), data.byteLength)) {
-                throw new Error(`wisp: ${wasm.lastError()}`);
+                throw wasmError(wasm);
               }
             } finally {
               wasm.free(loc);
@@ -300,7 +279,7 @@ export class InferenceSession {
           for (const name of options.extraOutputs ?? []) {
             const p = wasm.allocString(String(name));
             try {
-              if (x.wisp_wasm_add_extra_output(p)) throw new Error(`wisp: ${wasm.lastError()}`);
+              if (x.wisp_wasm_add_extra_output(p)) throw wasmError(wasm);
             } finally {
               wasm.free(p);
             }
@@ -312,7 +291,7 @@ export class InferenceSession {
         // frees the staged files and extra output names
         given = true;
         const h = x.wisp_wasm_session_create(modelPtr, bytes.byteLength);
-        if (!h) throw new Error(`wisp: ${wasm.lastError()}`);
+        if (!h) throw wasmError(wasm);
         return h;
       });
       try {
@@ -380,9 +359,9 @@ export class InferenceSession {
           ptrs.push(p);
           const d = dimsPtr + 64 * i;
           wasm.view(Float64Array).set(t.dims, d >>> 3);
-          if (x.wisp_wasm_set_feed(i, DTYPES[t.type], t.dims.length, d, p)) throw new Error(`wisp: ${wasm.lastError()}`);
+          if (x.wisp_wasm_set_feed(i, DTYPES[t.type], t.dims.length, d, p)) throw wasmError(wasm);
         });
-        if (x.wisp_wasm_run(h, tensors.length)) throw new Error(`wisp: ${wasm.lastError()}`);
+        if (x.wisp_wasm_run(h, tensors.length)) throw wasmError(wasm);
         // Copy outputs out now: they live in the session's arena until the next run.
         const out = {};
         for (const name of wanted) {
@@ -455,7 +434,7 @@ function toMaps(scores, keys) {
 
 // Gathers the bytes of each external file the model names: from options.externalData first,
 // else relative to the model's own location.
-async function loadExternals(needed, given, base) {
+async function loadExternals(needed, given, base, io) {
   const byPath = new Map();
   for (const e of given) {
     const path = normPath(typeof e === 'string' ? e : e.path);
@@ -463,7 +442,7 @@ async function loadExternals(needed, given, base) {
   }
   return Promise.all(needed.map(async (location) => {
     const data = byPath.get(normPath(location));
-    if (data !== undefined) return { location, data: await toBytes(data, base) };
+    if (data !== undefined) return { location, data: await toBytes(data, base, io) };
     if (!base) {
       throw new Error(`wisp: the model needs external data file '${location}'; pass it in options.externalData as {path, data}`);
     }
@@ -472,6 +451,6 @@ async function loadExternals(needed, given, base) {
     if (!url.href.startsWith(new URL('.', base).href)) {
       throw new Error(`wisp: external data location '${location}' points outside the model's folder`);
     }
-    return { location, data: await readUrl(url) };
+    return { location, data: await readBytes(url, io) };
   }));
 }

@@ -15,6 +15,7 @@
 // import maps, so in a browser it is also looked for next to web/ (see importTokenizers).
 
 import { Tensor } from './session.js';
+import { isNode } from './io.js';
 
 const NO_LIMIT = 1e6; // transformers writes model_max_length = 1e30 for "no limit"
 
@@ -24,7 +25,6 @@ async function importTokenizers() {
   } catch (e) {
     // Module workers have no import maps: try where a static server of this repo (or of an
     // npm install of wisp) has the package, relative to web/.
-    const isNode = typeof process !== 'undefined' && process.versions?.node;
     for (const rel of isNode ? [] : ['../node_modules/@huggingface/tokenizers/dist/tokenizers.mjs',
       '../../@huggingface/tokenizers/dist/tokenizers.mjs']) {
       try {

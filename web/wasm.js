@@ -4,7 +4,7 @@
 // (src/wasm/exports.c) and imports only a few WASI/env functions, which are stubbed here.
 // getWasm() resolves to a Wasm object with the raw exports plus heap helpers.
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+import { isNode, readBytes } from './io.js';
 
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD128 is
 // final (the same probe wasm-feature-detect uses).
@@ -187,31 +187,17 @@ function makeImports(module, getWasm) {
   return imports;
 }
 
-async function compile(url) {
-  if (isNode) {
-    const [{ readFile }, { fileURLToPath }] = await Promise.all([
-      import('node:fs/promises'),
-      import('node:url'),
-    ]);
-    return WebAssembly.compile(await readFile(fileURLToPath(url)));
-  }
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`wisp: fetching ${url} failed: HTTP ${res.status}`);
-  if (WebAssembly.compileStreaming) {
-    try {
-      return await WebAssembly.compileStreaming(res.clone());
-    } catch {
-      // E.g. served without Content-Type application/wasm: compile from the bytes instead.
-    }
-  }
-  return WebAssembly.compile(await res.arrayBuffer());
+// options: signal, tracker and cache, as for io.js readBytes.
+async function compile(url, options = {}) {
+  const bytes = await readBytes(url, { ...options, file: url.pathname.slice(url.pathname.lastIndexOf('/') + 1) });
+  return WebAssembly.compile(bytes);
 }
 
 // The relaxed-SIMD kernels (web/wisp_relaxed.wasm) share the core's memory; their exports go
 // into the core's function table, and the core's kernel configuration points at them.
 // Its int8 GEMM only when asked ('relaxed-int8'): it measured slower than the baseline's so far.
-async function useRelaxed(wasm, url, int8) {
-  const module = await compile(url);
+async function useRelaxed(wasm, url, int8, options) {
+  const module = await compile(url, options);
   const { exports: k } = await WebAssembly.instantiate(module, { env: { memory: wasm.memory } });
   const table = wasm.exports.__indirect_function_table;
   const names = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4'];
@@ -223,17 +209,17 @@ async function useRelaxed(wasm, url, int8) {
 }
 
 // kernels: 'auto' (relaxed SIMD where the engine validates it), 'relaxed', 'relaxed-int8' (its
-// int8 GEMM too) or 'baseline'.
-export async function instantiate(url, kernels = 'auto') {
+// int8 GEMM too) or 'baseline'. options (from the first caller): as for compile.
+export async function instantiate(url, kernels = 'auto', options = {}) {
   checkSimd();
-  const module = await compile(url);
+  const module = await compile(url, options);
   let wasm = null;
   const instance = await WebAssembly.instantiate(module, makeImports(module, () => wasm));
   wasm = new Wasm(instance);
   // Standalone reactors run their static constructors from _initialize.
   instance.exports._initialize?.();
   if (kernels.startsWith('relaxed') || (kernels === 'auto' && relaxedSimdSupported()))
-    await useRelaxed(wasm, new URL('./wisp_relaxed.wasm', url), kernels === 'relaxed-int8');
+    await useRelaxed(wasm, new URL('./wisp_relaxed.wasm', url), kernels === 'relaxed-int8', options);
   return wasm;
 }
 
@@ -245,9 +231,9 @@ let current = null; // the instance once resolved
 
 // Resolves to the shared Wasm instance, instantiated on the first call. A failed instantiation
 // is forgotten so the next call tries again.
-export function getWasm() {
+export function getWasm(options = {}) {
   if (!pending) {
-    pending = instantiate(new URL('./wisp.wasm', import.meta.url), defaultKernels).then((w) => (current = w));
+    pending = instantiate(new URL('./wisp.wasm', import.meta.url), defaultKernels, options).then((w) => (current = w));
     pending.catch(() => (pending = null));
   }
   return pending;

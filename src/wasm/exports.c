@@ -72,6 +72,7 @@ KEEP void *wisp_malloc(size_t n) { return malloc(n + 16); }
 KEEP void wisp_free(void *p) { free(p); }
 
 KEEP const char *wisp_wasm_last_error(void) { return wisp_last_error(); }
+KEEP int wisp_wasm_last_status(void) { return wisp_last_status(); }
 KEEP const char *wisp_wasm_kernel_config(void) { return wisp_kernel_config(); }
 /* Arguments are indices in the core's function table (web/wasm.js, before any model loads). */
 KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
