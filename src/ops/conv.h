@@ -19,6 +19,9 @@ typedef struct {
                                                       its padded plane in tile_bytes) */
 } wisp_conv_params;
 
+/* Conv and ConvTranspose: X, W and the optional B are float, X is (N, C, 1 to 3 spatial dims)
+ * and W has X's rank. */
+wisp_status wisp_conv_check_inputs(const wisp_op_ctx *ctx);
 /* Reads group and the node's fused clamp. */
 wisp_status wisp_conv_parse(wisp_op_ctx *ctx);
 /* X, W and the optional B: ctx->n_in is at most 3. */

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "../kernels/config.h"
-#include "op.h"
+#include "conv.h"
 
 typedef struct {
   int64_t group;
@@ -98,21 +98,10 @@ static wisp_status geometry(wisp_op_ctx *ctx, convt_params *p, int nsp) {
 
 static wisp_status convt_infer(wisp_op_ctx *ctx) {
   convt_params *p = ctx->params;
-  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 3));
+  WISP_TRY(wisp_conv_check_inputs(ctx));
   const wisp_tensor *x = ctx->in[0], *w = ctx->in[1], *b = ctx->n_in > 2 ? ctx->in[2] : NULL;
-  for (int i = 0; i < ctx->n_in; i++)
-    if (ctx->in[i]) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
   const wisp_shape *xs = &x->shape, *ws = &w->shape;
   int nsp = xs->ndim - 2, off = 3 - nsp;
-  if (nsp < 1)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "X has rank %d, needs (N, C, spatial...)",
-                        xs->ndim);
-  if (nsp > 3)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "X has rank %d; wisp supports 1-D to 3-D",
-                        xs->ndim);
-  if (ws->ndim != xs->ndim)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "W has rank %d, X has rank %d", ws->ndim,
-                        xs->ndim);
   /* x is (N, C, D, H, W), w is (C, M/group, kd, kh, kw), b is (M) */
   int64_t g = p->group;
   p->N = xs->dims[0], p->C = xs->dims[1], p->Mg = ws->dims[1], p->M = p->Mg * g;
