@@ -377,7 +377,8 @@ static wisp_status scan_infer(wisp_op_ctx *ctx) {
     wisp_tensor *f = &feeds[p->n_state + i];
     *f = (wisp_tensor){x.dtype, drop_axis(&x.shape, axis), NULL};
     p->slice_at[i] = scratch;
-    scratch += (wisp_shape_bytes(&f->shape, wisp_dtype_size(f->dtype)) + 63) / 64 * 64;
+    /* at least 64 bytes each, so the scratch pointer is real even for empty slices */
+    scratch += (wisp_shape_bytes(&f->shape, wisp_dtype_size(f->dtype)) / 64 + 1) * 64;
   }
   WISP_TRY(sub_run(ctx, &p->body, 1));
   for (int j = 0; j < p->n_state; j++) {
