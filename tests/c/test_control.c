@@ -97,6 +97,50 @@ static void test_nested_capture(void) {
   wisp_session_free(s);
 }
 
+/* Scan over slices that hold no elements (x is (3, 0)): the body still runs three times and
+ * the slices still get scratch of their own (an empty one left it NULL: UB the fuzzer found). */
+static void test_scan_empty_slices(void) {
+  static const int64_t one[] = {1}, zero[] = {0}, x_dims[] = {3, 0}, y_dims[] = {3, 0};
+  pbw body = {0}, so = node("Identity", L("s"), L("s_out")), yo = node("Identity", L("xi"), L("y_i"));
+  pbw bs = vi("s", 1, 1, one), bx = vi("xi", 1, 1, zero);
+  pbw bso = vi("s_out", 1, 1, one), byo = vi("y_i", 1, 1, zero);
+  pbw_msg(&body, 1, &so);
+  pbw_msg(&body, 1, &yo);
+  pbw_str(&body, 2, "body");
+  pbw_msg(&body, 11, &bs);
+  pbw_msg(&body, 11, &bx);
+  pbw_msg(&body, 12, &bso);
+  pbw_msg(&body, 12, &byo);
+  pbw scan = node("Scan", L("s0", "x"), L("s_final", "y"));
+  graph_attr(&scan, "body", &body);
+  pbw n_in = {0};
+  pbw_str(&n_in, 1, "num_scan_inputs");
+  pbw_int(&n_in, 3, 1);
+  pbw_int(&n_in, 20, 2); /* INT */
+  pbw_msg(&scan, 5, &n_in);
+  pbw g = {0}, s0 = vi("s0", 1, 1, one), x = vi("x", 1, 2, x_dims);
+  pbw sf = vi("s_final", 1, 1, one), y = vi("y", 1, 2, y_dims);
+  pbw_msg(&g, 1, &scan);
+  pbw_str(&g, 2, "scan_empty");
+  pbw_msg(&g, 11, &s0);
+  pbw_msg(&g, 11, &x);
+  pbw_msg(&g, 12, &sf);
+  pbw_msg(&g, 12, &y);
+  pbw m = model(&g);
+  wisp_session *sess = NULL;
+  CHECK(wisp_session_create(m.buf, m.len, NULL, &sess) == WISP_OK);
+  if (!sess) return;
+  float state = 7, none[1] = {0};
+  wisp_tensor feeds[2] = {{WISP_DT_FLOAT, {1, {1}}, &state}, {WISP_DT_FLOAT, {2, {3, 0}}, none}};
+  for (int run = 0; run < 2; run++) {
+    CHECK(wisp_session_run(sess, feeds, 2) == WISP_OK);
+    CHECK(((const float *)wisp_session_output(sess, 0)->data)[0] == 7);
+    const wisp_tensor *yt = wisp_session_output(sess, 1);
+    CHECK(yt->shape.ndim == 2 && yt->shape.dims[0] == 3 && yt->shape.dims[1] == 0);
+  }
+  wisp_session_free(sess);
+}
+
 /* Loop with no trip count: v doubles while it stays under 100. */
 static pbw while_loop(int with_scan_output) {
   pbw body = {0}, g = {0};
@@ -240,6 +284,7 @@ static void test_hostile_fixture(const char *path) {
 int main(void) {
   test_nested_capture();
   test_while_loop();
+  test_scan_empty_slices();
   test_refusals();
   test_hostile_fixture("tests/fixtures/control_flow.onnx");
   test_hostile_fixture("tests/fixtures/rnn_attrs.onnx");
