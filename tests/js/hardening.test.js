@@ -115,7 +115,9 @@ test('config.json (and the other JSON files) must hold an object', async () => {
       await writeFile(join(dir, 'config.json'), text);
       await assert.rejects(load(dir), new RegExp(`config.json must hold a JSON object \\(\\{...\\}\\), got ${got}`));
     }
-    await writeFile(join(dir, 'config.json'), await readFile(join(WINE, 'config.json')));
+    // a text model's folder (vocab_size) is where load() reads tokenizer.json
+    await writeFile(join(dir, 'config.json'), '{"vocab_size": 10}');
+    await writeFile(join(dir, 'tokenizer_config.json'), '{}');
     await writeFile(join(dir, 'tokenizer.json'), '[1]');
     await assert.rejects(load(dir), /tokenizer.json must hold a JSON object/);
   } finally {
