@@ -109,6 +109,21 @@ wisp_status wisp_conv_check_inputs(const wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
+wisp_status wisp_conv_spatial_dims(const wisp_op_ctx *ctx, int64_t in[3], int64_t k[3]) {
+  const wisp_shape *xs = &ctx->in[0]->shape, *ws = &ctx->in[1]->shape;
+  int nsp = xs->ndim - 2, off = 3 - nsp;
+  for (int i = 0; i < 3; i++) {
+    in[i] = i < off ? 1 : xs->dims[2 + i - off];
+    k[i] = i < off ? 1 : ws->dims[2 + i - off];
+  }
+  int nk;
+  const int64_t *ks = wisp_attr_ints(ctx->node, "kernel_shape", &nk);
+  for (int j = 0; ks && j < nk; j++)
+    if (nk != nsp || ks[j] != ws->dims[2 + j])
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "kernel_shape does not match W's spatial dims");
+  return WISP_OK;
+}
+
 wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
   wisp_conv_params *p = ctx->params;
   WISP_TRY(wisp_conv_check_inputs(ctx));
@@ -118,15 +133,7 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
   /* x is (N, C, D, H, W), w is (M, C/group, kd, kh, kw), b is (M) */
   int64_t g = p->group;
   p->N = xs->dims[0], p->C = xs->dims[1], p->M = ws->dims[0], p->Cg = ws->dims[1];
-  for (int i = 0; i < 3; i++) {
-    p->in[i] = i < off ? 1 : xs->dims[2 + i - off];
-    p->k[i] = i < off ? 1 : ws->dims[2 + i - off];
-  }
-  int nk;
-  const int64_t *ks = wisp_attr_ints(ctx->node, "kernel_shape", &nk);
-  for (int j = 0; ks && j < nk; j++)
-    if (nk != nsp || ks[j] != ws->dims[2 + j])
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "kernel_shape does not match W's spatial dims");
+  WISP_TRY(wisp_conv_spatial_dims(ctx, p->in, p->k));
   if (p->C != p->Cg * g)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
                         "X has %lld channels but W expects %lld per group × group %lld",

@@ -22,6 +22,9 @@ typedef struct {
 /* Conv and ConvTranspose: X, W and the optional B are float, X is (N, C, 1 to 3 spatial dims)
  * and W has X's rank. */
 wisp_status wisp_conv_check_inputs(const wisp_op_ctx *ctx);
+/* After wisp_conv_check_inputs: X's and W's spatial dims right-aligned in 3 (leading ones 1),
+ * checked against the kernel_shape attribute. */
+wisp_status wisp_conv_spatial_dims(const wisp_op_ctx *ctx, int64_t in[3], int64_t k[3]);
 /* Reads group and the node's fused clamp. */
 wisp_status wisp_conv_parse(wisp_op_ctx *ctx);
 /* X, W and the optional B: ctx->n_in is at most 3. */

@@ -110,15 +110,7 @@ static wisp_status convt_infer(wisp_op_ctx *ctx) {
                         "W has %lld input channels, X has %lld (must also divide by group %lld)",
                         (long long)ws->dims[0], (long long)p->C, (long long)g);
   p->Cg = p->C / g;
-  for (int i = 0; i < 3; i++) {
-    p->in[i] = i < off ? 1 : xs->dims[2 + i - off];
-    p->k[i] = i < off ? 1 : ws->dims[2 + i - off];
-  }
-  int nk;
-  const int64_t *ks = wisp_attr_ints(ctx->node, "kernel_shape", &nk);
-  for (int j = 0; ks && j < nk; j++)
-    if (nk != nsp || ks[j] != ws->dims[2 + j])
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "kernel_shape does not match W's spatial dims");
+  WISP_TRY(wisp_conv_spatial_dims(ctx, p->in, p->k));
   if (b && (b->shape.ndim != 1 || b->shape.dims[0] != p->M))
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "B must be (%lld), one bias per output channel",
                         (long long)p->M);
