@@ -28,16 +28,6 @@ static void check_conversions(void) {
   CHECK((wisp_float_to_half(NAN) & 0x7fff) > 0x7c00);
 }
 
-static wisp_session *open_model(const char *path) {
-  size_t len;
-  char *bytes = read_file(path, &len);
-  wisp_session *s = NULL;
-  CHECK(bytes && wisp_session_create(bytes, len, NULL, &s) == WISP_OK);
-  if (!s) fprintf(stderr, "%s: %s\n", path, wisp_last_error());
-  free(bytes);
-  return s;
-}
-
 /* max |a - b| / max(1, max |b|) over n */
 static double rel_diff(const float *a, const float *b, int64_t n) {
   double d = 0, s = 1;
@@ -55,7 +45,7 @@ static void check_fixture(const char *dir, wisp_tensor *feeds, int n) {
   char p32[256], p16[256];
   snprintf(p32, sizeof p32, "tests/fixtures/precision/%s/onnx/model.onnx", dir);
   snprintf(p16, sizeof p16, "tests/fixtures/precision/%s/onnx/model_fp16.onnx", dir);
-  wisp_session *a = open_model(p32), *b = open_model(p16);
+  wisp_session *a = open_session(p32), *b = open_session(p16);
   if (!a || !b) return;
   CHECK(wisp_session_output_dtype(b, 0) == WISP_DT_FLOAT16);
   wisp_tensor half[4];

@@ -9,16 +9,9 @@
 #define DIR "tests/fixtures/ops_a/"
 
 static wisp_session *open_model(const char *name) {
-  size_t len;
   char path[256];
   snprintf(path, sizeof path, DIR "%s/model.onnx", name);
-  char *bytes = read_file(path, &len);
-  CHECK(bytes != NULL);
-  if (!bytes) return NULL;
-  wisp_session *s = NULL;
-  CHECK(wisp_session_create(bytes, len, NULL, &s) == WISP_OK);
-  free(bytes);
-  return s;
+  return open_session(path);
 }
 
 /* GatherElements (int64 data (2,3,2), int32 indices (2,2,2), axis 1): indices 3 and -4 are

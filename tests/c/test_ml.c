@@ -33,18 +33,9 @@ static void hostile(const char *path) {
   free(bytes);
 }
 
-static wisp_session *open_model(const char *path) {
-  size_t len;
-  char *bytes = read_file(path, &len);
-  wisp_session *s = NULL;
-  CHECK(bytes && wisp_session_create(bytes, len, NULL, &s) == WISP_OK);
-  free(bytes);
-  return s;
-}
-
 static void test_strings_and_zipmap(void) {
   /* Imputer -> Scaler -> TreeEnsembleClassifier (string labels) -> ZipMap */
-  wisp_session *s = open_model(TAB "ops/pipeline_zipmap.onnx");
+  wisp_session *s = open_session(TAB "ops/pipeline_zipmap.onnx");
   if (!s) return;
   CHECK(wisp_session_output_count(s) == 3);
   CHECK(wisp_session_output_map_keys(s, 0) == 0 && wisp_session_output_map_keys(s, 1) == 0);
@@ -73,7 +64,7 @@ static void test_strings_and_zipmap(void) {
   wisp_session_free(s);
 
   /* strings in: LabelEncoder string -> int64 */
-  s = open_model(TAB "ops/labelenc_str_int.onnx");
+  s = open_session(TAB "ops/labelenc_str_int.onnx");
   if (!s) return;
   const char *words[4] = {"blue", "nope", NULL, "red"};
   wisp_tensor sf = {WISP_DT_STRING, {1, {4}}, (void *)words};

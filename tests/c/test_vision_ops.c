@@ -11,16 +11,9 @@
 #define NODE_DIR "/usr/share/libonnx-testdata/data/node/"
 
 static wisp_session *open_model(const char *name) {
-  size_t len;
   char path[256];
   snprintf(path, sizeof path, NODE_DIR "%s/model.onnx", name);
-  char *bytes = read_file(path, &len);
-  CHECK(bytes != NULL);
-  if (!bytes) return NULL;
-  wisp_session *s = NULL;
-  CHECK(wisp_session_create(bytes, len, NULL, &s) == WISP_OK);
-  free(bytes);
-  return s;
+  return open_session(path);
 }
 
 static int error_names(const char *op) { return strstr(wisp_last_error(), op) != NULL; }

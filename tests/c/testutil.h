@@ -24,6 +24,17 @@ static char *read_file(const char *path, size_t *len) {
 /* Creating from any bytes returns a status; if it loads, a run with zero inputs (symbolic dims
  * set to sym_dim; NULL strings for string inputs) also returns one, and string outputs point at
  * real strings. Under the sanitizer build this catches any out-of-bounds access. */
+/* A session over the model file at path (a failed CHECK, and NULL, when it does not load). */
+static inline wisp_session *open_session(const char *path) {
+  size_t len;
+  char *bytes = read_file(path, &len);
+  wisp_session *s = NULL;
+  CHECK(bytes && wisp_session_create(bytes, len, NULL, &s) == WISP_OK);
+  if (!s) fprintf(stderr, "%s: %s\n", path, wisp_last_error());
+  free(bytes);
+  return s;
+}
+
 static inline void survive(const void *bytes, size_t len, int64_t sym_dim) {
   wisp_session *s = NULL;
   if (wisp_session_create(bytes, len, NULL, &s) != WISP_OK) {
