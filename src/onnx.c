@@ -540,6 +540,7 @@ static wisp_status read_attribute(loader *L, const uint8_t *bytes, size_t len, w
   }
   WISP_CHECK(a->name, WISP_ERR_INVALID_MODEL, "onnx: attribute without a name");
   if (a->type == WISP_ATTR_UNDEFINED) a->type = (wisp_attr_type)seen_kind; /* pre-IR-2 models */
+  if (a->type == WISP_ATTR_STRING && !a->s.data) a->s.data = ""; /* proto default: empty */
   size_t total = n_floats + n_ints + n_strings + n_tensors;
   WISP_CHECK(total <= (size_t)len, WISP_ERR_INVALID_MODEL, "onnx: bad attribute '%s'", a->name);
   if (!total) return WISP_OK;

@@ -112,7 +112,7 @@ wisp_status ml_attr_string(const wisp_op_ctx *ctx, const char *name, const char 
                            const char **out) {
   const wisp_attr *a = NULL;
   WISP_TRY(attr_of_kind(ctx, name, WISP_ATTR_STRING, "a string", &a));
-  *out = a ? (a->s.data ? a->s.data : "") : dflt; /* declared a string, but no value given */
+  *out = a ? a->s.data : dflt;
   return WISP_OK;
 }
 

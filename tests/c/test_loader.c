@@ -78,6 +78,34 @@ static void test_undefined_input(void) {
   CHECK(strstr(wisp_last_error(), "nowhere") != NULL);
 }
 
+/* An attribute declared a string with no value holds the proto default "" (the loop fuzzer found a
+ * NULL string reaching strcmp in FusedConv's activation). */
+static void test_string_attr_without_value(void) {
+  pbw node = {0}, attr = {0}, graph = {0}, opset = {0}, model = {0};
+  pbw_str(&attr, 1, "equation");
+  pbw_int(&attr, 20, 3); /* STRING, but field s is absent */
+  pbw_str(&node, 1, "x");
+  pbw_str(&node, 2, "y");
+  pbw_str(&node, 4, "Einsum");
+  pbw_msg(&node, 5, &attr);
+  pbw_msg(&graph, 1, &node);
+  int64_t dims[] = {2};
+  pbw in = pbw_value_info("x", 1, dims), out = pbw_value_info("y", 1, dims);
+  pbw_msg(&graph, 11, &in);
+  pbw_msg(&graph, 12, &out);
+  pbw_int(&opset, 2, 13);
+  pbw_msg(&model, 8, &opset);
+  pbw_msg(&model, 7, &graph);
+  wisp_session *s = NULL;
+  CHECK(wisp_session_create(model.buf, model.len, NULL, &s) == WISP_OK);
+  /* "" is a valid equation for scalars only: a rank-1 input is refused when run */
+  float x[2] = {1, 2};
+  wisp_tensor feed = {WISP_DT_FLOAT, {1, {2}}, x};
+  CHECK(wisp_session_run(s, &feed, 1) != WISP_OK);
+  CHECK(strstr(wisp_last_error(), "has 0 labels") != NULL);
+  wisp_session_free(s);
+}
+
 /* Single assignment: a node that writes a graph input, an initializer, or a value another node
  * writes is refused at load (a second writer would write into a buffer planned for the first:
  * the heap overflow the fuzzer found with Concat and OneHot). */
@@ -250,6 +278,7 @@ int main(void) {
   test_relu_model();
   test_unknown_op();
   test_undefined_input();
+  test_string_attr_without_value();
   test_single_assignment();
   test_size_arithmetic();
   int in_place_w = 0;
