@@ -16,7 +16,7 @@ import { InferenceSession } from './session.js';
 import { Model } from './model.js';
 import { isNode, readBytes, progressTracker } from './io.js';
 import { getWasm } from './wasm.js';
-import { WispError, throwIfAborted } from './errors.js';
+import { WispError, throwIfAborted, badInput, badModel } from './errors.js';
 const HUB = 'https://huggingface.co';
 // Transformers.js's dtype names and file suffixes (onnx/model<suffix>.onnx); wisp also looks
 // for the file at the folder's root.
@@ -29,7 +29,7 @@ const modelFiles = (dtype) => [`onnx/model${SUFFIXES[dtype]}.onnx`, `model${SUFF
 // Where the folder lives, as a URL ending in '/'.
 async function resolveBase(source, { host = HUB, revision = 'main' }) {
   if (source instanceof URL) return new URL(source.href.endsWith('/') ? source.href : `${source.href}/`);
-  if (typeof source !== 'string' || !source) throw new TypeError('wisp.load: expected a folder path, a URL or a repo id');
+  if (typeof source !== 'string' || !source) throw badInput('wisp.load: expected a folder path, a URL or a repo id', TypeError);
   const withSlash = (s) => (s.endsWith('/') ? s : `${s}/`);
   if (/^(https?|file|blob):/i.test(source)) return new URL(withSlash(source));
   if (isNode) {
@@ -72,7 +72,7 @@ const parseJson = (bytes, name) => {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    throw new Error(`wisp.load: ${name} must hold a JSON object ({...}), got ${got}`);
+    throw badModel(`wisp.load: ${name} must hold a JSON object ({...}), got ${got}`);
   }
   return value;
 };
@@ -83,7 +83,7 @@ function kindFiles(config, kind) {
   if (kind === 'text') return { tokenizer: 'tokenizer.json', tokenizerConfig: 'tokenizer_config.json' };
   if (kind === 'image') return { preprocessor: 'preprocessor_config.json' };
   if (kind === 'tabular') return {};
-  throw new TypeError(`wisp.load: kind must be 'image', 'text' or 'tabular', got '${kind}'`);
+  throw badInput(`wisp.load: kind must be 'image', 'text' or 'tabular', got '${kind}'`, TypeError);
 }
 
 // options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4); kind
@@ -95,7 +95,7 @@ function kindFiles(config, kind) {
 export async function load(source, options = {}) {
   const dtype = options.dtype ?? 'fp32';
   if (!(dtype in SUFFIXES)) {
-    throw new Error(`wisp.load: dtype must be one of ${Object.keys(SUFFIXES).join(', ')}, got '${dtype}'`);
+    throw badInput(`wisp.load: dtype must be one of ${Object.keys(SUFFIXES).join(', ')}, got '${dtype}'`);
   }
   const { signal } = options;
   throwIfAborted(signal, 'wisp.load');

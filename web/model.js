@@ -4,6 +4,7 @@
 
 import { Tensor, float16ToFloat32, float32ToFloat16 } from './session.js';
 import { imageToTensor } from './image.js';
+import { badInput, badModel } from './errors.js';
 
 // Output names that hold an embedding when config.json does not name one (first match wins).
 const EMBEDDING_OUTPUTS = ['sentence_embedding', 'pooler_output', 'image_embeds', 'text_embeds', 'last_hidden_state'];
@@ -32,7 +33,7 @@ function rows(t) {
 }
 
 export function cosineSimilarity(a, b) {
-  if (a.length !== b.length) throw new Error(`cosineSimilarity: lengths differ (${a.length} vs ${b.length})`);
+  if (a.length !== b.length) throw badInput(`cosineSimilarity: lengths differ (${a.length} vs ${b.length})`);
   let dot = 0, na = 0, nb = 0;
   for (let i = 0; i < a.length; i++) dot += a[i] * b[i], na += a[i] * a[i], nb += b[i] * b[i];
   return dot / (Math.sqrt(na * nb) || 1);
@@ -56,7 +57,7 @@ export class Model {
     if (config.feature_names) return 'tabular';
     if (tokenizer) return 'text';
     if (preprocessor) return 'image';
-    throw new Error('wisp.load: cannot tell the input kind: the folder has no preprocessor_config.json, ' +
+    throw badModel('wisp.load: cannot tell the input kind: the folder has no preprocessor_config.json, ' +
       'tokenizer.json, or feature_names in config.json');
   }
 
@@ -93,7 +94,7 @@ export class Model {
   #logitsName() {
     const names = this.#session.outputNames;
     const name = this.config.logits_output ?? (names.includes('logits') ? 'logits' : names[0]);
-    if (!names.includes(name)) throw new Error(`wisp: the model has no output '${name}'`);
+    if (!names.includes(name)) throw badModel(`wisp: the model has no output '${name}'`);
     return name;
   }
 
@@ -101,7 +102,7 @@ export class Model {
   // Softmax over the logits, or sigmoid per label for multi-label models.
   async classify(input, { topk = 5 } = {}) {
     if (!Number.isSafeInteger(topk) || topk < 1) {
-      throw new RangeError(`wisp: topk must be a positive integer, got ${typeof topk === 'number' ? topk : typeof topk}`);
+      throw badInput(`wisp: topk must be a positive integer, got ${typeof topk === 'number' ? topk : typeof topk}`, RangeError);
     }
     if (this.#adapter.classify) return this.#adapter.classify(input, { topk }, this.#session);
     const { batch, outputs } = await this.#run(input);
@@ -120,7 +121,7 @@ export class Model {
   // predict(x | x[]) -> {value} ({values} for several targets; an array for a batch), for
   // regression models (tabular.js).
   async predict(input) {
-    if (!this.#adapter.predict) throw new Error(`wisp: predict() is for regression models; this ${this.kind} model has classify()`);
+    if (!this.#adapter.predict) throw badInput(`wisp: predict() is for regression models; this ${this.kind} model has classify()`);
     return this.#adapter.predict(input, this.#session);
   }
 
@@ -128,10 +129,10 @@ export class Model {
   // The embedding is config.json's embedding_output, or a conventional output name; sequence and
   // spatial outputs are pooled (mean pooling skips padding tokens).
   async embed(input, { pooling = 'mean', normalize = false } = {}) {
-    if (pooling !== 'mean' && pooling !== 'cls') throw new Error(`wisp: pooling must be 'mean' or 'cls', got '${pooling}'`);
+    if (pooling !== 'mean' && pooling !== 'cls') throw badInput(`wisp: pooling must be 'mean' or 'cls', got '${pooling}'`);
     const names = this.#session.outputNames;
     const name = this.config.embedding_output ?? EMBEDDING_OUTPUTS.find((n) => names.includes(n));
-    if (!name) throw new Error('wisp: config.json has no embedding_output and the model has no embedding output');
+    if (!name) throw badModel('wisp: config.json has no embedding_output and the model has no embedding output');
     const { batch, outputs, mask } = await this.#run(input);
     if (!outputs) return [];
     const t = outputs[name];

@@ -6,6 +6,7 @@
 
 import { isNode } from './io.js';
 import { load } from './load.js';
+import { coded } from './errors.js';
 
 const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
 const aborts = new Map(); // id of a running call -> its AbortController
@@ -36,7 +37,7 @@ async function handle({ id, op, source, options, method, args, target }) {
       await model?.release();
       model = null;
     } else {
-      throw new Error(`wisp worker: unknown call ${op} ${method ?? ''}`);
+      throw coded('WISP_RUNTIME', `wisp worker: unknown call ${op} ${method ?? ''}`);
     }
     port.postMessage({ id, result }, transferables(result));
   } catch (e) {
