@@ -4,7 +4,16 @@
 
 import { Tensor, float16ToFloat32, float32ToFloat16 } from './session.js';
 import { imageToTensor } from './image.js';
-import { badInput, badModel } from './errors.js';
+import { badInput, badModel, throwIfAborted } from './errors.js';
+
+// Yields to the event loop (a macrotask, not a microtask), so that an abort from a click handler
+// or from the worker's message queue can land between two batches.
+const nextTask = () => new Promise((resolve) => {
+  if (typeof setImmediate === 'function') return setImmediate(resolve);
+  const { port1, port2 } = new MessageChannel();
+  port1.onmessage = () => (port1.close(), resolve());
+  port2.postMessage(0);
+});
 
 // Output names that hold an embedding when config.json does not name one (first match wins).
 const EMBEDDING_OUTPUTS = ['sentence_embedding', 'pooler_output', 'image_embeds', 'text_embeds', 'last_hidden_state'];
@@ -74,6 +83,22 @@ export class Model {
     return this.#session;
   }
 
+  // Runs fn on a single input, or on a batch in slices of batchSize items (default: the adapter's,
+  // else 32), checking the signal before each slice; a batch's results are concatenated.
+  async #batched(input, { signal, batchSize } = {}, what, fn) {
+    const size = batchSize ?? this.#adapter.batchSize ?? 32;
+    if (!(size >= 1)) throw badInput(`wisp: batchSize must be a number >= 1, got ${batchSize}`, RangeError);
+    throwIfAborted(signal, what);
+    if (!this.#adapter.isBatch(input) || input.length <= size) return fn(input);
+    const out = [];
+    for (let i = 0; i < input.length; i += size) {
+      if (i && signal) await nextTask();
+      throwIfAborted(signal, what);
+      out.push(...(await fn(input.slice(i, i + size))));
+    }
+    return out;
+  }
+
   async #run(input) {
     const batch = this.#adapter.isBatch(input);
     const items = batch ? input : [input];
@@ -98,12 +123,19 @@ export class Model {
     return name;
   }
 
-  // classify(x | x[], {topk}) -> [{label, score}] sorted by score (an array of those for a batch).
-  // Softmax over the logits, or sigmoid per label for multi-label models.
-  async classify(input, { topk = 5 } = {}) {
+  // classify(x | x[], {topk, signal, batchSize}) -> [{label, score}] sorted by score (an array of
+  // those for a batch). Softmax over the logits, or sigmoid per label for multi-label models.
+  // A batch runs in slices of batchSize; an aborted signal stops it before the next slice
+  // (err.code 'WISP_ABORTED'). The same options hold for embed and predict.
+  async classify(input, options = {}) {
+    const { topk = 5 } = options;
     if (!Number.isSafeInteger(topk) || topk < 1) {
       throw badInput(`wisp: topk must be a positive integer, got ${typeof topk === 'number' ? topk : typeof topk}`, RangeError);
     }
+    return this.#batched(input, options, 'classify', (x) => this.#classify(x, topk));
+  }
+
+  async #classify(input, topk) {
     if (this.#adapter.classify) return this.#adapter.classify(input, { topk }, this.#session);
     const { batch, outputs } = await this.#run(input);
     if (!outputs) return [];
@@ -120,19 +152,24 @@ export class Model {
 
   // predict(x | x[]) -> {value} ({values} for several targets; an array for a batch), for
   // regression models (tabular.js).
-  async predict(input) {
+  async predict(input, options = {}) {
     if (!this.#adapter.predict) throw badInput(`wisp: predict() is for regression models; this ${this.kind} model has classify()`);
-    return this.#adapter.predict(input, this.#session);
+    return this.#batched(input, options, 'predict', (x) => this.#adapter.predict(x, this.#session));
   }
 
   // embed(x | x[], {pooling: 'mean' | 'cls', normalize}) -> Float32Array (an array for a batch).
   // The embedding is config.json's embedding_output, or a conventional output name; sequence and
   // spatial outputs are pooled (mean pooling skips padding tokens).
-  async embed(input, { pooling = 'mean', normalize = false } = {}) {
+  async embed(input, options = {}) {
+    const { pooling = 'mean', normalize = false } = options;
     if (pooling !== 'mean' && pooling !== 'cls') throw badInput(`wisp: pooling must be 'mean' or 'cls', got '${pooling}'`);
     const names = this.#session.outputNames;
     const name = this.config.embedding_output ?? EMBEDDING_OUTPUTS.find((n) => names.includes(n));
     if (!name) throw badModel('wisp: config.json has no embedding_output and the model has no embedding output');
+    return this.#batched(input, options, 'embed', (x) => this.#embed(x, name, pooling, normalize));
+  }
+
+  async #embed(input, name, pooling, normalize) {
     const { batch, outputs, mask } = await this.#run(input);
     if (!outputs) return [];
     const t = outputs[name];

@@ -160,5 +160,7 @@ export function createTabularAdapter(session, files) {
     return batch ? results : results[0];
   }
 
-  return { isBatch, feeds, classify, predict: task === 'regression' ? predict : undefined, featureNames: names.slice() };
+  // rows are small: a whole batch in one run unless the caller sets batchSize
+  return { isBatch, feeds, classify, predict: task === 'regression' ? predict : undefined, featureNames: names.slice(),
+    batchSize: Infinity };
 }

@@ -32,7 +32,7 @@ async function handle({ id, op, source, options, method, args, target }) {
       model = await load(source, { ...options, worker: false, signal: ctl.signal, progress });
       result = { kind: model.kind, config: model.config, labels: model.labels, info: model.info };
     } else if (op === 'call' && model && METHODS.has(method)) {
-      result = await model[method](...args);
+      result = await model[method](args[0], { ...args[1], signal: ctl.signal });
     } else if (op === 'release') {
       await model?.release();
       model = null;

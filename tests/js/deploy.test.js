@@ -231,3 +231,69 @@ test('worker: true runs the model off the calling thread, same answers, progress
   await assert.rejects(load(join(ROOT, 'models/spam-bert'), { worker: true, signal: AbortSignal.abort() }),
     { code: 'WISP_ABORTED' });
 });
+
+test('signal in classify / embed / predict: an abort stops a batch before its next slice', async () => {
+  const texts = Array.from({ length: 40 }, (_, i) => `message ${i}: WIN a FREE prize, or see you at ${i}`);
+  const m = await load(join(ROOT, 'models/spam-bert'));
+  const s = m.session, run = s.run.bind(s);
+  let runs = 0;
+  s.run = (...a) => (runs++, run(...a)); // counts the batches the model runs
+  try {
+    const whole = await m.classify(texts);
+    assert.equal(runs, 2, 'a 40-text batch runs as 32 + 8 by default');
+    runs = 0;
+    const sliced = await m.classify(texts, { batchSize: 8, signal: new AbortController().signal });
+    assert.equal(runs, 5);
+    sliced.forEach((r, i) => r.forEach((x, k) => {
+      assert.equal(x.label, whole[i][k].label);
+      assert.ok(Math.abs(x.score - whole[i][k].score) < 1e-5, `${i}: ${x.score} vs ${whole[i][k].score}`);
+    }));
+
+    for (const method of ['classify', 'embed']) {
+      runs = 0;
+      await assert.rejects(m[method](texts, { signal: AbortSignal.abort() }), { code: 'WISP_ABORTED' });
+      assert.equal(runs, 0, `${method}: an aborted signal runs nothing`);
+      // aborted while the first slice runs (the abort lands on the next macrotask): one slice, no more
+      const ctl = new AbortController();
+      const p = m[method](texts, { batchSize: 8, signal: ctl.signal });
+      setImmediate(() => ctl.abort(new Error('user left')));
+      await assert.rejects(p, { code: 'WISP_ABORTED', message: new RegExp(`${method} aborted: user left`) });
+      assert.equal(runs, 1, `${method}: stopped after the first of 5 slices`);
+    }
+    await assert.rejects(m.classify(texts, { batchSize: 0 }), { code: 'WISP_BAD_INPUT', message: /batchSize/ });
+  } finally {
+    await m.release();
+  }
+
+  const gbt = await load(join(ROOT, 'models/breast-cancer-gbt'));
+  const rows = Array.from({ length: 6 }, rowOf);
+  const all = await gbt.classify(rows);
+  assert.deepEqual(await gbt.classify(rows, { batchSize: 4 }), all);
+  await assert.rejects(gbt.classify(rows, { signal: AbortSignal.abort() }), { code: 'WISP_ABORTED' });
+  await gbt.release();
+});
+
+test('signal in worker mode: the call rejects at once and the worker stops before its next batch', async () => {
+  const texts = Array.from({ length: 64 }, (_, i) => `message ${i}: WIN a FREE prize, or see you at ${i}`);
+  const remote = await load(join(ROOT, 'models/spam-bert'), { worker: true });
+  try {
+    await assert.rejects(remote.classify(texts, { signal: AbortSignal.abort() }), { code: 'WISP_ABORTED' });
+    await remote.classify(texts, { batchSize: 4 }); // warm: each batch shape planned once
+    const t0 = performance.now();
+    const full = await remote.classify(texts, { batchSize: 4 });
+    const tFull = performance.now() - t0;
+    assert.equal(full.length, 64);
+
+    const ctl = new AbortController();
+    const p = remote.classify(texts, { batchSize: 4, signal: ctl.signal });
+    ctl.abort();
+    const t1 = performance.now();
+    await assert.rejects(p, { code: 'WISP_ABORTED', message: /classify aborted/ });
+    // the worker is free again long before 16 batches could have run
+    assert.equal((await remote.classify(texts[0]))[0].label, full[0][0].label);
+    const tAfter = performance.now() - t1;
+    assert.ok(tAfter < tFull / 2, `next call answered after ${tAfter.toFixed(0)} ms; the whole batch takes ${tFull.toFixed(0)} ms`);
+  } finally {
+    await remote.release();
+  }
+});
