@@ -6,7 +6,7 @@
 //   const model = await load('Xenova/some-model', { progress: (p) => console.log(p) });
 //
 // Reads config.json, then only the files its kind needs (no probing for files a folder may not
-// have): nothing more for tabular (feature_names), tokenizer.json + tokenizer_config.json for text
+// have; a hub folder's files are known from the hub's file listing, hub.js): nothing more for tabular (feature_names), tokenizer.json + tokenizer_config.json for text
 // (a vocab_size), preprocessor_config.json otherwise (images); options.kind overrides. Then
 // onnx/model.onnx (or model.onnx; model_fp16.onnx for dtype 'fp16', model_quantized.onnx for
 // 'q8', … as Transformers.js names them), and returns a Model with classify/embed for that kind. Files come through io.js: cached (browsers: Cache API,
@@ -16,8 +16,8 @@ import { InferenceSession } from './session.js';
 import { Model } from './model.js';
 import { isNode, readBytes, progressTracker } from './io.js';
 import { getWasm } from './wasm.js';
+import { HUB, hubFiles } from './hub.js';
 import { WispError, throwIfAborted, badInput, badModel } from './errors.js';
-const HUB = 'https://huggingface.co';
 // Transformers.js's dtype names and file suffixes (onnx/model<suffix>.onnx); wisp also looks
 // for the file at the folder's root.
 const SUFFIXES = {
@@ -103,9 +103,14 @@ export async function load(source, options = {}) {
   if (options.worker) return (await import('./remote.js')).loadInWorker(base.href, options);
   const tracker = progressTracker(options.progress);
   const io = { signal, tracker, cache: options.cache ?? true, cacheDir: options.cacheDir };
-  const read = (name, optional) => readBytes(new URL(name, base), { ...io, file: name, optional });
   const wasm = getWasm(io); // fetched alongside the model's files
   wasm.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
+  const listing = await hubFiles(base, options.host, io); // a hub folder's files, else null
+  const read = (name, optional) => {
+    if (!listing || listing.has(name)) return readBytes(new URL(name, base), { ...io, file: name, optional });
+    if (optional) return null;
+    throw new WispError('WISP_NOT_FOUND', `wisp.load: no ${name} in ${base} (per the hub's file listing)`);
+  };
   const config = parseJson(await read('config.json', true), 'config.json');
   if (!config) throw new WispError('WISP_NOT_FOUND', `wisp.load: no config.json in ${base}`);
   const names = kindFiles(config, options.kind);
@@ -121,7 +126,8 @@ export async function load(source, options = {}) {
     }
   }
   if (!bytes) {
-    const have = await availableDtypes(base);
+    const have = listing ? Object.keys(SUFFIXES).filter((d) => modelFiles(d).some((n) => listing.has(n)))
+      : await availableDtypes(base);
     throw new WispError('WISP_NOT_FOUND', `wisp.load: no ${modelFiles(dtype).join(' or ')} (dtype '${dtype}') in ${base}; ` +
       (have.length ? `the folder has dtype ${have.map((d) => `'${d}'`).join(', ')}` : 'the folder has no model file'));
   }

@@ -297,3 +297,68 @@ test('signal in worker mode: the call rejects at once and the worker stops befor
     await remote.release();
   }
 });
+
+test('hub layout: the file listing decides what is read, no request for a file the repo lacks', async () => {
+  const spam = (f) => readFileSync(join(ROOT, 'models/spam-bert', f));
+  // a repo with its model at the root, a fp16 file listed, and a subfolder holding another copy
+  const repo = {
+    'config.json': spam('config.json'), 'tokenizer.json': spam('tokenizer.json'),
+    'tokenizer_config.json': spam('tokenizer_config.json'), 'model.onnx': spam('onnx/model.onnx'),
+    'onnx/model_fp16.onnx': null, 'sub/config.json': spam('config.json'), 'sub/tokenizer.json': spam('tokenizer.json'),
+    'sub/onnx/model.onnx': spam('onnx/model.onnx'), 'README.md': Buffer.from('# test'),
+  };
+  const requests = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = /^\/test\/spam\/resolve\/main\/(.+)$/.exec(path)?.[1];
+    let body = file && repo[file];
+    if (path === '/api/models/test/spam') {
+      body = Buffer.from(JSON.stringify({ id: 'test/spam', siblings: Object.keys(repo).map((rfilename) => ({ rfilename })) }));
+    }
+    requests.push({ path, status: body ? 200 : 404 });
+    if (!body) return res.writeHead(404).end();
+    res.writeHead(200, { 'Content-Length': body.byteLength }).end(body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const host = `http://127.0.0.1:${server.address().port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'wisp-cache-'));
+  const text = 'WIN a FREE prize now, click here';
+  try {
+    const local = await load(join(ROOT, 'models/spam-bert'));
+    const expected = await local.classify(text);
+    const files = (...names) => ['/api/models/test/spam', ...names.map((n) => `/test/spam/resolve/main/${n}`)].sort();
+
+    const byId = await load('test/spam', { host, cacheDir: dir });
+    assert.deepEqual(await byId.classify(text), expected);
+    assert.deepEqual(requests.filter((r) => r.status !== 200), []);
+    assert.deepEqual(requests.map((r) => r.path).sort(), files('config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.onnx'));
+
+    // a hub URL of a subfolder: its own files only (it has no tokenizer_config.json: not asked for)
+    requests.length = 0;
+    const sub = await load(`${host}/test/spam/resolve/main/sub/`, { host });
+    assert.equal((await sub.classify(text))[0].label, expected[0].label);
+    assert.deepEqual(requests.map((r) => r.path).sort(), files('sub/config.json', 'sub/tokenizer.json', 'sub/onnx/model.onnx'));
+
+    // a dtype the repo lacks: the listing says which it has, without a request for either file
+    requests.length = 0;
+    await assert.rejects(load('test/spam', { host, dtype: 'q8' }),
+      { code: 'WISP_NOT_FOUND', message: /dtype 'q8'.*the folder has dtype 'fp32', 'fp16'/ });
+    assert.deepEqual(requests.filter((r) => r.status !== 200), []);
+    assert.ok(!requests.some((r) => r.path.endsWith('.onnx')), JSON.stringify(requests));
+
+    // the same URL not known as a hub is read as a plain folder: probes, and a 404 (what the listing avoids)
+    requests.length = 0;
+    await load(`${host}/test/spam/resolve/main/`);
+    assert.ok(requests.some((r) => r.status === 404), 'the plain-folder reading probes onnx/model.onnx');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+  try {
+    // offline: the listing came from the cache directory like the files
+    const again = await load('test/spam', { host, cacheDir: dir });
+    assert.equal((await again.classify(text))[0].label, 'spam');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
