@@ -362,3 +362,47 @@ test('hub layout: the file listing decides what is read, no request for a file t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('validation errors carry err.code and keep their class and message', async () => {
+  const { WispError, cosineSimilarity } = await import('../../web/index.js');
+  const code = (Kind, c, message) => (e) => {
+    assert.ok(e instanceof Kind, `${e.name}: ${e.message}`);
+    assert.ok(e instanceof WispError, 'instanceof WispError holds for coded errors');
+    assert.equal(e.code, c, e.message);
+    if (message) assert.match(e.message, message);
+    return true;
+  };
+  assert.throws(() => new Tensor('float32', ['a', 'b']), code(TypeError, 'WISP_BAD_INPUT', /element 0 is "a"/));
+  assert.throws(() => new Tensor('float32', new Float32Array(3), [2, 2]), code(RangeError, 'WISP_BAD_INPUT'));
+  assert.throws(() => new Tensor('complex64', []), code(TypeError, 'WISP_BAD_INPUT'));
+  assert.throws(() => cosineSimilarity([1], [1, 2]), code(Error, 'WISP_BAD_INPUT'));
+  const s = await InferenceSession.create(join(ROOT, 'tests/fixtures/seed_mlp.onnx'));
+  const px = new Tensor('float32', new Float32Array(784), [1, 1, 28, 28]);
+  await assert.rejects(s.run({ wrong: px }), code(Error, 'WISP_BAD_INPUT', /unknown input 'wrong'/));
+  await assert.rejects(s.run(null), code(TypeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(s.run({ pixel_values: new Tensor('int32', new Int32Array(784), [1, 1, 28, 28]) }), code(Error, 'WISP_BAD_INPUT'));
+  await assert.rejects(s.run({ pixel_values: px }, ['nope']), code(Error, 'WISP_BAD_INPUT', /unknown output/));
+  await s.release();
+  await assert.rejects(s.run({ pixel_values: px }), code(Error, 'WISP_RUNTIME', /released/));
+  await assert.rejects(InferenceSession.create(42), code(TypeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(InferenceSession.create(join(ROOT, 'tests/fixtures/seed_mlp.onnx'), { memoryLimit: -1 }), code(RangeError, 'WISP_BAD_INPUT'));
+
+  await assert.rejects(load(join(ROOT, 'models/fashion-mlp'), { dtype: 'fp8' }), code(Error, 'WISP_BAD_INPUT', /dtype/));
+  await assert.rejects(load(join(ROOT, 'models/fashion-mlp'), { kind: 'audio' }), code(TypeError, 'WISP_BAD_INPUT', /kind/));
+  await assert.rejects(load(42), code(TypeError, 'WISP_BAD_INPUT'));
+  const image = await load(join(ROOT, 'models/fashion-mlp'));
+  await assert.rejects(image.classify({ data: new Uint8Array(10), width: 28, height: 28 }), code(RangeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(image.classify('not an image'), code(TypeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(image.classify({ data: new Uint8Array(784), width: 28, height: 28 }, { topk: 0 }), code(RangeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(image.embed({ data: new Uint8Array(784), width: 28, height: 28 }, { pooling: 'max' }), code(Error, 'WISP_BAD_INPUT'));
+  await image.release();
+  const text = await load(join(ROOT, 'models/spam-bert'));
+  await assert.rejects(text.classify(['ok', 12345]), code(TypeError, 'WISP_BAD_INPUT', /item 1/));
+  await text.release();
+  const gbt = await load(join(ROOT, 'models/breast-cancer-gbt'));
+  await assert.rejects(gbt.classify({ ...rowOf(), 'mean radius': 'big' }), code(TypeError, 'WISP_BAD_INPUT', /mean radius/));
+  await assert.rejects(gbt.classify({ ...rowOf(), nope: 1 }), code(Error, 'WISP_BAD_INPUT', /unknown feature 'nope'/));
+  await assert.rejects(gbt.classify([1, 2, 3]), code(RangeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(gbt.predict(rowOf()), code(Error, 'WISP_BAD_INPUT', /predict/));
+  await gbt.release();
+});
