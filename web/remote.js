@@ -42,7 +42,7 @@ const toError = (e) => Object.assign(e.code ? new WispError(e.code, e.message, e
 // source: an absolute URL (load.js resolves it on the calling side, where relative paths mean
 // what the caller meant).
 export async function loadInWorker(source, options = {}) {
-  const { progress, signal, worker: _, ...rest } = options;
+  const { progress, signal, ...rest } = options; // rest.worker is overridden in worker.js
   throwIfAborted(signal, 'wisp.load');
   const url = new URL('./worker.js', import.meta.url);
   const worker = isNode
