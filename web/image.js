@@ -19,10 +19,11 @@ const EXPECTED = 'expected ImageData, an image/canvas/ImageBitmap, or {data, wid
 const SHORTEST_EDGE_TYPES = /^(CLIP|ChineseCLIP|ConvNext|Bit|MobileNetV1|MobileNetV2|MobileViT|Levit|PoolFormer|EfficientFormer)/i;
 
 // images: one image or an array of them (a batch). Returns {data: Float32Array, dims: [N, C, H, W]}.
-export async function imageToTensor(images, preprocessorConfig = {}) {
+// first: the index of images[0] in the caller's batch (Model's slices), for messages.
+export async function imageToTensor(images, preprocessorConfig = {}, first = 0) {
   const list = Array.isArray(images) ? images : [images];
   if (!list.length) throw badInput('wisp: imageToTensor got an empty array of images');
-  const where = (i) => (Array.isArray(images) ? ` (image ${i} of the batch)` : '');
+  const where = (i) => (Array.isArray(images) ? ` (image ${first + i} of the batch)` : '');
   const pixels = await Promise.all(list.map((img, i) => toPixels(img, where(i))));
   const configs = pixels.map((p) => resolveImageConfig(preprocessorConfig, p.width, p.height));
   const wasm = await getWasm();
@@ -43,8 +44,8 @@ export async function imageToTensor(images, preprocessorConfig = {}) {
       const [w, h] = wasm.view(Int32Array).subarray(whPtr >>> 2, (whPtr >>> 2) + 2);
       if (i === 0) [C, H, W] = [configs[i].channels, h, w];
       else if (w !== W || h !== H) {
-        throw badInput(`wisp: images in a batch must come out the same size: image 0 gives ${W}x${H}, ` +
-          `image ${i} gives ${w}x${h}; use a size of {height, width} or a crop_size`);
+        throw badInput(`wisp: images in a batch must come out the same size: image ${first} gives ${W}x${H}, ` +
+          `image ${first + i} gives ${w}x${h}; use a size of {height, width} or a crop_size`);
       }
     });
     const plane = C * H * W, data = new Float32Array(list.length * plane);

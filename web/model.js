@@ -20,8 +20,8 @@ const EMBEDDING_OUTPUTS = ['sentence_embedding', 'pooler_output', 'image_embeds'
 
 const imageAdapter = {
   isBatch: (input) => Array.isArray(input),
-  async feeds(items, session, files) {
-    const { data, dims } = await imageToTensor(items, files.preprocessor);
+  async feeds(items, session, files, first) {
+    const { data, dims } = await imageToTensor(items, files.preprocessor, first);
     return { feeds: { [session.inputNames[0]]: new Tensor('float32', data, dims) } };
   },
 };
@@ -83,8 +83,9 @@ export class Model {
     return this.#session;
   }
 
-  // Runs fn on a single input, or on a batch in slices of batchSize items (default: the adapter's,
-  // else 32), checking the signal before each slice; a batch's results are concatenated.
+  // Runs fn(input, first) on a single input, or on a batch in slices of batchSize items (default:
+  // the adapter's, else 32; first: the index of the slice's first item, for messages), checking
+  // the signal before each slice; a batch's results are concatenated.
   async #batched(input, { signal, batchSize } = {}, what, fn) {
     const size = batchSize ?? this.#adapter.batchSize ?? 32;
     if (!(size >= 1)) throw badInput(`wisp: batchSize must be a number >= 1, got ${batchSize}`, RangeError);
@@ -94,16 +95,16 @@ export class Model {
     for (let i = 0; i < input.length; i += size) {
       if (i && signal) await nextTask();
       throwIfAborted(signal, what);
-      out.push(...(await fn(input.slice(i, i + size))));
+      out.push(...(await fn(input.slice(i, i + size), i)));
     }
     return out;
   }
 
-  async #run(input) {
+  async #run(input, first = 0) {
     const batch = this.#adapter.isBatch(input);
     const items = batch ? input : [input];
     if (!items.length) return { batch, outputs: null, items };
-    const { feeds, mask } = await this.#adapter.feeds(items, this.#session, this.#files);
+    const { feeds, mask } = await this.#adapter.feeds(items, this.#session, this.#files, first);
     // float16 models (model_fp16, model_q4f16): float16 in, float32 out for the task code
     for (const { name, type } of this.#session.inputMetadata) {
       const t = feeds[name];
@@ -132,12 +133,12 @@ export class Model {
     if (!Number.isSafeInteger(topk) || topk < 1) {
       throw badInput(`wisp: topk must be a positive integer, got ${typeof topk === 'number' ? topk : typeof topk}`, RangeError);
     }
-    return this.#batched(input, options, 'classify', (x) => this.#classify(x, topk));
+    return this.#batched(input, options, 'classify', (x, first) => this.#classify(x, topk, first));
   }
 
-  async #classify(input, topk) {
+  async #classify(input, topk, first) {
     if (this.#adapter.classify) return this.#adapter.classify(input, { topk }, this.#session);
-    const { batch, outputs } = await this.#run(input);
+    const { batch, outputs } = await this.#run(input, first);
     if (!outputs) return [];
     const multi = this.config.problem_type === 'multi_label_classification';
     const results = rows(outputs[this.#logitsName()]).map((logits) => {
@@ -166,11 +167,11 @@ export class Model {
     const names = this.#session.outputNames;
     const name = this.config.embedding_output ?? EMBEDDING_OUTPUTS.find((n) => names.includes(n));
     if (!name) throw badModel('wisp: config.json has no embedding_output and the model has no embedding output');
-    return this.#batched(input, options, 'embed', (x) => this.#embed(x, name, pooling, normalize));
+    return this.#batched(input, options, 'embed', (x, first) => this.#embed(x, first, name, pooling, normalize));
   }
 
-  async #embed(input, name, pooling, normalize) {
-    const { batch, outputs, mask } = await this.#run(input);
+  async #embed(input, first, name, pooling, normalize) {
+    const { batch, outputs, mask } = await this.#run(input, first);
     if (!outputs) return [];
     const t = outputs[name];
     const [n, d] = [t.dims[0], t.dims[t.dims.length - 1]];

@@ -88,12 +88,13 @@ export async function createTextAdapter(session, files) {
     encode,
     isBatch: (input) => Array.isArray(input),
     // items: strings -> feeds for the session's text inputs, and the attention mask (N·T).
-    async feeds(items, sess = session) {
+    // first: the index of items[0] in the caller's batch (Model's slices), for messages.
+    async feeds(items, sess = session, files = null, first = 0) {
       const rows = items.map((text, i) => {
         try {
           return encode(text);
         } catch (e) {
-          if (items.length > 1 && e instanceof TypeError) throw badInput(`${e.message} (item ${i})`, TypeError);
+          if ((items.length > 1 || first) && e instanceof TypeError) throw badInput(`${e.message} (item ${first + i})`, TypeError);
           throw e;
         }
       });

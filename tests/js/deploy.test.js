@@ -391,14 +391,20 @@ test('validation errors carry err.code and keep their class and message', async 
   await assert.rejects(load(join(ROOT, 'models/fashion-mlp'), { kind: 'audio' }), code(TypeError, 'WISP_BAD_INPUT', /kind/));
   await assert.rejects(load(42), code(TypeError, 'WISP_BAD_INPUT'));
   const image = await load(join(ROOT, 'models/fashion-mlp'));
+  const px28 = { data: new Uint8Array(784), width: 28, height: 28 };
   await assert.rejects(image.classify({ data: new Uint8Array(10), width: 28, height: 28 }), code(RangeError, 'WISP_BAD_INPUT'));
   await assert.rejects(image.classify('not an image'), code(TypeError, 'WISP_BAD_INPUT'));
   await assert.rejects(image.classify({ data: new Uint8Array(784), width: 28, height: 28 }, { topk: 0 }), code(RangeError, 'WISP_BAD_INPUT'));
   await assert.rejects(image.embed({ data: new Uint8Array(784), width: 28, height: 28 }, { pooling: 'max' }), code(Error, 'WISP_BAD_INPUT'));
-  await image.release();
   const text = await load(join(ROOT, 'models/spam-bert'));
   await assert.rejects(text.classify(['ok', 12345]), code(TypeError, 'WISP_BAD_INPUT', /item 1/));
+  // in a later slice of a long batch the index is still the caller's
+  const many = Array.from({ length: 40 }, (_, i) => (i === 35 ? null : `text ${i}`));
+  await assert.rejects(text.classify(many), code(TypeError, 'WISP_BAD_INPUT', /\(item 35\)$/));
+  await assert.rejects(image.classify(Array.from({ length: 40 }, (_, i) => (i === 33 ? 'x' : px28))),
+    code(TypeError, 'WISP_BAD_INPUT', /\(image 33 of the batch\)/));
   await text.release();
+  await image.release();
   const gbt = await load(join(ROOT, 'models/breast-cancer-gbt'));
   await assert.rejects(gbt.classify({ ...rowOf(), 'mean radius': 'big' }), code(TypeError, 'WISP_BAD_INPUT', /mean radius/));
   await assert.rejects(gbt.classify({ ...rowOf(), nope: 1 }), code(Error, 'WISP_BAD_INPUT', /unknown feature 'nope'/));
