@@ -16,7 +16,23 @@ export class WispError extends Error {
     if (extra.url !== undefined) this.url = String(extra.url);
     if (extra.status !== undefined) this.status = extra.status;
   }
+
+  // Any Error with a WISP_ code, so the TypeErrors and RangeErrors of coded() count too.
+  static [Symbol.hasInstance](e) {
+    return e instanceof Error && typeof e.code === 'string' && e.code.startsWith('WISP_');
+  }
 }
+
+// An Error of class Kind (Error, TypeError, RangeError: what callers of an onnxruntime-web-shaped
+// API may already test for, and its usual name in messages) with a code.
+export function coded(code, message, Kind = Error, extra = {}) {
+  return Object.assign(new Kind(message, extra.cause ? { cause: extra.cause } : undefined), { code });
+}
+
+// What the caller passed is wrong (tensors, feeds, options, rows, images, text).
+export const badInput = (message, Kind, extra) => coded('WISP_BAD_INPUT', message, Kind, extra);
+// What the model's folder holds is wrong (config.json, preprocessor_config.json, its graph).
+export const badModel = (message, Kind, extra) => coded('WISP_BAD_MODEL', message, Kind, extra);
 
 // The Error for a failed C call: its message is wisp_last_error(), its code from the status the
 // call returned or, for calls that return a null handle, the last status C recorded.

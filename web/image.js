@@ -9,6 +9,7 @@
 // and turns preprocessor_config.json into that function's config.
 
 import { getWasm, discard } from './wasm.js';
+import { coded, badInput, badModel } from './errors.js';
 
 const MAX_SIDE = 16384; // src/image.h WISP_IMAGE_MAX_SIDE
 const DRAWABLES = ['HTMLImageElement', 'HTMLCanvasElement', 'ImageBitmap', 'OffscreenCanvas'];
@@ -18,19 +19,20 @@ const EXPECTED = 'expected ImageData, an image/canvas/ImageBitmap, or {data, wid
 const SHORTEST_EDGE_TYPES = /^(CLIP|ChineseCLIP|ConvNext|Bit|MobileNetV1|MobileNetV2|MobileViT|Levit|PoolFormer|EfficientFormer)/i;
 
 // images: one image or an array of them (a batch). Returns {data: Float32Array, dims: [N, C, H, W]}.
-export async function imageToTensor(images, preprocessorConfig = {}) {
+// first: the index of images[0] in the caller's batch (Model's slices), for messages.
+export async function imageToTensor(images, preprocessorConfig = {}, first = 0) {
   const list = Array.isArray(images) ? images : [images];
-  if (!list.length) throw new Error('wisp: imageToTensor got an empty array of images');
-  const where = (i) => (Array.isArray(images) ? ` (image ${i} of the batch)` : '');
+  if (!list.length) throw badInput('wisp: imageToTensor got an empty array of images');
+  const where = (i) => (Array.isArray(images) ? ` (image ${first + i} of the batch)` : '');
   const pixels = await Promise.all(list.map((img, i) => toPixels(img, where(i))));
   const configs = pixels.map((p) => resolveImageConfig(preprocessorConfig, p.width, p.height));
   const wasm = await getWasm();
   const x = wasm.exports;
-  if (wasm.dead) throw new Error(`wisp: the WebAssembly instance crashed earlier (${wasm.dead.message})`);
+  if (wasm.dead) throw coded('WISP_RUNTIME', `wisp: the WebAssembly instance crashed earlier (${wasm.dead.message})`);
 
   const ptrs = [];
   const alloc = (bytes) => (ptrs.push(wasm.alloc(bytes)), ptrs.at(-1));
-  const fail = (i) => new Error(`wisp: ${wasm.lastError()}${where(i)}`);
+  const fail = (i) => badInput(`wisp: ${wasm.lastError()}${where(i)}`);
   try {
     const cfgPtr = alloc(14 * 8), whPtr = alloc(8);
     const setConfig = (c) => wasm.view(Float64Array).set(configDoubles(c), cfgPtr >>> 3);
@@ -42,8 +44,8 @@ export async function imageToTensor(images, preprocessorConfig = {}) {
       const [w, h] = wasm.view(Int32Array).subarray(whPtr >>> 2, (whPtr >>> 2) + 2);
       if (i === 0) [C, H, W] = [configs[i].channels, h, w];
       else if (w !== W || h !== H) {
-        throw new Error(`wisp: images in a batch must come out the same size: image 0 gives ${W}x${H}, ` +
-          `image ${i} gives ${w}x${h}; use a size of {height, width} or a crop_size`);
+        throw badInput(`wisp: images in a batch must come out the same size: image ${first} gives ${W}x${H}, ` +
+          `image ${first + i} gives ${w}x${h}; use a size of {height, width} or a crop_size`);
       }
     });
     const plane = C * H * W, data = new Float32Array(list.length * plane);
@@ -61,7 +63,7 @@ export async function imageToTensor(images, preprocessorConfig = {}) {
     // A trap leaves the heap inconsistent: retire the instance (as session.js does).
     if (e instanceof WebAssembly.RuntimeError || /^wisp\.wasm aborted/.test(e?.message)) {
       discard(wasm, e);
-      throw new Error(`wisp: WebAssembly crashed: ${e.message}`, { cause: e });
+      throw coded('WISP_RUNTIME', `wisp: WebAssembly crashed: ${e.message}`, undefined, { cause: e });
     }
     throw e;
   } finally {
@@ -74,15 +76,15 @@ export async function imageToTensor(images, preprocessorConfig = {}) {
 // Missing do_* flags default to "on when their parameters are present" (do_rescale: on, 1/255).
 // do_convert_rgb is implied: wisp always produces `channels` (gray is replicated, alpha dropped).
 export function resolveImageConfig(pc, width, height) {
-  if (typeof pc !== 'object' || pc === null) throw new TypeError(`wisp: preprocessor config must be an object, got ${describe(pc)}`);
+  if (typeof pc !== 'object' || pc === null) throw badModel(`wisp: preprocessor config must be an object, got ${describe(pc)}`, TypeError);
   const resample = pc.resample ?? 2;
   if (![0, 1, 2, 3, 4, 5].includes(resample)) {
-    throw new RangeError(`wisp: preprocessor_config resample ${JSON.stringify(resample)} is not a PIL filter (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming)`);
+    throw badModel(`wisp: preprocessor_config resample ${JSON.stringify(resample)} is not a PIL filter (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming)`, RangeError);
   }
   const doResize = pc.do_resize ?? pc.size !== undefined;
-  if (doResize && pc.size === undefined) throw new Error('wisp: preprocessor_config sets do_resize but has no size');
+  if (doResize && pc.size === undefined) throw badModel('wisp: preprocessor_config sets do_resize but has no size');
   const doCrop = pc.do_center_crop ?? pc.crop_size !== undefined;
-  if (doCrop && pc.crop_size === undefined) throw new Error('wisp: preprocessor_config sets do_center_crop but has no crop_size');
+  if (doCrop && pc.crop_size === undefined) throw badModel('wisp: preprocessor_config sets do_center_crop but has no crop_size');
 
   const mean1 = Array.isArray(pc.image_mean) && pc.image_mean.length === 1;
   const channels = pc.do_convert_grayscale || pc.num_channels === 1 || mean1 ? 1 : 3;
@@ -90,13 +92,13 @@ export function resolveImageConfig(pc, width, height) {
   let mean = [0, 0, 0], std = [1, 1, 1];
   if (normalize) {
     if (pc.image_mean === undefined || pc.image_std === undefined) {
-      throw new Error('wisp: preprocessor_config sets do_normalize but lacks image_mean or image_std');
+      throw badModel('wisp: preprocessor_config sets do_normalize but lacks image_mean or image_std');
     }
     mean = perChannel('image_mean', pc.image_mean, channels);
     std = perChannel('image_std', pc.image_std, channels);
   }
   const rescale = (pc.do_rescale ?? true) ? pc.rescale_factor ?? 1 / 255 : 1;
-  if (!Number.isFinite(rescale)) throw new RangeError(`wisp: preprocessor_config rescale_factor must be a number, got ${JSON.stringify(pc.rescale_factor)}`);
+  if (!Number.isFinite(rescale)) throw badModel(`wisp: preprocessor_config rescale_factor must be a number, got ${JSON.stringify(pc.rescale_factor)}`, RangeError);
   return {
     resize: doResize ? resizeTo(pc, pc.size, width, height) : null,
     resample,
@@ -114,7 +116,7 @@ function configDoubles(c) {
 function perChannel(name, v, channels) {
   const a = typeof v === 'number' ? [v] : v;
   if (!Array.isArray(a) || !a.every(Number.isFinite) || !(a.length === 1 || a.length >= channels)) {
-    throw new RangeError(`wisp: preprocessor_config ${name} must be a number or ${channels === 1 ? '1' : '1 or 3'} numbers, got ${JSON.stringify(v)}`);
+    throw badModel(`wisp: preprocessor_config ${name} must be a number or ${channels === 1 ? '1' : '1 or 3'} numbers, got ${JSON.stringify(v)}`, RangeError);
   }
   return [0, 1, 2].map((c) => a[a.length === 1 ? 0 : Math.min(c, a.length - 1)]);
 }
@@ -125,7 +127,7 @@ const isSide = (v) => Number.isInteger(v) && v >= 1 && v <= MAX_SIDE;
 function sizeWH(name, s) {
   const hw = typeof s === 'number' ? [s, s] : Array.isArray(s) ? s : [s?.height, s?.width];
   if (hw.length !== 2 || !hw.every(isSide)) {
-    throw new RangeError(`wisp: preprocessor_config ${name} ${JSON.stringify(s)}: expected {height, width} (or a number) with sides in 1..${MAX_SIDE}`);
+    throw badModel(`wisp: preprocessor_config ${name} ${JSON.stringify(s)}: expected {height, width} (or a number) with sides in 1..${MAX_SIDE}`, RangeError);
   }
   return [hw[1], hw[0]];
 }
@@ -138,8 +140,8 @@ function resizeTo(pc, size, w, h) {
   }
   if (Array.isArray(size) || size?.height !== undefined || size?.width !== undefined) return sizeWH('size', size);
   const { shortest_edge: se, longest_edge: le } = size ?? {};
-  if (se !== undefined && !isSide(se)) throw new RangeError(`wisp: preprocessor_config size.shortest_edge ${JSON.stringify(se)} must be an integer in 1..${MAX_SIDE}`);
-  if (le !== undefined && !isSide(le)) throw new RangeError(`wisp: preprocessor_config size.longest_edge ${JSON.stringify(le)} must be an integer in 1..${MAX_SIDE}`);
+  if (se !== undefined && !isSide(se)) throw badModel(`wisp: preprocessor_config size.shortest_edge ${JSON.stringify(se)} must be an integer in 1..${MAX_SIDE}`, RangeError);
+  if (le !== undefined && !isSide(le)) throw badModel(`wisp: preprocessor_config size.longest_edge ${JSON.stringify(le)} must be an integer in 1..${MAX_SIDE}`, RangeError);
   if (se !== undefined) {
     // get_resize_output_image_size(default_to_square=False, max_size=longest_edge)
     const short = Math.min(w, h), long = Math.max(w, h);
@@ -152,7 +154,7 @@ function resizeTo(pc, size, w, h) {
     const scale = le / Math.max(w, h);
     return [Math.floor(w * scale + 0.5), Math.floor(h * scale + 0.5)];
   }
-  throw new Error(`wisp: preprocessor_config size ${JSON.stringify(size)} is not supported; expected {height, width}, {shortest_edge}, {longest_edge} or a number`);
+  throw badModel(`wisp: preprocessor_config size ${JSON.stringify(size)} is not supported; expected {height, width}, {shortest_edge}, {longest_edge} or a number`);
 }
 
 // ---- getting 8-bit pixels ----
@@ -171,31 +173,31 @@ const isA = (v, name) => typeof globalThis[name] === 'function' && v instanceof 
 async function toPixels(img, where) {
   if (DRAWABLES.some((name) => isA(img, name))) return drawPixels(img, where);
   if (img && typeof img === 'object' && 'data' in img && 'width' in img && 'height' in img) return plainPixels(img, where);
-  throw new TypeError(`wisp: ${EXPECTED}; got ${describe(img)}${where}`);
+  throw badInput(`wisp: ${EXPECTED}; got ${describe(img)}${where}`, TypeError);
 }
 
 // {data, width, height, channels?}: ImageData, or raw gray/RGB/RGBA bytes.
 function plainPixels({ data, width, height, channels }, where) {
   for (const [k, v] of [['width', width], ['height', height]]) {
-    if (!isSide(v)) throw new RangeError(`wisp: image ${k} must be an integer in 1..${MAX_SIDE}, got ${JSON.stringify(v)}${where}`);
+    if (!isSide(v)) throw badInput(`wisp: image ${k} must be an integer in 1..${MAX_SIDE}, got ${JSON.stringify(v)}${where}`, RangeError);
   }
   if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray || Array.isArray(data))) {
-    throw new TypeError(`wisp: image data must be a Uint8Array, Uint8ClampedArray or Array of 0..255, got ${describe(data)}${where}`);
+    throw badInput(`wisp: image data must be a Uint8Array, Uint8ClampedArray or Array of 0..255, got ${describe(data)}${where}`, TypeError);
   }
   const n = width * height;
   if (channels === undefined) {
     channels = data.length / n;
     if (![1, 2, 3, 4].includes(channels)) {
-      throw new RangeError(`wisp: image data has ${data.length} values, not width×height (${width}×${height}) × 1, 2, 3 or 4 channels${where}`);
+      throw badInput(`wisp: image data has ${data.length} values, not width×height (${width}×${height}) × 1, 2, 3 or 4 channels${where}`, RangeError);
     }
   } else if (![1, 2, 3, 4].includes(channels)) {
-    throw new RangeError(`wisp: image channels must be 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA), got ${JSON.stringify(channels)}${where}`);
+    throw badInput(`wisp: image channels must be 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA), got ${JSON.stringify(channels)}${where}`, RangeError);
   } else if (data.length !== n * channels) {
-    throw new RangeError(`wisp: image data has ${data.length} values; width×height×channels = ${width}×${height}×${channels} = ${n * channels}${where}`);
+    throw badInput(`wisp: image data has ${data.length} values; width×height×channels = ${width}×${height}×${channels} = ${n * channels}${where}`, RangeError);
   }
   if (Array.isArray(data)) {
     const bad = data.findIndex((v) => !(Number.isInteger(v) && v >= 0 && v <= 255));
-    if (bad >= 0) throw new RangeError(`wisp: image data[${bad}] = ${JSON.stringify(data[bad])} is not an integer in 0..255${where}`);
+    if (bad >= 0) throw badInput(`wisp: image data[${bad}] = ${JSON.stringify(data[bad])} is not an integer in 0..255${where}`, RangeError);
     data = Uint8Array.from(data);
   }
   return { data, width, height, channels };
@@ -209,12 +211,12 @@ async function drawPixels(src, where) {
       try {
         await src.decode(); // waits for loading too
       } catch (e) {
-        throw new Error(`wisp: the image ${JSON.stringify(String(src.currentSrc || src.src).slice(0, 100))} failed to load or decode${where}`, { cause: e });
+        throw badInput(`wisp: the image ${JSON.stringify(String(src.currentSrc || src.src).slice(0, 100))} failed to load or decode${where}`, undefined, { cause: e });
       }
     }
     [w, h] = [src.naturalWidth, src.naturalHeight];
   }
-  if (!isSide(w) || !isSide(h)) throw new RangeError(`wisp: the ${src.constructor.name} is ${w}x${h}; sides must be in 1..${MAX_SIDE}${where}`);
+  if (!isSide(w) || !isSide(h)) throw badInput(`wisp: the ${src.constructor.name} is ${w}x${h}; sides must be in 1..${MAX_SIDE}${where}`, RangeError);
   const canvas = typeof OffscreenCanvas === 'function'
     ? new OffscreenCanvas(w, h)
     : Object.assign(document.createElement('canvas'), { width: w, height: h });

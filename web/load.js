@@ -6,7 +6,7 @@
 //   const model = await load('Xenova/some-model', { progress: (p) => console.log(p) });
 //
 // Reads config.json, then only the files its kind needs (no probing for files a folder may not
-// have): nothing more for tabular (feature_names), tokenizer.json + tokenizer_config.json for text
+// have; a hub folder's files are known from the hub's file listing, hub.js): nothing more for tabular (feature_names), tokenizer.json + tokenizer_config.json for text
 // (a vocab_size), preprocessor_config.json otherwise (images); options.kind overrides. Then
 // onnx/model.onnx (or model.onnx; model_fp16.onnx for dtype 'fp16', model_quantized.onnx for
 // 'q8', … as Transformers.js names them), and returns a Model with classify/embed for that kind. Files come through io.js: cached (browsers: Cache API,
@@ -16,8 +16,8 @@ import { InferenceSession } from './session.js';
 import { Model } from './model.js';
 import { isNode, readBytes, progressTracker } from './io.js';
 import { getWasm } from './wasm.js';
-import { WispError, throwIfAborted } from './errors.js';
-const HUB = 'https://huggingface.co';
+import { HUB, hubFiles } from './hub.js';
+import { WispError, throwIfAborted, badInput, badModel } from './errors.js';
 // Transformers.js's dtype names and file suffixes (onnx/model<suffix>.onnx); wisp also looks
 // for the file at the folder's root.
 const SUFFIXES = {
@@ -29,7 +29,7 @@ const modelFiles = (dtype) => [`onnx/model${SUFFIXES[dtype]}.onnx`, `model${SUFF
 // Where the folder lives, as a URL ending in '/'.
 async function resolveBase(source, { host = HUB, revision = 'main' }) {
   if (source instanceof URL) return new URL(source.href.endsWith('/') ? source.href : `${source.href}/`);
-  if (typeof source !== 'string' || !source) throw new TypeError('wisp.load: expected a folder path, a URL or a repo id');
+  if (typeof source !== 'string' || !source) throw badInput('wisp.load: expected a folder path, a URL or a repo id', TypeError);
   const withSlash = (s) => (s.endsWith('/') ? s : `${s}/`);
   if (/^(https?|file|blob):/i.test(source)) return new URL(withSlash(source));
   if (isNode) {
@@ -72,7 +72,7 @@ const parseJson = (bytes, name) => {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    throw new Error(`wisp.load: ${name} must hold a JSON object ({...}), got ${got}`);
+    throw badModel(`wisp.load: ${name} must hold a JSON object ({...}), got ${got}`);
   }
   return value;
 };
@@ -83,7 +83,7 @@ function kindFiles(config, kind) {
   if (kind === 'text') return { tokenizer: 'tokenizer.json', tokenizerConfig: 'tokenizer_config.json' };
   if (kind === 'image') return { preprocessor: 'preprocessor_config.json' };
   if (kind === 'tabular') return {};
-  throw new TypeError(`wisp.load: kind must be 'image', 'text' or 'tabular', got '${kind}'`);
+  throw badInput(`wisp.load: kind must be 'image', 'text' or 'tabular', got '${kind}'`, TypeError);
 }
 
 // options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4); kind
@@ -95,7 +95,7 @@ function kindFiles(config, kind) {
 export async function load(source, options = {}) {
   const dtype = options.dtype ?? 'fp32';
   if (!(dtype in SUFFIXES)) {
-    throw new Error(`wisp.load: dtype must be one of ${Object.keys(SUFFIXES).join(', ')}, got '${dtype}'`);
+    throw badInput(`wisp.load: dtype must be one of ${Object.keys(SUFFIXES).join(', ')}, got '${dtype}'`);
   }
   const { signal } = options;
   throwIfAborted(signal, 'wisp.load');
@@ -103,9 +103,14 @@ export async function load(source, options = {}) {
   if (options.worker) return (await import('./remote.js')).loadInWorker(base.href, options);
   const tracker = progressTracker(options.progress);
   const io = { signal, tracker, cache: options.cache ?? true, cacheDir: options.cacheDir };
-  const read = (name, optional) => readBytes(new URL(name, base), { ...io, file: name, optional });
   const wasm = getWasm(io); // fetched alongside the model's files
   wasm.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
+  const listing = await hubFiles(base, options.host, io); // a hub folder's files, else null
+  const read = (name, optional) => {
+    if (!listing || listing.has(name)) return readBytes(new URL(name, base), { ...io, file: name, optional });
+    if (optional) return null;
+    throw new WispError('WISP_NOT_FOUND', `wisp.load: no ${name} in ${base} (per the hub's file listing)`);
+  };
   const config = parseJson(await read('config.json', true), 'config.json');
   if (!config) throw new WispError('WISP_NOT_FOUND', `wisp.load: no config.json in ${base}`);
   const names = kindFiles(config, options.kind);
@@ -121,7 +126,8 @@ export async function load(source, options = {}) {
     }
   }
   if (!bytes) {
-    const have = await availableDtypes(base);
+    const have = listing ? Object.keys(SUFFIXES).filter((d) => modelFiles(d).some((n) => listing.has(n)))
+      : await availableDtypes(base);
     throw new WispError('WISP_NOT_FOUND', `wisp.load: no ${modelFiles(dtype).join(' or ')} (dtype '${dtype}') in ${base}; ` +
       (have.length ? `the folder has dtype ${have.map((d) => `'${d}'`).join(', ')}` : 'the folder has no model file'));
   }

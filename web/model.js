@@ -4,14 +4,24 @@
 
 import { Tensor, float16ToFloat32, float32ToFloat16 } from './session.js';
 import { imageToTensor } from './image.js';
+import { badInput, badModel, throwIfAborted } from './errors.js';
+
+// Yields to the event loop (a macrotask, not a microtask), so that an abort from a click handler
+// or from the worker's message queue can land between two batches.
+const nextTask = () => new Promise((resolve) => {
+  if (typeof setImmediate === 'function') return setImmediate(resolve);
+  const { port1, port2 } = new MessageChannel();
+  port1.onmessage = () => (port1.close(), resolve());
+  port2.postMessage(0);
+});
 
 // Output names that hold an embedding when config.json does not name one (first match wins).
 const EMBEDDING_OUTPUTS = ['sentence_embedding', 'pooler_output', 'image_embeds', 'text_embeds', 'last_hidden_state'];
 
 const imageAdapter = {
   isBatch: (input) => Array.isArray(input),
-  async feeds(items, session, files) {
-    const { data, dims } = await imageToTensor(items, files.preprocessor);
+  async feeds(items, session, files, first) {
+    const { data, dims } = await imageToTensor(items, files.preprocessor, first);
     return { feeds: { [session.inputNames[0]]: new Tensor('float32', data, dims) } };
   },
 };
@@ -32,7 +42,7 @@ function rows(t) {
 }
 
 export function cosineSimilarity(a, b) {
-  if (a.length !== b.length) throw new Error(`cosineSimilarity: lengths differ (${a.length} vs ${b.length})`);
+  if (a.length !== b.length) throw badInput(`cosineSimilarity: lengths differ (${a.length} vs ${b.length})`);
   let dot = 0, na = 0, nb = 0;
   for (let i = 0; i < a.length; i++) dot += a[i] * b[i], na += a[i] * a[i], nb += b[i] * b[i];
   return dot / (Math.sqrt(na * nb) || 1);
@@ -56,7 +66,7 @@ export class Model {
     if (config.feature_names) return 'tabular';
     if (tokenizer) return 'text';
     if (preprocessor) return 'image';
-    throw new Error('wisp.load: cannot tell the input kind: the folder has no preprocessor_config.json, ' +
+    throw badModel('wisp.load: cannot tell the input kind: the folder has no preprocessor_config.json, ' +
       'tokenizer.json, or feature_names in config.json');
   }
 
@@ -73,11 +83,28 @@ export class Model {
     return this.#session;
   }
 
-  async #run(input) {
+  // Runs fn(input, first) on a single input, or on a batch in slices of batchSize items (default:
+  // the adapter's, else 32; first: the index of the slice's first item, for messages), checking
+  // the signal before each slice; a batch's results are concatenated.
+  async #batched(input, { signal, batchSize } = {}, what, fn) {
+    const size = batchSize ?? this.#adapter.batchSize ?? 32;
+    if (!(size >= 1)) throw badInput(`wisp: batchSize must be a number >= 1, got ${batchSize}`, RangeError);
+    throwIfAborted(signal, what);
+    if (!this.#adapter.isBatch(input) || input.length <= size) return fn(input);
+    const out = [];
+    for (let i = 0; i < input.length; i += size) {
+      if (i && signal) await nextTask();
+      throwIfAborted(signal, what);
+      out.push(...(await fn(input.slice(i, i + size), i)));
+    }
+    return out;
+  }
+
+  async #run(input, first = 0) {
     const batch = this.#adapter.isBatch(input);
     const items = batch ? input : [input];
     if (!items.length) return { batch, outputs: null, items };
-    const { feeds, mask } = await this.#adapter.feeds(items, this.#session, this.#files);
+    const { feeds, mask } = await this.#adapter.feeds(items, this.#session, this.#files, first);
     // float16 models (model_fp16, model_q4f16): float16 in, float32 out for the task code
     for (const { name, type } of this.#session.inputMetadata) {
       const t = feeds[name];
@@ -93,18 +120,25 @@ export class Model {
   #logitsName() {
     const names = this.#session.outputNames;
     const name = this.config.logits_output ?? (names.includes('logits') ? 'logits' : names[0]);
-    if (!names.includes(name)) throw new Error(`wisp: the model has no output '${name}'`);
+    if (!names.includes(name)) throw badModel(`wisp: the model has no output '${name}'`);
     return name;
   }
 
-  // classify(x | x[], {topk}) -> [{label, score}] sorted by score (an array of those for a batch).
-  // Softmax over the logits, or sigmoid per label for multi-label models.
-  async classify(input, { topk = 5 } = {}) {
+  // classify(x | x[], {topk, signal, batchSize}) -> [{label, score}] sorted by score (an array of
+  // those for a batch). Softmax over the logits, or sigmoid per label for multi-label models.
+  // A batch runs in slices of batchSize; an aborted signal stops it before the next slice
+  // (err.code 'WISP_ABORTED'). The same options hold for embed and predict.
+  async classify(input, options = {}) {
+    const { topk = 5 } = options;
     if (!Number.isSafeInteger(topk) || topk < 1) {
-      throw new RangeError(`wisp: topk must be a positive integer, got ${typeof topk === 'number' ? topk : typeof topk}`);
+      throw badInput(`wisp: topk must be a positive integer, got ${typeof topk === 'number' ? topk : typeof topk}`, RangeError);
     }
+    return this.#batched(input, options, 'classify', (x, first) => this.#classify(x, topk, first));
+  }
+
+  async #classify(input, topk, first) {
     if (this.#adapter.classify) return this.#adapter.classify(input, { topk }, this.#session);
-    const { batch, outputs } = await this.#run(input);
+    const { batch, outputs } = await this.#run(input, first);
     if (!outputs) return [];
     const multi = this.config.problem_type === 'multi_label_classification';
     const results = rows(outputs[this.#logitsName()]).map((logits) => {
@@ -119,20 +153,25 @@ export class Model {
 
   // predict(x | x[]) -> {value} ({values} for several targets; an array for a batch), for
   // regression models (tabular.js).
-  async predict(input) {
-    if (!this.#adapter.predict) throw new Error(`wisp: predict() is for regression models; this ${this.kind} model has classify()`);
-    return this.#adapter.predict(input, this.#session);
+  async predict(input, options = {}) {
+    if (!this.#adapter.predict) throw badInput(`wisp: predict() is for regression models; this ${this.kind} model has classify()`);
+    return this.#batched(input, options, 'predict', (x) => this.#adapter.predict(x, this.#session));
   }
 
   // embed(x | x[], {pooling: 'mean' | 'cls', normalize}) -> Float32Array (an array for a batch).
   // The embedding is config.json's embedding_output, or a conventional output name; sequence and
   // spatial outputs are pooled (mean pooling skips padding tokens).
-  async embed(input, { pooling = 'mean', normalize = false } = {}) {
-    if (pooling !== 'mean' && pooling !== 'cls') throw new Error(`wisp: pooling must be 'mean' or 'cls', got '${pooling}'`);
+  async embed(input, options = {}) {
+    const { pooling = 'mean', normalize = false } = options;
+    if (pooling !== 'mean' && pooling !== 'cls') throw badInput(`wisp: pooling must be 'mean' or 'cls', got '${pooling}'`);
     const names = this.#session.outputNames;
     const name = this.config.embedding_output ?? EMBEDDING_OUTPUTS.find((n) => names.includes(n));
-    if (!name) throw new Error('wisp: config.json has no embedding_output and the model has no embedding output');
-    const { batch, outputs, mask } = await this.#run(input);
+    if (!name) throw badModel('wisp: config.json has no embedding_output and the model has no embedding output');
+    return this.#batched(input, options, 'embed', (x, first) => this.#embed(x, first, name, pooling, normalize));
+  }
+
+  async #embed(input, first, name, pooling, normalize) {
+    const { batch, outputs, mask } = await this.#run(input, first);
     if (!outputs) return [];
     const t = outputs[name];
     const [n, d] = [t.dims[0], t.dims[t.dims.length - 1]];

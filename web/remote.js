@@ -5,7 +5,7 @@
 // Images must be cloneable there: {data, width, height, channels}, ImageData or ImageBitmap.
 
 import { isNode } from './io.js';
-import { WispError, throwIfAborted } from './errors.js';
+import { WispError, abortError, throwIfAborted } from './errors.js';
 
 class RemoteModel {
   #call; #terminate;
@@ -16,11 +16,17 @@ class RemoteModel {
     this.#terminate = terminate;
   }
 
-  classify(input, options) { return this.#call('call', { method: 'classify', args: [input, options] }); }
+  // options.signal stays here (it cannot be cloned): its abort is sent on, and the worker stops
+  // before its next batch.
+  #invoke(method, input, { signal, ...options } = {}) {
+    return this.#call('call', { method, args: [input, options] }, { signal });
+  }
 
-  embed(input, options) { return this.#call('call', { method: 'embed', args: [input, options] }); }
+  classify(input, options) { return this.#invoke('classify', input, options); }
 
-  predict(input) { return this.#call('call', { method: 'predict', args: [input] }); }
+  embed(input, options) { return this.#invoke('embed', input, options); }
+
+  predict(input, options) { return this.#invoke('predict', input, options); }
 
   async release() {
     try {
@@ -36,7 +42,7 @@ const toError = (e) => Object.assign(e.code ? new WispError(e.code, e.message, e
 // source: an absolute URL (load.js resolves it on the calling side, where relative paths mean
 // what the caller meant).
 export async function loadInWorker(source, options = {}) {
-  const { progress, signal, worker: _, ...rest } = options;
+  const { progress, signal, ...rest } = options; // rest.worker is overridden in worker.js
   throwIfAborted(signal, 'wisp.load');
   const url = new URL('./worker.js', import.meta.url);
   const worker = isNode
@@ -67,23 +73,29 @@ export async function loadInWorker(source, options = {}) {
     dead ??= new WispError('WISP_RUNTIME', 'wisp: the model was released');
     await worker.terminate();
   };
-  const call = (op, msg, extra = {}) => new Promise((resolve, reject) => {
+  // An abort rejects the call at once and tells the worker, which stops its downloads or, for
+  // classify / embed / predict, stops before its next batch.
+  const call = (op, msg, { signal, ...extra } = {}) => new Promise((resolve, reject) => {
     if (dead) return reject(dead);
+    const what = msg.method ?? op;
+    if (signal?.aborted) return reject(abortError(signal, what));
     const id = nextId++;
-    pending.set(id, { resolve, reject, ...extra });
+    const onAbort = () => {
+      pending.delete(id);
+      worker.postMessage({ op: 'abort', target: id });
+      reject(abortError(signal, what));
+    };
+    const settle = (fn) => (v) => (signal?.removeEventListener('abort', onAbort), fn(v));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    pending.set(id, { resolve: settle(resolve), reject: settle(reject), ...extra });
     worker.postMessage({ id, op, ...msg });
   });
 
-  const id = nextId; // the load's id, for its abort
-  const onAbort = () => worker.postMessage({ op: 'abort', target: id });
-  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const info = await call('load', { source, options: { ...rest, progress: !!progress } }, { progress });
+    const info = await call('load', { source, options: { ...rest, progress: !!progress } }, { progress, signal });
     return new RemoteModel(info, call, terminate);
   } catch (e) {
     await terminate();
     throw e;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -9,7 +9,7 @@
 
 import { getWasm, discard } from './wasm.js';
 import { toUrl, readBytes, ioOptions } from './io.js';
-import { wasmError } from './errors.js';
+import { wasmError, coded, badInput, badModel } from './errors.js';
 
 // ONNX TensorProto element types (src/tensor.h) and the arrays onnxruntime-web uses for them.
 const DTYPES = {
@@ -95,19 +95,19 @@ function checkElements(type, data) {
   const bad = data.findIndex((v) => !ok(v));
   if (bad >= 0) {
     const v = data[bad];
-    throw new TypeError(`a '${type}' tensor needs numbers${type === 'bool' ? ' or booleans' : ''}; ` +
-      `element ${bad} is ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v}`);
+    throw badInput(`a '${type}' tensor needs numbers${type === 'bool' ? ' or booleans' : ''}; ` +
+      `element ${bad} is ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v}`, TypeError);
   }
 }
 
 function checkDims(dims) {
   if (!Array.isArray(dims) && !ArrayBuffer.isView(dims)) {
-    throw new TypeError(`tensor dims must be an array, got ${typeof dims}`);
+    throw badInput(`tensor dims must be an array, got ${typeof dims}`, TypeError);
   }
   let size = 1;
   for (const d of dims) {
     if (!Number.isSafeInteger(Number(d)) || Number(d) < 0) {
-      throw new RangeError(`tensor dims ${fmtDims(dims)}: each dim must be an integer >= 0`);
+      throw badInput(`tensor dims ${fmtDims(dims)}: each dim must be an integer >= 0`, RangeError);
     }
     size *= Number(d);
   }
@@ -125,17 +125,17 @@ export class Tensor {
       type = Array.isArray(data)
         ? typeof data[0] === 'boolean' ? 'bool' : typeof data[0] === 'string' ? 'string' : 'float32'
         : INFER.get(data?.constructor);
-      if (!type) throw new TypeError(`cannot infer a tensor type from ${data?.constructor?.name}`);
+      if (!type) throw badInput(`cannot infer a tensor type from ${data?.constructor?.name}`, TypeError);
     }
     const Arr = ARRAYS[type];
     if (type === 'string') {
       // as onnxruntime-web: data is a string[]
       if (!Array.isArray(data) || data.some((v) => typeof v !== 'string')) {
-        throw new TypeError("a 'string' tensor needs an array of strings");
+        throw badInput("a 'string' tensor needs an array of strings", TypeError);
       }
       data = data.slice();
     } else if (!Arr) {
-      throw new TypeError(`wisp does not support '${type}' tensors`);
+      throw badInput(`wisp does not support '${type}' tensors`, TypeError);
     } else if (type === 'float16' && Array.isArray(data)) {
       data = Float16 ? Float16.from(data) : float32ToFloat16(data);
     } else if (Array.isArray(data)) {
@@ -145,12 +145,12 @@ export class Tensor {
     } else if (type === 'uint8' && data instanceof Uint8ClampedArray) {
       data = new Uint8Array(data.buffer, data.byteOffset, data.length);
     } else if (!isArrayOf(type, data)) {
-      throw new TypeError(`a '${type}' tensor needs a ${Arr.name}, got ${data?.constructor?.name}`);
+      throw badInput(`a '${type}' tensor needs a ${Arr.name}, got ${data?.constructor?.name}`, TypeError);
     }
     dims = dims === undefined ? [data.length] : Array.from(dims, Number);
     const size = checkDims(dims);
     if (size !== data.length) {
-      throw new RangeError(`tensor dims ${fmtDims(dims)} hold ${size} elements, data has ${data.length}`);
+      throw badInput(`tensor dims ${fmtDims(dims)} hold ${size} elements, data has ${data.length}`, RangeError);
     }
     this.type = type;
     this.data = data;
@@ -170,7 +170,7 @@ async function toBytes(data, base, io = {}) {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (typeof Blob !== 'undefined' && data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
   if (typeof data === 'string' || data instanceof URL) return readBytes(await toUrl(data, base), io);
-  throw new TypeError(`wisp: expected model bytes, a path or a URL, got ${data?.constructor?.name ?? typeof data}`);
+  throw badInput(`wisp: expected model bytes, a path or a URL, got ${data?.constructor?.name ?? typeof data}`, TypeError);
 }
 
 const normPath = (p) => String(p).replace(/\\/g, '/').replace(/^(\.\/)+/, '');
@@ -181,13 +181,13 @@ const isTrap = (e) => e instanceof WebAssembly.RuntimeError || /^wisp\.wasm abor
 
 // Calls into C; a trap becomes an Error and retires the instance (its heap can't be trusted).
 function guard(wasm, fn) {
-  if (wasm.dead) throw new Error(`wisp: the WebAssembly instance crashed earlier (${wasm.dead.message}); create a new session`);
+  if (wasm.dead) throw coded('WISP_RUNTIME', `wisp: the WebAssembly instance crashed earlier (${wasm.dead.message}); create a new session`);
   try {
     return fn();
   } catch (e) {
     if (!isTrap(e)) throw e;
     discard(wasm, e);
-    throw new Error(`wisp: WebAssembly crashed: ${e.message}`, { cause: e });
+    throw coded('WISP_RUNTIME', `wisp: WebAssembly crashed: ${e.message}`, undefined, { cause: e });
   }
 }
 
@@ -309,18 +309,18 @@ export class InferenceSession {
   // them) picks which outputs to return; run options are accepted and ignored.
   async run(feeds, fetches) {
     const wasm = this.#wasm, x = wasm?.exports, h = this.#handle;
-    if (!h) throw new Error('wisp: session was released');
-    if (typeof feeds !== 'object' || feeds === null) throw new TypeError('wisp: run(feeds) needs an object of input name -> Tensor');
+    if (!h) throw coded('WISP_RUNTIME', 'wisp: session was released');
+    if (typeof feeds !== 'object' || feeds === null) throw badInput('wisp: run(feeds) needs an object of input name -> Tensor', TypeError);
     for (const name of Object.keys(feeds)) {
       if (!this.inputNames.includes(name)) {
-        throw new Error(`wisp: unknown input '${name}'; the model's inputs are: ${this.inputNames.join(', ')}`);
+        throw badInput(`wisp: unknown input '${name}'; the model's inputs are: ${this.inputNames.join(', ')}`);
       }
     }
     const tensors = this.inputNames.map((name, i) => {
       const t = feeds[name];
-      if (!t) throw new Error(`wisp: missing input '${name}'; the model's inputs are: ${this.inputNames.join(', ')}`);
+      if (!t) throw badInput(`wisp: missing input '${name}'; the model's inputs are: ${this.inputNames.join(', ')}`);
       const want = this.#inputTypes[i];
-      if (want && t.type !== want) throw new Error(`wisp: input '${name}' must be a ${want} tensor, got ${t.type}`);
+      if (want && t.type !== want) throw badInput(`wisp: input '${name}' must be a ${want} tensor, got ${t.type}`);
       const Arr = ARRAYS[t.type];
       const real = t.type === 'string' ? null : realArray(t.data);
       // float16 and bool travel as Uint16Array / Uint8Array; uint8 may be a Uint8ClampedArray
@@ -329,18 +329,18 @@ export class InferenceSession {
       if (t.type === 'string'
         ? !Array.isArray(t.data) || t.data.some((v) => typeof v !== 'string')
         : !Arr || !real || !kinds.includes(real.kind)) {
-        throw new TypeError(`wisp: input '${name}': a ${t.type} tensor needs ${t.type === 'string' ? 'an array of strings' : `a ${Arr?.name ?? 'supported type'}`} as data`);
+        throw badInput(`wisp: input '${name}': a ${t.type} tensor needs ${t.type === 'string' ? 'an array of strings' : `a ${Arr?.name ?? 'supported type'}`} as data`, TypeError);
       }
       const length = real ? real.length : t.data.length;
-      if (!Array.isArray(t.dims)) throw new TypeError(`wisp: input '${name}': dims must be an array`);
-      if (t.dims.length > 8) throw new Error(`wisp: input '${name}': rank ${t.dims.length} exceeds 8`);
-      if (checkDims(t.dims) !== length) throw new Error(`wisp: input '${name}': dims ${fmtDims(t.dims)} do not match ${length} elements`);
+      if (!Array.isArray(t.dims)) throw badInput(`wisp: input '${name}': dims must be an array`, TypeError);
+      if (t.dims.length > 8) throw badInput(`wisp: input '${name}': rank ${t.dims.length} exceeds 8`);
+      if (checkDims(t.dims) !== length) throw badInput(`wisp: input '${name}': dims ${fmtDims(t.dims)} do not match ${length} elements`);
       return { type: t.type, dims: Array.from(t.dims, Number), data: t.data, bytes: real?.bytes };
     });
     // As onnxruntime-web: an array of output names, or an object whose keys include some.
     let wanted = this.outputNames;
     if (Array.isArray(fetches)) {
-      for (const n of fetches) if (!this.outputNames.includes(n)) throw new Error(`wisp: unknown output '${n}'; the model's outputs are: ${this.outputNames.join(', ')}`);
+      for (const n of fetches) if (!this.outputNames.includes(n)) throw badInput(`wisp: unknown output '${n}'; the model's outputs are: ${this.outputNames.join(', ')}`);
       if (fetches.length) wanted = fetches;
     } else if (fetches && typeof fetches === 'object') {
       const picked = this.outputNames.filter((n) => n in fetches);
@@ -368,7 +368,7 @@ export class InferenceSession {
           const i = this.outputNames.indexOf(name);
           const type = TYPE_NAMES[x.wisp_wasm_output_run_dtype(h, i)];
           const Arr = ARRAYS[type];
-          if (!Arr && type !== 'string') throw new Error(`wisp: output '${name}' has unsupported type ${type}`);
+          if (!Arr && type !== 'string') throw badModel(`wisp: output '${name}' has unsupported type ${type}`);
           const ndim = x.wisp_wasm_output_ndim(h, i);
           x.wisp_wasm_output_dims(h, i, dimsPtr);
           const dims = Array.from(wasm.view(Float64Array).subarray(dimsPtr >>> 3, (dimsPtr >>> 3) + ndim));
@@ -409,7 +409,7 @@ export class InferenceSession {
 function stringsToHeap(wasm, strings, name, owned) {
   const enc = new TextEncoder();
   const parts = strings.map((s) => {
-    if (s.includes('\0')) throw new Error(`wisp: input '${name}': strings must not contain NUL characters`);
+    if (s.includes('\0')) throw badInput(`wisp: input '${name}': strings must not contain NUL characters`);
     return enc.encode(s);
   });
   const block = wasm.alloc(parts.reduce((n, b) => n + b.length + 1, 0));
@@ -444,12 +444,12 @@ async function loadExternals(needed, given, base, io) {
     const data = byPath.get(normPath(location));
     if (data !== undefined) return { location, data: await toBytes(data, base, io) };
     if (!base) {
-      throw new Error(`wisp: the model needs external data file '${location}'; pass it in options.externalData as {path, data}`);
+      throw coded('WISP_NOT_FOUND', `wisp: the model needs external data file '${location}'; pass it in options.externalData as {path, data}`);
     }
     const url = new URL(location, base);
     // Stay in the model's folder: a location is a relative path, never "../" or absolute.
     if (!url.href.startsWith(new URL('.', base).href)) {
-      throw new Error(`wisp: external data location '${location}' points outside the model's folder`);
+      throw badModel(`wisp: external data location '${location}' points outside the model's folder`);
     }
     return { location, data: await readBytes(url, io) };
   }));

@@ -24,6 +24,7 @@
 // is an Error that names the feature (and the row, in a batch).
 
 import { Tensor } from './session.js';
+import { badInput, badModel } from './errors.js';
 
 const TYPES = { float32: Float32Array, float64: Float64Array };
 
@@ -31,20 +32,20 @@ export function createTabularAdapter(session, files) {
   const config = files.config;
   const names = config.feature_names;
   if (!Array.isArray(names) || !names.length || names.some((n) => typeof n !== 'string')) {
-    throw new Error('wisp: config.json feature_names must be a non-empty array of strings');
+    throw badModel('wisp: config.json feature_names must be a non-empty array of strings');
   }
   const index = new Map(names.map((n, i) => [n, i]));
-  if (index.size !== names.length) throw new Error('wisp: config.json feature_names has duplicates');
+  if (index.size !== names.length) throw badModel('wisp: config.json feature_names has duplicates');
   if (session.inputNames.length !== 1) {
-    throw new Error(`wisp: a tabular model takes one (N, ${names.length}) input; this one has ${session.inputNames.length}: ${session.inputNames.join(', ')}`);
+    throw badModel(`wisp: a tabular model takes one (N, ${names.length}) input; this one has ${session.inputNames.length}: ${session.inputNames.join(', ')}`);
   }
   const inputName = session.inputNames[0];
   const meta = session.inputMetadata?.[0] ?? {};
   const type = meta.type ?? 'float32';
-  if (!TYPES[type]) throw new Error(`wisp: the model's input '${inputName}' is ${type}; tabular models take float32 or float64`);
+  if (!TYPES[type]) throw badModel(`wisp: the model's input '${inputName}' is ${type}; tabular models take float32 or float64`);
   const width = meta.shape?.[meta.shape.length - 1];
   if (typeof width === 'number' && width >= 0 && width !== names.length) {
-    throw new Error(`wisp: config.json lists ${names.length} feature_names but the model takes ${width} features`);
+    throw badModel(`wisp: config.json lists ${names.length} feature_names but the model takes ${width} features`);
   }
   const F = names.length;
   const handlesMissing = config.handles_missing === true;
@@ -57,17 +58,17 @@ export function createTabularAdapter(session, files) {
   function value(v, name, where) {
     if (v === undefined || v === null || Number.isNaN(v)) {
       if (handlesMissing) return NaN;
-      throw new Error(`wisp: ${where}missing feature '${name}'${Number.isNaN(v) ? ' (NaN)' : ''}; ` +
+      throw badInput(`wisp: ${where}missing feature '${name}'${Number.isNaN(v) ? ' (NaN)' : ''}; ` +
         'this model needs every feature (config.json does not set handles_missing)');
     }
     if (typeof v !== 'number') {
       const got = typeof v === 'string' ? `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}` : typeof v;
-      throw new TypeError(`wisp: ${where}feature '${name}' must be a number, got ${got}`);
+      throw badInput(`wisp: ${where}feature '${name}' must be a number, got ${got}`, TypeError);
     }
-    if (!Number.isFinite(v)) throw new RangeError(`wisp: ${where}feature '${name}' is ${v}; it must be a finite number`);
+    if (!Number.isFinite(v)) throw badInput(`wisp: ${where}feature '${name}' is ${v}; it must be a finite number`, RangeError);
     // a float32 input would hold 1e308 as Infinity
     if (type === 'float32' && !Number.isFinite(Math.fround(v))) {
-      throw new RangeError(`wisp: ${where}feature '${name}' is ${v}, beyond the model's float32 range (±3.4e38)`);
+      throw badInput(`wisp: ${where}feature '${name}' is ${v}, beyond the model's float32 range (±3.4e38)`, RangeError);
     }
     return v;
   }
@@ -78,18 +79,18 @@ export function createTabularAdapter(session, files) {
     const at = r * F;
     if (Array.isArray(row) || (ArrayBuffer.isView(row) && !(row instanceof DataView))) {
       if (row.length !== F) {
-        throw new RangeError(`wisp: ${where}expected ${F} feature values (in config.json feature_names order), got ${row.length}`);
+        throw badInput(`wisp: ${where}expected ${F} feature values (in config.json feature_names order), got ${row.length}`, RangeError);
       }
       for (let j = 0; j < F; j++) out[at + j] = value(row[j], names[j], where);
       return;
     }
     if (row === null || typeof row !== 'object') {
-      throw new TypeError(`wisp: ${where}a row must be an object of {feature: number} or an array of ${F} numbers, got ${row === null ? 'null' : typeof row}`);
+      throw badInput(`wisp: ${where}a row must be an object of {feature: number} or an array of ${F} numbers, got ${row === null ? 'null' : typeof row}`, TypeError);
     }
     for (const key of Object.keys(row)) {
       if (!index.has(key)) {
         const near = names.find((n) => n.toLowerCase() === key.toLowerCase().trim());
-        throw new Error(`wisp: ${where}unknown feature '${key}'${near ? ` (did you mean '${near}'?)` : ''}`);
+        throw badInput(`wisp: ${where}unknown feature '${key}'${near ? ` (did you mean '${near}'?)` : ''}`);
       }
     }
     for (let j = 0; j < F; j++) out[at + j] = value(row[names[j]], names[j], where);
@@ -113,7 +114,7 @@ export function createTabularAdapter(session, files) {
     const name = config.scores_output ?? config.logits_output ??
       outs.find((n, i) => n !== config.embedding_output && session.outputMetadata[i]?.isTensor === false) ??
       outs.find((n, i) => n !== config.embedding_output && session.outputMetadata[i]?.type === 'float32');
-    if (!name || !outs.includes(name)) throw new Error(`wisp: the model has no class-score output${name ? ` '${name}'` : ''}; set scores_output in config.json`);
+    if (!name || !outs.includes(name)) throw badModel(`wisp: the model has no class-score output${name ? ` '${name}'` : ''}; set scores_output in config.json`);
     return name;
   }
 
@@ -159,5 +160,7 @@ export function createTabularAdapter(session, files) {
     return batch ? results : results[0];
   }
 
-  return { isBatch, feeds, classify, predict: task === 'regression' ? predict : undefined, featureNames: names.slice() };
+  // rows are small: a whole batch in one run unless the caller sets batchSize
+  return { isBatch, feeds, classify, predict: task === 'regression' ? predict : undefined, featureNames: names.slice(),
+    batchSize: Infinity };
 }

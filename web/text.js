@@ -16,6 +16,7 @@
 
 import { Tensor } from './session.js';
 import { isNode } from './io.js';
+import { coded, badInput, badModel } from './errors.js';
 
 const NO_LIMIT = 1e6; // transformers writes model_max_length = 1e30 for "no limit"
 
@@ -33,9 +34,9 @@ async function importTokenizers() {
         // not there either: try the next place
       }
     }
-    throw new Error('wisp: text models need the npm package @huggingface/tokenizers. In Node: npm install ' +
+    throw coded('WISP_NOT_FOUND', 'wisp: text models need the npm package @huggingface/tokenizers. In Node: npm install ' +
       '@huggingface/tokenizers. In a page without a bundler, map it with an import map: ' +
-      '{"imports": {"@huggingface/tokenizers": "<where it is>/dist/tokenizers.mjs"}}', { cause: e });
+      '{"imports": {"@huggingface/tokenizers": "<where it is>/dist/tokenizers.mjs"}}', undefined, { cause: e });
   }
 }
 
@@ -48,13 +49,13 @@ export function maxLengthOf(config = {}, tokenizerConfig = {}) {
 
 export async function createTextAdapter(session, files) {
   const { config = {}, tokenizer: tokenizerJson, tokenizerConfig = {} } = files;
-  if (!tokenizerJson) throw new Error('wisp: a text model needs tokenizer.json in its folder');
+  if (!tokenizerJson) throw coded('WISP_NOT_FOUND', 'wisp: a text model needs tokenizer.json in its folder');
   const { Tokenizer } = await importTokenizers();
   const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig ?? {});
   const maxLength = maxLengthOf(config, tokenizerConfig);
   const post = tokenizer.post_processor;
   const nSpecial = post ? post([], null, true).tokens.length : 0;
-  if (maxLength <= nSpecial) throw new Error(`wisp: max length ${maxLength} leaves no room for text`);
+  if (maxLength <= nSpecial) throw badModel(`wisp: max length ${maxLength} leaves no room for text`);
   const unk = tokenizer.model.unk_token_id;
   const toId = (t) => tokenizer.token_to_id(t) ?? unk;
   const padToken = tokenizerConfig?.pad_token?.content ?? tokenizerConfig?.pad_token;
@@ -66,7 +67,7 @@ export async function createTextAdapter(session, files) {
   // One text -> {ids, types}: pieces, truncated so that with the special tokens it fits.
   function encode(text) {
     if (typeof text !== 'string') {
-      throw new TypeError(`wisp: text input must be a string (or an array of strings), got ${text === null ? 'null' : typeof text}`);
+      throw badInput(`wisp: text input must be a string (or an array of strings), got ${text === null ? 'null' : typeof text}`, TypeError);
     }
     let tokens = tokenizer.tokenize(text, { add_special_tokens: false });
     const room = maxLength - nSpecial;
@@ -87,12 +88,13 @@ export async function createTextAdapter(session, files) {
     encode,
     isBatch: (input) => Array.isArray(input),
     // items: strings -> feeds for the session's text inputs, and the attention mask (N·T).
-    async feeds(items, sess = session) {
+    // first: the index of items[0] in the caller's batch (Model's slices), for messages.
+    async feeds(items, sess = session, files = null, first = 0) {
       const rows = items.map((text, i) => {
         try {
           return encode(text);
         } catch (e) {
-          if (items.length > 1 && e instanceof TypeError) throw new TypeError(`${e.message} (item ${i})`);
+          if ((items.length > 1 || first) && e instanceof TypeError) throw badInput(`${e.message} (item ${first + i})`, TypeError);
           throw e;
         }
       });
@@ -117,7 +119,7 @@ export async function createTextAdapter(session, files) {
         feeds[name] = new Tensor(type === 'int32' ? 'int32' : 'int64', data, [n, t]);
       }
       if (!feeds.input_ids) {
-        throw new Error(`wisp: the model has no input_ids input (its inputs: ${sess.inputNames.join(', ')})`);
+        throw badModel(`wisp: the model has no input_ids input (its inputs: ${sess.inputNames.join(', ')})`);
       }
       return { feeds, mask };
     },

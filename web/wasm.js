@@ -5,6 +5,7 @@
 // getWasm() resolves to a Wasm object with the raw exports plus heap helpers.
 
 import { isNode, readBytes } from './io.js';
+import { coded, badInput } from './errors.js';
 
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD128 is
 // final (the same probe wasm-feature-detect uses).
@@ -82,7 +83,7 @@ export class Wasm {
 
   setMemoryBudget(bytes) {
     if (typeof bytes !== 'number' || !(bytes > 0)) {
-      throw new RangeError(`wisp: memoryLimit must be a number of bytes > 0, got ${bytes}`);
+      throw badInput(`wisp: memoryLimit must be a number of bytes > 0, got ${bytes}`, RangeError);
     }
     this.exports.wisp_wasm_set_memory_budget(Math.min(bytes, FOUR_GB));
   }
@@ -100,7 +101,7 @@ export class Wasm {
 
   alloc(bytes) {
     const p = this.exports.wisp_malloc(bytes);
-    if (!p) throw new Error(this.explainMemory(`wisp: out of WebAssembly memory allocating ${bytes} bytes`));
+    if (!p) throw coded('WISP_NO_MEMORY', this.explainMemory(`wisp: out of WebAssembly memory allocating ${bytes} bytes`));
     return p;
   }
 
@@ -180,7 +181,7 @@ function makeImports(module, getWasm) {
   };
   const imports = {};
   for (const { module: mod, name, kind } of WebAssembly.Module.imports(module)) {
-    if (kind !== 'function') throw new Error(`wisp.wasm imports a ${kind} ${mod}.${name}`);
+    if (kind !== 'function') throw coded('WISP_RUNTIME', `wisp.wasm imports a ${kind} ${mod}.${name}`);
     imports[mod] ??= {};
     imports[mod][name] = impl[name] ?? (() => aborted(`unsupported import ${mod}.${name}`));
   }

@@ -6,6 +6,7 @@
 
 import { isNode } from './io.js';
 import { load } from './load.js';
+import { coded } from './errors.js';
 
 const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
 const aborts = new Map(); // id of a running call -> its AbortController
@@ -31,12 +32,12 @@ async function handle({ id, op, source, options, method, args, target }) {
       model = await load(source, { ...options, worker: false, signal: ctl.signal, progress });
       result = { kind: model.kind, config: model.config, labels: model.labels, info: model.info };
     } else if (op === 'call' && model && METHODS.has(method)) {
-      result = await model[method](...args);
+      result = await model[method](args[0], { ...args[1], signal: ctl.signal });
     } else if (op === 'release') {
       await model?.release();
       model = null;
     } else {
-      throw new Error(`wisp worker: unknown call ${op} ${method ?? ''}`);
+      throw coded('WISP_RUNTIME', `wisp worker: unknown call ${op} ${method ?? ''}`);
     }
     port.postMessage({ id, result }, transferables(result));
   } catch (e) {

@@ -231,3 +231,184 @@ test('worker: true runs the model off the calling thread, same answers, progress
   await assert.rejects(load(join(ROOT, 'models/spam-bert'), { worker: true, signal: AbortSignal.abort() }),
     { code: 'WISP_ABORTED' });
 });
+
+test('signal in classify / embed / predict: an abort stops a batch before its next slice', async () => {
+  const texts = Array.from({ length: 40 }, (_, i) => `message ${i}: WIN a FREE prize, or see you at ${i}`);
+  const m = await load(join(ROOT, 'models/spam-bert'));
+  const s = m.session, run = s.run.bind(s);
+  let runs = 0;
+  s.run = (...a) => (runs++, run(...a)); // counts the batches the model runs
+  try {
+    const whole = await m.classify(texts);
+    assert.equal(runs, 2, 'a 40-text batch runs as 32 + 8 by default');
+    runs = 0;
+    const sliced = await m.classify(texts, { batchSize: 8, signal: new AbortController().signal });
+    assert.equal(runs, 5);
+    sliced.forEach((r, i) => r.forEach((x, k) => {
+      assert.equal(x.label, whole[i][k].label);
+      assert.ok(Math.abs(x.score - whole[i][k].score) < 1e-5, `${i}: ${x.score} vs ${whole[i][k].score}`);
+    }));
+
+    for (const method of ['classify', 'embed']) {
+      runs = 0;
+      await assert.rejects(m[method](texts, { signal: AbortSignal.abort() }), { code: 'WISP_ABORTED' });
+      assert.equal(runs, 0, `${method}: an aborted signal runs nothing`);
+      // aborted while the first slice runs (the abort lands on the next macrotask): one slice, no more
+      const ctl = new AbortController();
+      const p = m[method](texts, { batchSize: 8, signal: ctl.signal });
+      setImmediate(() => ctl.abort(new Error('user left')));
+      await assert.rejects(p, { code: 'WISP_ABORTED', message: new RegExp(`${method} aborted: user left`) });
+      assert.equal(runs, 1, `${method}: stopped after the first of 5 slices`);
+    }
+    await assert.rejects(m.classify(texts, { batchSize: 0 }), { code: 'WISP_BAD_INPUT', message: /batchSize/ });
+  } finally {
+    await m.release();
+  }
+
+  const gbt = await load(join(ROOT, 'models/breast-cancer-gbt'));
+  const rows = Array.from({ length: 6 }, rowOf);
+  const all = await gbt.classify(rows);
+  assert.deepEqual(await gbt.classify(rows, { batchSize: 4 }), all);
+  await assert.rejects(gbt.classify(rows, { signal: AbortSignal.abort() }), { code: 'WISP_ABORTED' });
+  await gbt.release();
+});
+
+test('signal in worker mode: the call rejects at once and the worker stops before its next batch', async () => {
+  const texts = Array.from({ length: 64 }, (_, i) => `message ${i}: WIN a FREE prize, or see you at ${i}`);
+  const remote = await load(join(ROOT, 'models/spam-bert'), { worker: true });
+  try {
+    await assert.rejects(remote.classify(texts, { signal: AbortSignal.abort() }), { code: 'WISP_ABORTED' });
+    await remote.classify(texts, { batchSize: 4 }); // warm: each batch shape planned once
+    const t0 = performance.now();
+    const full = await remote.classify(texts, { batchSize: 4 });
+    const tFull = performance.now() - t0;
+    assert.equal(full.length, 64);
+
+    const ctl = new AbortController();
+    const p = remote.classify(texts, { batchSize: 4, signal: ctl.signal });
+    ctl.abort();
+    const t1 = performance.now();
+    await assert.rejects(p, { code: 'WISP_ABORTED', message: /classify aborted/ });
+    // the worker is free again long before 16 batches could have run
+    assert.equal((await remote.classify(texts[0]))[0].label, full[0][0].label);
+    const tAfter = performance.now() - t1;
+    assert.ok(tAfter < tFull / 2, `next call answered after ${tAfter.toFixed(0)} ms; the whole batch takes ${tFull.toFixed(0)} ms`);
+  } finally {
+    await remote.release();
+  }
+});
+
+test('hub layout: the file listing decides what is read, no request for a file the repo lacks', async () => {
+  const spam = (f) => readFileSync(join(ROOT, 'models/spam-bert', f));
+  // a repo with its model at the root, a fp16 file listed, and a subfolder holding another copy
+  const repo = {
+    'config.json': spam('config.json'), 'tokenizer.json': spam('tokenizer.json'),
+    'tokenizer_config.json': spam('tokenizer_config.json'), 'model.onnx': spam('onnx/model.onnx'),
+    'onnx/model_fp16.onnx': null, 'sub/config.json': spam('config.json'), 'sub/tokenizer.json': spam('tokenizer.json'),
+    'sub/onnx/model.onnx': spam('onnx/model.onnx'), 'README.md': Buffer.from('# test'),
+  };
+  const requests = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = /^\/test\/spam\/resolve\/main\/(.+)$/.exec(path)?.[1];
+    let body = file && repo[file];
+    if (path === '/api/models/test/spam') {
+      body = Buffer.from(JSON.stringify({ id: 'test/spam', siblings: Object.keys(repo).map((rfilename) => ({ rfilename })) }));
+    }
+    requests.push({ path, status: body ? 200 : 404 });
+    if (!body) return res.writeHead(404).end();
+    res.writeHead(200, { 'Content-Length': body.byteLength }).end(body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const host = `http://127.0.0.1:${server.address().port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'wisp-cache-'));
+  const text = 'WIN a FREE prize now, click here';
+  try {
+    const local = await load(join(ROOT, 'models/spam-bert'));
+    const expected = await local.classify(text);
+    const files = (...names) => ['/api/models/test/spam', ...names.map((n) => `/test/spam/resolve/main/${n}`)].sort();
+
+    const byId = await load('test/spam', { host, cacheDir: dir });
+    assert.deepEqual(await byId.classify(text), expected);
+    assert.deepEqual(requests.filter((r) => r.status !== 200), []);
+    assert.deepEqual(requests.map((r) => r.path).sort(), files('config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.onnx'));
+
+    // a hub URL of a subfolder: its own files only (it has no tokenizer_config.json: not asked for)
+    requests.length = 0;
+    const sub = await load(`${host}/test/spam/resolve/main/sub/`, { host });
+    assert.equal((await sub.classify(text))[0].label, expected[0].label);
+    assert.deepEqual(requests.map((r) => r.path).sort(), files('sub/config.json', 'sub/tokenizer.json', 'sub/onnx/model.onnx'));
+
+    // a dtype the repo lacks: the listing says which it has, without a request for either file
+    requests.length = 0;
+    await assert.rejects(load('test/spam', { host, dtype: 'q8' }),
+      { code: 'WISP_NOT_FOUND', message: /dtype 'q8'.*the folder has dtype 'fp32', 'fp16'/ });
+    assert.deepEqual(requests.filter((r) => r.status !== 200), []);
+    assert.ok(!requests.some((r) => r.path.endsWith('.onnx')), JSON.stringify(requests));
+
+    // the same URL not known as a hub is read as a plain folder: probes, and a 404 (what the listing avoids)
+    requests.length = 0;
+    await load(`${host}/test/spam/resolve/main/`);
+    assert.ok(requests.some((r) => r.status === 404), 'the plain-folder reading probes onnx/model.onnx');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+  try {
+    // offline: the listing came from the cache directory like the files
+    const again = await load('test/spam', { host, cacheDir: dir });
+    assert.equal((await again.classify(text))[0].label, 'spam');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('validation errors carry err.code and keep their class and message', async () => {
+  const { WispError, cosineSimilarity } = await import('../../web/index.js');
+  const code = (Kind, c, message) => (e) => {
+    assert.ok(e instanceof Kind, `${e.name}: ${e.message}`);
+    assert.ok(e instanceof WispError, 'instanceof WispError holds for coded errors');
+    assert.equal(e.code, c, e.message);
+    if (message) assert.match(e.message, message);
+    return true;
+  };
+  assert.throws(() => new Tensor('float32', ['a', 'b']), code(TypeError, 'WISP_BAD_INPUT', /element 0 is "a"/));
+  assert.throws(() => new Tensor('float32', new Float32Array(3), [2, 2]), code(RangeError, 'WISP_BAD_INPUT'));
+  assert.throws(() => new Tensor('complex64', []), code(TypeError, 'WISP_BAD_INPUT'));
+  assert.throws(() => cosineSimilarity([1], [1, 2]), code(Error, 'WISP_BAD_INPUT'));
+  const s = await InferenceSession.create(join(ROOT, 'tests/fixtures/seed_mlp.onnx'));
+  const px = new Tensor('float32', new Float32Array(784), [1, 1, 28, 28]);
+  await assert.rejects(s.run({ wrong: px }), code(Error, 'WISP_BAD_INPUT', /unknown input 'wrong'/));
+  await assert.rejects(s.run(null), code(TypeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(s.run({ pixel_values: new Tensor('int32', new Int32Array(784), [1, 1, 28, 28]) }), code(Error, 'WISP_BAD_INPUT'));
+  await assert.rejects(s.run({ pixel_values: px }, ['nope']), code(Error, 'WISP_BAD_INPUT', /unknown output/));
+  await s.release();
+  await assert.rejects(s.run({ pixel_values: px }), code(Error, 'WISP_RUNTIME', /released/));
+  await assert.rejects(InferenceSession.create(42), code(TypeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(InferenceSession.create(join(ROOT, 'tests/fixtures/seed_mlp.onnx'), { memoryLimit: -1 }), code(RangeError, 'WISP_BAD_INPUT'));
+
+  await assert.rejects(load(join(ROOT, 'models/fashion-mlp'), { dtype: 'fp8' }), code(Error, 'WISP_BAD_INPUT', /dtype/));
+  await assert.rejects(load(join(ROOT, 'models/fashion-mlp'), { kind: 'audio' }), code(TypeError, 'WISP_BAD_INPUT', /kind/));
+  await assert.rejects(load(42), code(TypeError, 'WISP_BAD_INPUT'));
+  const image = await load(join(ROOT, 'models/fashion-mlp'));
+  const px28 = { data: new Uint8Array(784), width: 28, height: 28 };
+  await assert.rejects(image.classify({ data: new Uint8Array(10), width: 28, height: 28 }), code(RangeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(image.classify('not an image'), code(TypeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(image.classify({ data: new Uint8Array(784), width: 28, height: 28 }, { topk: 0 }), code(RangeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(image.embed({ data: new Uint8Array(784), width: 28, height: 28 }, { pooling: 'max' }), code(Error, 'WISP_BAD_INPUT'));
+  const text = await load(join(ROOT, 'models/spam-bert'));
+  await assert.rejects(text.classify(['ok', 12345]), code(TypeError, 'WISP_BAD_INPUT', /item 1/));
+  // in a later slice of a long batch the index is still the caller's
+  const many = Array.from({ length: 40 }, (_, i) => (i === 35 ? null : `text ${i}`));
+  await assert.rejects(text.classify(many), code(TypeError, 'WISP_BAD_INPUT', /\(item 35\)$/));
+  await assert.rejects(image.classify(Array.from({ length: 40 }, (_, i) => (i === 33 ? 'x' : px28))),
+    code(TypeError, 'WISP_BAD_INPUT', /\(image 33 of the batch\)/));
+  await text.release();
+  await image.release();
+  const gbt = await load(join(ROOT, 'models/breast-cancer-gbt'));
+  await assert.rejects(gbt.classify({ ...rowOf(), 'mean radius': 'big' }), code(TypeError, 'WISP_BAD_INPUT', /mean radius/));
+  await assert.rejects(gbt.classify({ ...rowOf(), nope: 1 }), code(Error, 'WISP_BAD_INPUT', /unknown feature 'nope'/));
+  await assert.rejects(gbt.classify([1, 2, 3]), code(RangeError, 'WISP_BAD_INPUT'));
+  await assert.rejects(gbt.predict(rowOf()), code(Error, 'WISP_BAD_INPUT', /predict/));
+  await gbt.release();
+});

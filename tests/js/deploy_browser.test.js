@@ -77,6 +77,12 @@ test('static page: cached on first visit, offline from the cache, truncation ref
     // first visit: everything fetched once, no 404, no console error, all of it cached
     const first = await open();
     const expected = await first.evaluate(classifyAll);
+    // the other shipped folders too: every file they are asked for exists
+    assert.deepEqual(await first.evaluate(async () => {
+      const { load } = await import('/web/index.js');
+      return Promise.all(['/models/fashion-mlp', '/models/breast-cancer-mlp'].map(async (f) => (await load(f)).kind));
+    }), ['image', 'tabular']);
+    assert.ok(state.requests.some((r) => r.path === '/models/breast-cancer-mlp/onnx/model.onnx'));
     assert.deepEqual(errors, []);
     assert.deepEqual(state.requests.filter((r) => r.status !== 200), []);
     for (const k of ['text', 'image', 'tabular']) assert.equal(typeof expected[k].label, 'string', k);
@@ -171,17 +177,27 @@ test('worker: true in Chromium: same answers, and a 32-text batch leaves no long
       const long = [];
       const obs = new PerformanceObserver((l) => long.push(...l.getEntries().map((e) => e.duration)));
       obs.observe({ type: 'longtask' });
-      const inWorker = await remote.classify(texts);
+      const inWorker = await remote.classify(texts, { signal: new AbortController().signal }); // kept on the page
+      const aborted = await remote.classify(texts, { signal: AbortSignal.abort() }).catch((e) => e.code);
       await new Promise((r) => setTimeout(r, 100)); // let the observer report
       obs.disconnect();
       await remote.release();
+      // the same batch on the page's own thread: the observer does see that long task
       const local = await load('/models/spam-bert', { cache: false });
-      return { same: JSON.stringify(inWorker) === JSON.stringify(await local.classify(texts)), long, n: inWorker.length };
+      const onPage = [];
+      const obs2 = new PerformanceObserver((l) => onPage.push(...l.getEntries().map((e) => e.duration)));
+      obs2.observe({ type: 'longtask' });
+      const same = JSON.stringify(inWorker) === JSON.stringify(await local.classify(texts));
+      await new Promise((r) => setTimeout(r, 100));
+      obs2.disconnect();
+      return { same, long, onPage, n: inWorker.length, aborted };
     });
     assert.deepEqual(errors, []);
     assert.equal(got.n, 32);
+    assert.equal(got.aborted, 'WISP_ABORTED');
     assert.ok(got.same, 'worker and page give the same answers');
     assert.deepEqual(got.long.filter((d) => d > 50), [], 'no long task during the batch');
+    assert.ok(got.onPage.some((d) => d > 50), `run on the page, the batch is a long task (${got.onPage})`);
   } finally {
     await browser.close();
     server.closeAllConnections();
