@@ -40,7 +40,11 @@ function toInput(value, { kind, field, idField }) {
   if (value === null || typeof value !== 'object') throw new Error(`expected a JSON object or array, got ${JSON.stringify(value)?.slice(0, 40)}`);
   if (Array.isArray(value)) return { input: value, id };
   const { [idField]: _, ...rest } = value;
-  return { input: kind === 'image' && field in rest ? rest[field] : rest, id };
+  if (kind !== 'image') return { input: rest, id };
+  // an image as JSON: {data: [bytes...], width, height, channels}
+  const image = field in rest ? rest[field] : rest;
+  if (!Array.isArray(image?.data)) throw new Error(`expected an image {data: [bytes], width, height, channels}${field in rest ? ` in '${field}'` : ''}`);
+  return { input: { ...image, data: Uint8Array.from(image.data) }, id };
 }
 
 // Yields the rows of one input (a file path, or '-' for stdin).
