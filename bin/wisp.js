@@ -68,6 +68,7 @@ if (opt.format && !['jsonl', 'csv', 'text'].includes(opt.format)) fail(`--format
 if (!['mean', 'cls'].includes(opt.pooling)) fail(`--pooling must be mean or cls, got '${opt.pooling}'`);
 const inputs = files.length ? files : ['-'];
 const showProgress = opt['no-progress'] ? false : opt.progress ?? !!process.stderr.isTTY;
+for (const f of inputs) if (f !== '-' && !statSync(f, { throwIfNoEntry: false })?.isFile()) fail(`no such file: ${f}`);
 
 // ---- the worker pool ----
 
@@ -169,7 +170,6 @@ function submit(rows) {
 let batch = [];
 const readOptions = { format: opt.format, field: opt.field, idField: opt.id, kind, onBytes: (n) => (bytesRead += n) };
 for (const file of inputs) {
-  if (file !== '-' && !statSync(file, { throwIfNoEntry: false })?.isFile()) fail(`no such file: ${file}`);
   for await (const row of readRows(file, readOptions)) {
     batch.push(row);
     if (batch.filter((r) => !r.error).length >= batchSize) {

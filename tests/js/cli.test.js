@@ -105,4 +105,15 @@ test('image rows as JSON for models/fashion-cnn; usage errors exit 1', async () 
   assert.equal(cli(['score', 'models/spam-bert']).status, 1);
   assert.equal(cli(['classify', 'models/spam-bert', '--batch-size', '0']).status, 1);
   assert.match(cli(['classify', 'models/no-such-folder', f]).stderr, /cannot load/);
+  const missing = cli(['classify', 'models/spam-bert', f, join(dir, 'nope.txt')]);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stdout, '', 'nothing scored before a missing input is noticed');
+});
+
+test('--progress draws a bar with rows/s on stderr', () => {
+  const f = file('few.txt', `${MAILS.join('\n')}\n`);
+  const r = cli(['classify', 'models/spam-bert', f, '--progress', '--workers', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /\r\[#+\.*\] +\d+% \d+ rows, [\d.]+ rows\/s/);
+  assert.match(r.stderr, /\[#{30}\] 100% 6 rows/);
 });
