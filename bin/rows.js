@@ -39,7 +39,8 @@ function toInput(value, { kind, field, idField }) {
   }
   if (value === null || typeof value !== 'object') throw new Error(`expected a JSON object or array, got ${JSON.stringify(value)?.slice(0, 40)}`);
   if (Array.isArray(value)) return { input: value, id };
-  const { [idField]: _, ...rest } = value;
+  const rest = { ...value };
+  delete rest[idField];
   if (kind !== 'image') return { input: rest, id };
   // an image as JSON: {data: [bytes...], width, height, channels}
   const image = field in rest ? rest[field] : rest;
