@@ -5,3 +5,4 @@ export { Model, cosineSimilarity } from './model.js';
 export { imageToTensor, resolveImageConfig } from './image.js';
 export { WispError } from './errors.js';
 export { listCached, deleteCached } from './io.js';
+export { env } from './env.js';

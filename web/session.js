@@ -160,6 +160,103 @@ export class Tensor {
   }
 
   dispose() {} // onnxruntime-web API; plain JS memory needs nothing
+
+  // ---- the rest of onnxruntime-web's Tensor API (data always lives in JS: location 'cpu') ----
+
+  async getData(releaseData) {
+    const data = this.data;
+    if (releaseData) this.dispose();
+    return data;
+  }
+
+  // The same data seen with other dims (no copy), as onnxruntime-web's reshape.
+  reshape(dims) {
+    return new Tensor(this.type, this.data, dims);
+  }
+
+  // An image as a (1, 3, H, W) float32 tensor of (pixel + norm.bias) / norm.mean per channel
+  // (defaults bias 0, mean 255), as onnxruntime-web's Tensor.fromImage. image: ImageData or
+  // {data, width, height} of RGBA (or RGB: options.bitmapFormat) bytes; in browsers also an
+  // <img>, ImageBitmap, canvas or URL (drawn on an OffscreenCanvas, resized there if asked).
+  // options: tensorFormat 'RGB' | 'BGR' | 'RGBA' (default 'RGB'), tensorLayout 'NCHW' | 'NHWC',
+  // dataType 'float32' | 'uint8' (uint8: the pixel bytes as they are), norm {mean, bias} (a number
+  // or one per channel), resizedWidth / resizedHeight (browsers only).
+  static async fromImage(image, options = {}) {
+    const { data, width, height } = await imagePixels(image, options);
+    const inFormat = options.bitmapFormat ?? 'RGBA', outFormat = options.tensorFormat ?? 'RGB';
+    const layout = options.tensorLayout ?? 'NCHW', dataType = options.dataType ?? 'float32';
+    if (inFormat !== 'RGBA' && inFormat !== 'RGB') throw new TypeError(`fromImage: bitmapFormat must be 'RGBA' or 'RGB', got '${inFormat}'`);
+    const order = { RGB: [0, 1, 2], BGR: [2, 1, 0], RGBA: [0, 1, 2, 3] }[outFormat];
+    if (!order) throw new TypeError(`fromImage: tensorFormat must be 'RGB', 'BGR' or 'RGBA', got '${outFormat}'`);
+    if (outFormat === 'RGBA' && inFormat === 'RGB') throw new TypeError('fromImage: an RGB bitmap has no alpha for tensorFormat RGBA');
+    if (layout !== 'NCHW' && layout !== 'NHWC') throw new TypeError(`fromImage: tensorLayout must be 'NCHW' or 'NHWC', got '${layout}'`);
+    if (dataType !== 'float32' && dataType !== 'uint8') throw new TypeError(`fromImage: dataType must be 'float32' or 'uint8', got '${dataType}'`);
+    const step = inFormat.length, C = order.length, n = width * height;
+    if (!Number.isSafeInteger(n) || data.length < n * step) {
+      throw new RangeError(`fromImage: ${width}x${height} ${inFormat} needs ${n * step} bytes, got ${data.length}`);
+    }
+    const perChannel = (v, fallback) => (Array.isArray(v) ? v : Array(4).fill(v ?? fallback));
+    const mean = perChannel(options.norm?.mean, 255), bias = perChannel(options.norm?.bias, 0);
+    const out = dataType === 'uint8' ? new Uint8Array(n * C) : new Float32Array(n * C);
+    for (let c = 0; c < C; c++) {
+      const src = order[c], m = mean[src], b = bias[src];
+      for (let i = 0; i < n; i++) {
+        const v = data[i * step + src];
+        out[layout === 'NCHW' ? c * n + i : i * C + c] = dataType === 'uint8' ? v : (v + b) / m;
+      }
+    }
+    return new Tensor(dataType, out, layout === 'NCHW' ? [1, C, height, width] : [1, height, width, C]);
+  }
+
+  // A (1, 3|4, H, W) tensor (NHWC with options.tensorLayout) back to RGBA pixels: float32 values
+  // become (v - norm.bias) · norm.mean (defaults 0 and 255), uint8 values are kept. An ImageData
+  // where the engine has one, else {data: Uint8ClampedArray, width, height, colorSpace}.
+  toImageData(options = {}) {
+    const layout = options.tensorLayout ?? 'NCHW';
+    if (this.type !== 'float32' && this.type !== 'uint8') throw new TypeError(`toImageData: needs a float32 or uint8 tensor, got ${this.type}`);
+    if (this.dims.length !== 4 || this.dims[0] !== 1) throw new RangeError(`toImageData: needs dims [1, C, H, W], got ${fmtDims(this.dims)}`);
+    const [C, H, W] = layout === 'NHWC' ? [this.dims[3], this.dims[1], this.dims[2]] : this.dims.slice(1);
+    if (C !== 3 && C !== 4) throw new RangeError(`toImageData: needs 3 or 4 channels, got ${C}`);
+    const format = options.format ?? (C === 4 ? 'RGBA' : 'RGB');
+    const order = { RGB: [0, 1, 2], BGR: [2, 1, 0], RGBA: [0, 1, 2, 3] }[format];
+    if (!order || order.length > C) throw new TypeError(`toImageData: format '${format}' does not fit ${C} channels`);
+    const perChannel = (v, fallback) => (Array.isArray(v) ? v : Array(4).fill(v ?? fallback));
+    const mean = perChannel(options.norm?.mean, 255), bias = perChannel(options.norm?.bias, 0);
+    const n = H * W, px = new Uint8ClampedArray(n * 4).fill(255);
+    order.forEach((dst, c) => {
+      for (let i = 0; i < n; i++) {
+        const v = this.data[layout === 'NCHW' ? c * n + i : i * C + c];
+        px[i * 4 + dst] = this.type === 'uint8' ? v : (v - bias[dst]) * mean[dst];
+      }
+    });
+    if (typeof globalThis.ImageData === 'function') return new globalThis.ImageData(px, W, H);
+    return { data: px, width: W, height: H, colorSpace: 'srgb' };
+  }
+}
+
+// The RGBA (or RGB) bytes of an image for Tensor.fromImage.
+async function imagePixels(image, options) {
+  const { resizedWidth: rw, resizedHeight: rh } = options;
+  if (image && typeof image === 'object' && 'data' in image && 'width' in image && 'height' in image) {
+    const resize = (rw !== undefined && rw !== image.width) || (rh !== undefined && rh !== image.height);
+    if (!resize) return image;
+    if (typeof OffscreenCanvas !== 'function') throw new TypeError('fromImage: resizing needs OffscreenCanvas (browsers)');
+    if (typeof ImageData !== 'function' || (options.bitmapFormat ?? 'RGBA') !== 'RGBA') {
+      throw new TypeError('fromImage: only RGBA ImageData can be resized');
+    }
+    image = await createImageBitmap(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height));
+  }
+  if (typeof image === 'string' || image instanceof URL) {
+    if (typeof createImageBitmap !== 'function') throw new TypeError('fromImage: loading an image URL needs a browser');
+    image = await createImageBitmap(await (await fetch(image)).blob());
+  }
+  if (typeof OffscreenCanvas !== 'function' || !image || typeof image !== 'object') {
+    throw new TypeError('fromImage: expected ImageData or {data, width, height} (in browsers also an image, bitmap, canvas or URL)');
+  }
+  const width = rw ?? image.naturalWidth ?? image.width, height = rh ?? image.naturalHeight ?? image.height;
+  const ctx = new OffscreenCanvas(width, height).getContext('2d');
+  ctx.drawImage(image, 0, 0, width, height);
+  return ctx.getImageData(0, 0, width, height);
 }
 
 // ---- reading models and external data ----

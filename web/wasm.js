@@ -6,6 +6,7 @@
 
 import { isNode, readBytes } from './io.js';
 import { coded, badInput } from './errors.js';
+import { env } from './env.js';
 
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD128 is
 // final (the same probe wasm-feature-detect uses).
@@ -224,8 +225,10 @@ export async function instantiate(url, kernels = 'auto', options = {}) {
   return wasm;
 }
 
-// The default for getWasm(): WISP_KERNELS=baseline|relaxed in Node's environment overrides it.
-const defaultKernels = (isNode && process.env.WISP_KERNELS) || 'auto';
+// The default for getWasm(): WISP_KERNELS=baseline|relaxed in Node's environment overrides it,
+// else env.wasm.relaxedSimd (false: baseline, true: relaxed) as set before the first session.
+const defaultKernels = () => (isNode && process.env.WISP_KERNELS)
+  || { false: 'baseline', true: 'relaxed' }[env.wasm.relaxedSimd] || 'auto';
 
 let pending = null; // promise of the shared instance
 let current = null; // the instance once resolved
@@ -234,7 +237,7 @@ let current = null; // the instance once resolved
 // is forgotten so the next call tries again.
 export function getWasm(options = {}) {
   if (!pending) {
-    pending = instantiate(new URL('./wisp.wasm', import.meta.url), defaultKernels, options).then((w) => (current = w));
+    pending = instantiate(new URL('./wisp.wasm', import.meta.url), defaultKernels(), options).then((w) => (current = w));
     pending.catch(() => (pending = null));
   }
   return pending;
