@@ -1,15 +1,19 @@
-// app.js — the demo page. All inference happens in worker.js (a module Web Worker running wisp);
-// this file draws the page, turns what the user does into model inputs, and shows the answers.
-// After the models have loaded the page makes no network requests: samples come from one JSON
-// fetched at start, uploads are decoded locally, and results come back as worker messages.
+// app.js — the demo page. Each model runs in a Web Worker of its own through wisp's worker mode
+// (load(url, {worker: true})); this file draws the page, turns what the user does into model
+// inputs, and shows the answers. A panel's models (and its sample data) are downloaded when the
+// panel is first opened; after that the page makes no network requests: uploads are decoded
+// locally and results come back from the workers.
+import { load } from '../web/index.js';
 
 const MODELS = [
-  { id: 'spam-bert', name: 'Spam BERT', task: 'text' },
-  { id: 'fashion-cnn', name: 'Fashion CNN', task: 'image' },
-  { id: 'fashion-mlp', name: 'Fashion MLP', task: 'image' },
-  { id: 'breast-cancer-gbt', name: 'Cancer GBT', task: 'tabular' },
-  { id: 'breast-cancer-mlp', name: 'Cancer MLP', task: 'tabular' },
+  { id: 'spam-bert', name: 'Spam BERT', task: 'text', panel: 'text' },
+  { id: 'mail-embed', name: 'Mail search', task: 'text', panel: 'search' },
+  { id: 'fashion-cnn', name: 'Fashion CNN', task: 'image', panel: 'image' },
+  { id: 'fashion-mlp', name: 'Fashion MLP', task: 'image', panel: 'image' },
+  { id: 'breast-cancer-gbt', name: 'Cancer GBT', task: 'tabular', panel: 'tabular' },
+  { id: 'breast-cancer-mlp', name: 'Cancer MLP', task: 'tabular', panel: 'tabular' },
 ];
+const PANELS = ['text', 'search', 'image', 'tabular'];
 const IMAGE_MODELS = ['fashion-cnn', 'fashion-mlp'];
 const TABULAR_MODELS = ['breast-cancer-gbt', 'breast-cancer-mlp'];
 
@@ -23,44 +27,26 @@ const fmtBytes = (b) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${Math.max(1
 // Browsers coarsen performance.now() (0.1 ms here, without cross-origin isolation).
 const fmtMs = (ms) => (ms < 0.1 ? '< 0.1 ms' : ms < 100 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`);
 const pct = (p) => `${(p * 100).toFixed(1)}%`;
+const dot = (a, b) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
 
-// ---------------------------------------------------------------- the worker
+// ---------------------------------------------------------------- the models
 
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-const pending = new Map();
-let nextRid = 1;
-const state = { loaded: new Map(), failed: new Map(), progress: new Map() };
+const models = new Map(); // id -> Promise of a worker-backed model
+const state = { loaded: new Map(), failed: new Map() };
 
-function call(id, op, input, options) {
-  return new Promise((resolve, reject) => {
-    const rid = nextRid++;
-    pending.set(rid, { resolve, reject });
-    worker.postMessage({ type: 'run', rid, id, op, input, options });
-  });
+// Runs one model call and records its time (a round trip to the model's worker).
+async function timed(id, method, ...args) {
+  const model = await models.get(id);
+  const t0 = performance.now();
+  const result = await model[method](...args);
+  const ms = performance.now() - t0;
+  $('#status-line').textContent = `Last inference: ${id} ${method} ${fmtMs(ms)} (a round trip to its Web Worker).`;
+  return { result, ms };
 }
-
-worker.onmessage = ({ data: m }) => {
-  switch (m.type) {
-    case 'progress': return onProgress(m);
-    case 'loaded': return onLoaded(m);
-    case 'load-error': return onLoadError(m);
-    case 'all-loaded': return onAllLoaded();
-    case 'result':
-    case 'error': {
-      const p = pending.get(m.rid);
-      pending.delete(m.rid);
-      if (m.type === 'result') p?.resolve({ result: m.result, ms: m.ms });
-      else p?.reject(new Error(m.message));
-    }
-  }
-};
-worker.onerror = (e) => {
-  e.preventDefault();
-  const msg = e.message || 'the inference worker failed to start';
-  console.warn(`wisp demo: ${msg}`);
-  $('#load-status').textContent = `Error: ${msg}`;
-  document.body.dataset.state = 'error';
-};
 
 // Runs fn at most once at a time; calls made meanwhile collapse into one more run afterwards.
 // Inputs that change quickly (typing, drawing) thus never queue up stale work.
@@ -82,8 +68,6 @@ function coalesce(fn) {
 
 // ---------------------------------------------------------------- loading and the model list
 
-const loadStarted = performance.now();
-
 function renderModelList() {
   const list = $('#model-list');
   for (const m of MODELS) {
@@ -91,49 +75,71 @@ function renderModelList() {
       el('div', { className: 'model-top' },
         el('span', { className: 'model-name', textContent: m.name }),
         el('span', { className: `task task-${m.task}`, textContent: m.task })),
-      el('div', { className: 'progress indeterminate' }, el('span', { className: 'progress-fill' })),
+      el('div', { className: 'progress' }, el('span', { className: 'progress-fill' })),
       el('div', { className: 'model-meta' },
         el('span', { className: 'model-size', textContent: 'size —' }),
-        el('span', { className: 'model-status', textContent: 'waiting' }))));
+        el('span', { className: 'model-status', textContent: 'not loaded' }))));
   }
 }
 
-function onProgress({ id, file, loaded, total }) {
-  let files = state.progress.get(id);
-  if (!files) state.progress.set(id, (files = new Map()));
-  files.set(file, { loaded, total });
+function onProgress(id, { file, overall }) {
   const li = $(`#model-${id}`);
-  let sumL = 0, sumT = 0;
-  for (const f of files.values()) sumL += f.loaded, sumT += f.total;
-  $('.model-size', li).textContent = fmtBytes(sumT);
-  // load() reads the small JSON files first and the .onnx last: the bar starts with the model file
-  const started = [...files.keys()].some((f) => f.endsWith('.onnx'));
+  const { loaded, total } = overall;
+  $('.model-size', li).textContent = fmtBytes(total);
+  // config.json and the .wasm come first; the bar means something once the model file started
+  const started = file.endsWith('.onnx');
   $('.progress', li).classList.toggle('indeterminate', !started);
-  if (started) $('.progress-fill', li).style.width = `${(100 * sumL) / Math.max(sumT, 1)}%`;
-  $('.model-status', li).textContent = started ? `${Math.round((100 * sumL) / Math.max(sumT, 1))}%` : 'config…';
+  if (started) $('.progress-fill', li).style.width = `${(100 * loaded) / Math.max(total, 1)}%`;
+  $('.model-status', li).textContent = started ? `${Math.round((100 * loaded) / Math.max(total, 1))}%` : 'config…';
 }
 
-function onLoaded(m) {
-  state.loaded.set(m.id, m);
-  const files = state.progress.get(m.id);
-  const download = files ? [...files.values()].reduce((s, f) => s + f.total, 0) : m.bytes;
-  m.download = Math.max(download, m.bytes);
+function loadModel(m) {
+  if (models.has(m.id)) return models.get(m.id);
+  const li = $(`#model-${m.id}`);
+  $('.progress', li).classList.add('indeterminate');
+  $('.model-status', li).textContent = 'loading…';
+  let download = 0;
+  const t0 = performance.now();
+  const promise = load(new URL(`../models/${m.id}/`, import.meta.url).href, {
+    worker: true,
+    progress: (p) => {
+      download = Math.max(download, p.overall.total);
+      onProgress(m.id, p);
+    },
+  }).then(async (model) => {
+    // V8 first runs WebAssembly with its baseline compiler: one run now makes the first real one fast.
+    const warmup = WARMUP[m.task]?.();
+    if (warmup !== undefined && model.labels.length) await model.classify(warmup, { topk: 1 });
+    onLoaded(m, model, download, performance.now() - t0);
+    return model;
+  }, (e) => {
+    onLoadError(m.id, e.message);
+    throw e;
+  });
+  promise.catch(() => {}); // reported by onLoadError; callers see the rejection themselves
+  models.set(m.id, promise);
+  return promise;
+}
+
+function onLoaded(m, model, download, ms) {
+  const info = { id: m.id, download: Math.max(download, model.info.bytes), bytes: model.info.bytes, config: model.config };
+  state.loaded.set(m.id, info);
   const li = $(`#model-${m.id}`);
   li.classList.add('ready');
   $('.progress', li).classList.remove('indeterminate');
   $('.progress-fill', li).style.width = '100%';
-  $('.model-size', li).textContent = fmtBytes(m.download);
-  $('.model-size', li).title = `model file ${fmtBytes(m.bytes)}; download incl. config${m.kind === 'text' ? ' and tokenizer' : ''} ${fmtBytes(m.download)}`;
-  $('.model-status', li).textContent = `ready · ${Math.round(m.ms)} ms`;
-  $('.model-status', li).title = `downloaded, compiled and warmed up in ${fmtMs(m.ms)}`;
+  $('.model-size', li).textContent = fmtBytes(info.download);
+  $('.model-size', li).title = `model file ${fmtBytes(info.bytes)}; download incl. config${m.task === 'text' ? ' and tokenizer' : ''} and the .wasm ${fmtBytes(info.download)}`;
+  $('.model-status', li).textContent = `ready · ${Math.round(ms)} ms`;
+  $('.model-status', li).title = `downloaded (or read from the cache), compiled and warmed up in ${fmtMs(ms)}`;
   for (const chip of document.querySelectorAll(`.model-chip[data-model="${m.id}"]`)) {
-    chip.textContent = `${m.id} · ${fmtBytes(m.download)}`;
+    chip.textContent = `${m.id} · ${fmtBytes(info.bytes)}`;
     chip.classList.add('ready');
   }
-  panelReady(m);
+  updateLoadStatus();
 }
 
-function onLoadError({ id, message }) {
+function onLoadError(id, message) {
   state.failed.set(id, message);
   const li = $(`#model-${id}`);
   li.classList.add('failed');
@@ -151,24 +157,52 @@ function onLoadError({ id, message }) {
     $('#text-label').textContent = 'Model not available';
     $('#text-sub').textContent = message;
   }
+  updateLoadStatus();
 }
 
-function onAllLoaded() {
+function updateLoadStatus() {
   const n = state.loaded.size;
   const bytes = [...state.loaded.values()].reduce((s, m) => s + m.download, 0);
-  const secs = ((performance.now() - loadStarted) / 1000).toFixed(1);
-  $('#load-status').textContent = state.failed.size
-    ? `${n} of ${MODELS.length} models ready (${fmtBytes(bytes)})`
-    : `All ${n} models ready · ${fmtBytes(bytes)} in ${secs} s · offline from here on`;
-  $('#load-status').classList.add(state.failed.size ? 'warn' : 'ok');
-  document.body.dataset.state = 'ready';
+  $('#load-status').textContent = `${n} of ${MODELS.length} models loaded (${fmtBytes(bytes)})` +
+    (state.failed.size ? `, ${state.failed.size} failed` : '');
+  $('#load-status').classList.toggle('warn', state.failed.size > 0);
 }
 
-function panelReady(m) {
-  if (m.id === 'spam-bert') textReady(m);
-  if (IMAGE_MODELS.includes(m.id)) classifyImage();
-  if (TABULAR_MODELS.includes(m.id)) classifyRow();
+// ---------------------------------------------------------------- panels (tabs)
+
+const opened = new Map(); // panel -> Promise of its start
+
+function showPanel(name, { focus = false } = {}) {
+  for (const p of PANELS) {
+    $(`#${p}`).hidden = p !== name;
+    $(`#tab-${p}`).setAttribute('aria-selected', String(p === name));
+    $(`#tab-${p}`).tabIndex = p === name ? 0 : -1;
+  }
+  if (focus) $(`#tab-${name}`).focus();
+  if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
+  if (!opened.has(name)) opened.set(name, startPanel(name));
 }
+
+async function startPanel(name) {
+  const section = $(`#${name}`);
+  section.dataset.state = 'loading';
+  const results = await Promise.allSettled(MODELS.filter((m) => m.panel === name).map(loadModel));
+  try {
+    await PANEL_START[name]();
+    section.dataset.state = results.every((r) => r.status === 'fulfilled') ? 'ready' : 'error';
+  } catch (e) {
+    console.warn(`wisp demo: the ${name} panel failed: ${e.message}`);
+    section.dataset.state = 'error';
+  }
+}
+
+for (const p of PANELS) $(`#tab-${p}`).addEventListener('click', () => showPanel(p));
+$('.tabs').addEventListener('keydown', (e) => {
+  const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+  if (!step) return;
+  const i = PANELS.findIndex((p) => $(`#tab-${p}`).getAttribute('aria-selected') === 'true');
+  showPanel(PANELS[(i + step + PANELS.length) % PANELS.length], { focus: true });
+});
 
 function setUnavailable(box, message) {
   box.dataset.label = '';
@@ -192,11 +226,7 @@ const version = (input) => input.dataset.version ?? '0';
 
 // ---------------------------------------------------------------- text
 
-let spamSamples = [];
-let textIndexed = null; // Promise: sample embeddings are in the worker
-
 function renderTextSamples(samples) {
-  spamSamples = samples;
   const box = $('#text-samples');
   box.append(el('span', { className: 'samples-h', textContent: 'Held-out samples' }));
   samples.forEach((s, i) => {
@@ -214,13 +244,6 @@ function renderTextSamples(samples) {
   });
 }
 
-function textReady({ config: c }) {
-  if (c.num_hidden_layers && c.hidden_size) $('#spam-arch').textContent = ` (${c.num_hidden_layers} layers, hidden size ${c.hidden_size})`;
-  textIndexed = call('spam-bert', 'index', spamSamples.map((s) => s.text)).catch(() => {}); // 'nearest' reports it
-  if ($('#text-input').value.trim()) classifyText();
-  else $('#text-sub').textContent = 'type a message or pick a sample';
-}
-
 const classifyText = coalesce(async () => {
   if (!state.loaded.has('spam-bert')) return;
   const input = $('#text-input'), text = input.value, v = version(input);
@@ -232,18 +255,12 @@ const classifyText = coalesce(async () => {
     $('#text-sub').textContent = 'type a message or pick a sample';
     $('#text-bar').style.width = '0%';
     $('#text-score').textContent = 'p(spam) —';
-    $('#text-nearest-body').textContent = '—';
     $('#text-time').textContent = '';
     return;
   }
   try {
-    const [cls, near] = await Promise.allSettled([
-      call('spam-bert', 'classify', text, { topk: 2 }),
-      textIndexed.then(() => call('spam-bert', 'nearest', text)),
-    ]);
+    const { result, ms } = await timed('spam-bert', 'classify', text, { topk: 2 });
     if (version(input) !== v) return; // a newer run follows
-    if (cls.status === 'rejected') throw cls.reason;
-    const { result, ms } = cls.value;
     const spam = result.find((r) => r.label.toLowerCase() === 'spam')?.score ?? 0;
     const top = result[0].label;
     verdict.dataset.label = top;
@@ -252,20 +269,7 @@ const classifyText = coalesce(async () => {
     $('#text-sub').textContent = `${top} · ${pct(result[0].score)} confident`;
     $('#text-bar').style.width = `${spam * 100}%`;
     $('#text-score').textContent = `p(spam) ${spam.toFixed(3)}`;
-    let times = `inference: classify ${fmtMs(ms)}`;
-    if (near.status === 'fulfilled') {
-      // the closest sample other than the text itself
-      const best = near.value.result.find((n) => spamSamples[n.index].text.trim() !== text.trim());
-      const s = spamSamples[best.index];
-      $('#text-nearest-body').replaceChildren(
-        el('span', { className: `pill pill-${s.label}`, textContent: s.label }),
-        el('span', { className: 'nearest-title', textContent: s.title, title: s.text.slice(0, 300) }),
-        el('span', { className: 'nearest-sim', textContent: `cos ${best.similarity.toFixed(3)}` }));
-      times += ` · embed + compare ${fmtMs(near.value.ms)}`;
-    } else {
-      $('#text-nearest-body').textContent = `not available: ${near.reason.message}`;
-    }
-    $('#text-time').textContent = times;
+    $('#text-time').textContent = `inference: classify ${fmtMs(ms)}`;
     verdict.dataset.version = v;
   } catch (e) {
     $('#text-label').textContent = 'Error';
@@ -279,6 +283,80 @@ $('#text-input').addEventListener('input', () => {
   for (const x of document.querySelectorAll('#text-samples .sample')) x.classList.remove('active');
   clearTimeout(typingTimer);
   typingTimer = setTimeout(classifyText, 120);
+});
+
+// ---------------------------------------------------------------- mail search
+
+// The mailbox: held-out mails (never seen in training). Their bodies are embedded once, when the
+// panel opens, by mail-embed in its worker; the vectors are kept here and each query is one more
+// embed and 300 dot products (the vectors are unit length: a dot product is the cosine).
+const mailbox = { mails: [], vectors: null };
+const EXAMPLE_QUERIES = ['cheap mortgage rates', 'perl regular expressions', 'lose weight fast', 'linux kernel bug'];
+
+async function indexMailbox() {
+  mailbox.mails = await (await fetch(new URL('data/mailbox.json', import.meta.url))).json();
+  const n = mailbox.mails.length, t0 = performance.now(), vectors = [];
+  for (let i = 0; i < n; i += 16) {
+    $('#search-status').textContent = `indexing the mailbox… ${i} / ${n} mails`;
+    const bodies = mailbox.mails.slice(i, i + 16).map((m) => m.body);
+    vectors.push(...(await timed('mail-embed', 'embed', bodies, { normalize: true })).result);
+  }
+  mailbox.vectors = vectors;
+  $('#search-status').textContent = `${n} held-out mails indexed in ${fmtMs(performance.now() - t0)}.`;
+}
+
+function renderSearchSamples() {
+  const box = $('#search-samples');
+  box.append(el('span', { className: 'samples-h', textContent: 'Try' }));
+  for (const q of EXAMPLE_QUERIES) {
+    const b = el('button', { type: 'button', className: 'sample' }, el('span', { textContent: q }));
+    b.addEventListener('click', () => {
+      $('#search-input').value = q;
+      bump($('#search-input'));
+      search();
+    });
+    box.append(b);
+  }
+}
+
+const search = coalesce(async () => {
+  if (!mailbox.vectors) return;
+  const input = $('#search-input'), query = input.value.trim(), v = version(input);
+  const list = $('#search-results');
+  if (!query) {
+    list.replaceChildren();
+    list.dataset.version = v;
+    list.dataset.top = '';
+    return;
+  }
+  try {
+    const { result: q, ms } = await timed('mail-embed', 'embed', query, { normalize: true });
+    if (version(input) !== v) return; // a newer run follows
+    const hits = mailbox.vectors.map((u, i) => ({ i, sim: dot(u, q) })).sort((a, b) => b.sim - a.sim).slice(0, 5);
+    list.replaceChildren(...hits.map(({ i, sim }) => {
+      const m = mailbox.mails[i];
+      const li = el('li', { className: 'hit' },
+        el('div', { className: 'hit-top' },
+          el('span', { className: `pill pill-${m.label}`, textContent: m.label }),
+          el('span', { className: 'hit-subject', textContent: m.subject }),
+          el('span', { className: 'hit-sim', textContent: `cos ${sim.toFixed(3)}` })),
+        el('div', { className: 'hit-body', textContent: m.body.replace(/\s+/g, ' ').slice(0, 220) }));
+      li.dataset.id = m.id;
+      return li;
+    }));
+    list.dataset.top = mailbox.mails[hits[0].i].id;
+    list.dataset.version = v;
+    $('#search-status').textContent = `${mailbox.mails.length} held-out mails · query embedded and compared in ${fmtMs(ms)}`;
+  } catch (e) {
+    $('#search-status').textContent = `Error: ${e.message}`;
+  }
+});
+
+let searchTimer = 0;
+$('#search-input').addEventListener('input', () => {
+  bump($('#search-input'));
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(search, 80);
 });
 
 // ---------------------------------------------------------------- image
@@ -319,6 +397,7 @@ function put28(gray) {
     }
   }
   dctx.putImageData(img, 0, 0);
+  shownIndex = null; // callers showing a test image set it again
   bump(draw);
   $('#draw-hint').hidden = true;
 }
@@ -352,7 +431,7 @@ const classifyImage = coalesce(async () => {
       return;
     }
     try {
-      const { result, ms } = await call(id, 'classify', input, { topk: 3 });
+      const { result, ms } = await timed(id, 'classify', input, { topk: 3 });
       if (version(draw) !== v) return; // a newer run follows
       box.dataset.version = v;
       box.dataset.label = result[0].label;
@@ -362,6 +441,7 @@ const classifyImage = coalesce(async () => {
       setUnavailable(box, e.message);
     }
   }));
+  await findSimilar(input, empty, v);
 });
 
 // Drawing: white strokes with round ends; the models re-run while you draw.
@@ -371,6 +451,7 @@ draw.addEventListener('pointerdown', (e) => {
   const r = draw.getBoundingClientRect();
   drawing = { x: ((e.clientX - r.left) * draw.width) / r.width, y: ((e.clientY - r.top) * draw.height) / r.height };
   $('#draw-hint').hidden = true;
+  shownIndex = null;
   imageSource(DRAWN);
   stroke(e);
 });
@@ -392,11 +473,13 @@ function stroke(e) {
 draw.addEventListener('input', () => {
   bump(draw);
   $('#draw-hint').hidden = true;
+  shownIndex = null;
   imageSource(DRAWN);
   classifyImage();
 });
 
 $('#draw-clear').addEventListener('click', () => {
+  shownIndex = null;
   clearCanvas();
   bump(draw);
   $('#draw-hint').hidden = false;
@@ -480,20 +563,27 @@ $('#upload').addEventListener('change', async (e) => {
   }
 });
 
+// A Fashion-MNIST thumbnail button; labels may break after the slash ("T-shirt/top").
+function thumb(pixels, label, title, onClick) {
+  const c = el('canvas', { width: 28, height: 28 });
+  const ctx = c.getContext('2d');
+  const img = ctx.createImageData(28, 28);
+  pixels.forEach((v, i) => img.data.set([v, v, v, 255], i * 4));
+  ctx.putImageData(img, 0, 0);
+  const b = el('button', { type: 'button', className: 'thumb', title }, c,
+    el('span', { className: 'thumb-label', textContent: label.replace('/', '/\u200b') }));
+  b.dataset.label = label;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
 function renderFashionSamples(samples) {
   const box = $('#fashion-samples');
   box.append(el('span', { className: 'samples-h', textContent: 'Fashion-MNIST test images' }));
   for (const s of samples) {
-    const c = el('canvas', { width: 28, height: 28 });
-    const ctx = c.getContext('2d');
-    const img = ctx.createImageData(28, 28);
-    s.pixels.forEach((v, i) => img.data.set([v, v, v, 255], i * 4));
-    ctx.putImageData(img, 0, 0);
-    const b = el('button', { type: 'button', className: 'thumb', title: `${s.label} (test image #${s.index})` }, c,
-      el('span', { textContent: s.label }));
-    b.dataset.label = s.label;
-    b.addEventListener('click', () => {
+    const b = thumb(s.pixels, s.label, `${s.label} (test image #${s.index})`, () => {
       put28(Uint8Array.from(s.pixels));
+      shownIndex = s.index;
       imageSource(`Fashion-MNIST test image #${s.index}, labelled “${s.label}”.`, b);
       classifyImage();
     });
@@ -501,14 +591,93 @@ function renderFashionSamples(samples) {
   }
 }
 
+// ---- more like this: the CNN's embedding of the first 500 test images, made once when the
+// panel opens (in the CNN's worker) and kept here; a query is embedded and compared by cosine.
+const gallery = { images: [], labels: [], vectors: null };
+let shownIndex = null; // the test image the canvas shows (not offered as similar to itself)
+
+async function indexGallery({ count, columns, labels }) {
+  const names = (await models.get('fashion-cnn')).labels;
+  const bmp = await createImageBitmap(await (await fetch(new URL('data/fashion-gallery.png', import.meta.url))).blob());
+  const sheet = el('canvas', { width: bmp.width, height: bmp.height });
+  const ctx = sheet.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(bmp, 0, 0);
+  bmp.close();
+  const px = ctx.getImageData(0, 0, sheet.width, sheet.height).data;
+  for (let i = 0; i < count; i++) {
+    const x0 = (i % columns) * 28, y0 = Math.floor(i / columns) * 28, g = new Uint8Array(784);
+    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) g[y * 28 + x] = px[((y0 + y) * sheet.width + x0 + x) * 4];
+    gallery.images.push(g);
+    gallery.labels.push(names[labels[i]]);
+  }
+  const t0 = performance.now(), vectors = [];
+  for (let i = 0; i < count; i += 100) {
+    $('#similar-status').textContent = `indexing the test images… ${i} / ${count}`;
+    const batch = gallery.images.slice(i, i + 100).map((data) => ({ data, width: 28, height: 28, channels: 1 }));
+    vectors.push(...(await timed('fashion-cnn', 'embed', batch, { normalize: true })).result);
+  }
+  gallery.vectors = vectors;
+  $('#similar-status').textContent = `${count} test images indexed in ${fmtMs(performance.now() - t0)}; the nearest by cosine similarity:`;
+}
+
+async function findSimilar(input, empty, v) {
+  const box = $('#similar');
+  if (!gallery.vectors) return;
+  if (empty) return void (box.replaceChildren(), box.dataset.version = v);
+  const { result: q, ms } = await timed('fashion-cnn', 'embed', input, { normalize: true });
+  if (version(draw) !== v) return;
+  const hits = gallery.vectors.map((u, i) => ({ i, sim: dot(u, q) }))
+    .filter((h) => h.i !== shownIndex).sort((a, b) => b.sim - a.sim).slice(0, 10);
+  box.replaceChildren(...hits.map(({ i, sim }) => {
+    const label = gallery.labels[i];
+    const b = thumb(gallery.images[i], label, `${label} (test image #${i}), cosine ${sim.toFixed(3)}`, () => {
+      put28(gallery.images[i]);
+      shownIndex = i;
+      imageSource(`Fashion-MNIST test image #${i}, labelled “${label}”.`);
+      classifyImage();
+    });
+    b.dataset.index = i;
+    return b;
+  }));
+  box.dataset.version = v;
+  box.dataset.labels = hits.map((h) => gallery.labels[h.i]).join('|');
+  $('#similar-status').textContent = `${gallery.vectors.length} test images; the 10 nearest by cosine similarity (embed ${fmtMs(ms)}):`;
+}
 // ---------------------------------------------------------------- tabular
 
 const BASES = ['radius', 'texture', 'perimeter', 'area', 'smoothness', 'compactness', 'concavity',
   'concave points', 'symmetry', 'fractal dimension'];
+// What each measurement of a nucleus outline means, and its unit (the data set's description;
+// lengths are in the digitised image's units, which it does not scale).
+const HELP = {
+  radius: ['mean distance from the centre to points on the outline', 'length'],
+  texture: ['standard deviation of the gray levels inside the outline', 'gray level'],
+  perimeter: ['length of the outline', 'length'],
+  area: ['area inside the outline', 'length²'],
+  smoothness: ['local variation in radius lengths', 'ratio'],
+  compactness: ['perimeter² / area − 1', 'ratio'],
+  concavity: ['how deep the concave parts of the outline are', 'ratio'],
+  'concave points': ['how many concave parts the outline has', 'ratio'],
+  symmetry: ['how symmetric the outline is', 'ratio'],
+  'fractal dimension': ['how ragged the outline is (“coastline approximation” − 1)', 'ratio'],
+};
+const num = (x) => (Math.abs(x) >= 100 ? String(Math.round(x)) : Number(x.toPrecision(3)).toString());
 let featureNames = [];
 let cancerCases = [];
 
-function renderCancerForm({ feature_names, cases }) {
+function renderHelp(ranges = {}) {
+  const range = (n) => (ranges[n] ? `${num(ranges[n][0])} – ${num(ranges[n][1])}` : '—');
+  $('#help-table tbody').replaceChildren(...BASES.map((b) => el('tr', {},
+    el('th', { scope: 'row', textContent: b }), el('td', { textContent: HELP[b][0] }), el('td', { textContent: HELP[b][1] }),
+    el('td', { textContent: range(`mean ${b}`) }), el('td', { textContent: range(`${b} error`) }),
+    el('td', { textContent: range(`worst ${b}`) }))));
+  for (const [n, [lo, hi]] of Object.entries(ranges)) {
+    const i = $('#cancer-form').elements[n];
+    if (i) i.title = `${n}: typically ${num(lo)} – ${num(hi)}`;
+  }
+}
+
+function renderCancerForm({ feature_names, cases, ranges }) {
   featureNames = feature_names;
   cancerCases = cases;
   const tbody = $('#features');
@@ -520,7 +689,12 @@ function renderCancerForm({ feature_names, cases }) {
   const grid = BASES.every((b) => [`mean ${b}`, `${b} error`, `worst ${b}`].every((n) => feature_names.includes(n)))
     && feature_names.length === 30;
   if (grid) {
-    for (const b of BASES) tbody.append(el('tr', {}, el('th', { scope: 'row', textContent: b }), input(`mean ${b}`), input(`${b} error`), input(`worst ${b}`)));
+    for (const b of BASES) {
+      const th = el('th', { scope: 'row' }, el('span', { textContent: b }),
+        el('small', { className: 'feature-note', textContent: `${HELP[b][0]} (${HELP[b][1]})` }));
+      tbody.append(el('tr', {}, th, input(`mean ${b}`), input(`${b} error`), input(`worst ${b}`)));
+    }
+    renderHelp(ranges);
   } else {
     $('.features thead').replaceChildren(el('tr', {}, el('th', { textContent: 'feature' }), el('th', { textContent: 'value' })));
     for (const n of feature_names) tbody.append(el('tr', {}, el('th', { scope: 'row', textContent: n }), input(n)));
@@ -535,18 +709,18 @@ function renderCancerForm({ feature_names, cases }) {
     b.addEventListener('click', () => fillCase(i));
     box.append(b);
   });
-  fillCase(0);
+  fillCase(0, { run: false });
 }
 
 const caseNote = (c) => `Held-out case #${c.index}: the recorded diagnosis is ${c.label}.`;
 
-function fillCase(i) {
+function fillCase(i, { run = true } = {}) {
   const c = cancerCases[i];
   for (const n of featureNames) $('#cancer-form').elements[n].value = String(c.features[n]);
   for (const b of document.querySelectorAll('#cases .sample')) b.classList.toggle('active', Number(b.dataset.index) === i);
   $('#case-note').textContent = caseNote(c);
   bump($('#cancer-form'));
-  classifyRow();
+  if (run) classifyRow();
 }
 
 function readRow() {
@@ -572,7 +746,7 @@ const classifyRow = coalesce(async () => {
   await Promise.all(TABULAR_MODELS.filter((id) => state.loaded.has(id)).map(async (id) => {
     const box = $(`#res-${id}`);
     try {
-      const { result, ms } = await call(id, 'classify', row, { topk: 2 });
+      const { result, ms } = await timed(id, 'classify', row, { topk: 2 });
       if (version(form) !== v) return; // a newer run follows
       box.dataset.version = v;
       const top = result[0];
@@ -604,11 +778,35 @@ $('#cancer-form').addEventListener('submit', (e) => e.preventDefault());
 
 // ---------------------------------------------------------------- start
 
+let data = {};
+const WARMUP = {
+  image: () => ({ data: new Uint8Array(784), width: 28, height: 28, channels: 1 }),
+  text: () => 'warm up',
+  tabular: () => (cancerCases[0] ? Object.fromEntries(featureNames.map((n) => [n, cancerCases[0].features[n]])) : undefined),
+};
+// What a panel does once its models are in (or failed): its first answers.
+const PANEL_START = {
+  text: () => classifyText(),
+  search: async () => {
+    await models.get('mail-embed');
+    await indexMailbox();
+    await search();
+  },
+  image: async () => {
+    await classifyImage();
+    await models.get('fashion-cnn');
+    if (data.gallery) await indexGallery(data.gallery);
+    await classifyImage();
+  },
+  tabular: () => classifyRow(),
+};
+
 renderModelList();
 clearCanvas();
 showSeen(new Uint8Array(784));
+renderSearchSamples();
 
-const data = await (await fetch(new URL('data/samples.json', import.meta.url))).json();
+data = await (await fetch(new URL('data/samples.json', import.meta.url))).json();
 if (data.spam?.length) renderTextSamples(data.spam);
 if (data.fashion?.length) {
   renderFashionSamples(data.fashion);
@@ -618,13 +816,7 @@ if (data.cancer?.cases?.length) renderCancerForm(data.cancer);
 if (data.spam?.length) $('#text-input').value = data.spam.find((s) => s.label === 'spam')?.text ?? '';
 $('#text-samples .sample-spam')?.classList.add('active');
 
-const zeros = { data: new Uint8Array(784), width: 28, height: 28, channels: 1 };
-const firstRow = cancerCases[0] ? Object.fromEntries(featureNames.map((n) => [n, cancerCases[0].features[n]])) : undefined;
-worker.postMessage({
-  type: 'load',
-  models: MODELS.map(({ id, task }) => ({
-    id,
-    url: new URL(`../models/${id}/`, import.meta.url).href,
-    warmup: task === 'image' ? zeros : task === 'text' ? 'warm up' : firstRow,
-  })),
-});
+// The panel named in the address (#image, …) opens first; the text panel otherwise.
+const first = location.hash.slice(1);
+showPanel(PANELS.includes(first) ? first : 'text');
+document.body.dataset.state = 'ready';
