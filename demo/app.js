@@ -196,7 +196,15 @@ async function startPanel(name) {
   }
 }
 
-for (const p of PANELS) $(`#tab-${p}`).addEventListener('click', () => showPanel(p));
+// A tab opened by hand brings its panel up under the tabs (on a phone it is far below otherwise).
+for (const p of PANELS) {
+  $(`#tab-${p}`).addEventListener('click', () => {
+    showPanel(p);
+    if ($(`#${p}`).getBoundingClientRect().top > $('.tabs').offsetHeight + 80) {
+      $(`#${p}`).scrollIntoView({ block: 'start', behavior: 'instant' });
+    }
+  });
+}
 $('.tabs').addEventListener('keydown', (e) => {
   const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
   if (!step) return;
@@ -291,7 +299,7 @@ $('#text-input').addEventListener('input', () => {
 // panel opens, by mail-embed in its worker; the vectors are kept here and each query is one more
 // embed and 300 dot products (the vectors are unit length: a dot product is the cosine).
 const mailbox = { mails: [], vectors: null };
-const EXAMPLE_QUERIES = ['cheap mortgage rates', 'perl regular expressions', 'lose weight fast', 'linux kernel bug'];
+const EXAMPLE_QUERIES = ['cheap mortgage rates', 'a CD player for toddlers', 'lioness adopts an antelope', 'cheap laptop for linux'];
 
 async function indexMailbox() {
   mailbox.mails = await (await fetch(new URL('data/mailbox.json', import.meta.url))).json();
