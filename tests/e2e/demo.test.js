@@ -188,6 +188,30 @@ test('serve.js prints one classification per shipped model, each the expected la
   }
 });
 
+test('serve.js: a busy port is one clear line naming --port, at once; --port=N works', async () => {
+  const held = createServer();
+  const port = await new Promise((resolve) => held.listen(0, '127.0.0.1', () => resolve(held.address().port)));
+  try {
+    const run = (args) => new Promise((resolve) => {
+      const child = spawn(process.execPath, ['demo/serve.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '', err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('exit', (code) => resolve({ code, out, err }));
+    });
+    const busy = await run(['--port', String(port)]);
+    assert.equal(busy.code, 1);
+    assert.equal(busy.err.trim(), `demo: port ${port} is already in use; stop what holds it or pick another: node demo/serve.js --port ${port + 1}`);
+    assert.equal(busy.out, ''); // the examples did not run first
+    const bad = await run(['--port=http']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /^demo: --port needs a port number/);
+    assert.doesNotMatch(busy.err + bad.err, /\n\s+at /); // no stack trace
+  } finally {
+    held.close();
+  }
+});
+
 test('lazy loading: a panel\'s models and data are requested when it is opened, not before', { skip }, async () => {
   const opened = [];
   const fetched = (prefix) => requests.some((r) => r.startsWith(prefix));
