@@ -35,12 +35,16 @@ const dot = (a, b) => {
 
 // ---------------------------------------------------------------- the models
 
-const models = new Map(); // id -> Promise of a worker-backed model
+const models = new Map(); // 'id:dtype' -> Promise of a worker-backed model
+const dtypes = new Map(); // id -> the precision chosen for it (fp32 unless switched)
+const keyOf = (id) => `${id}:${dtypes.get(id) ?? 'fp32'}`;
+const modelOf = (id) => models.get(keyOf(id));
+const isLoaded = (id) => state.loaded.has(keyOf(id));
 const state = { loaded: new Map(), failed: new Map() };
 
 // Runs one model call and records its time (a round trip to the model's worker).
 async function timed(id, method, ...args) {
-  const model = await models.get(id);
+  const model = await modelOf(id);
   const t0 = performance.now();
   const result = await model[method](...args);
   const ms = performance.now() - t0;
@@ -94,7 +98,8 @@ function onProgress(id, { file, overall }) {
 }
 
 function loadModel(m) {
-  if (models.has(m.id)) return models.get(m.id);
+  const key = keyOf(m.id), dtype = dtypes.get(m.id) ?? 'fp32';
+  if (models.has(key)) return models.get(key);
   const li = $(`#model-${m.id}`);
   $('.progress', li).classList.add('indeterminate');
   $('.model-status', li).textContent = 'loading…';
@@ -102,6 +107,7 @@ function loadModel(m) {
   const t0 = performance.now();
   const promise = load(new URL(`../models/${m.id}/`, import.meta.url).href, {
     worker: true,
+    dtype,
     progress: (p) => {
       download = Math.max(download, p.overall.total);
       onProgress(m.id, p);
@@ -110,20 +116,21 @@ function loadModel(m) {
     // V8 first runs WebAssembly with its baseline compiler: one run now makes the first real one fast.
     const warmup = WARMUP[m.task]?.();
     if (warmup !== undefined && model.labels.length) await model.classify(warmup, { topk: 1 });
-    onLoaded(m, model, download, performance.now() - t0);
+    onLoaded(m, model, download, performance.now() - t0, dtype);
     return model;
   }, (e) => {
     onLoadError(m.id, e.message);
     throw e;
   });
   promise.catch(() => {}); // reported by onLoadError; callers see the rejection themselves
-  models.set(m.id, promise);
+  models.set(key, promise);
   return promise;
 }
 
-function onLoaded(m, model, download, ms) {
-  const info = { id: m.id, download: Math.max(download, model.info.bytes), bytes: model.info.bytes, config: model.config };
-  state.loaded.set(m.id, info);
+function onLoaded(m, model, download, ms, dtype) {
+  const info = { id: m.id, dtype, download: Math.max(download, model.info.bytes), bytes: model.info.bytes, ms };
+  state.loaded.set(`${m.id}:${dtype}`, info);
+  if (dtype !== (dtypes.get(m.id) ?? 'fp32')) return; // switched away meanwhile
   const li = $(`#model-${m.id}`);
   li.classList.add('ready');
   $('.progress', li).classList.remove('indeterminate');
@@ -133,7 +140,7 @@ function onLoaded(m, model, download, ms) {
   $('.model-status', li).textContent = `ready · ${Math.round(ms)} ms`;
   $('.model-status', li).title = `downloaded (or read from the cache), compiled and warmed up in ${fmtMs(ms)}`;
   for (const chip of document.querySelectorAll(`.model-chip[data-model="${m.id}"]`)) {
-    chip.textContent = `${m.id} · ${fmtBytes(info.bytes)}`;
+    chip.textContent = `${m.id}${dtype === 'fp32' ? '' : ` (${dtype})`} · ${fmtBytes(info.bytes)}`;
     chip.classList.add('ready');
   }
   updateLoadStatus();
@@ -161,7 +168,7 @@ function onLoadError(id, message) {
 }
 
 function updateLoadStatus() {
-  const n = state.loaded.size;
+  const n = new Set([...state.loaded.values()].map((m) => m.id)).size;
   const bytes = [...state.loaded.values()].reduce((s, m) => s + m.download, 0);
   $('#load-status').textContent = `${n} of ${MODELS.length} models loaded (${fmtBytes(bytes)})` +
     (state.failed.size ? `, ${state.failed.size} failed` : '');
@@ -253,7 +260,7 @@ function renderTextSamples(samples) {
 }
 
 const classifyText = coalesce(async () => {
-  if (!state.loaded.has('spam-bert')) return;
+  if (!isLoaded('spam-bert')) return;
   const input = $('#text-input'), text = input.value, v = version(input);
   const verdict = $('#text-verdict');
   if (!text.trim()) {
@@ -283,6 +290,26 @@ const classifyText = coalesce(async () => {
     $('#text-label').textContent = 'Error';
     $('#text-sub').textContent = e.message;
   }
+});
+
+// fp32 or q8 (model_quantized.onnx): each is loaded on first choice, in a worker of its own, and
+// kept; the model list and the chip show its download size, the timing line its speed.
+$('#text-dtype').addEventListener('change', async (e) => {
+  const dtype = e.target.value, m = MODELS.find((x) => x.id === 'spam-bert');
+  dtypes.set(m.id, dtype);
+  const li = $(`#model-${m.id}`);
+  li.classList.remove('ready', 'failed');
+  $('#text-verdict').dataset.label = '';
+  try {
+    await loadModel(m);
+  } catch {
+    return; // shown by onLoadError
+  }
+  if ((dtypes.get(m.id) ?? 'fp32') !== dtype) return; // switched again meanwhile
+  const info = state.loaded.get(keyOf(m.id));
+  onLoaded(m, await modelOf(m.id), info.download, info.ms, dtype); // a model loaded earlier shows its numbers again
+  bump($('#text-input'));
+  classifyText();
 });
 
 let typingTimer = 0;
@@ -430,7 +457,7 @@ const classifyImage = coalesce(async () => {
   showSeen(gray);
   const input = { data: gray, width: 28, height: 28, channels: 1 };
   const empty = gray.every((p) => p === 0);
-  await Promise.all(IMAGE_MODELS.filter((id) => state.loaded.has(id)).map(async (id) => {
+  await Promise.all(IMAGE_MODELS.filter(isLoaded).map(async (id) => {
     const box = $(`#res-${id}`);
     if (empty) {
       Object.assign(box.dataset, { label: '', version: v });
@@ -605,7 +632,7 @@ const gallery = { images: [], labels: [], vectors: null };
 let shownIndex = null; // the test image the canvas shows (not offered as similar to itself)
 
 async function indexGallery({ count, columns, labels }) {
-  const names = (await models.get('fashion-cnn')).labels;
+  const names = (await modelOf('fashion-cnn')).labels;
   const bmp = await createImageBitmap(await (await fetch(new URL('data/fashion-gallery.png', import.meta.url))).blob());
   const sheet = el('canvas', { width: bmp.width, height: bmp.height });
   const ctx = sheet.getContext('2d', { willReadFrequently: true });
@@ -751,7 +778,7 @@ const classifyRow = coalesce(async () => {
     for (const id of TABULAR_MODELS) $('.dx', $(`#res-${id}`)).textContent = e.message;
     return;
   }
-  await Promise.all(TABULAR_MODELS.filter((id) => state.loaded.has(id)).map(async (id) => {
+  await Promise.all(TABULAR_MODELS.filter(isLoaded).map(async (id) => {
     const box = $(`#res-${id}`);
     try {
       const { result, ms } = await timed(id, 'classify', row, { topk: 2 });
@@ -796,13 +823,13 @@ const WARMUP = {
 const PANEL_START = {
   text: () => classifyText(),
   search: async () => {
-    await models.get('mail-embed');
+    await modelOf('mail-embed');
     await indexMailbox();
     await search();
   },
   image: async () => {
     await classifyImage();
-    await models.get('fashion-cnn');
+    await modelOf('fashion-cnn');
     if (data.gallery) await indexGallery(data.gallery);
     await classifyImage();
   },

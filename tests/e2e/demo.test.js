@@ -188,7 +188,7 @@ test('serve.js prints one classification per shipped model, each the expected la
   }
 });
 
-test('serve.js: a busy port is one clear line naming --port, at once; --port=N works', async () => {
+test('serve.js: a busy port is one clear line naming --port, at once; a bad --port is refused', async () => {
   const held = createServer();
   const port = await new Promise((resolve) => held.listen(0, '127.0.0.1', () => resolve(held.address().port)));
   try {
@@ -380,6 +380,28 @@ test('privacy: after the panels loaded, the page made no network request at all'
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(ARTIFACTS, 'demo-desktop.png') });
   assert.deepEqual(laterRequests, [], `requests after load:\n${laterRequests.join('\n')}`);
+  assert.deepEqual(errors, []);
+});
+
+test('text panel: the precision switch loads q8 on first choice (a smaller download, same verdict), fp32 again from memory', { skip }, async () => {
+  await page.click('#tab-text');
+  const spamText = await page.inputValue('#text-input');
+  assert.equal(await page.getAttribute('#text-verdict', 'data-label'), 'spam', spamText.slice(0, 80));
+  const from = laterRequests.length;
+  let before = await version('#text-input');
+  await page.selectOption('#text-dtype', 'q8');
+  assert.deepEqual(await waitFresh('#text-input', ['#text-verdict'], before), ['spam']);
+  const fetched = laterRequests.slice(from).filter((r) => r.startsWith('models/'));
+  assert.deepEqual(fetched, ['models/spam-bert/onnx/model_quantized.onnx']); // config and tokenizer: from the cache
+  assert.match(await page.textContent('.model-chip[data-model="spam-bert"]'), /^spam-bert \(q8\) · 1\.\d\d MB$/);
+  const q8Size = await page.textContent('#model-spam-bert .model-size');
+  before = await version('#text-input');
+  const again = laterRequests.length;
+  await page.selectOption('#text-dtype', 'fp32');
+  assert.deepEqual(await waitFresh('#text-input', ['#text-verdict'], before), ['spam']);
+  assert.deepEqual(laterRequests.slice(again), []);
+  assert.match(await page.textContent('.model-chip[data-model="spam-bert"]'), /^spam-bert · 5\.\d\d MB$/);
+  assert.notEqual(await page.textContent('#model-spam-bert .model-size'), q8Size);
   assert.deepEqual(errors, []);
 });
 
