@@ -803,7 +803,9 @@ $('#cancer-form').addEventListener('input', () => {
   let row = null;
   try {
     row = readRow();
-  } catch {}
+  } catch {
+    // an empty or non-numeric field: no case matches
+  }
   const i = row ? cancerCases.findIndex((c) => featureNames.every((n) => c.features[n] === row[n])) : -1;
   for (const b of document.querySelectorAll('#cases .sample')) b.classList.toggle('active', Number(b.dataset.index) === i);
   $('#case-note').textContent = i >= 0 ? caseNote(cancerCases[i]) : 'Edited values.';
