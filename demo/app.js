@@ -175,6 +175,35 @@ function updateLoadStatus() {
   $('#load-status').classList.toggle('warn', state.failed.size > 0);
 }
 
+// FNV-1a over bytes: names a version of a data file in a cache key.
+function fnv1a(bytes) {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193);
+  return (h >>> 0).toString(16);
+}
+
+// Embeddings of a panel's sample data, computed once and kept in the Cache API (next to wisp's
+// model cache), so a later visit does not embed them again. The key names the model, its size
+// and the data's hash: a changed model or data file is embedded afresh.
+async function cachedVectors(id, name, data, count, compute) {
+  const info = state.loaded.get(keyOf(id));
+  const key = new URL(`data/${name}.vectors?model=${id}&bytes=${info?.bytes}&data=${fnv1a(data)}`, import.meta.url).href;
+  // no Cache API (not a secure context) or a refused one: embed on every visit
+  const cache = await globalThis.caches?.open('wisp-demo').catch(() => null);
+  const hit = await cache?.match(key).catch(() => null);
+  if (hit) {
+    const flat = new Float32Array(await hit.arrayBuffer()), dim = flat.length / count;
+    if (Number.isInteger(dim) && dim > 0) {
+      return { vectors: Array.from({ length: count }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)), cached: true };
+    }
+  }
+  const vectors = await compute();
+  const flat = new Float32Array(vectors.reduce((s, v) => s + v.length, 0));
+  vectors.reduce((at, v) => (flat.set(v, at), at + v.length), 0);
+  await cache?.put(key, new Response(flat.buffer)).catch(() => {});
+  return { vectors, cached: false };
+}
+
 // ---------------------------------------------------------------- panels (tabs)
 
 const opened = new Map(); // panel -> Promise of its start
@@ -329,15 +358,20 @@ const mailbox = { mails: [], vectors: null };
 const EXAMPLE_QUERIES = ['cheap mortgage rates', 'a CD player for toddlers', 'lioness adopts an antelope', 'cheap laptop for linux'];
 
 async function indexMailbox() {
-  mailbox.mails = await (await fetch(new URL('data/mailbox.json', import.meta.url))).json();
-  const n = mailbox.mails.length, t0 = performance.now(), vectors = [];
-  for (let i = 0; i < n; i += 16) {
-    $('#search-status').textContent = `indexing the mailbox… ${i} / ${n} mails`;
-    const bodies = mailbox.mails.slice(i, i + 16).map((m) => m.body);
-    vectors.push(...(await timed('mail-embed', 'embed', bodies, { normalize: true })).result);
-  }
+  const bytes = new Uint8Array(await (await fetch(new URL('data/mailbox.json', import.meta.url))).arrayBuffer());
+  mailbox.mails = JSON.parse(new TextDecoder().decode(bytes));
+  const n = mailbox.mails.length, t0 = performance.now();
+  const { vectors, cached } = await cachedVectors('mail-embed', 'mailbox', bytes, n, async () => {
+    const out = [];
+    for (let i = 0; i < n; i += 16) {
+      $('#search-status').textContent = `indexing the mailbox… ${i} / ${n} mails`;
+      const bodies = mailbox.mails.slice(i, i + 16).map((m) => m.body);
+      out.push(...(await timed('mail-embed', 'embed', bodies, { normalize: true })).result);
+    }
+    return out;
+  });
   mailbox.vectors = vectors;
-  $('#search-status').textContent = `${n} held-out mails indexed in ${fmtMs(performance.now() - t0)}.`;
+  $('#search-status').textContent = `${n} held-out mails ${cached ? 'read from the cache' : 'indexed'} in ${fmtMs(performance.now() - t0)}.`;
 }
 
 function renderSearchSamples() {
@@ -633,7 +667,8 @@ let shownIndex = null; // the test image the canvas shows (not offered as simila
 
 async function indexGallery({ count, columns, labels }) {
   const names = (await modelOf('fashion-cnn')).labels;
-  const bmp = await createImageBitmap(await (await fetch(new URL('data/fashion-gallery.png', import.meta.url))).blob());
+  const png = await (await fetch(new URL('data/fashion-gallery.png', import.meta.url))).blob();
+  const bmp = await createImageBitmap(png);
   const sheet = el('canvas', { width: bmp.width, height: bmp.height });
   const ctx = sheet.getContext('2d', { willReadFrequently: true });
   ctx.drawImage(bmp, 0, 0);
@@ -645,14 +680,19 @@ async function indexGallery({ count, columns, labels }) {
     gallery.images.push(g);
     gallery.labels.push(names[labels[i]]);
   }
-  const t0 = performance.now(), vectors = [];
-  for (let i = 0; i < count; i += 100) {
-    $('#similar-status').textContent = `indexing the test images… ${i} / ${count}`;
-    const batch = gallery.images.slice(i, i + 100).map((data) => ({ data, width: 28, height: 28, channels: 1 }));
-    vectors.push(...(await timed('fashion-cnn', 'embed', batch, { normalize: true })).result);
-  }
+  const t0 = performance.now();
+  const pngBytes = new Uint8Array(await png.arrayBuffer());
+  const { vectors, cached } = await cachedVectors('fashion-cnn', 'gallery', pngBytes, count, async () => {
+    const out = [];
+    for (let i = 0; i < count; i += 100) {
+      $('#similar-status').textContent = `indexing the test images… ${i} / ${count}`;
+      const batch = gallery.images.slice(i, i + 100).map((data) => ({ data, width: 28, height: 28, channels: 1 }));
+      out.push(...(await timed('fashion-cnn', 'embed', batch, { normalize: true })).result);
+    }
+    return out;
+  });
   gallery.vectors = vectors;
-  $('#similar-status').textContent = `${count} test images indexed in ${fmtMs(performance.now() - t0)}; the nearest by cosine similarity:`;
+  $('#similar-status').textContent = `${count} test images ${cached ? 'read from the cache' : 'indexed'} in ${fmtMs(performance.now() - t0)}; the nearest by cosine similarity:`;
 }
 
 async function findSimilar(input, empty, v) {

@@ -405,6 +405,28 @@ test('text panel: the precision switch loads q8 on first choice (a smaller downl
   assert.deepEqual(errors, []);
 });
 
+test('a second visit reads the mailbox and gallery embeddings from the cache, and the models with no download', { skip }, async () => {
+  const second = await openDemo(page.context(), errors, 'second ');
+  const downloads = [];
+  second.on('request', (r) => r.url().includes('/models/') && downloads.push(r.url()));
+  try {
+    await second.goto(`${base}#search`);
+    await second.waitForFunction(() => document.querySelector('#search').dataset.state === 'ready', null, { timeout: TIMEOUT });
+    assert.match(await second.textContent('#search-status'), /300 held-out mails read from the cache/);
+    const before = await version('#search-input', second);
+    await second.fill('#search-input', KNOWN_QUERIES[1][0]);
+    await waitFresh('#search-input', ['#search-results'], before, second);
+    assert.equal(await second.getAttribute('#search-results', 'data-top'), KNOWN_QUERIES[1][1]);
+    await openPanel(second, 'image');
+    assert.match(await second.textContent('#similar-status'), /500 test images/);
+    assert.match(await second.getAttribute('#similar', 'data-labels'), /^(T-shirt\/top\|){9}T-shirt\/top$/);
+    assert.deepEqual(downloads, []); // wisp's Cache API store
+    assert.deepEqual(errors, []);
+  } finally {
+    await second.close();
+  }
+});
+
 test('phone width (375 px): results in view next to their inputs, full labels, no sideways scrolling', { skip }, async () => {
   const context = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   const phoneErrors = [];
