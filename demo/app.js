@@ -95,6 +95,10 @@ function onProgress(id, { file, overall }) {
   $('.progress', li).classList.toggle('indeterminate', !started);
   if (started) $('.progress-fill', li).style.width = `${(100 * loaded) / Math.max(total, 1)}%`;
   $('.model-status', li).textContent = started ? `${Math.round((100 * loaded) / Math.max(total, 1))}%` : 'config…';
+  // the panel's own chip shows the download too (the model list may be out of view)
+  for (const chip of document.querySelectorAll(`.model-chip[data-model="${id}"]`)) {
+    chip.textContent = `${id} · ${started ? `${fmtBytes(loaded)} of ${fmtBytes(total)}` : 'loading…'}`;
+  }
 }
 
 function loadModel(m) {
