@@ -68,7 +68,7 @@ if (!args.includes('--no-serve')) {
   await new Promise((resolve) => {
     server.once('error', (e) => {
       console.error(e.code === 'EADDRINUSE'
-        ? `demo: port ${port} is already in use; stop what holds it or pick another: node demo/serve.js --port ${port === 8080 ? 8081 : port + 1}`
+        ? `demo: port ${port} is already in use; stop what holds it or pick another: node demo/serve.js --port ${port === 65535 ? 8080 : port + 1}`
         : `demo: cannot serve on 127.0.0.1:${port}: ${e.message}`);
       process.exit(1);
     });
