@@ -86,9 +86,12 @@ function renderModelList() {
   }
 }
 
-function onProgress(id, { file, overall }) {
+// files: file -> {loaded, total} of this model's own files (the .wasm, shared by all models and
+// fetched once, is left out of its size)
+function onProgress(id, file, files) {
   const li = $(`#model-${id}`);
-  const { loaded, total } = overall;
+  let loaded = 0, total = 0;
+  for (const f of files.values()) loaded += f.loaded, total += f.total;
   $('.model-size', li).textContent = fmtBytes(total);
   // config.json and the .wasm come first; the bar means something once the model file started
   const started = file.endsWith('.onnx');
@@ -107,19 +110,21 @@ function loadModel(m) {
   const li = $(`#model-${m.id}`);
   $('.progress', li).classList.add('indeterminate');
   $('.model-status', li).textContent = 'loading…';
-  let download = 0;
+  const files = new Map();
   const t0 = performance.now();
   const promise = load(new URL(`../models/${m.id}/`, import.meta.url).href, {
     worker: true,
     dtype,
-    progress: (p) => {
-      download = Math.max(download, p.overall.total);
-      onProgress(m.id, p);
+    progress: ({ status, file, loaded, total }) => {
+      if (status === 'ready' || file.endsWith('.wasm')) return;
+      files.set(file, { loaded, total: Math.max(total, loaded) });
+      onProgress(m.id, file, files);
     },
   }).then(async (model) => {
     // V8 first runs WebAssembly with its baseline compiler: one run now makes the first real one fast.
     const warmup = WARMUP[m.task]?.();
     if (warmup !== undefined && model.labels.length) await model.classify(warmup, { topk: 1 });
+    const download = [...files.values()].reduce((sum, f) => sum + f.total, 0);
     onLoaded(m, model, download, performance.now() - t0, dtype);
     return model;
   }, (e) => {
@@ -140,7 +145,7 @@ function onLoaded(m, model, download, ms, dtype) {
   $('.progress', li).classList.remove('indeterminate');
   $('.progress-fill', li).style.width = '100%';
   $('.model-size', li).textContent = fmtBytes(info.download);
-  $('.model-size', li).title = `model file ${fmtBytes(info.bytes)}; download incl. config${m.task === 'text' ? ' and tokenizer' : ''} and the .wasm ${fmtBytes(info.download)}`;
+  $('.model-size', li).title = `model file ${fmtBytes(info.bytes)}; download incl. config${m.task === 'text' ? ' and tokenizer' : ''} ${fmtBytes(info.download)} (the .wasm, shared by all models, not counted)`;
   $('.model-status', li).textContent = `ready · ${Math.round(ms)} ms`;
   $('.model-status', li).title = `downloaded (or read from the cache), compiled and warmed up in ${fmtMs(ms)}`;
   for (const chip of document.querySelectorAll(`.model-chip[data-model="${m.id}"]`)) {
