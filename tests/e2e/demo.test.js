@@ -451,6 +451,14 @@ test('phone width (375 px): results in view next to their inputs, full labels, n
     await p.fill(last, await p.inputValue(last));
     await waitFresh('#cancer-form', ['#res-breast-cancer-gbt', '#res-breast-cancer-mlp'], before, p);
     for (const sel of [last, '#res-breast-cancer-gbt .dx', '#res-breast-cancer-mlp .dx']) assert.ok(await inView(p, sel), `${sel} not in view`);
+    // and while the first field is edited (the result sticks to the bottom of the screen)
+    const first = '#cancer-form [name="mean radius"]';
+    await p.$eval(first, (e) => e.scrollIntoView({ block: 'center', behavior: 'instant' }));
+    before = await version('#cancer-form', p);
+    await p.fill(first, await p.inputValue(first));
+    await waitFresh('#cancer-form', ['#res-breast-cancer-gbt', '#res-breast-cancer-mlp'], before, p);
+    for (const sel of [first, '#res-breast-cancer-gbt .dx', '#res-breast-cancer-mlp .dx']) assert.ok(await inView(p, sel), `${sel} not in view`);
+    await p.screenshot({ path: join(ARTIFACTS, 'demo-tabular-phone-top.png') });
     await p.screenshot({ path: join(ARTIFACTS, 'demo-tabular-phone.png') });
 
     // image: thumbnail labels are shown in full
