@@ -1,15 +1,19 @@
-// app.js — the demo page. All inference happens in worker.js (a module Web Worker running wisp);
-// this file draws the page, turns what the user does into model inputs, and shows the answers.
-// After the models have loaded the page makes no network requests: samples come from one JSON
-// fetched at start, uploads are decoded locally, and results come back as worker messages.
+// app.js — the demo page. Each model runs in a Web Worker of its own through wisp's worker mode
+// (load(url, {worker: true})); this file draws the page, turns what the user does into model
+// inputs, and shows the answers. A panel's models (and its sample data) are downloaded when the
+// panel is first opened; after that the page makes no network requests: uploads are decoded
+// locally and results come back from the workers.
+import { load } from '../web/index.js';
 
 const MODELS = [
-  { id: 'spam-bert', name: 'Spam BERT', task: 'text' },
-  { id: 'fashion-cnn', name: 'Fashion CNN', task: 'image' },
-  { id: 'fashion-mlp', name: 'Fashion MLP', task: 'image' },
-  { id: 'breast-cancer-gbt', name: 'Cancer GBT', task: 'tabular' },
-  { id: 'breast-cancer-mlp', name: 'Cancer MLP', task: 'tabular' },
+  { id: 'spam-bert', name: 'Spam BERT', task: 'text', panel: 'text' },
+  { id: 'mail-embed', name: 'Mail search', task: 'text', panel: 'search' },
+  { id: 'fashion-cnn', name: 'Fashion CNN', task: 'image', panel: 'image' },
+  { id: 'fashion-mlp', name: 'Fashion MLP', task: 'image', panel: 'image' },
+  { id: 'breast-cancer-gbt', name: 'Cancer GBT', task: 'tabular', panel: 'tabular' },
+  { id: 'breast-cancer-mlp', name: 'Cancer MLP', task: 'tabular', panel: 'tabular' },
 ];
+const PANELS = ['text', 'search', 'image', 'tabular'];
 const IMAGE_MODELS = ['fashion-cnn', 'fashion-mlp'];
 const TABULAR_MODELS = ['breast-cancer-gbt', 'breast-cancer-mlp'];
 
@@ -23,44 +27,30 @@ const fmtBytes = (b) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${Math.max(1
 // Browsers coarsen performance.now() (0.1 ms here, without cross-origin isolation).
 const fmtMs = (ms) => (ms < 0.1 ? '< 0.1 ms' : ms < 100 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`);
 const pct = (p) => `${(p * 100).toFixed(1)}%`;
+const dot = (a, b) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
 
-// ---------------------------------------------------------------- the worker
+// ---------------------------------------------------------------- the models
 
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-const pending = new Map();
-let nextRid = 1;
-const state = { loaded: new Map(), failed: new Map(), progress: new Map() };
+const models = new Map(); // 'id:dtype' -> Promise of a worker-backed model
+const dtypes = new Map(); // id -> the precision chosen for it (fp32 unless switched)
+const keyOf = (id) => `${id}:${dtypes.get(id) ?? 'fp32'}`;
+const modelOf = (id) => models.get(keyOf(id));
+const isLoaded = (id) => state.loaded.has(keyOf(id));
+const state = { loaded: new Map(), failed: new Map() };
 
-function call(id, op, input, options) {
-  return new Promise((resolve, reject) => {
-    const rid = nextRid++;
-    pending.set(rid, { resolve, reject });
-    worker.postMessage({ type: 'run', rid, id, op, input, options });
-  });
+// Runs one model call and records its time (a round trip to the model's worker).
+async function timed(id, method, ...args) {
+  const model = await modelOf(id);
+  const t0 = performance.now();
+  const result = await model[method](...args);
+  const ms = performance.now() - t0;
+  $('#status-line').textContent = `Last inference: ${id} ${method} ${fmtMs(ms)} (a round trip to its Web Worker).`;
+  return { result, ms };
 }
-
-worker.onmessage = ({ data: m }) => {
-  switch (m.type) {
-    case 'progress': return onProgress(m);
-    case 'loaded': return onLoaded(m);
-    case 'load-error': return onLoadError(m);
-    case 'all-loaded': return onAllLoaded();
-    case 'result':
-    case 'error': {
-      const p = pending.get(m.rid);
-      pending.delete(m.rid);
-      if (m.type === 'result') p?.resolve({ result: m.result, ms: m.ms });
-      else p?.reject(new Error(m.message));
-    }
-  }
-};
-worker.onerror = (e) => {
-  e.preventDefault();
-  const msg = e.message || 'the inference worker failed to start';
-  console.warn(`wisp demo: ${msg}`);
-  $('#load-status').textContent = `Error: ${msg}`;
-  document.body.dataset.state = 'error';
-};
 
 // Runs fn at most once at a time; calls made meanwhile collapse into one more run afterwards.
 // Inputs that change quickly (typing, drawing) thus never queue up stale work.
@@ -82,8 +72,6 @@ function coalesce(fn) {
 
 // ---------------------------------------------------------------- loading and the model list
 
-const loadStarted = performance.now();
-
 function renderModelList() {
   const list = $('#model-list');
   for (const m of MODELS) {
@@ -91,49 +79,83 @@ function renderModelList() {
       el('div', { className: 'model-top' },
         el('span', { className: 'model-name', textContent: m.name }),
         el('span', { className: `task task-${m.task}`, textContent: m.task })),
-      el('div', { className: 'progress indeterminate' }, el('span', { className: 'progress-fill' })),
+      el('div', { className: 'progress' }, el('span', { className: 'progress-fill' })),
       el('div', { className: 'model-meta' },
         el('span', { className: 'model-size', textContent: 'size —' }),
-        el('span', { className: 'model-status', textContent: 'waiting' }))));
+        el('span', { className: 'model-status', textContent: 'not loaded' }))));
   }
 }
 
-function onProgress({ id, file, loaded, total }) {
-  let files = state.progress.get(id);
-  if (!files) state.progress.set(id, (files = new Map()));
-  files.set(file, { loaded, total });
+// files: file -> {loaded, total} of this model's own files (the .wasm, shared by all models and
+// fetched once, is left out of its size)
+function onProgress(id, file, files) {
   const li = $(`#model-${id}`);
-  let sumL = 0, sumT = 0;
-  for (const f of files.values()) sumL += f.loaded, sumT += f.total;
-  $('.model-size', li).textContent = fmtBytes(sumT);
-  // load() reads the small JSON files first and the .onnx last: the bar starts with the model file
-  const started = [...files.keys()].some((f) => f.endsWith('.onnx'));
+  let loaded = 0, total = 0;
+  for (const f of files.values()) loaded += f.loaded, total += f.total;
+  $('.model-size', li).textContent = fmtBytes(total);
+  // config.json and the .wasm come first; the bar means something once the model file started
+  const started = file.endsWith('.onnx');
   $('.progress', li).classList.toggle('indeterminate', !started);
-  if (started) $('.progress-fill', li).style.width = `${(100 * sumL) / Math.max(sumT, 1)}%`;
-  $('.model-status', li).textContent = started ? `${Math.round((100 * sumL) / Math.max(sumT, 1))}%` : 'config…';
+  if (started) $('.progress-fill', li).style.width = `${(100 * loaded) / Math.max(total, 1)}%`;
+  $('.model-status', li).textContent = started ? `${Math.round((100 * loaded) / Math.max(total, 1))}%` : 'config…';
+  // the panel's own chip shows the download too (the model list may be out of view)
+  for (const chip of document.querySelectorAll(`.model-chip[data-model="${id}"]`)) {
+    chip.textContent = `${id} · ${started ? `${fmtBytes(loaded)} of ${fmtBytes(total)}` : 'loading…'}`;
+  }
 }
 
-function onLoaded(m) {
-  state.loaded.set(m.id, m);
-  const files = state.progress.get(m.id);
-  const download = files ? [...files.values()].reduce((s, f) => s + f.total, 0) : m.bytes;
-  m.download = Math.max(download, m.bytes);
+function loadModel(m) {
+  const key = keyOf(m.id), dtype = dtypes.get(m.id) ?? 'fp32';
+  if (models.has(key)) return models.get(key);
+  const li = $(`#model-${m.id}`);
+  $('.progress', li).classList.add('indeterminate');
+  $('.model-status', li).textContent = 'loading…';
+  const files = new Map();
+  const t0 = performance.now();
+  const promise = load(new URL(`../models/${m.id}/`, import.meta.url).href, {
+    worker: true,
+    dtype,
+    progress: ({ status, file, loaded, total }) => {
+      if (status === 'ready' || file.endsWith('.wasm')) return;
+      files.set(file, { loaded, total: Math.max(total, loaded) });
+      onProgress(m.id, file, files);
+    },
+  }).then(async (model) => {
+    // V8 first runs WebAssembly with its baseline compiler: one run now makes the first real one fast.
+    const warmup = WARMUP[m.task]?.();
+    if (warmup !== undefined && model.labels.length) await model.classify(warmup, { topk: 1 });
+    const download = [...files.values()].reduce((sum, f) => sum + f.total, 0);
+    onLoaded(m, model, download, performance.now() - t0, dtype);
+    return model;
+  }, (e) => {
+    onLoadError(m.id, e.message);
+    throw e;
+  });
+  promise.catch(() => {}); // reported by onLoadError; callers see the rejection themselves
+  models.set(key, promise);
+  return promise;
+}
+
+function onLoaded(m, model, download, ms, dtype) {
+  const info = { id: m.id, dtype, download: Math.max(download, model.info.bytes), bytes: model.info.bytes, ms };
+  state.loaded.set(`${m.id}:${dtype}`, info);
+  if (dtype !== (dtypes.get(m.id) ?? 'fp32')) return; // switched away meanwhile
   const li = $(`#model-${m.id}`);
   li.classList.add('ready');
   $('.progress', li).classList.remove('indeterminate');
   $('.progress-fill', li).style.width = '100%';
-  $('.model-size', li).textContent = fmtBytes(m.download);
-  $('.model-size', li).title = `model file ${fmtBytes(m.bytes)}; download incl. config${m.kind === 'text' ? ' and tokenizer' : ''} ${fmtBytes(m.download)}`;
-  $('.model-status', li).textContent = `ready · ${Math.round(m.ms)} ms`;
-  $('.model-status', li).title = `downloaded, compiled and warmed up in ${fmtMs(m.ms)}`;
+  $('.model-size', li).textContent = fmtBytes(info.download);
+  $('.model-size', li).title = `model file ${fmtBytes(info.bytes)}; download incl. config${m.task === 'text' ? ' and tokenizer' : ''} ${fmtBytes(info.download)} (the .wasm, shared by all models, not counted)`;
+  $('.model-status', li).textContent = `ready · ${Math.round(ms)} ms`;
+  $('.model-status', li).title = `downloaded (or read from the cache), compiled and warmed up in ${fmtMs(ms)}`;
   for (const chip of document.querySelectorAll(`.model-chip[data-model="${m.id}"]`)) {
-    chip.textContent = `${m.id} · ${fmtBytes(m.download)}`;
+    chip.textContent = `${m.id}${dtype === 'fp32' ? '' : ` (${dtype})`} · ${fmtBytes(info.bytes)}`;
     chip.classList.add('ready');
   }
-  panelReady(m);
+  updateLoadStatus();
 }
 
-function onLoadError({ id, message }) {
+function onLoadError(id, message) {
   state.failed.set(id, message);
   const li = $(`#model-${id}`);
   li.classList.add('failed');
@@ -151,24 +173,89 @@ function onLoadError({ id, message }) {
     $('#text-label').textContent = 'Model not available';
     $('#text-sub').textContent = message;
   }
+  updateLoadStatus();
 }
 
-function onAllLoaded() {
-  const n = state.loaded.size;
+function updateLoadStatus() {
+  const n = new Set([...state.loaded.values()].map((m) => m.id)).size;
   const bytes = [...state.loaded.values()].reduce((s, m) => s + m.download, 0);
-  const secs = ((performance.now() - loadStarted) / 1000).toFixed(1);
-  $('#load-status').textContent = state.failed.size
-    ? `${n} of ${MODELS.length} models ready (${fmtBytes(bytes)})`
-    : `All ${n} models ready · ${fmtBytes(bytes)} in ${secs} s · offline from here on`;
-  $('#load-status').classList.add(state.failed.size ? 'warn' : 'ok');
-  document.body.dataset.state = 'ready';
+  $('#load-status').textContent = `${n} of ${MODELS.length} models loaded (${fmtBytes(bytes)})` +
+    (state.failed.size ? `, ${state.failed.size} failed` : '');
+  $('#load-status').classList.toggle('warn', state.failed.size > 0);
 }
 
-function panelReady(m) {
-  if (m.id === 'spam-bert') textReady(m);
-  if (IMAGE_MODELS.includes(m.id)) classifyImage();
-  if (TABULAR_MODELS.includes(m.id)) classifyRow();
+// FNV-1a over bytes: names a version of a data file in a cache key.
+function fnv1a(bytes) {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193);
+  return (h >>> 0).toString(16);
 }
+
+// Embeddings of a panel's sample data, computed once and kept in the Cache API (next to wisp's
+// model cache), so a later visit does not embed them again. The key names the model, its size
+// and the data's hash: a changed model or data file is embedded afresh.
+async function cachedVectors(id, name, data, count, compute) {
+  const info = state.loaded.get(keyOf(id));
+  const key = new URL(`data/${name}.vectors?model=${id}&bytes=${info?.bytes}&data=${fnv1a(data)}`, import.meta.url).href;
+  // no Cache API (not a secure context) or a refused one: embed on every visit
+  const cache = await globalThis.caches?.open('wisp-demo').catch(() => null);
+  const hit = await cache?.match(key).catch(() => null);
+  if (hit) {
+    const flat = new Float32Array(await hit.arrayBuffer()), dim = flat.length / count;
+    if (Number.isInteger(dim) && dim > 0) {
+      return { vectors: Array.from({ length: count }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)), cached: true };
+    }
+  }
+  const vectors = await compute();
+  const flat = new Float32Array(vectors.reduce((s, v) => s + v.length, 0));
+  vectors.reduce((at, v) => (flat.set(v, at), at + v.length), 0);
+  await cache?.put(key, new Response(flat.buffer)).catch(() => {});
+  return { vectors, cached: false };
+}
+
+// ---------------------------------------------------------------- panels (tabs)
+
+const opened = new Map(); // panel -> Promise of its start
+
+function showPanel(name, { focus = false } = {}) {
+  for (const p of PANELS) {
+    $(`#${p}`).hidden = p !== name;
+    $(`#tab-${p}`).setAttribute('aria-selected', String(p === name));
+    $(`#tab-${p}`).tabIndex = p === name ? 0 : -1;
+  }
+  if (focus) $(`#tab-${name}`).focus();
+  if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
+  if (!opened.has(name)) opened.set(name, startPanel(name));
+}
+
+async function startPanel(name) {
+  const section = $(`#${name}`);
+  section.dataset.state = 'loading';
+  const results = await Promise.allSettled(MODELS.filter((m) => m.panel === name).map(loadModel));
+  try {
+    await PANEL_START[name]();
+    section.dataset.state = results.every((r) => r.status === 'fulfilled') ? 'ready' : 'error';
+  } catch (e) {
+    console.warn(`wisp demo: the ${name} panel failed: ${e.message}`);
+    section.dataset.state = 'error';
+  }
+}
+
+// A tab opened by hand brings its panel up under the tabs (on a phone it is far below otherwise).
+for (const p of PANELS) {
+  $(`#tab-${p}`).addEventListener('click', () => {
+    showPanel(p);
+    if ($(`#${p}`).getBoundingClientRect().top > $('.tabs').offsetHeight + 80) {
+      $(`#${p}`).scrollIntoView({ block: 'start', behavior: 'instant' });
+    }
+  });
+}
+$('.tabs').addEventListener('keydown', (e) => {
+  const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+  if (!step) return;
+  const i = PANELS.findIndex((p) => $(`#tab-${p}`).getAttribute('aria-selected') === 'true');
+  showPanel(PANELS[(i + step + PANELS.length) % PANELS.length], { focus: true });
+});
 
 function setUnavailable(box, message) {
   box.dataset.label = '';
@@ -192,11 +279,7 @@ const version = (input) => input.dataset.version ?? '0';
 
 // ---------------------------------------------------------------- text
 
-let spamSamples = [];
-let textIndexed = null; // Promise: sample embeddings are in the worker
-
 function renderTextSamples(samples) {
-  spamSamples = samples;
   const box = $('#text-samples');
   box.append(el('span', { className: 'samples-h', textContent: 'Held-out samples' }));
   samples.forEach((s, i) => {
@@ -214,15 +297,8 @@ function renderTextSamples(samples) {
   });
 }
 
-function textReady({ config: c }) {
-  if (c.num_hidden_layers && c.hidden_size) $('#spam-arch').textContent = ` (${c.num_hidden_layers} layers, hidden size ${c.hidden_size})`;
-  textIndexed = call('spam-bert', 'index', spamSamples.map((s) => s.text)).catch(() => {}); // 'nearest' reports it
-  if ($('#text-input').value.trim()) classifyText();
-  else $('#text-sub').textContent = 'type a message or pick a sample';
-}
-
 const classifyText = coalesce(async () => {
-  if (!state.loaded.has('spam-bert')) return;
+  if (!isLoaded('spam-bert')) return;
   const input = $('#text-input'), text = input.value, v = version(input);
   const verdict = $('#text-verdict');
   if (!text.trim()) {
@@ -232,18 +308,12 @@ const classifyText = coalesce(async () => {
     $('#text-sub').textContent = 'type a message or pick a sample';
     $('#text-bar').style.width = '0%';
     $('#text-score').textContent = 'p(spam) —';
-    $('#text-nearest-body').textContent = '—';
     $('#text-time').textContent = '';
     return;
   }
   try {
-    const [cls, near] = await Promise.allSettled([
-      call('spam-bert', 'classify', text, { topk: 2 }),
-      textIndexed.then(() => call('spam-bert', 'nearest', text)),
-    ]);
+    const { result, ms } = await timed('spam-bert', 'classify', text, { topk: 2 });
     if (version(input) !== v) return; // a newer run follows
-    if (cls.status === 'rejected') throw cls.reason;
-    const { result, ms } = cls.value;
     const spam = result.find((r) => r.label.toLowerCase() === 'spam')?.score ?? 0;
     const top = result[0].label;
     verdict.dataset.label = top;
@@ -252,25 +322,32 @@ const classifyText = coalesce(async () => {
     $('#text-sub').textContent = `${top} · ${pct(result[0].score)} confident`;
     $('#text-bar').style.width = `${spam * 100}%`;
     $('#text-score').textContent = `p(spam) ${spam.toFixed(3)}`;
-    let times = `inference: classify ${fmtMs(ms)}`;
-    if (near.status === 'fulfilled') {
-      // the closest sample other than the text itself
-      const best = near.value.result.find((n) => spamSamples[n.index].text.trim() !== text.trim());
-      const s = spamSamples[best.index];
-      $('#text-nearest-body').replaceChildren(
-        el('span', { className: `pill pill-${s.label}`, textContent: s.label }),
-        el('span', { className: 'nearest-title', textContent: s.title, title: s.text.slice(0, 300) }),
-        el('span', { className: 'nearest-sim', textContent: `cos ${best.similarity.toFixed(3)}` }));
-      times += ` · embed + compare ${fmtMs(near.value.ms)}`;
-    } else {
-      $('#text-nearest-body').textContent = `not available: ${near.reason.message}`;
-    }
-    $('#text-time').textContent = times;
+    $('#text-time').textContent = `inference: classify ${fmtMs(ms)}`;
     verdict.dataset.version = v;
   } catch (e) {
     $('#text-label').textContent = 'Error';
     $('#text-sub').textContent = e.message;
   }
+});
+
+// fp32 or q8 (model_quantized.onnx): each is loaded on first choice, in a worker of its own, and
+// kept; the model list and the chip show its download size, the timing line its speed.
+$('#text-dtype').addEventListener('change', async (e) => {
+  const dtype = e.target.value, m = MODELS.find((x) => x.id === 'spam-bert');
+  dtypes.set(m.id, dtype);
+  const li = $(`#model-${m.id}`);
+  li.classList.remove('ready', 'failed');
+  $('#text-verdict').dataset.label = '';
+  try {
+    await loadModel(m);
+  } catch {
+    return; // shown by onLoadError
+  }
+  if ((dtypes.get(m.id) ?? 'fp32') !== dtype) return; // switched again meanwhile
+  const info = state.loaded.get(keyOf(m.id));
+  onLoaded(m, await modelOf(m.id), info.download, info.ms, dtype); // a model loaded earlier shows its numbers again
+  bump($('#text-input'));
+  classifyText();
 });
 
 let typingTimer = 0;
@@ -279,6 +356,85 @@ $('#text-input').addEventListener('input', () => {
   for (const x of document.querySelectorAll('#text-samples .sample')) x.classList.remove('active');
   clearTimeout(typingTimer);
   typingTimer = setTimeout(classifyText, 120);
+});
+
+// ---------------------------------------------------------------- mail search
+
+// The mailbox: held-out mails (never seen in training). Their bodies are embedded once, when the
+// panel opens, by mail-embed in its worker; the vectors are kept here and each query is one more
+// embed and 300 dot products (the vectors are unit length: a dot product is the cosine).
+const mailbox = { mails: [], vectors: null };
+const EXAMPLE_QUERIES = ['cheap mortgage rates', 'a CD player for toddlers', 'lioness adopts an antelope', 'cheap laptop for linux'];
+
+async function indexMailbox() {
+  const bytes = new Uint8Array(await (await fetch(new URL('data/mailbox.json', import.meta.url))).arrayBuffer());
+  mailbox.mails = JSON.parse(new TextDecoder().decode(bytes));
+  const n = mailbox.mails.length, t0 = performance.now();
+  const { vectors, cached } = await cachedVectors('mail-embed', 'mailbox', bytes, n, async () => {
+    const out = [];
+    for (let i = 0; i < n; i += 16) {
+      $('#search-status').textContent = `indexing the mailbox… ${i} / ${n} mails`;
+      const bodies = mailbox.mails.slice(i, i + 16).map((m) => m.body);
+      out.push(...(await timed('mail-embed', 'embed', bodies, { normalize: true })).result);
+    }
+    return out;
+  });
+  mailbox.vectors = vectors;
+  $('#search-status').textContent = `${n} held-out mails ${cached ? 'read from the cache' : 'indexed'} in ${fmtMs(performance.now() - t0)}.`;
+}
+
+function renderSearchSamples() {
+  const box = $('#search-samples');
+  box.append(el('span', { className: 'samples-h', textContent: 'Try' }));
+  for (const q of EXAMPLE_QUERIES) {
+    const b = el('button', { type: 'button', className: 'sample' }, el('span', { textContent: q }));
+    b.addEventListener('click', () => {
+      $('#search-input').value = q;
+      bump($('#search-input'));
+      search();
+    });
+    box.append(b);
+  }
+}
+
+const search = coalesce(async () => {
+  if (!mailbox.vectors) return;
+  const input = $('#search-input'), query = input.value.trim(), v = version(input);
+  const list = $('#search-results');
+  if (!query) {
+    list.replaceChildren();
+    list.dataset.version = v;
+    list.dataset.top = '';
+    return;
+  }
+  try {
+    const { result: q, ms } = await timed('mail-embed', 'embed', query, { normalize: true });
+    if (version(input) !== v) return; // a newer run follows
+    const hits = mailbox.vectors.map((u, i) => ({ i, sim: dot(u, q) })).sort((a, b) => b.sim - a.sim).slice(0, 5);
+    list.replaceChildren(...hits.map(({ i, sim }) => {
+      const m = mailbox.mails[i];
+      const li = el('li', { className: 'hit' },
+        el('div', { className: 'hit-top' },
+          el('span', { className: `pill pill-${m.label}`, textContent: m.label }),
+          el('span', { className: 'hit-subject', textContent: m.subject }),
+          el('span', { className: 'hit-sim', textContent: `cos ${sim.toFixed(3)}` })),
+        el('div', { className: 'hit-body', textContent: m.body.replace(/\s+/g, ' ').slice(0, 220) }));
+      li.dataset.id = m.id;
+      return li;
+    }));
+    list.dataset.top = mailbox.mails[hits[0].i].id;
+    list.dataset.version = v;
+    $('#search-status').textContent = `${mailbox.mails.length} held-out mails · query embedded and compared in ${fmtMs(ms)}`;
+  } catch (e) {
+    $('#search-status').textContent = `Error: ${e.message}`;
+  }
+});
+
+let searchTimer = 0;
+$('#search-input').addEventListener('input', () => {
+  bump($('#search-input'));
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(search, 80);
 });
 
 // ---------------------------------------------------------------- image
@@ -319,6 +475,7 @@ function put28(gray) {
     }
   }
   dctx.putImageData(img, 0, 0);
+  shownIndex = null; // callers showing a test image set it again
   bump(draw);
   $('#draw-hint').hidden = true;
 }
@@ -343,7 +500,7 @@ const classifyImage = coalesce(async () => {
   showSeen(gray);
   const input = { data: gray, width: 28, height: 28, channels: 1 };
   const empty = gray.every((p) => p === 0);
-  await Promise.all(IMAGE_MODELS.filter((id) => state.loaded.has(id)).map(async (id) => {
+  await Promise.all(IMAGE_MODELS.filter(isLoaded).map(async (id) => {
     const box = $(`#res-${id}`);
     if (empty) {
       Object.assign(box.dataset, { label: '', version: v });
@@ -352,7 +509,7 @@ const classifyImage = coalesce(async () => {
       return;
     }
     try {
-      const { result, ms } = await call(id, 'classify', input, { topk: 3 });
+      const { result, ms } = await timed(id, 'classify', input, { topk: 3 });
       if (version(draw) !== v) return; // a newer run follows
       box.dataset.version = v;
       box.dataset.label = result[0].label;
@@ -362,6 +519,7 @@ const classifyImage = coalesce(async () => {
       setUnavailable(box, e.message);
     }
   }));
+  await findSimilar(input, empty, v);
 });
 
 // Drawing: white strokes with round ends; the models re-run while you draw.
@@ -371,6 +529,7 @@ draw.addEventListener('pointerdown', (e) => {
   const r = draw.getBoundingClientRect();
   drawing = { x: ((e.clientX - r.left) * draw.width) / r.width, y: ((e.clientY - r.top) * draw.height) / r.height };
   $('#draw-hint').hidden = true;
+  shownIndex = null;
   imageSource(DRAWN);
   stroke(e);
 });
@@ -392,11 +551,13 @@ function stroke(e) {
 draw.addEventListener('input', () => {
   bump(draw);
   $('#draw-hint').hidden = true;
+  shownIndex = null;
   imageSource(DRAWN);
   classifyImage();
 });
 
 $('#draw-clear').addEventListener('click', () => {
+  shownIndex = null;
   clearCanvas();
   bump(draw);
   $('#draw-hint').hidden = false;
@@ -480,20 +641,27 @@ $('#upload').addEventListener('change', async (e) => {
   }
 });
 
+// A Fashion-MNIST thumbnail button; labels may break after the slash ("T-shirt/top").
+function thumb(pixels, label, title, onClick) {
+  const c = el('canvas', { width: 28, height: 28 });
+  const ctx = c.getContext('2d');
+  const img = ctx.createImageData(28, 28);
+  pixels.forEach((v, i) => img.data.set([v, v, v, 255], i * 4));
+  ctx.putImageData(img, 0, 0);
+  const b = el('button', { type: 'button', className: 'thumb', title }, c,
+    el('span', { className: 'thumb-label', textContent: label.replace('/', '/\u200b') }));
+  b.dataset.label = label;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
 function renderFashionSamples(samples) {
   const box = $('#fashion-samples');
   box.append(el('span', { className: 'samples-h', textContent: 'Fashion-MNIST test images' }));
   for (const s of samples) {
-    const c = el('canvas', { width: 28, height: 28 });
-    const ctx = c.getContext('2d');
-    const img = ctx.createImageData(28, 28);
-    s.pixels.forEach((v, i) => img.data.set([v, v, v, 255], i * 4));
-    ctx.putImageData(img, 0, 0);
-    const b = el('button', { type: 'button', className: 'thumb', title: `${s.label} (test image #${s.index})` }, c,
-      el('span', { textContent: s.label }));
-    b.dataset.label = s.label;
-    b.addEventListener('click', () => {
+    const b = thumb(s.pixels, s.label, `${s.label} (test image #${s.index})`, () => {
       put28(Uint8Array.from(s.pixels));
+      shownIndex = s.index;
       imageSource(`Fashion-MNIST test image #${s.index}, labelled “${s.label}”.`, b);
       classifyImage();
     });
@@ -501,14 +669,99 @@ function renderFashionSamples(samples) {
   }
 }
 
+// ---- more like this: the CNN's embedding of the first 500 test images, made once when the
+// panel opens (in the CNN's worker) and kept here; a query is embedded and compared by cosine.
+const gallery = { images: [], labels: [], vectors: null };
+let shownIndex = null; // the test image the canvas shows (not offered as similar to itself)
+
+async function indexGallery({ count, columns, labels }) {
+  const names = (await modelOf('fashion-cnn')).labels;
+  const png = await (await fetch(new URL('data/fashion-gallery.png', import.meta.url))).blob();
+  const bmp = await createImageBitmap(png);
+  const sheet = el('canvas', { width: bmp.width, height: bmp.height });
+  const ctx = sheet.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(bmp, 0, 0);
+  bmp.close();
+  const px = ctx.getImageData(0, 0, sheet.width, sheet.height).data;
+  for (let i = 0; i < count; i++) {
+    const x0 = (i % columns) * 28, y0 = Math.floor(i / columns) * 28, g = new Uint8Array(784);
+    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) g[y * 28 + x] = px[((y0 + y) * sheet.width + x0 + x) * 4];
+    gallery.images.push(g);
+    gallery.labels.push(names[labels[i]]);
+  }
+  const t0 = performance.now();
+  const pngBytes = new Uint8Array(await png.arrayBuffer());
+  const { vectors, cached } = await cachedVectors('fashion-cnn', 'gallery', pngBytes, count, async () => {
+    const out = [];
+    for (let i = 0; i < count; i += 100) {
+      $('#similar-status').textContent = `indexing the test images… ${i} / ${count}`;
+      const batch = gallery.images.slice(i, i + 100).map((data) => ({ data, width: 28, height: 28, channels: 1 }));
+      out.push(...(await timed('fashion-cnn', 'embed', batch, { normalize: true })).result);
+    }
+    return out;
+  });
+  gallery.vectors = vectors;
+  $('#similar-status').textContent = `${count} test images ${cached ? 'read from the cache' : 'indexed'} in ${fmtMs(performance.now() - t0)}; the nearest by cosine similarity:`;
+}
+
+async function findSimilar(input, empty, v) {
+  const box = $('#similar');
+  if (!gallery.vectors) return;
+  if (empty) return void (box.replaceChildren(), box.dataset.version = v);
+  const { result: q, ms } = await timed('fashion-cnn', 'embed', input, { normalize: true });
+  if (version(draw) !== v) return;
+  const hits = gallery.vectors.map((u, i) => ({ i, sim: dot(u, q) }))
+    .filter((h) => h.i !== shownIndex).sort((a, b) => b.sim - a.sim).slice(0, 10);
+  box.replaceChildren(...hits.map(({ i, sim }) => {
+    const label = gallery.labels[i];
+    const b = thumb(gallery.images[i], label, `${label} (test image #${i}), cosine ${sim.toFixed(3)}`, () => {
+      put28(gallery.images[i]);
+      shownIndex = i;
+      imageSource(`Fashion-MNIST test image #${i}, labelled “${label}”.`);
+      classifyImage();
+    });
+    b.dataset.index = i;
+    return b;
+  }));
+  box.dataset.version = v;
+  box.dataset.labels = hits.map((h) => gallery.labels[h.i]).join('|');
+  $('#similar-status').textContent = `${gallery.vectors.length} test images; the 10 nearest by cosine similarity (embed ${fmtMs(ms)}):`;
+}
 // ---------------------------------------------------------------- tabular
 
 const BASES = ['radius', 'texture', 'perimeter', 'area', 'smoothness', 'compactness', 'concavity',
   'concave points', 'symmetry', 'fractal dimension'];
+// What each measurement of a nucleus outline means, and its unit (the data set's description;
+// lengths are in the digitised image's units, which it does not scale).
+const HELP = {
+  radius: ['mean distance from the centre to points on the outline', 'length'],
+  texture: ['standard deviation of the gray levels inside the outline', 'gray level'],
+  perimeter: ['length of the outline', 'length'],
+  area: ['area inside the outline', 'length²'],
+  smoothness: ['local variation in radius lengths', 'ratio'],
+  compactness: ['perimeter² / area − 1', 'ratio'],
+  concavity: ['how deep the concave parts of the outline are', 'ratio'],
+  'concave points': ['how many concave parts the outline has', 'ratio'],
+  symmetry: ['how symmetric the outline is', 'ratio'],
+  'fractal dimension': ['how ragged the outline is (“coastline approximation” − 1)', 'ratio'],
+};
+const num = (x) => (Math.abs(x) >= 100 ? String(Math.round(x)) : Number(x.toPrecision(3)).toString());
 let featureNames = [];
 let cancerCases = [];
 
-function renderCancerForm({ feature_names, cases }) {
+function renderHelp(ranges = {}) {
+  const range = (n) => (ranges[n] ? `${num(ranges[n][0])} – ${num(ranges[n][1])}` : '—');
+  $('#help-table tbody').replaceChildren(...BASES.map((b) => el('tr', {},
+    el('th', { scope: 'row', textContent: b }), el('td', { textContent: HELP[b][0] }), el('td', { textContent: HELP[b][1] }),
+    el('td', { textContent: range(`mean ${b}`) }), el('td', { textContent: range(`${b} error`) }),
+    el('td', { textContent: range(`worst ${b}`) }))));
+  for (const [n, [lo, hi]] of Object.entries(ranges)) {
+    const i = $('#cancer-form').elements[n];
+    if (i) i.title = `${n}: typically ${num(lo)} – ${num(hi)}`;
+  }
+}
+
+function renderCancerForm({ feature_names, cases, ranges }) {
   featureNames = feature_names;
   cancerCases = cases;
   const tbody = $('#features');
@@ -520,7 +773,12 @@ function renderCancerForm({ feature_names, cases }) {
   const grid = BASES.every((b) => [`mean ${b}`, `${b} error`, `worst ${b}`].every((n) => feature_names.includes(n)))
     && feature_names.length === 30;
   if (grid) {
-    for (const b of BASES) tbody.append(el('tr', {}, el('th', { scope: 'row', textContent: b }), input(`mean ${b}`), input(`${b} error`), input(`worst ${b}`)));
+    for (const b of BASES) {
+      const th = el('th', { scope: 'row' }, el('span', { textContent: b }),
+        el('small', { className: 'feature-note', textContent: `${HELP[b][0]} (${HELP[b][1]})` }));
+      tbody.append(el('tr', {}, th, input(`mean ${b}`), input(`${b} error`), input(`worst ${b}`)));
+    }
+    renderHelp(ranges);
   } else {
     $('.features thead').replaceChildren(el('tr', {}, el('th', { textContent: 'feature' }), el('th', { textContent: 'value' })));
     for (const n of feature_names) tbody.append(el('tr', {}, el('th', { scope: 'row', textContent: n }), input(n)));
@@ -535,18 +793,18 @@ function renderCancerForm({ feature_names, cases }) {
     b.addEventListener('click', () => fillCase(i));
     box.append(b);
   });
-  fillCase(0);
+  fillCase(0, { run: false });
 }
 
 const caseNote = (c) => `Held-out case #${c.index}: the recorded diagnosis is ${c.label}.`;
 
-function fillCase(i) {
+function fillCase(i, { run = true } = {}) {
   const c = cancerCases[i];
   for (const n of featureNames) $('#cancer-form').elements[n].value = String(c.features[n]);
   for (const b of document.querySelectorAll('#cases .sample')) b.classList.toggle('active', Number(b.dataset.index) === i);
   $('#case-note').textContent = caseNote(c);
   bump($('#cancer-form'));
-  classifyRow();
+  if (run) classifyRow();
 }
 
 function readRow() {
@@ -569,10 +827,10 @@ const classifyRow = coalesce(async () => {
     for (const id of TABULAR_MODELS) $('.dx', $(`#res-${id}`)).textContent = e.message;
     return;
   }
-  await Promise.all(TABULAR_MODELS.filter((id) => state.loaded.has(id)).map(async (id) => {
+  await Promise.all(TABULAR_MODELS.filter(isLoaded).map(async (id) => {
     const box = $(`#res-${id}`);
     try {
-      const { result, ms } = await call(id, 'classify', row, { topk: 2 });
+      const { result, ms } = await timed(id, 'classify', row, { topk: 2 });
       if (version(form) !== v) return; // a newer run follows
       box.dataset.version = v;
       const top = result[0];
@@ -594,7 +852,9 @@ $('#cancer-form').addEventListener('input', () => {
   let row = null;
   try {
     row = readRow();
-  } catch {}
+  } catch {
+    // an empty or non-numeric field: no case matches
+  }
   const i = row ? cancerCases.findIndex((c) => featureNames.every((n) => c.features[n] === row[n])) : -1;
   for (const b of document.querySelectorAll('#cases .sample')) b.classList.toggle('active', Number(b.dataset.index) === i);
   $('#case-note').textContent = i >= 0 ? caseNote(cancerCases[i]) : 'Edited values.';
@@ -604,11 +864,35 @@ $('#cancer-form').addEventListener('submit', (e) => e.preventDefault());
 
 // ---------------------------------------------------------------- start
 
+let data = {};
+const WARMUP = {
+  image: () => ({ data: new Uint8Array(784), width: 28, height: 28, channels: 1 }),
+  text: () => 'warm up',
+  tabular: () => (cancerCases[0] ? Object.fromEntries(featureNames.map((n) => [n, cancerCases[0].features[n]])) : undefined),
+};
+// What a panel does once its models are in (or failed): its first answers.
+const PANEL_START = {
+  text: () => classifyText(),
+  search: async () => {
+    await modelOf('mail-embed');
+    await indexMailbox();
+    await search();
+  },
+  image: async () => {
+    await classifyImage();
+    await modelOf('fashion-cnn');
+    if (data.gallery) await indexGallery(data.gallery);
+    await classifyImage();
+  },
+  tabular: () => classifyRow(),
+};
+
 renderModelList();
 clearCanvas();
 showSeen(new Uint8Array(784));
+renderSearchSamples();
 
-const data = await (await fetch(new URL('data/samples.json', import.meta.url))).json();
+data = await (await fetch(new URL('data/samples.json', import.meta.url))).json();
 if (data.spam?.length) renderTextSamples(data.spam);
 if (data.fashion?.length) {
   renderFashionSamples(data.fashion);
@@ -618,13 +902,7 @@ if (data.cancer?.cases?.length) renderCancerForm(data.cancer);
 if (data.spam?.length) $('#text-input').value = data.spam.find((s) => s.label === 'spam')?.text ?? '';
 $('#text-samples .sample-spam')?.classList.add('active');
 
-const zeros = { data: new Uint8Array(784), width: 28, height: 28, channels: 1 };
-const firstRow = cancerCases[0] ? Object.fromEntries(featureNames.map((n) => [n, cancerCases[0].features[n]])) : undefined;
-worker.postMessage({
-  type: 'load',
-  models: MODELS.map(({ id, task }) => ({
-    id,
-    url: new URL(`../models/${id}/`, import.meta.url).href,
-    warmup: task === 'image' ? zeros : task === 'text' ? 'warm up' : firstRow,
-  })),
-});
+// The panel named in the address (#image, …) opens first; the text panel otherwise.
+const first = location.hash.slice(1);
+showPanel(PANELS.includes(first) ? first : 'text');
+document.body.dataset.state = 'ready';

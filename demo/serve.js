@@ -1,7 +1,10 @@
 // serve.js — the main job: classify one real example with each shipped model in the terminal,
 // then serve the demo page (and the repo's web/ and models/) on http://127.0.0.1:8080.
 //
-//   node demo/serve.js [--port 8080] [--no-serve] [--no-examples]
+//   node demo/serve.js [--port 8080 | --port=8080] [--no-serve] [--no-examples]
+//
+// PORT=N in the environment works too; port 0 takes any free port. A busy port is a one-line
+// message naming --port, found before the examples run.
 //
 // The server answers GET and HEAD only, for files under demo/, web/, models/ and node_modules/
 // (no dotfiles, nothing outside them); a bad request gets a 4xx, never a crash.
@@ -15,24 +18,27 @@ import { shippedExamples } from './examples.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const port = Number(args[args.indexOf('--port') + 1]) || 8080;
 
-for (const { model: dir, input, expected, describe } of args.includes('--no-examples') ? [] : await shippedExamples(ROOT)) {
-  const model = await load(join(ROOT, dir));
-  const t0 = performance.now();
-  const [top] = await model.classify(input, { topk: 1 });
-  const ms = (performance.now() - t0).toFixed(1);
-  console.log(`${dir}: ${describe} -> ${top.label} (${(top.score * 100).toFixed(1)}%, expected ${expected}, ${ms} ms)`);
-  await model.release();
+function portArg() {
+  const i = args.findIndex((a) => a === '--port' || a.startsWith('--port='));
+  const raw = i < 0 ? process.env.PORT : args[i].startsWith('--port=') ? args[i].slice(7) : args[i + 1];
+  if (raw === undefined || raw === '') return i < 0 ? 8080 : NaN;
+  return /^\d+$/.test(raw) ? Number(raw) : NaN;
+}
+const port = portArg();
+if (!(port >= 0 && port <= 65535)) {
+  console.error('demo: --port needs a port number from 0 to 65535 (0: any free port), e.g. --port 8081');
+  process.exit(2);
 }
 
+let server = null;
 if (!args.includes('--no-serve')) {
   const TYPES = {
     '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
     '.json': 'application/json', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream',
     '.png': 'image/png', '.svg': 'image/svg+xml',
   };
-  const server = createServer(async (req, res) => {
+  server = createServer(async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return res.writeHead(405, { allow: 'GET, HEAD' }).end('method not allowed');
     }
@@ -58,11 +64,25 @@ if (!args.includes('--no-serve')) {
       res.writeHead(404).end('not found');
     }
   });
-  server.on('error', (e) => {
-    console.error(e.code === 'EADDRINUSE'
-      ? `demo: port ${port} is already in use; stop what holds it or pick another with --port N`
-      : `demo: cannot serve on 127.0.0.1:${port}: ${e.message}`);
-    process.exit(1);
+  // listen before the examples run, so a busy port is reported at once
+  await new Promise((resolve) => {
+    server.once('error', (e) => {
+      console.error(e.code === 'EADDRINUSE'
+        ? `demo: port ${port} is already in use; stop what holds it or pick another: node demo/serve.js --port ${port === 65535 ? 8080 : port + 1}`
+        : `demo: cannot serve on 127.0.0.1:${port}: ${e.message}`);
+      process.exit(1);
+    });
+    server.listen(port, '127.0.0.1', resolve);
   });
-  server.listen(port, '127.0.0.1', () => console.log(`demo: http://127.0.0.1:${port}/demo/`));
 }
+
+for (const { model: dir, input, expected, describe } of args.includes('--no-examples') ? [] : await shippedExamples(ROOT)) {
+  const model = await load(join(ROOT, dir));
+  const t0 = performance.now();
+  const [top] = await model.classify(input, { topk: 1 });
+  const ms = (performance.now() - t0).toFixed(1);
+  console.log(`${dir}: ${describe} -> ${top.label} (${(top.score * 100).toFixed(1)}%, expected ${expected}, ${ms} ms)`);
+  await model.release();
+}
+
+if (server) console.log(`demo: http://127.0.0.1:${server.address().port}/demo/`);
