@@ -133,6 +133,10 @@ export class TwoTowerModel {
     return batch ? results : results[0];
   }
 
+  async predict() {
+    throw new Error('wisp: predict() is for regression models; this two-tower model has embed() and classify()');
+  }
+
   async release() {
     await Promise.all([this.#text.release(), this.#vision.release()]);
   }

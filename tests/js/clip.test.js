@@ -10,7 +10,7 @@ import { join, normalize } from 'node:path';
 import ort from 'onnxruntime-node';
 import * as hf from '@huggingface/transformers';
 
-import { load, InferenceSession, Tensor, WispError } from '../../web/index.js';
+import { load, InferenceSession, Tensor, TwoTowerModel, WispError } from '../../web/index.js';
 import { FIXTURES, rng, randomFloats } from './helpers.js';
 
 const FOLDER = join(FIXTURES, 'clip-tiny');
@@ -198,6 +198,8 @@ test('two-tower errors: no labels, text to classify, a missing tower, another mo
     await assert.rejects(model.classify(IMAGES[0], { labels: LABELS, topk: 0 }), /topk must be a positive integer/);
     await assert.rejects(model.classify(IMAGES[0], { labels: LABELS, logitScale: NaN }), /logitScale must be a finite number/);
     assert.deepEqual(await model.classify([], { labels: LABELS }), []);
+    assert.ok(model instanceof TwoTowerModel);
+    await assert.rejects(model.predict(IMAGES[0]), /predict\(\) is for regression models/);
   } finally {
     await model.release();
   }
