@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import * as hf from '@huggingface/transformers';
 
@@ -14,6 +15,10 @@ import { load, InferenceSession, Tensor, TwoTowerModel, WispError } from '../../
 import { FIXTURES, rng, randomFloats } from './helpers.js';
 
 const FOLDER = join(FIXTURES, 'clip-tiny');
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const PAGE = '<!doctype html><title>wisp clip</title><link rel="icon" href="data:,"><script type="importmap">' +
+  '{"imports": {"@huggingface/tokenizers": "/node_modules/@huggingface/tokenizers/dist/tokenizers.mjs"}}</script>';
 const TOL = 1e-4; // relative to max(1, |ref|)
 const LABELS = ['a cat', 'a dog', 'a red car', 'two boats at night'];
 
@@ -55,13 +60,16 @@ before(async () => {
     requests.push(`${req.method} ${path}`);
     // siglip-tiny: the same files, but config.json says model_type 'siglip'
     const m = /^\/test-org\/(clip|siglip)-tiny\/resolve\/main\/(.+)$/.exec(path);
-    const file = m && normalize(join(FOLDER, m[2]));
-    if (!file?.startsWith(FOLDER) || !existsSync(file)) return res.writeHead(404).end();
+    if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
+    // the hub layout, else the repo itself (web/, node_modules/) for the browser test
+    const file = m ? normalize(join(FOLDER, m[2])) : normalize(join(ROOT, path));
+    if (!file.startsWith(m ? FOLDER : ROOT) || !existsSync(file)) return res.writeHead(404).end();
     let body = await readFile(file);
-    if (m[1] === 'siglip' && m[2] === 'config.json') {
+    if (m?.[1] === 'siglip' && m[2] === 'config.json') {
       body = Buffer.from(JSON.stringify({ ...JSON.parse(body), model_type: 'siglip' }));
     }
-    res.writeHead(200, { 'Content-Length': body.length });
+    const type = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' }[path.slice(path.lastIndexOf('.'))];
+    res.writeHead(200, { 'Content-Length': body.length, ...(type && { 'Content-Type': type }) });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -218,5 +226,40 @@ test('a two-tower model in a worker gives the same scores', async () => {
     assert.deepEqual(await remote.embed(TEXTS[0]), await local.embed(TEXTS[0]));
   } finally {
     await Promise.all([local.release(), remote.release()]);
+  }
+});
+
+test('zero-shot in headless Chromium equals Node', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
+  const { chromium } = await import('playwright-core');
+  const local = await load(FOLDER);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${host}/`);
+    const im = IMAGES[0];
+    const got = await page.evaluate(async ({ px, labels, text }) => {
+      const { load } = await import('/web/index.js');
+      const clip = await load('test-org/clip-tiny', { host: location.origin, cache: false });
+      const rgba = new Uint8ClampedArray(32 * 32 * 4);
+      for (let i = 0; i < 32 * 32; i++) rgba.set([px[3 * i], px[3 * i + 1], px[3 * i + 2], 255], 4 * i);
+      const scores = await clip.classify(new ImageData(rgba, 32, 32), { labels });
+      const embed = Array.from(await clip.embed(text));
+      await clip.release();
+      return { scores, embed };
+    }, { px: Array.from(im.data), labels: LABELS, text: TEXTS[1] });
+    assert.deepEqual(errors, []);
+    // Chromium may pick the relaxed-SIMD kernels: equal within rounding, not bit for bit
+    const want = await local.classify(im, { labels: LABELS });
+    assert.deepEqual(got.scores.map((x) => x.label), want.map((x) => x.label));
+    assert.ok(maxRelDiff(got.scores.map((x) => x.score), want.map((x) => x.score)) <= TOL);
+    assert.ok(maxRelDiff(got.embed, await local.embed(TEXTS[1])) <= TOL);
+  } finally {
+    await browser.close();
+    await local.release();
   }
 });
