@@ -9,10 +9,10 @@
 // have): nothing more for tabular (feature_names), tokenizer.json + tokenizer_config.json for text
 // (a vocab_size), preprocessor_config.json otherwise (images); options.kind overrides. Then
 // onnx/model.onnx (or model.onnx; model_fp16.onnx for dtype 'fp16', model_quantized.onnx for
-// 'q8', … as Transformers.js names them), and returns a Model with classify/embed for that kind.
-// Two-tower folders (CLIP: config.json has text_config and vision_config) read all three extra
-// files and onnx/text_model.onnx + onnx/vision_model.onnx instead (clip.js). Files come through io.js: cached (browsers: Cache API,
+// 'q8', … as Transformers.js names them), and returns a Model with classify/embed for that kind. Files come through io.js: cached (browsers: Cache API,
 // cache: true by default; Node: options.cacheDir), abortable (signal), with progress.
+// Two-tower folders (CLIP: config.json has text_config and vision_config) read all three extra
+// files and onnx/text_model.onnx + onnx/vision_model.onnx instead (clip.js).
 
 import { InferenceSession } from './session.js';
 import { Model } from './model.js';
@@ -97,7 +97,8 @@ function kindFiles(kind) {
 }
 
 // options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4); kind
-// ('image' | 'text' | 'tabular') when config.json does not imply it; progress callback ({status,
+// ('image' | 'text' | 'tabular' | 'multimodal') when config.json does not imply it; progress
+// callback ({status,
 // file, loaded, total, overall: {loaded, total}}, for the .wasm too); signal (an AbortSignal:
 // stops the downloads); cache (browsers: true (default) | false | a cache name); cacheDir (Node: a
 // directory to keep downloaded files in); host and revision for hub repo ids; memoryLimit (bytes;
