@@ -124,6 +124,18 @@ test('text and image embeddings equal Transformers.js 4.3.1 on the same folder',
       mixed: Math.max(maxRelDiff(mixed[0], unit(refImage[1])), maxRelDiff(mixed[1], unit(refText[0])),
         maxRelDiff(mixed[2], unit(refImage[0]))),
     };
+    // Over 77 tokens: Transformers.js cuts after adding <|endoftext|>, so its row has none and
+    // is pooled at token 0; wisp keeps it, as Python transformers does. The reference: the text
+    // tower on Transformers.js's ids with the last one put back to <|endoftext|>.
+    const long = 'the sky at night '.repeat(30);
+    const ids = Array.from(tokenizer([long], { truncation: true }).input_ids.data);
+    assert.equal(ids.length, 77);
+    ids[76] = BigInt(model.config.text_config.eos_token_id);
+    const ref = await ort.InferenceSession.create(join(FOLDER, 'onnx/text_model.onnx'));
+    const feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, 77]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(77).fill(1n), [1, 77]) };
+    diffs.truncated = maxRelDiff(await model.embed(long, { normalize: false }), (await ref.run(feeds)).text_embeds.data);
+    await ref.release();
     console.log('clip-tiny embeddings vs Transformers.js, max rel |Δ|:', diffs);
     for (const [k, d] of Object.entries(diffs)) assert.ok(d <= TOL, `${k}: ${d}`);
     assert.ok(Math.abs(Math.hypot(...unitText[0]) - 1) < 1e-6);
