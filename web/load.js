@@ -11,6 +11,8 @@
 // onnx/model.onnx (or model.onnx; model_fp16.onnx for dtype 'fp16', model_quantized.onnx for
 // 'q8', … as Transformers.js names them), and returns a Model with classify/embed for that kind. Files come through io.js: cached (browsers: Cache API,
 // cache: true by default; Node: options.cacheDir), abortable (signal), with progress.
+// Two-tower folders (CLIP: config.json has text_config and vision_config) read all three extra
+// files and onnx/text_model.onnx + onnx/vision_model.onnx instead (clip.js).
 
 import { InferenceSession } from './session.js';
 import { Model } from './model.js';
@@ -24,7 +26,9 @@ const SUFFIXES = {
   fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4',
   q4f16: '_q4f16', bnb4: '_bnb4',
 };
-const modelFiles = (dtype) => [`onnx/model${SUFFIXES[dtype]}.onnx`, `model${SUFFIXES[dtype]}.onnx`];
+// name: 'model', or a tower of a two-tower folder ('text_model', 'vision_model').
+const modelFiles = (dtype, name = 'model') =>
+  [`onnx/${name}${SUFFIXES[dtype]}.onnx`, `${name}${SUFFIXES[dtype]}.onnx`];
 
 // Where the folder lives, as a URL ending in '/'.
 async function resolveBase(source, { host = HUB, revision = 'main' }) {
@@ -54,9 +58,9 @@ async function exists(base, name) {
 
 // The dtypes whose file the folder has. A web server gives no listing, so this asks for each
 // candidate (HEAD, no body): only after the requested file was missing, to say what is there.
-async function availableDtypes(base) {
+async function availableDtypes(base, model) {
   const found = await Promise.all(Object.keys(SUFFIXES).map(async (dtype) =>
-    (await Promise.all(modelFiles(dtype).map((name) => exists(base, name)))).some(Boolean)));
+    (await Promise.all(modelFiles(dtype, model).map((name) => exists(base, name)))).some(Boolean)));
   return Object.keys(SUFFIXES).filter((_, i) => found[i]);
 }
 
@@ -77,17 +81,24 @@ const parseJson = (bytes, name) => {
   return value;
 };
 
-// Which extra files a folder of this kind has, from its config.json.
-function kindFiles(config, kind) {
-  kind ??= config.feature_names ? 'tabular' : config.vocab_size ? 'text' : 'image';
+// What a folder holds, from its config.json (options.kind overrides).
+const folderKind = (config, kind) => kind ?? (config.feature_names ? 'tabular'
+  : config.text_config && config.vision_config ? 'multimodal' : config.vocab_size ? 'text' : 'image');
+
+// Which extra files a folder of this kind has.
+function kindFiles(kind) {
+  if (kind === 'multimodal') {
+    return { tokenizer: 'tokenizer.json', tokenizerConfig: 'tokenizer_config.json', preprocessor: 'preprocessor_config.json' };
+  }
   if (kind === 'text') return { tokenizer: 'tokenizer.json', tokenizerConfig: 'tokenizer_config.json' };
   if (kind === 'image') return { preprocessor: 'preprocessor_config.json' };
   if (kind === 'tabular') return {};
-  throw badInput(`wisp.load: kind must be 'image', 'text' or 'tabular', got '${kind}'`, TypeError);
+  throw badInput(`wisp.load: kind must be 'image', 'text', 'tabular' or 'multimodal', got '${kind}'`, TypeError);
 }
 
 // options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4); kind
-// ('image' | 'text' | 'tabular') when config.json does not imply it; progress callback ({status,
+// ('image' | 'text' | 'tabular' | 'multimodal') when config.json does not imply it; progress
+// callback ({status,
 // file, loaded, total, overall: {loaded, total}}, for the .wasm too); signal (an AbortSignal:
 // stops the downloads); cache (browsers: true (default) | false | a cache name); cacheDir (Node: a
 // directory to keep downloaded files in); host and revision for hub repo ids; memoryLimit (bytes;
@@ -113,33 +124,38 @@ export async function load(source, options = {}) {
   };
   const config = parseJson(await read('config.json', true), 'config.json');
   if (!config) throw new WispError('WISP_NOT_FOUND', `wisp.load: no config.json in ${base}`);
-  const names = kindFiles(config, options.kind);
+  const folder = folderKind(config, options.kind);
+  const names = kindFiles(folder);
   const extra = await Promise.all(Object.entries(names).map(async ([key, name]) =>
     [key, parseJson(await read(name, key === 'tokenizerConfig'), name)]));
   const { preprocessor = null, tokenizer = null, tokenizerConfig = null } = Object.fromEntries(extra);
-  let modelFile = null, bytes = null;
-  for (const name of modelFiles(dtype)) {
-    bytes = await read(name, true);
-    if (bytes) {
-      modelFile = name;
-      break;
+  // The one place a model file's name is chosen: name is 'model' or a tower's.
+  const readModel = async (name) => {
+    for (const file of modelFiles(dtype, name)) {
+      const bytes = await read(file, true);
+      if (bytes) return { modelFile: file, bytes };
     }
-  }
-  if (!bytes) {
-    const have = listing ? Object.keys(SUFFIXES).filter((d) => modelFiles(d).some((n) => listing.has(n)))
-      : await availableDtypes(base);
-    throw new WispError('WISP_NOT_FOUND', `wisp.load: no ${modelFiles(dtype).join(' or ')} (dtype '${dtype}') in ${base}; ` +
+    const have = listing ? Object.keys(SUFFIXES).filter((d) => modelFiles(d, name).some((n) => listing.has(n)))
+      : await availableDtypes(base, name);
+    throw new WispError('WISP_NOT_FOUND', `wisp.load: no ${modelFiles(dtype, name).join(' or ')} (dtype '${dtype}') in ${base}; ` +
       (have.length ? `the folder has dtype ${have.map((d) => `'${d}'`).join(', ')}` : 'the folder has no model file'));
-  }
-  await wasm;
+  };
+  const openSession = async ({ modelFile, bytes }, extraOutputs = []) => {
+    await wasm;
+    return InferenceSession.create(bytes, {
+      ...io,
+      baseUrl: new URL(modelFile, base).href,
+      extraOutputs,
+      ...(options.memoryLimit !== undefined && { memoryLimit: options.memoryLimit }),
+    });
+  };
   const files = { config, preprocessor, tokenizer, tokenizerConfig };
+  if (folder === 'multimodal') {
+    return (await import('./clip.js')).createTwoTower(files, { readModel, openSession, tracker, base: base.href });
+  }
+  const { modelFile, bytes } = await readModel('model');
   const kind = Model.kindOf(files);
-  const session = await InferenceSession.create(bytes, {
-    ...io,
-    baseUrl: new URL(modelFile, base).href,
-    extraOutputs: config.embedding_output ? [config.embedding_output] : [],
-    ...(options.memoryLimit !== undefined && { memoryLimit: options.memoryLimit }),
-  });
+  const session = await openSession({ modelFile, bytes }, config.embedding_output ? [config.embedding_output] : []);
   try {
     const model = await Model.create(session, kind, files, { base: base.href, modelFile, bytes: bytes.byteLength });
     tracker.ready(modelFile);
