@@ -184,7 +184,7 @@
   X(ZipMap, 1, 5)
 
 /* Domain "com.microsoft" (onnxruntime's contrib ops) sorts last: wisp_op_ms_<op_type>.
- * DynamicQuantizeMatMul is also what fuse.c turns q8 MatMul chains into (quant_matmul.c). */
+ * DynamicQuantizeMatMul is also what src/fuse/ turns q8 MatMul chains into (quant_matmul.c). */
 #define MS_OPS(X) \
   X(Attention, 1, 1) \
   X(BiasAdd, 1, 1) \
