@@ -190,6 +190,7 @@
   X(BiasAdd, 1, 1) \
   X(BiasGelu, 1, 1) \
   X(BiasSoftmax, 1, 1) \
+  X(BiasSplitGelu, 1, 1) \
   X(DynamicQuantizeMatMul, 1, 1) \
   X(EmbedLayerNormalization, 1, 1) \
   X(FastGelu, 1, 1) \
