@@ -66,6 +66,7 @@ wisp_epilogue *fuse_epilogue(wisp_fuser *f, wisp_node *n);
 /* ---- the patterns, one file each ---- */
 wisp_status fuse_layer_norm(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_gelu(wisp_fuser *f, wisp_node *n);
+wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_bias(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_bias_gelu(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_scale(wisp_fuser *f, wisp_node *n);
