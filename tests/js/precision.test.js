@@ -88,7 +88,14 @@ async function checkFile(folder, file, raw, fp32Out) {
   console.log(`${folder.split('/').slice(-2).join('/')} ${file}: wisp vs onnxruntime-node ${dWisp.toExponential(2)}; ` +
     `onnxruntime-web vs -node ${spread.toExponential(2)}` +
     (fp32Out ? `; wisp vs the fp32 model ${relDiff(wisp, fp32Out).toExponential(2)}` : ''));
-  assert.ok(dWisp <= bound, `${file}: ${dWisp} > ${bound}`);
+  if (/int8|uint8/.test(file)) {
+    // static QDQ: an activation one float rounding from a quantization boundary flips a step,
+    // and the two onnxruntimes differ by such flips too: wisp must be as close to one of them as
+    // they are to each other
+    const dWeb = relDiff(wisp, web);
+    console.log(`  wisp vs onnxruntime-web ${dWeb.toExponential(2)}`);
+    assert.ok(Math.min(dWisp, dWeb) <= bound, `${file}: ${dWisp}, ${dWeb} > ${bound}`);
+  } else assert.ok(dWisp <= bound, `${file}: ${dWisp} > ${bound}`);
   if (file === 'model_fp16.onnx') assert.ok(relDiff(wisp, fp32Out) <= 1e-2, 'fp16 vs fp32 model');
   if (dims.length === 2 && half) { // classifiers: same top-1 as onnxruntime on the same file
     const n = dims[1];
