@@ -21,8 +21,7 @@ wisp_status fuse_dynamic_quant_matmul(wisp_fuser *f, wisp_node *mmi) {
   int sv = mul ? fuse_other_input(mul, cast->out[0]) : -2;
   wisp_node *smul = fuse_made_by(f, sv, "Mul");
   int ws = smul ? fuse_other_input(smul, dql->out[1]) : -2;
-  if (!smul || f->uses[sv] != 1 || ws < 0 || !fuse_constant(f, ws, &t) ||
-      t.dtype != WISP_DT_FLOAT)
+  if (!smul || f->uses[sv] != 1 || ws < 0 || !fuse_constant(f, ws, &t) || t.dtype != WISP_DT_FLOAT)
     return WISP_OK;
   wisp_node *add = fuse_only_use(f, mul->out[0], "Add");
   int b = add ? fuse_other_input(add, mul->out[0]) : -2;

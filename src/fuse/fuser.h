@@ -35,7 +35,7 @@ extern const wisp_fuse_pattern wisp_fuse_patterns[];
 extern const int wisp_fuse_pattern_count;
 
 /* ---- helpers (helpers.c) ---- */
-int fuse_is_op(const wisp_node *n, const char *op_type); /* an ai.onnx op_type */
+int fuse_is_op(const wisp_node *n, const char *op_type);    /* an ai.onnx op_type */
 int fuse_is_ms_op(const wisp_node *n, const char *op_type); /* a com.microsoft op_type */
 int fuse_node_index(const wisp_fuser *f, const wisp_node *n);
 void fuse_kill(wisp_fuser *f, const wisp_node *n);

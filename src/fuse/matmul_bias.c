@@ -9,8 +9,8 @@ wisp_status fuse_matmul_bias(wisp_fuser *f, wisp_node *mm) {
     return WISP_OK;
   wisp_node *add = fuse_only_use(f, mm->out[0], "Add");
   int b = add ? fuse_other_input(add, mm->out[0]) : -1;
-  if (b < 0 || !fuse_constant(f, b, &bias) || bias.dtype != WISP_DT_FLOAT ||
-      bias.shape.ndim != 1 || bias.shape.dims[0] != w.shape.dims[1])
+  if (b < 0 || !fuse_constant(f, b, &bias) || bias.dtype != WISP_DT_FLOAT || bias.shape.ndim != 1 ||
+      bias.shape.dims[0] != w.shape.dims[1])
     return WISP_OK;
   int in[3] = {mm->in[0], mm->in[1], b};
   fuse_kill(f, add);

@@ -14,6 +14,5 @@ wisp_status fuse_matmul_integer_to_float(wisp_fuser *f, wisp_node *n) {
   int n_in = in[4] >= 0 ? 5 : in[3] >= 0 ? 4 : 3;
   f->uses[dql->out[0]]--, f->uses[dql->out[1]]--, f->uses[dql->out[2]]--;
   if (!f->uses[dql->out[0]] && !f->uses[dql->out[1]] && !f->uses[dql->out[2]]) fuse_kill(f, dql);
-  return fuse_become(f, n, "com.microsoft", "DynamicQuantizeMatMul", in, n_in, n->out[0], NULL,
-                     0);
+  return fuse_become(f, n, "com.microsoft", "DynamicQuantizeMatMul", in, n_in, n->out[0], NULL, 0);
 }

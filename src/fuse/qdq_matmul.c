@@ -2,8 +2,10 @@
  * DequantizeLinear(W_q constant (K, N), W_scale, W_zp, axis 1)) (→ Add b constant (N)) becomes
  * com.microsoft MatMulIntegerToFloat(x_q, W_q, x_scale, W_scale, x_zp, W_zp, b): the int8 GEMM
  * on the quantized operands instead of a float GEMM on dequantized copies (quant_matmul.c).
- * x_scale and x_zp per tensor, W_scale and W_zp per tensor or per output column. The activation's
- * DequantizeLinear goes once every MatMul it fed is fused (Q, K and V may share one). */
+ * x_scale and x_zp (needed) per tensor, W_scale and W_zp per tensor or per output column. The
+ * activation's DequantizeLinear goes once every MatMul it fed is fused (Q, K and V may share one). */
+#include <stdlib.h>
+
 #include "fuser.h"
 
 static int dq_inputs(const wisp_fuser *f, const wisp_node *dq, wisp_tensor *scale, int *zp) {
@@ -19,15 +21,18 @@ wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *mm) {
   wisp_tensor sa, sw, w, t;
   int za, zw;
   if (!dqa || !dqw || dqa == dqw || !dq_inputs(f, dqa, &sa, &za) || !dq_inputs(f, dqw, &sw, &zw) ||
-      wisp_shape_numel(&sa.shape) != 1 || !fuse_constant(f, dqw->in[0], &w) ||
-      w.shape.ndim != 2 || (w.dtype != WISP_DT_INT8 && w.dtype != WISP_DT_UINT8) ||
-      f->uses[mm->in[1]] != 1)
+      wisp_shape_numel(&sa.shape) != 1 || !fuse_constant(f, dqw->in[0], &w) || w.shape.ndim != 2 ||
+      (w.dtype != WISP_DT_INT8 && w.dtype != WISP_DT_UINT8) || f->uses[mm->in[1]] != 1)
     return WISP_OK;
   int64_t N = w.shape.dims[1], ns = wisp_shape_numel(&sw.shape);
-  if (!(ns == 1 || (ns == N && sw.shape.ndim == 1 && wisp_attr_int(dqw, "axis", 1) == 1)))
+  if (!(ns == 1 || (ns == N && sw.shape.ndim == 1 && labs(wisp_attr_int(dqw, "axis", 1)) == 1)))
     return WISP_OK;
-  if ((za >= 0 && (!fuse_constant(f, za, &t) || wisp_shape_numel(&t.shape) != 1)) ||
-      (zw >= 0 && (!fuse_constant(f, zw, &t) || t.dtype != w.dtype || wisp_shape_numel(&t.shape) != ns)))
+  /* x_q's type is only known from its zero point: the int8 GEMM takes int8 and uint8 */
+  if (za < 0 || !fuse_constant(f, za, &t) || wisp_shape_numel(&t.shape) != 1 ||
+      (t.dtype != WISP_DT_INT8 && t.dtype != WISP_DT_UINT8) ||
+      wisp_attr_int(dqw, "block_size", 0) != 0 ||
+      (zw >= 0 &&
+       (!fuse_constant(f, zw, &t) || t.dtype != w.dtype || wisp_shape_numel(&t.shape) != ns)))
     return WISP_OK;
   wisp_node *add = fuse_only_use(f, mm->out[0], "Add");
   int b = add ? fuse_other_input(add, mm->out[0]) : -2;
