@@ -1,6 +1,7 @@
 """Converts a float32 ONNX model into the other precisions a Transformers.js folder ships.
 
-    /usr/bin/python3 models/convert_precision.py <folder | file.onnx> [fp16] [q4] [q4f16] [int8] [uint8]
+    /usr/bin/python3 models/convert_precision.py <folder | file.onnx> [fp16] [q4] [q4f16] \
+        [int8] [uint8]
 
 reads <folder>/onnx/model.onnx (or the file) and writes beside it (fp16, q4, q4f16 by default;
 a file gets <name>_<kind>.onnx):
@@ -184,11 +185,11 @@ def to_qdq(model, signed):
             x = n.input[0]
             if x not in deq:  # one Q → DQ per activation, shared by the MatMuls reading it
                 s, z = _affine(*ranges[x], qmin, qmax)
-                g.initializer.extend([numpy_helper.from_array(np.array(s, np.float32), x + "_scale"),
-                                      numpy_helper.from_array(np.array(z, qt), x + "_zp")])
-                nodes += [helper.make_node("QuantizeLinear", [x, x + "_scale", x + "_zp"], [x + "_q"]),
-                          helper.make_node("DequantizeLinear", [x + "_q", x + "_scale", x + "_zp"],
-                                           [x + "_dq"])]
+                sx, zx = x + "_scale", x + "_zp"
+                g.initializer.extend([numpy_helper.from_array(np.array(s, np.float32), sx),
+                                      numpy_helper.from_array(np.array(z, qt), zx)])
+                nodes += [helper.make_node("QuantizeLinear", [x, sx, zx], [x + "_q"]),
+                          helper.make_node("DequantizeLinear", [x + "_q", sx, zx], [x + "_dq"])]
                 deq[x] = x + "_dq"
             a = numpy_helper.to_array(w)
             if signed:
@@ -208,7 +209,10 @@ def to_qdq(model, signed):
                                           [n.output[0] + "_w"], axis=1))
             n.input[0], n.input[1] = deq[x], n.output[0] + "_w"
         nodes.append(n)
-    weights = {w.name for _, w in matmuls if uses[w.name] == sum(1 for n, v in matmuls if v.name == w.name)}
+    converted = {}
+    for _, w in matmuls:
+        converted[w.name] = converted.get(w.name, 0) + 1
+    weights = {name for name, k in converted.items() if uses[name] == k}  # read by nothing else
     kept = [t for t in g.initializer if t.name not in weights]
     del g.initializer[:]
     g.initializer.extend(kept)

@@ -3,7 +3,7 @@
  * com.microsoft MatMulIntegerToFloat(x_q, W_q, x_scale, W_scale, x_zp, W_zp, b): the int8 GEMM
  * on the quantized operands instead of a float GEMM on dequantized copies (quant_matmul.c).
  * x_scale and x_zp (needed) per tensor, W_scale and W_zp per tensor or per output column. The
- * activation's DequantizeLinear goes once every MatMul it fed is fused (Q, K and V may share one). */
+ * activation's DequantizeLinear goes once every MatMul it fed is fused (Q, K, V may share one). */
 #include <stdlib.h>
 
 #include "fuser.h"
