@@ -1,8 +1,10 @@
 """Converts a float32 ONNX model into the other precisions a Transformers.js folder ships.
 
-    /usr/bin/python3 models/convert_precision.py <folder> [fp16] [q4] [q4f16]
+    /usr/bin/python3 models/convert_precision.py <folder | file.onnx> [fp16] [q4] [q4f16] \
+        [int8] [uint8]
 
-reads <folder>/onnx/model.onnx and writes beside it (all by default):
+reads <folder>/onnx/model.onnx (or the file) and writes beside it (fp16, q4, q4f16 by default;
+a file gets <name>_<kind>.onnx):
   model_fp16.onnx   every float32 tensor float16: initializers, Constants, Casts to float,
                     graph inputs and outputs (int64 ids stay int64). onnxruntime 1.30's CPU
                     provider has float16 kernels for every op of these encoders, so no op is
@@ -10,6 +12,12 @@ reads <folder>/onnx/model.onnx and writes beside it (all by default):
   model_q4.onnx     each MatMul by a constant [K, N] weight becomes com.microsoft MatMulNBits
                     (bits 4, block 32, uint8 zero points, float32 scales); the rest stays float32.
   model_q4f16.onnx  model_q4 then the float16 conversion (scales and activations float16).
+  model_int8.onnx   static QDQ: each MatMul by a constant [K, N] weight reads its activation
+                    through QuantizeLinear → DequantizeLinear (int8, one scale per tensor from
+                    calibration: models/calibrate_ranges.mjs runs onnxruntime-node on 3 seeded
+                    inputs) and its weight through DequantizeLinear (int8 symmetric, a scale per
+                    column). Conv and Gemm stay float32.
+  model_uint8.onnx  the same with uint8 activations and uint8 weights (a zero point per column).
 
 Debian python3-onnx (1.12) and numpy only; no network. The functions are used by
 tests/fixtures/make_precision_fixtures.py too.
@@ -126,14 +134,107 @@ def to_q4(model, block=32, zero_points=True):
     return model
 
 
+def _qdq_matmuls(model):
+    """(node, weight initializer) of each MatMul by a constant float [K, N] weight."""
+    inits = {t.name: t for t in model.graph.initializer}
+    for n in model.graph.node:
+        w = inits.get(n.input[1]) if n.op_type == "MatMul" else None
+        if w is not None and w.data_type == FLOAT and len(w.dims) == 2:
+            yield n, w
+
+
+def calibrate(model, names):
+    """{name: [min, max]} of the named values over calibrate_ranges.mjs's inputs."""
+    import json
+    import subprocess
+    import tempfile
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    for name in names:
+        m.graph.output.append(helper.make_tensor_value_info(name, FLOAT, None))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "calib.onnx")
+        onnx.save(m, path)
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "calibrate_ranges.mjs")
+        out = subprocess.run(["node", script, path] + list(names), check=True, capture_output=True)
+    return json.loads(out.stdout)
+
+
+def _affine(lo, hi, qmin, qmax):
+    """scale and zero point mapping [lo, hi] (widened to hold 0) onto [qmin, qmax]."""
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
+    scale = (hi - lo) / (qmax - qmin) if hi > lo else 1.0
+    return np.float32(scale), np.clip(np.round(qmin - lo / scale), qmin, qmax)
+
+
+def to_qdq(model, signed):
+    """Static QDQ int8 (signed) or uint8 MatMuls, as the module docstring says."""
+    g = model.graph
+    qt, (qmin, qmax) = (np.int8, (-128, 127)) if signed else (np.uint8, (0, 255))
+    matmuls = list(_qdq_matmuls(model))
+    acts = sorted({n.input[0] for n, _ in matmuls})
+    ranges = calibrate(model, acts)
+    deq, nodes, uses = {}, [], {}
+    for n in g.node:
+        for name in n.input:
+            uses[name] = uses.get(name, 0) + 1
+    targets = {id(n): w for n, w in matmuls}
+    for n in g.node:
+        w = targets.get(id(n))
+        if w is not None:
+            x = n.input[0]
+            if x not in deq:  # one Q → DQ per activation, shared by the MatMuls reading it
+                s, z = _affine(*ranges[x], qmin, qmax)
+                sx, zx = x + "_scale", x + "_zp"
+                g.initializer.extend([numpy_helper.from_array(np.array(s, np.float32), sx),
+                                      numpy_helper.from_array(np.array(z, qt), zx)])
+                nodes += [helper.make_node("QuantizeLinear", [x, sx, zx], [x + "_q"]),
+                          helper.make_node("DequantizeLinear", [x + "_q", sx, zx], [x + "_dq"])]
+                deq[x] = x + "_dq"
+            a = numpy_helper.to_array(w)
+            if signed:
+                s = np.maximum(np.abs(a).max(axis=0), 1e-12) / 127.0
+                z = np.zeros(a.shape[1])
+            else:
+                lo, hi = np.minimum(a.min(axis=0), 0), np.maximum(a.max(axis=0), 0)
+                s = np.maximum(hi - lo, 1e-12) / 255.0
+                z = np.clip(np.round(-lo / s), 0, 255)
+            q = np.clip(np.round(a / s) + z, qmin, qmax).astype(qt)
+            wn = w.name + ("_i8" if signed else "_u8")
+            if not any(t.name == wn for t in g.initializer):
+                g.initializer.extend([numpy_helper.from_array(q, wn),
+                                      numpy_helper.from_array(s.astype(np.float32), wn + "_scale"),
+                                      numpy_helper.from_array(z.astype(qt), wn + "_zp")])
+            nodes.append(helper.make_node("DequantizeLinear", [wn, wn + "_scale", wn + "_zp"],
+                                          [n.output[0] + "_w"], axis=1))
+            n.input[0], n.input[1] = deq[x], n.output[0] + "_w"
+        nodes.append(n)
+    converted = {}
+    for _, w in matmuls:
+        converted[w.name] = converted.get(w.name, 0) + 1
+    weights = {name for name, k in converted.items() if uses[name] == k}  # read by nothing else
+    kept = [t for t in g.initializer if t.name not in weights]
+    del g.initializer[:]
+    g.initializer.extend(kept)
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(model)
+    return model
+
+
+CONVERSIONS = {"fp16": to_fp16, "q4": to_q4, "q4f16": lambda m: to_fp16(to_q4(m)),
+               "int8": lambda m: to_qdq(m, True), "uint8": lambda m: to_qdq(m, False)}
+
+
 def main():
-    folder = sys.argv[1]
+    target = sys.argv[1]
     which = sys.argv[2:] or ["fp16", "q4", "q4f16"]
-    src = os.path.join(folder, "onnx", "model.onnx")
+    is_file = target.endswith(".onnx")
+    src = target if is_file else os.path.join(target, "onnx", "model.onnx")
     for kind in which:
-        m = onnx.load(src)
-        m = {"fp16": to_fp16, "q4": to_q4, "q4f16": lambda m: to_fp16(to_q4(m))}[kind](m)
-        out = os.path.join(folder, "onnx", "model_%s.onnx" % kind)
+        m = CONVERSIONS[kind](onnx.load(src))
+        out = (src[:-5] + "_%s.onnx" % kind if is_file
+               else os.path.join(target, "onnx", "model_%s.onnx" % kind))
         onnx.save(m, out)
         print("%s: %.1f MB" % (out, os.path.getsize(out) / 1e6))
 

@@ -1,4 +1,4 @@
-/* fuse.h — load-time graph rewrites (see fuse.c). */
+/* fuse.h — load-time graph rewrites (src/fuse/: one file per pattern, the table in table.c). */
 #ifndef WISP_FUSE_H
 #define WISP_FUSE_H
 

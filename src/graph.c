@@ -1,8 +1,14 @@
-/* graph.c — attribute lookup and topological order over the loaded graph. */
+/* graph.c — attribute and epilogue lookup, and topological order over the loaded graph. */
 #include "graph.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+const wisp_epilogue *wisp_node_epilogue(const wisp_node *n) {
+  static const wisp_epilogue none = {-INFINITY, INFINITY, 1.0f};
+  return n->epilogue ? n->epilogue : &none;
+}
 
 const wisp_attr *wisp_node_attr(const wisp_node *n, const char *name) {
   for (int i = 0; i < n->n_attr; i++)

@@ -50,6 +50,13 @@ typedef struct {
 
 struct wisp_op_def;
 
+/* What a load-time fusion (src/fuse/) folded into a node's output; the ops that support it
+ * (Conv, Gemm, MatMul) copy it into their params at parse. A new epilogue is a field here. */
+typedef struct {
+  float lo, hi; /* an activation's clamp (Relu, Clip); -INFINITY, INFINITY when none */
+  float scale;  /* a constant factor on a MatMul's B (attention's Div by √d); 1 when none */
+} wisp_epilogue;
+
 typedef struct {
   const char *name, *op_type, *domain; /* domain "" is the default ONNX domain */
   int64_t opset;                       /* version of the node's domain imported by the model */
@@ -60,11 +67,7 @@ typedef struct {
   int n_captured;
   wisp_attr *attrs;
   const struct wisp_op_def *op; /* resolved at load */
-  /* An activation folded into this node's output by fuse.c (Relu, Clip): ops that support it
-   * (Conv, Gemm, MatMul) clamp to [act_min, act_max]; ±INFINITY when none. */
-  float act_min, act_max;
-  /* A constant factor folded into a MatMul's B by fuse.c (attention's Div by √d); 1 when none. */
-  float scale;
+  wisp_epilogue *epilogue; /* NULL when nothing was folded: read it with wisp_node_epilogue */
 } wisp_node;
 
 typedef struct {
@@ -91,6 +94,8 @@ typedef struct wisp_graph {
   int *order; /* node indices in topological order (wisp_graph_sort) */
 } wisp_graph;
 
+/* The node's epilogue, or one that changes nothing. */
+const wisp_epilogue *wisp_node_epilogue(const wisp_node *n);
 /* Attribute lookup by name; NULL when absent. */
 const wisp_attr *wisp_node_attr(const wisp_node *n, const char *name);
 int64_t wisp_attr_int(const wisp_node *n, const char *name, int64_t dflt);

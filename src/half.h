@@ -19,7 +19,7 @@ uint16_t wisp_float_to_half(float f);
 void wisp_half_to_float_n(const uint16_t *src, float *dst, size_t n);
 void wisp_float_to_half_n(const float *src, uint16_t *dst, size_t n);
 
-/* Widens g as above (before fusion: fuse.c then sees float32 constants). model_len is the size
+/* Widens g as above (before fusion: src/fuse/ then sees float32 constants). model_len is the size
  * of g->model: when float16 weights were most of it, the few other initializers still in it are
  * copied out and the buffer is freed, so the float16 bytes are not kept beside their float32
  * copy. Graph input values keep their declared float16 dtype (check_feed compares against it);

@@ -638,7 +638,6 @@ static wisp_status capture_outer_names(loader *L) {
 static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_node *n) {
   memset(n, 0, sizeof *n);
   n->name = n->op_type = n->domain = "";
-  n->act_min = -INFINITY, n->act_max = INFINITY, n->scale = 1.0f;
   int n_in = 0, n_out = 0, n_attr = 0;
   pb_reader r = pb_reader_init(bytes, len);
   pb_field f;

@@ -1,5 +1,5 @@
 /* qs8_gemm.h — int8 GEMM for q8 models (DynamicQuantizeLinear → MatMulInteger → Cast → Mul,
- * fused by fuse.c into com.microsoft DynamicQuantizeMatMul, quant_matmul.c).
+ * fused by src/fuse/ into com.microsoft DynamicQuantizeMatMul, quant_matmul.c).
  *
  * Both sides are widened to int16 with their zero points already subtracted, so the kernel needs
  * no zero-point correction terms: A holds x_q - x_zp ∈ [-255, 255], the weights w - w_zp. K is

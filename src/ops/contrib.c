@@ -9,6 +9,8 @@
  *   Gelu, BiasGelu         0.5·x·(1 + erf(x/√2)) on the vectorised GELU kernel, of x + bias.
  *   FastGelu               the tanh form, of x (+ bias); QuickGelu: x·sigmoid(alpha·x).
  *   BiasAdd                X + bias (C) + skip, X and skip (N, S, C).
+ *   BiasSplitGelu          (X + bias) split in halves a, b on the last dim: a · gelu(b) (erf
+ *                          form), X (N, S, D), bias (D), Y (N, S, D/2) (diffusion models).
  *   BiasSoftmax            softmax(data + bias) over the dims from axis on, bias broadcast.
  * The layer norms are in contrib_norm.c, attention in contrib_attention.c. */
 #include <math.h>
@@ -283,6 +285,34 @@ static wisp_status bias_add_exec(wisp_op_ctx *ctx) {
 
 const wisp_op_def wisp_op_ms_BiasAdd = {"com.microsoft", "BiasAdd", 0, NULL, bias_add_infer,
                                         bias_add_exec, 0};
+
+/* ---- BiasSplitGelu: a · gelu(b), (a, b) the halves of X + bias --------------------------- */
+
+static wisp_status bias_split_gelu_infer(wisp_op_ctx *ctx) {
+  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 2));
+  for (int i = 0; i < 2; i++) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
+  const wisp_shape *xs = &ctx->in[0]->shape, *bs = &ctx->in[1]->shape;
+  if (xs->ndim != 3 || bs->ndim != 1 || bs->dims[0] != xs->dims[2] || xs->dims[2] % 2)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "needs X (N, S, D) and bias (D), D even");
+  wisp_op_same_as(ctx->out[0], ctx->in[0]);
+  ctx->out[0]->shape.dims[2] /= 2;
+  return WISP_OK;
+}
+
+static wisp_status bias_split_gelu_exec(wisp_op_ctx *ctx) {
+  const float *x = ctx->in[0]->data, *bias = ctx->in[1]->data;
+  float *y = ctx->out[0]->data;
+  int64_t H = ctx->out[0]->shape.dims[2], rows = H ? wisp_shape_numel(&ctx->out[0]->shape) / H : 0;
+  for (int64_t r = 0; r < rows; r++, x += 2 * H, y += H) {
+    for (int64_t c = 0; c < H; c++) y[c] = x[H + c] + bias[H + c];
+    wisp_kernels()->vmath.gelu((size_t)H, y, y);
+    for (int64_t c = 0; c < H; c++) y[c] *= x[c] + bias[c];
+  }
+  return WISP_OK;
+}
+
+const wisp_op_def wisp_op_ms_BiasSplitGelu = {"com.microsoft", "BiasSplitGelu", 0, NULL,
+                                              bias_split_gelu_infer, bias_split_gelu_exec, 0};
 
 /* ---- BiasSoftmax: softmax(data + bias) ---------------------------------------------------- */
 

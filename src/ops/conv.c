@@ -7,7 +7,7 @@
  * W' is W with the bias as an extra column (packed once at plan time), and im2col(X) is built
  * a tile of pixels at a time straight into the GEMM's 8-column panel layout, with a row of ones
  * that picks up the bias. The result lands in NCHW with no transpose, and the fused activation
- * (fuse.c) is the GEMM's clamp.
+ * (src/fuse/) is the GEMM's clamp.
  * A 1×1 stride-1 conv without padding needs no im2col: its B is the input planes as they lie
  * (wisp_f32_gemm_rowbias), with the bias per row of Y.
  * Depthwise (C/g == 1, g > 1) is a direct loop over a zero-padded copy of each input plane.
@@ -74,7 +74,7 @@ wisp_status wisp_window_geometry(const wisp_op_ctx *ctx, int nsp, const int64_t 
 
 wisp_status wisp_conv_parse(wisp_op_ctx *ctx) {
   wisp_conv_params *p = ctx->params;
-  p->lo = ctx->node->act_min, p->hi = ctx->node->act_max;
+  p->lo = wisp_node_epilogue(ctx->node)->lo, p->hi = wisp_node_epilogue(ctx->node)->hi;
   p->group = wisp_attr_int(ctx->node, "group", 1);
   if (p->group < 1 || p->group > INT32_MAX)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "group %lld must be positive",

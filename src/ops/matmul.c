@@ -1,6 +1,6 @@
 /* matmul.c — MatMul (numpy semantics, batch broadcasting) and Gemm, over the packed f32 GEMM.
  * Constant weights are packed once (into ctx->state); activations on the B side are packed
- * into scratch on each run. A MatMul that fuse.c merged with the Add after it has a third input,
+ * into scratch on each run. A MatMul that src/fuse/ merged with the Add after it has a third input,
  * a constant bias (N), packed with the weights. The same code runs com.microsoft FusedMatMul
  * (contrib.c): its transposes of B cost nothing (packing reads B through strides), transposed A
  * is copied into scratch, and alpha scales the packed B like the fused scale does. */
@@ -12,7 +12,8 @@
 
 /* ---- MatMul ------------------------------------------------------------------------------ */
 
-/* node->scale (fuse.c) times every packed weight and bias: (A·B + b)·s = A·(s·B) + s·b. */
+/* The epilogue's scale (src/fuse/) times every packed weight and bias:
+ * (A·B + b)·s = A·(s·B) + s·b. */
 static void scale_packed(float *packed, size_t n, float scale) {
   if (scale != 1.0f)
     for (size_t i = 0; i < n; i++) packed[i] *= scale;
@@ -20,8 +21,9 @@ static void scale_packed(float *packed, size_t n, float scale) {
 
 void wisp_matmul_defaults(wisp_op_ctx *ctx) {
   wisp_matmul_params *p = ctx->params;
-  p->alpha = ctx->node->scale;
-  p->lo = ctx->node->act_min, p->hi = ctx->node->act_max;
+  const wisp_epilogue *e = wisp_node_epilogue(ctx->node);
+  p->alpha = e->scale;
+  p->lo = e->lo, p->hi = e->hi;
 }
 
 static wisp_status matmul_parse(wisp_op_ctx *ctx) {
@@ -165,7 +167,7 @@ wisp_status wisp_gemm_parse(wisp_op_ctx *ctx) {
   p->trans_b = (int)wisp_attr_int(ctx->node, "transB", 0);
   p->alpha = wisp_attr_float(ctx->node, "alpha", 1.0f);
   p->beta = wisp_attr_float(ctx->node, "beta", 1.0f);
-  p->lo = ctx->node->act_min, p->hi = ctx->node->act_max;
+  p->lo = wisp_node_epilogue(ctx->node)->lo, p->hi = wisp_node_epilogue(ctx->node)->hi;
   return WISP_OK;
 }
 

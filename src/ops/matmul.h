@@ -23,7 +23,7 @@ typedef struct {
   size_t b_scratch;                /* bytes of scratch before A's copy */
 } wisp_matmul_params;
 
-/* Parse for a plain MatMul: no transposes, the node's fused scale and clamp (fuse.c). */
+/* Parse for a plain MatMul: no transposes, the node's fused scale and clamp (src/fuse/). */
 void wisp_matmul_defaults(wisp_op_ctx *ctx);
 wisp_status wisp_matmul_infer(wisp_op_ctx *ctx);
 wisp_status wisp_matmul_exec(wisp_op_ctx *ctx);

@@ -4,9 +4,9 @@
  * int8 or uint8 (K, N), b_scale and b_zero_point constant scalars or (N), bias constant (N).
  * com.microsoft MatMulIntegerToFloat(A, B, a_scale, b_scale, a_zp?, b_zp?, bias?) is the same
  * with A already quantized (int8 or uint8, per-tensor scale and zero point); onnxruntime's
- * optimiser writes it after a DynamicQuantizeLinear, and fuse.c turns that pair back into
+ * optimiser writes it after a DynamicQuantizeLinear, and src/fuse/ turns that pair back into
  * DynamicQuantizeMatMul.
- * fuse.c makes it from the DynamicQuantizeLinear → MatMulInteger → Cast → Mul(→ Add bias) chain
+ * src/fuse/ makes it from the DynamicQuantizeLinear → MatMulInteger → Cast → Mul(→ Add bias) chain
  * of Hugging Face q8 exports; results equal that chain's bit for bit but for float rounding of
  * the epilogue. B is packed once (at plan time) for the int16-pair kernels of qs8_gemm.h; A is
  * quantized into scratch as int16 with its zero point subtracted. */

@@ -184,12 +184,13 @@
   X(ZipMap, 1, 5)
 
 /* Domain "com.microsoft" (onnxruntime's contrib ops) sorts last: wisp_op_ms_<op_type>.
- * DynamicQuantizeMatMul is also what fuse.c turns q8 MatMul chains into (quant_matmul.c). */
+ * DynamicQuantizeMatMul is also what src/fuse/ turns q8 MatMul chains into (quant_matmul.c). */
 #define MS_OPS(X) \
   X(Attention, 1, 1) \
   X(BiasAdd, 1, 1) \
   X(BiasGelu, 1, 1) \
   X(BiasSoftmax, 1, 1) \
+  X(BiasSplitGelu, 1, 1) \
   X(DynamicQuantizeMatMul, 1, 1) \
   X(EmbedLayerNormalization, 1, 1) \
   X(FastGelu, 1, 1) \

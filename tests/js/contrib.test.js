@@ -135,6 +135,20 @@ test('BiasAdd (onnxruntime runs it on CUDA only) gives X + bias + skip', async (
   }
 });
 
+test('BiasSplitGelu (CUDA only in onnxruntime) matches its plain-op form in onnxruntime', async () => {
+  const w = await InferenceSession.create(join(DIR, 'bias_split_gelu.onnx'));
+  const o = await ort.InferenceSession.create(join(DIR, 'bias_split_gelu_ref.onnx'));
+  try {
+    for (const seed of [1, 2]) {
+      const x = randomFloats(320, seed, -4, 4), bias = randomFloats(32, seed + 10);
+      const feeds = (T) => ({ x: new T('float32', x, [2, 5, 32]), bias: new T('float32', bias, [32]) });
+      await compareRuns(w, o, feeds(Tensor), feeds(ort.Tensor), `bias_split_gelu seed ${seed}`);
+    }
+  } finally {
+    await w.release();
+  }
+});
+
 test('BiasSoftmax (CUDA only in onnxruntime) gives softmax(scores + bias), bias broadcast', async () => {
   const w = await InferenceSession.create(join(DIR, 'bias_softmax.onnx'));
   try {

@@ -1,0 +1,49 @@
+/* qdq_matmul.c — static QDQ int8 / uint8 files: MatMul(DequantizeLinear(x_q, x_scale, x_zp),
+ * DequantizeLinear(W_q constant (K, N), W_scale, W_zp, axis 1)) (→ Add b constant (N)) becomes
+ * com.microsoft MatMulIntegerToFloat(x_q, W_q, x_scale, W_scale, x_zp, W_zp, b): the int8 GEMM
+ * on the quantized operands instead of a float GEMM on dequantized copies (quant_matmul.c).
+ * x_scale and x_zp (needed) per tensor, W_scale and W_zp per tensor or per output column. The
+ * activation's DequantizeLinear goes once every MatMul it fed is fused (Q, K, V may share one). */
+#include <stdlib.h>
+
+#include "fuser.h"
+
+static int dq_inputs(const wisp_fuser *f, const wisp_node *dq, wisp_tensor *scale, int *zp) {
+  *zp = dq->n_in > 2 ? dq->in[2] : -1;
+  return dq->n_in >= 2 && dq->n_out == 1 && fuse_constant(f, dq->in[1], scale) &&
+         scale->dtype == WISP_DT_FLOAT;
+}
+
+wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *mm) {
+  if (!fuse_is_op(mm, "MatMul") || mm->n_in != 2) return WISP_OK;
+  wisp_node *dqa = fuse_made_by(f, mm->in[0], "DequantizeLinear");
+  wisp_node *dqw = fuse_made_by(f, mm->in[1], "DequantizeLinear");
+  wisp_tensor sa, sw, w, t;
+  int za, zw;
+  if (!dqa || !dqw || dqa == dqw || !dq_inputs(f, dqa, &sa, &za) || !dq_inputs(f, dqw, &sw, &zw) ||
+      wisp_shape_numel(&sa.shape) != 1 || !fuse_constant(f, dqw->in[0], &w) || w.shape.ndim != 2 ||
+      (w.dtype != WISP_DT_INT8 && w.dtype != WISP_DT_UINT8) || f->uses[mm->in[1]] != 1)
+    return WISP_OK;
+  int64_t N = w.shape.dims[1], ns = wisp_shape_numel(&sw.shape);
+  if (!(ns == 1 || (ns == N && sw.shape.ndim == 1 && labs(wisp_attr_int(dqw, "axis", 1)) == 1)))
+    return WISP_OK;
+  /* x_q's type is only known from its zero point: the int8 GEMM takes int8 and uint8 */
+  if (za < 0 || !fuse_constant(f, za, &t) || wisp_shape_numel(&t.shape) != 1 ||
+      (t.dtype != WISP_DT_INT8 && t.dtype != WISP_DT_UINT8) ||
+      wisp_attr_int(dqw, "block_size", 0) != 0 ||
+      (zw >= 0 &&
+       (!fuse_constant(f, zw, &t) || t.dtype != w.dtype || wisp_shape_numel(&t.shape) != ns)))
+    return WISP_OK;
+  wisp_node *add = fuse_only_use(f, mm->out[0], "Add");
+  int b = add ? fuse_other_input(add, mm->out[0]) : -2;
+  if (b >= 0 && (!fuse_constant(f, b, &t) || t.dtype != WISP_DT_FLOAT || t.shape.ndim != 1 ||
+                 t.shape.dims[0] != N))
+    b = -2;
+  int in[7] = {dqa->in[0], dqw->in[0], dqa->in[1], dqw->in[1], za, zw, b >= 0 ? b : -1};
+  int n_in = b >= 0 ? 7 : zw >= 0 ? 6 : 5;
+  fuse_kill(f, dqw);
+  if (!--f->uses[dqa->out[0]]) fuse_kill(f, dqa);
+  if (b >= 0) fuse_kill(f, add);
+  return fuse_become(f, mm, "com.microsoft", "MatMulIntegerToFloat", in, n_in,
+                     (b >= 0 ? add : mm)->out[0], NULL, 0);
+}

@@ -1,0 +1,87 @@
+/* Load-time fusions (src/fuse/): the pattern table is well formed, and fixtures come out of
+ * wisp_graph_fuse with their chains rewritten: static QDQ MatMul onto the int8 GEMM
+ * (MatMulIntegerToFloat, no DequantizeLinear left), BatchNorm folded into its Conv, and the
+ * Relu after that Conv folded into its epilogue. Numbers are checked by the parity tests. */
+#include <math.h>
+#include <string.h>
+
+#include "../../src/fuse.h"
+#include "../../src/fuse/fuser.h"
+#include "../../src/onnx.h"
+#include "testutil.h"
+
+static int count_op(const wisp_graph *g, const char *domain, const char *op_type) {
+  int n = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    n += !strcmp(g->nodes[i].domain, domain) && !strcmp(g->nodes[i].op_type, op_type);
+  return n;
+}
+
+/* Loads (and fuses when asked) the model at path into g; 0 (and g->nodes NULL) on failure. */
+static int load(const char *path, int fuse, wisp_graph *g) {
+  memset(g, 0, sizeof *g);
+  size_t len;
+  char *bytes = read_file(path, &len), *padded = bytes ? realloc(bytes, len + WISP_PAD) : NULL;
+  if (!padded) return free(bytes), 0;
+  memset(padded + len, 0, WISP_PAD);
+  if (wisp_onnx_load(padded, len, NULL, g) != WISP_OK) return memset(g, 0, sizeof *g), 0;
+  if (wisp_graph_sort(g) == WISP_OK && (!fuse || wisp_graph_fuse(g) == WISP_OK)) return 1;
+  wisp_graph_free(g);
+  memset(g, 0, sizeof *g);
+  return 0;
+}
+
+static void check_table(void) {
+  CHECK(wisp_fuse_pattern_count > 0);
+  for (int p = 0; p < wisp_fuse_pattern_count; p++) {
+    const wisp_fuse_pattern *a = &wisp_fuse_patterns[p];
+    CHECK(a->name && a->rewrite);
+    CHECK(!a->needs || wisp_op_find("", a->needs));
+    for (int q = 0; q < p; q++) CHECK(strcmp(a->name, wisp_fuse_patterns[q].name));
+  }
+}
+
+static void check_qdq(void) {
+  const char *path = "tests/fixtures/precision/qdq/qdq_matmul.onnx";
+  wisp_graph g;
+  CHECK(load(path, 0, &g));
+  if (g.nodes) {
+    CHECK(count_op(&g, "", "DequantizeLinear") == 2 && count_op(&g, "", "MatMul") == 1);
+    wisp_graph_free(&g);
+  }
+  CHECK(load(path, 1, &g));
+  if (g.nodes) {
+    CHECK(count_op(&g, "", "DequantizeLinear") == 0 && count_op(&g, "", "MatMul") == 0);
+    CHECK(count_op(&g, "com.microsoft", "MatMulIntegerToFloat") == 1);
+    CHECK(count_op(&g, "", "QuantizeLinear") == 1);
+    wisp_graph_free(&g);
+  }
+}
+
+static void check_conv_bn(void) {
+  wisp_graph g;
+  int bn = 0, relu = 0, clamped = 0;
+  CHECK(load("tests/fixtures/conv_bn.onnx", 0, &g));
+  if (g.nodes) {
+    bn = count_op(&g, "", "BatchNormalization"), relu = count_op(&g, "", "Relu");
+    wisp_graph_free(&g);
+  }
+  CHECK(bn > 0 && relu > 0);
+  CHECK(load("tests/fixtures/conv_bn.onnx", 1, &g));
+  if (g.nodes) {
+    CHECK(count_op(&g, "", "BatchNormalization") == 0);
+    for (int i = 0; i < g.n_nodes; i++) {
+      const wisp_epilogue *e = wisp_node_epilogue(&g.nodes[i]);
+      clamped += !strcmp(g.nodes[i].op_type, "Conv") && e->lo == 0.0f && isinf(e->hi);
+    }
+    CHECK(count_op(&g, "", "Relu") + clamped == relu);
+    wisp_graph_free(&g);
+  }
+}
+
+int main(void) {
+  check_table();
+  check_qdq();
+  check_conv_bn();
+  return check_report("test_fuse");
+}
