@@ -99,22 +99,25 @@ static void check_rowbias(void) {
 }
 
 /* Depthwise rows over a padded plane: 1 to 3 output rows, every stride/dilation/width up to
- * tails of the 4-wide loop, 1 to 3 kernel rows and columns. */
+ * tails of the 4- and 8-wide loops, 1, 2, 3, 5 and 7 kernel rows and columns. */
 static void check_dwconv(const char *name, wisp_f32_dwconv_rows_fn fn) {
-  enum { W = 64, ROWS = 12 };
+  enum { W = 80, ROWS = 20 };
+  static const int ks[] = {1, 2, 3, 5, 7};
   unsigned seed = 7;
   int cases = 0, bad = 0;
   static float in[ROWS * W + 4];
-  float w[9], out[3 * 19];
+  float w[49], out[3 * 19];
   for (int i = 0; i < ROWS * W; i++) in[i] = frand(&seed);
-  for (int i = 0; i < 9; i++) w[i] = frand(&seed);
+  for (int i = 0; i < 49; i++) w[i] = frand(&seed);
   for (int oh_n = 1; oh_n <= 3; oh_n++)
     for (int ow_n = 1; ow_n <= 19; ow_n++)
-      for (int kh = 1; kh <= 3; kh++)
-        for (int kw = 1; kw <= 3; kw++)
+      for (int khi = 0; khi < 5; khi++)
+        for (int kwi = 0; kwi < 5; kwi++)
           for (int s = 1; s <= 3; s++)
             for (int d = 1; d <= 2; d++) {
-              ptrdiff_t tap[3] = {0, d * W, 2 * d * W}; /* kernel rows d input rows apart */
+              int kh = ks[khi], kw = ks[kwi];
+              ptrdiff_t tap[7]; /* kernel rows d input rows apart */
+              for (int i = 0; i < kh; i++) tap[i] = i * d * W;
               fn(oh_n, ow_n, kh, kw, s, d, in, s * W, tap, w, 0.25f, -0.75f, 0.75f, out);
               for (int oh = 0; oh < oh_n; oh++)
                 for (int o = 0; o < ow_n; o++) {
