@@ -55,7 +55,7 @@ typedef struct {
   wisp_dwconv_config dwconv;
   wisp_vmath_config vmath;
   wisp_winograd_config winograd;
-  wisp_q4_gemm_fn q4_gemm; /* MatMulNBits, bits 4 */
+  wisp_q4_unpack_fn q4_unpack; /* MatMulNBits, bits 4: unpacks panels for the f32 tiles */
   const char *description;
 } wisp_kernel_set;
 

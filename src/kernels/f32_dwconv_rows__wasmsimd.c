@@ -2,7 +2,9 @@
  * register across all taps (one store per 4 outputs instead of one per tap). Stride 2 reads 8
  * inputs and keeps the even lanes with a constant shuffle (cheap, unlike i8x16.swizzle).
  * 3×3 undilated kernels, nearly all depthwise convs in practice, keep their 9 weights splatted
- * in registers for the whole channel and run with no inner loops. */
+ * in registers for the whole channel and run with no inner loops. 5×5 and 7×7 (EfficientNet,
+ * ConvNeXt) run rows unrolled for their width, 8 outputs per step so each weight splat serves
+ * two accumulators; at stride 2 one pair of loads gives the inputs of two adjacent taps. */
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 
@@ -28,6 +30,45 @@ static inline v128_t s1_row(v128_t acc, const float *r, v128_t wa, v128_t wb, v1
   return MADD(acc, wc, wasm_v128_load(r + 2));
 }
 
+/* One kernel row of kn taps (a constant once inlined) for outputs [0, 4) and [4, 8) (n8) or
+ * [0, 4): r is the row's first input. */
+static inline void wide_row(v128_t *acc0, v128_t *acc1, int n8, const float *r, const float *w,
+                            int kn, int stride) {
+  for (int kw = 0; kw < kn; kw += stride) {
+    const v128_t wa = wasm_v128_load32_splat(w + kw);
+    if (stride == 1) {
+      *acc0 = MADD(*acc0, wa, wasm_v128_load(r + kw));
+      if (n8) *acc1 = MADD(*acc1, wa, wasm_v128_load(r + kw + 4));
+      continue;
+    }
+    const v128_t wb = kw + 1 < kn ? wasm_v128_load32_splat(w + kw + 1) : wasm_f32x4_splat(0);
+    v128_t a = wasm_v128_load(r + kw), b = wasm_v128_load(r + kw + 4);
+    *acc0 = MADD(*acc0, wa, wasm_i32x4_shuffle(a, b, 0, 2, 4, 6));
+    if (kw + 1 < kn) *acc0 = MADD(*acc0, wb, wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
+    if (n8) {
+      v128_t c = wasm_v128_load(r + kw + 8), d = wasm_v128_load(r + kw + 12);
+      *acc1 = MADD(*acc1, wa, wasm_i32x4_shuffle(c, d, 0, 2, 4, 6));
+      if (kw + 1 < kn) *acc1 = MADD(*acc1, wb, wasm_i32x4_shuffle(c, d, 1, 3, 5, 7));
+    }
+  }
+}
+
+/* Row oh's outputs of a kn×kn undilated window up to the last whole 4; returns how many. */
+static inline int wide_rows(int ow_n, int kn, int stride, const float *base, const ptrdiff_t *tap,
+                            const float *w, v128_t vb, v128_t vlo, v128_t vhi, float *out) {
+  int ow = 0;
+  for (; ow + 4 <= ow_n; ow += 8) {
+    int n8 = ow + 8 <= ow_n;
+    v128_t acc0 = vb, acc1 = vb;
+    for (int t = 0; t < kn; t++)
+      wide_row(&acc0, &acc1, n8, base + tap[t] + ow * stride, w + t * kn, kn, stride);
+    wasm_v128_store(out + ow, wasm_f32x4_pmin(wasm_f32x4_pmax(acc0, vlo), vhi));
+    if (!n8) return ow + 4;
+    wasm_v128_store(out + ow + 4, wasm_f32x4_pmin(wasm_f32x4_pmax(acc1, vlo), vhi));
+  }
+  return ow;
+}
+
 void f32_dwconv_rows__wasmsimd(int oh_n, int ow_n, int taps, int kw_n, int stride, int dilation,
                                const float *base, ptrdiff_t row_step, const ptrdiff_t *tap,
                                const float *w, float bias, float lo, float hi, float *out) {
@@ -37,7 +78,16 @@ void f32_dwconv_rows__wasmsimd(int oh_n, int ow_n, int taps, int kw_n, int strid
   for (int i = 0; k3x3 && i < 9; i++) wv[i] = wasm_f32x4_splat(w[i]);
   for (int oh = 0; oh < oh_n; oh++, base += row_step, out += ow_n) {
     int ow = 0;
-    if (k3x3) {
+    const int wide = dilation == 1 && taps == kw_n && (kw_n == 5 || kw_n == 7);
+    if (wide && kw_n == 5 && stride == 1)
+      ow = wide_rows(ow_n, 5, 1, base, tap, w, vb, vlo, vhi, out);
+    else if (wide && kw_n == 5 && stride == 2)
+      ow = wide_rows(ow_n, 5, 2, base, tap, w, vb, vlo, vhi, out);
+    else if (wide && kw_n == 7 && stride == 1)
+      ow = wide_rows(ow_n, 7, 1, base, tap, w, vb, vlo, vhi, out);
+    else if (wide && kw_n == 7 && stride == 2)
+      ow = wide_rows(ow_n, 7, 2, base, tap, w, vb, vlo, vhi, out);
+    else if (k3x3) {
       const float *r0 = base + tap[0], *r1 = base + tap[1], *r2 = base + tap[2];
       if (stride == 1)
         for (; ow + 4 <= ow_n; ow += 4) {

@@ -1,8 +1,8 @@
-/* q4_gemm__wasmsimd.c — q4_gemm.h for WASM SIMD128. Dequantizing: 8 bytes give 16 nibbles,
- * interleaved back into k order by one shuffle, widened to 32 bits and OR'd into the mantissa
- * of 2^23, so subtracting 2^23 + z in float gives q − z exactly (no int→float convert), then
- * one multiply by the block's scale. The dot products take two rows and four columns at a
- * time: 8 accumulators, 2 A loads and 4 W loads per 8 multiply-adds. */
+/* q4_gemm__wasmsimd.c — q4_unpack_8 (q4_gemm.h) for WASM SIMD128. Per column: 8 bytes give 16
+ * nibbles, interleaved back into k order by one shuffle, widened to 32 bits and OR'd into the
+ * mantissa of 2^23, so subtracting 2^23 + z in float gives q − z exactly (no int→float convert),
+ * then one multiply by the block's scale. Then 4×4 transposes put them in the panel's k-major
+ * rows of 8. */
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 
@@ -25,79 +25,30 @@ static void dequant_block(const uint8_t *q, size_t block, int z, float s, float 
   }
 }
 
-/* [sum(a), sum(b), sum(c), sum(d)] */
-static v128_t hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
-  v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
-  v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
-  return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
-}
-
-/* Adds the four dot products of row a (kc values) with w's four columns to y[0..nc). */
-static void add_row(const float *a, const float *w, size_t block, size_t kc, size_t nc, float *y) {
-  v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
-  size_t k = 0;
-  for (; k + 4 <= kc; k += 4) {
-    v128_t va = wasm_v128_load(a + k);
-    c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(va, wasm_v128_load(w + k)));
-    c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(va, wasm_v128_load(w + block + k)));
-    c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(va, wasm_v128_load(w + 2 * block + k)));
-    c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(va, wasm_v128_load(w + 3 * block + k)));
-  }
-  float r[4];
-  wasm_v128_store(r, hsum4(c0, c1, c2, c3));
-  for (; k < kc; k++)
-    for (size_t j = 0; j < 4; j++) r[j] += a[k] * w[j * block + k];
-  for (size_t j = 0; j < nc; j++) y[j] += r[j];
-}
-
-/* The same for two rows sharing the W loads. */
-static void add_2rows(const float *a0, const float *a1, const float *w, size_t block, size_t kc,
-                      size_t nc, float *y0, float *y1) {
-  v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0, d0 = c0, d1 = c0, d2 = c0, d3 = c0;
-  size_t k = 0;
-  for (; k + 4 <= kc; k += 4) {
-    v128_t va = wasm_v128_load(a0 + k), vb = wasm_v128_load(a1 + k);
-    v128_t w0 = wasm_v128_load(w + k), w1 = wasm_v128_load(w + block + k);
-    v128_t w2 = wasm_v128_load(w + 2 * block + k), w3 = wasm_v128_load(w + 3 * block + k);
-    c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(va, w0)), d0 = wasm_f32x4_add(d0, wasm_f32x4_mul(vb, w0));
-    c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(va, w1)), d1 = wasm_f32x4_add(d1, wasm_f32x4_mul(vb, w1));
-    c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(va, w2)), d2 = wasm_f32x4_add(d2, wasm_f32x4_mul(vb, w2));
-    c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(va, w3)), d3 = wasm_f32x4_add(d3, wasm_f32x4_mul(vb, w3));
-  }
-  float r[4], t[4];
-  wasm_v128_store(r, hsum4(c0, c1, c2, c3));
-  wasm_v128_store(t, hsum4(d0, d1, d2, d3));
-  for (; k < kc; k++)
-    for (size_t j = 0; j < 4; j++) r[j] += a0[k] * w[j * block + k], t[j] += a1[k] * w[j * block + k];
-  for (size_t j = 0; j < nc; j++) y0[j] += r[j], y1[j] += t[j];
-}
-
-void q4_gemm__wasmsimd(size_t M, size_t N, size_t K, size_t block, const float *A, size_t lda,
-                       const uint8_t *B, const float *scales, const uint8_t *zp,
-                       const float *bias, float *Y, size_t ldy) {
-  size_t blocks = (K + block - 1) / block, zb = (blocks + 1) / 2;
-  float w[4 * WISP_Q4_MAX_BLOCK] __attribute__((aligned(16)));
-  for (size_t m = 0; m < M; m++)
-    for (size_t n = 0; n < N; n++) Y[m * ldy + n] = bias ? bias[n] : 0.0f;
-  for (size_t n0 = 0; n0 < N; n0 += 4) {
-    size_t nc = N - n0 < 4 ? N - n0 : 4;
-    for (size_t b = 0; b < blocks; b++) {
-      size_t k0 = b * block, kc = K - k0 < block ? K - k0 : block;
-      for (size_t j = 0; j < 4; j++) {
-        if (j >= nc) { /* missing columns: zeros, computed and dropped */
-          for (size_t k = 0; k < block; k++) w[j * block + k] = 0.0f;
-          continue;
-        }
-        size_t nb = (n0 + j) * blocks + b;
-        int z = zp ? zp[(n0 + j) * zb + b / 2] >> (b & 1) * 4 & 15 : 8;
-        dequant_block(B + nb * (block / 2), block, z, scales[nb], w + j * block);
-      }
-      size_t m = 0;
-      for (; m + 2 <= M; m += 2)
-        add_2rows(A + m * lda + k0, A + (m + 1) * lda + k0, w, block, kc, nc, Y + m * ldy + n0,
-                  Y + (m + 1) * ldy + n0);
-      if (m < M) add_row(A + m * lda + k0, w, block, kc, nc, Y + m * ldy + n0);
+void q4_unpack_8__wasmsimd(int nc, size_t b0, size_t nblocks, size_t block, size_t blocks,
+                           const uint8_t *B, const float *scales, const uint8_t *zp, float *w) {
+  size_t zb = (blocks + 1) / 2;
+  float t[8][WISP_Q4_MAX_BLOCK] __attribute__((aligned(16)));
+  for (int j = nc; j < 8; j++) /* missing columns: zeros */
+    for (size_t k = 0; k < block; k++) t[j][k] = 0.0f;
+  for (size_t i = 0; i < nblocks; i++, w += block * 8) {
+    size_t b = b0 + i;
+    for (int j = 0; j < nc; j++) {
+      int z = zp ? zp[j * zb + b / 2] >> (b & 1) * 4 & 15 : 8;
+      dequant_block(B + (j * blocks + b) * (block / 2), block, z, scales[j * blocks + b], t[j]);
     }
+    for (size_t k = 0; k < block; k += 4)
+      for (int g = 0; g < 8; g += 4) {
+        v128_t r0 = wasm_v128_load(&t[g][k]), r1 = wasm_v128_load(&t[g + 1][k]);
+        v128_t r2 = wasm_v128_load(&t[g + 2][k]), r3 = wasm_v128_load(&t[g + 3][k]);
+        v128_t u0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), u1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+        v128_t u2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), u3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        float *o = w + k * 8 + g;
+        wasm_v128_store(o, wasm_i32x4_shuffle(u0, u1, 0, 1, 4, 5));
+        wasm_v128_store(o + 8, wasm_i32x4_shuffle(u0, u1, 2, 3, 6, 7));
+        wasm_v128_store(o + 16, wasm_i32x4_shuffle(u2, u3, 0, 1, 4, 5));
+        wasm_v128_store(o + 24, wasm_i32x4_shuffle(u2, u3, 2, 3, 6, 7));
+      }
   }
 }
 #endif

@@ -78,7 +78,8 @@ static wisp_status nbits_infer(wisp_op_ctx *ctx) {
   wisp_tensor *y = ctx->out[0];
   y->dtype = WISP_DT_FLOAT, y->shape = a->shape;
   y->shape.dims[y->shape.ndim - 1] = p->N;
-  if (p->level == 4) ctx->scratch_bytes = wisp_tensor_bytes(a); /* A rounded to int8 */
+  /* the unpacked panel, then (level 4) A rounded to int8 */
+  ctx->scratch_bytes = WISP_Q4_SCRATCH_FLOATS * sizeof(float) + (p->level == 4 ? wisp_tensor_bytes(a) : 0);
   return WISP_OK;
 }
 
@@ -87,13 +88,14 @@ static wisp_status nbits_exec(wisp_op_ctx *ctx) {
   const wisp_tensor *zp = ctx->n_in > 3 ? ctx->in[3] : NULL, *bias = ctx->n_in > 5 ? ctx->in[5] : NULL;
   size_t M = (size_t)(wisp_shape_numel(&ctx->in[0]->shape) / p->K);
   const float *a = ctx->in[0]->data;
+  float *panel = ctx->scratch;
   if (p->level == 4) {
-    round_a_int8(a, ctx->scratch, M, (size_t)p->K, (size_t)p->block);
-    a = ctx->scratch;
+    round_a_int8(a, panel + WISP_Q4_SCRATCH_FLOATS, M, (size_t)p->K, (size_t)p->block);
+    a = panel + WISP_Q4_SCRATCH_FLOATS;
   }
-  wisp_kernels()->q4_gemm(M, (size_t)p->N, (size_t)p->K, (size_t)p->block, a,
-                          (size_t)p->K, ctx->in[1]->data, ctx->in[2]->data, zp ? zp->data : NULL,
-                          bias ? bias->data : NULL, ctx->out[0]->data, (size_t)p->N);
+  wisp_q4_gemm(M, (size_t)p->N, (size_t)p->K, (size_t)p->block, a, (size_t)p->K, ctx->in[1]->data,
+               ctx->in[2]->data, zp ? zp->data : NULL, bias ? bias->data : NULL, ctx->out[0]->data,
+               (size_t)p->N, panel);
   return WISP_OK;
 }
 

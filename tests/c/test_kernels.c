@@ -99,22 +99,25 @@ static void check_rowbias(void) {
 }
 
 /* Depthwise rows over a padded plane: 1 to 3 output rows, every stride/dilation/width up to
- * tails of the 4-wide loop, 1 to 3 kernel rows and columns. */
+ * tails of the 4- and 8-wide loops, 1, 2, 3, 5 and 7 kernel rows and columns. */
 static void check_dwconv(const char *name, wisp_f32_dwconv_rows_fn fn) {
-  enum { W = 64, ROWS = 12 };
+  enum { W = 80, ROWS = 20 };
+  static const int ks[] = {1, 2, 3, 5, 7};
   unsigned seed = 7;
   int cases = 0, bad = 0;
   static float in[ROWS * W + 4];
-  float w[9], out[3 * 19];
+  float w[49], out[3 * 19];
   for (int i = 0; i < ROWS * W; i++) in[i] = frand(&seed);
-  for (int i = 0; i < 9; i++) w[i] = frand(&seed);
+  for (int i = 0; i < 49; i++) w[i] = frand(&seed);
   for (int oh_n = 1; oh_n <= 3; oh_n++)
     for (int ow_n = 1; ow_n <= 19; ow_n++)
-      for (int kh = 1; kh <= 3; kh++)
-        for (int kw = 1; kw <= 3; kw++)
+      for (int khi = 0; khi < 5; khi++)
+        for (int kwi = 0; kwi < 5; kwi++)
           for (int s = 1; s <= 3; s++)
             for (int d = 1; d <= 2; d++) {
-              ptrdiff_t tap[3] = {0, d * W, 2 * d * W}; /* kernel rows d input rows apart */
+              int kh = ks[khi], kw = ks[kwi];
+              ptrdiff_t tap[7]; /* kernel rows d input rows apart */
+              for (int i = 0; i < kh; i++) tap[i] = i * d * W;
               fn(oh_n, ow_n, kh, kw, s, d, in, s * W, tap, w, 0.25f, -0.75f, 0.75f, out);
               for (int oh = 0; oh < oh_n; oh++)
                 for (int o = 0; o < ow_n; o++) {
@@ -307,16 +310,19 @@ static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minma
   CHECK(bad == 0);
 }
 
-/* The 4-bit GEMM against W dequantized whole here (by its own indexing of the layout), over odd
- * M, N, K (partial last blocks), every block size, with and without zero points and bias. */
-static void check_q4(const char *name, wisp_q4_gemm_fn q4) {
-  static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600};
+/* The 4-bit GEMM (an unpacker with f32 tiles) against W dequantized whole here (by its own
+ * indexing of the layout), over odd M, N, K (partial last blocks, K past one panel of
+ * WISP_Q4_KC), every block size, with and without zero points and bias. */
+static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_ukernel uk,
+                     wisp_f32_gemm_ukernel uk1) {
+  static float scratch[WISP_Q4_SCRATCH_FLOATS];
+  static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600, 1100};
   unsigned seed = 7;
   int cases = 0, bad = 0;
   for (int block = 16; block <= WISP_Q4_MAX_BLOCK; block *= 2)
     for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
-      for (int M = 1; M <= 5; M += 2)
-        for (int N = 1; N <= 9; N += 2)
+      for (int M = 1; M <= 9; M += 2)
+        for (int N = 1; N <= 17; N += 4)
           for (int opt = 0; opt < 4; opt++) { /* bit 0: zero points, bit 1: bias */
             int K = Ks[ki], blocks = (K + block - 1) / block, zb = (blocks + 1) / 2;
             int lda = K + 3, ldy = N + 2;
@@ -333,7 +339,8 @@ static void check_q4(const char *name, wisp_q4_gemm_fn q4) {
             for (int i = 0; i < M * ldy; i++) Y[i] = 12345.0f;
             const uint8_t *z = opt & 1 ? zp : NULL;
             const float *bi = opt & 2 ? bias : NULL;
-            q4((size_t)M, (size_t)N, (size_t)K, (size_t)block, A, (size_t)lda, B, scales, z, bi, Y, (size_t)ldy);
+            wisp_q4_gemm_with(unpack, uk, uk1, (size_t)M, (size_t)N, (size_t)K, (size_t)block, A,
+                              (size_t)lda, B, scales, z, bi, Y, (size_t)ldy, scratch);
             for (int m = 0; m < M; m++)
               for (int n = 0; n < ldy; n++) {
                 double want = 12345.0;
@@ -451,9 +458,11 @@ int main(void) {
   check_qs8("qs8_gemm_4x8c2__wasmsimd + qd16__wasmsimd", qs8_gemm_4x8c2__wasmsimd,
             f32_minmax__wasmsimd, qd16_quantize__wasmsimd);
 #endif
-  check_q4("q4_gemm__scalar", q4_gemm__scalar);
+  check_q4("q4_unpack_8__scalar + f32_gemm__scalar", q4_unpack_8__scalar, f32_gemm_4x8__scalar,
+           f32_gemm_1x8__scalar);
 #ifdef __wasm_simd128__
-  check_q4("q4_gemm__wasmsimd", q4_gemm__wasmsimd);
+  check_q4("q4_unpack_8__wasmsimd + f32_gemm__wasmsimd", q4_unpack_8__wasmsimd,
+           f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd);
 #endif
   check_qs8c4();
   printf("kernel config: %s\n", wisp_kernel_config());
