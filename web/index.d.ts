@@ -189,7 +189,7 @@ export class WispError extends Error {
 // ---- models: load() and their task methods ----
 
 export type Dtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
-export type ModelKind = 'image' | 'text' | 'tabular';
+export type ModelKind = 'image' | 'text' | 'tabular' | 'multimodal';
 
 export interface LoadOptions extends IoOptions {
   dtype?: Dtype;
@@ -239,6 +239,30 @@ export interface LoadedModel {
   embed(input: ModelInput, options?: EmbedOptions): Promise<Float32Array>;
   predict(input: readonly TabularRow[]): Promise<Prediction[]>;
   predict(input: TabularRow): Promise<Prediction>;
+  release(): Promise<void>;
+}
+
+/** Zero-shot options of a two-tower (CLIP) folder: the labels come with each call. */
+export interface ZeroShotOptions {
+  labels: readonly string[];
+  hypothesisTemplate?: string;
+  topk?: number;
+  logitScale?: number;
+}
+
+/** What load() returns for a two-tower (CLIP) folder: text and images embed into one space. */
+export class TwoTowerModel {
+  private constructor();
+  readonly kind: 'multimodal';
+  readonly config: ModelConfig;
+  readonly labels: string[];
+  readonly info: ModelInfo;
+  readonly sessions: { text: InferenceSession; vision: InferenceSession };
+  classify(input: readonly ImageInput[], options: ZeroShotOptions): Promise<Label[][]>;
+  classify(input: ImageInput, options: ZeroShotOptions): Promise<Label[]>;
+  embed(input: readonly (string | ImageInput)[], options?: { normalize?: boolean }): Promise<Float32Array[]>;
+  embed(input: string | ImageInput, options?: { normalize?: boolean }): Promise<Float32Array>;
+  predict(input: unknown): Promise<never>;
   release(): Promise<void>;
 }
 
