@@ -266,24 +266,15 @@ export class TwoTowerModel {
   release(): Promise<void>;
 }
 
-export class Model implements LoadedModel {
+/** The members of LoadedModel, merged into the class below. */
+export interface Model extends LoadedModel {}
+export class Model {
   private constructor();
   static kindOf(files: { config: ModelConfig; preprocessor?: object | null; tokenizer?: object | null }): ModelKind;
   static create(session: InferenceSession, kind: ModelKind, files: {
     config: ModelConfig; preprocessor?: object | null; tokenizer?: object | null; tokenizerConfig?: object | null;
   }, info: ModelInfo): Promise<Model>;
-  readonly kind: ModelKind;
-  readonly config: ModelConfig;
-  readonly labels: string[];
-  readonly info: ModelInfo;
   readonly session: InferenceSession;
-  classify(input: readonly ModelInput[] | ImageInput[], options?: ClassifyOptions): Promise<Label[][]>;
-  classify(input: ModelInput, options?: ClassifyOptions): Promise<Label[]>;
-  embed(input: readonly ModelInput[] | ImageInput[], options?: EmbedOptions): Promise<Float32Array[]>;
-  embed(input: ModelInput, options?: EmbedOptions): Promise<Float32Array>;
-  predict(input: readonly TabularRow[]): Promise<Prediction[]>;
-  predict(input: TabularRow): Promise<Prediction>;
-  release(): Promise<void>;
 }
 
 export function load(source: string | URL, options?: LoadOptions & { worker?: false }): Promise<Model>;

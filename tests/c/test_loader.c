@@ -59,13 +59,10 @@ static void test_unknown_op(void) {
   CHECK(strstr(wisp_last_error(), "FooBar") && strstr(wisp_last_error(), "the_node"));
 }
 
-static void test_undefined_input(void) {
-  /* a node reading a value nothing defines */
-  pbw node = {0}, graph = {0}, opset = {0}, model = {0};
-  pbw_str(&node, 1, "nowhere");
-  pbw_str(&node, 2, "y");
-  pbw_str(&node, 4, "Relu");
-  pbw_msg(&graph, 1, &node);
+/* x (float [2]) → node → y, opset 13: the graph around a node a test builds. */
+static pbw model_around(pbw *node) {
+  pbw graph = {0}, opset = {0}, model = {0};
+  pbw_msg(&graph, 1, node);
   int64_t dims[] = {2};
   pbw in = pbw_value_info("x", 1, dims), out = pbw_value_info("y", 1, dims);
   pbw_msg(&graph, 11, &in);
@@ -73,6 +70,16 @@ static void test_undefined_input(void) {
   pbw_int(&opset, 2, 13);
   pbw_msg(&model, 8, &opset);
   pbw_msg(&model, 7, &graph);
+  return model;
+}
+
+static void test_undefined_input(void) {
+  /* a node reading a value nothing defines */
+  pbw node = {0};
+  pbw_str(&node, 1, "nowhere");
+  pbw_str(&node, 2, "y");
+  pbw_str(&node, 4, "Relu");
+  pbw model = model_around(&node);
   wisp_session *s;
   CHECK(wisp_session_create(model.buf, model.len, NULL, &s) == WISP_ERR_INVALID_MODEL);
   CHECK(strstr(wisp_last_error(), "nowhere") != NULL);
@@ -81,21 +88,14 @@ static void test_undefined_input(void) {
 /* An attribute declared a string with no value holds the proto default "" (the loop fuzzer found a
  * NULL string reaching strcmp in FusedConv's activation). */
 static void test_string_attr_without_value(void) {
-  pbw node = {0}, attr = {0}, graph = {0}, opset = {0}, model = {0};
+  pbw node = {0}, attr = {0};
   pbw_str(&attr, 1, "equation");
   pbw_int(&attr, 20, 3); /* STRING, but field s is absent */
   pbw_str(&node, 1, "x");
   pbw_str(&node, 2, "y");
   pbw_str(&node, 4, "Einsum");
   pbw_msg(&node, 5, &attr);
-  pbw_msg(&graph, 1, &node);
-  int64_t dims[] = {2};
-  pbw in = pbw_value_info("x", 1, dims), out = pbw_value_info("y", 1, dims);
-  pbw_msg(&graph, 11, &in);
-  pbw_msg(&graph, 12, &out);
-  pbw_int(&opset, 2, 13);
-  pbw_msg(&model, 8, &opset);
-  pbw_msg(&model, 7, &graph);
+  pbw model = model_around(&node);
   wisp_session *s = NULL;
   CHECK(wisp_session_create(model.buf, model.len, NULL, &s) == WISP_OK);
   /* "" is a valid equation for scalars only: a rank-1 input is refused when run */

@@ -12,11 +12,10 @@ import ort from 'onnxruntime-node';
 import * as hf from '@huggingface/transformers';
 
 import { load, InferenceSession, Tensor, TwoTowerModel, WispError } from '../../web/index.js';
-import { FIXTURES, rng, randomFloats } from './helpers.js';
+import { FIXTURES, rng, randomFloats, CHROMIUM, launchChromium } from './helpers.js';
 
 const FOLDER = join(FIXTURES, 'clip-tiny');
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const PAGE = '<!doctype html><title>wisp clip</title><link rel="icon" href="data:,"><script type="importmap">' +
   '{"imports": {"@huggingface/tokenizers": "/node_modules/@huggingface/tokenizers/dist/tokenizers.mjs"}}</script>';
 const TOL = 1e-4; // relative to max(1, |ref|)
@@ -245,10 +244,7 @@ test('a two-tower model in a worker gives the same scores', async () => {
 test('zero-shot in headless Chromium equals Node', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
   const { chromium } = await import('playwright-core');
   const local = await load(FOLDER);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium(chromium);
   try {
     const page = await browser.newPage();
     const errors = [];

@@ -9,9 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { DT, model, node, valueInfo, tensorProto, randomFloats } from './helpers.js';
+import { DT, model, node, valueInfo, tensorProto, randomFloats, CHROMIUM, launchChromium } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
@@ -80,10 +79,7 @@ test('issue 11 cases in Chromium: clean Errors with codes, the canary bit-identi
     '/mem/negative-offset.onnx': negative,
     '/mem/w.bin': new Uint8Array(12),
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium(chromium);
   try {
     const page = await browser.newPage();
     const pageErrors = [];

@@ -85,3 +85,12 @@ export function model({ nodes, inputs, outputs, initializers = [], opset = 17 })
   ];
   return Uint8Array.from([int(1, 8), str(2, 'wisp-tests'), msg(7, graph), msg(8, [str(1, ''), int(2, opset)])].flat());
 }
+
+// Headless Debian Chromium for the browser tests (playwright-core drives it).
+export const CHROMIUM = '/usr/bin/chromium';
+export function launchChromium(chromium) {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import { imageToTensor, resolveImageConfig } from '../../web/image.js';
 import { getWasm } from '../../web/wasm.js';
-import { FIXTURES, maxAbsDiff } from './helpers.js';
+import { FIXTURES, maxAbsDiff, CHROMIUM, launchChromium } from './helpers.js';
 
 const DIR = join(FIXTURES, 'image');
 const CASES = JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8'));
@@ -147,7 +147,6 @@ test('bad input: clear errors, and the module keeps working', async () => {
 
 // ---- browsers: ImageData, canvas, OffscreenCanvas, ImageBitmap, <img> ----
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function serve() {
@@ -165,10 +164,7 @@ function serve() {
 test('browser image sources give the same tensor as raw pixels', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
   const { chromium } = await import('playwright-core');
   const server = await serve();
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium(chromium);
   try {
     const page = await browser.newPage();
     const errors = [];

@@ -14,7 +14,7 @@ import ort from 'onnxruntime-node';
 
 import { InferenceSession, Tensor, load, cosineSimilarity } from '../../web/index.js';
 import { createTextAdapter, maxLengthOf } from '../../web/text.js';
-import { rng, maxAbsDiff } from './helpers.js';
+import { rng, maxAbsDiff, CHROMIUM, launchChromium } from './helpers.js';
 import { heldOut, evaluate } from '../../models/spam-bert/evaluate.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -304,15 +304,11 @@ test('multi-label models score with a sigmoid per label', async () => {
 
 // ---- the same in a page ----
 
-const CHROMIUM = '/usr/bin/chromium';
 test('in headless Chromium: load from the hub server + classify and embed, same results as Node', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
   const { chromium } = await import('playwright-core');
   const server = await hub({ 'wisp-test/spam-bert': SPAM, 'wisp-test/minilm-l6': MINILM, static: ROOT });
   const base = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium(chromium);
   const texts = [KNOWN.spam, KNOWN.ham, ''];
   try {
     const page = await browser.newPage();

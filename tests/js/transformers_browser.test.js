@@ -3,6 +3,7 @@
 // over HTTP; results must match Transformers.js on its own runtime (onnxruntime-node, in Node).
 // Skips when Debian's chromium is not installed.
 import { test } from 'node:test';
+import { CHROMIUM, launchChromium } from './helpers.js';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -11,7 +12,6 @@ import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
@@ -82,10 +82,7 @@ test('Transformers.js in Chromium with wisp injected matches onnxruntime-node', 
   rmSync(dir, { recursive: true });
 
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium(chromium);
   try {
     const page = await browser.newPage();
     const errors = [];
