@@ -122,7 +122,8 @@ static inline uint8_t clip8(int32_t v) {
   return v > 255 ? 255 : (uint8_t)v;
 }
 
-/* Horizontal pass: rows [y0, y0 + rows) of src (·, w, c) → dst (rows, out_w, c). */
+/* Horizontal pass: rows [y0, y0 + rows) of src (·, w, c) → dst (rows, out_w, c), for the output
+ * columns whose bounds and weights are given (a window of the full resize). */
 static void resample_h(const uint8_t *src, int w, int c, int y0, int rows, uint8_t *dst, int out_w,
                        int ksize, const int *bounds, const int32_t *kk) {
   for (int y = 0; y < rows; y++) {
@@ -139,36 +140,89 @@ static void resample_h(const uint8_t *src, int w, int c, int y0, int rows, uint8
   }
 }
 
-/* Vertical pass: src (·, w, c) → dst (out_h, w, c); bounds are rows of src. */
-static void resample_v(const uint8_t *src, int w, int c, uint8_t *dst, int out_h, int ksize,
-                       const int *bounds, const int32_t *kk) {
-  size_t stride = (size_t)w * c;
+/* Vertical pass: `span` bytes of each src row (stride src_stride) → dst (out_h, span); bounds
+ * are rows of src. */
+static void resample_v(const uint8_t *src, size_t src_stride, size_t span, uint8_t *dst,
+                       int out_h, int ksize, const int *bounds, const int32_t *kk) {
   for (int yy = 0; yy < out_h; yy++) {
     const int32_t *k = kk + (size_t)yy * ksize;
-    const uint8_t *col = src + (size_t)bounds[2 * yy] * stride;
-    for (size_t i = 0; i < stride; i++) {
+    const uint8_t *col = src + (size_t)bounds[2 * yy] * src_stride;
+    for (size_t i = 0; i < span; i++) {
       int32_t ss = 1 << (PRECISION_BITS - 1);
-      for (int y = 0; y < bounds[2 * yy + 1]; y++) ss += col[y * stride + i] * k[y];
-      dst[yy * stride + i] = clip8(ss);
+      for (int y = 0; y < bounds[2 * yy + 1]; y++) ss += col[y * src_stride + i] * k[y];
+      dst[yy * span + i] = clip8(ss);
     }
   }
 }
 
 /* PIL's NEAREST resize is an affine transform (ImagingScaleAffine): the source coordinate is
- * accumulated by repeated addition of in/out, starting at half a step, and floored. */
-static wisp_status resize_nearest(const uint8_t *src, int w, int h, int c, uint8_t *dst, int out_w,
-                                  int out_h) {
-  int *xin = malloc((size_t)out_w * sizeof *xin);
+ * accumulated by repeated addition of in/out, starting at half a step, and floored. Only the
+ * window (x0, y0, ww, wh) of the output is written; the sums still start at index 0. */
+static wisp_status resize_nearest(const uint8_t *src, int w, int h, int c, int out_w, int out_h,
+                                  int x0, int y0, int ww, int wh, uint8_t *dst) {
+  int *xin = malloc((size_t)ww * sizeof *xin);
   if (!xin) return wisp_fail(WISP_ERR_NO_MEMORY, "image resize: out of memory");
   double ax = (double)w / out_w, ay = (double)h / out_h, xo = ax * 0.5, yo = ay * 0.5;
-  for (int x = 0; x < out_w; x++, xo += ax) xin[x] = xo >= w ? w - 1 : (int)xo; /* clamp: never hit */
-  for (int y = 0; y < out_h; y++, yo += ay) {
+  for (int x = 0; x < x0 + ww; x++, xo += ax)
+    if (x >= x0) xin[x - x0] = xo >= w ? w - 1 : (int)xo; /* clamp: never hit */
+  for (int y = 0; y < y0 + wh; y++, yo += ay) {
+    if (y < y0) continue;
     int yi = yo >= h ? h - 1 : (int)yo;
-    for (int x = 0; x < out_w; x++)
-      memcpy(dst + ((size_t)y * out_w + x) * c, src + ((size_t)yi * w + xin[x]) * c, c);
+    for (int x = 0; x < ww; x++)
+      memcpy(dst + ((size_t)(y - y0) * ww + x) * c, src + ((size_t)yi * w + xin[x]) * c, c);
   }
   free(xin);
   return WISP_OK;
+}
+
+/* The window (x0, y0, ww, wh) of src resized to out_w × out_h, into dst (wh, ww, c). Each output
+ * pixel depends only on its own coordinates, so a window equals the same crop of the full resize;
+ * a center crop of a huge resize costs only what it keeps. */
+static wisp_status resize_window(const uint8_t *src, int w, int h, int c, int out_w, int out_h,
+                                 int x0, int y0, int ww, int wh, uint8_t *dst, int resample) {
+  size_t row_bytes = (size_t)ww * c;
+  if (out_w == w && out_h == h) { /* PIL returns a copy */
+    for (int y = 0; y < wh; y++)
+      memcpy(dst + y * row_bytes, src + ((size_t)(y0 + y) * w + x0) * c, row_bytes);
+    return WISP_OK;
+  }
+  if (resample == WISP_RESAMPLE_NEAREST)
+    return resize_nearest(src, w, h, c, out_w, out_h, x0, y0, ww, wh, dst);
+  const filter *f = filter_for(resample);
+  WISP_CHECK(f, WISP_ERR_INVALID_ARG,
+             "image resize: resample %d is not a PIL filter (0 nearest, 1 lanczos, 2 bilinear, "
+             "3 bicubic, 4 box, 5 hamming)", resample);
+  /* PIL skips a pass whose size is unchanged (its weights would be the identity anyway). */
+  int need_h = out_w != w, need_v = out_h != h;
+  wisp_status st = WISP_OK;
+  int *bh = NULL, *bv = NULL;
+  int32_t *kh = NULL, *kv = NULL;
+  uint8_t *tmp = NULL;
+  int ksize_h = need_h ? coeffs(w, out_w, f, &bh, &kh) : 0;
+  int ksize_v = need_v ? coeffs(h, out_h, f, &bv, &kv) : 0;
+  if ((need_h && !ksize_h) || (need_v && !ksize_v)) goto oom;
+  const int *wbh = need_h ? bh + 2 * (size_t)x0 : NULL, *wbv = need_v ? bv + 2 * (size_t)y0 : NULL;
+  const int32_t *wkh = need_h ? kh + (size_t)x0 * ksize_h : NULL;
+  const int32_t *wkv = need_v ? kv + (size_t)y0 * ksize_v : NULL;
+  if (!need_v) {
+    resample_h(src, w, c, y0, wh, dst, ww, ksize_h, wbh, wkh);
+  } else if (!need_h) {
+    resample_v(src + (size_t)x0 * c, (size_t)w * c, row_bytes, dst, wh, ksize_v, wbv, wkv);
+  } else {
+    /* Only the rows the vertical pass reads go through the horizontal one (as PIL). */
+    int first = wbv[0], last = wbv[2 * (wh - 1)] + wbv[2 * (wh - 1) + 1];
+    if (!(tmp = malloc((size_t)(last - first) * row_bytes))) goto oom;
+    resample_h(src, w, c, first, last - first, tmp, ww, ksize_h, wbh, wkh);
+    for (int i = 0; i < wh; i++) bv[2 * (y0 + i)] -= first;
+    resample_v(tmp, row_bytes, row_bytes, dst, wh, ksize_v, wbv, wkv);
+  }
+  goto done;
+oom:
+  st = wisp_fail(WISP_ERR_NO_MEMORY, "image resize %dx%d -> %dx%d: out of memory", w, h, out_w,
+                 out_h);
+done:
+  free(bh), free(bv), free(kh), free(kv), free(tmp);
+  return st;
 }
 
 wisp_status wisp_image_resize_u8(const uint8_t *src, int w, int h, int c, uint8_t *dst, int out_w,
@@ -179,44 +233,7 @@ wisp_status wisp_image_resize_u8(const uint8_t *src, int w, int h, int c, uint8_
                  out_h <= M && c >= 1 && c <= 4,
              WISP_ERR_INVALID_ARG, "image resize: bad size %dx%dx%d -> %dx%d", w, h, c, out_w,
              out_h);
-  if (resample == WISP_RESAMPLE_NEAREST) {
-    if (out_w == w && out_h == h) return memcpy(dst, src, (size_t)w * h * c), WISP_OK;
-    return resize_nearest(src, w, h, c, dst, out_w, out_h);
-  }
-  const filter *f = filter_for(resample);
-  WISP_CHECK(f, WISP_ERR_INVALID_ARG,
-             "image resize: resample %d is not a PIL filter (0 nearest, 1 lanczos, 2 bilinear, "
-             "3 bicubic, 4 box, 5 hamming)", resample);
-  /* PIL skips a pass whose size is unchanged (its weights would be the identity anyway). */
-  int need_h = out_w != w, need_v = out_h != h;
-  if (!need_h && !need_v) return memcpy(dst, src, (size_t)w * h * c), WISP_OK;
-
-  wisp_status st = WISP_OK;
-  int *bh = NULL, *bv = NULL;
-  int32_t *kh = NULL, *kv = NULL;
-  uint8_t *tmp = NULL;
-  int ksize_h = need_h ? coeffs(w, out_w, f, &bh, &kh) : 0;
-  int ksize_v = need_v ? coeffs(h, out_h, f, &bv, &kv) : 0;
-  if ((need_h && !ksize_h) || (need_v && !ksize_v)) goto oom;
-  if (!need_v) {
-    resample_h(src, w, c, 0, h, dst, out_w, ksize_h, bh, kh);
-  } else if (!need_h) {
-    resample_v(src, w, c, dst, out_h, ksize_v, bv, kv);
-  } else {
-    /* Only the rows the vertical pass reads go through the horizontal one (as PIL). */
-    int first = bv[0], last = bv[2 * (out_h - 1)] + bv[2 * (out_h - 1) + 1];
-    if (!(tmp = malloc((size_t)(last - first) * out_w * c))) goto oom;
-    resample_h(src, w, c, first, last - first, tmp, out_w, ksize_h, bh, kh);
-    for (int i = 0; i < out_h; i++) bv[2 * i] -= first;
-    resample_v(tmp, out_w, c, dst, out_h, ksize_v, bv, kv);
-  }
-  goto done;
-oom:
-  st = wisp_fail(WISP_ERR_NO_MEMORY, "image resize %dx%d -> %dx%d: out of memory", w, h, out_w,
-                 out_h);
-done:
-  free(bh), free(bv), free(kh), free(kv), free(tmp);
-  return st;
+  return resize_window(src, w, h, c, out_w, out_h, 0, 0, out_w, out_h, dst, resample);
 }
 
 /* ---- preprocessing ---- */
@@ -295,15 +312,19 @@ wisp_status wisp_image_preprocess(const uint8_t *pixels, int width, int height, 
     }
     img = conv;
   }
-  if (rw != width || rh != height) {
-    if (!(resized = malloc((size_t)rw * rh * wc))) goto oom;
-    if ((st = wisp_image_resize_u8(img, width, height, wc, resized, rw, rh, cfg->resample)))
-      goto done;
-    img = resized;
-  }
-
-  /* out is (C, oh, ow): a window of the (rh, rw, wc) image at (top, left), zeros outside. */
+  /* out is (C, oh, ow): a window of the (rh, rw, wc) resized image at (top, left), zeros
+   * outside. Only the part of the window inside the image is resized. */
   int top = floor_half(rh - oh), left = floor_half(rw - ow);
+  int x0 = left > 0 ? left : 0, y0 = top > 0 ? top : 0;
+  int x1 = left + ow < rw ? left + ow : rw, y1 = top + oh < rh ? top + oh : rh;
+  int img_w = width, img_x0 = 0, img_y0 = 0; /* img's row length and where it sits in rw × rh */
+  if ((rw != width || rh != height) && x1 > x0 && y1 > y0) {
+    if (!(resized = malloc((size_t)(x1 - x0) * (y1 - y0) * wc))) goto oom;
+    if ((st = resize_window(img, width, height, wc, rw, rh, x0, y0, x1 - x0, y1 - y0, resized,
+                            cfg->resample)))
+      goto done;
+    img = resized, img_w = x1 - x0, img_x0 = x0, img_y0 = y0;
+  }
   float rescale = cfg->rescale != 0 ? cfg->rescale : 1.0f;
   for (int c = 0; c < cfg->out_channels; c++) {
     float mean = cfg->normalize ? cfg->mean[c] : 0.0f, std = cfg->normalize ? cfg->std[c] : 1.0f;
@@ -313,7 +334,9 @@ wisp_status wisp_image_preprocess(const uint8_t *pixels, int width, int height, 
       float *o = out + ((size_t)c * oh + y) * ow;
       for (int x = 0; x < ow; x++) {
         int sx = x + left;
-        int v = sy >= 0 && sy < rh && sx >= 0 && sx < rw ? img[((size_t)sy * rw + sx) * wc + sc] : 0;
+        int v = sy >= y0 && sy < y1 && sx >= x0 && sx < x1
+                    ? img[((size_t)(sy - img_y0) * img_w + (sx - img_x0)) * wc + sc]
+                    : 0;
         o[x] = ((float)v * rescale - mean) / std; /* HF: rescale, then (x - mean) / std */
       }
     }

@@ -150,6 +150,43 @@ static void test_properties(void) {
 }
 
 /* Every bad input returns WISP_ERR_INVALID_ARG with a message and leaves out untouched. */
+/* A crop of a resize is computed as a window of it: equal to resizing in full and cropping, for
+ * every filter, crops inside and past the edges; a 16384 × 16384 resize cropped to a few pixels
+ * (a fuzzer input that took 16 s) computes only the pixels kept. */
+static void test_crop_window(void) {
+  enum { W = 23, H = 19, RW = 61, RH = 37 };
+  static uint8_t img[W * H * 3], full[RW * RH * 3];
+  static float got[3 * 70 * 50];
+  for (int i = 0; i < W * H * 3; i++) img[i] = (uint8_t)(i * 2654435761u >> 24);
+  const int crops[][2] = {{1, 1}, {10, 7}, {61, 37}, {70, 50}, {60, 1}, {3, 36}};
+  for (int r = 0; r <= 5; r++) {
+    CHECK(wisp_image_resize_u8(img, W, H, 3, full, RW, RH, r) == WISP_OK);
+    for (int k = 0; k < 6; k++) {
+      wisp_image_config cfg = {.resize_width = RW, .resize_height = RH, .resample = r,
+                               .crop_width = crops[k][0], .crop_height = crops[k][1],
+                               .rescale = 1, .out_channels = 3};
+      int cw = crops[k][0], ch = crops[k][1], ok = 1;
+      CHECK(wisp_image_preprocess(img, W, H, 3, &cfg, got) == WISP_OK);
+      int top = (RH - ch) >= 0 ? (RH - ch) / 2 : -((ch - RH + 1) / 2);
+      int left = (RW - cw) >= 0 ? (RW - cw) / 2 : -((cw - RW + 1) / 2);
+      for (int c = 0; c < 3; c++)
+        for (int y = 0; y < ch; y++)
+          for (int x = 0; x < cw; x++) {
+            int sy = y + top, sx = x + left;
+            int want = sy >= 0 && sy < RH && sx >= 0 && sx < RW ? full[(sy * RW + sx) * 3 + c] : 0;
+            ok &= got[(c * ch + y) * cw + x] == (float)want;
+          }
+      CHECK(ok);
+    }
+  }
+  uint8_t px[3 * 1 * 4] = {10, 20, 30, 255, 40, 50, 60, 255, 70, 80, 90, 255};
+  wisp_image_config huge = {.resize_width = WISP_IMAGE_MAX_SIDE,
+                            .resize_height = WISP_IMAGE_MAX_SIDE, .resample = WISP_RESAMPLE_BOX,
+                            .crop_width = 1, .crop_height = 11, .rescale = 1, .out_channels = 3};
+  CHECK(wisp_image_preprocess(px, 3, 1, 4, &huge, got) == WISP_OK);
+  CHECK(got[0] == 40 && got[10] == 40 && got[11] == 50 && got[22] == 60); /* the middle pixel */
+}
+
 static void test_bad_input(void) {
   uint8_t px[4 * 4 * 3] = {0};
   float out[3 * 4 * 4];
@@ -214,6 +251,7 @@ int main(void) {
   printf("image fixtures (PIL 9.4 + HF references):\n");
   test_fixtures();
   test_properties();
+  test_crop_window();
   test_bad_input();
   return check_report("test_image");
 }

@@ -1,0 +1,23 @@
+// ESLint (flat config): a small rule set that catches real mistakes, not style (formatting is
+// left to review). Run with `npm run lint`; CI fails on errors.
+import js from '@eslint/js';
+import globals from 'globals';
+
+export default [
+  { ignores: ['node_modules/', 'build*/', 'bench/models/', 'tests/artifacts/', '.node22/', 'docs/'] },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      ecmaVersion: 2024,
+      sourceType: 'module',
+      globals: { ...globals.browser, ...globals.node, ...globals.worker },
+    },
+    rules: {
+      ...js.configs.recommended.rules,
+      'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none' }],
+      'no-undef': 'error',
+      'prefer-const': 'error',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+];
