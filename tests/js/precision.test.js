@@ -135,6 +135,17 @@ test('MatMulBnb4 nodes (FP4 and NF4, block 16–256, blocks spanning two columns
   }
 });
 
+test('MatMulBnb4 with a wrong absmax size, quant_type or block_size is refused, naming the node', async () => {
+  for (const [file, msg] of [['short_absmax', /absmax has 7 values.*need 8/], ['quant_type2', /quant_type 2/],
+    ['block48', /block_size 48/]]) {
+    const open = async () => { // shapes are checked at load or at the first run
+      const s = await InferenceSession.create(join(DIR, 'bnb4_bad', `${file}.onnx`));
+      await s.run({ A: new Tensor('float32', new Float32Array(64), [2, 32]) });
+    };
+    await assert.rejects(open(), (e) => msg.test(e.message) && /bnb4/.test(e.message), file);
+  }
+});
+
 test('static QDQ files (uint8 activations, int8 per-channel weights into MatMul and Conv) run and match onnxruntime', async () => {
   for (const [file, dims] of [['qdq_matmul.onnx', [2, 16]], ['qdq_conv.onnx', [1, 3, 8, 8]]]) {
     const raw = { x: { type: 'float32', data: randomFloats(dims.reduce((a, b) => a * b, 1), 60, -2, 2), dims } };
