@@ -16,8 +16,8 @@
 #define WISP_BNB4_MAX_BLOCK 256
 
 typedef void (*wisp_bnb4_gemm_fn)(size_t M, size_t N, size_t K, size_t block, const float *code,
-                                  const float *A, size_t lda, const uint8_t *B,
-                                  const float *absmax, float *Y, size_t ldy);
+                                  const float *A, size_t lda, const uint8_t *B, const float *absmax,
+                                  float *Y, size_t ldy);
 void bnb4_gemm__scalar(size_t M, size_t N, size_t K, size_t block, const float *code,
                        const float *A, size_t lda, const uint8_t *B, const float *absmax, float *Y,
                        size_t ldy);

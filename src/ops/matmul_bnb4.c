@@ -8,15 +8,25 @@
 
 /* The 16 values of each code as onnxruntime's CPU provider dequantizes them (FP4's
  * sign-exponent-mantissa values over its absmax 12; NF4's normal-distribution quantiles). */
-static const float fp4_code[16] = {0.0f, 5.208333333e-03f, 0.66666667f, 1.0f, 0.33333333f,
-                                   0.5f, 0.16666667f, 0.25f, -0.0f, -5.208333333e-03f,
-                                   -0.66666667f, -1.0f, -0.33333333f, -0.5f, -0.16666667f,
-                                   -0.25f};
-static const float nf4_code[16] = {
-    -1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f,
-    -0.28444138169288635f, -0.18477343022823334f, -0.09105003625154495f, 0.0f,
-    0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f, 0.33791524171829224f,
-    0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f, 1.0f};
+static const float fp4_code[16] = {
+    0.0f,  5.208333333e-03f,  0.66666667f,  1.0f,  0.33333333f,  0.5f,  0.16666667f,  0.25f,
+    -0.0f, -5.208333333e-03f, -0.66666667f, -1.0f, -0.33333333f, -0.5f, -0.16666667f, -0.25f};
+static const float nf4_code[16] = {-1.0f,
+                                   -0.6961928009986877f,
+                                   -0.5250730514526367f,
+                                   -0.39491748809814453f,
+                                   -0.28444138169288635f,
+                                   -0.18477343022823334f,
+                                   -0.09105003625154495f,
+                                   0.0f,
+                                   0.07958029955625534f,
+                                   0.16093020141124725f,
+                                   0.24611230194568634f,
+                                   0.33791524171829224f,
+                                   0.44070982933044434f,
+                                   0.5626170039176941f,
+                                   0.7229568362236023f,
+                                   1.0f};
 
 typedef struct {
   int64_t K, N, block;
@@ -32,7 +42,8 @@ static wisp_status bnb4_parse(wisp_op_ctx *ctx) {
   if (p->K < 1 || p->N < 1 || p->K > WISP_MAX_NUMEL || p->N > WISP_MAX_NUMEL)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "K and N must be set and positive");
   if (type != 0 && type != 1)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "quant_type %lld (0 FP4 or 1 NF4)", (long long)type);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "quant_type %lld (0 FP4 or 1 NF4)",
+                        (long long)type);
   if (p->block < 16 || p->block > WISP_BNB4_MAX_BLOCK || (p->block & (p->block - 1)))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "block_size %lld (16, 32, 64, 128 or 256)",
                         (long long)p->block);
@@ -48,8 +59,9 @@ static wisp_status expect_numel(const wisp_op_ctx *ctx, int i, wisp_dtype dt, in
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "%s is %s, wisp needs %s", what,
                         wisp_dtype_name(t->dtype), wisp_dtype_name(dt));
   if (wisp_shape_numel(&t->shape) != numel)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "%s has %lld values, K, N and block_size need %lld",
-                        what, (long long)wisp_shape_numel(&t->shape), (long long)numel);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "%s has %lld values, K, N and block_size need %lld", what,
+                        (long long)wisp_shape_numel(&t->shape), (long long)numel);
   return WISP_OK;
 }
 
@@ -59,7 +71,8 @@ static wisp_status bnb4_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
   const wisp_tensor *a = ctx->in[0];
   if (a->shape.ndim < 1 || a->shape.dims[a->shape.ndim - 1] != p->K)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A's last dim must be K = %lld", (long long)p->K);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A's last dim must be K = %lld",
+                        (long long)p->K);
   if (p->N > WISP_MAX_NUMEL / p->K) /* K, N ≤ 2^31: the product fits in 64 bits */
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "B too large");
   int64_t numel = p->N * p->K;
@@ -80,5 +93,5 @@ static wisp_status bnb4_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_MatMulBnb4 = {"com.microsoft", "MatMulBnb4", sizeof(bnb4_params),
-                                           bnb4_parse, bnb4_infer, bnb4_exec, 0};
+const wisp_op_def wisp_op_ms_MatMulBnb4 = {
+    "com.microsoft", "MatMulBnb4", sizeof(bnb4_params), bnb4_parse, bnb4_infer, bnb4_exec, 0};
