@@ -1,4 +1,4 @@
-/* bnb4_gemm.h — float32 A times bitsandbytes 4-bit weights (com.microsoft MatMulBnb4, FP4/NF4).
+/* bnb4_gemm.h — float32 A times bitsandbytes 4-bit weights (MatMulBnb4, FP4/NF4).
  *
  * Y (M×N, row stride ldy) = A (M×K, row stride lda) · Wᵀ, W [N, K] never held as float32 whole:
  * W's values in row-major order are one flat run of N·K 4-bit codes, two per byte of B, the even
