@@ -1,10 +1,10 @@
 """Converts a float32 ONNX model into the other precisions a Transformers.js folder ships.
 
     /usr/bin/python3 models/convert_precision.py <folder | file.onnx> [fp16] [q4] [q4f16] \
-        [int8] [uint8]
+        [bnb4] [int8] [uint8] [--out <dir>]
 
-reads <folder>/onnx/model.onnx (or the file) and writes beside it (fp16, q4, q4f16 by default;
-a file gets <name>_<kind>.onnx):
+reads <folder>/onnx/model.onnx (or the file) and writes beside it, or in <dir>/onnx/ (fp16, q4,
+q4f16 and bnb4 by default; a file gets <name>_<kind>.onnx):
   model_fp16.onnx   every float32 tensor float16: initializers, Constants, Casts to float,
                     graph inputs and outputs (int64 ids stay int64). onnxruntime 1.30's CPU
                     provider has float16 kernels for every op of these encoders, so no op is
@@ -12,6 +12,8 @@ a file gets <name>_<kind>.onnx):
   model_q4.onnx     each MatMul by a constant [K, N] weight becomes com.microsoft MatMulNBits
                     (bits 4, block 32, uint8 zero points, float32 scales); the rest stays float32.
   model_q4f16.onnx  model_q4 then the float16 conversion (scales and activations float16).
+  model_bnb4.onnx   each such MatMul becomes com.microsoft MatMulBnb4 (NF4, block 64, as
+                    onnxruntime's matmul_bnb4_quantizer defaults; float32 absmax).
   model_int8.onnx   static QDQ: each MatMul by a constant [K, N] weight reads its activation
                     through QuantizeLinear → DequantizeLinear (int8, one scale per tensor from
                     calibration: models/calibrate_ranges.mjs runs onnxruntime-node on 3 seeded
@@ -104,7 +106,59 @@ def matmul_nbits_node(a, out, name, w, block, zero_points=True, accuracy_level=N
     return node, inits
 
 
+FP4_CODE = np.array([0, 5.208333333e-03, 0.66666667, 1, 0.33333333, 0.5, 0.16666667, 0.25,
+                     -0.0, -5.208333333e-03, -0.66666667, -1, -0.33333333, -0.5, -0.16666667, -0.25],
+                    np.float32)
+NF4_CODE = np.array([-1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453,
+                     -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0,
+                     0.07958029955625534, 0.16093020141124725, 0.24611230194568634,
+                     0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
+                     0.7229568362236023, 1.0], np.float32)
+
+
+def quantize_bnb4(w, block, quant_type):
+    """[K, N] float32 -> MatMulBnb4's B [(N*K+1)/2] uint8 and absmax [ceil(N*K/block)] float32:
+    Wᵀ [N, K] flattened, in blocks of `block` values scaled by their max |value| to [-1, 1] and
+    rounded to the nearest of the 16 FP4 (quant_type 0) or NF4 (1) values; the even flat index
+    is the high nibble."""
+    flat = np.ascontiguousarray(w.T, np.float32).reshape(-1)
+    numel = flat.size
+    blocks = -(-numel // block)
+    x = np.zeros(blocks * block, np.float32)
+    x[:numel] = flat
+    x = x.reshape(blocks, block)
+    absmax = np.abs(x).max(axis=1)
+    inv = np.where(absmax > 0, 1 / np.where(absmax > 0, absmax, 1), 0).astype(np.float32)
+    code = FP4_CODE if quant_type == 0 else NF4_CODE
+    order = np.argsort(code, kind="stable")
+    mids = (code[order][1:] + code[order][:-1]) / 2  # a tie goes to the smaller value
+    q = order[np.searchsorted(mids, (x * inv[:, None]).reshape(-1))].astype(np.uint8)
+    q = q[:numel + numel % 2]
+    if numel % 2:
+        q[-1] = 0
+    return (q[0::2] << 4) | q[1::2], absmax.astype(np.float32)
+
+
+def matmul_bnb4_node(a, out, name, w, block=64, quant_type=1):
+    """A MatMulBnb4 node computing a @ w and its initializers."""
+    K, N = w.shape
+    b, absmax = quantize_bnb4(w, block, quant_type)
+    inits = [numpy_helper.from_array(b, name + "_bnb4"), numpy_helper.from_array(absmax, name + "_absmax")]
+    node = helper.make_node("MatMulBnb4", [a, name + "_bnb4", name + "_absmax"], [out], name=name,
+                            domain="com.microsoft", K=K, N=N, block_size=block, quant_type=quant_type)
+    return node, inits
+
+
 def to_q4(model, block=32, zero_points=True):
+    return _quantize_matmuls(model, lambda a, out, name, w: matmul_nbits_node(a, out, name, w, block, zero_points))
+
+
+def to_bnb4(model, block=64, quant_type=1):
+    return _quantize_matmuls(model, lambda a, out, name, w: matmul_bnb4_node(a, out, name, w, block, quant_type))
+
+
+def _quantize_matmuls(model, make):
+    """Each MatMul by a constant float32 [K, N] weight (K ≥ 16) becomes make(...)'s node."""
     g = model.graph
     inits = {t.name: t for t in g.initializer}
     uses = {}
@@ -117,8 +171,7 @@ def to_q4(model, block=32, zero_points=True):
         if w is None or w.data_type != FLOAT or len(w.dims) != 2 or w.dims[0] < 16:
             nodes.append(n)
             continue
-        node, new = matmul_nbits_node(n.input[0], n.output[0], n.name or "matmul%d" % i,
-                                      numpy_helper.to_array(w), block, zero_points)
+        node, new = make(n.input[0], n.output[0], n.name or "matmul%d" % i, numpy_helper.to_array(w))
         nodes.append(node)
         g.initializer.extend(new)
         if uses[w.name] == 1:
@@ -222,19 +275,29 @@ def to_qdq(model, signed):
     return model
 
 
-CONVERSIONS = {"fp16": to_fp16, "q4": to_q4, "q4f16": lambda m: to_fp16(to_q4(m)),
+CONVERSIONS = {"fp16": to_fp16, "q4": to_q4, "q4f16": lambda m: to_fp16(to_q4(m)), "bnb4": to_bnb4,
                "int8": lambda m: to_qdq(m, True), "uint8": lambda m: to_qdq(m, False)}
 
 
 def main():
-    target = sys.argv[1]
-    which = sys.argv[2:] or ["fp16", "q4", "q4f16"]
+    args = sys.argv[1:]
+    out_dir = None
+    if "--out" in args:
+        i = args.index("--out")
+        out_dir = args[i + 1]
+        del args[i:i + 2]
+    target, which = args[0], args[1:] or ["fp16", "q4", "q4f16", "bnb4"]
     is_file = target.endswith(".onnx")
     src = target if is_file else os.path.join(target, "onnx", "model.onnx")
+    if out_dir is None:
+        out_dir = os.path.dirname(src)
+    elif not is_file:
+        out_dir = os.path.join(out_dir, "onnx")
+    os.makedirs(out_dir, exist_ok=True)
+    stem = os.path.basename(src)[:-5] if is_file else "model"
     for kind in which:
         m = CONVERSIONS[kind](onnx.load(src))
-        out = (src[:-5] + "_%s.onnx" % kind if is_file
-               else os.path.join(target, "onnx", "model_%s.onnx" % kind))
+        out = os.path.join(out_dir, "%s_%s.onnx" % (stem, kind))
         onnx.save(m, out)
         print("%s: %.1f MB" % (out, os.path.getsize(out) / 1e6))
 

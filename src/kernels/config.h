@@ -5,6 +5,7 @@
 #ifndef WISP_KERNELS_CONFIG_H
 #define WISP_KERNELS_CONFIG_H
 
+#include "bnb4_gemm.h"
 #include "dwconv.h"
 #include "gemm.h"
 #include "q4_gemm.h"
@@ -56,6 +57,7 @@ typedef struct {
   wisp_vmath_config vmath;
   wisp_winograd_config winograd;
   wisp_q4_unpack_fn q4_unpack; /* MatMulNBits, bits 4: unpacks panels for the f32 tiles */
+  wisp_bnb4_gemm_fn bnb4_gemm; /* MatMulBnb4 */
   const char *description;
 } wisp_kernel_set;
 

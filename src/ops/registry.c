@@ -198,6 +198,7 @@
   X(FusedGemm, 1, 1) \
   X(FusedMatMul, 1, 1) \
   X(Gelu, 1, 1) \
+  X(MatMulBnb4, 1, 1) \
   X(MatMulIntegerToFloat, 1, 1) \
   X(MatMulNBits, 1, 1) \
   X(MultiHeadAttention, 1, 1) \

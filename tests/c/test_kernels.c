@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "kernels/bnb4_gemm.h"
 #include "kernels/config.h"
 #include "kernels/dwconv.h"
 #include "kernels/vmath.h"
@@ -362,6 +363,50 @@ static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_u
   CHECK(bad == 0);
 }
 
+/* The bitsandbytes 4-bit GEMM against W [N, K] dequantized whole here as onnxruntime's CPU
+ * provider does (flat index f: the high nibble of byte f/2 when f is even, block f / block),
+ * over odd M, N, K: blocks spanning two columns and columns starting mid-byte. */
+static void check_bnb4(const char *name, wisp_bnb4_gemm_fn bnb4) {
+  static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600};
+  float code[16];
+  for (int i = 0; i < 16; i++) code[i] = (float)(i - 7) / 8.0f + (i == 3 ? 0.01f : 0.0f);
+  unsigned seed = 9;
+  int cases = 0, bad = 0;
+  for (int block = 16; block <= WISP_BNB4_MAX_BLOCK; block *= 2)
+    for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+      for (int M = 1; M <= 5; M += 2)
+        for (int N = 1; N <= 9; N += 2) {
+          int K = Ks[ki], numel = N * K, blocks = (numel + block - 1) / block;
+          int lda = K + 3, ldy = N + 2;
+          float *A = malloc(sizeof(float) * (size_t)(M * lda));
+          uint8_t *B = malloc((size_t)(numel + 1) / 2);
+          float *absmax = malloc(sizeof(float) * (size_t)blocks);
+          float *Y = malloc(sizeof(float) * (size_t)(M * ldy));
+          for (int i = 0; i < M * lda; i++) A[i] = frand(&seed);
+          for (int i = 0; i < (numel + 1) / 2; i++) B[i] = (uint8_t)(128 + 127 * frand(&seed));
+          for (int i = 0; i < blocks; i++) absmax[i] = 1.0f + frand(&seed);
+          for (int i = 0; i < M * ldy; i++) Y[i] = 12345.0f;
+          bnb4((size_t)M, (size_t)N, (size_t)K, (size_t)block, code, A, (size_t)lda, B, absmax, Y,
+               (size_t)ldy);
+          for (int m = 0; m < M; m++)
+            for (int n = 0; n < ldy; n++) {
+              double want = 12345.0;
+              if (n < N) {
+                want = 0;
+                for (int k = 0; k < K; k++) {
+                  int f = n * K + k, q = f % 2 ? B[f / 2] & 15 : B[f / 2] >> 4;
+                  want += (double)A[m * lda + k] * (double)(code[q] * absmax[f / block]);
+                }
+              }
+              if (fabs(Y[m * ldy + n] - want) > 1e-4 * (1 + fabs(want))) bad++;
+            }
+          cases++;
+          free(A), free(B), free(absmax), free(Y);
+        }
+  printf("%s: %d cases, %d wrong elements\n", name, cases, bad);
+  CHECK(bad == 0);
+}
+
 /* The int8-quad layout (relaxed SIMD's, qs8_gemm.h) through its scalar twin, against the exact
  * integer product of DynamicQuantizeLinear's uint8 activations and the weights: the re-centring
  * (a = x_q - 128, weights shifted by their column minimum and split in two 7-bit parts) must
@@ -463,6 +508,10 @@ int main(void) {
 #ifdef __wasm_simd128__
   check_q4("q4_unpack_8__wasmsimd + f32_gemm__wasmsimd", q4_unpack_8__wasmsimd,
            f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd);
+#endif
+  check_bnb4("bnb4_gemm__scalar", bnb4_gemm__scalar);
+#ifdef __wasm_simd128__
+  check_bnb4("bnb4_gemm__wasmsimd", bnb4_gemm__wasmsimd);
 #endif
   check_qs8c4();
   printf("kernel config: %s\n", wisp_kernel_config());

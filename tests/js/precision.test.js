@@ -1,9 +1,10 @@
 // precision.test.js — float16, 4-bit and static QDQ int8 / uint8 files (Transformers.js's fp16, q4,
-// q4f16, int8, uint8) against onnxruntime-node on the same file. Fixtures: tests/fixtures/precision
-// (make_precision_fixtures.py); bench/models/{bert-tiny,minilm-l6}/onnx/model_{fp16,q4,q4f16,int8,
-// uint8}.onnx and bench/models/zoo/vit_small_cfg_{int8,uint8}.onnx when present
-// (models/convert_precision.py). Bounds:
-//   fp32, q4       both compute in float32: ≤ 1e-4 relative to max(1, |ref|)
+// q4f16, bnb4, int8, uint8) against onnxruntime-node on the same file. Fixtures:
+// tests/fixtures/precision (make_precision_fixtures.py); bench/models/{bert-tiny,minilm-l6}/onnx/
+// model_{fp16,q4,q4f16,bnb4,int8,uint8}.onnx and bench/models/zoo/vit_small_cfg_{int8,uint8}.onnx
+// when present (models/convert_precision.py; WISP_BENCH_MODELS names another folder holding them).
+// Bounds:
+//   fp32, q4, bnb4 all compute in float32: ≤ 1e-4 relative to max(1, |ref|)
 //   fp16, q4f16    wisp computes in float32, onnxruntime in float16: ≤ 1e-2 relative and the same
 //                  top-1; fp16 also ≤ 1e-2 from the float32 model's own output
 // and, printed for each quantized file, the spread between onnxruntime-web and onnxruntime-node on
@@ -21,7 +22,7 @@ import { FIXTURES, randomFloats, rng } from './helpers.js';
 
 ortWeb.env.wasm.numThreads = 1;
 const DIR = join(FIXTURES, 'precision');
-const BENCH = fileURLToPath(new URL('../../bench/models/', import.meta.url));
+const BENCH = process.env.WISP_BENCH_MODELS ?? fileURLToPath(new URL('../../bench/models/', import.meta.url));
 
 const numbers = (t) => (t.type === 'float16' ? float16ToFloat32(t.data) : Float32Array.from(t.data, Number));
 
@@ -106,7 +107,7 @@ async function checkFile(folder, file, raw, fp32Out) {
 
 async function checkFolder(folder, raw) {
   const fp32 = await checkFile(folder, 'model.onnx', raw);
-  for (const file of ['model_fp16.onnx', 'model_q4.onnx', 'model_q4f16.onnx', 'model_int8.onnx', 'model_uint8.onnx']) {
+  for (const file of ['model_fp16.onnx', 'model_q4.onnx', 'model_q4f16.onnx', 'model_bnb4.onnx', 'model_int8.onnx', 'model_uint8.onnx']) {
     if (existsSync(join(folder, 'onnx', file))) await checkFile(folder, file, raw, fp32);
   }
 }
@@ -127,6 +128,33 @@ test('MatMulNBits nodes (block 16–256, odd K and N, zero points, float16 scale
   }
 });
 
+test('MatMulBnb4 nodes (FP4 and NF4, block 16–256, blocks spanning two columns) match onnxruntime', async () => {
+  const files = readdirSync(join(DIR, 'bnb4')).filter((f) => f.endsWith('.onnx'));
+  assert.ok(files.length >= 6);
+  for (const [i, file] of files.entries()) {
+    const path = join(DIR, 'bnb4', file);
+    const w = await InferenceSession.create(path);
+    const dims = w.inputMetadata[0].shape;
+    await w.release();
+    const raw = { A: { type: 'float32', data: randomFloats(dims.reduce((a, b) => a * b, 1), 80 + i, -2, 2), dims } };
+    const { wisp, node } = await runAll(path, raw);
+    const d = relDiff(wisp, node);
+    console.log(`bnb4/${file}: max rel |Δ| ${d.toExponential(2)}`);
+    assert.ok(d <= 1e-5, `${file}: ${d}`);
+  }
+});
+
+test('MatMulBnb4 with a wrong absmax size, quant_type or block_size is refused, naming the node', async () => {
+  for (const [file, msg] of [['short_absmax', /absmax has 7 values.*need 8/], ['quant_type2', /quant_type 2/],
+    ['block48', /block_size 48/]]) {
+    const open = async () => { // shapes are checked at load or at the first run
+      const s = await InferenceSession.create(join(DIR, 'bnb4_bad', `${file}.onnx`));
+      await s.run({ A: new Tensor('float32', new Float32Array(64), [2, 32]) });
+    };
+    await assert.rejects(open(), (e) => msg.test(e.message) && /bnb4/.test(e.message), file);
+  }
+});
+
 test('static QDQ files (uint8 activations, int8 per-channel weights into MatMul and Conv) run and match onnxruntime', async () => {
   for (const [file, dims] of [['qdq_matmul.onnx', [2, 16]], ['qdq_conv.onnx', [1, 3, 8, 8]]]) {
     const raw = { x: { type: 'float32', data: randomFloats(dims.reduce((a, b) => a * b, 1), 60, -2, 2), dims } };
@@ -137,11 +165,11 @@ test('static QDQ files (uint8 activations, int8 per-channel weights into MatMul 
   }
 });
 
-test('BERT-style fixture: fp32, fp16, q4, q4f16 against onnxruntime', async () => {
+test('BERT-style fixture: fp32, fp16, q4, q4f16, bnb4 against onnxruntime', async () => {
   await checkFolder(join(DIR, 'bert'), textFeeds(128, 3, 11, 5));
 });
 
-test('ViT-style fixture: fp32, fp16, q4, q4f16 against onnxruntime', async () => {
+test('ViT-style fixture: fp32, fp16, q4, q4f16, bnb4 against onnxruntime', async () => {
   const dims = [2, 3, 32, 32];
   await checkFolder(join(DIR, 'vit'), { pixel_values: { type: 'float32', data: randomFloats(2 * 3 * 32 * 32, 9, -1, 1), dims } });
 });
@@ -174,20 +202,20 @@ test("load(folder, {dtype}) picks Transformers.js's file names; a missing one li
   const folder = join(DIR, 'vit');
   const image = { data: Uint8Array.from(randomFloats(32 * 32 * 3, 3, 0, 255), Math.floor), width: 32, height: 32, channels: 3 };
   const top = {};
-  for (const dtype of ['fp32', 'fp16', 'q4', 'q4f16']) {
+  for (const dtype of ['fp32', 'fp16', 'q4', 'q4f16', 'bnb4']) {
     const model = await load(folder, { dtype });
     assert.equal(model.info.modelFile, `onnx/model${dtype === 'fp32' ? '' : `_${dtype}`}.onnx`);
     top[dtype] = await model.classify(image, { topk: 5 });
     await model.release();
   }
-  for (const dtype of ['fp16', 'q4', 'q4f16']) {
+  for (const dtype of ['fp16', 'q4', 'q4f16', 'bnb4']) {
     assert.equal(top[dtype][0].label, top.fp32[0].label, `${dtype} top-1`);
     for (const { label, score } of top[dtype]) {
       assert.ok(Math.abs(score - top.fp32.find((r) => r.label === label).score) < 0.05, `${dtype} ${label}`);
     }
   }
   await assert.rejects(load(folder, { dtype: 'q8' }),
-    /no onnx\/model_quantized\.onnx or model_quantized\.onnx \(dtype 'q8'\).*the folder has dtype 'fp32', 'fp16', 'q4', 'q4f16'$/);
+    /no onnx\/model_quantized\.onnx or model_quantized\.onnx \(dtype 'q8'\).*the folder has dtype 'fp32', 'fp16', 'q4', 'q4f16', 'bnb4'$/);
   await assert.rejects(load(folder, { dtype: 'fp8' }), /dtype must be one of fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4/);
 });
 
