@@ -24,7 +24,7 @@ __attribute__((noinline)) static float madd_loop(const float *buf, int iters) {
   for (int n = 0; n < iters; n++)
     for (int k = 0; k < 64; k += 4) {
       const v128_t v = wasm_v128_load(buf + k);
-#define MADD(i) a##i = wasm_f32x4_add(a##i, wasm_f32x4_mul(v, (i) & 1 ? c1 : c0))
+#define MADD(i) a##i = wasm_f32x4_add(a##i, wasm_f32x4_mul(v, (i)&1 ? c1 : c0))
       MADD(0), MADD(1), MADD(2), MADD(3), MADD(4), MADD(5);
       MADD(6), MADD(7), MADD(8), MADD(9), MADD(10), MADD(11);
 #undef MADD
@@ -78,7 +78,8 @@ int main(void) {
   double peak = peak_gflops();
   printf("kernels: %s\n", wisp_kernels_describe());
   printf("peak (12-accumulator mul+add): %.1f GFLOP/s\n", peak);
-  static const int shapes[][3] = {{128, 384, 384}, {128, 384, 1536}, {128, 1536, 384}, {1, 784, 128}};
+  static const int shapes[][3] = {
+      {128, 384, 384}, {128, 384, 1536}, {128, 1536, 384}, {1, 784, 128}};
   for (int i = 0; i < 4; i++) {
     int M = shapes[i][0], K = shapes[i][1], N = shapes[i][2];
     double g = gemm_gflops(M, K, N);

@@ -9,12 +9,10 @@
 #include "../src/kernels/gemm.h"
 #include "../src/kernels/store__wasmsimd.h"
 
-void WISP_SIMD(f32_gemm_4x8)(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
-                             const float *w, const float *bias, float *C, ptrdiff_t ldc,
-                             float min, float max);
-void WISP_SIMD(f32_gemm_1x8)(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
-                             const float *w, const float *bias, float *C, ptrdiff_t ldc,
-                             float min, float max);
+void WISP_SIMD(f32_gemm_4x8)(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
+                             const float *bias, float *C, ptrdiff_t ldc, float min, float max);
+void WISP_SIMD(f32_gemm_1x8)(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
+                             const float *bias, float *C, ptrdiff_t ldc, float min, float max);
 
 __attribute__((export_name("tile_loop"))) float tile_loop(const float *a, const float *b,
                                                           int iters) {
@@ -24,7 +22,8 @@ __attribute__((export_name("tile_loop"))) float tile_loop(const float *a, const 
     for (int k = 0; k < 64; k++) {
       const v128_t bl = wasm_v128_load(b + 8 * k), bh = wasm_v128_load(b + 8 * k + 4);
       const v128_t v0 = wasm_v128_load32_splat(a + k), v1 = wasm_v128_load32_splat(a + 64 + k);
-      const v128_t v2 = wasm_v128_load32_splat(a + 128 + k), v3 = wasm_v128_load32_splat(a + 192 + k);
+      const v128_t v2 = wasm_v128_load32_splat(a + 128 + k),
+                   v3 = wasm_v128_load32_splat(a + 192 + k);
       c0 = WISP_F32X4_MULADD(v0, bl, c0), c1 = WISP_F32X4_MULADD(v0, bh, c1);
       c2 = WISP_F32X4_MULADD(v1, bl, c2), c3 = WISP_F32X4_MULADD(v1, bh, c3);
       c4 = WISP_F32X4_MULADD(v2, bl, c4), c5 = WISP_F32X4_MULADD(v2, bh, c5);
@@ -38,8 +37,8 @@ __attribute__((export_name("tile_loop"))) float tile_loop(const float *a, const 
 /* wisp_f32_gemm_with over this build's tiles (f32_gemm_pack.c, linked in). */
 __attribute__((export_name("gemm"))) void gemm(int M, int N, int K, const float *A,
                                                const float *packed, float *C) {
-  wisp_f32_gemm_with(WISP_SIMD(f32_gemm_4x8), WISP_SIMD(f32_gemm_1x8), M, N, K, A, K, packed, C,
-                     N, -INFINITY, INFINITY);
+  wisp_f32_gemm_with(WISP_SIMD(f32_gemm_4x8), WISP_SIMD(f32_gemm_1x8), M, N, K, A, K, packed, C, N,
+                     -INFINITY, INFINITY);
 }
 
 __attribute__((export_name("pack"))) void pack(int K, int N, const float *B, float *packed) {

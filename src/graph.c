@@ -113,8 +113,9 @@ wisp_status wisp_graph_sort(wisp_graph *g) {
       users[first_use[v]++] = i; /* first_use[v] now runs ahead; restored below */
       if (g->values[v].init_data || producer[v] == GRAPH_INPUT) continue;
       if (producer[v] == UNDEFINED) {
-        s = wisp_fail(WISP_ERR_INVALID_MODEL, "onnx: node '%s' (%s) reads '%s', which nothing defines",
-                      n->name, n->op_type, g->values[v].name);
+        s = wisp_fail(WISP_ERR_INVALID_MODEL,
+                      "onnx: node '%s' (%s) reads '%s', which nothing defines", n->name, n->op_type,
+                      g->values[v].name);
         goto done;
       }
       pending[i]++;

@@ -67,16 +67,16 @@ typedef struct {
   int n_captured;
   wisp_attr *attrs;
   const struct wisp_op_def *op; /* resolved at load */
-  wisp_epilogue *epilogue; /* NULL when nothing was folded: read it with wisp_node_epilogue */
+  wisp_epilogue *epilogue;      /* NULL when nothing was folded: read it with wisp_node_epilogue */
 } wisp_node;
 
 typedef struct {
   const char *name;
-  wisp_dtype dtype;    /* declared type (UNDEFINED when the model does not say) */
-  wisp_shape shape;    /* declared shape; dims are -1 where symbolic or unknown */
+  wisp_dtype dtype; /* declared type (UNDEFINED when the model does not say) */
+  wisp_shape shape; /* declared shape; dims are -1 where symbolic or unknown */
   int has_shape;
   const char *dim_params[WISP_MAX_DIMS]; /* symbolic dim names, NULL where fixed */
-  void *init_data;     /* initializer data, NULL for non-initializers */
+  void *init_data;                       /* initializer data, NULL for non-initializers */
 } wisp_value;
 
 typedef struct wisp_graph {
@@ -85,7 +85,7 @@ typedef struct wisp_graph {
   int n_values, n_nodes, n_inputs, n_outputs;
   wisp_value *values;
   wisp_node *nodes;
-  int *inputs;  /* graph inputs that are not initializers, in declared order */
+  int *inputs; /* graph inputs that are not initializers, in declared order */
   /* A subgraph's last n_captured inputs are the names it reads but does not define: values of
    * the enclosing graphs, which the owning node binds (its captured inputs). 0 at top level. */
   int n_captured;

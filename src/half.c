@@ -25,8 +25,7 @@ uint16_t wisp_float_to_half(float f) {
   u ^= sign;
   uint16_t h;
   if (u >= 0x47800000u) h = u > 0x7f800000u ? 0x7e00 : 0x7c00; /* >= 65536, inf, nan */
-  else if (u < 0x38800000u) {                                  /* subnormal or zero */
-    float v;
+  else if (u < 0x38800000u) { /* subnormal or zero */ float v;
     memcpy(&v, &u, 4);
     v += 0.5f; /* aligns the 10 mantissa bits at the bottom; the FPU rounds */
     memcpy(&u, &v, 4);
@@ -93,7 +92,8 @@ wisp_status wisp_graph_widen_half(wisp_graph *g, size_t model_len) {
     wisp_value *val = &g->values[v];
     int placed = val->init_data && in_model(g, model_len, val->init_data);
     wisp_tensor t = {val->dtype, val->shape, val->init_data};
-    if (placed) *(val->dtype == WISP_DT_FLOAT16 ? &half_bytes : &other_bytes) += wisp_tensor_bytes(&t);
+    if (placed)
+      *(val->dtype == WISP_DT_FLOAT16 ? &half_bytes : &other_bytes) += wisp_tensor_bytes(&t);
     if (val->dtype != WISP_DT_FLOAT16) continue;
     if (val->init_data) {
       WISP_TRY(widen_tensor(&g->pool, &t, val->name));

@@ -142,8 +142,8 @@ static void resample_h(const uint8_t *src, int w, int c, int y0, int rows, uint8
 
 /* Vertical pass: `span` bytes of each src row (stride src_stride) → dst (out_h, span); bounds
  * are rows of src. */
-static void resample_v(const uint8_t *src, size_t src_stride, size_t span, uint8_t *dst,
-                       int out_h, int ksize, const int *bounds, const int32_t *kk) {
+static void resample_v(const uint8_t *src, size_t src_stride, size_t span, uint8_t *dst, int out_h,
+                       int ksize, const int *bounds, const int32_t *kk) {
   for (int yy = 0; yy < out_h; yy++) {
     const int32_t *k = kk + (size_t)yy * ksize;
     const uint8_t *col = src + (size_t)bounds[2 * yy] * src_stride;
@@ -191,7 +191,8 @@ static wisp_status resize_window(const uint8_t *src, int w, int h, int c, int ou
   const filter *f = filter_for(resample);
   WISP_CHECK(f, WISP_ERR_INVALID_ARG,
              "image resize: resample %d is not a PIL filter (0 nearest, 1 lanczos, 2 bilinear, "
-             "3 bicubic, 4 box, 5 hamming)", resample);
+             "3 bicubic, 4 box, 5 hamming)",
+             resample);
   /* PIL skips a pass whose size is unchanged (its weights would be the identity anyway). */
   int need_h = out_w != w, need_v = out_h != h;
   wisp_status st = WISP_OK;
@@ -241,8 +242,8 @@ wisp_status wisp_image_resize_u8(const uint8_t *src, int w, int h, int c, uint8_
 static wisp_status check_size(const char *what, int w, int h, int optional) {
   if (optional && w == 0 && h == 0) return WISP_OK;
   WISP_CHECK(w > 0 && w <= WISP_IMAGE_MAX_SIDE && h > 0 && h <= WISP_IMAGE_MAX_SIDE,
-             WISP_ERR_INVALID_ARG, "image preprocess: %s %dx%d must be within 1..%d%s", what, w,
-             h, WISP_IMAGE_MAX_SIDE, optional ? " (or 0x0 for none)" : "");
+             WISP_ERR_INVALID_ARG, "image preprocess: %s %dx%d must be within 1..%d%s", what, w, h,
+             WISP_IMAGE_MAX_SIDE, optional ? " (or 0x0 for none)" : "");
   return WISP_OK;
 }
 
@@ -253,10 +254,12 @@ static wisp_status check_config(const wisp_image_config *cfg) {
   WISP_CHECK(cfg->resample == WISP_RESAMPLE_NEAREST || filter_for(cfg->resample),
              WISP_ERR_INVALID_ARG,
              "image preprocess: resample %d is not a PIL filter (0 nearest, 1 lanczos, "
-             "2 bilinear, 3 bicubic, 4 box, 5 hamming)", cfg->resample);
+             "2 bilinear, 3 bicubic, 4 box, 5 hamming)",
+             cfg->resample);
   WISP_CHECK(cfg->out_channels == 1 || cfg->out_channels == 3, WISP_ERR_INVALID_ARG,
              "image preprocess: out_channels %d must be 1 (gray) or 3 (RGB)", cfg->out_channels);
-  WISP_CHECK(isfinite(cfg->rescale), WISP_ERR_INVALID_ARG, "image preprocess: rescale is not finite");
+  WISP_CHECK(isfinite(cfg->rescale), WISP_ERR_INVALID_ARG,
+             "image preprocess: rescale is not finite");
   for (int c = 0; cfg->normalize && c < cfg->out_channels; c++)
     WISP_CHECK(isfinite(cfg->mean[c]) && isfinite(cfg->std[c]) && cfg->std[c] != 0,
                WISP_ERR_INVALID_ARG,
@@ -283,9 +286,10 @@ wisp_status wisp_image_preprocess(const uint8_t *pixels, int width, int height, 
                                   const wisp_image_config *cfg, float *out) {
   WISP_CHECK(pixels && out, WISP_ERR_INVALID_ARG, "image preprocess: NULL %s",
              pixels ? "output buffer" : "pixels");
-  WISP_CHECK(channels >= 1 && channels <= 4, WISP_ERR_INVALID_ARG,
-             "image preprocess: %d channels; expected 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA)",
-             channels);
+  WISP_CHECK(
+      channels >= 1 && channels <= 4, WISP_ERR_INVALID_ARG,
+      "image preprocess: %d channels; expected 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA)",
+      channels);
   int ow, oh;
   WISP_TRY(wisp_image_output_size(cfg, width, height, &ow, &oh));
   int rw = cfg->resize_width ? cfg->resize_width : width;

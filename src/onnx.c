@@ -42,12 +42,12 @@ typedef struct {
 
 /* Iterates the fields of a message, returning from the enclosing function on a malformed one:
  *   for (FIELDS(r, f, more)) { ... }   (a GNU statement expression: gcc and clang) */
-#define FOR_FIELDS(r, f, more)                                   \
-  for (int more = 1; more && ({                                  \
-         wisp_status s_ = pb_next(&(r), &(f), &more);            \
-         if (s_ != WISP_OK) return s_;                           \
-         more;                                                   \
-       });)
+#define FOR_FIELDS(r, f, more) \
+  for (int more = 1; more && ({ \
+                       wisp_status s_ = pb_next(&(r), &(f), &more); \
+                       if (s_ != WISP_OK) return s_; \
+                       more; \
+                     });)
 
 static wisp_status expect_wire(const pb_field *f, int wire, const char *what) {
   WISP_CHECK(f->wire == wire, WISP_ERR_INVALID_MODEL, "onnx: field %s has the wrong wire type",
@@ -78,8 +78,8 @@ static int64_t parse_count(const char *s) {
   return *s && !*end && !errno && v >= 0 ? v : -2;
 }
 
-static wisp_status read_external(const loader *L, const external_ref *ext, void *dst,
-                                 size_t bytes, const char *name) {
+static wisp_status read_external(const loader *L, const external_ref *ext, void *dst, size_t bytes,
+                                 const char *name) {
   WISP_CHECK(ext->location, WISP_ERR_INVALID_MODEL,
              "onnx: tensor '%s' has external data without a location", name);
   if (L && L->list_fn) {
@@ -92,16 +92,15 @@ static wisp_status read_external(const loader *L, const external_ref *ext, void 
              (long long)ext->offset);
   WISP_CHECK(ext->length != -2, WISP_ERR_INVALID_MODEL,
              "onnx: tensor '%s' external data length is negative or not a number", name);
-  WISP_CHECK(ext->length == -1 || (uint64_t)ext->length == bytes,
-             WISP_ERR_INVALID_MODEL, "onnx: tensor '%s' external data length %lld, expected %zu",
-             name, (long long)ext->length, bytes);
+  WISP_CHECK(ext->length == -1 || (uint64_t)ext->length == bytes, WISP_ERR_INVALID_MODEL,
+             "onnx: tensor '%s' external data length %lld, expected %zu", name,
+             (long long)ext->length, bytes);
   for (int i = 0; opts && i < opts->n_external_files; i++) {
     const wisp_external_file *f = &opts->external_files[i];
     if (strcmp(f->location, ext->location) != 0) continue;
     WISP_CHECK((uint64_t)ext->offset <= f->len && bytes <= f->len - (size_t)ext->offset,
-               WISP_ERR_INVALID_MODEL,
-               "onnx: tensor '%s' reads past the end of external file '%s'", name,
-               ext->location);
+               WISP_ERR_INVALID_MODEL, "onnx: tensor '%s' reads past the end of external file '%s'",
+               name, ext->location);
     memcpy(dst, (const char *)f->data + ext->offset, bytes);
     return WISP_OK;
   }
@@ -175,9 +174,8 @@ static wisp_status read_strings(const uint8_t *bytes, size_t len, wisp_pool *poo
 
 /* in_place: `bytes` is a graph initializer inside the graph's own model buffer (onnx.h), so its
  * raw_data may be used where it lies instead of copied. */
-static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool,
-                               const loader *L, wisp_tensor *t, const char **name_out,
-                               int in_place) {
+static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool, const loader *L,
+                               wisp_tensor *t, const char **name_out, int in_place) {
   memset(t, 0, sizeof *t);
   const char *name = "";
   const uint8_t *raw = NULL;
@@ -233,7 +231,8 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
     }
   }
   if (name_out) *name_out = name;
-  if (t->dtype == WISP_DT_STRING) return read_strings(bytes, len, pool, t, name, has_raw || external);
+  if (t->dtype == WISP_DT_STRING)
+    return read_strings(bytes, len, pool, t, name, has_raw || external);
   size_t esize = wisp_dtype_size(t->dtype);
   WISP_CHECK(esize, WISP_ERR_UNSUPPORTED, "onnx: tensor '%s' has unsupported dtype %s (%d)", name,
              wisp_dtype_name(t->dtype), (int)t->dtype);
@@ -249,7 +248,8 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
     case WISP_DT_FLOAT: field_for_type = 4; break;
     case WISP_DT_INT64: field_for_type = 7; break;
     case WISP_DT_DOUBLE: field_for_type = 10; break;
-    case WISP_DT_UINT32: case WISP_DT_UINT64: field_for_type = 11; break;
+    case WISP_DT_UINT32:
+    case WISP_DT_UINT64: field_for_type = 11; break;
     default: field_for_type = 5; break; /* int32, int16, int8, uint16, uint8, bool, float16 */
   }
   if (has_raw) {
@@ -323,8 +323,8 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
   return WISP_OK;
 }
 
-wisp_status wisp_onnx_read_tensor(const void *bytes, size_t len, wisp_pool *pool,
-                                  wisp_tensor *out, const char **name) {
+wisp_status wisp_onnx_read_tensor(const void *bytes, size_t len, wisp_pool *pool, wisp_tensor *out,
+                                  const char **name) {
   return read_tensor(bytes, len, pool, NULL, out, name, 0);
 }
 
@@ -438,7 +438,8 @@ static wisp_status read_value_info(loader *L, const uint8_t *bytes, size_t len, 
       if (f.number == 4 || f.number == 5 || f.number == 8 || f.number == 9)
         return wisp_fail(WISP_ERR_UNSUPPORTED,
                          "onnx: graph value '%s' is not a tensor (sequence/map/optional types are "
-                         "not supported)", name);
+                         "not supported)",
+                         name);
       continue;
     }
     WISP_TRY(expect_wire(&f, PB_LEN, "TypeProto.tensor_type"));
@@ -463,7 +464,8 @@ static wisp_status read_value_info(loader *L, const uint8_t *bytes, size_t len, 
         pb_reader dr = pb_reader_init(d.data, d.len);
         pb_field e;
         FOR_FIELDS(dr, e, emore) {
-          if (e.number == 1 && e.wire == PB_VARINT && (int64_t)e.u >= 0) v->shape.dims[k] = (int64_t)e.u;
+          if (e.number == 1 && e.wire == PB_VARINT && (int64_t)e.u >= 0)
+            v->shape.dims[k] = (int64_t)e.u;
           if (e.number == 2) WISP_TRY(dup_string(L, &e, &v->dim_params[k], "dim_param"));
         }
       }
@@ -511,7 +513,10 @@ static wisp_status read_attribute(loader *L, const uint8_t *bytes, size_t len, w
         seen_kind = WISP_ATTR_FLOAT;
         break;
       }
-      case 3: a->i = (int64_t)f.u; seen_kind = WISP_ATTR_INT; break;
+      case 3:
+        a->i = (int64_t)f.u;
+        seen_kind = WISP_ATTR_INT;
+        break;
       case 4:
         WISP_TRY(dup_string(L, &f, &a->s.data, "AttributeProto.s"));
         a->s.len = f.len;
@@ -530,10 +535,24 @@ static wisp_status read_attribute(loader *L, const uint8_t *bytes, size_t len, w
         WISP_TRY(read_subgraph(L, f.data, f.len, &a->g));
         seen_kind = WISP_ATTR_GRAPH;
         break;
-      case 7: WISP_TRY(pb_count_fixed32(&f, &n)); n_floats += n; seen_kind = WISP_ATTR_FLOATS; break;
-      case 8: WISP_TRY(pb_count_varints(&f, &n)); n_ints += n; seen_kind = WISP_ATTR_INTS; break;
-      case 9: n_strings++; seen_kind = WISP_ATTR_STRINGS; break;
-      case 10: n_tensors++; seen_kind = WISP_ATTR_TENSORS; break;
+      case 7:
+        WISP_TRY(pb_count_fixed32(&f, &n));
+        n_floats += n;
+        seen_kind = WISP_ATTR_FLOATS;
+        break;
+      case 8:
+        WISP_TRY(pb_count_varints(&f, &n));
+        n_ints += n;
+        seen_kind = WISP_ATTR_INTS;
+        break;
+      case 9:
+        n_strings++;
+        seen_kind = WISP_ATTR_STRINGS;
+        break;
+      case 10:
+        n_tensors++;
+        seen_kind = WISP_ATTR_TENSORS;
+        break;
       case 11: seen_kind = WISP_ATTR_GRAPHS; break;
       default: break;
     }
@@ -582,7 +601,8 @@ static wisp_status read_attribute(loader *L, const uint8_t *bytes, size_t len, w
 static int64_t opset_for(const loader *L, const char *domain) {
   for (int i = 0; i < L->n_opsets; i++) {
     const char *d = L->opset_domain[i];
-    if (strcmp(d, domain) == 0 || (!*domain && strcmp(d, "ai.onnx") == 0)) return L->opset_version[i];
+    if (strcmp(d, domain) == 0 || (!*domain && strcmp(d, "ai.onnx") == 0))
+      return L->opset_version[i];
   }
   return -1;
 }
@@ -622,7 +642,8 @@ static wisp_status capture_outer_names(loader *L) {
   int n = 0;
   for (int v = 0; v < g->n_values; v++)
     n += !defined[v] && !g->values[v].init_data && *g->values[v].name;
-  int *inputs = n ? wisp_pool_alloc(L->pool, ((size_t)g->n_inputs + (size_t)n) * sizeof(int)) : NULL;
+  int *inputs =
+      n ? wisp_pool_alloc(L->pool, ((size_t)g->n_inputs + (size_t)n) * sizeof(int)) : NULL;
   if (n && inputs) {
     memcpy(inputs, g->inputs, (size_t)g->n_inputs * sizeof(int));
     for (int v = 0; v < g->n_values; v++)

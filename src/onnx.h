@@ -36,7 +36,7 @@
 wisp_status wisp_onnx_load(void *bytes, size_t len, const wisp_options *opts, wisp_graph *g);
 
 /* Parses one TensorProto (e.g. a test's input_0.pb); data lives in `pool`. */
-wisp_status wisp_onnx_read_tensor(const void *bytes, size_t len, wisp_pool *pool,
-                                  wisp_tensor *out, const char **name);
+wisp_status wisp_onnx_read_tensor(const void *bytes, size_t len, wisp_pool *pool, wisp_tensor *out,
+                                  const char **name);
 
 #endif

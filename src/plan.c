@@ -26,7 +26,8 @@ static wisp_status find_value_keyed_inputs(wisp_plan *p) {
   for (int i = 0; i < g->n_nodes; i++)
     for (int k = 0; k < g->nodes[i].n_in && k < 32; k++) {
       int v = g->nodes[i].in[k];
-      if ((g->nodes[i].op->value_inputs >> k & 1) && v >= 0 && !seen[v]) seen[v] = 1, stack[top++] = v;
+      if ((g->nodes[i].op->value_inputs >> k & 1) && v >= 0 && !seen[v])
+        seen[v] = 1, stack[top++] = v;
     }
   while (top > 0) {
     int v = stack[--top];
@@ -141,8 +142,8 @@ static wisp_status fold_node(wisp_plan *p, int i) {
 
 typedef struct {
   uint64_t bytes, offset; /* 64-bit: sums of sizes must not wrap on wasm32 */
-  int first, last; /* step indices during which the buffer is live */
-  int value;       /* value id, or -1 - node index for a node's scratch */
+  int first, last;        /* step indices during which the buffer is live */
+  int value;              /* value id, or -1 - node index for a node's scratch */
 } buffer;
 
 static int by_size_desc(const void *a, const void *b) {

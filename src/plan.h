@@ -17,13 +17,13 @@ typedef struct {
    * into a port listed in an op's value_inputs (e.g. Reshape's shape fed as a graph input).
    * Such inputs are constants within a plan; new values mean a new plan. */
   uint8_t *value_keyed;
-  wisp_tensor *vals;   /* one per graph value: dtype, shape, and data (arena, constant or NULL) */
-  uint8_t *is_const;   /* initializer or folded */
-  wisp_op_ctx *ctx;    /* one per node, indexed like g->nodes */
-  wisp_tensor **ptrs;  /* storage for the ctx in/out pointer arrays */
+  wisp_tensor *vals;  /* one per graph value: dtype, shape, and data (arena, constant or NULL) */
+  uint8_t *is_const;  /* initializer or folded */
+  wisp_op_ctx *ctx;   /* one per node, indexed like g->nodes */
+  wisp_tensor **ptrs; /* storage for the ctx in/out pointer arrays */
   int n_steps;
-  int *steps;          /* node indices to execute, in order */
-  wisp_pool folded;    /* folded constants of the current plan */
+  int *steps;       /* node indices to execute, in order */
+  wisp_pool folded; /* folded constants of the current plan */
   uint8_t *arena;
   size_t arena_bytes;
 } wisp_plan;

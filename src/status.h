@@ -11,7 +11,7 @@ typedef enum {
   WISP_ERR_UNSUPPORTED = 2,   /* op, attribute value or dtype wisp does not implement */
   WISP_ERR_INVALID_ARG = 3,   /* wrong input name, shape, dtype, or a bad API call */
   WISP_ERR_NO_MEMORY = 4,
-  WISP_ERR_RUNTIME = 5,       /* data-dependent failure while running, e.g. index out of range */
+  WISP_ERR_RUNTIME = 5, /* data-dependent failure while running, e.g. index out of range */
 } wisp_status;
 
 /* Records a printf-style message as the last error and returns `status`. */
@@ -23,16 +23,16 @@ wisp_status wisp_last_status(void);
 void wisp_clear_error(void);
 
 /* Evaluate `expr`; on a non-OK status return it from the calling function. */
-#define WISP_TRY(expr)                \
-  do {                                \
-    wisp_status wisp_s_ = (expr);     \
+#define WISP_TRY(expr) \
+  do { \
+    wisp_status wisp_s_ = (expr); \
     if (wisp_s_ != WISP_OK) return wisp_s_; \
   } while (0)
 
 /* Fail with a message when `cond` does not hold (for checks on untrusted data). */
-#define WISP_CHECK(cond, status, ...)                          \
-  do {                                                         \
-    if (!(cond)) return wisp_fail((status), __VA_ARGS__);      \
+#define WISP_CHECK(cond, status, ...) \
+  do { \
+    if (!(cond)) return wisp_fail((status), __VA_ARGS__); \
   } while (0)
 
 #endif

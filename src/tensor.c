@@ -5,18 +5,26 @@
 
 size_t wisp_dtype_size(wisp_dtype dt) {
   switch (dt) {
-    case WISP_DT_FLOAT: case WISP_DT_INT32: case WISP_DT_UINT32: return 4;
-    case WISP_DT_UINT8: case WISP_DT_INT8: case WISP_DT_BOOL: return 1;
-    case WISP_DT_UINT16: case WISP_DT_INT16: case WISP_DT_FLOAT16: return 2;
-    case WISP_DT_INT64: case WISP_DT_UINT64: case WISP_DT_DOUBLE: return 8;
+    case WISP_DT_FLOAT:
+    case WISP_DT_INT32:
+    case WISP_DT_UINT32: return 4;
+    case WISP_DT_UINT8:
+    case WISP_DT_INT8:
+    case WISP_DT_BOOL: return 1;
+    case WISP_DT_UINT16:
+    case WISP_DT_INT16:
+    case WISP_DT_FLOAT16: return 2;
+    case WISP_DT_INT64:
+    case WISP_DT_UINT64:
+    case WISP_DT_DOUBLE: return 8;
     case WISP_DT_STRING: return sizeof(const char *);
     default: return 0;
   }
 }
 
 const char *wisp_dtype_name(wisp_dtype dt) {
-  static const char *names[] = {"undefined", "float32", "uint8",  "int8",    "uint16",
-                                "int16",     "int32",   "int64",  "string",  "bool",
+  static const char *names[] = {"undefined", "float32", "uint8",  "int8",   "uint16",
+                                "int16",     "int32",   "int64",  "string", "bool",
                                 "float16",   "float64", "uint32", "uint64"};
   return (unsigned)dt < sizeof names / sizeof *names ? names[dt] : "unknown";
 }
@@ -105,7 +113,8 @@ int64_t wisp_tensor_get_int(const wisp_tensor *t, int64_t i) {
   switch (t->dtype) {
     case WISP_DT_INT64: return ((const int64_t *)t->data)[i];
     case WISP_DT_INT32: return ((const int32_t *)t->data)[i];
-    case WISP_DT_UINT8: case WISP_DT_BOOL: return ((const uint8_t *)t->data)[i];
+    case WISP_DT_UINT8:
+    case WISP_DT_BOOL: return ((const uint8_t *)t->data)[i];
     case WISP_DT_INT8: return ((const int8_t *)t->data)[i];
     case WISP_DT_INT16: return ((const int16_t *)t->data)[i];
     case WISP_DT_UINT16: return ((const uint16_t *)t->data)[i];

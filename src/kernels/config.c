@@ -34,9 +34,9 @@ void wisp_kernels_install(const wisp_kernel_set *ks) { kernels = *ks; }
 const char *wisp_kernels_describe(void) { return kernels.description; }
 
 #ifdef __wasm_simd128__
-#define RELAXED_REST                                                                           \
+#define RELAXED_REST \
   " f32_dwconv=f32_dwconv_rows__" ISA " vmath=f32_vexp__" ISA ",f32_verf__" ISA ",f32_vgelu__" ISA \
-  " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA " winograd=f32_wino_input4__" ISA             \
+  " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA " winograd=f32_wino_input4__" ISA \
   ",f32_wino_output4__" ISA " q4_unpack=q4_unpack_8__" ISA " bnb4_gemm=bnb4_gemm__" ISA
 #define RELAXED_F32 \
   "f32_gemm=f32_gemm_4x8__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,f32_gemm_rowbias_4x8__wasmrelaxed"
@@ -47,9 +47,15 @@ void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel 
   kernels.f32_gemm.rowbias = rowbias;
   /* the int8 one measured slower than the int16 pairs so far: web/wasm.js passes it on request */
   if (qs8)
-    kernels.qs8_gemm = (wisp_qs8_gemm_config){NULL, qs8, WISP_QS8_MR, WISP_QS8_NR, 4,
-                                              wisp_qs8c4_gemm_packed_size, wisp_qs8c4_gemm_pack,
-                                              f32_minmax__wasmsimd, NULL};
+    kernels.qs8_gemm = (wisp_qs8_gemm_config){NULL,
+                                              qs8,
+                                              WISP_QS8_MR,
+                                              WISP_QS8_NR,
+                                              4,
+                                              wisp_qs8c4_gemm_packed_size,
+                                              wisp_qs8c4_gemm_pack,
+                                              f32_minmax__wasmsimd,
+                                              NULL};
   kernels.description =
       qs8 ? RELAXED_F32 " qs8_gemm=qs8_gemm_4x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA RELAXED_REST
           : RELAXED_F32 " qs8_gemm=qs8_gemm_4x8c2__" ISA RELAXED_REST;

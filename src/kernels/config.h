@@ -14,24 +14,24 @@
 #include "winograd.h"
 
 typedef struct {
-  wisp_f32_gemm_ukernel gemm;              /* mr × nr tiles */
-  wisp_f32_gemm_ukernel gemm_1row;         /* 1 × nr: row tails, M = 1 */
-  wisp_f32_gemm_rowbias_ukernel rowbias;   /* mr × nr over unpacked B: 1×1 convs */
+  wisp_f32_gemm_ukernel gemm;            /* mr × nr tiles */
+  wisp_f32_gemm_ukernel gemm_1row;       /* 1 × nr: row tails, M = 1 */
+  wisp_f32_gemm_rowbias_ukernel rowbias; /* mr × nr over unpacked B: 1×1 convs */
   int mr, nr, kr;
-  size_t (*packed_size)(int K, int N);     /* floats */
+  size_t (*packed_size)(int K, int N); /* floats */
   void (*pack)(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,
                const float *bias, float *packed);
 } wisp_f32_gemm_config;
 
 typedef struct {
-  wisp_qs8_gemm_ukernel gemm;              /* kr 2: int16 pairs */
-  wisp_qs8c4_gemm_ukernel gemm_c4;         /* kr 4: int8 quads (relaxed SIMD) */
+  wisp_qs8_gemm_ukernel gemm;      /* kr 2: int16 pairs */
+  wisp_qs8c4_gemm_ukernel gemm_c4; /* kr 4: int8 quads (relaxed SIMD) */
   int mr, nr, kr;
-  size_t (*packed_size)(int K, int N);     /* bytes */
+  size_t (*packed_size)(int K, int N); /* bytes */
   /* nonzero: these weights do not fit the layout (use qs8_gemm_fallback) */
   int (*pack)(int K, int N, const void *W, int w_signed, const int32_t *zp, const float *scale,
               const float *bias, void *packed);
-  wisp_f32_minmax_fn minmax;               /* dynamic quantization of activations */
+  wisp_f32_minmax_fn minmax; /* dynamic quantization of activations */
   wisp_qd16_quantize_fn quantize;
 } wisp_qs8_gemm_config;
 
@@ -45,14 +45,14 @@ typedef struct {
 } wisp_vmath_config;
 
 typedef struct {
-  wisp_f32_wino_input4_fn input4;          /* Winograd F(2×2, 3×3), 4 tiles at a time */
+  wisp_f32_wino_input4_fn input4; /* Winograd F(2×2, 3×3), 4 tiles at a time */
   wisp_f32_wino_output4_fn output4;
 } wisp_winograd_config;
 
 typedef struct {
   wisp_f32_gemm_config f32_gemm;
   wisp_qs8_gemm_config qs8_gemm;
-  wisp_qs8_gemm_config qs8_gemm_fallback;  /* for weights qs8_gemm.pack refuses */
+  wisp_qs8_gemm_config qs8_gemm_fallback; /* for weights qs8_gemm.pack refuses */
   wisp_dwconv_config dwconv;
   wisp_vmath_config vmath;
   wisp_winograd_config winograd;

@@ -16,8 +16,8 @@
 
 typedef void (*wisp_f32_dwconv_rows_fn)(int oh_n, int ow_n, int taps, int kw_n, int stride,
                                         int dilation, const float *base, ptrdiff_t row_step,
-                                        const ptrdiff_t *tap, const float *w, float bias,
-                                        float lo, float hi, float *out);
+                                        const ptrdiff_t *tap, const float *w, float bias, float lo,
+                                        float hi, float *out);
 
 void f32_dwconv_rows__scalar(int oh_n, int ow_n, int taps, int kw_n, int stride, int dilation,
                              const float *base, ptrdiff_t row_step, const ptrdiff_t *tap,

@@ -111,7 +111,8 @@ void f32_dwconv_rows__wasmsimd(int oh_n, int ow_n, int taps, int kw_n, int strid
           for (int kw = 0; kw < kw_n; kw++) {
             const float *p = r + kw * dilation;
             v128_t x = stride == 1 ? wasm_v128_load(p)
-                                   : wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
+                                   : wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0,
+                                                        2, 4, 6);
             acc = MADD(acc, wasm_f32x4_splat(w[t * kw_n + kw]), x);
           }
         }

@@ -8,9 +8,8 @@
 #include "gemm.h"
 #include "store__wasmsimd.h"
 
-void WISP_SIMD(f32_gemm_1x8)(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
-                            const float *w, const float *bias, float *C, ptrdiff_t ldc,
-                            float min, float max) {
+void WISP_SIMD(f32_gemm_1x8)(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
+                             const float *bias, float *C, ptrdiff_t ldc, float min, float max) {
   assert(mr == 1 && nc >= 1 && nc <= 8);
   v128_t lo, hi;
   if (bias) lo = wasm_v128_load(bias), hi = wasm_v128_load(bias + 4);

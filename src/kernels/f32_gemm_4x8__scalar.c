@@ -3,9 +3,8 @@
 
 #include "gemm.h"
 
-void f32_gemm_4x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
-                          const float *w, const float *bias, float *C, ptrdiff_t ldc,
-                          float min, float max) {
+void f32_gemm_4x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
+                          const float *bias, float *C, ptrdiff_t ldc, float min, float max) {
   assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
   float acc[4][8] = {{0}};
   for (int i = 0; i < mr; i++)

@@ -6,9 +6,8 @@
 #include "f32_gemm_tile__wasmsimd.h"
 #include "gemm.h"
 
-void WISP_SIMD(f32_gemm_4x8)(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
-                            const float *w, const float *bias, float *C, ptrdiff_t ldc,
-                            float min, float max) {
+void WISP_SIMD(f32_gemm_4x8)(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
+                             const float *bias, float *C, ptrdiff_t ldc, float min, float max) {
   assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
   v128_t c[8];
   if (bias) {

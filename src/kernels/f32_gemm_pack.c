@@ -20,17 +20,19 @@ void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdif
     w += WISP_GEMM_NR;
     const float *b = B + n0 * stride_n;
     if (nc == WISP_GEMM_NR && stride_n == 1) /* a row of 8 is one copy (most of a model's load) */
-      for (int k = 0; k < K; k++, w += WISP_GEMM_NR) memcpy(w, b + k * stride_k, WISP_GEMM_NR * sizeof *w);
+      for (int k = 0; k < K; k++, w += WISP_GEMM_NR)
+        memcpy(w, b + k * stride_k, WISP_GEMM_NR * sizeof *w);
     else
       for (int k = 0; k < K; k++, w += WISP_GEMM_NR)
-        for (int j = 0; j < WISP_GEMM_NR; j++) w[j] = j < nc ? b[k * stride_k + j * stride_n] : 0.0f;
+        for (int j = 0; j < WISP_GEMM_NR; j++)
+          w[j] = j < nc ? b[k * stride_k + j * stride_n] : 0.0f;
     packed += (size_t)(K + 1) * WISP_GEMM_NR;
   }
 }
 
 void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
-                        const float *A, ptrdiff_t lda, const float *packed, float *C,
-                        ptrdiff_t ldc, float min, float max) {
+                        const float *A, ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc,
+                        float min, float max) {
   assert(M >= 0 && N >= 0 && K >= 0);
   size_t panel_size = ((size_t)K + 1) * WISP_GEMM_NR;
   int k0 = 0;
@@ -49,8 +51,7 @@ void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int
         uk(WISP_GEMM_MR, nc, kc, a + m0 * lda, lda, w, bias, c + m0 * ldc, ldc, lo, hi);
       if (M - m0 >= 2) /* a 2- or 3-row tail still fills most of the 4-row tile */
         uk(M - m0, nc, kc, a + m0 * lda, lda, w, bias, c + m0 * ldc, ldc, lo, hi);
-      else if (M - m0 == 1)
-        uk1(1, nc, kc, a + m0 * lda, lda, w, bias, c + m0 * ldc, ldc, lo, hi);
+      else if (M - m0 == 1) uk1(1, nc, kc, a + m0 * lda, lda, w, bias, c + m0 * ldc, ldc, lo, hi);
     }
     k0 += kc;
   } while (k0 < K);
@@ -59,7 +60,8 @@ void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
                    float *C, ptrdiff_t ldc, float min, float max) {
   const wisp_kernel_set *ks = wisp_kernels();
-  wisp_f32_gemm_with(ks->f32_gemm.gemm, ks->f32_gemm.gemm_1row, M, N, K, A, lda, packed, C, ldc, min, max);
+  wisp_f32_gemm_with(ks->f32_gemm.gemm, ks->f32_gemm.gemm_1row, M, N, K, A, lda, packed, C, ldc,
+                     min, max);
 }
 
 /* K blocks of 256 rows; columns in blocks of about 16 KB of B, which stays in L1 while every
@@ -72,19 +74,23 @@ static void rowbias_columns(wisp_f32_gemm_rowbias_ukernel uk, int M, int n0, int
                             const float *row_bias, float *C, ptrdiff_t ldc, float lo, float hi) {
   for (int m0 = 0; m0 < M; m0 += WISP_GEMM_MR) {
     int mr = M - m0 < WISP_GEMM_MR ? M - m0 : WISP_GEMM_MR;
-    uk(mr, n, kc, A + m0 * lda + k0, lda, b, ldb, k0 ? NULL : row_bias ? row_bias + m0 : NULL,
+    uk(mr, n, kc, A + m0 * lda + k0, lda, b, ldb,
+       k0         ? NULL
+       : row_bias ? row_bias + m0
+                  : NULL,
        C + m0 * ldc + n0, ldc, lo, hi);
   }
 }
 
 void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
-                           ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc,
-                           float min, float max, float *tail) {
+                           ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc, float min,
+                           float max, float *tail) {
   wisp_f32_gemm_rowbias_ukernel uk = wisp_kernels()->f32_gemm.rowbias;
   int full = N / WISP_GEMM_NR * WISP_GEMM_NR;
   if (full < N) /* the ragged last columns, zero-padded to a whole row of 8 */
     for (int k = 0; k < K; k++)
-      for (int j = 0; j < WISP_GEMM_NR; j++) tail[k * WISP_GEMM_NR + j] = full + j < N ? B[k * ldb + full + j] : 0.0f;
+      for (int j = 0; j < WISP_GEMM_NR; j++)
+        tail[k * WISP_GEMM_NR + j] = full + j < N ? B[k * ldb + full + j] : 0.0f;
   int k0 = 0;
   do {
     int kc = K - k0 < ROWBIAS_KC ? K - k0 : ROWBIAS_KC, last = k0 + kc == K;
@@ -95,8 +101,8 @@ void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, c
       rowbias_columns(uk, M, n0, full - n0 < block ? full - n0 : block, k0, kc, A, lda,
                       B + k0 * ldb + n0, ldb, row_bias, C, ldc, lo, hi);
     if (full < N)
-      rowbias_columns(uk, M, full, N - full, k0, kc, A, lda, tail + k0 * WISP_GEMM_NR,
-                      WISP_GEMM_NR, row_bias, C, ldc, lo, hi);
+      rowbias_columns(uk, M, full, N - full, k0, kc, A, lda, tail + k0 * WISP_GEMM_NR, WISP_GEMM_NR,
+                      row_bias, C, ldc, lo, hi);
     k0 += kc;
   } while (k0 < K);
 }

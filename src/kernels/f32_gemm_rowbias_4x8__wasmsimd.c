@@ -8,14 +8,15 @@
 #include "gemm.h"
 
 void WISP_SIMD(f32_gemm_rowbias_4x8)(int mr, int n, int kc, const float *A, ptrdiff_t lda,
-                                    const float *B, ptrdiff_t ldb, const float *row_bias,
-                                    float *C, ptrdiff_t ldc, float min, float max) {
+                                     const float *B, ptrdiff_t ldb, const float *row_bias, float *C,
+                                     ptrdiff_t ldc, float min, float max) {
   assert(mr >= 1 && mr <= 4 && n >= 1);
   for (int j0 = 0; j0 < n; j0 += 8) {
     const int nc = n - j0 < 8 ? n - j0 : 8;
     v128_t c[8];
     if (row_bias) /* rows past mr repeat the last real row's bias */
-      for (int i = 0; i < 4; i++) c[2 * i] = c[2 * i + 1] = wasm_v128_load32_splat(row_bias + (i < mr ? i : mr - 1));
+      for (int i = 0; i < 4; i++)
+        c[2 * i] = c[2 * i + 1] = wasm_v128_load32_splat(row_bias + (i < mr ? i : mr - 1));
     else /* a later K block: continue from C */
       wisp_f32_tile4x8_load__wasmsimd(c, mr, nc, C + j0, ldc);
     wisp_f32_tile4x8__wasmsimd(c, mr, nc, kc, A, lda, B + j0, ldb, C + j0, ldc, min, max);

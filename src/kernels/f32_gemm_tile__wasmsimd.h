@@ -14,8 +14,8 @@
  * Σ_k A[i][k] · B[k][0..8) over kc rows of B (ldb apart), clamps to [min, max] and stores rows
  * [0, mr) × columns [0, nc) of C. Rows past mr alias the last real row: computed, never stored. */
 static inline void wisp_f32_tile4x8__wasmsimd(v128_t c[8], int mr, int nc, int kc, const float *A,
-                                             ptrdiff_t lda, const float *B, ptrdiff_t ldb,
-                                             float *C, ptrdiff_t ldc, float min, float max) {
+                                              ptrdiff_t lda, const float *B, ptrdiff_t ldb,
+                                              float *C, ptrdiff_t ldc, float min, float max) {
   const float *a0 = A;
   const float *a1 = mr > 1 ? a0 + lda : a0;
   const float *a2 = mr > 2 ? a1 + lda : a1;
@@ -38,12 +38,13 @@ static inline void wisp_f32_tile4x8__wasmsimd(v128_t c[8], int mr, int nc, int k
   /* clamp with pmin/pmax: one x86 instruction each, unlike f32x4.min/max */
   const v128_t lo = wasm_f32x4_splat(min), hi = wasm_f32x4_splat(max);
   for (int i = 0; i < 8; i++) c[i] = wasm_f32x4_pmin(wasm_f32x4_pmax(c[i], lo), hi);
-  for (int i = 0; i < mr && i < 4; i++) wisp_store_row8__wasmsimd(C + i * ldc, nc, c[2 * i], c[2 * i + 1]);
+  for (int i = 0; i < mr && i < 4; i++)
+    wisp_store_row8__wasmsimd(C + i * ldc, nc, c[2 * i], c[2 * i + 1]);
 }
 
 /* Starts c from C (a later K block); rows past mr reload the last real row. */
 static inline void wisp_f32_tile4x8_load__wasmsimd(v128_t c[8], int mr, int nc, const float *C,
-                                                  ptrdiff_t ldc) {
+                                                   ptrdiff_t ldc) {
   for (int i = 0; i < 4; i++)
     wisp_load_row8__wasmsimd(C + (i < mr ? i : mr - 1) * ldc, nc, &c[2 * i], &c[2 * i + 1]);
 }

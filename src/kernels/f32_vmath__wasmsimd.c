@@ -7,9 +7,10 @@
 #include "vmath.h"
 
 static inline v128_t exp4(v128_t x) {
-  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(WISP_EXP_MAX)), wasm_f32x4_splat(WISP_EXP_MIN));
-  v128_t n = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(WISP_LOG2E)),
-                                             wasm_f32x4_splat(0.5f)));
+  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(WISP_EXP_MAX)),
+                      wasm_f32x4_splat(WISP_EXP_MIN));
+  v128_t n = wasm_f32x4_floor(
+      wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(WISP_LOG2E)), wasm_f32x4_splat(0.5f)));
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_HI)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_LO)));
   v128_t p = wasm_f32x4_splat(WISP_EXP_P0);
@@ -18,8 +19,10 @@ static inline v128_t exp4(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(WISP_EXP_P3));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(WISP_EXP_P4));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(WISP_EXP_P5));
-  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r), wasm_f32x4_splat(1.0f));
-  v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r),
+                     wasm_f32x4_splat(1.0f));
+  v128_t scale =
+      wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
   return wasm_f32x4_mul(p, scale);
 }
 

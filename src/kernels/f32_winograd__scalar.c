@@ -11,7 +11,8 @@ void wisp_f32_wino_weights(const float *g, float *u, ptrdiff_t ustride) {
   for (int i = 0; i < 4; i++) { /* (G g) Gᵀ */
     float a = t[i][0], b = t[i][1], c = t[i][2];
     float *r = u + 4 * i * ustride;
-    r[0] = a, r[ustride] = 0.5f * (a + b + c), r[2 * ustride] = 0.5f * (a - b + c), r[3 * ustride] = c;
+    r[0] = a, r[ustride] = 0.5f * (a + b + c), r[2 * ustride] = 0.5f * (a - b + c),
+    r[3 * ustride] = c;
   }
 }
 

@@ -25,8 +25,8 @@ void f32_wino_input4__wasmsimd(const float *x, ptrdiff_t stride, float *out, ptr
   }
 }
 
-void f32_wino_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, float lo,
-                                float hi, float *y, ptrdiff_t ystride) {
+void f32_wino_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
+                                float *y, ptrdiff_t ystride) {
   v128_t s[2][4]; /* Aᵀ m, lanes = tiles */
   for (int j = 0; j < 4; j++) {
     v128_t m0 = wasm_v128_load(m + j * mstride), m1 = wasm_v128_load(m + (4 + j) * mstride);

@@ -30,50 +30,45 @@ typedef void (*wisp_f32_gemm_ukernel)(int mr, int nc, int kc, const float *A, pt
                                       const float *w, const float *bias, float *C, ptrdiff_t ldc,
                                       float min, float max);
 
-void f32_gemm_4x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
-                          const float *w, const float *bias, float *C, ptrdiff_t ldc,
-                          float min, float max);
+void f32_gemm_4x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
+                          const float *bias, float *C, ptrdiff_t ldc, float min, float max);
 /* One row only (mr == 1): row tails and M = 1. */
-void f32_gemm_1x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
-                          const float *w, const float *bias, float *C, ptrdiff_t ldc,
-                          float min, float max);
+void f32_gemm_1x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
+                          const float *bias, float *C, ptrdiff_t ldc, float min, float max);
 #ifdef __wasm_simd128__
-void f32_gemm_4x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
-                          const float *w, const float *bias, float *C, ptrdiff_t ldc,
-                          float min, float max);
-void f32_gemm_1x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
-                          const float *w, const float *bias, float *C, ptrdiff_t ldc,
-                          float min, float max);
+void f32_gemm_4x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
+                            const float *bias, float *C, ptrdiff_t ldc, float min, float max);
+void f32_gemm_1x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
+                            const float *bias, float *C, ptrdiff_t ldc, float min, float max);
 #endif
 
 /* The same tiles over B as it lies in memory (k rows ldb apart), for columns [0, n) of one row
  * of 4 (8 at a time; B is read in whole rows of 8, so a ragged end must be a copy), starting
  * from a bias per row of C (row_bias[mr], or C itself when NULL): a 1×1 convolution in NCHW,
  * where B is the input planes and needs no packing. */
-typedef void (*wisp_f32_gemm_rowbias_ukernel)(int mr, int n, int kc, const float *A,
-                                              ptrdiff_t lda, const float *B, ptrdiff_t ldb,
-                                              const float *row_bias, float *C, ptrdiff_t ldc,
-                                              float min, float max);
+typedef void (*wisp_f32_gemm_rowbias_ukernel)(int mr, int n, int kc, const float *A, ptrdiff_t lda,
+                                              const float *B, ptrdiff_t ldb, const float *row_bias,
+                                              float *C, ptrdiff_t ldc, float min, float max);
 void f32_gemm_rowbias_4x8__scalar(int mr, int n, int kc, const float *A, ptrdiff_t lda,
                                   const float *B, ptrdiff_t ldb, const float *row_bias, float *C,
                                   ptrdiff_t ldc, float min, float max);
 #ifdef __wasm_simd128__
 void f32_gemm_rowbias_4x8__wasmsimd(int mr, int n, int kc, const float *A, ptrdiff_t lda,
-                                    const float *B, ptrdiff_t ldb, const float *row_bias,
-                                    float *C, ptrdiff_t ldc, float min, float max);
+                                    const float *B, ptrdiff_t ldb, const float *row_bias, float *C,
+                                    ptrdiff_t ldc, float min, float max);
 #endif
 /* C (M×N) = clamp(A (M×K) · B (K×N, rows ldb apart) + row_bias, min, max). The last N % 8
  * columns are copied into `tail` (K × 8 floats) first, so no kernel reads past B's last row. */
 void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
-                           ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc,
-                           float min, float max, float *tail);
+                           ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc, float min,
+                           float max, float *tail);
 
 /* Full GEMM with the microkernels chosen by config.c. */
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
                    float *C, ptrdiff_t ldc, float min, float max);
 /* The same loop with given microkernels: `uk` for 4-row tiles, `uk1` for single rows. */
 void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
-                        const float *A, ptrdiff_t lda, const float *packed, float *C,
-                        ptrdiff_t ldc, float min, float max);
+                        const float *A, ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc,
+                        float min, float max);
 
 #endif

@@ -14,7 +14,8 @@ void q4_unpack_8__scalar(int nc, size_t b0, size_t nblocks, size_t block, size_t
       const uint8_t *q = B + (j * blocks + b) * (block / 2);
       int z = zp ? zp[j * zb + b / 2] >> (b & 1) * 4 & 15 : 8;
       float s = scales[j * blocks + b];
-      for (size_t k = 0; k < block; k++) w[k * 8 + j] = (float)((q[k / 2] >> (k & 1) * 4 & 15) - z) * s;
+      for (size_t k = 0; k < block; k++)
+        w[k * 8 + j] = (float)((q[k / 2] >> (k & 1) * 4 & 15) - z) * s;
     }
   }
 }

@@ -41,8 +41,10 @@ void q4_unpack_8__wasmsimd(int nc, size_t b0, size_t nblocks, size_t block, size
       for (int g = 0; g < 8; g += 4) {
         v128_t r0 = wasm_v128_load(&t[g][k]), r1 = wasm_v128_load(&t[g + 1][k]);
         v128_t r2 = wasm_v128_load(&t[g + 2][k]), r3 = wasm_v128_load(&t[g + 3][k]);
-        v128_t u0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), u1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
-        v128_t u2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), u3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        v128_t u0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5),
+               u1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+        v128_t u2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7),
+               u3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
         float *o = w + k * 8 + g;
         wasm_v128_store(o, wasm_i32x4_shuffle(u0, u1, 0, 1, 4, 5));
         wasm_v128_store(o + 8, wasm_i32x4_shuffle(u0, u1, 2, 3, 6, 7));

@@ -39,7 +39,8 @@ void qd16_quantize__wasmsimd(size_t n, const float *x, float scale, int32_t zp, 
    * V8 expands into several x86 instructions each */
   const v128_t magic = wasm_f32x4_splat(12582912.0f), magic_bits = wasm_i32x4_splat(0x4B400000);
   for (; i + 8 <= n; i += 8) {
-    v128_t a = wasm_f32x4_div(wasm_v128_load(x + i), s), b = wasm_f32x4_div(wasm_v128_load(x + i + 4), s);
+    v128_t a = wasm_f32x4_div(wasm_v128_load(x + i), s),
+           b = wasm_f32x4_div(wasm_v128_load(x + i + 4), s);
     a = wasm_f32x4_add(wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, a)), magic); /* NaN -> lo */
     b = wasm_f32x4_add(wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, b)), magic);
     wasm_v128_store(y + i, wasm_i16x8_narrow_i32x4(wasm_i32x4_sub(a, magic_bits),

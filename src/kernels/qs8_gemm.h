@@ -25,14 +25,14 @@ size_t wisp_qs8_gemm_packed_size(int K, int N);
 /* Packs W (K×N row-major, int8 when w_signed else uint8) minus zp[n], with per-column scale[n]
  * and bias[n] (NULL for 0). Returns 0 (the config's packing functions may refuse weights). */
 int wisp_qs8_gemm_pack(int K, int N, const void *W, int w_signed, const int32_t *zp,
-                        const float *scale, const float *bias, void *packed);
+                       const float *scale, const float *bias, void *packed);
 
 /* One tile: rows mr ≤ 4, columns nc ≤ 8; kp pairs of K; A rows are int16 with stride lda
  * (elements, even), each 2·kp long. */
 typedef void (*wisp_qs8_gemm_ukernel)(int mr, int nc, int kp, const int16_t *A, ptrdiff_t lda,
                                       const void *w, float a_scale, float *C, ptrdiff_t ldc);
-void qs8_gemm_4x8c2__scalar(int mr, int nc, int kp, const int16_t *A, ptrdiff_t lda,
-                            const void *w, float a_scale, float *C, ptrdiff_t ldc);
+void qs8_gemm_4x8c2__scalar(int mr, int nc, int kp, const int16_t *A, ptrdiff_t lda, const void *w,
+                            float a_scale, float *C, ptrdiff_t ldc);
 #ifdef __wasm_simd128__
 void qs8_gemm_4x8c2__wasmsimd(int mr, int nc, int kp, const int16_t *A, ptrdiff_t lda,
                               const void *w, float a_scale, float *C, ptrdiff_t ldc);

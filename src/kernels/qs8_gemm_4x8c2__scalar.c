@@ -3,8 +3,8 @@
 
 #include "qs8_gemm.h"
 
-void qs8_gemm_4x8c2__scalar(int mr, int nc, int kp, const int16_t *A, ptrdiff_t lda,
-                            const void *w, float a_scale, float *C, ptrdiff_t ldc) {
+void qs8_gemm_4x8c2__scalar(int mr, int nc, int kp, const int16_t *A, ptrdiff_t lda, const void *w,
+                            float a_scale, float *C, ptrdiff_t ldc) {
   assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
   const float *scale = w, *bias = scale + 8;
   const int16_t *b = (const int16_t *)(bias + 8);

@@ -36,7 +36,8 @@ void qs8_gemm_4x8c2__wasmsimd(int mr, int nc, int kp, const int16_t *A, ptrdiff_
     c3h = wasm_i32x4_add(c3h, wasm_i32x4_dot_i16x8(v3, bh));
   }
   const v128_t as = wasm_f32x4_splat(a_scale);
-  const v128_t sl = wasm_f32x4_mul(as, wasm_v128_load(head)), sh = wasm_f32x4_mul(as, wasm_v128_load(head + 4));
+  const v128_t sl = wasm_f32x4_mul(as, wasm_v128_load(head)),
+               sh = wasm_f32x4_mul(as, wasm_v128_load(head + 4));
   const v128_t bl = wasm_v128_load(head + 8), bh = wasm_v128_load(head + 12);
 #define OUT(c, s, bb) wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(c), s), bb)
   wisp_store_row8__wasmsimd(C, nc, OUT(c0l, sl, bl), OUT(c0h, sh, bh));

@@ -9,7 +9,8 @@
 #include "qs8_gemm.h"
 #include "store__wasmsimd.h"
 
-#define DOT2(c, a, p, q) c = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(a, q, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(a, p, c))
+#define DOT2(c, a, p, q) \
+  c = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(a, q, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(a, p, c))
 
 void qs8_gemm_4x8c4__wasmrelaxed(int mr, int nc, int kg, const int8_t *A, ptrdiff_t lda,
                                  const void *w, float a_scale, float *C, ptrdiff_t ldc) {
@@ -39,16 +40,24 @@ void qs8_gemm_4x8c4__wasmrelaxed(int mr, int nc, int kg, const int8_t *A, ptrdif
   const v128_t ol = wasm_v128_load(head + 16), oh = wasm_v128_load(head + 20);
   const v128_t sl = wasm_v128_load(head + 24), sh = wasm_v128_load(head + 28);
   const v128_t as = wasm_f32x4_splat(a_scale);
-  const v128_t fl = wasm_f32x4_mul(as, wasm_v128_load(head)), fh = wasm_f32x4_mul(as, wasm_v128_load(head + 4));
+  const v128_t fl = wasm_f32x4_mul(as, wasm_v128_load(head)),
+               fh = wasm_f32x4_mul(as, wasm_v128_load(head + 4));
   const v128_t bl = wasm_v128_load(head + 8), bh = wasm_v128_load(head + 12);
 #define FIX(c, o, s, a) \
   wasm_i32x4_add(c, wasm_i32x4_add(wasm_i32x4_mul(o, wasm_v128_load32_splat(a)), \
                                    wasm_i32x4_mul(s, wasm_v128_load32_splat(a + 4))))
 #define OUT(c, f, bb) wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(c), f), bb)
-  wisp_store_row8__wasmsimd(C, nc, OUT(FIX(c0l, ol, sl, a0), fl, bl), OUT(FIX(c0h, oh, sh, a0), fh, bh));
-  if (mr > 1) wisp_store_row8__wasmsimd(C + ldc, nc, OUT(FIX(c1l, ol, sl, a1), fl, bl), OUT(FIX(c1h, oh, sh, a1), fh, bh));
-  if (mr > 2) wisp_store_row8__wasmsimd(C + 2 * ldc, nc, OUT(FIX(c2l, ol, sl, a2), fl, bl), OUT(FIX(c2h, oh, sh, a2), fh, bh));
-  if (mr > 3) wisp_store_row8__wasmsimd(C + 3 * ldc, nc, OUT(FIX(c3l, ol, sl, a3), fl, bl), OUT(FIX(c3h, oh, sh, a3), fh, bh));
+  wisp_store_row8__wasmsimd(C, nc, OUT(FIX(c0l, ol, sl, a0), fl, bl),
+                            OUT(FIX(c0h, oh, sh, a0), fh, bh));
+  if (mr > 1)
+    wisp_store_row8__wasmsimd(C + ldc, nc, OUT(FIX(c1l, ol, sl, a1), fl, bl),
+                              OUT(FIX(c1h, oh, sh, a1), fh, bh));
+  if (mr > 2)
+    wisp_store_row8__wasmsimd(C + 2 * ldc, nc, OUT(FIX(c2l, ol, sl, a2), fl, bl),
+                              OUT(FIX(c2h, oh, sh, a2), fh, bh));
+  if (mr > 3)
+    wisp_store_row8__wasmsimd(C + 3 * ldc, nc, OUT(FIX(c3l, ol, sl, a3), fl, bl),
+                              OUT(FIX(c3h, oh, sh, a3), fh, bh));
 #undef FIX
 #undef OUT
 }

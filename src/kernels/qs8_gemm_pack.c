@@ -10,7 +10,7 @@ size_t wisp_qs8_gemm_packed_size(int K, int N) {
 }
 
 int wisp_qs8_gemm_pack(int K, int N, const void *W, int w_signed, const int32_t *zp,
-                        const float *scale, const float *bias, void *packed) {
+                       const float *scale, const float *bias, void *packed) {
   int kp = (K + 1) / 2;
   char *out = packed;
   for (int n0 = 0; n0 < N; n0 += WISP_QS8_NR) {
@@ -45,7 +45,8 @@ void wisp_qs8_gemm_with(wisp_qs8_gemm_ukernel uk, int M, int N, int K, const int
     int mr = M - m0 < WISP_QS8_MR ? M - m0 : WISP_QS8_MR;
     for (int n0 = 0; n0 < N; n0 += WISP_QS8_NR)
       uk(mr, N - n0 < WISP_QS8_NR ? N - n0 : WISP_QS8_NR, kp, A + m0 * lda, lda,
-         (const char *)packed + (size_t)(n0 / WISP_QS8_NR) * panel, a_scale, C + m0 * ldc + n0, ldc);
+         (const char *)packed + (size_t)(n0 / WISP_QS8_NR) * panel, a_scale, C + m0 * ldc + n0,
+         ldc);
   }
 }
 

@@ -16,9 +16,9 @@
 #include <stddef.h>
 
 typedef void (*wisp_f32_wino_input4_fn)(const float *x, ptrdiff_t stride, float *out,
-                                         ptrdiff_t ostride);
+                                        ptrdiff_t ostride);
 typedef void (*wisp_f32_wino_output4_fn)(const float *m, ptrdiff_t mstride, float bias, float lo,
-                                          float hi, float *y, ptrdiff_t ystride);
+                                         float hi, float *y, ptrdiff_t ystride);
 
 /* U (16 × 1 per 3×3 kernel): U[ξ·ustride] = (G g Gᵀ)[ξ / 4][ξ % 4]. */
 void wisp_f32_wino_weights(const float *g, float *u, ptrdiff_t ustride);
@@ -34,8 +34,8 @@ void f32_wino_output4__scalar(const float *m, ptrdiff_t mstride, float bias, flo
                               float *y, ptrdiff_t ystride);
 #ifdef __wasm_simd128__
 void f32_wino_input4__wasmsimd(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride);
-void f32_wino_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, float lo,
-                                float hi, float *y, ptrdiff_t ystride);
+void f32_wino_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
+                                float *y, ptrdiff_t ystride);
 #endif
 
 #endif

@@ -11,8 +11,18 @@
 /* ---- unary activations: attributes read once at parse, one loop per kind ------------------ */
 
 typedef enum {
-  ACT_HARD_SIGMOID, ACT_HARD_SWISH, ACT_LEAKY_RELU, ACT_ELU, ACT_SELU, ACT_SOFTPLUS,
-  ACT_SOFTSIGN, ACT_GELU, ACT_GELU_TANH, ACT_CELU, ACT_THRESHOLDED_RELU, ACT_SHRINK
+  ACT_HARD_SIGMOID,
+  ACT_HARD_SWISH,
+  ACT_LEAKY_RELU,
+  ACT_ELU,
+  ACT_SELU,
+  ACT_SOFTPLUS,
+  ACT_SOFTSIGN,
+  ACT_GELU,
+  ACT_GELU_TANH,
+  ACT_CELU,
+  ACT_THRESHOLDED_RELU,
+  ACT_SHRINK
 } act_kind;
 
 typedef struct {
@@ -48,11 +58,11 @@ static wisp_status act_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-#define ACT_LOOP(EXPR)                                     \
-  for (int64_t i = 0; i < n; i++) {                        \
-    float v = x[i];                                        \
-    y[i] = (EXPR);                                         \
-  }                                                        \
+#define ACT_LOOP(EXPR) \
+  for (int64_t i = 0; i < n; i++) { \
+    float v = x[i]; \
+    y[i] = (EXPR); \
+  } \
   break;
 
 /* clamp to [0, 1] keeping NaN (fminf/fmaxf would turn it into a bound) */
@@ -83,10 +93,10 @@ static wisp_status act_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-#define ACT_OP(NAME, KIND, ALPHA, BETA)                                                    \
+#define ACT_OP(NAME, KIND, ALPHA, BETA) \
   static wisp_status NAME##_parse(wisp_op_ctx *ctx) { return act_parse(ctx, KIND, ALPHA, BETA); } \
-  const wisp_op_def wisp_op_##NAME = {"", #NAME, sizeof(act_params), NAME##_parse, act_infer, \
-                                      act_exec, 0};
+  const wisp_op_def wisp_op_##NAME = { \
+      "", #NAME, sizeof(act_params), NAME##_parse, act_infer, act_exec, 0};
 ACT_OP(HardSigmoid, ACT_HARD_SIGMOID, 0.2f, 0.5f)
 ACT_OP(HardSwish, ACT_HARD_SWISH, 0, 0)
 ACT_OP(LeakyRelu, ACT_LEAKY_RELU, 0.01f, 0)
@@ -135,22 +145,23 @@ static wisp_status clip_infer(wisp_op_ctx *ctx) {
 
 /* Bounds from inputs 1 and 2 when present (read here: they may be computed at run time).
  * lo is applied first, so lo > hi gives hi everywhere (numpy.clip); NaN passes through. */
-#define CLIP_CASE(DT, T, LOWEST, HIGHEST)                                    \
-  case DT: {                                                                 \
-    const T *x = ctx->in[0]->data;                                           \
-    T *y = ctx->out[0]->data;                                                \
-    T lo = mn ? *(const T *)mn->data : (LOWEST);                             \
-    T hi = mx ? *(const T *)mx->data : (HIGHEST);                            \
-    for (int64_t i = 0; i < n; i++) {                                        \
-      T v = x[i] < lo ? lo : x[i];                                           \
-      y[i] = v > hi ? hi : v;                                                \
-    }                                                                        \
-    break;                                                                   \
+#define CLIP_CASE(DT, T, LOWEST, HIGHEST) \
+  case DT: { \
+    const T *x = ctx->in[0]->data; \
+    T *y = ctx->out[0]->data; \
+    T lo = mn ? *(const T *)mn->data : (LOWEST); \
+    T hi = mx ? *(const T *)mx->data : (HIGHEST); \
+    for (int64_t i = 0; i < n; i++) { \
+      T v = x[i] < lo ? lo : x[i]; \
+      y[i] = v > hi ? hi : v; \
+    } \
+    break; \
   }
 
 static wisp_status clip_exec(wisp_op_ctx *ctx) {
   const clip_params *p = ctx->params;
-  const wisp_tensor *mn = ctx->n_in > 1 ? ctx->in[1] : NULL, *mx = ctx->n_in > 2 ? ctx->in[2] : NULL;
+  const wisp_tensor *mn = ctx->n_in > 1 ? ctx->in[1] : NULL,
+                    *mx = ctx->n_in > 2 ? ctx->in[2] : NULL;
   int64_t n = wisp_shape_numel(&ctx->out[0]->shape);
   switch (ctx->in[0]->dtype) {
     CLIP_CASE(WISP_DT_FLOAT, float, p->lo, p->hi)
@@ -163,8 +174,8 @@ static wisp_status clip_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Clip = {"", "Clip", sizeof(clip_params), clip_parse, clip_infer,
-                                  clip_exec, 0, 1u << 1 | 1u << 2};
+const wisp_op_def wisp_op_Clip = {"",        "Clip", sizeof(clip_params), clip_parse, clip_infer,
+                                  clip_exec, 0,      1u << 1 | 1u << 2};
 
 /* ---- PRelu: y = x < 0 ? slope·x : x, slope broadcast to X's shape ------------------------- */
 
@@ -219,5 +230,5 @@ static wisp_status prelu_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_PRelu = {"", "PRelu", sizeof(prelu_params), NULL, prelu_infer,
+const wisp_op_def wisp_op_PRelu = {"",         "PRelu", sizeof(prelu_params), NULL, prelu_infer,
                                    prelu_exec, 0};

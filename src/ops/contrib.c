@@ -23,7 +23,12 @@
 /* ---- the fused activation of FusedConv and FusedGemm --------------------------------------- */
 
 typedef enum {
-  ACT_NONE, ACT_CLAMP, ACT_TANH, ACT_SIGMOID, ACT_LEAKY_RELU, ACT_HARD_SIGMOID
+  ACT_NONE,
+  ACT_CLAMP,
+  ACT_TANH,
+  ACT_SIGMOID,
+  ACT_LEAKY_RELU,
+  ACT_HARD_SIGMOID
 } act_kind;
 
 typedef struct {
@@ -41,7 +46,12 @@ static wisp_status fused_act_parse(wisp_op_ctx *ctx, fused_act *a) {
   float p1 = wisp_attr_float(ctx->node, "activation_beta", NAN);
   if (n > 0) p0 = params[0];
   if (n > 1) p1 = params[1];
-  struct { const char *name; act_kind kind; int n_params; float d0, d1; } known[] = {
+  struct {
+    const char *name;
+    act_kind kind;
+    int n_params;
+    float d0, d1;
+  } known[] = {
       {"", ACT_NONE, 0, 0, 0},
       {"Relu", ACT_CLAMP, 0, 0, INFINITY},
       {"Clip", ACT_CLAMP, 2, -INFINITY, INFINITY},
@@ -137,8 +147,13 @@ static wisp_status fused_conv_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_FusedConv = {"com.microsoft", "FusedConv", sizeof(fused_conv_params),
-                                          fused_conv_parse, fused_conv_infer, fused_conv_exec, 0};
+const wisp_op_def wisp_op_ms_FusedConv = {"com.microsoft",
+                                          "FusedConv",
+                                          sizeof(fused_conv_params),
+                                          fused_conv_parse,
+                                          fused_conv_infer,
+                                          fused_conv_exec,
+                                          0};
 
 /* ---- FusedGemm: act(Gemm(A, B, C)) -------------------------------------------------------- */
 
@@ -163,8 +178,13 @@ static wisp_status fused_gemm_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_FusedGemm = {"com.microsoft", "FusedGemm", sizeof(fused_gemm_params),
-                                          fused_gemm_parse, wisp_gemm_infer, fused_gemm_exec, 0};
+const wisp_op_def wisp_op_ms_FusedGemm = {"com.microsoft",
+                                          "FusedGemm",
+                                          sizeof(fused_gemm_params),
+                                          fused_gemm_parse,
+                                          wisp_gemm_infer,
+                                          fused_gemm_exec,
+                                          0};
 
 /* ---- FusedMatMul: alpha · A' · B' --------------------------------------------------------- */
 
@@ -184,9 +204,13 @@ static wisp_status fused_matmul_infer(wisp_op_ctx *ctx) {
   return wisp_matmul_infer(ctx);
 }
 
-const wisp_op_def wisp_op_ms_FusedMatMul = {"com.microsoft", "FusedMatMul",
-                                            sizeof(wisp_matmul_params), fused_matmul_parse,
-                                            fused_matmul_infer, wisp_matmul_exec, 0};
+const wisp_op_def wisp_op_ms_FusedMatMul = {"com.microsoft",
+                                            "FusedMatMul",
+                                            sizeof(wisp_matmul_params),
+                                            fused_matmul_parse,
+                                            fused_matmul_infer,
+                                            wisp_matmul_exec,
+                                            0};
 
 /* ---- the GELU family ---------------------------------------------------------------------- */
 
@@ -194,8 +218,8 @@ typedef enum { GELU_ERF, GELU_TANH, GELU_QUICK } gelu_kind;
 
 typedef struct {
   gelu_kind kind;
-  float alpha;    /* QuickGelu */
-  int64_t C;      /* bias length: X is (rows, C) */
+  float alpha; /* QuickGelu */
+  int64_t C;   /* bias length: X is (rows, C) */
 } gelu_params;
 
 static wisp_status gelu_setup(wisp_op_ctx *ctx, gelu_kind kind) {
@@ -253,14 +277,14 @@ static wisp_status gelu_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_BiasGelu = {"com.microsoft", "BiasGelu", sizeof(gelu_params),
-                                         gelu_parse, gelu_infer, gelu_exec, 0};
-const wisp_op_def wisp_op_ms_FastGelu = {"com.microsoft", "FastGelu", sizeof(gelu_params),
-                                         fast_gelu_parse, gelu_infer, gelu_exec, 0};
-const wisp_op_def wisp_op_ms_Gelu = {"com.microsoft", "Gelu", sizeof(gelu_params), gelu_parse,
-                                     gelu_infer, gelu_exec, 0};
-const wisp_op_def wisp_op_ms_QuickGelu = {"com.microsoft", "QuickGelu", sizeof(gelu_params),
-                                          quick_gelu_parse, gelu_infer, gelu_exec, 0};
+const wisp_op_def wisp_op_ms_BiasGelu = {
+    "com.microsoft", "BiasGelu", sizeof(gelu_params), gelu_parse, gelu_infer, gelu_exec, 0};
+const wisp_op_def wisp_op_ms_FastGelu = {
+    "com.microsoft", "FastGelu", sizeof(gelu_params), fast_gelu_parse, gelu_infer, gelu_exec, 0};
+const wisp_op_def wisp_op_ms_Gelu = {
+    "com.microsoft", "Gelu", sizeof(gelu_params), gelu_parse, gelu_infer, gelu_exec, 0};
+const wisp_op_def wisp_op_ms_QuickGelu = {
+    "com.microsoft", "QuickGelu", sizeof(gelu_params), quick_gelu_parse, gelu_infer, gelu_exec, 0};
 
 /* ---- BiasAdd: X + bias + skip ------------------------------------------------------------- */
 
@@ -283,8 +307,8 @@ static wisp_status bias_add_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_BiasAdd = {"com.microsoft", "BiasAdd", 0, NULL, bias_add_infer,
-                                        bias_add_exec, 0};
+const wisp_op_def wisp_op_ms_BiasAdd = {"com.microsoft", "BiasAdd",     0, NULL,
+                                        bias_add_infer,  bias_add_exec, 0};
 
 /* ---- BiasSplitGelu: a · gelu(b), (a, b) the halves of X + bias --------------------------- */
 
@@ -311,14 +335,14 @@ static wisp_status bias_split_gelu_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_BiasSplitGelu = {"com.microsoft", "BiasSplitGelu", 0, NULL,
+const wisp_op_def wisp_op_ms_BiasSplitGelu = {"com.microsoft",       "BiasSplitGelu",      0, NULL,
                                               bias_split_gelu_infer, bias_split_gelu_exec, 0};
 
 /* ---- BiasSoftmax: softmax(data + bias) ---------------------------------------------------- */
 
 typedef struct {
   int64_t axis;
-  int64_t rows, D;             /* data as (rows, D): softmax over the dims from axis on */
+  int64_t rows, D;                /* data as (rows, D): softmax over the dims from axis on */
   int64_t bstride[WISP_MAX_DIMS]; /* bias broadcast onto data */
 } bias_softmax_params;
 
@@ -367,6 +391,10 @@ static wisp_status bias_softmax_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_BiasSoftmax = {"com.microsoft", "BiasSoftmax",
-                                            sizeof(bias_softmax_params), bias_softmax_parse,
-                                            bias_softmax_infer, bias_softmax_exec, 0};
+const wisp_op_def wisp_op_ms_BiasSoftmax = {"com.microsoft",
+                                            "BiasSoftmax",
+                                            sizeof(bias_softmax_params),
+                                            bias_softmax_parse,
+                                            bias_softmax_infer,
+                                            bias_softmax_exec,
+                                            0};

@@ -31,9 +31,9 @@ typedef struct {
   int64_t qkv_sizes[3];     /* Attention: Dq, Dk, Dv (0: equal thirds) */
   /* infer */
   int64_t B, S, L, H, Hv, Dv;
-  int mask_kind;            /* 0 none, 1 lengths (B), 2 end/start (2B), 3 (B, L), 4 (B, S, L) */
-  int64_t bias_strides[2];  /* attention_bias (B|1, N|1, S, L): batch and head strides */
-  int w_packed_once;        /* Attention: weights (and bias) constant, packed in ctx->state */
+  int mask_kind;           /* 0 none, 1 lengths (B), 2 end/start (2B), 3 (B, L), 4 (B, S, L) */
+  int64_t bias_strides[2]; /* attention_bias (B|1, N|1, S, L): batch and head strides */
+  int w_packed_once;       /* Attention: weights (and bias) constant, packed in ctx->state */
   uint64_t off_kt, off_v, off_scores, off_mask; /* scratch parts, bytes */
 } attn_params;
 
@@ -249,8 +249,13 @@ static wisp_status attention_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_Attention = {"com.microsoft", "Attention", sizeof(attn_params),
-                                          attention_parse, attention_infer, attention_exec, 0};
+const wisp_op_def wisp_op_ms_Attention = {"com.microsoft",
+                                          "Attention",
+                                          sizeof(attn_params),
+                                          attention_parse,
+                                          attention_infer,
+                                          attention_exec,
+                                          0};
 
 /* ---- MultiHeadAttention ------------------------------------------------------------------- */
 
@@ -270,8 +275,8 @@ static wisp_status mha_infer(wisp_op_ctx *ctx) {
   if (k->shape.dims[0] != p->B || v->shape.dims[0] != p->B || v->shape.dims[1] != p->L ||
       k->shape.dims[2] != D)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "query, key and value shapes do not match");
-  if (bias && (bias->dtype != WISP_DT_FLOAT || bias->shape.ndim != 1 ||
-               bias->shape.dims[0] != 2 * D + Dv))
+  if (bias &&
+      (bias->dtype != WISP_DT_FLOAT || bias->shape.ndim != 1 || bias->shape.dims[0] != 2 * D + Dv))
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "bias must be float (%lld)",
                         (long long)(2 * D + Dv));
   WISP_TRY(mask_kind(ctx, opt_in(ctx, 4)));
@@ -303,14 +308,17 @@ static wisp_status mha_exec(wisp_op_ctx *ctx) {
     k = add_bias(kc, k, b + D, p->B * p->L, D);
     v = add_bias(vc, v, b + 2 * D, p->B * p->L, Dv);
   }
-  attend(ctx, q, D, k, D, v, Dv, mask ? mask->data : NULL, ab ? ab->data : NULL,
-         ctx->out[0]->data);
+  attend(ctx, q, D, k, D, v, Dv, mask ? mask->data : NULL, ab ? ab->data : NULL, ctx->out[0]->data);
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_MultiHeadAttention = {"com.microsoft", "MultiHeadAttention",
-                                                   sizeof(attn_params), attn_parse_common,
-                                                   mha_infer, mha_exec, 0};
+const wisp_op_def wisp_op_ms_MultiHeadAttention = {"com.microsoft",
+                                                   "MultiHeadAttention",
+                                                   sizeof(attn_params),
+                                                   attn_parse_common,
+                                                   mha_infer,
+                                                   mha_exec,
+                                                   0};
 
 /* ---- RotaryEmbedding ---------------------------------------------------------------------- */
 
@@ -319,7 +327,7 @@ typedef struct {
   int64_t heads, rot; /* attributes (0: from the shapes) */
   int64_t B, S, N, H, R;
   int64_t batch_stride, seq_stride, head_stride;
-  int offset_ids;     /* position_ids is one offset: positions offset + s */
+  int offset_ids; /* position_ids is one offset: positions offset + s */
 } rotary_params;
 
 static wisp_status rotary_parse(wisp_op_ctx *ctx) {
@@ -350,7 +358,7 @@ static wisp_status rotary_infer(wisp_op_ctx *ctx) {
   if (xs->ndim == 4) { /* (B, N, S, H) */
     p->N = xs->dims[1], p->S = xs->dims[2], p->H = xs->dims[3];
     p->head_stride = p->S * p->H, p->seq_stride = p->H;
-  } else {             /* (B, S, N·H) */
+  } else { /* (B, S, N·H) */
     int64_t D = xs->dims[2];
     p->S = xs->dims[1];
     p->H = p->heads ? (D % p->heads ? -1 : D / p->heads) : 2 * cs->dims[1];
@@ -402,6 +410,10 @@ static wisp_status rotary_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_RotaryEmbedding = {"com.microsoft", "RotaryEmbedding",
-                                                sizeof(rotary_params), rotary_parse, rotary_infer,
-                                                rotary_exec, 0};
+const wisp_op_def wisp_op_ms_RotaryEmbedding = {"com.microsoft",
+                                                "RotaryEmbedding",
+                                                sizeof(rotary_params),
+                                                rotary_parse,
+                                                rotary_infer,
+                                                rotary_exec,
+                                                0};

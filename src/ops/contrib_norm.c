@@ -20,11 +20,11 @@
 #include "transformer.h"
 
 typedef struct {
-  int rms, skip;      /* the kind: RMSNorm; has a skip input */
+  int rms, skip; /* the kind: RMSNorm; has a skip input */
   int64_t axis;
   float eps;
   int64_t rows, D;
-  int64_t skip_rows;  /* rows of skip: all of them, or one batch's worth repeated */
+  int64_t skip_rows;    /* rows of skip: all of them, or one batch's worth repeated */
   int beta_in, bias_in; /* input index of β and the bias (-1: none) */
 } norm_params;
 
@@ -75,7 +75,10 @@ static wisp_status norm_infer(wisp_op_ctx *ctx) {
     const wisp_tensor *t = input(ctx, params[k]);
     if (t && wisp_shape_numel(&t->shape) != p->D)
       return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "%s must hold %lld values",
-                          k == 0 ? "the scale" : k == 1 ? "beta" : "bias", (long long)p->D);
+                          k == 0   ? "the scale"
+                          : k == 1 ? "beta"
+                                   : "bias",
+                          (long long)p->D);
   }
   wisp_op_same_as(ctx->out[0], ctx->in[0]);
   /* the statistics are (rows) kept as X's dims with 1s from axis on; the sum is like X */
@@ -121,15 +124,27 @@ static wisp_status norm_exec(wisp_op_ctx *ctx) {
 }
 
 /* onnxruntime defines it in the ONNX domain (only there) */
-const wisp_op_def wisp_op_SimplifiedLayerNormalization = {
-    "", "SimplifiedLayerNormalization", sizeof(norm_params), simplified_parse, norm_infer,
-    norm_exec, 0};
-const wisp_op_def wisp_op_ms_SkipLayerNormalization = {
-    "com.microsoft", "SkipLayerNormalization", sizeof(norm_params), skip_parse, norm_infer,
-    norm_exec, 0};
-const wisp_op_def wisp_op_ms_SkipSimplifiedLayerNormalization = {
-    "com.microsoft", "SkipSimplifiedLayerNormalization", sizeof(norm_params),
-    skip_simplified_parse, norm_infer, norm_exec, 0};
+const wisp_op_def wisp_op_SimplifiedLayerNormalization = {"",
+                                                          "SimplifiedLayerNormalization",
+                                                          sizeof(norm_params),
+                                                          simplified_parse,
+                                                          norm_infer,
+                                                          norm_exec,
+                                                          0};
+const wisp_op_def wisp_op_ms_SkipLayerNormalization = {"com.microsoft",
+                                                       "SkipLayerNormalization",
+                                                       sizeof(norm_params),
+                                                       skip_parse,
+                                                       norm_infer,
+                                                       norm_exec,
+                                                       0};
+const wisp_op_def wisp_op_ms_SkipSimplifiedLayerNormalization = {"com.microsoft",
+                                                                 "SkipSimplifiedLayerNormalization",
+                                                                 sizeof(norm_params),
+                                                                 skip_simplified_parse,
+                                                                 norm_infer,
+                                                                 norm_exec,
+                                                                 0};
 
 /* ---- EmbedLayerNormalization -------------------------------------------------------------- */
 
@@ -242,6 +257,10 @@ static wisp_status embed_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_EmbedLayerNormalization = {
-    "com.microsoft", "EmbedLayerNormalization", sizeof(embed_params), embed_parse, embed_infer,
-    embed_exec, 0};
+const wisp_op_def wisp_op_ms_EmbedLayerNormalization = {"com.microsoft",
+                                                        "EmbedLayerNormalization",
+                                                        sizeof(embed_params),
+                                                        embed_parse,
+                                                        embed_infer,
+                                                        embed_exec,
+                                                        0};

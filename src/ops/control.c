@@ -33,8 +33,8 @@ static wisp_status sub_open(wisp_op_ctx *ctx, subgraph *s, const char *name, int
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "graph '%s' has %d inputs, expects %d", name,
                         g->n_inputs - g->n_captured, n_formal);
   if (n_outputs >= 0 && g->n_outputs != n_outputs)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "graph '%s' has %d outputs, expects %d",
-                        name, g->n_outputs, n_outputs);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "graph '%s' has %d outputs, expects %d", name,
+                        g->n_outputs, n_outputs);
   s->g = g;
   s->first_captured = at;
   s->feeds = calloc((size_t)g->n_inputs + 1, sizeof *s->feeds);
@@ -64,7 +64,8 @@ static wisp_status sub_run(wisp_op_ctx *ctx, subgraph *s, int plan_only) {
       if (s->plan.value_keyed[k] && !s->feeds[k].data && wisp_tensor_bytes(&s->feeds[k]))
         return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                             "its subgraph's shapes depend on the value of '%s', known only "
-                            "when running", g->values[g->inputs[k]].name);
+                            "when running",
+                            g->values[g->inputs[k]].name);
     WISP_TRY(wisp_plan_build(&s->plan, s->feeds));
     s->planned = 1;
   }
@@ -144,7 +145,8 @@ static wisp_status if_infer(wisp_op_ctx *ctx) {
     if (!cond && !same_type(sub_out(&p->branch[0], k), sub_out(&p->branch[1], k)))
       return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                           "output %d differs in type or shape between the branches, and the "
-                          "condition is known only when running", k);
+                          "condition is known only when running",
+                          k);
     if (ctx->out[k]) wisp_op_same_as(ctx->out[k], sub_out(first, k));
   }
   return WISP_OK;
@@ -164,7 +166,7 @@ static wisp_status if_exec(wisp_op_ctx *ctx) {
 }
 
 const wisp_op_def wisp_op_If = {"", "If", sizeof(if_params), if_parse, if_infer, if_exec,
-                                0, 0, if_release};
+                                0,  0,    if_release};
 
 /* ---- Loop -------------------------------------------------------------------------------- */
 
@@ -242,12 +244,14 @@ static wisp_status loop_exec(wisp_op_ctx *ctx) {
   int64_t trips = M ? *(const int64_t *)M->data : INT64_MAX, iter = 0;
   uint8_t go = cond ? *(const uint8_t *)cond->data != 0 : 1;
   for (int j = 0; j < p->n_carried; j++)
-    if (ctx->out[j]) memcpy(ctx->out[j]->data, ctx->in[2 + j]->data, wisp_tensor_bytes(ctx->out[j]));
+    if (ctx->out[j])
+      memcpy(ctx->out[j]->data, ctx->in[2 + j]->data, wisp_tensor_bytes(ctx->out[j]));
   for (; iter < trips && go; iter++) {
     if (p->trips >= 0 && iter >= p->trips) break; /* reported below */
     loop_feeds(p, &iter, &go);
     /* carried values go in from (and come back to) the outputs; unused ones from the input */
-    for (int j = 0; j < p->n_carried; j++) p->body.feeds[2 + j] = ctx->out[j] ? *ctx->out[j] : *ctx->in[2 + j];
+    for (int j = 0; j < p->n_carried; j++)
+      p->body.feeds[2 + j] = ctx->out[j] ? *ctx->out[j] : *ctx->in[2 + j];
     WISP_TRY(sub_run(ctx, &p->body, 0));
     go = *(const uint8_t *)sub_out(&p->body, 0)->data != 0;
     for (int j = 0; j < p->n_carried; j++) {
@@ -279,8 +283,15 @@ static wisp_status loop_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Loop = {"", "Loop", sizeof(loop_params), loop_parse, loop_infer,
-                                  loop_exec, 0, 1 /* M shapes the scan outputs */, loop_release};
+const wisp_op_def wisp_op_Loop = {"",
+                                  "Loop",
+                                  sizeof(loop_params),
+                                  loop_parse,
+                                  loop_infer,
+                                  loop_exec,
+                                  0,
+                                  1 /* M shapes the scan outputs */,
+                                  loop_release};
 
 /* ---- Scan ------------------------------------------------------------------------------- */
 
@@ -326,12 +337,12 @@ static wisp_status scan_parse(wisp_op_ctx *ctx) {
     int n = 0, want = a < 2 ? p->n_in : p->n_out;
     const int64_t *v = wisp_attr_ints(ctx->node, names[a], &n);
     if (v && n != want)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%s has %d values, expects %d", names[a],
-                          n, want);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%s has %d values, expects %d", names[a], n,
+                          want);
     for (int i = 0; v && i < n; i++) {
       if (v[i] < -WISP_MAX_DIMS || v[i] > WISP_MAX_DIMS || ((a & 1) && v[i] != 0 && v[i] != 1))
-        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%s[%d] = %lld is not valid",
-                            names[a], i, (long long)v[i]);
+        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%s[%d] = %lld is not valid", names[a], i,
+                            (long long)v[i]);
       dst[a][i] = (int)v[i];
     }
   }
@@ -356,7 +367,8 @@ static wisp_status scan_infer(wisp_op_ctx *ctx) {
   p->batch = 1;
   for (int i = 0; i < p->n_state + p->n_in; i++) {
     const wisp_tensor *x = ctx->in[p->first + i];
-    if (p->batched && (x->shape.ndim < (i < p->n_state ? 1 : 2) || (i && x->shape.dims[0] != p->batch)))
+    if (p->batched &&
+        (x->shape.ndim < (i < p->n_state ? 1 : 2) || (i && x->shape.dims[0] != p->batch)))
       return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "inputs need the same batch axis");
     if (p->batched) p->batch = x->shape.dims[0];
   }
@@ -412,7 +424,8 @@ static wisp_status scan_exec(wisp_op_ctx *ctx) {
   wisp_tensor *feeds = p->body.feeds;
   const int32_t *lens = p->batched && ctx->in[0] ? ctx->in[0]->data : NULL;
   for (int j = 0; j < p->n_state; j++)
-    if (ctx->out[j]) memcpy(ctx->out[j]->data, ctx->in[p->first + j]->data, wisp_tensor_bytes(ctx->out[j]));
+    if (ctx->out[j])
+      memcpy(ctx->out[j]->data, ctx->in[p->first + j]->data, wisp_tensor_bytes(ctx->out[j]));
   for (int k = 0; lens && k < p->n_out; k++) /* past a row's length */
     if (ctx->out[p->n_state + k])
       memset(ctx->out[p->n_state + k]->data, 0, wisp_tensor_bytes(ctx->out[p->n_state + k]));
@@ -428,8 +441,8 @@ static wisp_status scan_exec(wisp_op_ctx *ctx) {
         wisp_tensor x = scan_row(p, ctx->in[p->first + p->n_state + i], b);
         wisp_tensor *f = &feeds[p->n_state + i];
         f->data = (char *)ctx->scratch + (size_t)p->slice_at[i];
-        slice_copy(&x.shape, p->in_at[i], p->in_rev[i] ? len - 1 - t : t,
-                   wisp_dtype_size(x.dtype), x.data, f->data, 1);
+        slice_copy(&x.shape, p->in_at[i], p->in_rev[i] ? len - 1 - t : t, wisp_dtype_size(x.dtype),
+                   x.data, f->data, 1);
       }
       WISP_TRY(sub_run(ctx, &p->body, 0));
       for (int j = 0; j < p->n_state; j++) {
@@ -457,5 +470,5 @@ static wisp_status scan_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Scan = {"", "Scan", sizeof(scan_params), scan_parse, scan_infer,
-                                  scan_exec, 0, 0, scan_release};
+const wisp_op_def wisp_op_Scan = {
+    "", "Scan", sizeof(scan_params), scan_parse, scan_infer, scan_exec, 0, 0, scan_release};

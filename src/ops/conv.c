@@ -49,7 +49,8 @@ wisp_status wisp_window_geometry(const wisp_op_ctx *ctx, int nsp, const int64_t 
     /* bounded so that the products below stay far from int64 overflow */
     if (s[i] > INT32_MAX || d[i] > INT32_MAX || k[i] > INT32_MAX || pb[i] > INT32_MAX ||
         pe[i] > INT32_MAX)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "kernel, strides, dilations or pads too large");
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                          "kernel, strides, dilations or pads too large");
     int64_t eff = (k[i] - 1) * d[i] + 1; /* kernel extent with dilation */
     if (same) {
       out[i] = (in[i] + s[i] - 1) / s[i];
@@ -61,16 +62,16 @@ wisp_status wisp_window_geometry(const wisp_op_ctx *ctx, int nsp, const int64_t 
     }
     int64_t span = in[i] + pb[i] + pe[i] - eff;
     if (span < 0)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
-                          "kernel extent %lld is larger than the padded input %lld (spatial dim %d)",
-                          (long long)eff, (long long)(in[i] + pb[i] + pe[i]), j);
+      return WISP_OP_FAIL(
+          ctx, WISP_ERR_INVALID_ARG,
+          "kernel extent %lld is larger than the padded input %lld (spatial dim %d)",
+          (long long)eff, (long long)(in[i] + pb[i] + pe[i]), j);
     out[i] = span / s[i] + 1;
     /* ceil_mode adds a last partial window, unless it would start inside the end padding */
     if (ceil_mode && span % s[i] && out[i] * s[i] < in[i] + pb[i]) out[i]++;
   }
   return WISP_OK;
 }
-
 
 wisp_status wisp_conv_parse(wisp_op_ctx *ctx) {
   wisp_conv_params *p = ctx->params;
@@ -85,7 +86,8 @@ wisp_status wisp_conv_parse(wisp_op_ctx *ctx) {
 static size_t round64(uint64_t n) { return (size_t)((n + 63) / 64 * 64); }
 
 /* W' (M × K+1): each output channel's K weights, then its bias. */
-static void weights_with_bias(const wisp_conv_params *p, const float *w, const float *b, float *out) {
+static void weights_with_bias(const wisp_conv_params *p, const float *w, const float *b,
+                              float *out) {
   for (int64_t m = 0; m < p->M; m++) {
     memcpy(out + m * (p->K + 1), w + m * p->K, (size_t)p->K * sizeof *w);
     out[m * (p->K + 1) + p->K] = b ? b[m] : 0.0f;
@@ -120,7 +122,8 @@ wisp_status wisp_conv_spatial_dims(const wisp_op_ctx *ctx, int64_t in[3], int64_
   const int64_t *ks = wisp_attr_ints(ctx->node, "kernel_shape", &nk);
   for (int j = 0; ks && j < nk; j++)
     if (nk != nsp || ks[j] != ws->dims[2 + j])
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "kernel_shape does not match W's spatial dims");
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                          "kernel_shape does not match W's spatial dims");
   return WISP_OK;
 }
 
@@ -139,8 +142,9 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
                         "X has %lld channels but W expects %lld per group × group %lld",
                         (long long)p->C, (long long)p->Cg, (long long)g);
   if (p->M % g)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "W's %lld output channels do not divide by group %lld",
-                        (long long)p->M, (long long)g);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "W's %lld output channels do not divide by group %lld", (long long)p->M,
+                        (long long)g);
   if (b && (b->shape.ndim != 1 || b->shape.dims[0] != p->M))
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "B must be (%lld), one bias per output channel",
                         (long long)p->M);
@@ -177,9 +181,10 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
     scratch = p->tile_bytes + (uint64_t)p->Mg * sizeof(float);
   } else if (p->winograd) {
     if (p->in[1] > 32768 || p->in[2] > 32768)
-      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "a 3×3 Conv over more than 32768 rows or columns");
-    wisp_wino_geometry(&p->wino, (int)p->C, (int)p->M, (int)p->in[1], (int)p->in[2],
-                       (int)p->out[1], (int)p->out[2], (int)p->pb[1], (int)p->pb[2]);
+      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                          "a 3×3 Conv over more than 32768 rows or columns");
+    wisp_wino_geometry(&p->wino, (int)p->C, (int)p->M, (int)p->in[1], (int)p->in[2], (int)p->out[1],
+                       (int)p->out[2], (int)p->pb[1], (int)p->pb[2]);
     if (!ctx->state) {
       ctx->state = wisp_aligned_alloc((size_t)wisp_wino_weights_bytes((int)p->M, (int)p->C));
       if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory for weights");
@@ -188,7 +193,8 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
     scratch = wisp_wino_scratch_bytes(&p->wino);
   } else if (p->depthwise) {
     /* scratch: [padded input plane + 4 floats the row kernel may read past it][row offsets] */
-    p->tile_bytes = round64(((uint64_t)p->padded[0] * p->padded[1] * p->padded[2] + 4) * sizeof(float));
+    p->tile_bytes =
+        round64(((uint64_t)p->padded[0] * p->padded[1] * p->padded[2] + 4) * sizeof(float));
     scratch = p->tile_bytes + (uint64_t)p->k[0] * p->k[1] * sizeof(ptrdiff_t);
   } else {
     /* scratch: [W' unless made once][one tile of packed im2col panels][padded input] */
@@ -208,7 +214,8 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
       weights_with_bias(p, w->data, b ? b->data : NULL, ctx->state);
     }
     uint64_t pbytes = p->needs_padding ? (uint64_t)p->Cg * p->padded[0] * p->padded[1] *
-                                             p->padded[2] * sizeof(float) : 0;
+                                             p->padded[2] * sizeof(float)
+                                       : 0;
     if (pbytes > WISP_MAX_TENSOR_BYTES)
       return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "padded input would exceed 2 GB");
     p->padded_bytes = round64(pbytes);
@@ -273,8 +280,9 @@ static void pack_pixels(const wisp_conv_params *p, const float *xp, int64_t p0, 
 /* Depthwise: output channel m reads only input channel m / Mg. Each input plane is copied into
  * a zero-padded buffer first, so the row kernel (kernels/dwconv.h) has no edge cases; it runs a
  * whole channel's rows per call. */
-static void conv_depthwise(const wisp_conv_params *p, const float *x, const float *w, const float *b,
-                           float lo, float hi, float *padded, ptrdiff_t *tap, float *y) {
+static void conv_depthwise(const wisp_conv_params *p, const float *x, const float *w,
+                           const float *b, float lo, float hi, float *padded, ptrdiff_t *tap,
+                           float *y) {
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
   wisp_f32_dwconv_rows_fn rows_kernel = wisp_kernels()->dwconv.rows;
   int64_t plane = in[0] * in[1] * in[2], oh_n = p->out[1], ow_n = p->out[2];
@@ -346,12 +354,12 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
         int64_t cols = npix - p0 < p->tile ? npix - p0 : p->tile;
         pack_pixels(p, p->needs_padding ? padded : xg, p0, cols, packed);
         /* Y[:, p0 : p0 + cols] = W'g (Mg × K+1) · packed (K+1 × cols) */
-        wisp_f32_gemm((int)Mg, (int)cols, (int)K1, wb + g * Mg * K1, K1, packed, yg + p0, npix,
-                      lo, hi);
+        wisp_f32_gemm((int)Mg, (int)cols, (int)K1, wb + g * Mg * K1, K1, packed, yg + p0, npix, lo,
+                      hi);
       }
     }
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Conv = {"", "Conv", sizeof(wisp_conv_params), wisp_conv_parse,
-                                  wisp_conv_infer, wisp_conv_exec, 0};
+const wisp_op_def wisp_op_Conv = {
+    "", "Conv", sizeof(wisp_conv_params), wisp_conv_parse, wisp_conv_infer, wisp_conv_exec, 0};

@@ -7,12 +7,12 @@
 #include "op.h"
 
 typedef struct {
-  float lo, hi;                    /* the clamp of the GEMM epilogue (parse) */
+  float lo, hi; /* the clamp of the GEMM epilogue (parse) */
   int64_t group;
-  int64_t N, C, M, Cg, Mg, K;      /* K = Cg·kd·kh·kw */
+  int64_t N, C, M, Cg, Mg, K; /* K = Cg·kd·kh·kw */
   int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
-  int64_t npix, tile;              /* output pixels per image; pixels per packed tile (× 8) */
-  int64_t padded[3];               /* input dims with their padding */
+  int64_t npix, tile; /* output pixels per image; pixels per packed tile (× 8) */
+  int64_t padded[3];  /* input dims with their padding */
   int empty, depthwise, weights_once, needs_padding, winograd, pointwise;
   wisp_wino_geom wino;
   size_t weights_bytes, tile_bytes, padded_bytes; /* scratch parts, 64-aligned (depthwise keeps

@@ -20,7 +20,7 @@ typedef struct {
   int64_t group;
   int64_t N, C, M, Cg, Mg, kvol, R; /* R = Mg·kvol rows of cols */
   int64_t in[3], k[3], s[3], d[3], pb[3], out[3];
-  int64_t rows_per_chunk;            /* input rows (of in[2] pixels) per GEMM */
+  int64_t rows_per_chunk; /* input rows (of in[2] pixels) per GEMM */
   int empty, weights_once;
   size_t wt_bytes, cols_bytes, packed_bytes;
 } convt_params;
@@ -58,7 +58,8 @@ static wisp_status geometry(wisp_op_ctx *ctx, convt_params *p, int nsp) {
       (aos && nos != nsp && nos != nsp + 2))
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
                         "strides, dilations, pads, output_padding or output_shape do not match the "
-                        "%d spatial dims", nsp);
+                        "%d spatial dims",
+                        nsp);
   if (aos && nos == nsp + 2) aos += 2;
   const char *mode = wisp_attr_string(n, "auto_pad", "NOTSET");
   int upper = !strcmp(mode, "SAME_UPPER"), lower = !strcmp(mode, "SAME_LOWER");
@@ -76,7 +77,8 @@ static wisp_status geometry(wisp_op_ctx *ctx, convt_params *p, int nsp) {
                           "strides and dilations must be positive, pads and output_padding "
                           "non-negative (and below 2^31)");
     if (s * (p->in[i] - 1) > WISP_MAX_NUMEL || (p->k[i] - 1) * d > WISP_MAX_NUMEL)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "strides or dilations too large for the output");
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                          "strides or dilations too large for the output");
     /* the full extent every input pixel's patch covers */
     int64_t full = s * (p->in[i] - 1) + op + (p->k[i] - 1) * d + 1;
     int64_t out = full - pb - pe;
@@ -136,8 +138,9 @@ static wisp_status convt_infer(wisp_op_ctx *ctx) {
   if (wbytes > WISP_MAX_TENSOR_BYTES || cbytes > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "weights or column buffer would exceed 2 GB");
   p->wt_bytes = round64(wbytes), p->cols_bytes = round64(cbytes);
-  p->packed_bytes = round64(
-      (uint64_t)wisp_f32_gemm_packed_size((int)p->Cg, (int)(p->rows_per_chunk * row)) * sizeof(float));
+  p->packed_bytes =
+      round64((uint64_t)wisp_f32_gemm_packed_size((int)p->Cg, (int)(p->rows_per_chunk * row)) *
+              sizeof(float));
   p->weights_once = w->data != NULL;
   if (p->weights_once && !ctx->state) {
     ctx->state = wisp_aligned_alloc(p->wt_bytes);
@@ -216,13 +219,13 @@ static wisp_status convt_exec(wisp_op_ctx *ctx) {
         int64_t P = (r1 - r0) * p->in[2];
         /* cols (R × P) = Wᵀg (R × Cg) · X_g[:, chunk] (Cg × P) */
         wisp_f32_gemm_pack((int)p->Cg, (int)P, xg + r0 * p->in[2], ipix, 1, NULL, packed);
-        wisp_f32_gemm((int)p->R, (int)P, (int)p->Cg, wt + g * p->R * p->Cg, p->Cg, packed, cols,
-                      P, -INFINITY, INFINITY);
+        wisp_f32_gemm((int)p->R, (int)P, (int)p->Cg, wt + g * p->R * p->Cg, p->Cg, packed, cols, P,
+                      -INFINITY, INFINITY);
         col2im(p, cols, r0, r1, yg);
       }
     }
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ConvTranspose = {"", "ConvTranspose", sizeof(convt_params), convt_parse,
-                                           convt_infer, convt_exec, 0};
+const wisp_op_def wisp_op_ConvTranspose = {
+    "", "ConvTranspose", sizeof(convt_params), convt_parse, convt_infer, convt_exec, 0};

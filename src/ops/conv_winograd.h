@@ -7,13 +7,13 @@
 #include <stdint.h>
 
 typedef struct {
-  int C, M;     /* input and output channels */
-  int H, W;     /* input plane */
-  int OH, OW;   /* output plane */
+  int C, M;      /* input and output channels */
+  int H, W;      /* input plane */
+  int OH, OW;    /* output plane */
   int top, left; /* padding before the first row and column */
-  int TH, TW;   /* output tiles of 2×2 */
-  int Hp, Wp;   /* the zero-padded input copy: 2·TH + 2 rows of 2·TW + 2 */
-  int block;    /* tiles per round of 16 GEMMs, a multiple of 8 */
+  int TH, TW;    /* output tiles of 2×2 */
+  int Hp, Wp;    /* the zero-padded input copy: 2·TH + 2 rows of 2·TW + 2 */
+  int block;     /* tiles per round of 16 GEMMs, a multiple of 8 */
 } wisp_wino_geom;
 
 void wisp_wino_geometry(wisp_wino_geom *g, int C, int M, int H, int W, int OH, int OW, int top,

@@ -36,9 +36,9 @@ typedef struct {
   int64_t size[NV];
   int64_t stride[MAX_IN][NV];
   int gemm;
-  int n_cls[4];           /* batch, M, N, K variables for the GEMM path */
+  int n_cls[4]; /* batch, M, N, K variables for the GEMM path */
   int cls[4][NV];
-  int64_t cls_size[4];    /* products of their sizes */
+  int64_t cls_size[4]; /* products of their sizes */
 } einsum_params;
 
 enum { C_BATCH, C_M, C_N, C_K };
@@ -75,7 +75,10 @@ static wisp_status einsum_parse(wisp_op_ctx *ctx) {
   const char *eq = a->s.data, *end = eq + a->s.len;
   const char *arrow = NULL;
   for (const char *c = eq; c + 1 < end; c++)
-    if (c[0] == '-' && c[1] == '>') { arrow = c; break; }
+    if (c[0] == '-' && c[1] == '>') {
+      arrow = c;
+      break;
+    }
   const char *lhs_end = arrow ? arrow : end;
   for (const char *t = eq;; p->n_terms++) {
     const char *comma = memchr(t, ',', (size_t)(lhs_end - t));
@@ -85,7 +88,10 @@ static wisp_status einsum_parse(wisp_op_ctx *ctx) {
     int n = parse_term(t, (size_t)(te - t), p->term[p->n_terms]);
     if (n < 0) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "bad equation '%s'", eq);
     p->term_len[p->n_terms] = n;
-    if (!comma) { p->n_terms++; break; }
+    if (!comma) {
+      p->n_terms++;
+      break;
+    }
     t = comma + 1;
   }
   if (arrow) {
@@ -243,8 +249,8 @@ static wisp_status einsum_infer(wisp_op_ctx *ctx) {
   if (p->gemm) {
     int64_t b = p->cls_size[C_BATCH], m = p->cls_size[C_M], n = p->cls_size[C_N],
             k = p->cls_size[C_K];
-    size_t floats = (size_t)(b * m * k + b * k * n + b * m * n) +
-                    wisp_f32_gemm_packed_size((int)k, (int)n);
+    size_t floats =
+        (size_t)(b * m * k + b * k * n + b * m * n) + wisp_f32_gemm_packed_size((int)k, (int)n);
     if (b * m * k > WISP_MAX_NUMEL || b * k * n > WISP_MAX_NUMEL || b * m * n > WISP_MAX_NUMEL)
       p->gemm = 0;
     else ctx->scratch_bytes = floats * sizeof(float);
@@ -348,5 +354,5 @@ static wisp_status einsum_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Einsum = {"", "Einsum", sizeof(einsum_params), einsum_parse,
-                                    einsum_infer, einsum_exec, 0};
+const wisp_op_def wisp_op_Einsum = {
+    "", "Einsum", sizeof(einsum_params), einsum_parse, einsum_infer, einsum_exec, 0};

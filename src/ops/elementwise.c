@@ -9,50 +9,58 @@
 /* ---- binary ------------------------------------------------------------------------------ */
 
 typedef enum {
-  BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW, BIN_MOD, BIN_FMOD, BIN_SHL, BIN_SHR
+  BIN_ADD,
+  BIN_SUB,
+  BIN_MUL,
+  BIN_DIV,
+  BIN_POW,
+  BIN_MOD,
+  BIN_FMOD,
+  BIN_SHL,
+  BIN_SHR
 } binary_kind;
 
 /* One row: out[i] = a[i*sa] op b[i*sb], strides 0 (broadcast) or 1. Returns 0 on an integer
  * division by zero (which would trap in wasm). */
-#define BINARY_ROW(T, NAME, EXPR)                                                       \
+#define BINARY_ROW(T, NAME, EXPR) \
   static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
-                  int64_t n) {                                                          \
-    const T *a = pa, *b = pb;                                                           \
-    T *o = po;                                                                          \
-    for (int64_t i = 0; i < n; i++) {                                                   \
-      T x = a[i * sa], y = b[i * sb];                                                   \
-      o[i] = EXPR;                                                                      \
-    }                                                                                   \
-    return 1;                                                                           \
+                  int64_t n) { \
+    const T *a = pa, *b = pb; \
+    T *o = po; \
+    for (int64_t i = 0; i < n; i++) { \
+      T x = a[i * sa], y = b[i * sb]; \
+      o[i] = EXPR; \
+    } \
+    return 1; \
   }
 BINARY_ROW(float, add_f32, x + y)
 BINARY_ROW(float, sub_f32, x - y)
-BINARY_ROW(float, mul_f32, x * y)
+BINARY_ROW(float, mul_f32, x *y)
 BINARY_ROW(float, div_f32, x / y)
 /* x² is what decomposed LayerNorm asks for: a multiply, not powf */
 BINARY_ROW(float, pow_f32, y == 2.0f ? x * x : powf(x, y))
 BINARY_ROW(int32_t, add_i32, (int32_t)((uint32_t)x + (uint32_t)y))
 BINARY_ROW(int32_t, sub_i32, (int32_t)((uint32_t)x - (uint32_t)y))
-BINARY_ROW(int32_t, mul_i32, (int32_t)((uint32_t)x * (uint32_t)y))
+BINARY_ROW(int32_t, mul_i32, (int32_t)((uint32_t)x *(uint32_t)y))
 BINARY_ROW(uint8_t, add_u8, (uint8_t)(x + y))
 BINARY_ROW(uint8_t, sub_u8, (uint8_t)(x - y))
-BINARY_ROW(uint8_t, mul_u8, (uint8_t)(x * y))
+BINARY_ROW(uint8_t, mul_u8, (uint8_t)(x *y))
 BINARY_ROW(int64_t, add_i64, (int64_t)((uint64_t)x + (uint64_t)y))
 BINARY_ROW(int64_t, sub_i64, (int64_t)((uint64_t)x - (uint64_t)y))
-BINARY_ROW(int64_t, mul_i64, (int64_t)((uint64_t)x * (uint64_t)y))
+BINARY_ROW(int64_t, mul_i64, (int64_t)((uint64_t)x *(uint64_t)y))
 
 /* Integer division truncates like C (ONNX Div on ints). */
-#define DIV_ROW(T, NAME, OVERFLOWS)                                                          \
+#define DIV_ROW(T, NAME, OVERFLOWS) \
   static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
-                  int64_t n) {                                                          \
-    const T *a = pa, *b = pb;                                                           \
-    T *o = po;                                                                          \
-    for (int64_t i = 0; i < n; i++) {                                                   \
-      T x = a[i * sa], y = b[i * sb];                                                   \
-      if (y == 0 || (OVERFLOWS)) return 0;                                              \
-      o[i] = x / y;                                                                     \
-    }                                                                                   \
-    return 1;                                                                           \
+                  int64_t n) { \
+    const T *a = pa, *b = pb; \
+    T *o = po; \
+    for (int64_t i = 0; i < n; i++) { \
+      T x = a[i * sa], y = b[i * sb]; \
+      if (y == 0 || (OVERFLOWS)) return 0; \
+      o[i] = x / y; \
+    } \
+    return 1; \
   }
 DIV_ROW(int32_t, div_i32, x == INT32_MIN && y == -1)
 DIV_ROW(int64_t, div_i64, x == INT64_MIN && y == -1)
@@ -60,46 +68,46 @@ DIV_ROW(uint8_t, div_u8, 0)
 
 /* Mod: fmod=0 takes the divisor's sign (Python's %), fmod=1 the dividend's (C's). x % -1 is
  * computed as 0 since INT_MIN % -1 traps. */
-#define IMOD_ROWS(T, S)                                                                      \
-  static int mod_##S(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po,   \
-                     int64_t n) {                                                            \
-    const T *a = pa, *b = pb;                                                                \
-    T *o = po;                                                                               \
-    for (int64_t i = 0; i < n; i++) {                                                        \
-      T x = a[i * sa], y = b[i * sb];                                                        \
-      if (y == 0) return 0;                                                                  \
-      T r = (T)(y == (T)-1 ? 0 : x % y);                                                     \
-      o[i] = (T)(r != 0 && (r < 0) != (y < 0) ? r + y : r);                                  \
-    }                                                                                        \
-    return 1;                                                                                \
-  }                                                                                          \
-  static int fmod_##S(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po,  \
-                      int64_t n) {                                                           \
-    const T *a = pa, *b = pb;                                                                \
-    T *o = po;                                                                               \
-    for (int64_t i = 0; i < n; i++) {                                                        \
-      T x = a[i * sa], y = b[i * sb];                                                        \
-      if (y == 0) return 0;                                                                  \
-      o[i] = (T)(y == (T)-1 ? 0 : x % y);                                                    \
-    }                                                                                        \
-    return 1;                                                                                \
+#define IMOD_ROWS(T, S) \
+  static int mod_##S(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
+                     int64_t n) { \
+    const T *a = pa, *b = pb; \
+    T *o = po; \
+    for (int64_t i = 0; i < n; i++) { \
+      T x = a[i * sa], y = b[i * sb]; \
+      if (y == 0) return 0; \
+      T r = (T)(y == (T)-1 ? 0 : x % y); \
+      o[i] = (T)(r != 0 && (r < 0) != (y < 0) ? r + y : r); \
+    } \
+    return 1; \
+  } \
+  static int fmod_##S(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
+                      int64_t n) { \
+    const T *a = pa, *b = pb; \
+    T *o = po; \
+    for (int64_t i = 0; i < n; i++) { \
+      T x = a[i * sa], y = b[i * sb]; \
+      if (y == 0) return 0; \
+      o[i] = (T)(y == (T)-1 ? 0 : x % y); \
+    } \
+    return 1; \
   }
 IMOD_ROWS(int8_t, i8)
 IMOD_ROWS(int16_t, i16)
 IMOD_ROWS(int32_t, i32)
 IMOD_ROWS(int64_t, i64)
 /* unsigned: both modes are C's % */
-#define UMOD_ROW(T, NAME)                                                                    \
-  static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po,      \
-                  int64_t n) {                                                               \
-    const T *a = pa, *b = pb;                                                                \
-    T *o = po;                                                                               \
-    for (int64_t i = 0; i < n; i++) {                                                        \
-      T x = a[i * sa], y = b[i * sb];                                                        \
-      if (y == 0) return 0;                                                                  \
-      o[i] = (T)(x % y);                                                                     \
-    }                                                                                        \
-    return 1;                                                                                \
+#define UMOD_ROW(T, NAME) \
+  static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
+                  int64_t n) { \
+    const T *a = pa, *b = pb; \
+    T *o = po; \
+    for (int64_t i = 0; i < n; i++) { \
+      T x = a[i * sa], y = b[i * sb]; \
+      if (y == 0) return 0; \
+      o[i] = (T)(x % y); \
+    } \
+    return 1; \
   }
 UMOD_ROW(uint8_t, mod_u8)
 UMOD_ROW(uint16_t, mod_u16)
@@ -108,8 +116,8 @@ UMOD_ROW(uint64_t, mod_u64)
 BINARY_ROW(float, fmod_f32, fmodf(x, y))
 BINARY_ROW(double, fmod_f64, fmod(x, y))
 /* BitShift on unsigned types: shifting by the bit width or more gives 0 (not C's undefined). */
-#define SHIFT_ROWS(T, S)                                                                     \
-  BINARY_ROW(T, shl_##S, (T)(y >= 8 * sizeof(T) ? 0 : (uint64_t)x << y))                    \
+#define SHIFT_ROWS(T, S) \
+  BINARY_ROW(T, shl_##S, (T)(y >= 8 * sizeof(T) ? 0 : (uint64_t)x << y)) \
   BINARY_ROW(T, shr_##S, (T)(y >= 8 * sizeof(T) ? 0 : x >> y))
 SHIFT_ROWS(uint8_t, u8)
 SHIFT_ROWS(uint16_t, u16)
@@ -171,7 +179,8 @@ static wisp_status binary_infer(wisp_op_ctx *ctx) {
   const wisp_tensor *a = ctx->in[0], *b = ctx->in[1];
   /* Pow allows a float base with an integer exponent; the others need equal types. */
   if (p->kind == BIN_POW) {
-    int ok_base = a->dtype == WISP_DT_FLOAT || a->dtype == WISP_DT_INT32 || a->dtype == WISP_DT_INT64;
+    int ok_base =
+        a->dtype == WISP_DT_FLOAT || a->dtype == WISP_DT_INT32 || a->dtype == WISP_DT_INT64;
     int ok_exp = ok_base || b->dtype == WISP_DT_DOUBLE || wisp_dtype_size(b->dtype);
     if (!ok_base || !ok_exp || b->dtype == WISP_DT_FLOAT16)
       return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "Pow of %s by %s is not supported",
@@ -233,7 +242,8 @@ static wisp_status binary_exec(wisp_op_ctx *ctx) {
   int64_t idx[WISP_MAX_DIMS] = {0};
   for (int64_t start = 0; start < numel; start += inner) {
     int64_t offa = 0, offb = 0;
-    for (int d = 0; d < nd - 1 && inner != numel; d++) offa += idx[d] * sa[d], offb += idx[d] * sb[d];
+    for (int d = 0; d < nd - 1 && inner != numel; d++)
+      offa += idx[d] * sa[d], offb += idx[d] * sb[d];
     const char *pa = (const char *)a->data + offa * (int64_t)esize;
     char *po = (char *)o->data + start * (int64_t)esize;
     int ok;
@@ -254,13 +264,13 @@ static wisp_status binary_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-#define BINARY_OP(NAME, KIND)                                                   \
-  static wisp_status NAME##_parse(wisp_op_ctx *ctx) {                           \
-    ((binary_params *)ctx->params)->kind = KIND;                                \
-    return WISP_OK;                                                             \
-  }                                                                             \
-  const wisp_op_def wisp_op_##NAME = {"", #NAME, sizeof(binary_params), NAME##_parse, \
-                                      binary_infer, binary_exec, 0};
+#define BINARY_OP(NAME, KIND) \
+  static wisp_status NAME##_parse(wisp_op_ctx *ctx) { \
+    ((binary_params *)ctx->params)->kind = KIND; \
+    return WISP_OK; \
+  } \
+  const wisp_op_def wisp_op_##NAME = { \
+      "", #NAME, sizeof(binary_params), NAME##_parse, binary_infer, binary_exec, 0};
 BINARY_OP(Add, BIN_ADD)
 BINARY_OP(Sub, BIN_SUB)
 BINARY_OP(Mul, BIN_MUL)
@@ -284,10 +294,10 @@ static wisp_status bitshift_parse(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Mod = {"", "Mod", sizeof(binary_params), mod_parse, binary_infer,
+const wisp_op_def wisp_op_Mod = {"",          "Mod", sizeof(binary_params), mod_parse, binary_infer,
                                  binary_exec, 0};
-const wisp_op_def wisp_op_BitShift = {"", "BitShift", sizeof(binary_params), bitshift_parse,
-                                      binary_infer, binary_exec, 0};
+const wisp_op_def wisp_op_BitShift = {
+    "", "BitShift", sizeof(binary_params), bitshift_parse, binary_infer, binary_exec, 0};
 
 /* ---- unary float ------------------------------------------------------------------------- */
 
@@ -305,7 +315,7 @@ static wisp_status unary_infer(wisp_op_ctx *ctx) {
 /* Erf has a vectorised kernel (GELU spends most of its time here). */
 static wisp_status erf_exec(wisp_op_ctx *ctx) {
   wisp_kernels()->vmath.erf((size_t)wisp_shape_numel(&ctx->out[0]->shape), ctx->in[0]->data,
-                           ctx->out[0]->data);
+                            ctx->out[0]->data);
   return WISP_OK;
 }
 
@@ -344,13 +354,13 @@ static float asinh_(float x, const wisp_node *n) { return asinhf(x); }
 static float acosh_(float x, const wisp_node *n) { return acoshf(x); }
 static float atanh_(float x, const wisp_node *n) { return atanhf(x); }
 
-#define UNARY_OP(NAME, FN)                                                          \
-  static wisp_status NAME##_parse(wisp_op_ctx *ctx) {                               \
-    ((unary_params *)ctx->params)->fn = FN;                                         \
-    return WISP_OK;                                                                 \
-  }                                                                                 \
-  const wisp_op_def wisp_op_##NAME = {"", #NAME, sizeof(unary_params), NAME##_parse, \
-                                      unary_infer, unary_exec, 0};
+#define UNARY_OP(NAME, FN) \
+  static wisp_status NAME##_parse(wisp_op_ctx *ctx) { \
+    ((unary_params *)ctx->params)->fn = FN; \
+    return WISP_OK; \
+  } \
+  const wisp_op_def wisp_op_##NAME = { \
+      "", #NAME, sizeof(unary_params), NAME##_parse, unary_infer, unary_exec, 0};
 UNARY_OP(Relu, relu)
 UNARY_OP(Sigmoid, sigmoid)
 UNARY_OP(Tanh, tanh_)
@@ -380,9 +390,11 @@ static wisp_status identity_infer(wisp_op_ctx *ctx) {
   const wisp_tensor *ratio = ctx->n_in > 1 ? ctx->in[1] : NULL;
   const wisp_tensor *training = ctx->n_in > 2 ? ctx->in[2] : NULL;
   int train = training && training->data && wisp_tensor_get_int(training, 0);
-  float r = ratio && ratio->data && ratio->dtype == WISP_DT_FLOAT ? *(const float *)ratio->data : 0.5f;
+  float r =
+      ratio && ratio->data && ratio->dtype == WISP_DT_FLOAT ? *(const float *)ratio->data : 0.5f;
   if (train && r != 0.0f)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "training mode (random dropout) is not supported");
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                        "training mode (random dropout) is not supported");
   wisp_op_same_as(ctx->out[0], ctx->in[0]);
   if (ctx->n_out > 1 && ctx->out[1]) {
     ctx->out[1]->dtype = WISP_DT_BOOL;
@@ -395,8 +407,7 @@ static wisp_status identity_exec(wisp_op_ctx *ctx) {
   size_t bytes = wisp_tensor_bytes(ctx->out[0]);
   if (bytes && ctx->out[0]->data != ctx->in[0]->data) /* WISP_OP_ALIAS: usually one buffer */
     memcpy(ctx->out[0]->data, ctx->in[0]->data, bytes);
-  if (ctx->n_out > 1 && ctx->out[1])
-    memset(ctx->out[1]->data, 1, wisp_tensor_bytes(ctx->out[1]));
+  if (ctx->n_out > 1 && ctx->out[1]) memset(ctx->out[1]->data, 1, wisp_tensor_bytes(ctx->out[1]));
   return WISP_OK;
 }
 
@@ -410,19 +421,20 @@ static wisp_status sign_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
   wisp_dtype dt = ctx->in[0]->dtype;
   if (dt != WISP_DT_FLOAT && dt != WISP_DT_INT64 && dt != WISP_DT_INT32 && dt != WISP_DT_INT8)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported", wisp_dtype_name(dt));
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported",
+                        wisp_dtype_name(dt));
   wisp_op_same_as(ctx->out[0], ctx->in[0]);
   return WISP_OK;
 }
 
-#define SIGN_LOOP(T, ABS)                                                     \
-  do {                                                                        \
-    const T *x = ctx->in[0]->data;                                            \
-    T *y = ctx->out[0]->data;                                                 \
+#define SIGN_LOOP(T, ABS) \
+  do { \
+    const T *x = ctx->in[0]->data; \
+    T *y = ctx->out[0]->data; \
     for (int64_t i = 0; i < n; i++) { /* negate through unsigned: no signed overflow */ \
-      T neg = (T)(0ull - (unsigned long long)x[i]);                           \
-      y[i] = (ABS) && x[i] >= 0 ? x[i] : neg;                                 \
-    }                                                                         \
+      T neg = (T)(0ull - (unsigned long long)x[i]); \
+      y[i] = (ABS) && x[i] >= 0 ? x[i] : neg; \
+    } \
   } while (0)
 
 static wisp_status sign_exec(wisp_op_ctx *ctx) {
@@ -448,12 +460,14 @@ static wisp_status abs_parse(wisp_op_ctx *ctx) {
   ((sign_params *)ctx->params)->abs = 1;
   return WISP_OK;
 }
-const wisp_op_def wisp_op_Neg = {"", "Neg", sizeof(sign_params), neg_parse, sign_infer, sign_exec, 0};
-const wisp_op_def wisp_op_Abs = {"", "Abs", sizeof(sign_params), abs_parse, sign_infer, sign_exec, 0};
+const wisp_op_def wisp_op_Neg = {"",        "Neg", sizeof(sign_params), neg_parse, sign_infer,
+                                 sign_exec, 0};
+const wisp_op_def wisp_op_Abs = {"",        "Abs", sizeof(sign_params), abs_parse, sign_infer,
+                                 sign_exec, 0};
 
 const wisp_op_def wisp_op_Erf = {"", "Erf", 0, NULL, unary_infer, erf_exec, 0};
 
-const wisp_op_def wisp_op_Identity = {"", "Identity", 0, NULL, identity_infer, identity_exec,
-                                      WISP_OP_ALIAS};
-const wisp_op_def wisp_op_Dropout = {"", "Dropout", 0, NULL, identity_infer, identity_exec,
-                                     WISP_OP_ALIAS, 1u << 1 | 1u << 2};
+const wisp_op_def wisp_op_Identity = {
+    "", "Identity", 0, NULL, identity_infer, identity_exec, WISP_OP_ALIAS};
+const wisp_op_def wisp_op_Dropout = {
+    "", "Dropout", 0, NULL, identity_infer, identity_exec, WISP_OP_ALIAS, 1u << 1 | 1u << 2};

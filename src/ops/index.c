@@ -20,8 +20,8 @@ static int is_index_type(wisp_dtype dt) { return dt == WISP_DT_INT64 || dt == WI
 
 /* Index i of an int32/int64 tensor, normalised against dim n; -1 when out of range. */
 static int64_t index_at(const wisp_tensor *t, int64_t i, int64_t n) {
-  int64_t v = t->dtype == WISP_DT_INT64 ? ((const int64_t *)t->data)[i]
-                                        : ((const int32_t *)t->data)[i];
+  int64_t v =
+      t->dtype == WISP_DT_INT64 ? ((const int64_t *)t->data)[i] : ((const int32_t *)t->data)[i];
   if (v < 0) v += n;
   return v >= 0 && v < n ? v : -1;
 }
@@ -52,16 +52,16 @@ static int reducible(wisp_dtype dt) {
 }
 
 /* dst = dst (r) src for one element; integer add and mul wrap (through the unsigned type U). */
-#define REDUCE_CASE(DT, T, U)                                           \
-  case DT: {                                                            \
-    T *o = dst, u = *(const T *)src;                                    \
-    switch (r) {                                                        \
-      case RED_ADD: *o = (T)((U)*o + (U)u); break;                      \
-      case RED_MUL: *o = (T)((U)*o * (U)u); break;                      \
-      case RED_MAX: *o = u > *o ? u : *o; break;                        \
-      default: *o = u < *o ? u : *o; break;                             \
-    }                                                                   \
-    break;                                                              \
+#define REDUCE_CASE(DT, T, U) \
+  case DT: { \
+    T *o = dst, u = *(const T *)src; \
+    switch (r) { \
+      case RED_ADD: *o = (T)((U)*o + (U)u); break; \
+      case RED_MUL: *o = (T)((U)*o * (U)u); break; \
+      case RED_MAX: *o = u > *o ? u : *o; break; \
+      default: *o = u < *o ? u : *o; break; \
+    } \
+    break; \
   }
 
 static void reduce_one(void *dst, const void *src, wisp_dtype dt, reduction r, size_t es) {
@@ -149,8 +149,7 @@ static wisp_status elements_walk(wisp_op_ctx *ctx, int scatter) {
     if (scatter)
       reduce_one(out + off * (int64_t)es, (const char *)ctx->in[2]->data + i * (int64_t)es,
                  data->dtype, p->red, es);
-    else
-      memcpy(out + i * (int64_t)es, (const char *)data->data + off * (int64_t)es, es);
+    else memcpy(out + i * (int64_t)es, (const char *)data->data + off * (int64_t)es, es);
     for (int d = is->ndim - 1; d >= 0; d--) {
       if (++pos[d] < is->dims[d]) break;
       pos[d] = 0;
@@ -162,13 +161,18 @@ static wisp_status elements_walk(wisp_op_ctx *ctx, int scatter) {
 static wisp_status gather_elements_exec(wisp_op_ctx *ctx) { return elements_walk(ctx, 0); }
 static wisp_status scatter_elements_exec(wisp_op_ctx *ctx) { return elements_walk(ctx, 1); }
 
-const wisp_op_def wisp_op_GatherElements = {"", "GatherElements", sizeof(elements_params), NULL,
-                                            gather_elements_infer, gather_elements_exec, 0};
-const wisp_op_def wisp_op_ScatterElements = {"", "ScatterElements", sizeof(elements_params),
-                                             scatter_elements_parse, scatter_elements_infer,
-                                             scatter_elements_exec, 0};
-const wisp_op_def wisp_op_Scatter = {"", "Scatter", sizeof(elements_params), NULL,
-                                     scatter_elements_infer, scatter_elements_exec, 0};
+const wisp_op_def wisp_op_GatherElements = {"",   "GatherElements",      sizeof(elements_params),
+                                            NULL, gather_elements_infer, gather_elements_exec,
+                                            0};
+const wisp_op_def wisp_op_ScatterElements = {"",
+                                             "ScatterElements",
+                                             sizeof(elements_params),
+                                             scatter_elements_parse,
+                                             scatter_elements_infer,
+                                             scatter_elements_exec,
+                                             0};
+const wisp_op_def wisp_op_Scatter = {
+    "", "Scatter", sizeof(elements_params), NULL, scatter_elements_infer, scatter_elements_exec, 0};
 
 /* ---- GatherND and ScatterND: index tuples into the leading dims, slices of the rest -------- */
 
@@ -286,10 +290,10 @@ static wisp_status nd_walk(wisp_op_ctx *ctx, int scatter) {
 static wisp_status gather_nd_exec(wisp_op_ctx *ctx) { return nd_walk(ctx, 0); }
 static wisp_status scatter_nd_exec(wisp_op_ctx *ctx) { return nd_walk(ctx, 1); }
 
-const wisp_op_def wisp_op_GatherND = {"", "GatherND", sizeof(nd_params), gather_nd_parse,
-                                      gather_nd_infer, gather_nd_exec, 0};
-const wisp_op_def wisp_op_ScatterND = {"", "ScatterND", sizeof(nd_params), scatter_nd_parse,
-                                       scatter_nd_infer, scatter_nd_exec, 0};
+const wisp_op_def wisp_op_GatherND = {
+    "", "GatherND", sizeof(nd_params), gather_nd_parse, gather_nd_infer, gather_nd_exec, 0};
+const wisp_op_def wisp_op_ScatterND = {
+    "", "ScatterND", sizeof(nd_params), scatter_nd_parse, scatter_nd_infer, scatter_nd_exec, 0};
 
 /* ---- OneHot: (indices..., depth inserted at axis) of off_value, on_value where it hits ---- */
 
@@ -365,13 +369,13 @@ static wisp_status onehot_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_OneHot = {"", "OneHot", sizeof(onehot_params), NULL, onehot_infer,
-                                    onehot_exec, 0, 1u << 1};
+const wisp_op_def wisp_op_OneHot = {
+    "", "OneHot", sizeof(onehot_params), NULL, onehot_infer, onehot_exec, 0, 1u << 1};
 
 /* ---- Compress: the slices along axis (or elements, flattened) where condition is true ----- */
 
 typedef struct {
-  int axis; /* -1: flatten */
+  int axis;                  /* -1: flatten */
   int64_t outer, len, inner; /* input as (outer, len, inner) */
 } compress_params;
 
@@ -425,8 +429,8 @@ static wisp_status compress_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Compress = {"", "Compress", sizeof(compress_params), NULL,
-                                      compress_infer, compress_exec, 0, 1u << 1};
+const wisp_op_def wisp_op_Compress = {
+    "", "Compress", sizeof(compress_params), NULL, compress_infer, compress_exec, 0, 1u << 1};
 
 /* ---- NonZero: (rank, count) int64 coordinates of the non-zero elements, row-major --------- */
 
@@ -511,20 +515,20 @@ static wisp_status cumsum_infer(wisp_op_ctx *ctx) {
 }
 
 /* Sums in the input type, as onnxruntime does; integers wrap (through the unsigned type U). */
-#define CUMSUM_CASE(DT, T, U)                                                           \
-  case DT: {                                                                            \
-    const T *x = ctx->in[0]->data;                                                      \
-    T *y = ctx->out[0]->data;                                                           \
-    for (int64_t o = 0; o < outer; o++)                                                 \
-      for (int64_t i = 0; i < inner; i++) {                                             \
-        U acc = 0;                                                                      \
-        for (int64_t j = 0; j < len; j++) {                                             \
-          int64_t e = (o * len + (p->reverse ? len - 1 - j : j)) * inner + i;           \
-          if (p->exclusive) y[e] = (T)acc, acc = (U)(acc + (U)x[e]);                    \
-          else acc = (U)(acc + (U)x[e]), y[e] = (T)acc;                                 \
-        }                                                                               \
-      }                                                                                 \
-    break;                                                                              \
+#define CUMSUM_CASE(DT, T, U) \
+  case DT: { \
+    const T *x = ctx->in[0]->data; \
+    T *y = ctx->out[0]->data; \
+    for (int64_t o = 0; o < outer; o++) \
+      for (int64_t i = 0; i < inner; i++) { \
+        U acc = 0; \
+        for (int64_t j = 0; j < len; j++) { \
+          int64_t e = (o * len + (p->reverse ? len - 1 - j : j)) * inner + i; \
+          if (p->exclusive) y[e] = (T)acc, acc = (U)(acc + (U)x[e]); \
+          else acc = (U)(acc + (U)x[e]), y[e] = (T)acc; \
+        } \
+      } \
+    break; \
   }
 
 static wisp_status cumsum_exec(wisp_op_ctx *ctx) {
@@ -546,5 +550,5 @@ static wisp_status cumsum_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_CumSum = {"", "CumSum", sizeof(cumsum_params), cumsum_parse,
-                                    cumsum_infer, cumsum_exec, 0};
+const wisp_op_def wisp_op_CumSum = {
+    "", "CumSum", sizeof(cumsum_params), cumsum_parse, cumsum_infer, cumsum_exec, 0};

@@ -43,11 +43,11 @@ static void broadcast_rows(wisp_tensor *out, const wisp_tensor *const *in, int k
 }
 
 /* Element types the numeric kernels are instantiated for: X(dtype, C type). */
-#define NUMERIC_TYPES(X)                                                                           \
-  X(WISP_DT_FLOAT, float) X(WISP_DT_DOUBLE, double) X(WISP_DT_INT8, int8_t)                        \
-  X(WISP_DT_INT16, int16_t) X(WISP_DT_INT32, int32_t) X(WISP_DT_INT64, int64_t)                    \
-  X(WISP_DT_UINT8, uint8_t) X(WISP_DT_UINT16, uint16_t) X(WISP_DT_UINT32, uint32_t)                \
-  X(WISP_DT_UINT64, uint64_t)
+#define NUMERIC_TYPES(X) \
+  X(WISP_DT_FLOAT, float) \
+  X(WISP_DT_DOUBLE, double) X(WISP_DT_INT8, int8_t) X(WISP_DT_INT16, int16_t) \
+      X(WISP_DT_INT32, int32_t) X(WISP_DT_INT64, int64_t) X(WISP_DT_UINT8, uint8_t) \
+          X(WISP_DT_UINT16, uint16_t) X(WISP_DT_UINT32, uint32_t) X(WISP_DT_UINT64, uint64_t)
 
 #define IS_NAN(x) ((x) != (x)) /* false for integers; keeps one kernel text for all types */
 
@@ -55,24 +55,35 @@ static void broadcast_rows(wisp_tensor *out, const wisp_tensor *const *in, int k
 
 enum { CMP_EQ, CMP_LT, CMP_GT, CMP_LE, CMP_GE };
 
-#define CMP_ROW(DT, T)                                                                             \
-  static void cmp_##T(void *po, const void *const *in, const int64_t *st, int64_t n, int kind) {   \
-    const T *a = in[0], *b = in[1];                                                                \
-    uint8_t *o = po;                                                                               \
-    int64_t sa = st[0], sb = st[1];                                                                \
-    switch (kind) {                                                                                \
-      case CMP_EQ: for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] == b[i * sb]; break;           \
-      case CMP_LT: for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] < b[i * sb]; break;            \
-      case CMP_GT: for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] > b[i * sb]; break;            \
-      case CMP_LE: for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] <= b[i * sb]; break;           \
-      default: for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] >= b[i * sb]; break;               \
-    }                                                                                              \
+#define CMP_ROW(DT, T) \
+  static void cmp_##T(void *po, const void *const *in, const int64_t *st, int64_t n, int kind) { \
+    const T *a = in[0], *b = in[1]; \
+    uint8_t *o = po; \
+    int64_t sa = st[0], sb = st[1]; \
+    switch (kind) { \
+      case CMP_EQ: \
+        for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] == b[i * sb]; \
+        break; \
+      case CMP_LT: \
+        for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] < b[i * sb]; \
+        break; \
+      case CMP_GT: \
+        for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] > b[i * sb]; \
+        break; \
+      case CMP_LE: \
+        for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] <= b[i * sb]; \
+        break; \
+      default: \
+        for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] >= b[i * sb]; \
+        break; \
+    } \
   }
 NUMERIC_TYPES(CMP_ROW)
 
 static row_fn cmp_row(wisp_dtype dt) {
   switch (dt) {
-#define CASE(DT, T) case DT: return cmp_##T;
+#define CASE(DT, T) \
+  case DT: return cmp_##T;
     NUMERIC_TYPES(CASE)
 #undef CASE
     case WISP_DT_BOOL: return cmp_uint8_t;
@@ -119,13 +130,12 @@ static wisp_status compare_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-#define KIND_OP(NAME, KIND, INFER, EXEC)                                                           \
-  static wisp_status NAME##_parse(wisp_op_ctx *ctx) {                                              \
-    ((kind_params *)ctx->params)->kind = KIND;                                                     \
-    return WISP_OK;                                                                                \
-  }                                                                                                \
-  const wisp_op_def wisp_op_##NAME = {"", #NAME, sizeof(kind_params), NAME##_parse, INFER,         \
-                                      EXEC, 0};
+#define KIND_OP(NAME, KIND, INFER, EXEC) \
+  static wisp_status NAME##_parse(wisp_op_ctx *ctx) { \
+    ((kind_params *)ctx->params)->kind = KIND; \
+    return WISP_OK; \
+  } \
+  const wisp_op_def wisp_op_##NAME = {"", #NAME, sizeof(kind_params), NAME##_parse, INFER, EXEC, 0};
 KIND_OP(Equal, CMP_EQ, compare_infer, compare_exec)
 KIND_OP(Less, CMP_LT, compare_infer, compare_exec)
 KIND_OP(Greater, CMP_GT, compare_infer, compare_exec)
@@ -168,9 +178,9 @@ KIND_OP(Xor, LOGIC_XOR, logic_infer, logic_exec)
 static void where_row(void *po, const void *const *in, const int64_t *st, int64_t n, int esize) {
   const uint8_t *c = in[0];
   switch (esize) {
-#define ROW(T)                                                                                     \
-  for (int64_t i = 0; i < n; i++)                                                                  \
-    ((T *)po)[i] = c[i * st[0]] ? ((const T *)in[1])[i * st[1]] : ((const T *)in[2])[i * st[2]];   \
+#define ROW(T) \
+  for (int64_t i = 0; i < n; i++) \
+    ((T *)po)[i] = c[i * st[0]] ? ((const T *)in[1])[i * st[1]] : ((const T *)in[2])[i * st[2]]; \
   break;
     case 1: ROW(uint8_t)
     case 2: ROW(uint16_t)
@@ -208,23 +218,24 @@ const wisp_op_def wisp_op_Where = {"", "Where", 0, NULL, where_infer, where_exec
 enum { VAR_MIN, VAR_MAX, VAR_SUM, VAR_MEAN };
 
 /* Min and Max propagate NaN, as numpy's minimum and maximum do. */
-#define VAR_ROW(DT, T)                                                                             \
-  static void var_##T(void *po, const void *const *in, const int64_t *st, int64_t n, int kind) {   \
-    const T *a = in[0], *b = in[1];                                                                \
-    T *o = po;                                                                                     \
-    for (int64_t i = 0; i < n; i++) {                                                              \
-      T x = a[i * st[0]], y = b[i * st[1]];                                                        \
-      if (kind == VAR_MIN) o[i] = IS_NAN(x) || x < y ? x : y;                                      \
-      else if (kind == VAR_MAX) o[i] = IS_NAN(x) || x > y ? x : y;                                 \
-      else o[i] = (T)(x + y);                                                                      \
-    }                                                                                              \
+#define VAR_ROW(DT, T) \
+  static void var_##T(void *po, const void *const *in, const int64_t *st, int64_t n, int kind) { \
+    const T *a = in[0], *b = in[1]; \
+    T *o = po; \
+    for (int64_t i = 0; i < n; i++) { \
+      T x = a[i * st[0]], y = b[i * st[1]]; \
+      if (kind == VAR_MIN) o[i] = IS_NAN(x) || x < y ? x : y; \
+      else if (kind == VAR_MAX) o[i] = IS_NAN(x) || x > y ? x : y; \
+      else o[i] = (T)(x + y); \
+    } \
   }
 NUMERIC_TYPES(VAR_ROW)
 
 static row_fn var_row(wisp_dtype dt, int kind) {
   if (kind >= VAR_SUM && dt != WISP_DT_FLOAT && dt != WISP_DT_DOUBLE) return NULL; /* as ONNX */
   switch (dt) {
-#define CASE(DT, T) case DT: return var_##T;
+#define CASE(DT, T) \
+  case DT: return var_##T;
     NUMERIC_TYPES(CASE)
 #undef CASE
     default: return NULL;
@@ -290,12 +301,12 @@ static wisp_status not_exec(wisp_op_ctx *ctx) {
 
 const wisp_op_def wisp_op_Not = {"", "Not", 0, NULL, not_infer, not_exec, 0};
 
-#define SIGN_ROW(DT, T)                                                                            \
-  static void sign_##T(const void *px, void *py, int64_t n) {                                      \
-    const T *x = px;                                                                               \
-    T *y = py;                                                                                     \
-    for (int64_t i = 0; i < n; i++)                                                                \
-      y[i] = IS_NAN(x[i]) ? x[i] : (T)(x[i] > 0 ? 1 : x[i] == 0 ? 0 : -1);                         \
+#define SIGN_ROW(DT, T) \
+  static void sign_##T(const void *px, void *py, int64_t n) { \
+    const T *x = px; \
+    T *y = py; \
+    for (int64_t i = 0; i < n; i++) \
+      y[i] = IS_NAN(x[i]) ? x[i] : (T)(x[i] > 0 ? 1 : x[i] == 0 ? 0 : -1); \
   }
 NUMERIC_TYPES(SIGN_ROW)
 
@@ -303,7 +314,8 @@ typedef void (*sign_fn)(const void *, void *, int64_t);
 
 static sign_fn sign_row(wisp_dtype dt) {
   switch (dt) {
-#define CASE(DT, T) case DT: return sign_##T;
+#define CASE(DT, T) \
+  case DT: return sign_##T;
     NUMERIC_TYPES(CASE)
 #undef CASE
     default: return NULL;

@@ -17,8 +17,8 @@ typedef struct {
   int reduction;
   int has_ignore;
   int64_t ignore_index;
-  int softmax;                /* SoftmaxCrossEntropyLoss */
-  int64_t n, c, inner;        /* input viewed as (n, c, inner) */
+  int softmax;         /* SoftmaxCrossEntropyLoss */
+  int64_t n, c, inner; /* input viewed as (n, c, inner) */
 } loss_params;
 
 static wisp_status loss_parse_common(wisp_op_ctx *ctx, int softmax) {
@@ -53,8 +53,8 @@ static wisp_status loss_infer(wisp_op_ctx *ctx) {
   p->n = xs->dims[0], p->c = xs->dims[1], p->inner = 1;
   for (int d = 2; d < xs->ndim; d++) {
     if (ts->dims[d - 1] != xs->dims[d])
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "target dim %d is %lld, input has %lld",
-                          d - 1, (long long)ts->dims[d - 1], (long long)xs->dims[d]);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "target dim %d is %lld, input has %lld", d - 1,
+                          (long long)ts->dims[d - 1], (long long)xs->dims[d]);
     p->inner *= xs->dims[d];
   }
   if (w && (w->dtype != x->dtype || w->shape.ndim != 1 || w->shape.dims[0] != p->c))
@@ -66,8 +66,7 @@ static wisp_status loss_infer(wisp_op_ctx *ctx) {
   else if (ctx->n_out > 1 && ctx->out[1])
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has one output");
   /* SoftmaxCrossEntropyLoss without its log_prob output keeps it in scratch */
-  if (p->softmax && (ctx->n_out < 2 || !ctx->out[1]))
-    ctx->scratch_bytes = wisp_tensor_bytes(x);
+  if (p->softmax && (ctx->n_out < 2 || !ctx->out[1])) ctx->scratch_bytes = wisp_tensor_bytes(x);
   return WISP_OK;
 }
 

@@ -102,7 +102,8 @@ wisp_status wisp_matmul_infer(wisp_op_ctx *ctx) {
   p->b_packed_once = ctx->in[1]->data && bb.ndim == 0;
   if (bias && (!p->b_packed_once || !bias->data || bias->dtype != WISP_DT_FLOAT ||
                bias->shape.ndim != 1 || bias->shape.dims[0] != N))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "a bias needs constant 2-D weights and (N) values");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "a bias needs constant 2-D weights and (N) values");
   if (p->b_packed_once && !ctx->state) {
     ctx->state = wisp_aligned_alloc(packed);
     if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
@@ -134,7 +135,8 @@ wisp_status wisp_matmul_exec(wisp_op_ctx *ctx) {
   int64_t idx[WISP_MAX_DIMS] = {0};
   for (int64_t t = 0; t < n_batch; t++) {
     int64_t ao = 0, bo = 0;
-    for (int d = 0; d < p->batch_ndim; d++) ao += idx[d] * p->a_stride[d], bo += idx[d] * p->b_stride[d];
+    for (int d = 0; d < p->batch_ndim; d++)
+      ao += idx[d] * p->a_stride[d], bo += idx[d] * p->b_stride[d];
     const float *packed = ctx->state, *a = A + ao;
     ptrdiff_t lda = p->a_row;
     if (!p->b_packed_once) {
@@ -156,8 +158,8 @@ wisp_status wisp_matmul_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_MatMul = {"", "MatMul", sizeof(wisp_matmul_params), matmul_parse,
-                                    wisp_matmul_infer, wisp_matmul_exec, 0};
+const wisp_op_def wisp_op_MatMul = {
+    "", "MatMul", sizeof(wisp_matmul_params), matmul_parse, wisp_matmul_infer, wisp_matmul_exec, 0};
 
 /* ---- Gemm: Y = alpha · A' · B' + beta · C ------------------------------------------------ */
 
@@ -181,8 +183,9 @@ wisp_status wisp_gemm_infer(wisp_op_ctx *ctx) {
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A and B must be 2-D");
   int64_t M = p->trans_a ? a->dims[1] : a->dims[0], K = p->trans_a ? a->dims[0] : a->dims[1];
   int64_t Kb = p->trans_b ? b->dims[1] : b->dims[0], N = p->trans_b ? b->dims[0] : b->dims[1];
-  if (K != Kb) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "inner dims differ (%lld vs %lld)",
-                                   (long long)K, (long long)Kb);
+  if (K != Kb)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "inner dims differ (%lld vs %lld)", (long long)K,
+                        (long long)Kb);
   p->M = (int)M, p->K = (int)K, p->N = (int)N;
   wisp_tensor *o = ctx->out[0];
   o->dtype = WISP_DT_FLOAT;
@@ -212,12 +215,12 @@ wisp_status wisp_gemm_infer(wisp_op_ctx *ctx) {
       bias = (float *)((char *)ctx->state + packed);
       for (int64_t j = 0; j < N; j++) bias[j] = p->beta * ((const float *)c->data)[j];
     }
-    wisp_kernels()->f32_gemm.pack((int)K, (int)N, scaled, p->trans_b ? 1 : N, p->trans_b ? K : 1, bias,
-                       ctx->state);
+    wisp_kernels()->f32_gemm.pack((int)K, (int)N, scaled, p->trans_b ? 1 : N, p->trans_b ? K : 1,
+                                  bias, ctx->state);
     wisp_aligned_free(scaled);
   }
-  ctx->scratch_bytes = (p->b_packed_once ? 0 : packed) +
-                       (p->trans_a ? (uint64_t)M * K * sizeof(float) + 64 : 0);
+  ctx->scratch_bytes =
+      (p->b_packed_once ? 0 : packed) + (p->trans_a ? (uint64_t)M * K * sizeof(float) + 64 : 0);
   return WISP_OK;
 }
 
@@ -236,7 +239,8 @@ wisp_status wisp_gemm_exec(wisp_op_ctx *ctx) {
   const float *packed = ctx->state;
   if (!p->b_packed_once) {
     float *pk = (float *)scratch;
-    wisp_kernels()->f32_gemm.pack(K, N, ctx->in[1]->data, p->trans_b ? 1 : N, p->trans_b ? K : 1, NULL, pk);
+    wisp_kernels()->f32_gemm.pack(K, N, ctx->in[1]->data, p->trans_b ? 1 : N, p->trans_b ? K : 1,
+                                  NULL, pk);
     packed = pk;
   }
   float *Y = ctx->out[0]->data;
@@ -259,5 +263,5 @@ wisp_status wisp_gemm_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Gemm = {"", "Gemm", sizeof(wisp_gemm_params), wisp_gemm_parse,
-                                  wisp_gemm_infer, wisp_gemm_exec, 0};
+const wisp_op_def wisp_op_Gemm = {
+    "", "Gemm", sizeof(wisp_gemm_params), wisp_gemm_parse, wisp_gemm_infer, wisp_gemm_exec, 0};

@@ -13,14 +13,14 @@ typedef struct {
   float alpha, lo, hi;
   /* infer */
   int M, K, N;
-  int batch_ndim;                  /* broadcast batch dims of the output */
+  int batch_ndim; /* broadcast batch dims of the output */
   int64_t batch[WISP_MAX_DIMS];
   int64_t a_stride[WISP_MAX_DIMS]; /* element strides per output batch dim (0 = broadcast) */
   int64_t b_stride[WISP_MAX_DIMS];
   int64_t a_row, a_col, b_row, b_col; /* element strides of A (M, K) and B (K, N) */
-  int b_packed_once;               /* B constant and 2-D: packed into ctx->state */
-  int a_copy;                      /* A's columns are not contiguous: copied into scratch */
-  size_t b_scratch;                /* bytes of scratch before A's copy */
+  int b_packed_once;                  /* B constant and 2-D: packed into ctx->state */
+  int a_copy;                         /* A's columns are not contiguous: copied into scratch */
+  size_t b_scratch;                   /* bytes of scratch before A's copy */
 } wisp_matmul_params;
 
 /* Parse for a plain MatMul: no transposes, the node's fused scale and clamp (src/fuse/). */
@@ -31,7 +31,7 @@ wisp_status wisp_matmul_exec(wisp_op_ctx *ctx);
 typedef struct {
   int trans_a, trans_b;
   float alpha, beta;
-  float lo, hi;      /* the clamp (parse) */
+  float lo, hi; /* the clamp (parse) */
   int M, K, N;
   int b_packed_once; /* B constant: packed (alpha folded in) into ctx->state */
   int bias_fused;    /* C constant and per-column: beta·C packed as the panel bias */

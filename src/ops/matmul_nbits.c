@@ -34,10 +34,12 @@ static wisp_status nbits_parse(wisp_op_ctx *ctx) {
   const wisp_node *n = ctx->node;
   p->K = wisp_attr_int(n, "K", -1), p->N = wisp_attr_int(n, "N", -1);
   p->block = wisp_attr_int(n, "block_size", -1);
-  int64_t bits = wisp_attr_int(n, "bits", 4), level = p->level = wisp_attr_int(n, "accuracy_level", 0);
+  int64_t bits = wisp_attr_int(n, "bits", 4),
+          level = p->level = wisp_attr_int(n, "accuracy_level", 0);
   if (p->K < 1 || p->N < 1 || p->K > WISP_MAX_NUMEL || p->N > WISP_MAX_NUMEL)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "K and N must be set and positive");
-  if (bits != 4) return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "bits %lld (only 4)", (long long)bits);
+  if (bits != 4)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "bits %lld (only 4)", (long long)bits);
   if (p->block < 16 || p->block > WISP_Q4_MAX_BLOCK || (p->block & (p->block - 1)))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "block_size %lld (powers of 2 in [16, %d])",
                         (long long)p->block, WISP_Q4_MAX_BLOCK);
@@ -53,8 +55,9 @@ static wisp_status expect_numel(const wisp_op_ctx *ctx, int i, wisp_dtype dt, in
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "%s is %s, wisp needs %s", what,
                         wisp_dtype_name(t->dtype), wisp_dtype_name(dt));
   if (wisp_shape_numel(&t->shape) != numel)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "%s has %lld values, K, N and block_size need %lld",
-                        what, (long long)wisp_shape_numel(&t->shape), (long long)numel);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "%s has %lld values, K, N and block_size need %lld", what,
+                        (long long)wisp_shape_numel(&t->shape), (long long)numel);
   return WISP_OK;
 }
 
@@ -64,7 +67,8 @@ static wisp_status nbits_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
   const wisp_tensor *a = ctx->in[0];
   if (a->shape.ndim < 1 || a->shape.dims[a->shape.ndim - 1] != p->K)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A's last dim must be K = %lld", (long long)p->K);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A's last dim must be K = %lld",
+                        (long long)p->K);
   int64_t blocks = (p->K + p->block - 1) / p->block; /* N·blocks ≤ 2^31·2^31/16: no overflow */
   if (p->N * blocks * p->block / 2 > WISP_MAX_NUMEL)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "B too large");
@@ -79,13 +83,15 @@ static wisp_status nbits_infer(wisp_op_ctx *ctx) {
   y->dtype = WISP_DT_FLOAT, y->shape = a->shape;
   y->shape.dims[y->shape.ndim - 1] = p->N;
   /* the unpacked panel, then (level 4) A rounded to int8 */
-  ctx->scratch_bytes = WISP_Q4_SCRATCH_FLOATS * sizeof(float) + (p->level == 4 ? wisp_tensor_bytes(a) : 0);
+  ctx->scratch_bytes =
+      WISP_Q4_SCRATCH_FLOATS * sizeof(float) + (p->level == 4 ? wisp_tensor_bytes(a) : 0);
   return WISP_OK;
 }
 
 static wisp_status nbits_exec(wisp_op_ctx *ctx) {
   const nbits_params *p = ctx->params;
-  const wisp_tensor *zp = ctx->n_in > 3 ? ctx->in[3] : NULL, *bias = ctx->n_in > 5 ? ctx->in[5] : NULL;
+  const wisp_tensor *zp = ctx->n_in > 3 ? ctx->in[3] : NULL,
+                    *bias = ctx->n_in > 5 ? ctx->in[5] : NULL;
   size_t M = (size_t)(wisp_shape_numel(&ctx->in[0]->shape) / p->K);
   const float *a = ctx->in[0]->data;
   float *panel = ctx->scratch;
@@ -99,5 +105,5 @@ static wisp_status nbits_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ms_MatMulNBits = {"com.microsoft", "MatMulNBits", sizeof(nbits_params),
-                                            nbits_parse, nbits_infer, nbits_exec, 0};
+const wisp_op_def wisp_op_ms_MatMulNBits = {
+    "com.microsoft", "MatMulNBits", sizeof(nbits_params), nbits_parse, nbits_infer, nbits_exec, 0};

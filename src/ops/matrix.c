@@ -44,9 +44,12 @@ static void store_one(void *data, wisp_dtype dt, int64_t i) {
   switch (dt) {
     case WISP_DT_FLOAT: ((float *)data)[i] = 1.0f; break;
     case WISP_DT_DOUBLE: ((double *)data)[i] = 1.0; break;
-    case WISP_DT_INT64: case WISP_DT_UINT64: ((int64_t *)data)[i] = 1; break;
-    case WISP_DT_INT32: case WISP_DT_UINT32: ((int32_t *)data)[i] = 1; break;
-    case WISP_DT_INT16: case WISP_DT_UINT16: ((int16_t *)data)[i] = 1; break;
+    case WISP_DT_INT64:
+    case WISP_DT_UINT64: ((int64_t *)data)[i] = 1; break;
+    case WISP_DT_INT32:
+    case WISP_DT_UINT32: ((int32_t *)data)[i] = 1; break;
+    case WISP_DT_INT16:
+    case WISP_DT_UINT16: ((int16_t *)data)[i] = 1; break;
     default: ((uint8_t *)data)[i] = 1; break; /* int8, uint8, bool */
   }
 }
@@ -64,8 +67,8 @@ static wisp_status eyelike_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_EyeLike = {"", "EyeLike", sizeof(eyelike_params), eyelike_parse,
-                                     eyelike_infer, eyelike_exec, 0};
+const wisp_op_def wisp_op_EyeLike = {
+    "", "EyeLike", sizeof(eyelike_params), eyelike_parse, eyelike_infer, eyelike_exec, 0};
 
 /* ---- Trilu: keeps the upper (j - i >= k) or lower (j - i <= k) triangle, zeros the rest ----- */
 
@@ -123,8 +126,8 @@ static wisp_status trilu_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Trilu = {"", "Trilu", sizeof(trilu_params), trilu_parse, trilu_infer,
-                                   trilu_exec, 0};
+const wisp_op_def wisp_op_Trilu = {
+    "", "Trilu", sizeof(trilu_params), trilu_parse, trilu_infer, trilu_exec, 0};
 
 /* ---- Det: determinant of each trailing square matrix, by LU with partial pivoting ---------- */
 

@@ -47,14 +47,16 @@ float ml_probit(float x) { return (float)M_SQRT2 * erfinv_approx(2 * x - 1); }
 
 void ml_softmax(float *v, int n) {
   float vmax = -FLT_MAX, sum = 0;
-  for (int i = 0; i < n; i++) if (v[i] > vmax) vmax = v[i];
+  for (int i = 0; i < n; i++)
+    if (v[i] > vmax) vmax = v[i];
   for (int i = 0; i < n; i++) sum += v[i] = expf(v[i] - vmax);
   for (int i = 0; i < n; i++) v[i] /= sum;
 }
 
 void ml_softmax_zero(float *v, int n) {
   float vmax = -FLT_MAX, sum = 0;
-  for (int i = 0; i < n; i++) if (v[i] > vmax) vmax = v[i];
+  for (int i = 0; i < n; i++)
+    if (v[i] > vmax) vmax = v[i];
   float exp_neg_max = expf(-vmax);
   for (int i = 0; i < n; i++) {
     if (v[i] > 0.0000001f || v[i] < -0.0000001f) sum += v[i] = expf(v[i] - vmax);
@@ -65,8 +67,12 @@ void ml_softmax_zero(float *v, int n) {
 
 void ml_post_apply(ml_post post, float *v, int n) {
   switch (post) {
-    case ML_POST_LOGISTIC: for (int i = 0; i < n; i++) v[i] = ml_logistic(v[i]); break;
-    case ML_POST_PROBIT: for (int i = 0; i < n; i++) v[i] = ml_probit(v[i]); break;
+    case ML_POST_LOGISTIC:
+      for (int i = 0; i < n; i++) v[i] = ml_logistic(v[i]);
+      break;
+    case ML_POST_PROBIT:
+      for (int i = 0; i < n; i++) v[i] = ml_probit(v[i]);
+      break;
     case ML_POST_SOFTMAX: ml_softmax(v, n); break;
     case ML_POST_SOFTMAX_ZERO: ml_softmax_zero(v, n); break;
     case ML_POST_NONE: break;
@@ -100,7 +106,8 @@ wisp_status ml_attr_floats(const wisp_op_ctx *ctx, const char *name, const float
   return WISP_OK;
 }
 
-wisp_status ml_attr_strings(const wisp_op_ctx *ctx, const char *name, const wisp_bytes **v, int *n) {
+wisp_status ml_attr_strings(const wisp_op_ctx *ctx, const char *name, const wisp_bytes **v,
+                            int *n) {
   const wisp_attr *a = NULL;
   WISP_TRY(attr_of_kind(ctx, name, WISP_ATTR_STRINGS, "a list of strings", &a));
   *v = a ? a->strings : NULL;
@@ -124,8 +131,8 @@ static wisp_status tensor_form(const wisp_op_ctx *ctx, const char *name, const w
   WISP_TRY(attr_of_kind(ctx, tname, WISP_ATTR_TENSOR, "a tensor", &a));
   *t = a ? a->t : NULL;
   if (*t && (*t)->dtype != WISP_DT_FLOAT && (*t)->dtype != WISP_DT_DOUBLE)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "attribute '%s' must be a float or double tensor",
-                        tname);
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                        "attribute '%s' must be a float or double tensor", tname);
   return WISP_OK;
 }
 
@@ -147,7 +154,8 @@ wisp_status ml_attr_reals_count(const wisp_op_ctx *ctx, const char *name, int *n
 
 wisp_status ml_attr_reals(const wisp_op_ctx *ctx, const char *name, double *dst, int cap, int *n) {
   WISP_TRY(ml_attr_reals_count(ctx, name, n));
-  if (*n > cap) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "attribute '%s' is too long", name);
+  if (*n > cap)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "attribute '%s' is too long", name);
   const float *f;
   int nf;
   const wisp_tensor *t;
@@ -168,8 +176,10 @@ wisp_status ml_parse_labels(const wisp_op_ctx *ctx, const char *ints_name, ml_la
   WISP_TRY(ml_attr_ints(ctx, ints_name, &out->ints, &ni));
   WISP_TRY(ml_attr_strings(ctx, "classlabels_strings", &out->strings, &ns));
   if ((ni > 0) == (ns > 0))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "needs exactly one of '%s' and "
-                        "'classlabels_strings'", ints_name);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "needs exactly one of '%s' and "
+                        "'classlabels_strings'",
+                        ints_name);
   if (ni) out->strings = NULL;
   else out->ints = NULL;
   out->n = ni ? ni : ns;
@@ -189,8 +199,10 @@ int ml_is_numeric(wisp_dtype dt) {
 
 wisp_status ml_expect_numeric(const wisp_op_ctx *ctx, int input) {
   if (!ml_is_numeric(ctx->in[input]->dtype))
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "input %d is %s; float, double, int64 or int32 "
-                        "expected", input, wisp_dtype_name(ctx->in[input]->dtype));
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                        "input %d is %s; float, double, int64 or int32 "
+                        "expected",
+                        input, wisp_dtype_name(ctx->in[input]->dtype));
   return WISP_OK;
 }
 

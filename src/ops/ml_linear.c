@@ -16,14 +16,14 @@
 
 typedef struct {
   int classifier;
-  int C;            /* score columns (classes or targets) */
+  int C; /* score columns (classes or targets) */
   int n_coef;
   const float *coef;
   const float *intercepts; /* NULL when unused */
   ml_post post;
   ml_labels labels;
-  int two_columns;  /* classifier: one score column, two labels */
-  int64_t F;        /* set by infer */
+  int two_columns; /* classifier: one score column, two labels */
+  int64_t F;       /* set by infer */
 } linear_params;
 
 static wisp_status linear_parse(wisp_op_ctx *ctx, int classifier) {
@@ -40,8 +40,8 @@ static wisp_status linear_parse(wisp_op_ctx *ctx, int classifier) {
     if (!n_int) p->intercepts = NULL;
     if (p->C == 1) p->two_columns = p->labels.n == 2;
     else if (p->labels.n != p->C)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%d classes (intercepts) but %d labels", p->C,
-                          p->labels.n);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%d classes (intercepts) but %d labels",
+                          p->C, p->labels.n);
   } else {
     int64_t t = wisp_attr_int(ctx->node, "targets", 1);
     if (t < 1 || t > p->n_coef)
@@ -66,10 +66,13 @@ static wisp_status linear_infer(wisp_op_ctx *ctx) {
   int64_t n;
   WISP_TRY(ml_rows(ctx, ctx->in[0], &n, &p->F));
   if (p->F * p->C != p->n_coef)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "input has %lld features; the %d coefficients "
-                        "are for %d", (long long)p->F, p->n_coef, p->n_coef / p->C);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "input has %lld features; the %d coefficients "
+                        "are for %d",
+                        (long long)p->F, p->n_coef, p->n_coef / p->C);
   if (p->classifier) {
-    if (ctx->n_out > 2) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has %d outputs", ctx->n_out);
+    if (ctx->n_out > 2)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has %d outputs", ctx->n_out);
     if (ctx->out[0]) {
       ctx->out[0]->dtype = p->labels.ints ? WISP_DT_INT64 : WISP_DT_STRING;
       ctx->out[0]->shape = (wisp_shape){1, {n}};
@@ -80,7 +83,8 @@ static wisp_status linear_infer(wisp_op_ctx *ctx) {
     }
     ctx->scratch_bytes = (uint64_t)(p->C + 2) * sizeof(float);
   } else {
-    if (ctx->n_out > 1) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has %d outputs", ctx->n_out);
+    if (ctx->n_out > 1)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has %d outputs", ctx->n_out);
     ctx->out[0]->dtype = WISP_DT_FLOAT;
     ctx->out[0]->shape = (wisp_shape){2, {n, p->C}};
   }
@@ -116,7 +120,8 @@ static wisp_status linear_exec(wisp_op_ctx *ctx) {
         else ((const char **)label->data)[r] = pos ? one : zero;
       } else {
         int best = 0;
-        for (int c = 1; c < C; c++) if (s[c] > s[best]) best = c;
+        for (int c = 1; c < C; c++)
+          if (s[c] > s[best]) best = c;
         ml_write_label(&p->labels, best, label, r);
       }
     }
@@ -127,7 +132,17 @@ static wisp_status linear_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ml_LinearClassifier = {ML_DOMAIN, "LinearClassifier", sizeof(linear_params),
-                                                 linear_classifier_parse, linear_infer, linear_exec, 0};
-const wisp_op_def wisp_op_ml_LinearRegressor = {ML_DOMAIN, "LinearRegressor", sizeof(linear_params),
-                                                linear_regressor_parse, linear_infer, linear_exec, 0};
+const wisp_op_def wisp_op_ml_LinearClassifier = {ML_DOMAIN,
+                                                 "LinearClassifier",
+                                                 sizeof(linear_params),
+                                                 linear_classifier_parse,
+                                                 linear_infer,
+                                                 linear_exec,
+                                                 0};
+const wisp_op_def wisp_op_ml_LinearRegressor = {ML_DOMAIN,
+                                                "LinearRegressor",
+                                                sizeof(linear_params),
+                                                linear_regressor_parse,
+                                                linear_infer,
+                                                linear_exec,
+                                                0};

@@ -42,8 +42,8 @@ static wisp_status binarizer_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ml_Binarizer = {ML_DOMAIN, "Binarizer", 0, NULL, binarizer_infer,
-                                          binarizer_exec, 0};
+const wisp_op_def wisp_op_ml_Binarizer = {ML_DOMAIN,       "Binarizer",    0, NULL,
+                                          binarizer_infer, binarizer_exec, 0};
 
 /* ---- Scaler: Y = (X - offset) · scale, per feature (last dim) ---------------------------- */
 
@@ -90,8 +90,8 @@ static wisp_status scaler_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ml_Scaler = {ML_DOMAIN, "Scaler", sizeof(scaler_params), scaler_parse,
-                                       scaler_infer, scaler_exec, 0};
+const wisp_op_def wisp_op_ml_Scaler = {
+    ML_DOMAIN, "Scaler", sizeof(scaler_params), scaler_parse, scaler_infer, scaler_exec, 0};
 
 /* ---- Normalizer: each row divided by its max, L1 or L2 norm (as onnxruntime, in float) ---- */
 
@@ -120,7 +120,10 @@ static wisp_status normalizer_infer(wisp_op_ctx *ctx) {
 
 /* x·x in the input's own precision, then float (ints widened so nothing overflows). */
 static float square_f(const wisp_tensor *x, int64_t i) {
-  if (x->dtype == WISP_DT_FLOAT) { float v = ((const float *)x->data)[i]; return v * v; }
+  if (x->dtype == WISP_DT_FLOAT) {
+    float v = ((const float *)x->data)[i];
+    return v * v;
+  }
   double v = ml_get_f64(x, i);
   return (float)(v * v);
 }
@@ -136,7 +139,10 @@ static wisp_status normalizer_exec(wisp_op_ctx *ctx) {
     float d = 0;
     if (norm == NORM_MAX) {
       d = -3.402823466e+38f;
-      for (int64_t j = 0; j < f; j++) { float v = ml_get_f32(x, o + j); d = d < v ? v : d; }
+      for (int64_t j = 0; j < f; j++) {
+        float v = ml_get_f32(x, o + j);
+        d = d < v ? v : d;
+      }
     } else if (norm == NORM_L1) {
       for (int64_t j = 0; j < f; j++) d += (float)fabs(ml_get_f64(x, o + j));
     } else {
@@ -152,8 +158,8 @@ static wisp_status normalizer_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ml_Normalizer = {ML_DOMAIN, "Normalizer", sizeof(int), normalizer_parse,
-                                           normalizer_infer, normalizer_exec, 0};
+const wisp_op_def wisp_op_ml_Normalizer = {
+    ML_DOMAIN, "Normalizer", sizeof(int), normalizer_parse, normalizer_infer, normalizer_exec, 0};
 
 /* ---- Imputer: replaces a sentinel value (replaced_value_*, default 0; NaN matches NaN) ------ */
 
@@ -172,7 +178,8 @@ static wisp_status imputer_parse(wisp_op_ctx *ctx) {
   WISP_TRY(ml_attr_floats(ctx, "imputed_value_floats", &p->fvals, &nf));
   WISP_TRY(ml_attr_ints(ctx, "imputed_value_int64s", &p->ivals, &ni));
   if ((nf > 0) == (ni > 0))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "needs exactly one of imputed_value_floats "
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "needs exactly one of imputed_value_floats "
                         "and imputed_value_int64s");
   p->n_vals = nf ? nf : ni;
   if (nf) p->ivals = NULL;
@@ -191,7 +198,8 @@ static wisp_status imputer_infer(wisp_op_ctx *ctx) {
   if (real != (p->fvals != NULL))
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "a %s input needs imputed_value_%s",
                         wisp_dtype_name(x->dtype), real ? "floats" : "int64s");
-  if (x->shape.ndim == 0) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "input must have rank >= 1");
+  if (x->shape.ndim == 0)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "input must have rank >= 1");
   p->stride = x->shape.dims[x->shape.ndim - 1];
   if (p->n_vals > 1 && p->n_vals != p->stride)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "%d imputed values for %lld features", p->n_vals,
@@ -234,8 +242,8 @@ static wisp_status imputer_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ml_Imputer = {ML_DOMAIN, "Imputer", sizeof(imputer_params), imputer_parse,
-                                        imputer_infer, imputer_exec, 0};
+const wisp_op_def wisp_op_ml_Imputer = {
+    ML_DOMAIN, "Imputer", sizeof(imputer_params), imputer_parse, imputer_infer, imputer_exec, 0};
 
 /* ---- keysets: sorted keys for lookups ------------------------------------------------------ */
 
@@ -273,18 +281,19 @@ static int cmp_entry(int kind, const key_entry *a, const key_entry *b) {
     default: return cmp_bytes(a->s, a->len, b->s, b->len);
   }
 }
-#define ENTRY_SORT(kind_)                                                                  \
-  static int sort_##kind_(const void *a, const void *b) {                                  \
-    int c = cmp_entry(kind_, a, b);                                                        \
-    return c ? c : ((const key_entry *)a)->index - ((const key_entry *)b)->index;          \
+#define ENTRY_SORT(kind_) \
+  static int sort_##kind_(const void *a, const void *b) { \
+    int c = cmp_entry(kind_, a, b); \
+    return c ? c : ((const key_entry *)a)->index - ((const key_entry *)b)->index; \
   }
 ENTRY_SORT(KEY_INT)
 ENTRY_SORT(KEY_REAL)
 ENTRY_SORT(KEY_STRING)
 
 static void keyset_sort(keyset *k) {
-  int (*f)(const void *, const void *) =
-      k->kind == KEY_INT ? sort_KEY_INT : k->kind == KEY_REAL ? sort_KEY_REAL : sort_KEY_STRING;
+  int (*f)(const void *, const void *) = k->kind == KEY_INT    ? sort_KEY_INT
+                                         : k->kind == KEY_REAL ? sort_KEY_REAL
+                                                               : sort_KEY_STRING;
   qsort(k->e, (size_t)k->n, sizeof *k->e, f);
 }
 
@@ -309,9 +318,9 @@ static key_entry input_key(int kind, const wisp_tensor *t, int64_t i) {
     e.s = ml_str(t, i);
     e.len = strlen(e.s);
   } else if (kind == KEY_INT) {
-    e.i = t->dtype == WISP_DT_INT64 ? ((const int64_t *)t->data)[i]
-        : t->dtype == WISP_DT_INT32 ? ((const int32_t *)t->data)[i]
-                                    : (int64_t)ml_get_f64(t, i);
+    e.i = t->dtype == WISP_DT_INT64   ? ((const int64_t *)t->data)[i]
+          : t->dtype == WISP_DT_INT32 ? ((const int32_t *)t->data)[i]
+                                      : (int64_t)ml_get_f64(t, i);
   } else {
     e.d = ml_get_f64(t, i);
   }
@@ -342,7 +351,8 @@ static wisp_status onehot_parse(wisp_op_ctx *ctx) {
   WISP_TRY(ml_attr_ints(ctx, "cats_int64s", &ints, &ni));
   WISP_TRY(ml_attr_strings(ctx, "cats_strings", &strs, &ns));
   if ((ni > 0) == (ns > 0))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "needs exactly one of cats_int64s and cats_strings");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "needs exactly one of cats_int64s and cats_strings");
   WISP_TRY(keyset_alloc(ctx, &p->cats, ni ? KEY_INT : KEY_STRING, ni ? ni : ns));
   for (int k = 0; k < p->cats.n; k++) {
     key_entry *e = &p->cats.e[k];
@@ -394,22 +404,24 @@ static wisp_status onehot_exec(wisp_op_ctx *ctx) {
     }
     if (k >= 0) y[i * C + k] = 1;
     else if (!p->zeros)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "element %lld is not one of the categories "
-                          "(and zeros = 0)", (long long)i);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                          "element %lld is not one of the categories "
+                          "(and zeros = 0)",
+                          (long long)i);
   }
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ml_OneHotEncoder = {ML_DOMAIN, "OneHotEncoder", sizeof(onehot_params),
-                                              onehot_parse, onehot_infer, onehot_exec, 0};
+const wisp_op_def wisp_op_ml_OneHotEncoder = {
+    ML_DOMAIN, "OneHotEncoder", sizeof(onehot_params), onehot_parse, onehot_infer, onehot_exec, 0};
 
 /* ---- LabelEncoder: maps keys to values (opset 1: strings <-> their index) ---------------- */
 
 typedef struct {
   keyset keys;
-  int v1;               /* opset 1: classes_strings; int64 input -> string output */
+  int v1; /* opset 1: classes_strings; int64 input -> string output */
   wisp_dtype in_type, out_type;
-  const int64_t *vi;    /* values, by kind of out_type */
+  const int64_t *vi; /* values, by kind of out_type */
   const float *vf;
   const double *vd;
   const char *const *vs; /* string values (NUL-terminated) */
@@ -456,22 +468,27 @@ static wisp_status labelenc_parse(wisp_op_ctx *ctx) {
   WISP_TRY(ml_attr_ints(ctx, "values_int64s", &vi, &nvi));
   WISP_TRY(ml_attr_floats(ctx, "values_floats", &vf, &nvf));
   WISP_TRY(ml_attr_strings(ctx, "values_strings", &vs, &nvs));
-  const wisp_attr *kt = wisp_node_attr(nd, "keys_tensor"), *vt = wisp_node_attr(nd, "values_tensor");
+  const wisp_attr *kt = wisp_node_attr(nd, "keys_tensor"),
+                  *vt = wisp_node_attr(nd, "values_tensor");
   const wisp_attr *dt = wisp_node_attr(nd, "default_tensor");
-  if ((kt && (kt->type != WISP_ATTR_TENSOR || !kt->t)) || (vt && (vt->type != WISP_ATTR_TENSOR || !vt->t)) ||
+  if ((kt && (kt->type != WISP_ATTR_TENSOR || !kt->t)) ||
+      (vt && (vt->type != WISP_ATTR_TENSOR || !vt->t)) ||
       (dt && (dt->type != WISP_ATTR_TENSOR || !dt->t)))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "keys_tensor, values_tensor and default_tensor "
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "keys_tensor, values_tensor and default_tensor "
                         "must be tensors");
   int key_forms = (nki > 0) + (nkf > 0) + (nks > 0) + (kt != NULL);
   int value_forms = (nvi > 0) + (nvf > 0) + (nvs > 0) + (vt != NULL);
   if (key_forms != 1 || value_forms != 1)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "needs exactly one kind of keys and one kind "
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "needs exactly one kind of keys and one kind "
                         "of values");
   int n_keys;
   wisp_dtype kdt;
   if (kt) {
     kdt = kt->t->dtype;
-    if (kt->t->shape.ndim != 1) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "keys_tensor must be 1-D");
+    if (kt->t->shape.ndim != 1)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "keys_tensor must be 1-D");
     n_keys = (int)kt->t->shape.dims[0];
   } else {
     kdt = nki ? WISP_DT_INT64 : nkf ? WISP_DT_FLOAT : WISP_DT_STRING;
@@ -479,7 +496,8 @@ static wisp_status labelenc_parse(wisp_op_ctx *ctx) {
   }
   if (vt) {
     p->out_type = vt->t->dtype;
-    if (vt->t->shape.ndim != 1) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "values_tensor must be 1-D");
+    if (vt->t->shape.ndim != 1)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "values_tensor must be 1-D");
     p->n_values = (int)vt->t->shape.dims[0];
     switch (p->out_type) {
       case WISP_DT_INT64: p->vi = vt->t->data; break;
@@ -487,7 +505,8 @@ static wisp_status labelenc_parse(wisp_op_ctx *ctx) {
       case WISP_DT_DOUBLE: p->vd = vt->t->data; break;
       case WISP_DT_STRING: p->vs = vt->t->data; break;
       default:
-        return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "values of type %s", wisp_dtype_name(p->out_type));
+        return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "values of type %s",
+                            wisp_dtype_name(p->out_type));
     }
   } else {
     p->out_type = nvi ? WISP_DT_INT64 : nvf ? WISP_DT_FLOAT : WISP_DT_STRING;
@@ -497,10 +516,12 @@ static wisp_status labelenc_parse(wisp_op_ctx *ctx) {
   if (n_keys != p->n_values)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%d keys but %d values", n_keys, p->n_values);
   p->in_type = kdt;
-  int kind = kdt == WISP_DT_STRING ? KEY_STRING
-           : kdt == WISP_DT_INT64 ? KEY_INT
-           : kdt == WISP_DT_FLOAT || kdt == WISP_DT_DOUBLE ? KEY_REAL : -1;
-  if (kind < 0) return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "keys of type %s", wisp_dtype_name(kdt));
+  int kind = kdt == WISP_DT_STRING                           ? KEY_STRING
+             : kdt == WISP_DT_INT64                          ? KEY_INT
+             : kdt == WISP_DT_FLOAT || kdt == WISP_DT_DOUBLE ? KEY_REAL
+                                                             : -1;
+  if (kind < 0)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "keys of type %s", wisp_dtype_name(kdt));
   /* one block: sorted keys, then string value pointers when the values are a string list */
   size_t extra = !vt && nvs ? (size_t)nvs * sizeof(char *) : 0;
   key_entry *e = wisp_aligned_alloc(((size_t)n_keys + 1) * sizeof *e + extra);
@@ -548,11 +569,13 @@ static wisp_status labelenc_infer(wisp_op_ctx *ctx) {
   labelenc_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
   const wisp_tensor *x = ctx->in[0];
-  wisp_dtype want = p->v1 ? (x->dtype == WISP_DT_STRING ? WISP_DT_STRING : WISP_DT_INT64) : p->in_type;
+  wisp_dtype want =
+      p->v1 ? (x->dtype == WISP_DT_STRING ? WISP_DT_STRING : WISP_DT_INT64) : p->in_type;
   if (x->dtype != want)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "input is %s; the keys are %s",
                         wisp_dtype_name(x->dtype), wisp_dtype_name(want));
-  ctx->out[0]->dtype = p->v1 ? (x->dtype == WISP_DT_STRING ? WISP_DT_INT64 : WISP_DT_STRING) : p->out_type;
+  ctx->out[0]->dtype =
+      p->v1 ? (x->dtype == WISP_DT_STRING ? WISP_DT_INT64 : WISP_DT_STRING) : p->out_type;
   ctx->out[0]->shape = x->shape;
   return WISP_OK;
 }
@@ -580,14 +603,21 @@ static wisp_status labelenc_exec(wisp_op_ctx *ctx) {
       case WISP_DT_INT64: ((int64_t *)y)[i] = k >= 0 ? p->vi[k] : p->def_i; break;
       case WISP_DT_FLOAT: ((float *)y)[i] = k >= 0 ? p->vf[k] : (float)p->def_d; break;
       case WISP_DT_DOUBLE: ((double *)y)[i] = k >= 0 ? p->vd[k] : p->def_d; break;
-      default: ((const char **)y)[i] = k >= 0 && p->vs[k] ? p->vs[k] : k >= 0 ? "" : p->def_s; break;
+      default:
+        ((const char **)y)[i] = k >= 0 && p->vs[k] ? p->vs[k] : k >= 0 ? "" : p->def_s;
+        break;
     }
   }
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ml_LabelEncoder = {ML_DOMAIN, "LabelEncoder", sizeof(labelenc_params),
-                                             labelenc_parse, labelenc_infer, labelenc_exec, 0};
+const wisp_op_def wisp_op_ml_LabelEncoder = {ML_DOMAIN,
+                                             "LabelEncoder",
+                                             sizeof(labelenc_params),
+                                             labelenc_parse,
+                                             labelenc_infer,
+                                             labelenc_exec,
+                                             0};
 
 /* ---- ArrayFeatureExtractor: X[..., indices] along the last axis ---------------------------- */
 
@@ -623,8 +653,8 @@ static wisp_status afe_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ml_ArrayFeatureExtractor = {ML_DOMAIN, "ArrayFeatureExtractor", 0, NULL,
-                                                      afe_infer, afe_exec, 0};
+const wisp_op_def wisp_op_ml_ArrayFeatureExtractor = {
+    ML_DOMAIN, "ArrayFeatureExtractor", 0, NULL, afe_infer, afe_exec, 0};
 
 /* ---- ZipMap: (N, C) scores, keyed by the class labels (see the top of this file) ----------- */
 
@@ -653,5 +683,5 @@ static wisp_status zipmap_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ml_ZipMap = {ML_DOMAIN, "ZipMap", sizeof(ml_labels), zipmap_parse,
-                                       zipmap_infer, zipmap_exec, 0};
+const wisp_op_def wisp_op_ml_ZipMap = {
+    ML_DOMAIN, "ZipMap", sizeof(ml_labels), zipmap_parse, zipmap_infer, zipmap_exec, 0};

@@ -39,17 +39,17 @@ enum { MODE_LEAF = 1, MODE_LEQ, MODE_LT, MODE_GTE, MODE_GT, MODE_EQ, MODE_NEQ };
 enum { MISSING_TRUE = 16 };
 enum { AGG_SUM, AGG_AVERAGE, AGG_MIN, AGG_MAX };
 enum { WALK_ANY, WALK_LEQ, WALK_LT }; /* WALK_LEQ/LT: every branch compares so */
-#define TE_LEAF INT32_MIN        /* feature word of a leaf */
-#define TE_MISSING (1 << 30)     /* feature word bit: NaN goes to the true child */
-#define TE_FEAT (TE_MISSING - 1) /* feature word bits of the feature index */
+#define TE_LEAF INT32_MIN             /* feature word of a leaf */
+#define TE_MISSING (1 << 30)          /* feature word bit: NaN goes to the true child */
+#define TE_FEAT (TE_MISSING - 1)      /* feature word bits of the feature index */
 
-#define TE_BLOCK 128             /* rows per block */
-#define TE_MAX_OUT (1 << 20)     /* classes or targets */
+#define TE_BLOCK 128         /* rows per block */
+#define TE_MAX_OUT (1 << 20) /* classes or targets */
 
 typedef struct {
-  float thf;     /* branch: threshold; leaf: its first weight */
-  int32_t feat;  /* branch: feature index | TE_MISSING; leaf: TE_LEAF */
-  int32_t t, f;  /* branch: true / false child; leaf: first weight, weight count */
+  float thf;    /* branch: threshold; leaf: its first weight */
+  int32_t feat; /* branch: feature index | TE_MISSING; leaf: TE_LEAF */
+  int32_t t, f; /* branch: true / false child; leaf: first weight, weight count */
 } te_node;
 
 typedef struct {
@@ -60,8 +60,8 @@ typedef struct {
   int binary_case, all_positive; /* classifier: one class id among the weights; no weight < 0 */
   ml_labels labels;
   te_node *nodes;
-  double *thd;      /* branch thresholds / leaf first weight, as double (double inputs) */
-  uint8_t *flags;   /* mode | MISSING_TRUE */
+  double *thd;    /* branch thresholds / leaf first weight, as double (double inputs) */
+  uint8_t *flags; /* mode | MISSING_TRUE */
   int32_t *roots;
   int32_t *w_id;
   float *w_f;
@@ -88,7 +88,9 @@ static int32_t key_find(const te_key *keys, int n, int64_t tree, int64_t node) {
   while (lo <= hi) {
     int mid = lo + (hi - lo) / 2;
     const te_key *k = &keys[mid];
-    int c = tree != k->tree ? (tree < k->tree ? -1 : 1) : node != k->node ? (node < k->node ? -1 : 1) : 0;
+    int c = tree != k->tree   ? (tree < k->tree ? -1 : 1)
+            : node != k->node ? (node < k->node ? -1 : 1)
+                              : 0;
     if (!c) return k->index;
     if (c < 0) hi = mid - 1;
     else lo = mid + 1;
@@ -97,8 +99,8 @@ static int32_t key_find(const te_key *keys, int n, int64_t tree, int64_t node) {
 }
 
 static int parse_mode(const wisp_bytes *s) {
-  static const char *names[] = {"LEAF", "BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT",
-                                "BRANCH_EQ", "BRANCH_NEQ"};
+  static const char *names[] = {"LEAF",      "BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE",
+                                "BRANCH_GT", "BRANCH_EQ",  "BRANCH_NEQ"};
   for (int i = 0; i < 7; i++)
     if (!strcmp(s->data, names[i])) return i + 1;
   return 0;
@@ -107,8 +109,10 @@ static int parse_mode(const wisp_bytes *s) {
 /* Carves the model's arrays out of one block (ctx->state). */
 static te_model *te_alloc(int n, int n_trees, int nw, int n_base) {
   size_t off = 0, at[9];
-  size_t sizes[9] = {sizeof(te_model), (size_t)n * sizeof(te_node), (size_t)n * 8, (size_t)n,
-                     (size_t)n_trees * 4, (size_t)nw * 4, (size_t)nw * 4, (size_t)nw * 8,
+  size_t sizes[9] = {sizeof(te_model),    (size_t)n * sizeof(te_node),
+                     (size_t)n * 8,       (size_t)n,
+                     (size_t)n_trees * 4, (size_t)nw * 4,
+                     (size_t)nw * 4,      (size_t)nw * 8,
                      (size_t)n_base * 8};
   for (int i = 0; i < 9; i++) at[i] = off, off += (sizes[i] + 15) / 16 * 16;
   char *p = wisp_aligned_alloc(off);
@@ -178,12 +182,15 @@ static wisp_status te_parse(wisp_op_ctx *ctx, int classifier) {
   snprintf(name, sizeof name, "%s_weights", pre);
   WISP_TRY(ml_attr_reals_count(ctx, name, &nw4));
   WISP_TRY(ml_attr_reals_count(ctx, "base_values", &n_base));
-  if (n < 1) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has no nodes (nodes_treeids is empty)");
+  if (n < 1)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has no nodes (nodes_treeids is empty)");
   if (n2 != n || n3 != n || n4 != n || n5 != n || n_modes != n || n_vals != n || n_missing > n)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
-                        "the nodes_* attributes have different lengths (%d tree ids, %d node ids, "
-                        "%d feature ids, %d true ids, %d false ids, %d modes, %d values, %d missing "
-                        "flags)", n, n2, n3, n4, n5, n_modes, n_vals, n_missing);
+    return WISP_OP_FAIL(
+        ctx, WISP_ERR_INVALID_MODEL,
+        "the nodes_* attributes have different lengths (%d tree ids, %d node ids, "
+        "%d feature ids, %d true ids, %d false ids, %d modes, %d values, %d missing "
+        "flags)",
+        n, n2, n3, n4, n5, n_modes, n_vals, n_missing);
   if (nw2 != nw || nw3 != nw || nw4 != nw)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
                         "the %s_* attributes have different lengths (%d, %d, %d, %d)", pre, nw, nw2,
@@ -201,9 +208,11 @@ static wisp_status te_parse(wisp_op_ctx *ctx, int classifier) {
     WISP_TRY(ml_parse_labels(ctx, "classlabels_int64s", &labels));
     n_out = labels.n;
     if (n_out < 2)
-      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "needs at least 2 class labels, has %d", n_out);
+      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "needs at least 2 class labels, has %d",
+                          n_out);
     if (n_base > n_out)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%d base_values for %d classes", n_base, n_out);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%d base_values for %d classes", n_base,
+                          n_out);
   } else {
     int64_t t = wisp_attr_int(ctx->node, "n_targets", 0);
     if (t < 1 || t > TE_MAX_OUT)
@@ -211,13 +220,16 @@ static wisp_status te_parse(wisp_op_ctx *ctx, int classifier) {
                           TE_MAX_OUT, (long long)t);
     n_out = (int)t;
     if (n_base != 0 && n_base != 1 && n_base != n_out)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%d base_values for %d targets", n_base, n_out);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%d base_values for %d targets", n_base,
+                          n_out);
     const char *a;
     WISP_TRY(ml_attr_string(ctx, "aggregate_function", "SUM", &a));
     static const char *aggs[] = {"SUM", "AVERAGE", "MIN", "MAX"};
     agg = -1;
-    for (int i = 0; i < 4; i++) if (!strcmp(a, aggs[i])) agg = i;
-    if (agg < 0) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "unknown aggregate_function '%s'", a);
+    for (int i = 0; i < 4; i++)
+      if (!strcmp(a, aggs[i])) agg = i;
+    if (agg < 0)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "unknown aggregate_function '%s'", a);
   }
   if (n_out > TE_MAX_OUT)
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "too many classes (%d)", n_out);
@@ -227,11 +239,13 @@ static wisp_status te_parse(wisp_op_ctx *ctx, int classifier) {
   te_key *keys = malloc((size_t)n * sizeof *keys);
   uint8_t *color = calloc((size_t)n, 1), *next = malloc((size_t)n);
   int32_t *stack = malloc((size_t)n * sizeof *stack), *count = calloc((size_t)n, sizeof *count);
-  int32_t *fill = malloc((size_t)n * sizeof *fill), *leaf_of = malloc(((size_t)nw + 1) * sizeof *leaf_of);
+  int32_t *fill = malloc((size_t)n * sizeof *fill),
+          *leaf_of = malloc(((size_t)nw + 1) * sizeof *leaf_of);
   uint8_t *class_seen = calloc((size_t)n_out, 1);
   double *vals = malloc((size_t)n * sizeof *vals), *wv = malloc(((size_t)nw + 1) * sizeof *wv);
   te_model *m = NULL;
-  if (!keys || !color || !next || !stack || !count || !fill || !leaf_of || !class_seen || !vals || !wv) {
+  if (!keys || !color || !next || !stack || !count || !fill || !leaf_of || !class_seen || !vals ||
+      !wv) {
     s = WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
@@ -270,11 +284,13 @@ static wisp_status te_parse(wisp_op_ctx *ctx, int classifier) {
       int first = k;
       while (k + 1 < n && keys[k + 1].tree == keys[first].tree) k++;
       int32_t lo = keys[first].index;
-      for (int j = first; j <= k; j++) if (keys[j].index < lo) lo = keys[j].index;
+      for (int j = first; j <= k; j++)
+        if (keys[j].index < lo) lo = keys[j].index;
       is_root[lo] = 1;
     }
     int r = 0;
-    for (int i = 0; i < n; i++) if (is_root[i]) m->roots[r++] = i, is_root[i] = 0;
+    for (int i = 0; i < n; i++)
+      if (is_root[i]) m->roots[r++] = i, is_root[i] = 0;
   }
 
   /* nodes */
@@ -283,7 +299,8 @@ static wisp_status te_parse(wisp_op_ctx *ctx, int classifier) {
   for (int i = 0; i < n; i++) {
     int mode = parse_mode(&modes[i]);
     if (!mode) {
-      s = WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "node %d has unknown mode '%s'", i, modes[i].data);
+      s = WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "node %d has unknown mode '%s'", i,
+                       modes[i].data);
       goto done;
     }
     int miss = i < n_missing && missing[i] == 1;
@@ -306,9 +323,11 @@ static wisp_status te_parse(wisp_op_ctx *ctx, int classifier) {
     int32_t t = key_find(keys, n, tree_ids[i], true_ids[i]);
     int32_t f = key_find(keys, n, tree_ids[i], false_ids[i]);
     if (t < 0 || f < 0) {
-      s = WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "node %lld of tree %lld: its %s child %lld is "
-                       "not a node of that tree", (long long)node_ids[i], (long long)tree_ids[i],
-                       t < 0 ? "true" : "false", (long long)(t < 0 ? true_ids[i] : false_ids[i]));
+      s = WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                       "node %lld of tree %lld: its %s child %lld is "
+                       "not a node of that tree",
+                       (long long)node_ids[i], (long long)tree_ids[i], t < 0 ? "true" : "false",
+                       (long long)(t < 0 ? true_ids[i] : false_ids[i]));
       goto done;
     }
     if (t == i || f == i) {
@@ -322,9 +341,10 @@ static wisp_status te_parse(wisp_op_ctx *ctx, int classifier) {
     else if (same != mode) same = 0;
   }
   /* same: -1 no branches, 0 mixed modes, else the one mode */
-  m->walk = same == 0 ? WALK_ANY
+  m->walk = same == 0                        ? WALK_ANY
             : same == -1 || same == MODE_LEQ ? WALK_LEQ
-            : same == MODE_LT ? WALK_LT : WALK_ANY;
+            : same == MODE_LT                ? WALK_LT
+                                             : WALK_ANY;
   m->has_missing = any_missing;
   if ((s = check_acyclic(ctx, m, color, stack, next)) != WISP_OK) goto done;
 
@@ -335,10 +355,13 @@ static wisp_status te_parse(wisp_op_ctx *ctx, int classifier) {
   for (int k = 0; k < nw; k++) {
     int32_t j = key_find(keys, n, w_tree[k], w_node[k]);
     if (j < 0 || w_ids[k] < 0 || w_ids[k] >= n_out) {
-      s = j < 0 ? WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "weight %d names node %lld of tree %lld, "
-                               "which does not exist", k, (long long)w_node[k], (long long)w_tree[k])
-                : WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "weight %d is for %s %lld, out of [0, %d)",
-                               k, pre, (long long)w_ids[k], n_out);
+      s = j < 0 ? WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                               "weight %d names node %lld of tree %lld, "
+                               "which does not exist",
+                               k, (long long)w_node[k], (long long)w_tree[k])
+                : WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                               "weight %d is for %s %lld, out of [0, %d)", k, pre,
+                               (long long)w_ids[k], n_out);
       goto done;
     }
     if (classifier) {
@@ -402,11 +425,11 @@ static te_scratch te_layout(void *base, int64_t rows, int C, int64_t conv_floats
   te_scratch sc;
   uint8_t *p = base;
   uint64_t off = 0;
-#define TAKE(field, type, count)                                      \
-  sc.field = (type *)(p ? p + (size_t)off : NULL);                    \
+#define TAKE(field, type, count) \
+  sc.field = (type *)(p ? p + (size_t)off : NULL); \
   off += ((uint64_t)(count) * sizeof(type) + 15) / 16 * 16;
   TAKE(has, uint8_t, rows * C);
-  TAKE(acc, double, rows * C);
+  TAKE(acc, double, rows *C);
   TAKE(leaf, int32_t, rows);
   TAKE(row, float, C + 2);
   TAKE(conv, float, conv_floats);
@@ -424,10 +447,13 @@ static wisp_status te_infer(wisp_op_ctx *ctx) {
   int64_t n, f;
   WISP_TRY(ml_rows(ctx, ctx->in[0], &n, &f));
   if (m->max_feature >= f)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "the trees read feature %d but the input has %lld "
-                        "features", m->max_feature, (long long)f);
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "the trees read feature %d but the input has %lld "
+                        "features",
+                        m->max_feature, (long long)f);
   if (m->classifier) {
-    if (ctx->n_out > 2) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has %d outputs, 2 expected", ctx->n_out);
+    if (ctx->n_out > 2)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has %d outputs, 2 expected", ctx->n_out);
     if (ctx->out[0]) {
       ctx->out[0]->dtype = m->labels.ints ? WISP_DT_INT64 : WISP_DT_STRING;
       ctx->out[0]->shape = (wisp_shape){1, {n}};
@@ -437,7 +463,8 @@ static wisp_status te_infer(wisp_op_ctx *ctx) {
       ctx->out[1]->shape = (wisp_shape){2, {n, m->n_out}};
     }
   } else {
-    if (ctx->n_out > 1) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has %d outputs, 1 expected", ctx->n_out);
+    if (ctx->n_out > 1)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "has %d outputs, 1 expected", ctx->n_out);
     ctx->out[0]->dtype = WISP_DT_FLOAT;
     ctx->out[0]->shape = (wisp_shape){2, {n, m->n_out}};
   }
@@ -487,8 +514,8 @@ static wisp_status te_exec(wisp_op_ctx *ctx) {
     int nr = (int)(n - r0 < TE_BLOCK ? n - r0 : TE_BLOCK);
     float *zb = zd ? zd + r0 * C : NULL;
     if (x->dtype == WISP_DT_DOUBLE) {
-      run_block_f64(m, (const double *)x->data + r0 * f, f, nr, sc.acc, sc.has, sc.leaf, sc.row,
-                    zb, label, r0);
+      run_block_f64(m, (const double *)x->data + r0 * f, f, nr, sc.acc, sc.has, sc.leaf, sc.row, zb,
+                    label, r0);
       continue;
     }
     const float *xb = (const float *)x->data + r0 * f;

@@ -27,30 +27,30 @@ static inline int32_t SFX(leaf_any)(const te_model *m, int32_t i, const T *x) {
  * (an expression of v: the row's feature value, i: the node, fe: its feature word) holds. Four
  * rows step together: a row at a leaf stays there (a leaf's feature word reads feature 0, in
  * bounds) until all four are at leaves. */
-#define WALK_STEP(GO, c, x)                                                               \
-  {                                                                                       \
-    const int32_t i = c, fe = nd[i].feat;                                                 \
-    const T v = x[fe & TE_FEAT];                                                          \
-    const int32_t next = (GO) ? nd[i].t : nd[i].f;                                        \
-    c = fe < 0 ? i : next;                                                                \
+#define WALK_STEP(GO, c, x) \
+  { \
+    const int32_t i = c, fe = nd[i].feat; \
+    const T v = x[fe & TE_FEAT]; \
+    const int32_t next = (GO) ? nd[i].t : nd[i].f; \
+    c = fe < 0 ? i : next; \
   }
-#define WALK_ROWS(GO)                                                                     \
-  {                                                                                       \
-    int r = 0;                                                                            \
-    for (; r + 4 <= nr; r += 4) {                                                         \
+#define WALK_ROWS(GO) \
+  { \
+    int r = 0; \
+    for (; r + 4 <= nr; r += 4) { \
       const T *x0 = X + r * stride, *x1 = x0 + stride, *x2 = x1 + stride, *x3 = x2 + stride; \
-      int32_t i0 = root, i1 = root, i2 = root, i3 = root;                                 \
-      while ((nd[i0].feat & nd[i1].feat & nd[i2].feat & nd[i3].feat) >= 0) {              \
+      int32_t i0 = root, i1 = root, i2 = root, i3 = root; \
+      while ((nd[i0].feat & nd[i1].feat & nd[i2].feat & nd[i3].feat) >= 0) { \
         WALK_STEP(GO, i0, x0) WALK_STEP(GO, i1, x1) WALK_STEP(GO, i2, x2) WALK_STEP(GO, i3, x3) \
-      }                                                                                   \
-      leaf[r] = i0, leaf[r + 1] = i1, leaf[r + 2] = i2, leaf[r + 3] = i3;                 \
-    }                                                                                     \
-    for (; r < nr; r++) {                                                                 \
-      const T *x0 = X + r * stride;                                                       \
-      int32_t i0 = root;                                                                  \
-      while (nd[i0].feat >= 0) WALK_STEP(GO, i0, x0)                                      \
-      leaf[r] = i0;                                                                       \
-    }                                                                                     \
+      } \
+      leaf[r] = i0, leaf[r + 1] = i1, leaf[r + 2] = i2, leaf[r + 3] = i3; \
+    } \
+    for (; r < nr; r++) { \
+      const T *x0 = X + r * stride; \
+      int32_t i0 = root; \
+      while (nd[i0].feat >= 0) WALK_STEP(GO, i0, x0) \
+      leaf[r] = i0; \
+    } \
   }
 
 /* Scores of rows [0, nr) of X (row stride `stride`) into acc (nr, C), tree by tree. */
@@ -106,7 +106,10 @@ static void SFX(finish_regressor)(const te_model *m, const T *s, const uint8_t *
     T origin = m->n_base == 1 ? (T)m->base[0] : 0, v = s[0];
     switch (m->agg) {
       case AGG_SUM: v += origin; break;
-      case AGG_AVERAGE: v /= (T)m->n_trees; v += origin; break;
+      case AGG_AVERAGE:
+        v /= (T)m->n_trees;
+        v += origin;
+        break;
       default: v = has[0] ? v + origin : origin; break;
     }
     z[0] = m->post == ML_POST_PROBIT ? ml_probit((float)v) : (float)v;
@@ -166,7 +169,8 @@ static int SFX(finish_classifier)(const te_model *m, T *s, uint8_t *has, float *
     }
   }
   /* from here a class no leaf (nor base value) scored reads as 0, as in onnxruntime */
-  for (int k = 0; k < C; k++) if (!has[k]) s[k] = 0;
+  for (int k = 0; k < C; k++)
+    if (!has[k]) s[k] = 0;
   if (size >= 2) {
     for (int k = 0; k < C; k++) z[k] = (float)s[k];
     ml_post_apply(m->post, z, C);

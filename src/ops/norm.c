@@ -26,13 +26,16 @@ static wisp_status bn_parse(wisp_op_ctx *ctx) {
   p->momentum = wisp_attr_float(ctx->node, "momentum", 0.9f);
   p->training = ctx->node->opset >= 14 && wisp_attr_int(ctx->node, "training_mode", 0);
   if (ctx->node->opset < 9 && !wisp_attr_int(ctx->node, "spatial", 1))
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "spatial=0 (per-element statistics) is not supported");
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                        "spatial=0 (per-element statistics) is not supported");
   if (ctx->n_out > 3 || (p->training && ctx->n_out > 1 && ctx->n_out != 3))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "training mode has outputs Y, running_mean, running_var");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
+                        "training mode has outputs Y, running_mean, running_var");
   for (int i = 1; i < ctx->n_out && !p->training; i++)
     if (ctx->node->out[i] >= 0)
-      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
-                          "outputs beyond Y (running or saved statistics: training) are not supported");
+      return WISP_OP_FAIL(
+          ctx, WISP_ERR_UNSUPPORTED,
+          "outputs beyond Y (running or saved statistics: training) are not supported");
   return WISP_OK;
 }
 
@@ -64,8 +67,8 @@ static wisp_status bn_infer(wisp_op_ctx *ctx) {
   for (int i = 1; i < 5; i++) {
     const wisp_shape *s = &ctx->in[i]->shape;
     if (s->ndim != 1 || s->dims[0] != p->C)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "%s must be (%lld), one per channel",
-                          names[i], (long long)p->C);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "%s must be (%lld), one per channel", names[i],
+                          (long long)p->C);
   }
   wisp_op_same_as(ctx->out[0], ctx->in[0]);
   if (p->training) {
@@ -140,14 +143,14 @@ static wisp_status bn_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_BatchNormalization = {"", "BatchNormalization", sizeof(bn_params),
-                                                bn_parse, bn_infer, bn_exec, 0};
+const wisp_op_def wisp_op_BatchNormalization = {
+    "", "BatchNormalization", sizeof(bn_params), bn_parse, bn_infer, bn_exec, 0};
 
 /* ---- InstanceNormalization, GroupNormalization ---- */
 
 typedef struct {
   float eps;
-  int64_t groups;    /* GroupNormalization's num_groups; 0 for InstanceNormalization */
+  int64_t groups;      /* GroupNormalization's num_groups; 0 for InstanceNormalization */
   int scale_per_group; /* GroupNormalization-18: scale and bias are (num_groups) */
   int64_t N, C, G, inner;
 } gn_params;
@@ -218,10 +221,10 @@ static wisp_status gn_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_InstanceNormalization = {"", "InstanceNormalization", sizeof(gn_params),
-                                                   in_parse, gn_infer, gn_exec, 0};
-const wisp_op_def wisp_op_GroupNormalization = {"", "GroupNormalization", sizeof(gn_params),
-                                                gn_parse, gn_infer, gn_exec, 0};
+const wisp_op_def wisp_op_InstanceNormalization = {
+    "", "InstanceNormalization", sizeof(gn_params), in_parse, gn_infer, gn_exec, 0};
+const wisp_op_def wisp_op_GroupNormalization = {
+    "", "GroupNormalization", sizeof(gn_params), gn_parse, gn_infer, gn_exec, 0};
 
 /* ---- LRN: y = x / (bias + alpha / size · Σ x² over nearby channels)^beta ---- */
 

@@ -21,11 +21,12 @@
 
 typedef struct wisp_op_ctx {
   const wisp_node *node;
-  void *params;          /* op's own struct, params_size bytes, zeroed before parse */
+  void *params; /* op's own struct, params_size bytes, zeroed before parse */
   int n_in, n_out;
-  wisp_tensor **in;      /* in[i] is NULL for an omitted optional input */
+  wisp_tensor **in; /* in[i] is NULL for an omitted optional input */
   wisp_tensor **out;
-  void *state;           /* op-owned heap memory kept across plans (packed weights); freed with wisp_aligned_free */
+  void *
+      state; /* op-owned heap memory kept across plans (packed weights); freed with wisp_aligned_free */
   uint64_t scratch_bytes; /* set by infer, computed in 64 bits (tensor.h); the planner checks it
                            * and provides ctx->scratch for exec */
   void *scratch;
@@ -80,8 +81,7 @@ wisp_status wisp_window_geometry(const wisp_op_ctx *ctx, int nsp, const int64_t 
 /* out gets dtype/shape of in (for elementwise unary ops). */
 void wisp_op_same_as(wisp_tensor *out, const wisp_tensor *in);
 
-#define WISP_OP_FAIL(ctx, status, fmt, ...)                                           \
-  wisp_fail((status), "%s node '%s': " fmt, (ctx)->node->op_type, (ctx)->node->name, \
-            ##__VA_ARGS__)
+#define WISP_OP_FAIL(ctx, status, fmt, ...) \
+  wisp_fail((status), "%s node '%s': " fmt, (ctx)->node->op_type, (ctx)->node->name, ##__VA_ARGS__)
 
 #endif

@@ -56,8 +56,8 @@ static wisp_status pool_infer(wisp_op_ctx *ctx) {
     p->in[i] = i < off ? 1 : xs->dims[2 + i - off];
     p->k[i] = i < off ? 1 : ks[i - off];
   }
-  WISP_TRY(wisp_window_geometry(ctx, nk, p->in, p->k, p->ceil_mode, p->s, p->d, p->pb, p->pe,
-                                p->out));
+  WISP_TRY(
+      wisp_window_geometry(ctx, nk, p->in, p->k, p->ceil_mode, p->s, p->d, p->pb, p->pe, p->out));
   p->planes = xs->dims[0] * xs->dims[1];
   wisp_tensor *y = ctx->out[0];
   y->dtype = dt;
@@ -73,39 +73,39 @@ static wisp_status pool_infer(wisp_op_ctx *ctx) {
 
 /* Max over each window; ind (may be NULL) gets the flat index of the max in X, counted in
  * row-major order or, with storage_order 1, column-major within each (D, H, W) plane. */
-#define MAX_POOL(T, NAME, LOWEST)                                                              \
-  static void NAME(const pool_params *p, const T *x, T *y, int64_t *ind) {                     \
-    const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb;                   \
-    int64_t plane = in[0] * in[1] * in[2];                                                      \
-    for (int64_t c = 0; c < p->planes; c++, x += plane)                                         \
-      for (int64_t od = 0; od < p->out[0]; od++) {                                              \
-        int64_t z0 = od * s[0] - pb[0], zlo, zhi;                                               \
-        taps(z0, k[0], d[0], in[0], &zlo, &zhi);                                                \
-        for (int64_t oh = 0; oh < p->out[1]; oh++) {                                            \
-          int64_t y0 = oh * s[1] - pb[1], ylo, yhi;                                             \
-          taps(y0, k[1], d[1], in[1], &ylo, &yhi);                                              \
-          for (int64_t ow = 0; ow < p->out[2]; ow++) {                                          \
-            int64_t x0 = ow * s[2] - pb[2], xlo, xhi, at = -1;                                  \
-            taps(x0, k[2], d[2], in[2], &xlo, &xhi);                                            \
-            T best = LOWEST;                                                                    \
-            for (int64_t kd = zlo; kd < zhi; kd++)                                              \
-              for (int64_t kh = ylo; kh < yhi; kh++) {                                          \
-                int64_t row = ((z0 + kd * d[0]) * in[1] + y0 + kh * d[1]) * in[2] + x0;         \
-                for (int64_t kw = xlo; kw < xhi; kw++) {                                        \
-                  int64_t i = row + kw * d[2];                                                  \
-                  if (at < 0 || x[i] > best) best = x[i], at = i;                               \
-                }                                                                               \
-              }                                                                                 \
-            *y++ = best;                                                                        \
-            if (!ind) continue;                                                                 \
-            if (at >= 0 && p->storage_order) {                                                  \
-              int64_t iz = at / (in[1] * in[2]), iy = at / in[2] % in[1], ix = at % in[2];      \
-              at = iz + in[0] * (iy + in[1] * ix);                                              \
-            }                                                                                   \
-            *ind++ = at < 0 ? -1 : c * plane + at;                                              \
-          }                                                                                     \
-        }                                                                                       \
-      }                                                                                         \
+#define MAX_POOL(T, NAME, LOWEST) \
+  static void NAME(const pool_params *p, const T *x, T *y, int64_t *ind) { \
+    const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb; \
+    int64_t plane = in[0] * in[1] * in[2]; \
+    for (int64_t c = 0; c < p->planes; c++, x += plane) \
+      for (int64_t od = 0; od < p->out[0]; od++) { \
+        int64_t z0 = od * s[0] - pb[0], zlo, zhi; \
+        taps(z0, k[0], d[0], in[0], &zlo, &zhi); \
+        for (int64_t oh = 0; oh < p->out[1]; oh++) { \
+          int64_t y0 = oh * s[1] - pb[1], ylo, yhi; \
+          taps(y0, k[1], d[1], in[1], &ylo, &yhi); \
+          for (int64_t ow = 0; ow < p->out[2]; ow++) { \
+            int64_t x0 = ow * s[2] - pb[2], xlo, xhi, at = -1; \
+            taps(x0, k[2], d[2], in[2], &xlo, &xhi); \
+            T best = LOWEST; \
+            for (int64_t kd = zlo; kd < zhi; kd++) \
+              for (int64_t kh = ylo; kh < yhi; kh++) { \
+                int64_t row = ((z0 + kd * d[0]) * in[1] + y0 + kh * d[1]) * in[2] + x0; \
+                for (int64_t kw = xlo; kw < xhi; kw++) { \
+                  int64_t i = row + kw * d[2]; \
+                  if (at < 0 || x[i] > best) best = x[i], at = i; \
+                } \
+              } \
+            *y++ = best; \
+            if (!ind) continue; \
+            if (at >= 0 && p->storage_order) { \
+              int64_t iz = at / (in[1] * in[2]), iy = at / in[2] % in[1], ix = at % in[2]; \
+              at = iz + in[0] * (iy + in[1] * ix); \
+            } \
+            *ind++ = at < 0 ? -1 : c * plane + at; \
+          } \
+        } \
+      } \
   }
 MAX_POOL(float, max_pool_f32, -FLT_MAX)
 MAX_POOL(uint8_t, max_pool_u8, 0)
@@ -176,16 +176,15 @@ static wisp_status pool_exec(wisp_op_ctx *ctx) {
   if (p->avg) avg_pool_f32(p, x, y);
   else if (ctx->in[0]->dtype == WISP_DT_FLOAT) {
     if (ind || !max_pool_f32_plain(p, x, y)) max_pool_f32(p, x, y, ind);
-  }
-  else if (ctx->in[0]->dtype == WISP_DT_UINT8) max_pool_u8(p, x, y, ind);
+  } else if (ctx->in[0]->dtype == WISP_DT_UINT8) max_pool_u8(p, x, y, ind);
   else max_pool_i8(p, x, y, ind);
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_MaxPool = {"", "MaxPool", sizeof(pool_params), max_pool_parse,
-                                     pool_infer, pool_exec, 0};
-const wisp_op_def wisp_op_AveragePool = {"", "AveragePool", sizeof(pool_params), avg_pool_parse,
-                                         pool_infer, pool_exec, 0};
+const wisp_op_def wisp_op_MaxPool = {
+    "", "MaxPool", sizeof(pool_params), max_pool_parse, pool_infer, pool_exec, 0};
+const wisp_op_def wisp_op_AveragePool = {
+    "", "AveragePool", sizeof(pool_params), avg_pool_parse, pool_infer, pool_exec, 0};
 
 /* ---- GlobalAveragePool, GlobalMaxPool: x (N, C, spatial...) -> y (N, C, 1, ...) ---------- */
 
@@ -224,7 +223,7 @@ static wisp_status global_pool_exec(wisp_op_ctx *ctx, int avg) {
 static wisp_status global_avg_exec(wisp_op_ctx *ctx) { return global_pool_exec(ctx, 1); }
 static wisp_status global_max_exec(wisp_op_ctx *ctx) { return global_pool_exec(ctx, 0); }
 
-const wisp_op_def wisp_op_GlobalAveragePool = {"", "GlobalAveragePool", 0, NULL,
-                                               global_pool_infer, global_avg_exec, 0};
-const wisp_op_def wisp_op_GlobalMaxPool = {"", "GlobalMaxPool", 0, NULL, global_pool_infer,
-                                           global_max_exec, 0};
+const wisp_op_def wisp_op_GlobalAveragePool = {
+    "", "GlobalAveragePool", 0, NULL, global_pool_infer, global_avg_exec, 0};
+const wisp_op_def wisp_op_GlobalMaxPool = {
+    "", "GlobalMaxPool", 0, NULL, global_pool_infer, global_max_exec, 0};

@@ -17,10 +17,10 @@ static int is_q8(wisp_dtype dt) { return dt == WISP_DT_UINT8 || dt == WISP_DT_IN
 
 static int32_t qget(const wisp_tensor *t, int64_t i) {
   switch (t->dtype) {
-  case WISP_DT_UINT8: return ((const uint8_t *)t->data)[i];
-  case WISP_DT_INT8: return ((const int8_t *)t->data)[i];
-  case WISP_DT_INT32: return ((const int32_t *)t->data)[i];
-  default: return 0;
+    case WISP_DT_UINT8: return ((const uint8_t *)t->data)[i];
+    case WISP_DT_INT8: return ((const int8_t *)t->data)[i];
+    case WISP_DT_INT32: return ((const int32_t *)t->data)[i];
+    default: return 0;
   }
 }
 
@@ -78,7 +78,8 @@ static wisp_status qdq_infer(wisp_op_ctx *ctx, int quantize) {
     int axis;
     WISP_TRY(wisp_op_axis(ctx, p->axis, x->shape.ndim, &axis));
     if (s->shape.ndim != 1 || n != x->shape.dims[axis] || (zp && wisp_shape_numel(&zp->shape) != n))
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "scale and zero point must be scalars or (%lld)",
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                          "scale and zero point must be scalars or (%lld)",
                           (long long)x->shape.dims[axis]);
     p->chans = n, p->inner = 1;
     for (int d = axis + 1; d < x->shape.ndim; d++) p->inner *= x->shape.dims[d];
@@ -129,10 +130,10 @@ static wisp_status dequantize_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_QuantizeLinear = {"", "QuantizeLinear", sizeof(qdq_params), qdq_parse,
-                                            quantize_infer, quantize_exec, 0};
-const wisp_op_def wisp_op_DequantizeLinear = {"", "DequantizeLinear", sizeof(qdq_params),
-                                              qdq_parse, dequantize_infer, dequantize_exec, 0};
+const wisp_op_def wisp_op_QuantizeLinear = {
+    "", "QuantizeLinear", sizeof(qdq_params), qdq_parse, quantize_infer, quantize_exec, 0};
+const wisp_op_def wisp_op_DequantizeLinear = {
+    "", "DequantizeLinear", sizeof(qdq_params), qdq_parse, dequantize_infer, dequantize_exec, 0};
 
 /* ---- DynamicQuantizeLinear ------------------------------------------------------------------- */
 
@@ -158,8 +159,8 @@ static wisp_status dql_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_DynamicQuantizeLinear = {"", "DynamicQuantizeLinear", 0, NULL,
-                                                   dql_infer, dql_exec, 0};
+const wisp_op_def wisp_op_DynamicQuantizeLinear = {
+    "", "DynamicQuantizeLinear", 0, NULL, dql_infer, dql_exec, 0};
 
 /* ---- MatMulInteger, QLinearMatMul ------------------------------------------------------------ */
 
@@ -177,7 +178,8 @@ static wisp_status qmm_shapes(wisp_op_ctx *ctx, int a, int b, wisp_dtype out_dt)
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "A and B must be uint8 or int8");
   if (as.ndim < 2 || bs.ndim < 2 || as.dims[as.ndim - 1] != bs.dims[bs.ndim - 2])
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A and B must be matrices that multiply");
-  p->M = (int)as.dims[as.ndim - 2], p->K = (int)as.dims[as.ndim - 1], p->N = (int)bs.dims[bs.ndim - 1];
+  p->M = (int)as.dims[as.ndim - 2], p->K = (int)as.dims[as.ndim - 1],
+  p->N = (int)bs.dims[bs.ndim - 1];
   wisp_shape ab = {as.ndim - 2, {0}}, bb = {bs.ndim - 2, {0}}, ob;
   memcpy(ab.dims, as.dims, sizeof(int64_t) * (size_t)ab.ndim);
   memcpy(bb.dims, bs.dims, sizeof(int64_t) * (size_t)bb.ndim);
@@ -208,7 +210,8 @@ static void qmm_run(wisp_op_ctx *ctx, int a, int b, const wisp_tensor *azp, cons
   for (int d = 0; d < p->batch_ndim; d++) n_batch *= p->batch[d];
   for (int64_t t = 0; t < n_batch; t++) {
     int64_t ao = 0, bo = 0;
-    for (int d = 0; d < p->batch_ndim; d++) ao += idx[d] * p->a_stride[d], bo += idx[d] * p->b_stride[d];
+    for (int d = 0; d < p->batch_ndim; d++)
+      ao += idx[d] * p->a_stride[d], bo += idx[d] * p->b_stride[d];
     ao *= (int64_t)M * K, bo *= (int64_t)K * N;
     for (int m = 0; m < M; m++) {
       int32_t za = zp_at(azp, m);
@@ -216,7 +219,8 @@ static void qmm_run(wisp_op_ctx *ctx, int a, int b, const wisp_tensor *azp, cons
       for (int k = 0; k < K; k++) {
         int32_t v = qget(A, ao + (int64_t)m * K + k) - za;
         if (v)
-          for (int n = 0; n < N; n++) acc[n] += v * (qget(B, bo + (int64_t)k * N + n) - zp_at(bzp, n));
+          for (int n = 0; n < N; n++)
+            acc[n] += v * (qget(B, bo + (int64_t)k * N + n) - zp_at(bzp, n));
       }
       store(ctx, t, m, acc);
     }
@@ -243,8 +247,8 @@ static wisp_status mmi_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_MatMulInteger = {"", "MatMulInteger", sizeof(qmm_params), NULL,
-                                           mmi_infer, mmi_exec, 0};
+const wisp_op_def wisp_op_MatMulInteger = {
+    "", "MatMulInteger", sizeof(qmm_params), NULL, mmi_infer, mmi_exec, 0};
 
 /* QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) */
 static wisp_status qlmm_infer(wisp_op_ctx *ctx) {
@@ -269,8 +273,8 @@ static wisp_status qlmm_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_QLinearMatMul = {"", "QLinearMatMul", sizeof(qmm_params), NULL,
-                                           qlmm_infer, qlmm_exec, 0};
+const wisp_op_def wisp_op_QLinearMatMul = {
+    "", "QLinearMatMul", sizeof(qmm_params), NULL, qlmm_infer, qlmm_exec, 0};
 
 /* ---- ConvInteger, QLinearConv (direct loops) ------------------------------------------------- */
 
@@ -308,7 +312,8 @@ static wisp_status qconv_shapes(wisp_op_ctx *ctx, int xi, int wi, wisp_dtype out
   y->shape.dims[0] = p->N, y->shape.dims[1] = p->M;
   for (int j = 0; j < nsp; j++) y->shape.dims[2 + j] = p->out[off + j];
   WISP_TRY(wisp_shape_check(&y->shape, ctx->node->op_type));
-  if (out_dt != WISP_DT_INT32) ctx->scratch_bytes = (uint64_t)wisp_shape_numel(&y->shape) * sizeof(int32_t);
+  if (out_dt != WISP_DT_INT32)
+    ctx->scratch_bytes = (uint64_t)wisp_shape_numel(&y->shape) * sizeof(int32_t);
   return WISP_OK;
 }
 
@@ -359,8 +364,8 @@ static wisp_status convi_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ConvInteger = {"", "ConvInteger", sizeof(qconv_params), qconv_parse,
-                                         convi_infer, convi_exec, 0};
+const wisp_op_def wisp_op_ConvInteger = {
+    "", "ConvInteger", sizeof(qconv_params), qconv_parse, convi_infer, convi_exec, 0};
 
 /* QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B int32) */
 static wisp_status qlconv_infer(wisp_op_ctx *ctx) {
@@ -390,8 +395,8 @@ static wisp_status qlconv_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_QLinearConv = {"", "QLinearConv", sizeof(qconv_params), qconv_parse,
-                                         qlconv_infer, qlconv_exec, 0};
+const wisp_op_def wisp_op_QLinearConv = {
+    "", "QLinearConv", sizeof(qconv_params), qconv_parse, qlconv_infer, qlconv_exec, 0};
 
 /* ---- Round ----------------------------------------------------------------------------------- */
 

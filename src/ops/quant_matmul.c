@@ -40,16 +40,19 @@ static wisp_status qmm_setup(wisp_op_ctx *ctx, const wisp_tensor *a, const wisp_
   dqmm_params *p = ctx->params;
   if (s->dtype != WISP_DT_FLOAT)
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "B's scale must be float");
-  if (a->shape.ndim < 1 || b->shape.ndim != 2 || a->shape.dims[a->shape.ndim - 1] != b->shape.dims[0])
+  if (a->shape.ndim < 1 || b->shape.ndim != 2 ||
+      a->shape.dims[a->shape.ndim - 1] != b->shape.dims[0])
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "A (..., K) and B (K, N) do not multiply");
   if ((b->dtype != WISP_DT_INT8 && b->dtype != WISP_DT_UINT8) || !b->data || !s->data ||
-      (zp && (!zp->data || zp->dtype != b->dtype)) || (bias && (!bias->data || bias->dtype != WISP_DT_FLOAT)))
+      (zp && (!zp->data || zp->dtype != b->dtype)) ||
+      (bias && (!bias->data || bias->dtype != WISP_DT_FLOAT)))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                         "wisp needs constant int8 / uint8 B, scale, zero point and float bias");
   int64_t K = b->shape.dims[0], N = b->shape.dims[1], ns = wisp_shape_numel(&s->shape);
   if ((ns != 1 && ns != N) || (zp && wisp_shape_numel(&zp->shape) != ns) ||
       (bias && wisp_shape_numel(&bias->shape) != N))
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "scale, zero point and bias must be scalars or (N)");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "scale, zero point and bias must be scalars or (N)");
   if (K * N > WISP_MAX_NUMEL || K > 30000)
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "B too large");
   p->K = (int)K, p->N = (int)N, p->lda = (int)(K + 1) / 2 * 2;
@@ -67,7 +70,9 @@ static wisp_status qmm_setup(wisp_op_ctx *ctx, const wisp_tensor *a, const wisp_
     for (int64_t n = 0; n < N; n++) {
       int64_t i = ns == 1 ? 0 : n;
       scales[n] = ((const float *)s->data)[i];
-      zps[n] = !zp ? 0 : b->dtype == WISP_DT_INT8 ? ((const int8_t *)zp->data)[i] : ((const uint8_t *)zp->data)[i];
+      zps[n] = !zp                        ? 0
+               : b->dtype == WISP_DT_INT8 ? ((const int8_t *)zp->data)[i]
+                                          : ((const uint8_t *)zp->data)[i];
     }
     for (p->fallback = pairs_only; !ctx->state && p->fallback <= 1; p->fallback++) {
       const wisp_qs8_gemm_config *cfg = dqmm_config(p);
@@ -129,8 +134,8 @@ static wisp_status mmitf_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 4, 7));
   const wisp_tensor *a = ctx->in[0], *as = ctx->in[2], *azp = opt_in(ctx, 4);
   if ((a->dtype != WISP_DT_INT8 && a->dtype != WISP_DT_UINT8) || as->dtype != WISP_DT_FLOAT ||
-      wisp_shape_numel(&as->shape) != 1 || (azp && (azp->dtype != a->dtype ||
-                                                    wisp_shape_numel(&azp->shape) != 1)))
+      wisp_shape_numel(&as->shape) != 1 ||
+      (azp && (azp->dtype != a->dtype || wisp_shape_numel(&azp->shape) != 1)))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                         "wisp needs int8 / uint8 A with a float scale and zero point per tensor");
   return qmm_setup(ctx, a, ctx->in[1], ctx->in[3], opt_in(ctx, 5), opt_in(ctx, 6), 1);

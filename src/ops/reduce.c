@@ -93,64 +93,71 @@ static wisp_status reduce_infer(wisp_op_ctx *ctx) {
 
 /* For each output element (kept box, in output order) walks the reduced box as rows along its
  * innermost dim. BODY sees the row `r` (n elements, element step `rstep`). */
-#define FOR_EACH_ROW(p, base, BODY)                                                                \
-  do {                                                                                             \
-    int64_t ri_[WISP_MAX_DIMS] = {0}, off_ = (base), n = (p)->rd[(p)->nr - 1];                     \
-    int64_t rstep = (p)->rs[(p)->nr - 1], rows_ = n ? (p)->n_red / n : 0;                          \
-    for (int64_t row_ = 0; row_ < rows_; row_++) {                                                 \
-      const elem_t *r = x + off_;                                                                  \
-      BODY;                                                                                        \
-      for (int k_ = (p)->nr - 2; k_ >= 0; k_--) {                                                  \
-        off_ += (p)->rs[k_];                                                                       \
-        if (++ri_[k_] < (p)->rd[k_]) break;                                                        \
-        off_ -= (p)->rs[k_] * (p)->rd[k_];                                                         \
-        ri_[k_] = 0;                                                                               \
-      }                                                                                            \
-    }                                                                                              \
+#define FOR_EACH_ROW(p, base, BODY) \
+  do { \
+    int64_t ri_[WISP_MAX_DIMS] = {0}, off_ = (base), n = (p)->rd[(p)->nr - 1]; \
+    int64_t rstep = (p)->rs[(p)->nr - 1], rows_ = n ? (p)->n_red / n : 0; \
+    for (int64_t row_ = 0; row_ < rows_; row_++) { \
+      const elem_t *r = x + off_; \
+      BODY; \
+      for (int k_ = (p)->nr - 2; k_ >= 0; k_--) { \
+        off_ += (p)->rs[k_]; \
+        if (++ri_[k_] < (p)->rd[k_]) break; \
+        off_ -= (p)->rs[k_] * (p)->rd[k_]; \
+        ri_[k_] = 0; \
+      } \
+    } \
   } while (0)
 
-#define LOOP(STMT) for (int64_t i = 0; i < n; i++) { acc_t v = (acc_t)r[i * rstep]; STMT; }
+#define LOOP(STMT) \
+  for (int64_t i = 0; i < n; i++) { \
+    acc_t v = (acc_t)r[i * rstep]; \
+    STMT; \
+  }
 
 /* ACC is double for floats, int64_t for integers; ADD/MUL wrap for integers (no UB). The mean
  * of nothing is NaN for floats, 0 for integers. */
-#define DEFINE_REDUCE(NAME, T, ACC, ADD, MUL, LOWEST, HIGHEST, IS_NAN, EMPTY_MEAN)                 \
-  static void NAME(const reduce_params *p, const void *px, void *py) {                             \
-    typedef T elem_t;                                                                              \
-    typedef ACC acc_t;                                                                             \
-    const T *x = px;                                                                               \
-    T *y = py;                                                                                     \
-    int64_t ki[WISP_MAX_DIMS] = {0}, base = 0;                                                     \
-    for (int64_t o = 0; o < p->n_out; o++) {                                                       \
-      ACC acc = p->kind == R_PROD ? 1 : p->kind == R_MAX ? LOWEST                                  \
-              : p->kind == R_MIN  ? HIGHEST : 0;                                                   \
-      double shift = 0;                                                                            \
-      switch (p->kind) {                                                                           \
-        case R_SUM: case R_MEAN: case R_LOGSUM:                                                    \
-          FOR_EACH_ROW(p, base, LOOP(acc = ADD(acc, v)));                                          \
-          break;                                                                                   \
-        case R_L1: FOR_EACH_ROW(p, base, LOOP(acc = ADD(acc, v < 0 ? MUL(v, -1) : v))); break;     \
-        case R_L2: case R_SUMSQ: FOR_EACH_ROW(p, base, LOOP(acc = ADD(acc, MUL(v, v)))); break;    \
-        case R_PROD: FOR_EACH_ROW(p, base, LOOP(acc = MUL(acc, v))); break;                        \
-        case R_MAX: FOR_EACH_ROW(p, base, LOOP(if (v > acc || IS_NAN(v)) acc = v)); break;         \
-        case R_MIN: FOR_EACH_ROW(p, base, LOOP(if (v < acc || IS_NAN(v)) acc = v)); break;         \
-        case R_LOGSUMEXP: /* shift by the max so exp cannot overflow */                            \
-          shift = -INFINITY;                                                                       \
-          FOR_EACH_ROW(p, base, LOOP(if ((double)v > shift) shift = (double)v));                   \
-          if (!isfinite(shift)) shift = 0;                                                         \
-          FOR_EACH_ROW(p, base, LOOP(acc = ADD(acc, (ACC)exp((double)v - shift))));                \
-          break;                                                                                   \
-      }                                                                                            \
-      if (p->kind == R_MEAN) acc = p->n_red ? (ACC)(acc / (ACC)p->n_red) : (ACC)(EMPTY_MEAN);      \
-      if (p->kind == R_L2) acc = (ACC)sqrt((double)acc);                                           \
-      if (p->kind == R_LOGSUM || p->kind == R_LOGSUMEXP) acc = (ACC)(log((double)acc) + shift);    \
-      y[o] = (T)acc;                                                                               \
-      for (int k = p->nk - 1; k >= 0; k--) {                                                       \
-        base += p->ks[k];                                                                          \
-        if (++ki[k] < p->kd[k]) break;                                                             \
-        base -= p->ks[k] * p->kd[k];                                                               \
-        ki[k] = 0;                                                                                 \
-      }                                                                                            \
-    }                                                                                              \
+#define DEFINE_REDUCE(NAME, T, ACC, ADD, MUL, LOWEST, HIGHEST, IS_NAN, EMPTY_MEAN) \
+  static void NAME(const reduce_params *p, const void *px, void *py) { \
+    typedef T elem_t; \
+    typedef ACC acc_t; \
+    const T *x = px; \
+    T *y = py; \
+    int64_t ki[WISP_MAX_DIMS] = {0}, base = 0; \
+    for (int64_t o = 0; o < p->n_out; o++) { \
+      ACC acc = p->kind == R_PROD  ? 1 \
+                : p->kind == R_MAX ? LOWEST \
+                : p->kind == R_MIN ? HIGHEST \
+                                   : 0; \
+      double shift = 0; \
+      switch (p->kind) { \
+        case R_SUM: \
+        case R_MEAN: \
+        case R_LOGSUM: FOR_EACH_ROW(p, base, LOOP(acc = ADD(acc, v))); break; \
+        case R_L1: FOR_EACH_ROW(p, base, LOOP(acc = ADD(acc, v < 0 ? MUL(v, -1) : v))); break; \
+        case R_L2: \
+        case R_SUMSQ: FOR_EACH_ROW(p, base, LOOP(acc = ADD(acc, MUL(v, v)))); break; \
+        case R_PROD: FOR_EACH_ROW(p, base, LOOP(acc = MUL(acc, v))); break; \
+        case R_MAX: FOR_EACH_ROW(p, base, LOOP(if (v > acc || IS_NAN(v)) acc = v)); break; \
+        case R_MIN: FOR_EACH_ROW(p, base, LOOP(if (v < acc || IS_NAN(v)) acc = v)); break; \
+        case R_LOGSUMEXP: /* shift by the max so exp cannot overflow */ \
+          shift = -INFINITY; \
+          FOR_EACH_ROW(p, base, LOOP(if ((double)v > shift) shift = (double)v)); \
+          if (!isfinite(shift)) shift = 0; \
+          FOR_EACH_ROW(p, base, LOOP(acc = ADD(acc, (ACC)exp((double)v - shift)))); \
+          break; \
+      } \
+      if (p->kind == R_MEAN) acc = p->n_red ? (ACC)(acc / (ACC)p->n_red) : (ACC)(EMPTY_MEAN); \
+      if (p->kind == R_L2) acc = (ACC)sqrt((double)acc); \
+      if (p->kind == R_LOGSUM || p->kind == R_LOGSUMEXP) acc = (ACC)(log((double)acc) + shift); \
+      y[o] = (T)acc; \
+      for (int k = p->nk - 1; k >= 0; k--) { \
+        base += p->ks[k]; \
+        if (++ki[k] < p->kd[k]) break; \
+        base -= p->ks[k] * p->kd[k]; \
+        ki[k] = 0; \
+      } \
+    } \
   }
 
 #define FADD(a, b) ((a) + (b))
@@ -186,13 +193,13 @@ static wisp_status reduce_exec(wisp_op_ctx *ctx) {
 }
 
 /* ReduceSum takes axes as input 1 from opset 13, the others from 18: bit 1 covers both. */
-#define REDUCE_OP(NAME, KIND)                                                                      \
-  static wisp_status NAME##_parse(wisp_op_ctx *ctx) {                                              \
-    ((reduce_params *)ctx->params)->kind = KIND;                                                   \
-    return WISP_OK;                                                                                \
-  }                                                                                                \
-  const wisp_op_def wisp_op_##NAME = {"", #NAME, sizeof(reduce_params), NAME##_parse,              \
-                                      reduce_infer, reduce_exec, 0, 1u << 1};
+#define REDUCE_OP(NAME, KIND) \
+  static wisp_status NAME##_parse(wisp_op_ctx *ctx) { \
+    ((reduce_params *)ctx->params)->kind = KIND; \
+    return WISP_OK; \
+  } \
+  const wisp_op_def wisp_op_##NAME = { \
+      "", #NAME, sizeof(reduce_params), NAME##_parse, reduce_infer, reduce_exec, 0, 1u << 1};
 REDUCE_OP(ReduceSum, R_SUM)
 REDUCE_OP(ReduceMean, R_MEAN)
 REDUCE_OP(ReduceMax, R_MAX)
@@ -236,26 +243,26 @@ static wisp_status arg_infer(wisp_op_ctx *ctx) {
 }
 
 /* Ties go to the first index, or the last with select_last_index. */
-#define DEFINE_ARG(NAME, T)                                                                        \
-  static void NAME(const arg_params *p, const wisp_shape *s, const void *px, int64_t *y) {         \
-    const T *x = px;                                                                               \
-    int64_t outer = 1, inner = 1, n = s->dims[p->axis];                                            \
-    for (int d = 0; d < s->ndim; d++) {                                                            \
-      if (d < p->axis) outer *= s->dims[d];                                                        \
-      if (d > p->axis) inner *= s->dims[d];                                                        \
-    }                                                                                              \
-    for (int64_t o = 0; o < outer; o++)                                                            \
-      for (int64_t i = 0; i < inner; i++) {                                                        \
-        const T *r = x + o * n * inner + i;                                                        \
-        T best = r[0];                                                                             \
-        int64_t at = 0;                                                                            \
-        for (int64_t k = 1; k < n; k++) {                                                          \
-          T v = r[k * inner];                                                                      \
-          int better = p->max ? v > best : v < best;                                               \
-          if (better || (p->last && v == best)) best = v, at = k;                                  \
-        }                                                                                          \
-        y[o * inner + i] = at;                                                                     \
-      }                                                                                            \
+#define DEFINE_ARG(NAME, T) \
+  static void NAME(const arg_params *p, const wisp_shape *s, const void *px, int64_t *y) { \
+    const T *x = px; \
+    int64_t outer = 1, inner = 1, n = s->dims[p->axis]; \
+    for (int d = 0; d < s->ndim; d++) { \
+      if (d < p->axis) outer *= s->dims[d]; \
+      if (d > p->axis) inner *= s->dims[d]; \
+    } \
+    for (int64_t o = 0; o < outer; o++) \
+      for (int64_t i = 0; i < inner; i++) { \
+        const T *r = x + o * n * inner + i; \
+        T best = r[0]; \
+        int64_t at = 0; \
+        for (int64_t k = 1; k < n; k++) { \
+          T v = r[k * inner]; \
+          int better = p->max ? v > best : v < best; \
+          if (better || (p->last && v == best)) best = v, at = k; \
+        } \
+        y[o * inner + i] = at; \
+      } \
   }
 DEFINE_ARG(arg_f32, float)
 DEFINE_ARG(arg_f64, double)
@@ -284,6 +291,6 @@ static wisp_status argmax_parse(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ArgMax = {"", "ArgMax", sizeof(arg_params), argmax_parse, arg_infer,
+const wisp_op_def wisp_op_ArgMax = {"",       "ArgMax", sizeof(arg_params), argmax_parse, arg_infer,
                                     arg_exec, 0};
 const wisp_op_def wisp_op_ArgMin = {"", "ArgMin", sizeof(arg_params), NULL, arg_infer, arg_exec, 0};

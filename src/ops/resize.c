@@ -20,8 +20,15 @@
 #include "op.h"
 
 enum { NEAREST, LINEAR, CUBIC };
-enum { HALF_PIXEL, HALF_PIXEL_SYMMETRIC, PYTORCH_HALF_PIXEL, ALIGN_CORNERS, ASYMMETRIC,
-       TF_HALF_PIXEL_FOR_NN, TF_CROP_AND_RESIZE };
+enum {
+  HALF_PIXEL,
+  HALF_PIXEL_SYMMETRIC,
+  PYTORCH_HALF_PIXEL,
+  ALIGN_CORNERS,
+  ASYMMETRIC,
+  TF_HALF_PIXEL_FOR_NN,
+  TF_CROP_AND_RESIZE
+};
 enum { ROUND_PREFER_FLOOR, ROUND_PREFER_CEIL, FLOOR, CEIL, SIMPLE };
 enum { STRETCH, NOT_LARGER, NOT_SMALLER };
 
@@ -37,10 +44,10 @@ typedef struct {
   int rank, empty, crop;
   size_t esize;
   int64_t in[WISP_MAX_DIMS], out[WISP_MAX_DIMS];
-  int taps[WISP_MAX_DIMS];         /* 0: axis not resized (identity) */
-  size_t idx_off[WISP_MAX_DIMS];   /* byte offsets into ctx->state */
+  int taps[WISP_MAX_DIMS];       /* 0: axis not resized (identity) */
+  size_t idx_off[WISP_MAX_DIMS]; /* byte offsets into ctx->state */
   size_t w_off[WISP_MAX_DIMS], mask_off[WISP_MAX_DIMS];
-  size_t buf_bytes;                /* one intermediate buffer in scratch (64-aligned) */
+  size_t buf_bytes; /* one intermediate buffer in scratch (64-aligned) */
   int n_pass;
 } resize_params;
 
@@ -63,9 +70,9 @@ static wisp_status resize_parse_common(wisp_op_ctx *ctx, int upsample) {
   p->n_axes = -1;
   p->nearest = SIMPLE, p->coord = ASYMMETRIC;
   if (upsample || n->opset < 11) return WISP_OK;
-  static const char *const coords[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel",
-                                       "align_corners", "asymmetric", "tf_half_pixel_for_nn",
-                                       "tf_crop_and_resize"};
+  static const char *const coords[] = {
+      "half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+      "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize"};
   const char *coord = wisp_attr_string(n, "coordinate_transformation_mode", "half_pixel");
   p->coord = pick(coord, coords, 7);
   if (p->coord < 0 || (p->coord == HALF_PIXEL_SYMMETRIC && n->opset < 19) ||
@@ -109,7 +116,8 @@ static wisp_status value_input(const wisp_op_ctx *ctx, int i, const char *what,
   if (!ctx->in[i]->data)
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                         "%s must be known when input shapes are (it is computed from data at run "
-                        "time)", what);
+                        "time)",
+                        what);
   if (ctx->in[i]->shape.ndim != 1)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "%s must be 1-D", what);
   *t = ctx->in[i];
@@ -117,23 +125,23 @@ static wisp_status value_input(const wisp_op_ctx *ctx, int i, const char *what,
 }
 
 /* Where output o of an axis samples the input (n_in positions), per the coordinate mode. */
-static double source_x(const resize_params *p, int64_t o, int64_t n_in, int64_t n_out,
-                       double scale, double roi_lo, double roi_hi) {
+static double source_x(const resize_params *p, int64_t o, int64_t n_in, int64_t n_out, double scale,
+                       double roi_lo, double roi_hi) {
   double x = (double)o, width = scale * (double)n_in; /* the reference's float output width */
   switch (p->coord) {
-  case ALIGN_CORNERS: return width == 1 ? 0 : x * (double)(n_in - 1) / (width - 1);
-  case ASYMMETRIC: return x / scale;
-  case TF_HALF_PIXEL_FOR_NN: return (x + 0.5) / scale;
-  case TF_CROP_AND_RESIZE:
-    return (width == 1 ? (roi_hi - roi_lo) * (double)(n_in - 1) / 2
-                       : x * (roi_hi - roi_lo) * (double)(n_in - 1) / (width - 1)) +
-           roi_lo * (double)(n_in - 1);
-  case PYTORCH_HALF_PIXEL: return width == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
-  case HALF_PIXEL_SYMMETRIC: {
-    double offset = (double)n_in / 2 * (1 - (double)n_out / width);
-    return offset + (x + 0.5) / scale - 0.5;
-  }
-  default: return (x + 0.5) / scale - 0.5;
+    case ALIGN_CORNERS: return width == 1 ? 0 : x * (double)(n_in - 1) / (width - 1);
+    case ASYMMETRIC: return x / scale;
+    case TF_HALF_PIXEL_FOR_NN: return (x + 0.5) / scale;
+    case TF_CROP_AND_RESIZE:
+      return (width == 1 ? (roi_hi - roi_lo) * (double)(n_in - 1) / 2
+                         : x * (roi_hi - roi_lo) * (double)(n_in - 1) / (width - 1)) +
+             roi_lo * (double)(n_in - 1);
+    case PYTORCH_HALF_PIXEL: return width == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
+    case HALF_PIXEL_SYMMETRIC: {
+      double offset = (double)n_in / 2 * (1 - (double)n_out / width);
+      return offset + (x + 0.5) / scale - 0.5;
+    }
+    default: return (x + 0.5) / scale - 0.5;
   }
 }
 
@@ -141,11 +149,11 @@ static int64_t nearest_index(const resize_params *p, double x, double scale) {
   x = x > 1e15 ? 1e15 : x < -1e15 ? -1e15 : x; /* absurd scales: the index is clamped anyway */
   double f = floor(x);
   switch (p->nearest) {
-  case ROUND_PREFER_FLOOR: return (int64_t)(x - f <= 0.5 ? f : f + 1);
-  case ROUND_PREFER_CEIL: return (int64_t)(x - f < 0.5 ? f : f + 1);
-  case FLOOR: return (int64_t)f;
-  case CEIL: return (int64_t)ceil(x);
-  default: return (int64_t)(scale < 1 ? ceil(x) : f); /* opset < 11, as onnxruntime does */
+    case ROUND_PREFER_FLOOR: return (int64_t)(x - f <= 0.5 ? f : f + 1);
+    case ROUND_PREFER_CEIL: return (int64_t)(x - f < 0.5 ? f : f + 1);
+    case FLOOR: return (int64_t)f;
+    case CEIL: return (int64_t)ceil(x);
+    default: return (int64_t)(scale < 1 ? ceil(x) : f); /* opset < 11, as onnxruntime does */
   }
 }
 
@@ -205,8 +213,13 @@ static wisp_status resize_infer(wisp_op_ctx *ctx) {
   resize_params *p = ctx->params;
   const wisp_node *n = ctx->node;
   int opset = (int)n->opset, up = p->upsample;
-  WISP_TRY(wisp_op_expect_inputs(ctx, up && opset < 9 ? 1 : up || opset < 11 ? 2 : 1,
-                                 up && opset < 9 ? 1 : up || opset < 11 ? 2 : 4));
+  WISP_TRY(wisp_op_expect_inputs(ctx,
+                                 up && opset < 9    ? 1
+                                 : up || opset < 11 ? 2
+                                                    : 1,
+                                 up && opset < 9    ? 1
+                                 : up || opset < 11 ? 2
+                                                    : 4));
   const wisp_tensor *x = ctx->in[0];
   int rank = x->shape.ndim;
   p->rank = rank;
@@ -291,7 +304,8 @@ static wisp_status resize_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_shape_check(&y->shape, "Resize output"));
   p->empty = wisp_shape_numel(&y->shape) == 0 || wisp_shape_numel(&x->shape) == 0;
   if (p->empty && wisp_shape_numel(&y->shape) != 0)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "cannot resize an empty tensor to a non-empty one");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "cannot resize an empty tensor to a non-empty one");
 
   /* Tables: sized first, then filled. */
   uint64_t bytes = 0;
@@ -308,7 +322,8 @@ static wisp_status resize_infer(wisp_op_ctx *ctx) {
     if (p->antialias && p->mode != NEAREST && scale[d] < 1) {
       double half = (p->mode == LINEAR ? 1 : 2) / scale[d]; /* the widened filter's half width */
       if (half > MAX_TAPS / 2 - 1)
-        return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "antialias over a %g× reduction", 1 / scale[d]);
+        return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "antialias over a %g× reduction",
+                            1 / scale[d]);
       t = 2 - 2 * (int)(floor(-half) + 1);
       support[d] = scale[d];
     }
@@ -333,9 +348,9 @@ static wisp_status resize_infer(wisp_op_ctx *ctx) {
     if (!p->taps[d]) continue;
     char *s = ctx->state;
     uint8_t *mask = (uint8_t *)(s + p->mask_off[d]);
-    int identity = axis_table(p, p->in[d], p->out[d], scale[d], roi_lo[d], roi_hi[d], p->taps[d],
-                              support[d], (int32_t *)(s + p->idx_off[d]),
-                              (float *)(s + p->w_off[d]), mask);
+    int identity =
+        axis_table(p, p->in[d], p->out[d], scale[d], roi_lo[d], roi_hi[d], p->taps[d], support[d],
+                   (int32_t *)(s + p->idx_off[d]), (float *)(s + p->w_off[d]), mask);
     for (int64_t o = 0; o < p->out[d]; o++) p->crop |= mask[o];
     if (identity) {
       p->taps[d] = 0;
@@ -350,7 +365,8 @@ static wisp_status resize_infer(wisp_op_ctx *ctx) {
                         wisp_dtype_name(x->dtype));
   /* an intermediate can exceed both X and Y: (1000, 1) -> (1, 10^6) passes through (1000, 10^6) */
   if (biggest > WISP_MAX_NUMEL || 2 * (biggest * p->esize + 80) > WISP_MAX_TENSOR_BYTES)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "an intermediate of the resize would exceed 2 GB");
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "an intermediate of the resize would exceed 2 GB");
   p->buf_bytes = round64(biggest * p->esize + 16);
   ctx->scratch_bytes = p->n_pass < 2 ? 0 : p->buf_bytes * (p->n_pass == 2 ? 1 : 2);
   return WISP_OK;
@@ -443,8 +459,8 @@ static wisp_status resize_exec(wisp_op_ctx *ctx) {
       if (p->mode == NEAREST)
         nearest_axis(src, dst, outer, p->in[d], p->out[d], inner, p->esize, idx);
       else
-        interp_axis((const float *)src, (float *)dst, outer, p->in[d], p->out[d], inner,
-                    p->taps[d], idx, (const float *)(state + p->w_off[d]));
+        interp_axis((const float *)src, (float *)dst, outer, p->in[d], p->out[d], inner, p->taps[d],
+                    idx, (const float *)(state + p->w_off[d]));
       cur[d] = p->out[d];
       src = dst;
     }
@@ -453,7 +469,13 @@ static wisp_status resize_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Resize = {"", "Resize", sizeof(resize_params), resize_parse,
-                                    resize_infer, resize_exec, 0, (1u << 1) | (1u << 2) | (1u << 3)};
-const wisp_op_def wisp_op_Upsample = {"", "Upsample", sizeof(resize_params), upsample_parse,
-                                      resize_infer, resize_exec, 0, 1u << 1};
+const wisp_op_def wisp_op_Resize = {"",
+                                    "Resize",
+                                    sizeof(resize_params),
+                                    resize_parse,
+                                    resize_infer,
+                                    resize_exec,
+                                    0,
+                                    (1u << 1) | (1u << 2) | (1u << 3)};
+const wisp_op_def wisp_op_Upsample = {
+    "", "Upsample", sizeof(resize_params), upsample_parse, resize_infer, resize_exec, 0, 1u << 1};

@@ -11,8 +11,17 @@
 #include "op.h"
 
 typedef enum {
-  ACT_RELU, ACT_TANH, ACT_SIGMOID, ACT_AFFINE, ACT_LEAKY_RELU, ACT_THRESHOLDED_RELU,
-  ACT_SCALED_TANH, ACT_HARD_SIGMOID, ACT_ELU, ACT_SOFTSIGN, ACT_SOFTPLUS
+  ACT_RELU,
+  ACT_TANH,
+  ACT_SIGMOID,
+  ACT_AFFINE,
+  ACT_LEAKY_RELU,
+  ACT_THRESHOLDED_RELU,
+  ACT_SCALED_TANH,
+  ACT_HARD_SIGMOID,
+  ACT_ELU,
+  ACT_SOFTSIGN,
+  ACT_SOFTPLUS
 } act_kind;
 
 typedef struct {
@@ -23,12 +32,12 @@ typedef struct {
 enum { KIND_RNN, KIND_GRU, KIND_LSTM };
 
 typedef struct {
-  int kind, gates;       /* gates: 1, 3 or 4 blocks of hidden rows in W and R */
-  int dirs, reverse;     /* reverse: the single direction runs backwards */
+  int kind, gates;   /* gates: 1, 3 or 4 blocks of hidden rows in W and R */
+  int dirs, reverse; /* reverse: the single direction runs backwards */
   int layout, lbr, input_forget;
-  int64_t hidden_attr;   /* hidden_size, 0 when absent (taken from R) */
-  float clip;            /* INFINITY when absent */
-  act_fn act[2][3];      /* per direction: f (and g, h) */
+  int64_t hidden_attr; /* hidden_size, 0 when absent (taken from R) */
+  float clip;          /* INFINITY when absent */
+  act_fn act[2][3];    /* per direction: f (and g, h) */
   /* set by infer */
   int64_t T, B, I, hidden;
   int packed_once;
@@ -115,9 +124,8 @@ static wisp_status parse_activations(wisp_op_ctx *ctx, rnn_params *p, int per_di
 
 static wisp_status rnn_parse_common(wisp_op_ctx *ctx, int kind) {
   rnn_params *p = ctx->params;
-  static const act_kind defaults[3][3] = {{ACT_TANH},
-                                          {ACT_SIGMOID, ACT_TANH},
-                                          {ACT_SIGMOID, ACT_TANH, ACT_TANH}};
+  static const act_kind defaults[3][3] = {
+      {ACT_TANH}, {ACT_SIGMOID, ACT_TANH}, {ACT_SIGMOID, ACT_TANH, ACT_TANH}};
   static const int gates[3] = {1, 3, 4};
   p->kind = kind;
   p->gates = gates[kind];
@@ -195,8 +203,8 @@ static void pack_direction(const rnn_params *p, const wisp_op_ctx *ctx, int d, f
   }
   wisp_f32_gemm_pack((int)H, (int)(p->n_r0 * H), R, 1, (ptrdiff_t)H, NULL, pr0);
   if (p->n_r0 < G)
-    wisp_f32_gemm_pack((int)H, (int)((G - p->n_r0) * H), R + p->n_r0 * H * H, 1, (ptrdiff_t)H,
-                       NULL, pr1);
+    wisp_f32_gemm_pack((int)H, (int)((G - p->n_r0) * H), R + p->n_r0 * H * H, 1, (ptrdiff_t)H, NULL,
+                       pr1);
 }
 
 static wisp_status rnn_infer(wisp_op_ctx *ctx) {
@@ -236,7 +244,8 @@ static wisp_status rnn_infer(wisp_op_ctx *ctx) {
     wisp_tensor *o = ctx->out[k];
     if (!o) continue;
     o->dtype = WISP_DT_FLOAT;
-    if (k == 0) o->shape = p->layout ? (wisp_shape){4, {B, T, D, H}} : (wisp_shape){4, {T, D, B, H}};
+    if (k == 0)
+      o->shape = p->layout ? (wisp_shape){4, {B, T, D, H}} : (wisp_shape){4, {T, D, B, H}};
     else o->shape = (wisp_shape){3, {st[0], st[1], st[2]}};
   }
 
@@ -251,7 +260,8 @@ static wisp_status rnn_infer(wisp_op_ctx *ctx) {
   p->packed_once = ctx->in[IN_W]->data && R->data && (!present(ctx, IN_B) || ctx->in[IN_B]->data);
   /* scratch: the packs (unless kept in state), the projection, h, c, gates, r⊙h and its
    * product with R_h (GRU lbr=0), and the packing's bias row */
-  uint64_t work = (uint64_t)(T * B * GH) + (uint64_t)(B * H) * 4 + (uint64_t)(B * GH) + (uint64_t)GH;
+  uint64_t work =
+      (uint64_t)(T * B * GH) + (uint64_t)(B * H) * 4 + (uint64_t)(B * GH) + (uint64_t)GH;
   ctx->scratch_bytes = (work + (p->packed_once ? 0 : pack)) * sizeof(float);
   if ((pack + (uint64_t)GH) * sizeof(float) > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "weights too large");
@@ -300,7 +310,8 @@ static wisp_status rnn_exec(wisp_op_ctx *ctx) {
     const float *Pd = P ? P + d * 3 * H : NULL;
     int reverse = p->reverse || d == 1;
     /* X·Wᵀ + biases for every time step, rows in X's order */
-    if (T > 0 && B > 0) wisp_f32_gemm((int)(T * B), (int)GH, (int)I, X, I, pw, xw, GH, -INFINITY, INFINITY);
+    if (T > 0 && B > 0)
+      wisp_f32_gemm((int)(T * B), (int)GH, (int)I, X, I, pw, xw, GH, -INFINITY, INFINITY);
     for (int64_t b = 0; b < B; b++) {
       int64_t at = p->layout ? (b * D + d) * H : (d * B + b) * H;
       for (int64_t j = 0; j < H; j++) {
@@ -310,8 +321,9 @@ static wisp_status rnn_exec(wisp_op_ctx *ctx) {
     }
     for (int64_t step = 0; step < T; step++) {
       /* H·Rᵀ for every row (GRU lbr=0: the z and r blocks only) */
-      if (B) wisp_f32_gemm((int)B, (int)(p->n_r0 * H), (int)H, h, H, pr0, gates, GH, -INFINITY,
-                           INFINITY);
+      if (B)
+        wisp_f32_gemm((int)B, (int)(p->n_r0 * H), (int)H, h, H, pr0, gates, GH, -INFINITY,
+                      INFINITY);
       for (int pass = 0; pass < (p->n_r0 < G ? 2 : 1); pass++) {
         if (pass == 1 && B)
           wisp_f32_gemm((int)B, (int)H, (int)H, rh, H, pr1, rh_out, H, -INFINITY, INFINITY);
@@ -373,5 +385,5 @@ static wisp_status rnn_exec(wisp_op_ctx *ctx) {
 
 const wisp_op_def wisp_op_RNN = {"", "RNN", sizeof(rnn_params), rnn_parse, rnn_infer, rnn_exec, 0};
 const wisp_op_def wisp_op_GRU = {"", "GRU", sizeof(rnn_params), gru_parse, rnn_infer, rnn_exec, 0};
-const wisp_op_def wisp_op_LSTM = {"", "LSTM", sizeof(rnn_params), lstm_parse, rnn_infer,
+const wisp_op_def wisp_op_LSTM = {"",       "LSTM", sizeof(rnn_params), lstm_parse, rnn_infer,
                                   rnn_exec, 0};

@@ -13,12 +13,16 @@
 
 /* -1, 0, 1 as element p orders before, with, after element q of dtype dt. */
 static int cmp_elem(wisp_dtype dt, const void *p, const void *q) {
-#define CMP(T) { T a = *(const T *)p, b = *(const T *)q; return a < b ? -1 : a > b ? 1 : 0; }
-#define CMP_FLOAT(T)                                   \
-  {                                                    \
-    T a = *(const T *)p, b = *(const T *)q;            \
-    if (a < b) return -1;                              \
-    if (a > b) return 1;                               \
+#define CMP(T) \
+  { \
+    T a = *(const T *)p, b = *(const T *)q; \
+    return a < b ? -1 : a > b ? 1 : 0; \
+  }
+#define CMP_FLOAT(T) \
+  { \
+    T a = *(const T *)p, b = *(const T *)q; \
+    if (a < b) return -1; \
+    if (a > b) return 1; \
     return isnan(a) ? !isnan(b) : -(int)(isnan(b) != 0); \
   }
   switch (dt) {
@@ -160,8 +164,8 @@ static wisp_status topk_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_TopK = {"", "TopK", sizeof(topk_params), topk_parse, topk_infer,
-                                  topk_exec, 0, 1u << 1};
+const wisp_op_def wisp_op_TopK = {
+    "", "TopK", sizeof(topk_params), topk_parse, topk_infer, topk_exec, 0, 1u << 1};
 
 /* ---- Unique: distinct elements (or slices along axis), first indices, inverse, counts ----- */
 
@@ -273,5 +277,5 @@ static wisp_status unique_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Unique = {"", "Unique", sizeof(unique_params), unique_parse,
-                                    unique_infer, unique_exec, 0, 1u};
+const wisp_op_def wisp_op_Unique = {
+    "", "Unique", sizeof(unique_params), unique_parse, unique_infer, unique_exec, 0, 1u};

@@ -68,8 +68,8 @@ static wisp_status shape_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Shape = {"", "Shape", sizeof(shape_params), NULL, shape_infer,
-                                   shape_exec, WISP_OP_SHAPE_ONLY};
+const wisp_op_def wisp_op_Shape = {"",          "Shape",    sizeof(shape_params), NULL,
+                                   shape_infer, shape_exec, WISP_OP_SHAPE_ONLY};
 
 /* ---- Flatten and Reshape: same bytes, new shape ------------------------------------------ */
 
@@ -77,7 +77,8 @@ const wisp_op_def wisp_op_Shape = {"", "Shape", sizeof(shape_params), NULL, shap
  * when the input is a constant (or when folding). */
 static wisp_status copy_exec(wisp_op_ctx *ctx) {
   size_t bytes = wisp_tensor_bytes(ctx->out[0]);
-  if (bytes && ctx->out[0]->data != ctx->in[0]->data) memcpy(ctx->out[0]->data, ctx->in[0]->data, bytes);
+  if (bytes && ctx->out[0]->data != ctx->in[0]->data)
+    memcpy(ctx->out[0]->data, ctx->in[0]->data, bytes);
   return WISP_OK;
 }
 
@@ -95,8 +96,8 @@ static wisp_status flatten_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Flatten = {"", "Flatten", 0, NULL, flatten_infer, copy_exec,
-                                     WISP_OP_ALIAS};
+const wisp_op_def wisp_op_Flatten = {"",        "Flatten",    0, NULL, flatten_infer,
+                                     copy_exec, WISP_OP_ALIAS};
 
 static wisp_status reshape_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 2, 2));
@@ -108,7 +109,8 @@ static wisp_status reshape_infer(wisp_op_ctx *ctx) {
   if (shape->dtype != WISP_DT_INT64 || shape->shape.ndim != 1)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "shape must be a 1-D int64 tensor");
   int64_t n = shape->shape.dims[0];
-  if (n > WISP_MAX_DIMS) return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "rank %lld too high", (long long)n);
+  if (n > WISP_MAX_DIMS)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "rank %lld too high", (long long)n);
   int allowzero = (int)wisp_attr_int(ctx->node, "allowzero", 0);
   const int64_t *want = shape->data;
   wisp_shape out = {(int)n, {0}};
@@ -118,7 +120,8 @@ static wisp_status reshape_infer(wisp_op_ctx *ctx) {
     int64_t v = want[d];
     if (v == 0 && !allowzero) {
       if (d >= x->shape.ndim)
-        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "0 at dim %d copies a dim the input lacks", d);
+        return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "0 at dim %d copies a dim the input lacks",
+                            d);
       v = x->shape.dims[d];
     }
     if (v == -1) {
@@ -128,14 +131,16 @@ static wisp_status reshape_infer(wisp_op_ctx *ctx) {
     }
     if (v < 0) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "invalid dim %lld", (long long)v);
     out.dims[d] = v;
-    if (v && known > WISP_MAX_NUMEL / v) return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "shape too large");
+    if (v && known > WISP_MAX_NUMEL / v)
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "shape too large");
     known *= v;
   }
   int64_t total = wisp_shape_numel(&x->shape);
   if (infer_at >= 0) {
     if (known == 0 || total % known)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "cannot infer -1: %lld elements into blocks of %lld",
-                          (long long)total, (long long)known);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                          "cannot infer -1: %lld elements into blocks of %lld", (long long)total,
+                          (long long)known);
     out.dims[infer_at] = total / known;
   } else if (known != total) {
     char a[96], b[96];
@@ -147,5 +152,5 @@ static wisp_status reshape_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Reshape = {"", "Reshape", 0, NULL, reshape_infer, copy_exec,
-                                     WISP_OP_ALIAS, 1u << 1};
+const wisp_op_def wisp_op_Reshape = {"",        "Reshape",     0,      NULL, reshape_infer,
+                                     copy_exec, WISP_OP_ALIAS, 1u << 1};

@@ -36,8 +36,10 @@ static wisp_status scalar_int(wisp_op_ctx *ctx, int i, const char *what, int64_t
 static wisp_status output_datatype(wisp_op_ctx *ctx, wisp_dtype *dt) {
   int64_t v = wisp_attr_int(ctx->node, "output_datatype", WISP_DT_FLOAT);
   if (v != WISP_DT_FLOAT && v != WISP_DT_DOUBLE)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "output_datatype %lld: wisp supports float and "
-                        "double", (long long)v);
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                        "output_datatype %lld: wisp supports float and "
+                        "double",
+                        (long long)v);
   *dt = (wisp_dtype)v;
   return WISP_OK;
 }
@@ -157,9 +159,9 @@ static void twiddles(int64_t L, double *tw) {
 
 /* Y[k] = scale · Σ_{j<n} X[j]·e^{∓2πi·jk/L} for k < n_out; X has n samples (stride xs,
  * complex when cx, each multiplied by win[j·ws] when win), Y is complex with stride ys. */
-static void dft(int64_t L, int64_t n, int64_t n_out, int inverse, const double *tw,
-                const void *x, wisp_dtype dt, int64_t xs, int cx, const void *win, int64_t ws,
-                void *y, int64_t ys) {
+static void dft(int64_t L, int64_t n, int64_t n_out, int inverse, const double *tw, const void *x,
+                wisp_dtype dt, int64_t xs, int cx, const void *win, int64_t ws, void *y,
+                int64_t ys) {
   double sign = inverse ? 1 : -1, scale = inverse ? 1.0 / (double)L : 1;
   for (int64_t k = 0; k < n_out; k++) {
     double re = 0, im = 0;
@@ -248,8 +250,8 @@ static wisp_status dft_exec(wisp_op_ctx *ctx) {
                        (size_t)((o * p->n * p->inner + i) * c) * wisp_dtype_size(x->dtype);
       char *yb = (char *)ctx->out[0]->data +
                  (size_t)((o * p->n_out * p->inner + i) * 2) * wisp_dtype_size(x->dtype);
-      dft(p->L, n, p->n_out, p->inverse, ctx->scratch, xb, x->dtype, p->inner * c, p->cx, NULL,
-          0, yb, p->inner * 2);
+      dft(p->L, n, p->n_out, p->inverse, ctx->scratch, xb, x->dtype, p->inner * c, p->cx, NULL, 0,
+          yb, p->inner * 2);
     }
   return WISP_OK;
 }
@@ -322,15 +324,15 @@ static wisp_status stft_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_HannWindow = {"", "HannWindow", sizeof(window_params), hann_parse,
-                                        window_infer, window_exec, 0, 1u};
-const wisp_op_def wisp_op_HammingWindow = {"", "HammingWindow", sizeof(window_params),
-                                           hamming_parse, window_infer, window_exec, 0, 1u};
-const wisp_op_def wisp_op_BlackmanWindow = {"", "BlackmanWindow", sizeof(window_params),
-                                            blackman_parse, window_infer, window_exec, 0, 1u};
-const wisp_op_def wisp_op_MelWeightMatrix = {"", "MelWeightMatrix", sizeof(mel_params), NULL,
-                                             mel_infer, mel_exec, 0, 31u};
+const wisp_op_def wisp_op_HannWindow = {
+    "", "HannWindow", sizeof(window_params), hann_parse, window_infer, window_exec, 0, 1u};
+const wisp_op_def wisp_op_HammingWindow = {
+    "", "HammingWindow", sizeof(window_params), hamming_parse, window_infer, window_exec, 0, 1u};
+const wisp_op_def wisp_op_BlackmanWindow = {
+    "", "BlackmanWindow", sizeof(window_params), blackman_parse, window_infer, window_exec, 0, 1u};
+const wisp_op_def wisp_op_MelWeightMatrix = {
+    "", "MelWeightMatrix", sizeof(mel_params), NULL, mel_infer, mel_exec, 0, 31u};
 const wisp_op_def wisp_op_DFT = {"", "DFT", sizeof(dft_params), dft_parse, dft_infer, dft_exec,
-                                 0, 6u};
-const wisp_op_def wisp_op_STFT = {"", "STFT", sizeof(stft_params), stft_parse, stft_infer,
-                                  stft_exec, 0, 10u};
+                                 0,  6u};
+const wisp_op_def wisp_op_STFT = {
+    "", "STFT", sizeof(stft_params), stft_parse, stft_infer, stft_exec, 0, 10u};

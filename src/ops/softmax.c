@@ -6,7 +6,7 @@
 #include "op.h"
 
 typedef struct {
-  int log;        /* LogSoftmax */
+  int log; /* LogSoftmax */
   int64_t axis;
   int64_t outer, n, inner; /* x viewed as (outer, n, inner), softmax over n */
 } softmax_params;
@@ -89,10 +89,10 @@ static wisp_status softmax_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Softmax = {"", "Softmax", sizeof(softmax_params), softmax_parse,
-                                     softmax_infer, softmax_exec, 0};
-const wisp_op_def wisp_op_LogSoftmax = {"", "LogSoftmax", sizeof(softmax_params),
-                                        log_softmax_parse, softmax_infer, softmax_exec, 0};
+const wisp_op_def wisp_op_Softmax = {
+    "", "Softmax", sizeof(softmax_params), softmax_parse, softmax_infer, softmax_exec, 0};
+const wisp_op_def wisp_op_LogSoftmax = {
+    "", "LogSoftmax", sizeof(softmax_params), log_softmax_parse, softmax_infer, softmax_exec, 0};
 
 /* Hardmax: 1 at the first maximum along n, 0 elsewhere. */
 static wisp_status hardmax_exec(wisp_op_ctx *ctx) {
@@ -112,5 +112,5 @@ static wisp_status hardmax_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Hardmax = {"", "Hardmax", sizeof(softmax_params), softmax_parse,
-                                     softmax_infer, hardmax_exec, 0};
+const wisp_op_def wisp_op_Hardmax = {
+    "", "Hardmax", sizeof(softmax_params), softmax_parse, softmax_infer, hardmax_exec, 0};

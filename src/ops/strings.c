@@ -16,9 +16,9 @@ typedef struct {
   int action, case_sensitive;
   int n_stop;
   const wisp_bytes *stop;
-  int64_t kept;        /* strings kept, from infer */
-  size_t bytes;        /* their bytes with NULs, when the case changes */
-  size_t state_bytes;  /* capacity of ctx->state */
+  int64_t kept;       /* strings kept, from infer */
+  size_t bytes;       /* their bytes with NULs, when the case changes */
+  size_t state_bytes; /* capacity of ctx->state */
 } strnorm_params;
 
 static wisp_status strnorm_parse(wisp_op_ctx *ctx) {
@@ -115,12 +115,14 @@ static wisp_status strnorm_exec(wisp_op_ctx *ctx) {
     }
     y[j++] = buf;
     for (; *s; s++)
-      *buf++ = p->action == CASE_LOWER ? ascii_lower(*s)
-               : *s >= 'a' && *s <= 'z' ? (char)(*s - 32) : *s;
+      *buf++ = p->action == CASE_LOWER  ? ascii_lower(*s)
+               : *s >= 'a' && *s <= 'z' ? (char)(*s - 32)
+                                        : *s;
     *buf++ = 0;
   }
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_StringNormalizer = {"", "StringNormalizer", sizeof(strnorm_params),
-                                              strnorm_parse, strnorm_infer, strnorm_exec, 0, 1u};
+const wisp_op_def wisp_op_StringNormalizer = {
+    "", "StringNormalizer", sizeof(strnorm_params), strnorm_parse, strnorm_infer, strnorm_exec, 0,
+    1u};

@@ -130,5 +130,5 @@ static wisp_status tfidf_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_TfIdfVectorizer = {"", "TfIdfVectorizer", sizeof(tfidf_params),
-                                             tfidf_parse, tfidf_infer, tfidf_exec, 0};
+const wisp_op_def wisp_op_TfIdfVectorizer = {
+    "", "TfIdfVectorizer", sizeof(tfidf_params), tfidf_parse, tfidf_infer, tfidf_exec, 0};

@@ -29,7 +29,9 @@ static void copy_row(char *dst, const char *src, int64_t n, int64_t stride, size
     return;
   }
   switch (esize) {
-#define ROW(T) for (int64_t i = 0; i < n; i++) ((T *)dst)[i] = ((const T *)src)[i * stride]; break;
+#define ROW(T) \
+  for (int64_t i = 0; i < n; i++) ((T *)dst)[i] = ((const T *)src)[i * stride]; \
+  break;
     case 1: ROW(uint8_t)
     case 2: ROW(uint16_t)
     case 4: ROW(uint32_t)
@@ -168,8 +170,8 @@ static wisp_status transpose_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Transpose = {"", "Transpose", sizeof(transpose_params), NULL,
-                                       transpose_infer, transpose_exec, 0};
+const wisp_op_def wisp_op_Transpose = {
+    "", "Transpose", sizeof(transpose_params), NULL, transpose_infer, transpose_exec, 0};
 
 /* ---- Concat and Split: rows of (outer, axis * inner) ------------------------------------- */
 
@@ -235,7 +237,7 @@ static wisp_status concat_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Concat = {"", "Concat", sizeof(axis_params), NULL, concat_infer,
+const wisp_op_def wisp_op_Concat = {"",          "Concat", sizeof(axis_params), NULL, concat_infer,
                                     concat_exec, 0};
 
 /* Size of Split's output i along the axis. */
@@ -316,8 +318,8 @@ static wisp_status split_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Split = {"", "Split", sizeof(axis_params), NULL, split_infer,
-                                   split_exec, 0, 1u << 1};
+const wisp_op_def wisp_op_Split = {"", "Split", sizeof(axis_params), NULL, split_infer, split_exec,
+                                   0,  1u << 1};
 
 /* ---- Gather ------------------------------------------------------------------------------- */
 
@@ -369,7 +371,7 @@ static wisp_status gather_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Gather = {"", "Gather", sizeof(axis_params), NULL, gather_infer,
+const wisp_op_def wisp_op_Gather = {"",          "Gather", sizeof(axis_params), NULL, gather_infer,
                                     gather_exec, 0};
 
 /* ---- Squeeze, Unsqueeze (axes: attribute before opset 13, input 1 from 13) --------------- */
@@ -394,8 +396,8 @@ static wisp_status unsqueeze_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Unsqueeze = {"", "Unsqueeze", 0, NULL, unsqueeze_infer, copy_exec,
-                                       WISP_OP_ALIAS, 1u << 1};
+const wisp_op_def wisp_op_Unsqueeze = {"",        "Unsqueeze",   0,      NULL, unsqueeze_infer,
+                                       copy_exec, WISP_OP_ALIAS, 1u << 1};
 
 static wisp_status squeeze_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 1, 2));
@@ -418,8 +420,8 @@ static wisp_status squeeze_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Squeeze = {"", "Squeeze", 0, NULL, squeeze_infer, copy_exec,
-                                     WISP_OP_ALIAS, 1u << 1};
+const wisp_op_def wisp_op_Squeeze = {"",        "Squeeze",     0,      NULL, squeeze_infer,
+                                     copy_exec, WISP_OP_ALIAS, 1u << 1};
 
 /* ---- Slice (starts/ends/axes/steps: attributes before opset 10, inputs 1-4 from 10) ------- */
 
@@ -504,8 +506,8 @@ static wisp_status slice_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Slice = {"", "Slice", sizeof(slice_params), NULL, slice_infer,
-                                   slice_exec, 0, 0xfu << 1};
+const wisp_op_def wisp_op_Slice = {
+    "", "Slice", sizeof(slice_params), NULL, slice_infer, slice_exec, 0, 0xfu << 1};
 
 /* ---- Expand, Tile ------------------------------------------------------------------------- */
 
@@ -643,10 +645,20 @@ static wisp_status space_to_depth_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_DepthToSpace = {"", "DepthToSpace", sizeof(block_params), block_parse,
-                                          depth_to_space_infer, depth_to_space_exec, 0};
-const wisp_op_def wisp_op_SpaceToDepth = {"", "SpaceToDepth", sizeof(block_params), block_parse,
-                                          space_to_depth_infer, space_to_depth_exec, 0};
+const wisp_op_def wisp_op_DepthToSpace = {"",
+                                          "DepthToSpace",
+                                          sizeof(block_params),
+                                          block_parse,
+                                          depth_to_space_infer,
+                                          depth_to_space_exec,
+                                          0};
+const wisp_op_def wisp_op_SpaceToDepth = {"",
+                                          "SpaceToDepth",
+                                          sizeof(block_params),
+                                          block_parse,
+                                          space_to_depth_infer,
+                                          space_to_depth_exec,
+                                          0};
 
 /* ---- ReverseSequence: the first sequence_lens[b] steps of each batch entry, reversed ------ */
 
@@ -700,9 +712,13 @@ static wisp_status reverse_seq_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ReverseSequence = {"", "ReverseSequence", sizeof(reverse_seq_params),
-                                             reverse_seq_parse, reverse_seq_infer,
-                                             reverse_seq_exec, 0};
+const wisp_op_def wisp_op_ReverseSequence = {"",
+                                             "ReverseSequence",
+                                             sizeof(reverse_seq_params),
+                                             reverse_seq_parse,
+                                             reverse_seq_infer,
+                                             reverse_seq_exec,
+                                             0};
 
 /* ---- Pad (pads: attribute before opset 11, input 1 from 11; axes input 3 from 18) --------- */
 
@@ -749,7 +765,8 @@ static wisp_status pad_infer(wisp_op_ctx *ctx) {
   int n_axes = r;
   if (ctx->n_in > 3 && ctx->in[3])
     WISP_TRY(read_ints(ctx, 3, "axes", axes, WISP_MAX_DIMS, &n_axes));
-  else for (int d = 0; d < r; d++) axes[d] = d;
+  else
+    for (int d = 0; d < r; d++) axes[d] = d;
   unsigned mask;
   WISP_TRY(axes_mask(ctx, axes, n_axes, r, &mask));
   if (n != 2 * n_axes)
@@ -800,7 +817,10 @@ static wisp_status pad_exec(wisp_op_ctx *ctx) {
   int64_t numel = wisp_shape_numel(&y->shape);
   if (!numel) return WISP_OK;
   size_t es = wisp_dtype_size(y->dtype);
-  union { uint64_t u; double d; } fill = {0}; /* the constant, as one element of the dtype */
+  union {
+    uint64_t u;
+    double d;
+  } fill = {0}; /* the constant, as one element of the dtype */
   const wisp_tensor *v = ctx->n_in > 2 ? ctx->in[2] : NULL;
   if (ctx->node->opset >= 11 && v && wisp_shape_numel(&v->shape)) memcpy(&fill, v->data, es);
   else if (ctx->node->opset < 11)
@@ -840,8 +860,8 @@ static wisp_status pad_exec(wisp_op_ctx *ctx) {
 }
 
 /* The fill constant is read at run time, so only pads and axes are value inputs. */
-const wisp_op_def wisp_op_Pad = {"", "Pad", sizeof(pad_params), pad_parse, pad_infer, pad_exec,
-                                 0, 1u << 1 | 1u << 3};
+const wisp_op_def wisp_op_Pad = {"",       "Pad", sizeof(pad_params), pad_parse, pad_infer,
+                                 pad_exec, 0,     1u << 1 | 1u << 3};
 
 /* ---- Size --------------------------------------------------------------------------------- */
 
@@ -880,13 +900,13 @@ static wisp_status constant_of_shape_exec(wisp_op_ctx *ctx) {
   int64_t n = wisp_shape_numel(&y->shape);
   char *o = y->data;
   if (!v) memset(o, 0, (size_t)n * es);
-  else for (int64_t i = 0; i < n; i++) memcpy(o + i * es, v->t->data, es);
+  else
+    for (int64_t i = 0; i < n; i++) memcpy(o + i * es, v->t->data, es);
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_ConstantOfShape = {"", "ConstantOfShape", 0, NULL,
-                                             constant_of_shape_infer, constant_of_shape_exec, 0,
-                                             1u << 0};
+const wisp_op_def wisp_op_ConstantOfShape = {
+    "", "ConstantOfShape", 0, NULL, constant_of_shape_infer, constant_of_shape_exec, 0, 1u << 0};
 
 /* ---- Range: the output length depends on the values ---------------------------------------- */
 
@@ -974,8 +994,9 @@ static double load_double(const void *p, wisp_dtype dt, int64_t i) {
 
 /* Float to integer: NaN gives 0 and out-of-range values saturate (as wasm's trunc_sat and
  * Rust's `as` do); C leaves both undefined and ONNX does not say. */
-#define SATURATE(T, LO, HI)                                                                        \
-  ((T *)p)[i] = v != v ? 0 : v <= (double)(LO) ? (LO) : v >= (double)(HI) ? (HI) : (T)v; break;
+#define SATURATE(T, LO, HI) \
+  ((T *)p)[i] = v != v ? 0 : v <= (double)(LO) ? (LO) : v >= (double)(HI) ? (HI) : (T)v; \
+  break;
 
 static void store_double(void *p, wisp_dtype dt, int64_t i, double v) {
   switch (dt) {
@@ -998,14 +1019,18 @@ static void store_double(void *p, wisp_dtype dt, int64_t i, double v) {
 /* Integer to anything: narrowing wraps (two's complement), as in C and numpy. */
 static void store_int(void *p, wisp_dtype dt, int64_t i, int64_t v, int from_u64) {
   switch (dt) {
-    case WISP_DT_FLOAT: case WISP_DT_DOUBLE: case WISP_DT_FLOAT16:
-      store_double(p, dt, i, from_u64 ? (double)(uint64_t)v : (double)v);
-      break;
+    case WISP_DT_FLOAT:
+    case WISP_DT_DOUBLE:
+    case WISP_DT_FLOAT16: store_double(p, dt, i, from_u64 ? (double)(uint64_t)v : (double)v); break;
     case WISP_DT_BOOL: ((uint8_t *)p)[i] = v != 0; break;
-    case WISP_DT_INT8: case WISP_DT_UINT8: ((uint8_t *)p)[i] = (uint8_t)v; break;
-    case WISP_DT_INT16: case WISP_DT_UINT16: ((uint16_t *)p)[i] = (uint16_t)v; break;
-    case WISP_DT_INT32: case WISP_DT_UINT32: ((uint32_t *)p)[i] = (uint32_t)v; break;
-    case WISP_DT_INT64: case WISP_DT_UINT64: ((int64_t *)p)[i] = v; break;
+    case WISP_DT_INT8:
+    case WISP_DT_UINT8: ((uint8_t *)p)[i] = (uint8_t)v; break;
+    case WISP_DT_INT16:
+    case WISP_DT_UINT16: ((uint16_t *)p)[i] = (uint16_t)v; break;
+    case WISP_DT_INT32:
+    case WISP_DT_UINT32: ((uint32_t *)p)[i] = (uint32_t)v; break;
+    case WISP_DT_INT64:
+    case WISP_DT_UINT64: ((int64_t *)p)[i] = v; break;
     default: break;
   }
 }
@@ -1116,7 +1141,7 @@ static wisp_status cast_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_Cast = {"", "Cast", sizeof(cast_params), cast_parse, cast_infer,
+const wisp_op_def wisp_op_Cast = {"",        "Cast", sizeof(cast_params), cast_parse, cast_infer,
                                   cast_exec, 0};
-const wisp_op_def wisp_op_CastLike = {"", "CastLike", sizeof(cast_params), NULL, castlike_infer,
-                                      cast_exec, 0};
+const wisp_op_def wisp_op_CastLike = {
+    "", "CastLike", sizeof(cast_params), NULL, castlike_infer, cast_exec, 0};

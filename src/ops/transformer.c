@@ -21,11 +21,11 @@
 typedef struct {
   int64_t axis;
   float eps;
-  int64_t outer, D;      /* X viewed as (outer, D) */
+  int64_t outer, D;          /* X viewed as (outer, D) */
   int scale_full, bias_full; /* Scale / B hold D elements in X's order: used in place */
   int has_bias;
   int64_t strides[2][WISP_MAX_DIMS]; /* Scale, B strides over the normalised dims when broadcast */
-  wisp_shape norm;       /* X's dims [axis:] */
+  wisp_shape norm;                   /* X's dims [axis:] */
 } layer_norm_params;
 
 static wisp_status layer_norm_parse(wisp_op_ctx *ctx) {
@@ -34,8 +34,8 @@ static wisp_status layer_norm_parse(wisp_op_ctx *ctx) {
   p->eps = wisp_attr_float(ctx->node, "epsilon", 1e-5f);
   int64_t stash = wisp_attr_int(ctx->node, "stash_type", 1);
   if (stash != 1)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "stash_type %lld is not supported (only 1, float)",
-                        (long long)stash);
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                        "stash_type %lld is not supported (only 1, float)", (long long)stash);
   return WISP_OK;
 }
 
@@ -57,8 +57,9 @@ static wisp_status layer_norm_param_shape(wisp_op_ctx *ctx, const wisp_shape *s,
   }
   if (!ok) {
     char a[96], b[96];
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "%s %s does not broadcast to the normalised shape %s",
-                        what, wisp_shape_str(s, a, sizeof a), wisp_shape_str(n, b, sizeof b));
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "%s %s does not broadcast to the normalised shape %s", what,
+                        wisp_shape_str(s, a, sizeof a), wisp_shape_str(n, b, sizeof b));
   }
   wisp_broadcast_strides(&t, n, strides);
   *full = wisp_shape_numel(&t) == p->D;
@@ -97,7 +98,8 @@ static wisp_status layer_norm_infer(wisp_op_ctx *ctx) {
 }
 
 /* dst (D) = src broadcast over the normalised shape with `strides`. */
-static void expand_param(const layer_norm_params *p, const float *src, const int64_t *strides, float *dst) {
+static void expand_param(const layer_norm_params *p, const float *src, const int64_t *strides,
+                         float *dst) {
   const wisp_shape *n = &p->norm;
   int64_t idx[WISP_MAX_DIMS] = {0};
   for (int64_t i = 0; i < p->D; i++) {
@@ -159,5 +161,10 @@ static wisp_status layer_norm_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_LayerNormalization = {"", "LayerNormalization", sizeof(layer_norm_params),
-                                                layer_norm_parse, layer_norm_infer, layer_norm_exec, 0};
+const wisp_op_def wisp_op_LayerNormalization = {"",
+                                                "LayerNormalization",
+                                                sizeof(layer_norm_params),
+                                                layer_norm_parse,
+                                                layer_norm_infer,
+                                                layer_norm_exec,
+                                                0};

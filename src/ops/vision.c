@@ -28,15 +28,18 @@ typedef struct {
 
 static wisp_status gs_parse(wisp_op_ctx *ctx) {
   gs_params *p = ctx->params;
-  const char *mode = wisp_attr_string(ctx->node, "mode", ctx->node->opset < 20 ? "bilinear" : "linear");
+  const char *mode =
+      wisp_attr_string(ctx->node, "mode", ctx->node->opset < 20 ? "bilinear" : "linear");
   const char *pad = wisp_attr_string(ctx->node, "padding_mode", "zeros");
   /* opset 20 renamed bilinear and bicubic to linear and cubic */
   p->mode = !strcmp(mode, ctx->node->opset < 20 ? "bilinear" : "linear") ? GS_BILINEAR
             : !strcmp(mode, "nearest")                                   ? GS_NEAREST
             : !strcmp(mode, ctx->node->opset < 20 ? "bicubic" : "cubic") ? GS_BICUBIC
                                                                          : -1;
-  p->padding = !strcmp(pad, "zeros") ? GS_ZEROS : !strcmp(pad, "border") ? GS_BORDER
-               : !strcmp(pad, "reflection") ? GS_REFLECTION : -1;
+  p->padding = !strcmp(pad, "zeros")        ? GS_ZEROS
+               : !strcmp(pad, "border")     ? GS_BORDER
+               : !strcmp(pad, "reflection") ? GS_REFLECTION
+                                            : -1;
   if (p->mode < 0 || p->padding < 0)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "unknown mode '%s' or padding_mode '%s'", mode,
                         pad);
@@ -60,7 +63,8 @@ static wisp_status gs_infer(wisp_op_ctx *ctx) {
   wisp_tensor *y = ctx->out[0];
   y->dtype = WISP_DT_FLOAT;
   y->shape.ndim = 4;
-  y->shape.dims[0] = p->N, y->shape.dims[1] = p->C, y->shape.dims[2] = p->OH, y->shape.dims[3] = p->OW;
+  y->shape.dims[0] = p->N, y->shape.dims[1] = p->C, y->shape.dims[2] = p->OH,
+  y->shape.dims[3] = p->OW;
   return WISP_OK;
 }
 
@@ -86,7 +90,8 @@ static double gs_clip(double x, int64_t size) {
 static double gs_pad(const gs_params *p, double x, int64_t size) {
   if (p->padding == GS_BORDER) return gs_clip(x, size);
   if (p->padding == GS_REFLECTION) {
-    x = p->align ? gs_reflect(x, 0, 2 * (double)(size - 1)) : gs_reflect(x, -1, 2 * (double)size - 1);
+    x = p->align ? gs_reflect(x, 0, 2 * (double)(size - 1))
+                 : gs_reflect(x, -1, 2 * (double)size - 1);
     return gs_clip(x, size);
   }
   return x;
@@ -126,8 +131,10 @@ static wisp_status gs_exec(wisp_op_ctx *ctx) {
         } else if (p->mode == GS_BILINEAR) {
           double fx = floor(ix), fy = floor(iy), tx = ix - fx, ty = iy - fy;
           int64_t c0 = (int64_t)fx, r0 = (int64_t)fy;
-          v = (float)((1 - ty) * ((1 - tx) * gs_at(xc, H, W, r0, c0) + tx * gs_at(xc, H, W, r0, c0 + 1)) +
-                      ty * ((1 - tx) * gs_at(xc, H, W, r0 + 1, c0) + tx * gs_at(xc, H, W, r0 + 1, c0 + 1)));
+          v = (float)((1 - ty) *
+                          ((1 - tx) * gs_at(xc, H, W, r0, c0) + tx * gs_at(xc, H, W, r0, c0 + 1)) +
+                      ty * ((1 - tx) * gs_at(xc, H, W, r0 + 1, c0) +
+                            tx * gs_at(xc, H, W, r0 + 1, c0 + 1)));
         } else {
           double fx = floor(ix), fy = floor(iy), wx[4], wy[4], s = 0;
           gs_cubic_coeffs(ix - fx, wx);
@@ -149,8 +156,8 @@ static wisp_status gs_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_GridSample = {"", "GridSample", sizeof(gs_params), gs_parse, gs_infer,
-                                        gs_exec, 0};
+const wisp_op_def wisp_op_GridSample = {
+    "", "GridSample", sizeof(gs_params), gs_parse, gs_infer, gs_exec, 0};
 
 /* ---- RoiAlign ---- */
 
@@ -178,8 +185,9 @@ static wisp_status roi_parse(wisp_op_ctx *ctx) {
   p->scale = wisp_attr_float(n, "spatial_scale", 1.0f);
   if (p->OH < 1 || p->OW < 1 || p->OH > INT32_MAX || p->OW > INT32_MAX || p->sampling < 0 ||
       p->sampling > 1024)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL,
-                        "output_height and output_width must be positive, sampling_ratio in [0, 1024]");
+    return WISP_OP_FAIL(
+        ctx, WISP_ERR_INVALID_MODEL,
+        "output_height and output_width must be positive, sampling_ratio in [0, 1024]");
   return WISP_OK;
 }
 
@@ -199,7 +207,8 @@ static wisp_status roi_infer(wisp_op_ctx *ctx) {
   wisp_tensor *y = ctx->out[0];
   y->dtype = WISP_DT_FLOAT;
   y->shape.ndim = 4;
-  y->shape.dims[0] = p->R, y->shape.dims[1] = p->C, y->shape.dims[2] = p->OH, y->shape.dims[3] = p->OW;
+  y->shape.dims[0] = p->R, y->shape.dims[1] = p->C, y->shape.dims[2] = p->OH,
+  y->shape.dims[3] = p->OW;
   return WISP_OK;
 }
 
@@ -239,8 +248,9 @@ static wisp_status roi_exec(wisp_op_ctx *ctx) {
   }
   for (int64_t r = 0; r < p->R; r++) {
     if (batch[r] < 0 || batch[r] >= p->N)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "batch index %lld of roi %lld is outside [0, %lld)",
-                          (long long)batch[r], (long long)r, (long long)p->N);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                          "batch index %lld of roi %lld is outside [0, %lld)", (long long)batch[r],
+                          (long long)r, (long long)p->N);
     const float *box = rois + r * 4;
     double x0 = box[0] * p->scale - offset, y0 = box[1] * p->scale - offset;
     double rw = box[2] * p->scale - offset - x0, rh = box[3] * p->scale - offset - y0;
@@ -276,8 +286,8 @@ static wisp_status roi_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_RoiAlign = {"", "RoiAlign", sizeof(roi_params), roi_parse, roi_infer,
-                                      roi_exec, 0};
+const wisp_op_def wisp_op_RoiAlign = {
+    "", "RoiAlign", sizeof(roi_params), roi_parse, roi_infer, roi_exec, 0};
 
 /* ---- MaxUnpool: Y (zeros) with Y.flat[I[i]] = X.flat[i] ----
  * I indexes the tensor the pool read, whose shape is the default output shape; a larger
@@ -351,8 +361,9 @@ static wisp_status unpool_exec(wisp_op_ctx *ctx) {
   for (int64_t i = 0; i < p->numel_in; i++) {
     int64_t at = idx[i];
     if (at < 0 || at >= p->numel_def)
-      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "index %lld is outside the pooled input's %lld values",
-                          (long long)at, (long long)p->numel_def);
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                          "index %lld is outside the pooled input's %lld values", (long long)at,
+                          (long long)p->numel_def);
     if (p->reshaped) { /* the same coordinates in the bigger output */
       int64_t r = at, stride = 1;
       at = 0;
@@ -366,8 +377,8 @@ static wisp_status unpool_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_MaxUnpool = {"", "MaxUnpool", sizeof(unpool_params), NULL, unpool_infer,
-                                       unpool_exec, 0, 1u << 2};
+const wisp_op_def wisp_op_MaxUnpool = {
+    "", "MaxUnpool", sizeof(unpool_params), NULL, unpool_infer, unpool_exec, 0, 1u << 2};
 
 /* ---- NonMaxSuppression ----
  * The output's length depends on the boxes' and scores' values, so every input is a value input:
@@ -440,7 +451,8 @@ static wisp_status nms_infer(wisp_op_ctx *ctx) {
     if (ctx->in[i] && !ctx->in[i]->data)
       return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                           "input %d must be known when the plan is made (the output's length "
-                          "depends on it); boxes computed inside the graph are not supported", i);
+                          "depends on it); boxes computed inside the graph are not supported",
+                          i);
   if ((tmax && (tmax->dtype != WISP_DT_INT64 || wisp_shape_numel(&tmax->shape) > 1)) ||
       (tiou && (tiou->dtype != WISP_DT_FLOAT || wisp_shape_numel(&tiou->shape) > 1)) ||
       (tscore && (tscore->dtype != WISP_DT_FLOAT || wisp_shape_numel(&tscore->shape) > 1)))
@@ -505,5 +517,5 @@ static wisp_status nms_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-const wisp_op_def wisp_op_NonMaxSuppression = {"", "NonMaxSuppression", sizeof(nms_params),
-                                               nms_parse, nms_infer, nms_exec, 0, 0x1f};
+const wisp_op_def wisp_op_NonMaxSuppression = {
+    "", "NonMaxSuppression", sizeof(nms_params), nms_parse, nms_infer, nms_exec, 0, 0x1f};

@@ -104,11 +104,17 @@ KEEP wisp_status wisp_wasm_add_external(const char *location, void *data, size_t
   if (g_n_ext == g_cap_ext) {
     int cap = g_cap_ext ? 2 * g_cap_ext : 8;
     wisp_external_file *p = realloc(g_ext, cap * sizeof *p);
-    if (!p) { free(data); return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging external data"); }
+    if (!p) {
+      free(data);
+      return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging external data");
+    }
     g_ext = p, g_cap_ext = cap;
   }
   char *loc = strdup(location);
-  if (!loc) { free(data); return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging external data"); }
+  if (!loc) {
+    free(data);
+    return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging external data");
+  }
   g_ext[g_n_ext++] = (wisp_external_file){loc, data, len};
   return WISP_OK;
 }
@@ -150,8 +156,12 @@ KEEP void wisp_wasm_session_free(wisp_session *s) { wisp_session_free(s); }
 
 KEEP int wisp_wasm_input_count(wisp_session *s) { return wisp_session_input_count(s); }
 KEEP int wisp_wasm_output_count(wisp_session *s) { return wisp_session_output_count(s); }
-KEEP const char *wisp_wasm_input_name(wisp_session *s, int i) { return wisp_session_input_name(s, i); }
-KEEP const char *wisp_wasm_output_name(wisp_session *s, int i) { return wisp_session_output_name(s, i); }
+KEEP const char *wisp_wasm_input_name(wisp_session *s, int i) {
+  return wisp_session_input_name(s, i);
+}
+KEEP const char *wisp_wasm_output_name(wisp_session *s, int i) {
+  return wisp_session_output_name(s, i);
+}
 KEEP int wisp_wasm_input_dtype(wisp_session *s, int i) { return wisp_session_input_dtype(s, i); }
 KEEP int wisp_wasm_output_dtype(wisp_session *s, int i) { return wisp_session_output_dtype(s, i); }
 KEEP const char *wisp_wasm_input_dim_name(wisp_session *s, int i, int d) {
@@ -227,7 +237,9 @@ KEEP double wisp_wasm_output_bytes(wisp_session *s, int i) {
 
 /* ZipMap outputs: the number of map keys (0 for a plain tensor), and key k as a string (int64
  * keys in decimal, in a buffer valid until the next call). */
-KEEP int wisp_wasm_output_map_keys(wisp_session *s, int i) { return wisp_session_output_map_keys(s, i); }
+KEEP int wisp_wasm_output_map_keys(wisp_session *s, int i) {
+  return wisp_session_output_map_keys(s, i);
+}
 KEEP const char *wisp_wasm_output_map_key(wisp_session *s, int i, int k) {
   static char buf[24];
   int64_t v;
@@ -248,7 +260,10 @@ static void list_add(void *user, const char *location) {
   if (g_list_len + n + 2 > g_list_cap) {
     size_t cap = (g_list_len + n + 2) * 2;
     char *p = realloc(g_list, cap);
-    if (!p) { g_list_oom = 1; return; }
+    if (!p) {
+      g_list_oom = 1;
+      return;
+    }
     g_list = p, g_list_cap = cap;
   }
   if (g_list_len) g_list[g_list_len++] = '\n';
@@ -281,8 +296,9 @@ KEEP const char *wisp_wasm_external_files(const void *model, size_t len) {
  * double → int conversion traps in wasm (and kills the instance). */
 static wisp_status image_config(const double *d, wisp_image_config *cfg) {
   if (!d) return wisp_fail(WISP_ERR_INVALID_ARG, "image config: NULL");
-  int *ints[] = {&cfg->resize_width, &cfg->resize_height, &cfg->resample, &cfg->crop_width,
-                 &cfg->crop_height, NULL, &cfg->out_channels, &cfg->normalize};
+  int *ints[] = {&cfg->resize_width, &cfg->resize_height, &cfg->resample,
+                 &cfg->crop_width,   &cfg->crop_height,   NULL,
+                 &cfg->out_channels, &cfg->normalize};
   for (int i = 0; i < 8; i++) {
     if (!ints[i]) continue;
     if (!(d[i] >= -1e9 && d[i] <= 1e9) || d[i] != (double)(int)d[i])

@@ -31,7 +31,8 @@ static void run_filled(wisp_session *s, const char *name, int32_t fill, int want
       switch (feeds[i].dtype) {
         case WISP_DT_INT32: ((int32_t *)bufs[i])[j] = fill; break;
         case WISP_DT_INT64: ((int64_t *)bufs[i])[j] = fill; break;
-        case WISP_DT_UINT8: case WISP_DT_INT8: ((uint8_t *)bufs[i])[j] = (uint8_t)(fill + j); break;
+        case WISP_DT_UINT8:
+        case WISP_DT_INT8: ((uint8_t *)bufs[i])[j] = (uint8_t)(fill + j); break;
         default: ((float *)bufs[i])[j] = (float)((j * 7919 + i * 104729) % 2000) / 1000.0f - 1.0f;
       }
     }
@@ -96,7 +97,7 @@ static void test_bad_attribute(const char *op, int n_in, const char *attr, const
   pbw_str(&a, 1, attr);
   char *end;
   long v = strtol(value, &end, 10);
-  if (*end) pbw_int(&a, 20, 3), pbw_str(&a, 4, value); /* STRING */
+  if (*end) pbw_int(&a, 20, 3), pbw_str(&a, 4, value);  /* STRING */
   else pbw_int(&a, 20, 2), pbw_int(&a, 3, (uint64_t)v); /* INT */
   pbw_msg(&node, 5, &a);
   pbw_str(&node, 7, "com.microsoft");

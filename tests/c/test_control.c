@@ -101,7 +101,8 @@ static void test_nested_capture(void) {
  * the slices still get scratch of their own (an empty one left it NULL: UB the fuzzer found). */
 static void test_scan_empty_slices(void) {
   static const int64_t one[] = {1}, zero[] = {0}, x_dims[] = {3, 0}, y_dims[] = {3, 0};
-  pbw body = {0}, so = node("Identity", L("s"), L("s_out")), yo = node("Identity", L("xi"), L("y_i"));
+  pbw body = {0}, so = node("Identity", L("s"), L("s_out")),
+      yo = node("Identity", L("xi"), L("y_i"));
   pbw bs = vi("s", 1, 1, one), bx = vi("xi", 1, 1, zero);
   pbw bso = vi("s_out", 1, 1, one), byo = vi("y_i", 1, 1, zero);
   pbw_msg(&body, 1, &so);

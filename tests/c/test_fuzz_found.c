@@ -67,7 +67,8 @@ static void test_dynamic_quant_infinite(void) {
   int64_t d[] = {3}, d0[] = {0};
   const char *in_names[] = {"x"}, *out_names[] = {"y", "scale", "zp"};
   pbw ins[] = {value_info("x", 1, 1, d)};
-  pbw outs[] = {value_info("y", 2, 1, d), value_info("scale", 1, 0, d0), value_info("zp", 2, 0, d0)};
+  pbw outs[] = {value_info("y", 2, 1, d), value_info("scale", 1, 0, d0),
+                value_info("zp", 2, 0, d0)};
   pbw m = one_node_model("DynamicQuantizeLinear", in_names, ins, 1, out_names, outs, 3);
   wisp_session *s;
   CHECK(wisp_session_create(m.buf, m.len, NULL, &s) == WISP_OK);

@@ -20,11 +20,11 @@ static void check_conversions(void) {
   CHECK(bad == 0);
   CHECK(wisp_half_to_float(0x3c00) == 1.0f && wisp_half_to_float(0xc100) == -2.5f);
   CHECK(wisp_half_to_float(0x0001) == 0x1p-24f && wisp_half_to_float(0x7bff) == 65504.0f);
-  CHECK(wisp_float_to_half(1.0f + 0x1p-11f) == 0x3c00);        /* tie: to even */
-  CHECK(wisp_float_to_half(1.0f + 3 * 0x1p-11f) == 0x3c02);    /* tie: to even, up */
+  CHECK(wisp_float_to_half(1.0f + 0x1p-11f) == 0x3c00);     /* tie: to even */
+  CHECK(wisp_float_to_half(1.0f + 3 * 0x1p-11f) == 0x3c02); /* tie: to even, up */
   CHECK(wisp_float_to_half(65519.0f) == 0x7bff && wisp_float_to_half(65520.0f) == 0x7c00);
   CHECK(wisp_float_to_half(-1e9f) == 0xfc00 && wisp_float_to_half(0x1p-26f) == 0);
-  CHECK(wisp_float_to_half(3 * 0x1p-26f) == 0x0001);           /* 0.75 ulp rounds up */
+  CHECK(wisp_float_to_half(3 * 0x1p-26f) == 0x0001); /* 0.75 ulp rounds up */
   CHECK((wisp_float_to_half(NAN) & 0x7fff) > 0x7c00);
 }
 
@@ -84,7 +84,8 @@ int main(void) {
   check_conversions();
   int64_t ids[2 * 7], mask[2 * 7], types[2 * 7] = {0};
   for (int i = 0; i < 14; i++) ids[i] = (i * 37 + 5) % 128, mask[i] = i % 7 < 5 + i / 7;
-  wisp_tensor text[3] = {{WISP_DT_INT64, {2, {2, 7}}, ids}, {WISP_DT_INT64, {2, {2, 7}}, mask},
+  wisp_tensor text[3] = {{WISP_DT_INT64, {2, {2, 7}}, ids},
+                         {WISP_DT_INT64, {2, {2, 7}}, mask},
                          {WISP_DT_INT64, {2, {2, 7}}, types}};
   check_fixture("bert", text, 3);
   static float px[2 * 3 * 32 * 32];

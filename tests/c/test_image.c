@@ -40,8 +40,8 @@ static int run_case(const char *line) {
   if (sscanf(line, "%63s %63s %d %d %d %d %d %d %d %d %f %d %d %f %f %f %f %f %f %d %d", name,
              image, &w, &h, &ch, &cfg.resize_width, &cfg.resize_height, &cfg.resample,
              &cfg.crop_width, &cfg.crop_height, &cfg.rescale, &cfg.out_channels, &norm,
-             &cfg.mean[0], &cfg.mean[1], &cfg.mean[2], &cfg.std[0], &cfg.std[1], &cfg.std[2],
-             &oh, &ow) != 21) {
+             &cfg.mean[0], &cfg.mean[1], &cfg.mean[2], &cfg.std[0], &cfg.std[1], &cfg.std[2], &oh,
+             &ow) != 21) {
     fprintf(stderr, "bad cases.txt line: %s", line);
     return 0;
   }
@@ -82,10 +82,12 @@ static int run_case(const char *line) {
     if (d > df) df = d;
     if (d * s / cfg.rescale > dfl) dfl = d * s / cfg.rescale;
   }
-  printf("  %-20s %dx%dx%d -> (%d,%d,%d)  levels max|d| %g (%d differ)  floats max|d| %.3g "
-         "(%.2g levels)\n", name, w, h, ch, cfg.out_channels, oh, ow, dl, mismatched, df, dfl);
-  CHECK(dl == 0);      /* bit-exact with PIL */
-  CHECK(dfl <= 1e-3);  /* and so the floats differ only by float32 rounding */
+  printf(
+      "  %-20s %dx%dx%d -> (%d,%d,%d)  levels max|d| %g (%d differ)  floats max|d| %.3g "
+      "(%.2g levels)\n",
+      name, w, h, ch, cfg.out_channels, oh, ow, dl, mismatched, df, dfl);
+  CHECK(dl == 0);     /* bit-exact with PIL */
+  CHECK(dfl <= 1e-3); /* and so the floats differ only by float32 rounding */
 done:
   free(pixels), free(ref_levels), free(ref), free(out);
   return 1;
@@ -125,9 +127,11 @@ static void test_properties(void) {
   memset(wide, 200, WISP_IMAGE_MAX_SIDE);
   uint8_t one[3] = {0};
   CHECK(wisp_image_resize_u8(wide, WISP_IMAGE_MAX_SIDE, 1, 1, one, 1, 1, WISP_RESAMPLE_BICUBIC) ==
-        WISP_OK && one[0] == 200);
+            WISP_OK &&
+        one[0] == 200);
   CHECK(wisp_image_resize_u8(wide, 1, WISP_IMAGE_MAX_SIDE, 1, one, 3, 1, WISP_RESAMPLE_LANCZOS) ==
-        WISP_OK && one[0] == 200 && one[2] == 200);
+            WISP_OK &&
+        one[0] == 200 && one[2] == 200);
   free(wide);
 
   /* gray + alpha is gray (alpha ignored); RGBA is RGB; rescale 0 means 1 */
@@ -162,9 +166,13 @@ static void test_crop_window(void) {
   for (int r = 0; r <= 5; r++) {
     CHECK(wisp_image_resize_u8(img, W, H, 3, full, RW, RH, r) == WISP_OK);
     for (int k = 0; k < 6; k++) {
-      wisp_image_config cfg = {.resize_width = RW, .resize_height = RH, .resample = r,
-                               .crop_width = crops[k][0], .crop_height = crops[k][1],
-                               .rescale = 1, .out_channels = 3};
+      wisp_image_config cfg = {.resize_width = RW,
+                               .resize_height = RH,
+                               .resample = r,
+                               .crop_width = crops[k][0],
+                               .crop_height = crops[k][1],
+                               .rescale = 1,
+                               .out_channels = 3};
       int cw = crops[k][0], ch = crops[k][1], ok = 1;
       CHECK(wisp_image_preprocess(img, W, H, 3, &cfg, got) == WISP_OK);
       int top = (RH - ch) >= 0 ? (RH - ch) / 2 : -((ch - RH + 1) / 2);
@@ -181,8 +189,12 @@ static void test_crop_window(void) {
   }
   uint8_t px[3 * 1 * 4] = {10, 20, 30, 255, 40, 50, 60, 255, 70, 80, 90, 255};
   wisp_image_config huge = {.resize_width = WISP_IMAGE_MAX_SIDE,
-                            .resize_height = WISP_IMAGE_MAX_SIDE, .resample = WISP_RESAMPLE_BOX,
-                            .crop_width = 1, .crop_height = 11, .rescale = 1, .out_channels = 3};
+                            .resize_height = WISP_IMAGE_MAX_SIDE,
+                            .resample = WISP_RESAMPLE_BOX,
+                            .crop_width = 1,
+                            .crop_height = 11,
+                            .rescale = 1,
+                            .out_channels = 3};
   CHECK(wisp_image_preprocess(px, 3, 1, 4, &huge, got) == WISP_OK);
   CHECK(got[0] == 40 && got[10] == 40 && got[11] == 50 && got[22] == 60); /* the middle pixel */
 }
@@ -190,22 +202,27 @@ static void test_crop_window(void) {
 static void test_bad_input(void) {
   uint8_t px[4 * 4 * 3] = {0};
   float out[3 * 4 * 4];
-  const wisp_image_config good = {.resize_width = 4, .resize_height = 4, .resample = 2,
-                                  .rescale = 1.0f / 255, .out_channels = 3, .normalize = 1,
-                                  .mean = {0.5f, 0.5f, 0.5f}, .std = {0.5f, 0.5f, 0.5f}};
-#define BAD(call)                                                                     \
-  do {                                                                                \
-    for (int i_ = 0; i_ < 48; i_++) out[i_] = -7;                                     \
-    wisp_clear_error();                                                               \
-    CHECK((call) == WISP_ERR_INVALID_ARG);                                            \
-    CHECK(wisp_last_error()[0] != 0);                                                 \
-    CHECK(out[0] == -7 && out[47] == -7);                                             \
+  const wisp_image_config good = {.resize_width = 4,
+                                  .resize_height = 4,
+                                  .resample = 2,
+                                  .rescale = 1.0f / 255,
+                                  .out_channels = 3,
+                                  .normalize = 1,
+                                  .mean = {0.5f, 0.5f, 0.5f},
+                                  .std = {0.5f, 0.5f, 0.5f}};
+#define BAD(call) \
+  do { \
+    for (int i_ = 0; i_ < 48; i_++) out[i_] = -7; \
+    wisp_clear_error(); \
+    CHECK((call) == WISP_ERR_INVALID_ARG); \
+    CHECK(wisp_last_error()[0] != 0); \
+    CHECK(out[0] == -7 && out[47] == -7); \
   } while (0)
-#define BAD_CFG(field, value)                                     \
-  do {                                                            \
-    wisp_image_config c_ = good;                                  \
-    c_.field = value;                                             \
-    BAD(wisp_image_preprocess(px, 4, 4, 3, &c_, out));            \
+#define BAD_CFG(field, value) \
+  do { \
+    wisp_image_config c_ = good; \
+    c_.field = value; \
+    BAD(wisp_image_preprocess(px, 4, 4, 3, &c_, out)); \
   } while (0)
 
   CHECK(wisp_image_preprocess(px, 4, 4, 3, &good, out) == WISP_OK);
@@ -217,10 +234,10 @@ static void test_bad_input(void) {
   BAD(wisp_image_preprocess(px, 16385, 4, 3, &good, out));
   BAD(wisp_image_preprocess(px, 4, 4, 0, &good, out));
   BAD(wisp_image_preprocess(px, 4, 4, 5, &good, out));
-  BAD_CFG(resize_width, 0);     /* one side only */
+  BAD_CFG(resize_width, 0); /* one side only */
   BAD_CFG(resize_height, -4);
   BAD_CFG(resize_width, 16385);
-  BAD_CFG(crop_width, 4);       /* crop_height still 0 */
+  BAD_CFG(crop_width, 4); /* crop_height still 0 */
   BAD_CFG(crop_height, -1);
   BAD_CFG(resample, 6);
   BAD_CFG(resample, -1);

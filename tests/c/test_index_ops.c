@@ -100,10 +100,10 @@ static void test_topk_k_input(void) {
 
 /* Every fixture model, whole and truncated, with all-zero inputs: a status, never a crash. */
 static void test_survive_fixtures(void) {
-  static const char *names[] = {"test_gather_elements_3d", "test_gathernd_batch_dims_k2",
-                                "test_scatternd_min_int64", "test_scatter_elements_max",
-                                "test_unique_unsorted_axis0", "test_onehot_depth_float",
-                                "test_compress_axis2", "test_cumsum_3d_int32", "test_det_1x1"};
+  static const char *names[] = {
+      "test_gather_elements_3d",   "test_gathernd_batch_dims_k2", "test_scatternd_min_int64",
+      "test_scatter_elements_max", "test_unique_unsorted_axis0",  "test_onehot_depth_float",
+      "test_compress_axis2",       "test_cumsum_3d_int32",        "test_det_1x1"};
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
     char path[256];
     size_t len;

@@ -73,9 +73,14 @@ static void check_rowbias(void) {
     for (int N = 1; N <= 100; N += N < 19 ? 1 : 27) /* past 19: several column blocks */
       for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++) {
         int K = Ks[ki], lda = K + 1, ldb = N + 2, ldc = N + 3, clamp = (M + N) % 3;
-        float lo = clamp == 0 ? -INFINITY : clamp == 1 ? 0.0f : -0.5f, hi = clamp == 2 ? 0.5f : INFINITY;
-        float *A = malloc(sizeof(float) * (size_t)(M * lda)), *B = malloc(sizeof(float) * (size_t)(K * ldb));
-        float *bias = malloc(sizeof(float) * (size_t)M), *C = malloc(sizeof(float) * (size_t)(M * ldc));
+        float lo = clamp == 0   ? -INFINITY
+                   : clamp == 1 ? 0.0f
+                                : -0.5f,
+              hi = clamp == 2 ? 0.5f : INFINITY;
+        float *A = malloc(sizeof(float) * (size_t)(M * lda)),
+              *B = malloc(sizeof(float) * (size_t)(K * ldb));
+        float *bias = malloc(sizeof(float) * (size_t)M),
+              *C = malloc(sizeof(float) * (size_t)(M * ldc));
         float *tail = malloc(sizeof(float) * (size_t)(K * WISP_GEMM_NR));
         for (int i = 0; i < M * lda; i++) A[i] = frand(&seed);
         for (int i = 0; i < K * ldb; i++) B[i] = frand(&seed);
@@ -151,8 +156,10 @@ static void check_winograd(void) {
         if (OH < 1 || OW < 1) continue;
         int clamp = pad % 2;
         float lo = clamp ? -0.5f : -INFINITY, hi = clamp ? 0.5f : INFINITY;
-        float *x = malloc(sizeof(float) * (size_t)(C * H * W)), *w = malloc(sizeof(float) * (size_t)(M * C * 9));
-        float *bias = malloc(sizeof(float) * (size_t)M), *y = malloc(sizeof(float) * (size_t)(M * OH * OW));
+        float *x = malloc(sizeof(float) * (size_t)(C * H * W)),
+              *w = malloc(sizeof(float) * (size_t)(M * C * 9));
+        float *bias = malloc(sizeof(float) * (size_t)M),
+              *y = malloc(sizeof(float) * (size_t)(M * OH * OW));
         for (int i = 0; i < C * H * W; i++) x[i] = frand(&seed);
         for (int i = 0; i < M * C * 9; i++) w[i] = frand(&seed);
         for (int i = 0; i < M; i++) bias[i] = frand(&seed);
@@ -231,7 +238,8 @@ static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_f
     for (size_t i = 0; i < n; i++) x[i] = -8.0f + 16.0f * (float)i / (float)n;
     vgelu(n, x, y);
     for (size_t i = 0; i < n; i++) {
-      double want = 0.5 * x[i] * (1.0 + erf(x[i] / sqrt(2.0))), err = fabs(y[i] - want) / (1 + fabs(want));
+      double want = 0.5 * x[i] * (1.0 + erf(x[i] / sqrt(2.0))),
+             err = fabs(y[i] - want) / (1 + fabs(want));
       if (err > worst_gelu) worst_gelu = err;
     }
   }
@@ -255,12 +263,14 @@ static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minma
           int16_t *A = calloc((size_t)(M * lda + 8), sizeof(int16_t));
           uint8_t *W = malloc((size_t)(K * N + 1));
           int32_t *zp = malloc(sizeof(int32_t) * (size_t)N);
-          float *scale = malloc(sizeof(float) * (size_t)N), *bias = malloc(sizeof(float) * (size_t)N);
+          float *scale = malloc(sizeof(float) * (size_t)N),
+                *bias = malloc(sizeof(float) * (size_t)N);
           float *C = malloc(sizeof(float) * (size_t)(M * ldc));
           void *packed = wisp_aligned_alloc(wisp_qs8_gemm_packed_size(K, N));
           for (int m = 0; m < M; m++)
             for (int k = 0; k < K; k++) A[m * lda + k] = (int16_t)(frand(&seed) * 255.0f);
-          for (int i = 0; i < K * N; i++) W[i] = (uint8_t)(seed = seed * 1103515245u + 12345u, seed >> 16);
+          for (int i = 0; i < K * N; i++)
+            W[i] = (uint8_t)(seed = seed * 1103515245u + 12345u, seed >> 16);
           for (int n = 0; n < N; n++) {
             zp[n] = sgn ? (n % 3) - 1 : 100 + n;
             scale[n] = 0.01f + 0.005f * (frand(&seed) + 1), bias[n] = frand(&seed);
@@ -296,7 +306,7 @@ static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minma
       if (x[i] < lo || x[i] > hi) bad++;
       lo_seen |= x[i] == lo, hi_seen |= x[i] == hi;
     }
-    bad += !lo_seen + !hi_seen; /* the bounds are attained */
+    bad += !lo_seen + !hi_seen;              /* the bounds are attained */
     for (int zp = 0; zp <= 255; zp += 120) { /* zero points 0, 120, 240 */
       quantize((size_t)n, x, scale, zp, y);
       for (int i = 0; i < n; i++) {
@@ -331,9 +341,11 @@ static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_u
             uint8_t *B = malloc((size_t)(N * blocks * block / 2));
             float *scales = malloc(sizeof(float) * (size_t)(N * blocks));
             uint8_t *zp = malloc((size_t)(N * zb));
-            float *bias = malloc(sizeof(float) * (size_t)N), *Y = malloc(sizeof(float) * (size_t)(M * ldy));
+            float *bias = malloc(sizeof(float) * (size_t)N),
+                  *Y = malloc(sizeof(float) * (size_t)(M * ldy));
             for (int i = 0; i < M * lda; i++) A[i] = frand(&seed);
-            for (int i = 0; i < N * blocks * block / 2; i++) B[i] = (uint8_t)(128 + 127 * frand(&seed));
+            for (int i = 0; i < N * blocks * block / 2; i++)
+              B[i] = (uint8_t)(128 + 127 * frand(&seed));
             for (int i = 0; i < N * blocks; i++) scales[i] = 0.1f * frand(&seed);
             for (int i = 0; i < N * zb; i++) zp[i] = (uint8_t)(i * 37 + 11);
             for (int i = 0; i < N; i++) bias[i] = frand(&seed);
@@ -432,7 +444,10 @@ static void check_qs8c4(void) {
           for (int i = 0; i < K * N; i++) { /* the extremes of each range, and values between */
             seed = seed * 1103515245u + 12345u;
             int r = (int)(seed >> 16) % 255;
-            W[i] = (uint8_t)(sgn ? (i % 7 == 0 ? -127 : i % 7 == 1 ? 127 : r - 127) : (i % 5 == 0 ? 0 : r));
+            W[i] = (uint8_t)(sgn ? (i % 7 == 0   ? -127
+                                    : i % 7 == 1 ? 127
+                                                 : r - 127)
+                                 : (i % 5 == 0 ? 0 : r));
           }
           for (int n = 0; n < N; n++) {
             zp[n] = sgn ? 0 : 100 + n;
@@ -488,7 +503,8 @@ int main(void) {
   check_winograd();
   check_rowbias();
 #ifdef __wasm_simd128__
-  check_winograd_twins("f32_wino_*4__wasmsimd", f32_wino_input4__wasmsimd, f32_wino_output4__wasmsimd);
+  check_winograd_twins("f32_wino_*4__wasmsimd", f32_wino_input4__wasmsimd,
+                       f32_wino_output4__wasmsimd);
 #endif
   check_kernel("f32_gemm_4x8__scalar + 1x8__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar);
 #ifdef __wasm_simd128__

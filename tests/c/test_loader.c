@@ -7,7 +7,6 @@
 #include "pbwrite.h"
 #include "wisp.h"
 
-
 static void test_relu_model(void) {
   int64_t dims[] = {-1, 3};
   pbw m = pbw_unary_model("Relu", 2, dims);
@@ -174,7 +173,8 @@ static void test_size_arithmetic(void) {
 
 /* TensorProto: float, raw_data written before the name (little room to align it in place) or
  * after it (a long name: room enough). */
-static pbw raw_tensor(const char *name, int ndim, const int64_t *dims, const float *v, int raw_first) {
+static pbw raw_tensor(const char *name, int ndim, const int64_t *dims, const float *v,
+                      int raw_first) {
   pbw t = {0};
   size_t n = 1;
   for (int i = 0; i < ndim; i++) n *= (size_t)dims[i];

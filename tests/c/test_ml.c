@@ -12,7 +12,6 @@
 
 #define TAB "tests/fixtures/tabular/"
 
-
 /* Truncations and single-byte corruptions at up to ~3000 evenly spread positions. */
 static void hostile(const char *path) {
   size_t len;

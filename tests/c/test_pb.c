@@ -17,7 +17,8 @@ int main(void) {
   CHECK(read_one(varint, sizeof varint, &f) == WISP_OK && f.number == 1 && f.u == 300);
   CHECK(read_one(varint, 2, &f) == WISP_ERR_INVALID_MODEL); /* truncated varint */
   /* an 11-byte varint is malformed */
-  const uint8_t too_long[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+  const uint8_t too_long[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff,
+                              0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
   CHECK(read_one(too_long, sizeof too_long, &f) == WISP_ERR_INVALID_MODEL);
   /* length-delimited field 2 of 3 bytes */
   const uint8_t len3[] = {0x12, 0x03, 'a', 'b', 'c'};

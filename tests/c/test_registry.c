@@ -17,8 +17,9 @@ int main(void) {
     if (prev) {
       int c = strcmp(prev->domain, d->domain);
       if (!c) c = strcmp(prev->op_type, d->op_type);
-      if (c >= 0) fprintf(stderr, "out of order: %s.%s before %s.%s\n", prev->domain,
-                          prev->op_type, d->domain, d->op_type);
+      if (c >= 0)
+        fprintf(stderr, "out of order: %s.%s before %s.%s\n", prev->domain, prev->op_type,
+                d->domain, d->op_type);
       CHECK(c < 0);
     }
     prev = d;

@@ -69,7 +69,8 @@ static void test_maxunpool_indices(void) {
   if (!s) return;
   float x[4] = {1, 2, 3, 4};
   int64_t idx[4] = {0, 3, 8, 16};
-  wisp_tensor feeds[2] = {{WISP_DT_FLOAT, {4, {1, 1, 2, 2}}, x}, {WISP_DT_INT64, {4, {1, 1, 2, 2}}, idx}};
+  wisp_tensor feeds[2] = {{WISP_DT_FLOAT, {4, {1, 1, 2, 2}}, x},
+                          {WISP_DT_INT64, {4, {1, 1, 2, 2}}, idx}};
   CHECK(wisp_session_run(s, feeds, 2) == WISP_ERR_INVALID_ARG && error_names("MaxUnpool"));
   idx[3] = -1;
   CHECK(wisp_session_run(s, feeds, 2) == WISP_ERR_INVALID_ARG);
@@ -104,8 +105,8 @@ static void test_nms_replans(void) {
   wisp_session *s = open_model("test_nonmaxsuppression_suppress_by_IOU");
   if (!s) return;
   /* two clusters: boxes 0-2 overlap, 3-5 overlap (y1, x1, y2, x2) */
-  float boxes[24] = {0, 0, 1, 1, 0, 0.1f, 1, 1.1f, 0, -0.1f, 1, 0.9f,
-                     0, 10, 1, 11, 0, 10.1f, 1, 11.1f, 0, 100, 1, 101};
+  float boxes[24] = {0, 0,  1, 1,  0, 0.1f,  1, 1.1f,  0, -0.1f, 1, 0.9f,
+                     0, 10, 1, 11, 0, 10.1f, 1, 11.1f, 0, 100,   1, 101};
   float scores[6] = {0.9f, 0.75f, 0.6f, 0.95f, 0.5f, 0.3f}, iou = 0.5f, min_score = 0;
   int64_t max_out = 3;
   wisp_tensor feeds[5] = {{WISP_DT_FLOAT, {3, {1, 6, 4}}, boxes},

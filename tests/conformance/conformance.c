@@ -73,7 +73,8 @@ static double element(const wisp_tensor *t, int64_t i) {
     case WISP_DT_INT16: return ((const int16_t *)t->data)[i];
     case WISP_DT_UINT16: return ((const uint16_t *)t->data)[i];
     case WISP_DT_INT8: return ((const int8_t *)t->data)[i];
-    case WISP_DT_UINT8: case WISP_DT_BOOL: return ((const uint8_t *)t->data)[i];
+    case WISP_DT_UINT8:
+    case WISP_DT_BOOL: return ((const uint8_t *)t->data)[i];
     case WISP_DT_UINT32: return ((const uint32_t *)t->data)[i];
     case WISP_DT_UINT64: return (double)((const uint64_t *)t->data)[i];
     default: return NAN;
@@ -84,7 +85,8 @@ static double element(const wisp_tensor *t, int64_t i) {
 static const char *compare(const wisp_tensor *got, const wisp_tensor *want, char *msg, size_t len) {
   char a[96], b[96];
   if (got->dtype != want->dtype) {
-    snprintf(msg, len, "dtype %s, want %s", wisp_dtype_name(got->dtype), wisp_dtype_name(want->dtype));
+    snprintf(msg, len, "dtype %s, want %s", wisp_dtype_name(got->dtype),
+             wisp_dtype_name(want->dtype));
     return msg;
   }
   if (!wisp_shape_equal(&got->shape, &want->shape)) {
@@ -144,7 +146,9 @@ static outcome run_test(const char *dir, char *why, size_t why_len) {
       char *bytes = read_file(path, &len);
       if (!bytes || wisp_onnx_read_tensor(bytes, len, &pool, &feeds[i], NULL) != WISP_OK) {
         snprintf(why, why_len, "cannot read %s: %s", path, bytes ? wisp_last_error() : "missing");
-        result = wisp_last_error()[0] && strstr(wisp_last_error(), "unsupported dtype") ? UNSUPPORTED : FAIL;
+        result = wisp_last_error()[0] && strstr(wisp_last_error(), "unsupported dtype")
+                     ? UNSUPPORTED
+                     : FAIL;
       }
       free(bytes);
     }

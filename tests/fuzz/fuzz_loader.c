@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int ok = n <= 16;
   for (int i = 0; ok && i < n; i++) {
     const wisp_shape *shape = wisp_session_input_shape(s, i);
-    feeds[i] = (wisp_tensor){wisp_session_input_dtype(s, i), shape ? *shape : (wisp_shape){0}, zeros};
+    feeds[i] =
+        (wisp_tensor){wisp_session_input_dtype(s, i), shape ? *shape : (wisp_shape){0}, zeros};
     for (int d = 0; d < feeds[i].shape.ndim; d++)
       if (feeds[i].shape.dims[d] < 0) feeds[i].shape.dims[d] = 1;
     ok = wisp_shape_check(&feeds[i].shape, "fuzz") == WISP_OK &&

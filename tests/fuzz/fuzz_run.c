@@ -49,8 +49,9 @@ static double next_real(reader *r) {
 
 /* Mostly small (indices and shape entries near their bounds), sometimes extreme. */
 static int64_t next_int(reader *r) {
-  static const int64_t special[] = {INT64_MAX, INT64_MIN, (int64_t)1 << 31, -((int64_t)1 << 31),
-                                    (int64_t)1 << 40, 65536, -65536, INT32_MAX};
+  static const int64_t special[] = {
+      INT64_MAX,        INT64_MIN, (int64_t)1 << 31, -((int64_t)1 << 31),
+      (int64_t)1 << 40, 65536,     -65536,           INT32_MAX};
   uint8_t sel = next(r);
   if (sel < 0xc0) return (int)(sel % 21) - 10;
   if (sel < 0xf0) return (int8_t)next(r);
@@ -60,24 +61,28 @@ static int64_t next_int(reader *r) {
 static void fill(reader *r, wisp_dtype dt, void *data, int64_t n, char *strings, size_t str_cap) {
   for (int64_t i = 0; i < n; i++) {
     switch (dt) {
-    case WISP_DT_FLOAT: ((float *)data)[i] = (float)next_real(r); break;
-    case WISP_DT_DOUBLE: ((double *)data)[i] = next_real(r); break;
-    case WISP_DT_FLOAT16: ((uint16_t *)data)[i] = (uint16_t)next_bits(r, 2); break;
-    case WISP_DT_INT64: case WISP_DT_UINT64: ((int64_t *)data)[i] = next_int(r); break;
-    case WISP_DT_INT32: case WISP_DT_UINT32: ((int32_t *)data)[i] = (int32_t)next_int(r); break;
-    case WISP_DT_INT16: case WISP_DT_UINT16: ((int16_t *)data)[i] = (int16_t)next_int(r); break;
-    case WISP_DT_INT8: case WISP_DT_UINT8: ((int8_t *)data)[i] = (int8_t)next_int(r); break;
-    case WISP_DT_BOOL: ((uint8_t *)data)[i] = next(r) & 1; break;
-    case WISP_DT_STRING: {
-      /* each element a short string carved from the input, in `strings` */
-      size_t at = (size_t)i * 8;
-      int len = next(r) % 8;
-      for (int k = 0; k < len; k++) strings[at + k] = (char)(next(r) | 1);
-      strings[at + len] = 0;
-      ((const char **)data)[i] = at + 8 <= str_cap ? strings + at : "";
-      break;
-    }
-    default: return; /* no such dtype: the session refuses it */
+      case WISP_DT_FLOAT: ((float *)data)[i] = (float)next_real(r); break;
+      case WISP_DT_DOUBLE: ((double *)data)[i] = next_real(r); break;
+      case WISP_DT_FLOAT16: ((uint16_t *)data)[i] = (uint16_t)next_bits(r, 2); break;
+      case WISP_DT_INT64:
+      case WISP_DT_UINT64: ((int64_t *)data)[i] = next_int(r); break;
+      case WISP_DT_INT32:
+      case WISP_DT_UINT32: ((int32_t *)data)[i] = (int32_t)next_int(r); break;
+      case WISP_DT_INT16:
+      case WISP_DT_UINT16: ((int16_t *)data)[i] = (int16_t)next_int(r); break;
+      case WISP_DT_INT8:
+      case WISP_DT_UINT8: ((int8_t *)data)[i] = (int8_t)next_int(r); break;
+      case WISP_DT_BOOL: ((uint8_t *)data)[i] = next(r) & 1; break;
+      case WISP_DT_STRING: {
+        /* each element a short string carved from the input, in `strings` */
+        size_t at = (size_t)i * 8;
+        int len = next(r) % 8;
+        for (int k = 0; k < len; k++) strings[at + k] = (char)(next(r) | 1);
+        strings[at + len] = 0;
+        ((const char **)data)[i] = at + 8 <= str_cap ? strings + at : "";
+        break;
+      }
+      default: return; /* no such dtype: the session refuses it */
     }
   }
 }
@@ -119,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (next(&r) % 16 == 0) dt = (wisp_dtype)(next(&r) % 15); /* a wrong dtype: refused */
       feeds[i] = (wisp_tensor){dt, {0}, buf[i]};
       ok = pick_shape(&r, wisp_session_input_shape(s, i), &feeds[i].shape);
-      if (ok) fill(&r, dt, buf[i], wisp_shape_numel(&feeds[i].shape), strings[i], sizeof strings[i]);
+      if (ok)
+        fill(&r, dt, buf[i], wisp_shape_numel(&feeds[i].shape), strings[i], sizeof strings[i]);
     }
     if (!ok) break;
     /* A repeated run (same shapes, new data) reuses the plan; otherwise it re-plans. */

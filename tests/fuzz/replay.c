@@ -46,9 +46,13 @@ static int replay(const char *path) {
 }
 
 int main(int argc, char **argv) {
-  static const struct { const char *name; int (*fn)(const uint8_t *, size_t); } targets[] = {
-    {"loader", fuzz_loader_one}, {"run", fuzz_run_one}, {"image", fuzz_image_one},
-    {"external", fuzz_external_one}};
+  static const struct {
+    const char *name;
+    int (*fn)(const uint8_t *, size_t);
+  } targets[] = {{"loader", fuzz_loader_one},
+                 {"run", fuzz_run_one},
+                 {"image", fuzz_image_one},
+                 {"external", fuzz_external_one}};
   for (int i = 0; argc > 1 && i < 4; i++)
     if (!strcmp(argv[1], targets[i].name)) target = targets[i].fn;
   if (!target) return fprintf(stderr, "usage: %s loader|run|image|external PATH...\n", argv[0]), 2;
