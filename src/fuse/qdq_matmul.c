@@ -26,8 +26,7 @@ wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *mm) {
     return WISP_OK;
   int64_t N = w.shape.dims[1], ns = wisp_shape_numel(&sw.shape);
   int64_t axis = wisp_attr_int(dqw, "axis", 1);
-  if (!(ns == 1 || (ns == N && sw.shape.ndim == 1 && (axis == 1 || axis == -1))))
-    return WISP_OK;
+  if (!(ns == 1 || (ns == N && sw.shape.ndim == 1 && (axis == 1 || axis == -1)))) return WISP_OK;
   /* x_q's type is only known from its zero point: the int8 GEMM takes int8 and uint8 */
   if (za < 0 || !fuse_constant(f, za, &t) || wisp_shape_numel(&t.shape) != 1 ||
       (t.dtype != WISP_DT_INT8 && t.dtype != WISP_DT_UINT8) ||
