@@ -55,6 +55,7 @@ struct wisp_op_def;
 typedef struct {
   float lo, hi; /* an activation's clamp (Relu, Clip); -INFINITY, INFINITY when none */
   float scale;  /* a constant factor on a MatMul's B (attention's Div by √d); 1 when none */
+  int silu;     /* Conv only: then x·sigmoid(x) (SiLU / Swish, exported as Sigmoid and Mul) */
 } wisp_epilogue;
 
 typedef struct {

@@ -327,10 +327,21 @@ int wisp_plan_fits(const wisp_plan *p, const wisp_tensor *inputs) {
   return 1;
 }
 
+#ifdef WISP_PROFILE /* bench/op_profile.c: time per step */
+double wisp_profile_now(void);
+void wisp_profile_step(const wisp_op_ctx *c, double ms);
+#endif
+
 wisp_status wisp_plan_exec(wisp_plan *p) {
   for (int t = 0; t < p->n_steps; t++) {
     wisp_op_ctx *c = &p->ctx[p->steps[t]];
+#ifdef WISP_PROFILE
+    double t0 = wisp_profile_now();
     WISP_TRY(c->node->op->exec(c));
+    wisp_profile_step(c, wisp_profile_now() - t0);
+#else
+    WISP_TRY(c->node->op->exec(c));
+#endif
   }
   return WISP_OK;
 }

@@ -28,8 +28,9 @@ wisp_status fuse_activation(wisp_fuser *f, wisp_node *act) {
   if (!prod) prod = fuse_made_by(f, v, "Gemm");
   if (!prod) prod = fuse_made_by(f, v, "MatMul");
   float lo, hi;
-  if (!prod || f->uses[v] != 1 || isfinite(wisp_node_epilogue(prod)->lo) ||
-      isfinite(wisp_node_epilogue(prod)->hi) || !activation_bounds(f, act, &lo, &hi))
+  if (!prod || f->uses[v] != 1 || wisp_node_epilogue(prod)->silu ||
+      isfinite(wisp_node_epilogue(prod)->lo) || isfinite(wisp_node_epilogue(prod)->hi) ||
+      !activation_bounds(f, act, &lo, &hi))
     return WISP_OK;
   wisp_epilogue *e = fuse_epilogue(f, prod);
   WISP_CHECK(e, WISP_ERR_NO_MEMORY, "out of memory");

@@ -71,7 +71,8 @@ void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const flo
 /* Columns [n0, n0 + n) of C for one K block, every row of 4; b is their first B element. */
 static void rowbias_columns(wisp_f32_gemm_rowbias_ukernel uk, int M, int n0, int n, int k0, int kc,
                             const float *A, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
-                            const float *row_bias, float *C, ptrdiff_t ldc, float lo, float hi) {
+                            const float *row_bias, float *C, ptrdiff_t ldc, float lo, float hi,
+                            wisp_f32_vunary_fn post) {
   for (int m0 = 0; m0 < M; m0 += WISP_GEMM_MR) {
     int mr = M - m0 < WISP_GEMM_MR ? M - m0 : WISP_GEMM_MR;
     uk(mr, n, kc, A + m0 * lda + k0, lda, b, ldb,
@@ -80,11 +81,12 @@ static void rowbias_columns(wisp_f32_gemm_rowbias_ukernel uk, int M, int n0, int
                   : NULL,
        C + m0 * ldc + n0, ldc, lo, hi);
   }
+  for (int m = 0; post && m < M; m++) post((size_t)n, C + m * ldc + n0, C + m * ldc + n0);
 }
 
 void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
                            ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc, float min,
-                           float max, float *tail) {
+                           float max, wisp_f32_vunary_fn post, float *tail) {
   wisp_f32_gemm_rowbias_ukernel uk = wisp_kernels()->f32_gemm.rowbias;
   int full = N / WISP_GEMM_NR * WISP_GEMM_NR;
   if (full < N) /* the ragged last columns, zero-padded to a whole row of 8 */
@@ -95,14 +97,15 @@ void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, c
   do {
     int kc = K - k0 < ROWBIAS_KC ? K - k0 : ROWBIAS_KC, last = k0 + kc == K;
     float lo = last ? min : -INFINITY, hi = last ? max : INFINITY;
+    wisp_f32_vunary_fn post_now = last ? post : NULL;
     int block = 4096 / (kc ? kc : 1) / WISP_GEMM_NR * WISP_GEMM_NR;
     block = block < WISP_GEMM_NR ? WISP_GEMM_NR : block;
     for (int n0 = 0; n0 < full; n0 += block)
       rowbias_columns(uk, M, n0, full - n0 < block ? full - n0 : block, k0, kc, A, lda,
-                      B + k0 * ldb + n0, ldb, row_bias, C, ldc, lo, hi);
+                      B + k0 * ldb + n0, ldb, row_bias, C, ldc, lo, hi, post_now);
     if (full < N)
       rowbias_columns(uk, M, full, N - full, k0, kc, A, lda, tail + k0 * WISP_GEMM_NR, WISP_GEMM_NR,
-                      row_bias, C, ldc, lo, hi);
+                      row_bias, C, ldc, lo, hi, post_now);
     k0 += kc;
   } while (k0 < K);
 }

@@ -1,4 +1,4 @@
-/* Scalar twins of f32_vmath__wasmsimd.c: the same exp and erf, one value at a time. */
+/* Scalar twins of f32_vmath__wasmsimd.c: the same exp, erf and sigmoid, one value at a time. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -54,4 +54,17 @@ void f32_verf__scalar(size_t n, const float *x, float *y) {
 
 void f32_vgelu__scalar(size_t n, const float *x, float *y) {
   for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erf1(x[i] * WISP_SQRT1_2));
+}
+
+static float sigmoid1(float x) {
+  float e = exp1(-fabsf(x)), r = 1.0f / (1.0f + e);
+  return x >= 0 ? r : e * r;
+}
+
+void f32_vsigmoid__scalar(size_t n, const float *x, float *y) {
+  for (size_t i = 0; i < n; i++) y[i] = sigmoid1(x[i]);
+}
+
+void f32_vsilu__scalar(size_t n, const float *x, float *y) {
+  for (size_t i = 0; i < n; i++) y[i] = x[i] * sigmoid1(x[i]);
 }

@@ -82,4 +82,16 @@ static inline void map4(size_t n, const float *x, float *y, v128_t (*f)(v128_t))
 void f32_vgelu__wasmsimd(size_t n, const float *x, float *y) { map4(n, x, y, gelu4); }
 
 void f32_verf__wasmsimd(size_t n, const float *x, float *y) { map4(n, x, y, erf4); }
+
+static inline v128_t sigmoid4(v128_t x) {
+  v128_t e = exp4(wasm_f32x4_neg(wasm_f32x4_abs(x)));
+  v128_t r = wasm_f32x4_div(wasm_f32x4_splat(1.0f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), e));
+  return wasm_v128_bitselect(r, wasm_f32x4_mul(e, r), wasm_f32x4_ge(x, wasm_f32x4_splat(0.0f)));
+}
+
+static inline v128_t silu4(v128_t x) { return wasm_f32x4_mul(x, sigmoid4(x)); }
+
+void f32_vsigmoid__wasmsimd(size_t n, const float *x, float *y) { map4(n, x, y, sigmoid4); }
+
+void f32_vsilu__wasmsimd(size_t n, const float *x, float *y) { map4(n, x, y, silu4); }
 #endif

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "vmath.h"
+
 #define WISP_GEMM_MR 4
 #define WISP_GEMM_NR 8
 #define WISP_GEMM_KC 512
@@ -57,11 +59,13 @@ void f32_gemm_rowbias_4x8__wasmsimd(int mr, int n, int kc, const float *A, ptrdi
                                     const float *B, ptrdiff_t ldb, const float *row_bias, float *C,
                                     ptrdiff_t ldc, float min, float max);
 #endif
-/* C (M×N) = clamp(A (M×K) · B (K×N, rows ldb apart) + row_bias, min, max). The last N % 8
- * columns are copied into `tail` (K × 8 floats) first, so no kernel reads past B's last row. */
+/* C (M×N) = post(clamp(A (M×K) · B (K×N, rows ldb apart) + row_bias, min, max)), post (NULL
+ * for none) run in place over each block of columns once it is final, while it is in cache.
+ * The last N % 8 columns are copied into `tail` (K × 8 floats) first, so no kernel reads past
+ * B's last row. */
 void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
                            ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc, float min,
-                           float max, float *tail);
+                           float max, wisp_f32_vunary_fn post, float *tail);
 
 /* Full GEMM with the microkernels chosen by config.c. */
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,

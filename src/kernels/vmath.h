@@ -1,11 +1,14 @@
-/* vmath.h — vectorised exp, erf and GELU for softmax, Erf and Gelu.
+/* vmath.h — vectorised exp, erf, GELU, sigmoid and SiLU for softmax, Erf, Gelu, Sigmoid and the
+ * SiLU / Swish epilogue (x·sigmoid(x)).
  *
  * exp: x = n·ln2 + r (|r| ≤ ln2/2), a degree-6 polynomial for e^r (Cephes' expf), 2^n built in
  * the exponent bits; relative error ~2e-7 over [-87.3, 88] (inputs are clamped there; softmax and erf
  * only ever ask for x <= 0).
  * erf: a rational approximation on x clamped to [-4, 4] (erf is 1 to float precision beyond):
  * erf(x) = x·P(x²) / Q(x²), P of degree 6, Q of degree 4 — one division and no exp; absolute
- * error ≤ 4e-7 in float. The scalar twins compute the same formulas step for step. */
+ * error ≤ 4e-7 in float.
+ * sigmoid: e = exp(-|x|), then 1 / (1 + e) for x ≥ 0 and e / (1 + e) below, so nothing overflows.
+ * The scalar twins compute the same formulas step for step. */
 #ifndef WISP_KERNELS_VMATH_H
 #define WISP_KERNELS_VMATH_H
 
@@ -15,14 +18,20 @@
 typedef float (*wisp_f32_vexp_fn)(size_t n, const float *x, float sub, float *y);
 /* y[i] = erf(x[i]); gelu: y[i] = 0.5·x[i]·(1 + erf(x[i]/√2)), in one pass. y may alias x. */
 typedef void (*wisp_f32_verf_fn)(size_t n, const float *x, float *y);
+/* y[i] = sigmoid(x[i]); silu: y[i] = x[i]·sigmoid(x[i]). y may alias x. */
+typedef void (*wisp_f32_vunary_fn)(size_t n, const float *x, float *y);
 
 float f32_vexp__scalar(size_t n, const float *x, float sub, float *y);
 void f32_verf__scalar(size_t n, const float *x, float *y);
 void f32_vgelu__scalar(size_t n, const float *x, float *y);
+void f32_vsigmoid__scalar(size_t n, const float *x, float *y);
+void f32_vsilu__scalar(size_t n, const float *x, float *y);
 #ifdef __wasm_simd128__
 float f32_vexp__wasmsimd(size_t n, const float *x, float sub, float *y);
 void f32_verf__wasmsimd(size_t n, const float *x, float *y);
 void f32_vgelu__wasmsimd(size_t n, const float *x, float *y);
+void f32_vsigmoid__wasmsimd(size_t n, const float *x, float *y);
+void f32_vsilu__wasmsimd(size_t n, const float *x, float *y);
 #endif
 
 /* the constants both twins use */

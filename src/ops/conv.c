@@ -7,7 +7,8 @@
  * W' is W with the bias as an extra column (packed once at plan time), and im2col(X) is built
  * a tile of pixels at a time straight into the GEMM's 8-column panel layout, with a row of ones
  * that picks up the bias. The result lands in NCHW with no transpose, and the fused activation
- * (src/fuse/) is the GEMM's clamp.
+ * (src/fuse/) is the GEMM's clamp; a fused SiLU runs over each block of output the GEMM (or the
+ * depthwise loop) just wrote, while it is still in cache.
  * A 1×1 stride-1 conv without padding needs no im2col: its B is the input planes as they lie
  * (wisp_f32_gemm_rowbias), with the bias per row of Y.
  * Depthwise (C/g == 1, g > 1) is a direct loop over a zero-padded copy of each input plane.
@@ -75,7 +76,8 @@ wisp_status wisp_window_geometry(const wisp_op_ctx *ctx, int nsp, const int64_t 
 
 wisp_status wisp_conv_parse(wisp_op_ctx *ctx) {
   wisp_conv_params *p = ctx->params;
-  p->lo = wisp_node_epilogue(ctx->node)->lo, p->hi = wisp_node_epilogue(ctx->node)->hi;
+  const wisp_epilogue *e = wisp_node_epilogue(ctx->node);
+  p->lo = e->lo, p->hi = e->hi, p->silu = e->silu;
   p->group = wisp_attr_int(ctx->node, "group", 1);
   if (p->group < 1 || p->group > INT32_MAX)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "group %lld must be positive",
@@ -285,6 +287,7 @@ static void conv_depthwise(const wisp_conv_params *p, const float *x, const floa
                            float *y) {
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
   wisp_f32_dwconv_rows_fn rows_kernel = wisp_kernels()->dwconv.rows;
+  wisp_f32_vunary_fn silu = p->silu ? wisp_kernels()->vmath.silu : NULL;
   int64_t plane = in[0] * in[1] * in[2], oh_n = p->out[1], ow_n = p->out[2];
   for (int64_t kd = 0; kd < k[0]; kd++) /* where each kernel row starts, in W's (kd, kh) order */
     for (int64_t kh = 0; kh < k[1]; kh++)
@@ -301,10 +304,12 @@ static void conv_depthwise(const wisp_conv_params *p, const float *x, const floa
                    xc + (z * in[1] + r) * in[2], (size_t)in[2] * sizeof *xc);
       }
       float *ym = y + (n * p->M + m) * p->npix;
-      for (int64_t od = 0; od < p->out[0]; od++, ym += oh_n * ow_n)
+      for (int64_t od = 0; od < p->out[0]; od++, ym += oh_n * ow_n) {
         rows_kernel((int)oh_n, (int)ow_n, (int)(k[0] * k[1]), (int)k[2], (int)s[2], (int)d[2],
                     padded + od * s[0] * pd[1] * pd[2], (ptrdiff_t)(s[1] * pd[2]), tap,
                     w + m * p->K, b ? b[m] : 0.0f, lo, hi, ym);
+        if (silu) silu((size_t)(oh_n * ow_n), ym, ym);
+      }
     }
 }
 
@@ -314,6 +319,7 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
   const float *x = ctx->in[0]->data, *w = ctx->in[1]->data;
   const float *b = ctx->n_in > 2 && ctx->in[2] ? ctx->in[2]->data : NULL;
   float *y = ctx->out[0]->data, lo = p->lo, hi = p->hi;
+  wisp_f32_vunary_fn silu = p->silu ? wisp_kernels()->vmath.silu : NULL;
   if (p->pointwise) {
     float *tail = ctx->scratch, *zeros = (float *)((char *)ctx->scratch + p->tile_bytes);
     if (!b) memset(zeros, 0, (size_t)p->Mg * sizeof *zeros);
@@ -322,13 +328,14 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
         wisp_f32_gemm_rowbias((int)p->Mg, (int)p->npix, (int)p->K, w + g * p->Mg * p->K, p->K,
                               x + (n * p->C + g * p->Cg) * p->npix, p->npix,
                               b ? b + g * p->Mg : zeros, y + (n * p->M + g * p->Mg) * p->npix,
-                              p->npix, lo, hi, tail);
+                              p->npix, lo, hi, silu, tail);
     return WISP_OK;
   }
   if (p->winograd) {
     size_t xsize = (size_t)p->C * p->in[1] * p->in[2], ysize = (size_t)p->M * p->npix;
     for (int64_t n = 0; n < p->N; n++)
       wisp_wino_conv(&p->wino, x + n * xsize, ctx->state, b, lo, hi, ctx->scratch, y + n * ysize);
+    if (silu) silu((size_t)p->N * ysize, y, y);
     return WISP_OK;
   }
   if (p->depthwise) {
@@ -356,6 +363,8 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
         /* Y[:, p0 : p0 + cols] = W'g (Mg × K+1) · packed (K+1 × cols) */
         wisp_f32_gemm((int)Mg, (int)cols, (int)K1, wb + g * Mg * K1, K1, packed, yg + p0, npix, lo,
                       hi);
+        for (int64_t m = 0; silu && m < Mg; m++)
+          silu((size_t)cols, yg + m * npix + p0, yg + m * npix + p0);
       }
     }
   return WISP_OK;

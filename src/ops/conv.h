@@ -8,6 +8,7 @@
 
 typedef struct {
   float lo, hi; /* the clamp of the GEMM epilogue (parse) */
+  int silu;     /* then x·sigmoid(x) on each block of output while it is in cache (parse) */
   int64_t group;
   int64_t N, C, M, Cg, Mg, K; /* K = Cg·kd·kh·kw */
   int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
@@ -25,7 +26,7 @@ wisp_status wisp_conv_check_inputs(const wisp_op_ctx *ctx);
 /* After wisp_conv_check_inputs: X's and W's spatial dims right-aligned in 3 (leading ones 1),
  * checked against the kernel_shape attribute. */
 wisp_status wisp_conv_spatial_dims(const wisp_op_ctx *ctx, int64_t in[3], int64_t k[3]);
-/* Reads group and the node's fused clamp. */
+/* Reads group and the node's fused clamp and SiLU. */
 wisp_status wisp_conv_parse(wisp_op_ctx *ctx);
 /* X, W and the optional B: ctx->n_in is at most 3. */
 wisp_status wisp_conv_infer(wisp_op_ctx *ctx);

@@ -1,7 +1,8 @@
 /* Load-time fusions (src/fuse/): the pattern table is well formed, and fixtures come out of
  * wisp_graph_fuse with their chains rewritten: static QDQ MatMul onto the int8 GEMM
  * (MatMulIntegerToFloat, no DequantizeLinear left), BatchNorm folded into its Conv, and the
- * Relu after that Conv folded into its epilogue. Numbers are checked by the parity tests. */
+ * Relu after that Conv folded into its epilogue, SiLU (Sigmoid + Mul, either order) into its
+ * Conv. Numbers are checked by the parity tests. */
 #include <math.h>
 #include <string.h>
 
@@ -79,8 +80,21 @@ static void check_conv_bn(void) {
   }
 }
 
+static void check_silu(void) {
+  wisp_graph g;
+  CHECK(load("tests/fixtures/conv_paths.onnx", 1, &g));
+  if (g.nodes) {
+    int silu = 0;
+    for (int i = 0; i < g.n_nodes; i++)
+      silu += !strcmp(g.nodes[i].op_type, "Conv") && wisp_node_epilogue(&g.nodes[i])->silu;
+    CHECK(silu == 4 && count_op(&g, "", "Sigmoid") == 0 && count_op(&g, "", "Mul") == 0);
+    wisp_graph_free(&g);
+  }
+}
+
 int main(void) {
   check_table();
+  check_silu();
   check_qdq();
   check_conv_bn();
   return check_report("test_fuse");

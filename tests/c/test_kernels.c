@@ -3,6 +3,7 @@
  * scalar twin run. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "kernels/bnb4_gemm.h"
@@ -64,7 +65,7 @@ static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_ge
 
 /* GEMM over unpacked B with a bias per row (this build's kernel) against a plain reference:
  * ragged last columns, several column blocks, K across the 256-row blocks, padded strides,
- * clamps. */
+ * clamps, SiLU run after the last K block (never on the padding past N). */
 static void check_rowbias(void) {
   static const int Ks[] = {1, 3, 8, 24, 257, 600};
   unsigned seed = 3;
@@ -86,7 +87,9 @@ static void check_rowbias(void) {
         for (int i = 0; i < K * ldb; i++) B[i] = frand(&seed);
         for (int i = 0; i < M; i++) bias[i] = frand(&seed);
         for (int i = 0; i < M * ldc; i++) C[i] = 12345.0f;
-        wisp_f32_gemm_rowbias(M, N, K, A, lda, B, ldb, bias, C, ldc, lo, hi, tail);
+        int silu = (M + N + K) % 2;
+        wisp_f32_gemm_rowbias(M, N, K, A, lda, B, ldb, bias, C, ldc, lo, hi,
+                              silu ? wisp_kernels()->vmath.silu : NULL, tail);
         for (int m = 0; m < M; m++)
           for (int n = 0; n < ldc; n++) {
             float want = 12345.0f;
@@ -94,6 +97,7 @@ static void check_rowbias(void) {
               double acc = bias[m];
               for (int k = 0; k < K; k++) acc += (double)A[m * lda + k] * B[k * ldb + n];
               want = acc < lo ? lo : acc > hi ? hi : (float)acc;
+              if (silu) want = (float)(want / (1.0 + exp(-(double)want)));
             }
             if (fabsf(C[m * ldc + n] - want) > 1e-4f * (1 + fabsf(want))) bad++;
           }
@@ -216,11 +220,13 @@ static void check_winograd_twins(const char *name, wisp_f32_wino_input4_fn in4,
 }
 #endif
 
-/* exp, erf and GELU against libm over a sweep that includes tails of the 4-wide loop. */
+/* exp, erf, GELU, sigmoid and SiLU against libm over a sweep that includes tails of the 4-wide
+ * loop (sigmoid and SiLU also in place, the way the Conv epilogue runs them). */
 static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_fn verf,
-                        wisp_f32_verf_fn vgelu) {
+                        wisp_f32_verf_fn vgelu, wisp_f32_vunary_fn vsigmoid,
+                        wisp_f32_vunary_fn vsilu) {
   float x[403], y[403];
-  double worst_exp = 0, worst_erf = 0, worst_gelu = 0, sum_err = 0;
+  double worst_exp = 0, worst_erf = 0, worst_gelu = 0, sum_err = 0, worst_sig = 0, worst_silu = 0;
   for (size_t n = 1; n <= 403; n += 67) {
     for (size_t i = 0; i < n; i++) x[i] = -20.0f + 25.0f * (float)i / (float)n;
     double want_sum = 0;
@@ -242,10 +248,29 @@ static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_f
              err = fabs(y[i] - want) / (1 + fabs(want));
       if (err > worst_gelu) worst_gelu = err;
     }
+    /* ±100 saturate; the ends of [-30, 30] are where 1 + e and e / (1 + e) lose bits */
+    for (size_t i = 0; i < n; i++) x[i] = i == 0 ? -100.0f : -30.0f + 60.0f * (float)i / (float)n;
+    if (n > 2) x[n - 1] = 100.0f, x[n / 2] = 0.0f;
+    vsigmoid(n, x, y);
+    for (size_t i = 0; i < n; i++) {
+      /* below exp's clamp (-87.3) sigmoid stays at e^-87.3 ≈ 1.2e-38: absolute error there */
+      double want = 1.0 / (1.0 + exp(-(double)x[i])),
+             err = x[i] < -80 ? fabs(y[i] - want) * 1e32 : fabs(y[i] - want) / want;
+      if (err > worst_sig) worst_sig = err;
+    }
+    memcpy(y, x, n * sizeof *x);
+    vsilu(n, y, y);
+    for (size_t i = 0; i < n; i++) {
+      double want = x[i] / (1.0 + exp(-(double)x[i])), err = fabs(y[i] - want) / (1 + fabs(want));
+      if (err > worst_silu) worst_silu = err;
+    }
   }
-  printf("%s: exp max rel err %.2e (sum %.2e), erf max abs err %.2e, gelu %.2e\n", name, worst_exp,
-         sum_err, worst_erf, worst_gelu);
+  printf(
+      "%s: exp max rel err %.2e (sum %.2e), erf max abs err %.2e, gelu %.2e, sigmoid max rel "
+      "err %.2e, silu %.2e\n",
+      name, worst_exp, sum_err, worst_erf, worst_gelu, worst_sig, worst_silu);
   CHECK(worst_exp < 1e-6 && sum_err < 1e-6 && worst_erf < 5e-7 && worst_gelu < 1e-6);
+  CHECK(worst_sig < 2e-6 && worst_silu < 1e-6);
 }
 
 /* int16-pair GEMM against exact integer sums (int8 and uint8 weights with zero points), over
@@ -492,9 +517,11 @@ static void check_qs8c4(void) {
 }
 
 int main(void) {
-  check_vmath("f32_vmath__scalar", f32_vexp__scalar, f32_verf__scalar, f32_vgelu__scalar);
+  check_vmath("f32_vmath__scalar", f32_vexp__scalar, f32_verf__scalar, f32_vgelu__scalar,
+              f32_vsigmoid__scalar, f32_vsilu__scalar);
 #ifdef __wasm_simd128__
-  check_vmath("f32_vmath__wasmsimd", f32_vexp__wasmsimd, f32_verf__wasmsimd, f32_vgelu__wasmsimd);
+  check_vmath("f32_vmath__wasmsimd", f32_vexp__wasmsimd, f32_verf__wasmsimd, f32_vgelu__wasmsimd,
+              f32_vsigmoid__wasmsimd, f32_vsilu__wasmsimd);
 #endif
   check_dwconv("f32_dwconv_rows__scalar", f32_dwconv_rows__scalar);
 #ifdef __wasm_simd128__
