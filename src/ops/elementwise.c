@@ -33,10 +33,39 @@ typedef enum {
     } \
     return 1; \
   }
-BINARY_ROW(float, add_f32, x + y)
-BINARY_ROW(float, sub_f32, x - y)
-BINARY_ROW(float, mul_f32, x *y)
-BINARY_ROW(float, div_f32, x / y)
+/* Float rows (the ones models spend time in) get loops with constant strides, which the compiler
+ * vectorises: a scale per channel (squeeze-and-excitation's Mul) is a scalar against a row. */
+#define FLOAT_ROW(NAME, EXPR) \
+  static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
+                  int64_t n) { \
+    const float *a = pa, *b = pb; \
+    float *o = po; \
+    if (sa == 1 && sb == 1) \
+      for (int64_t i = 0; i < n; i++) { \
+        float x = a[i], y = b[i]; \
+        o[i] = EXPR; \
+      } \
+    else if (sa == 0 && sb == 1) \
+      for (int64_t i = 0; i < n; i++) { \
+        float x = a[0], y = b[i]; \
+        o[i] = EXPR; \
+      } \
+    else if (sa == 1 && sb == 0) \
+      for (int64_t i = 0; i < n; i++) { \
+        float x = a[i], y = b[0]; \
+        o[i] = EXPR; \
+      } \
+    else \
+      for (int64_t i = 0; i < n; i++) { \
+        float x = a[i * sa], y = b[i * sb]; \
+        o[i] = EXPR; \
+      } \
+    return 1; \
+  }
+FLOAT_ROW(add_f32, x + y)
+FLOAT_ROW(sub_f32, x - y)
+FLOAT_ROW(mul_f32, x *y)
+FLOAT_ROW(div_f32, x / y)
 /* x² is what decomposed LayerNorm asks for: a multiply, not powf */
 BINARY_ROW(float, pow_f32, y == 2.0f ? x * x : powf(x, y))
 BINARY_ROW(int32_t, add_i32, (int32_t)((uint32_t)x + (uint32_t)y))
@@ -232,11 +261,20 @@ static wisp_status binary_exec(wisp_op_ctx *ctx) {
   if (!numel) return WISP_OK;
   size_t esize = wisp_dtype_size(o->dtype);
   binary_row row = pick_row(p->kind, a->dtype);
-  int nd = os->ndim;
-  int64_t sa[WISP_MAX_DIMS], sb[WISP_MAX_DIMS];
+  int nd = 0;
+  int64_t sa[WISP_MAX_DIMS], sb[WISP_MAX_DIMS], dims[WISP_MAX_DIMS];
   wisp_broadcast_strides(&a->shape, os, sa);
   wisp_broadcast_strides(&b->shape, os, sb);
-  int64_t inner = nd ? os->dims[nd - 1] : 1;
+  /* merge each dim into the previous one where both inputs step through them as one (both
+   * contiguous, or both broadcast): (1, C, H, W) · (1, C, 1, 1) runs as C rows of H·W */
+  for (int d = 0; d < os->ndim; d++) {
+    if (nd && sa[nd - 1] == sa[d] * os->dims[d] && sb[nd - 1] == sb[d] * os->dims[d]) {
+      dims[nd - 1] *= os->dims[d], sa[nd - 1] = sa[d], sb[nd - 1] = sb[d];
+      continue;
+    }
+    dims[nd] = os->dims[d], sa[nd] = sa[d], sb[nd] = sb[d], nd++;
+  }
+  int64_t inner = nd ? dims[nd - 1] : 1;
   ptrdiff_t ia = nd ? (ptrdiff_t)sa[nd - 1] : 0, ib = nd ? (ptrdiff_t)sb[nd - 1] : 0;
   if (wisp_shape_equal(&a->shape, &b->shape)) inner = numel, ia = ib = 1; /* one flat row */
   int64_t idx[WISP_MAX_DIMS] = {0};
@@ -257,7 +295,7 @@ static wisp_status binary_exec(wisp_op_ctx *ctx) {
     }
     if (!ok) return WISP_OP_FAIL(ctx, WISP_ERR_RUNTIME, "integer division by zero or overflow");
     for (int d = nd - 2; d >= 0; d--) { /* advance the outer index */
-      if (++idx[d] < os->dims[d]) break;
+      if (++idx[d] < dims[d]) break;
       idx[d] = 0;
     }
   }
