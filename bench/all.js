@@ -14,6 +14,9 @@ const ROWS = [
   { name: 'Fashion-MNIST CNN (batch 1)', model: 'models/fashion-cnn/onnx/model.onnx', args: ['--input', 'pixel_values=1,1,28,28'], target: 1.0 },
   { name: 'MobileNetV2 224×224', model: 'bench/models/mobilenet_v2.onnx', args: [], target: 0.65 },
   { name: 'ResNet-18 224×224', model: 'bench/models/resnet18.onnx', args: [], target: 0.70 },
+  // bench/make_zoo.py (torchvision, full size); issue 19's targets for the baseline build
+  { name: 'EfficientNet-B0 224×224', model: 'bench/models/zoo/efficientnet_b0.onnx', args: ['--input', 'pixel_values=1,3,224,224'], target: 0.85 },
+  { name: 'MobileNetV3-L 224×224', model: 'bench/models/zoo/mobilenet_v3_large.onnx', args: ['--input', 'pixel_values=1,3,224,224'], target: 0.85 },
   { name: 'BERT classifier h128 L2, seq 128', model: 'bench/models/bert-tiny/onnx/model.onnx', args: seq(128), target: 0.65 },
   { name: 'MiniLM-L6 h384, seq 128', model: 'bench/models/minilm-l6/onnx/model.onnx', args: seq(128), target: 0.55, first: 0.2, rss: 0.6 },
   { name: 'BERT classifier h128 L2 q8, seq 128', model: 'bench/models/bert-tiny/onnx/model_quantized.onnx', args: seq(128), target: 0.6 },
