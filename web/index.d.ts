@@ -212,7 +212,17 @@ export type TabularRow = Record<string, number | null> | readonly number[];
 export type ModelInput = string | ImageInput | TabularRow;
 
 export interface Label { label: string; score: number }
-export interface ClassifyOptions { topk?: number }
+export interface ClassifyOptions { topk?: number; batchSize?: number; signal?: AbortSignal }
+/** Zero-shot classify of an NLI text model (config.json id2label has an 'entailment' label): each
+ * label is filled into the template and scored as the hypothesis of the text, as Transformers.js's
+ * zero-shot-classification pipeline scores it. */
+export interface NliZeroShotOptions extends ClassifyOptions {
+  labels: readonly string[];
+  /** default 'This example is {}.' */
+  hypothesisTemplate?: string;
+  /** score each label alone (entailment vs contradiction) instead of a softmax over the labels */
+  multiLabel?: boolean;
+}
 export interface EmbedOptions { pooling?: 'mean' | 'cls'; normalize?: boolean }
 export type Prediction = { value: number } | { values: number[] };
 
@@ -233,6 +243,8 @@ export interface LoadedModel {
   readonly config: ModelConfig;
   readonly labels: string[];
   readonly info: ModelInfo;
+  classify(input: readonly string[], options: NliZeroShotOptions): Promise<Label[][]>;
+  classify(input: string, options: NliZeroShotOptions): Promise<Label[]>;
   classify(input: readonly ModelInput[] | ImageInput[], options?: ClassifyOptions): Promise<Label[][]>;
   classify(input: ModelInput, options?: ClassifyOptions): Promise<Label[]>;
   embed(input: readonly ModelInput[] | ImageInput[], options?: EmbedOptions): Promise<Float32Array[]>;
