@@ -151,12 +151,15 @@ export class InferenceSession {
   release(): Promise<void>;
 }
 
-/** onnxruntime-web's env; wisp honours wasm.relaxedSimd (read when the first session is made). */
+/** onnxruntime-web's env. wisp honours wasm.wasmPaths and wasm.relaxedSimd (read when the first
+ * session is made) and logLevel (its warnings); numThreads is stored for the threaded kernels. */
 export const env: {
   wasm: {
     numThreads: number;
     simd: boolean;
     relaxedSimd: boolean | undefined;
+    /** where wisp.wasm and wisp_relaxed.wasm are: a prefix the names are appended to, or each file's URL */
+    wasmPaths: string | URL | { wasm?: string | URL; relaxed?: string | URL } | undefined;
     proxy: boolean;
     initTimeout: number;
     trace: boolean;

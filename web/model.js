@@ -172,6 +172,8 @@ export class Model {
       throw badInput('wisp: zero-shot classify needs options.labels, a non-empty array of strings', TypeError);
     }
     if (typeof template !== 'string') throw badInput(`wisp: hypothesisTemplate must be a string, got ${typeof template}`, TypeError);
+    // without '{}' every label would get the same hypothesis, and the same score
+    if (!template.includes('{}')) throw badInput(`wisp: hypothesisTemplate must contain '{}' for the label, got '${template}'`);
     if (typeof multi !== 'boolean') throw badInput(`wisp: multiLabel must be a boolean, got ${typeof multi}`, TypeError);
     if (!(topk === Infinity || (Number.isSafeInteger(topk) && topk >= 1))) {
       throw badInput(`wisp: topk must be a positive integer, got ${typeof topk === 'number' ? topk : typeof topk}`, RangeError);

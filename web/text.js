@@ -60,7 +60,6 @@ export async function createTextAdapter(session, files) {
   const post = tokenizer.post_processor;
   const nSpecial = post ? post([], null, true).tokens.length : 0;
   if (maxLength <= nSpecial) throw badModel(`wisp: max length ${maxLength} leaves no room for text`);
-  const nSpecialPair = post ? post([], [], true).tokens.length : 0;
   const unk = tokenizer.model.unk_token_id;
   const toId = (t) => tokenizer.token_to_id(t) ?? unk;
   const padToken = tokenizerConfig?.pad_token?.content ?? tokenizerConfig?.pad_token;
@@ -69,6 +68,14 @@ export async function createTextAdapter(session, files) {
   const truncateLeft = tokenizerConfig?.truncation_side === 'left';
   const padLeft = tokenizerConfig?.padding_side === 'left';
 
+  let nSpecialPair; // known at the first pair: single-text tokenizers may have no pair template
+  const pairSpecials = () => {
+    try {
+      return (nSpecialPair ??= post ? post([], [], true).tokens.length : 0);
+    } catch (e) {
+      throw badModel('wisp: this tokenizer.json has no template for text pairs', Error, { cause: e });
+    }
+  };
   const cut = (tokens, room) => (tokens.length <= room ? tokens
     : truncateLeft ? tokens.slice(tokens.length - room) : tokens.slice(0, room));
 
@@ -83,9 +90,10 @@ export async function createTextAdapter(session, files) {
       tokens = cut(tokens, maxLength - nSpecial);
     } else {
       second = tokenizer.tokenize(pair, { add_special_tokens: false });
-      const room = maxLength - nSpecialPair - second.length;
+      const room = maxLength - pairSpecials() - second.length;
       if (room < 1) {
-        throw badInput(`wisp: '${pair}' takes ${second.length} tokens, leaving no room for the text in the ` +
+        const shown = pair.length > 60 ? `${pair.slice(0, 60)}…` : pair;
+        throw badInput(`wisp: '${shown}' takes ${second.length} tokens, leaving no room for the text in the ` +
           `model's ${maxLength}`, RangeError);
       }
       tokens = cut(tokens, room);

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { readFileSync } from 'node:fs';
 import { load } from '../../web/index.js';
+import { createTextAdapter } from '../../web/text.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const FOLDER = 'tests/fixtures/nli-tiny';
@@ -95,12 +97,36 @@ test('zero-shot over the maximum length cuts the text, not the hypothesis (check
   await assert.rejects(model.classify('hi', { labels: ['word '.repeat(70)] }), (e) => e instanceof RangeError && e.code === 'WISP_BAD_INPUT' && /no room/.test(e.message));
 });
 
+test('text pairs: the tokenizer\'s pair template, as Transformers.js encodes them; none, an error', async () => {
+  const read = (f) => JSON.parse(readFileSync(`${root}${FOLDER}/${f}`, 'utf8'));
+  const files = { config: read('config.json'), tokenizer: read('tokenizer.json'), tokenizerConfig: read('tokenizer_config.json') };
+  const session = { inputNames: ['input_ids', 'attention_mask', 'token_type_ids'], inputMetadata: [] };
+  const a = await createTextAdapter(session, files);
+  const tok = await T.AutoTokenizer.from_pretrained(FOLDER);
+  for (const [p, h] of [[TEXTS[0], 'This example is mobile.'], ['', 'x'], ['The soup was cold', 'This example is food.']]) {
+    const want = tok(p, { text_pair: h, return_tensor: false });
+    const got = a.encode(p, h);
+    assert.deepEqual(got.ids, want.input_ids);
+    assert.deepEqual(got.types, want.token_type_ids);
+    assert.ok(got.types.includes(1) || !h);
+  }
+  const { feeds } = await a.feeds(['a b', 'the soup'], session, null, 0, ['This example is x.', 'y']);
+  assert.deepEqual(feeds.input_ids.dims, [2, a.encode('a b', 'This example is x.').ids.length]);
+  // a single-text template only: single texts still work, pairs are refused
+  const { pair, ...single } = files.tokenizer.post_processor;
+  assert.ok(pair);
+  const b = await createTextAdapter(session, { ...files, tokenizer: { ...files.tokenizer, post_processor: single } });
+  assert.deepEqual(b.encode('the soup').ids, a.encode('the soup').ids);
+  assert.throws(() => b.encode('the soup', 'x'), (e) => e.code === 'WISP_BAD_MODEL' && /pair/.test(e.message));
+});
+
 test('zero-shot refuses bad options and models without an entailment label', async () => {
   const bad = (options, cls, re) => assert.rejects(model.classify('a text', options), (e) => e instanceof cls && e.code === 'WISP_BAD_INPUT' && re.test(e.message));
   await bad({ labels: [] }, TypeError, /non-empty array of strings/);
   await bad({ labels: 'mobile' }, TypeError, /non-empty array of strings/);
   await bad({ labels: ['a', 3] }, TypeError, /non-empty array of strings/);
   await bad({ labels: ['a'], hypothesisTemplate: 5 }, TypeError, /hypothesisTemplate/);
+  await bad({ labels: ['a'], hypothesisTemplate: 'This is it.' }, Error, /must contain '\{\}'/);
   await bad({ labels: ['a'], multiLabel: 'yes' }, TypeError, /multiLabel/);
   await bad({ labels: ['a'], topk: 0 }, RangeError, /topk/);
   await assert.rejects(model.classify(['ok', 7], { labels: ['a'] }), (e) => e instanceof TypeError && /item 1/.test(e.message));

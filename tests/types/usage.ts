@@ -9,6 +9,8 @@ import {
 export async function sessions(): Promise<number> {
   env.wasm.numThreads = 1;
   env.wasm.relaxedSimd = false;
+  env.wasm.wasmPaths = 'https://cdn.example.org/wisp/';
+  env.wasm.wasmPaths = { wasm: new URL('https://cdn.example.org/wisp.wasm') };
   env.logLevel = 'error';
   const session = await InferenceSession.create('model.onnx', { memoryLimit: 2 ** 30, executionProviders: ['wasm'] });
   const buf = new ArrayBuffer(16);
@@ -83,6 +85,8 @@ export async function refused(model: Model, session: InferenceSession): Promise<
   await load('models/spam-bert', { dtype: 'fp64' });
   // @ts-expect-error topk is a number
   await model.classify('x', { topk: '3' });
+  // @ts-expect-error wasmPaths is a prefix or {wasm, relaxed}
+  env.wasm.wasmPaths = 3;
   // @ts-expect-error multiLabel is a boolean
   await model.classify('x', { labels: ['a'], multiLabel: 'yes' });
   // @ts-expect-error pooling is 'mean' or 'cls'
