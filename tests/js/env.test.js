@@ -5,13 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { env, load } from '../../web/index.js';
 import { envForWorker } from '../../web/env.js';
 import { wasmUrls } from '../../web/wasm.js';
+import { CHROMIUM, launchChromium } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const web = pathToFileURL(`${root}web/`).href;
@@ -128,4 +131,39 @@ test('logLevel: the CLIP logit-scale warning, and Transformers.js setting logLev
     console.log(wisp.env.logLevel, T.env.backends.onnx.wasm === wisp.env.wasm);`);
   assert.equal(r.status, 0, r.err);
   assert.equal(r.out, 'error true');
+});
+
+test('Chromium: a relative wasmPaths prefix is fetched from the page\'s site, web/wisp.wasm never', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
+  // the repo as a static site, plus /cdn/x/ holding the .wasm files (as a CDN would)
+  const seen = [];
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    seen.push(path);
+    if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>env</title>');
+    const file = path.startsWith('/cdn/x/') ? `${root}web/${path.slice(7)}` : join(root, path);
+    if (!file.startsWith(root) || !existsSync(file)) return res.writeHead(404).end();
+    const type = path.endsWith('.wasm') ? 'application/wasm' : path.endsWith('.js') ? 'text/javascript' : 'application/octet-stream';
+    res.writeHead(200, { 'Content-Type': type }).end(await readFile(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { chromium } = await import('playwright-core');
+  const browser = await launchChromium(chromium);
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    const got = await page.evaluate(async () => {
+      const wisp = await import('/web/index.js');
+      wisp.env.wasm.wasmPaths = 'cdn/x/';
+      const s = await wisp.InferenceSession.create('/tests/fixtures/seed_mlp.onnx');
+      const names = s.inputNames;
+      await s.release();
+      return names;
+    });
+    assert.deepEqual(got, ['pixel_values']);
+    assert.ok(seen.includes('/cdn/x/wisp.wasm'), seen.join(' '));
+    assert.ok(!seen.some((p) => p.startsWith('/web/') && p.endsWith('.wasm')), seen.join(' '));
+  } finally {
+    await browser.close();
+    server.close();
+  }
 });
