@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 status=0
 
 echo "== C formatting (clang-format --dry-run -Werror) =="
+clang-format --version | grep -q 'version 14\.' ||
+  echo "note: CI formats with clang-format 14; $(clang-format --version) may disagree"
 git ls-files -z --cached --others --exclude-standard '*.c' '*.h' | xargs -0 clang-format --dry-run -Werror || status=1
 
 echo "== ESLint =="
