@@ -29,7 +29,6 @@ function plain(node) {
     pos: node.pos,
     end: node.end,
     name: node.name?.text,
-    nameEnd: node.name?.end,
     docEnd: node.jsDoc?.length ? node.jsDoc[node.jsDoc.length - 1].end : undefined,
     docPos: node.jsDoc?.length ? node.jsDoc[0].pos : undefined,
     modifiers: node.modifiers ? [...node.modifiers].map((m) => m.kind) : [],
@@ -39,12 +38,12 @@ function plain(node) {
 
 const text = file.text;
 
+const TRIVIA = /\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\//y;
 function skipTrivia(pos) {
   for (;;) {
-    const rest = text.slice(pos);
-    const m = /^(\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)/.exec(rest);
-    if (!m) return pos;
-    pos += m[0].length;
+    TRIVIA.lastIndex = pos;
+    if (!TRIVIA.exec(text)) return pos;
+    pos = TRIVIA.lastIndex;
   }
 }
 
@@ -55,16 +54,16 @@ function docOf(node) {
     .join(' ').replace(/\s+/g, ' ').trim();
 }
 
-/** The node's own text: no leading comments, whitespace collapsed to one line. */
-function oneLine(node) {
-  const start = node.docEnd !== undefined ? skipTrivia(node.docEnd) : skipTrivia(node.pos);
-  return text.slice(start, node.end).replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/,? \)/g, ')')
-    .replace(/^export (declare )?/, '').replace(/[;,]$/, '').trim();
+/** The node's source without its leading comments and `export`. */
+function ownText(node) {
+  const start = skipTrivia(node.docEnd ?? node.pos);
+  return text.slice(start, node.end).replace(/^export (declare )?/, '');
 }
 
-function ownText(node) {
-  const start = node.docEnd !== undefined ? skipTrivia(node.docEnd) : skipTrivia(node.pos);
-  return text.slice(start, node.end).replace(/^export (declare )?/, '');
+/** The same on one line, for a table cell. */
+function oneLine(node) {
+  return ownText(node).replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/,? \)/g, ')')
+    .replace(/[;,]$/, '').trim();
 }
 
 const KINDS = {
@@ -87,7 +86,7 @@ for (const st of file.statements) {
     sections.push({ title: m[1][0].toUpperCase() + m[1].slice(1), items: [] });
   if (!sections.length) sections.push({ title: 'Exports', items: [] });
   const items = sections[sections.length - 1].items;
-  const name = st.name ?? /^(?:export )?(?:declare )?const (\w+)/.exec(ownText(st))[1];
+  const name = st.name ?? /^const (\w+)/.exec(ownText(st))[1];
   const last = items[items.length - 1];
   if (kind === 'function' && last?.kind === 'function' && last.name === name) last.nodes.push(st);
   else items.push({ kind, name, nodes: [st] });
@@ -103,8 +102,9 @@ function renderItem(item) {
   const doc = item.nodes.map(docOf).filter(Boolean).join(' ');
   if (doc) out.push(doc, '');
   if (item.kind === 'interface' || item.kind === 'class') {
-    const head = text.slice(skipTrivia(node.docEnd ?? node.pos), text.indexOf('{', node.nameEnd));
-    out.push('```ts', head.replace(/^export (declare )?/, '').replace(/\s+/g, ' ').trim(), '```', '');
+    const own = ownText(node);
+    const head = own.slice(0, own.indexOf('{', own.indexOf(item.name)));
+    out.push('```ts', head.replace(/\s+/g, ' ').trim(), '```', '');
     const members = node.members.filter((m) => !m.modifiers.includes(SyntaxKind.PrivateKeyword));
     if (members.length) {
       out.push('| Member | Description |', '| --- | --- |');
