@@ -36,7 +36,7 @@ export const env = {
   debug: false,
   trace: false,
   // no `web` entry: Transformers.js would point wasmPaths at onnxruntime-web's CDN files
-  versions: { wisp: '0.1.0' },
+  versions: { wisp: '0.3.0' },
 };
 
 const LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'];
