@@ -1,5 +1,5 @@
 /* Load-time fusions (src/fuse/): the pattern table is well formed, and fixtures come out of
- * wisp_graph_fuse with their chains rewritten: static QDQ MatMul onto the int8 GEMM
+ * wisp_graph_fuse with their chains rewritten: static QDQ MatMul and Gemm onto the int8 GEMM
  * (MatMulIntegerToFloat, no DequantizeLinear left), BatchNorm folded into its Conv, and the
  * Relu after that Conv folded into its epilogue. Numbers are checked by the parity tests. */
 #include <math.h>
@@ -58,6 +58,17 @@ static void check_qdq(void) {
   }
 }
 
+/* Gemm with transB 1 and 0 (weights transposed at load) and a bias: one MatMulIntegerToFloat. */
+static void check_qdq_gemm(const char *path) {
+  wisp_graph g;
+  CHECK(load(path, 1, &g));
+  if (g.nodes) {
+    CHECK(count_op(&g, "", "DequantizeLinear") == 0 && count_op(&g, "", "Gemm") == 0);
+    CHECK(count_op(&g, "com.microsoft", "MatMulIntegerToFloat") == 1);
+    wisp_graph_free(&g);
+  }
+}
+
 static void check_conv_bn(void) {
   wisp_graph g;
   int bn = 0, relu = 0, clamped = 0;
@@ -82,6 +93,8 @@ static void check_conv_bn(void) {
 int main(void) {
   check_table();
   check_qdq();
+  check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb1.onnx");
+  check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb0_u8.onnx");
   check_conv_bn();
   return check_report("test_fuse");
 }
