@@ -267,6 +267,13 @@ test("dtype per tower: {text_model: 'q8', vision_model: 'fp16'} reads those two 
     } finally {
       await mixed.release();
     }
+    const remote = await load(FOLDER, { dtype: { text_model: 'q8' }, worker: true }); // the object crosses to the worker
+    try {
+      assert.equal(remote.info.modelFiles.text, 'onnx/text_model_quantized.onnx');
+      assert.deepEqual(await remote.embed(TEXTS[0], { normalize: false }), t);
+    } finally {
+      await remote.release();
+    }
   } finally {
     await Promise.all([model.release(), fp32.release()]);
   }
