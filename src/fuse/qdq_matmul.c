@@ -79,6 +79,7 @@ wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *mm) {
   int n_in = b >= 0 ? 7 : zw >= 0 ? 6 : 5;
   fuse_kill(f, dqw);
   if (!--f->uses[dqa->out[0]]) fuse_kill(f, dqa);
+  else f->uses[dqa->in[0]]++; /* x_q gains a reader while the DequantizeLinear still has some */
   if (add && b >= 0) fuse_kill(f, add);
   return fuse_become(f, mm, "com.microsoft", "MatMulIntegerToFloat", in, n_in,
                      (add && b >= 0 ? add : mm)->out[0], NULL, 0);

@@ -1,6 +1,6 @@
 /* Load-time fusions (src/fuse/): the pattern table is well formed, and fixtures come out of
  * wisp_graph_fuse with their chains rewritten: static QDQ MatMul and Gemm onto the int8 GEMM
- * (MatMulIntegerToFloat, no DequantizeLinear left), BatchNorm folded into its Conv, and the
+ * (MatMulIntegerToFloat quantizing x itself, no QuantizeLinear / DequantizeLinear left), BatchNorm folded into its Conv, and the
  * Relu after that Conv folded into its epilogue. Numbers are checked by the parity tests. */
 #include <math.h>
 #include <string.h>
@@ -53,7 +53,11 @@ static void check_qdq(void) {
   if (g.nodes) {
     CHECK(count_op(&g, "", "DequantizeLinear") == 0 && count_op(&g, "", "MatMul") == 0);
     CHECK(count_op(&g, "com.microsoft", "MatMulIntegerToFloat") == 1);
-    CHECK(count_op(&g, "", "QuantizeLinear") == 1);
+    /* the activation's QuantizeLinear too: the GEMM quantizes x as it lays it out */
+    CHECK(count_op(&g, "", "QuantizeLinear") == 0);
+    for (int i = 0; i < g.n_nodes; i++)
+      if (!strcmp(g.nodes[i].op_type, "MatMulIntegerToFloat"))
+        CHECK(wisp_attr_int(&g.nodes[i], "wisp_quantize_a", 0) == 1);
     wisp_graph_free(&g);
   }
 }
