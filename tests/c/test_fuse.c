@@ -73,6 +73,21 @@ static void check_qdq_gemm(const char *path) {
   }
 }
 
+/* One int8 QuantizeLinear → DequantizeLinear read by two MatMuls: both quantize x themselves,
+ * and nothing reads a value whose maker was fused away. */
+static void check_qdq_shared(void) {
+  wisp_graph g;
+  CHECK(load("tests/fixtures/precision/qdq/qdq_shared_s8.onnx", 1, &g));
+  if (g.nodes) {
+    CHECK(count_op(&g, "", "QuantizeLinear") == 0 && count_op(&g, "", "DequantizeLinear") == 0);
+    CHECK(count_op(&g, "com.microsoft", "MatMulIntegerToFloat") == 2);
+    for (int i = 0; i < g.n_nodes; i++)
+      if (!strcmp(g.nodes[i].op_type, "MatMulIntegerToFloat"))
+        CHECK(!strcmp(g.values[g.nodes[i].in[0]].name, "x"));
+    wisp_graph_free(&g);
+  }
+}
+
 static void check_conv_bn(void) {
   wisp_graph g;
   int bn = 0, relu = 0, clamped = 0;
@@ -99,6 +114,7 @@ int main(void) {
   check_qdq();
   check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb1.onnx");
   check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb0_u8.onnx");
+  check_qdq_shared();
   check_conv_bn();
   return check_report("test_fuse");
 }

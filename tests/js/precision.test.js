@@ -156,7 +156,7 @@ test('MatMulBnb4 with a wrong absmax size, quant_type or block_size is refused, 
 
 test('static QDQ files (uint8 activations, int8 / uint8 per-channel weights into MatMul, Gemm and Conv) run and match onnxruntime', async () => {
   for (const [file, dims] of [['qdq_matmul.onnx', [2, 16]], ['qdq_conv.onnx', [1, 3, 8, 8]],
-    ['qdq_gemm_tb1.onnx', [3, 16]], ['qdq_gemm_tb0_u8.onnx', [3, 16]]]) {
+    ['qdq_gemm_tb1.onnx', [3, 16]], ['qdq_gemm_tb0_u8.onnx', [3, 16]], ['qdq_shared_s8.onnx', [3, 16]]]) {
     const raw = { x: { type: 'float32', data: randomFloats(dims.reduce((a, b) => a * b, 1), 60, -2, 2), dims } };
     const { wisp, node, web } = await runAll(join(DIR, 'qdq', file), raw);
     const d = relDiff(wisp, node), spread = relDiff(web, node);
