@@ -4,9 +4,9 @@
 // (src/wasm/exports.c) and imports only a few WASI/env functions, which are stubbed here.
 // getWasm() resolves to a Wasm object with the raw exports plus heap helpers.
 
-import { isNode, readBytes } from './io.js';
+import { isNode, readBytes, toUrl } from './io.js';
 import { coded, badInput } from './errors.js';
-import { env } from './env.js';
+import { env, warn } from './env.js';
 
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD128 is
 // final (the same probe wasm-feature-detect uses).
@@ -212,17 +212,47 @@ async function useRelaxed(wasm, url, int8, options) {
 
 // kernels: 'auto' (relaxed SIMD where the engine validates it), 'relaxed', 'relaxed-int8' (its
 // int8 GEMM too) or 'baseline'. options (from the first caller): as for compile.
-export async function instantiate(url, kernels = 'auto', options = {}) {
+export async function instantiate(url, kernels = 'auto', options = {}, relaxedUrl = new URL('./wisp_relaxed.wasm', url)) {
   checkSimd();
   const module = await compile(url, options);
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === 'wisp_wasm_session_create')) {
+    throw coded('WISP_RUNTIME', `wisp: ${url} is not wisp's WebAssembly module (env.wasm.wasmPaths must ` +
+      "point at wisp's wisp.wasm, not onnxruntime-web's files)");
+  }
   let wasm = null;
   const instance = await WebAssembly.instantiate(module, makeImports(module, () => wasm));
   wasm = new Wasm(instance);
   // Standalone reactors run their static constructors from _initialize.
   instance.exports._initialize?.();
   if (kernels.startsWith('relaxed') || (kernels === 'auto' && relaxedSimdSupported()))
-    await useRelaxed(wasm, new URL('./wisp_relaxed.wasm', url), kernels === 'relaxed-int8', options);
+    await useRelaxed(wasm, relaxedUrl, kernels === 'relaxed-int8', options);
   return wasm;
+}
+
+// Where wisp.wasm and wisp_relaxed.wasm are: next to this module, or where paths
+// (env.wasm.wasmPaths) says, as onnxruntime-web reads it: a string or URL prefix the file names
+// are appended to ('https://cdn.example.org/wisp/'; relative: to the page, or in Node the working
+// directory), or {wasm, relaxed}: the files' own URLs (relaxed defaults to next to wasm).
+export async function wasmUrls(paths = env.wasm.wasmPaths) {
+  if (paths === undefined || paths === null || paths === '') {
+    return { core: new URL('./wisp.wasm', import.meta.url), relaxed: new URL('./wisp_relaxed.wasm', import.meta.url) };
+  }
+  if (typeof paths === 'string' || paths instanceof URL) {
+    const prefix = paths instanceof URL ? paths.href : paths;
+    return { core: await toUrl(`${prefix}wisp.wasm`), relaxed: await toUrl(`${prefix}wisp_relaxed.wasm`) };
+  }
+  if (typeof paths === 'object' && (paths.wasm || paths.relaxed)) {
+    const core = paths.wasm ? await toUrl(paths.wasm) : new URL('./wisp.wasm', import.meta.url);
+    return { core, relaxed: paths.relaxed ? await toUrl(paths.relaxed) : new URL('./wisp_relaxed.wasm', core) };
+  }
+  throw badInput('wisp: env.wasm.wasmPaths must be a prefix (string or URL) or {wasm, relaxed} URLs of wisp\'s ' +
+    `.wasm files, got ${JSON.stringify(paths)}`, TypeError);
+}
+
+// The fields of env that wisp cannot act on, said once when they ask for what it does not do.
+function warnIgnored() {
+  if (env.wasm.proxy) warn('wisp: env.wasm.proxy is ignored: wisp runs where it is called; load(src, {worker: true}) runs a model in a Worker');
+  if (env.wasm.simd === false) warn('wisp: env.wasm.simd = false is ignored: wisp needs WebAssembly SIMD128');
 }
 
 // The default for getWasm(): WISP_KERNELS=baseline|relaxed in Node's environment overrides it,
@@ -237,7 +267,10 @@ let current = null; // the instance once resolved
 // is forgotten so the next call tries again.
 export function getWasm(options = {}) {
   if (!pending) {
-    pending = instantiate(new URL('./wisp.wasm', import.meta.url), defaultKernels(), options).then((w) => (current = w));
+    warnIgnored();
+    const kernels = defaultKernels();
+    pending = wasmUrls().then(({ core, relaxed }) => instantiate(core, kernels, options, relaxed))
+      .then((w) => (current = w));
     pending.catch(() => (pending = null));
   }
   return pending;
