@@ -1,7 +1,7 @@
 """Converts a float32 ONNX model into the other precisions a Transformers.js folder ships.
 
     /usr/bin/python3 models/convert_precision.py <folder | file.onnx> [fp16] [q4] [q4f16] \
-        [bnb4] [int8] [uint8] [--out <dir>]
+        [bnb4] [int8] [uint8] [--gather] [--out <dir>]
 
 reads <folder>/onnx/model.onnx (or the file) and writes beside it, or in <dir>/onnx/ (fp16, q4,
 q4f16 and bnb4 by default; a file gets <name>_<kind>.onnx):
@@ -11,6 +11,10 @@ q4f16 and bnb4 by default; a file gets <name>_<kind>.onnx):
                     kept in float32 (onnxconverter-common's block list is not needed).
   model_q4.onnx     each MatMul by a constant [K, N] weight becomes com.microsoft MatMulNBits
                     (bits 4, block 32, uint8 zero points, float32 scales); the rest stays float32.
+                    With --gather, each Gather from a constant float32 [V, D] table (the
+                    embeddings) becomes com.microsoft GatherBlockQuantized too (uint8 data, bits
+                    4, block 32 along D, uint8 zero points), as onnxruntime's quantizer writes
+                    them when asked to quantize Gather (applies to q4f16 too).
   model_q4f16.onnx  model_q4 then the float16 conversion (scales and activations float16).
   model_bnb4.onnx   each such MatMul becomes com.microsoft MatMulBnb4 (NF4, block 64, as
                     onnxruntime's matmul_bnb4_quantizer defaults; float32 absmax).
@@ -149,8 +153,57 @@ def matmul_bnb4_node(a, out, name, w, block=64, quant_type=1):
     return node, inits
 
 
-def to_q4(model, block=32, zero_points=True):
+def gather_block_quantized_node(indices, out, name, table, block, zero_points=True):
+    """A GatherBlockQuantized node gathering rows of table [V, D] and its initializers: data
+    [V, D/2] uint8 (value d of a row is the low nibble of byte d/2 when d is even), scales
+    [V, ceil(D/block)], zero points [V, ceil(blocks/2)] packed likewise (or none: 8)."""
+    V, D = table.shape
+    b, s, z = quantize_q4(np.ascontiguousarray(table.T), block, zero_points)  # rows as columns
+    inits = [numpy_helper.from_array(b.reshape(V, -1)[:, :(D + 1) // 2], name + "_q4"),
+             numpy_helper.from_array(s, name + "_scales")]
+    ins = [name + "_q4", indices, name + "_scales"]
+    if z is not None:
+        inits.append(numpy_helper.from_array(z, name + "_zp"))
+        ins.append(name + "_zp")
+    node = helper.make_node("GatherBlockQuantized", ins, [out], name=name, domain="com.microsoft",
+                            bits=4, block_size=block, gather_axis=0, quantize_axis=1)
+    return node, inits
+
+
+def to_q4(model, block=32, zero_points=True, gather=False):
+    if gather:
+        model = _quantize_gathers(model, block, zero_points)
     return _quantize_matmuls(model, lambda a, out, name, w: matmul_nbits_node(a, out, name, w, block, zero_points))
+
+
+def _quantize_gathers(model, block, zero_points):
+    """Each axis-0 Gather from a constant float32 [V, D] table with D even and ≥ 16 becomes
+    GatherBlockQuantized; a table read by other nodes too is kept for them."""
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    uses = {}
+    for n in g.node:
+        for name in n.input:
+            uses[name] = uses.get(name, 0) + 1
+    nodes, drop = [], set()
+    for i, n in enumerate(g.node):
+        t = inits.get(n.input[0]) if n.op_type == "Gather" else None
+        axis = next((a.i for a in n.attribute if a.name == "axis"), 0)
+        if t is None or t.data_type != FLOAT or len(t.dims) != 2 or t.dims[1] < 16 or t.dims[1] % 2 or axis:
+            nodes.append(n)
+            continue
+        node, new = gather_block_quantized_node(n.input[1], n.output[0], n.name or "gather%d" % i,
+                                                numpy_helper.to_array(t), block, zero_points)
+        nodes.append(node)
+        g.initializer.extend(new)
+        if uses[t.name] == 1:
+            drop.add(t.name)
+    kept = [t for t in g.initializer if t.name not in drop]
+    del g.initializer[:]
+    g.initializer.extend(kept)
+    del g.node[:]
+    g.node.extend(nodes)
+    return model
 
 
 def to_bnb4(model, block=64, quant_type=1):
@@ -282,6 +335,9 @@ CONVERSIONS = {"fp16": to_fp16, "q4": to_q4, "q4f16": lambda m: to_fp16(to_q4(m)
 def main():
     args = sys.argv[1:]
     out_dir = None
+    gather = "--gather" in args
+    if gather:
+        args.remove("--gather")
     if "--out" in args:
         i = args.index("--out")
         out_dir = args[i + 1]
@@ -296,7 +352,11 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     stem = os.path.basename(src)[:-5] if is_file else "model"
     for kind in which:
-        m = CONVERSIONS[kind](onnx.load(src))
+        if gather and kind in ("q4", "q4f16"):
+            m = to_q4(onnx.load(src), gather=True)
+            m = to_fp16(m) if kind == "q4f16" else m
+        else:
+            m = CONVERSIONS[kind](onnx.load(src))
         out = os.path.join(out_dir, "%s_%s.onnx" % (stem, kind))
         onnx.save(m, out)
         print("%s: %.1f MB" % (out, os.path.getsize(out) / 1e6))

@@ -19,7 +19,7 @@
 typedef struct {
   const wisp_options *opts;
   /* set by wisp_model_external_files: report external locations instead of reading them */
-  void (*list_fn)(void *user, const char *location);
+  void (*list_fn)(void *user, const char *location, uint64_t end);
   void *list_user;
   wisp_graph *g;
   wisp_pool *pool;
@@ -82,10 +82,6 @@ static wisp_status read_external(const loader *L, const external_ref *ext, void 
                                  const char *name) {
   WISP_CHECK(ext->location, WISP_ERR_INVALID_MODEL,
              "onnx: tensor '%s' has external data without a location", name);
-  if (L && L->list_fn) {
-    L->list_fn(L->list_user, ext->location);
-    return WISP_OK;
-  }
   const wisp_options *opts = L ? L->opts : NULL;
   WISP_CHECK(ext->offset >= 0, WISP_ERR_INVALID_MODEL,
              "onnx: tensor '%s' external data offset %lld is negative or not a number", name,
@@ -95,6 +91,10 @@ static wisp_status read_external(const loader *L, const external_ref *ext, void 
   WISP_CHECK(ext->length == -1 || (uint64_t)ext->length == bytes, WISP_ERR_INVALID_MODEL,
              "onnx: tensor '%s' external data length %lld, expected %zu", name,
              (long long)ext->length, bytes);
+  if (L && L->list_fn) { /* offset < 2^63 and bytes ≤ 2 GB: no overflow */
+    L->list_fn(L->list_user, ext->location, (uint64_t)ext->offset + bytes);
+    return WISP_OK;
+  }
   for (int i = 0; opts && i < opts->n_external_files; i++) {
     const wisp_external_file *f = &opts->external_files[i];
     if (strcmp(f->location, ext->location) != 0) continue;
@@ -870,7 +870,8 @@ wisp_status wisp_onnx_load(void *bytes, size_t len, const wisp_options *opts, wi
 }
 
 wisp_status wisp_model_external_files(const void *model, size_t len,
-                                      void (*fn)(void *user, const char *location), void *user) {
+                                      void (*fn)(void *user, const char *location, uint64_t end),
+                                      void *user) {
   loader L = {0};
   L.list_fn = fn;
   L.list_user = user;

@@ -80,9 +80,13 @@ const wisp_tensor *wisp_session_output(const wisp_session *s, int i);
 int wisp_session_output_map_keys(const wisp_session *s, int i);
 const char *wisp_session_output_map_key(const wisp_session *s, int i, int k, int64_t *int_key);
 
-/* Lists the external data files the model needs: calls fn for each distinct location. */
+/* Lists the external data files the model needs: calls fn for each tensor stored in one, with
+ * its location and `end`, the byte just past the tensor's data in that file (offset + size), so
+ * a caller can tell how large the files must be before reading them. A location shared by
+ * several tensors comes several times. */
 wisp_status wisp_model_external_files(const void *model, size_t len,
-                                      void (*fn)(void *user, const char *location), void *user);
+                                      void (*fn)(void *user, const char *location, uint64_t end),
+                                      void *user);
 
 /* Which kernels this build uses, e.g. "f32_gemm_4x8__wasmsimd". */
 const char *wisp_kernel_config(void);

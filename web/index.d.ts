@@ -194,8 +194,13 @@ export class WispError extends Error {
 export type Dtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
 export type ModelKind = 'image' | 'text' | 'tabular' | 'multimodal';
 
+/** A dtype per model file of the folder: 'model', or a two-tower folder's 'text_model' and
+ * 'vision_model'; files left out are fp32, a key naming no file is an error. */
+export type DtypeByFile = Partial<Record<'model' | 'text_model' | 'vision_model', Dtype>>;
+
 export interface LoadOptions extends IoOptions {
-  dtype?: Dtype;
+  /** one precision for every model file, or one per file */
+  dtype?: Dtype | DtypeByFile;
   kind?: ModelKind;
   /** hub ids: where and which revision (default https://huggingface.co, 'main') */
   host?: string;

@@ -64,6 +64,35 @@ async function availableDtypes(base, model) {
   return Object.keys(SUFFIXES).filter((_, i) => found[i]);
 }
 
+// options.dtype: one name for every model file, or {file: name} per file ('model'; a two-tower
+// folder's 'text_model', 'vision_model'), fp32 for the files it leaves out. Checked here, before
+// any download; the keys once the folder's files are known (dtypeChooser).
+function checkDtype(dtype) {
+  const check = (d, where) => {
+    if (typeof d !== 'string' || !Object.hasOwn(SUFFIXES, d)) {
+      throw badInput(`wisp.load: ${where} must be one of ${Object.keys(SUFFIXES).join(', ')}, got ${
+        typeof d === 'string' ? `'${d}'` : String(d)}`);
+    }
+  };
+  if (typeof dtype === 'object' && dtype !== null && !Array.isArray(dtype)) {
+    for (const [key, d] of Object.entries(dtype)) check(d, `dtype.${key}`);
+    return dtype;
+  }
+  check(dtype, 'dtype');
+  return dtype;
+}
+
+// name -> dtype for the folder's model files `names`; a key naming none of them is an error.
+function dtypeChooser(dtypes, names) {
+  if (typeof dtypes === 'string') return () => dtypes;
+  const unknown = Object.keys(dtypes).filter((k) => !names.includes(k));
+  if (unknown.length) {
+    throw badInput(`wisp.load: dtype ${unknown.map((k) => `'${k}'`).join(', ')} names no model file of this ` +
+      `folder; its keys are ${names.map((n) => `'${n}' (onnx/${n}*.onnx)`).join(', ')}`);
+  }
+  return (name) => dtypes[name] ?? 'fp32';
+}
+
 // Each of the folder's JSON files holds one object ({...}): anything else is refused here, before
 // code that reads its keys.
 const parseJson = (bytes, name) => {
@@ -96,7 +125,8 @@ function kindFiles(kind) {
   throw badInput(`wisp.load: kind must be 'image', 'text', 'tabular' or 'multimodal', got '${kind}'`, TypeError);
 }
 
-// options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4); kind
+// options: dtype (Transformers.js's names: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4; or an
+// object of them by model file, {text_model: 'q8', vision_model: 'fp16'}, as checkDtype says); kind
 // ('image' | 'text' | 'tabular' | 'multimodal') when config.json does not imply it; progress
 // callback ({status,
 // file, loaded, total, overall: {loaded, total}}, for the .wasm too); signal (an AbortSignal:
@@ -104,10 +134,7 @@ function kindFiles(kind) {
 // directory to keep downloaded files in); host and revision for hub repo ids; memoryLimit (bytes;
 // see InferenceSession.create); worker: true runs the model in a Worker (remote.js).
 export async function load(source, options = {}) {
-  const dtype = options.dtype ?? 'fp32';
-  if (!(dtype in SUFFIXES)) {
-    throw badInput(`wisp.load: dtype must be one of ${Object.keys(SUFFIXES).join(', ')}, got '${dtype}'`);
-  }
+  const dtypes = checkDtype(options.dtype ?? 'fp32');
   const { signal } = options;
   throwIfAborted(signal, 'wisp.load');
   const base = await resolveBase(source, options);
@@ -129,8 +156,10 @@ export async function load(source, options = {}) {
   const extra = await Promise.all(Object.entries(names).map(async ([key, name]) =>
     [key, parseJson(await read(name, key === 'tokenizerConfig'), name)]));
   const { preprocessor = null, tokenizer = null, tokenizerConfig = null } = Object.fromEntries(extra);
+  const dtypeOf = dtypeChooser(dtypes, folder === 'multimodal' ? ['text_model', 'vision_model'] : ['model']);
   // The one place a model file's name is chosen: name is 'model' or a tower's.
   const readModel = async (name) => {
+    const dtype = dtypeOf(name);
     for (const file of modelFiles(dtype, name)) {
       const bytes = await read(file, true);
       if (bytes) return { modelFile: file, bytes };

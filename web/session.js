@@ -7,7 +7,7 @@
 //
 // Small and boring on purpose: validate in JS, copy into the heap, call, copy out, free in finally.
 
-import { getWasm, discard } from './wasm.js';
+import { getWasm, discard, FOUR_GB } from './wasm.js';
 import { toUrl, readBytes, ioOptions } from './io.js';
 import { wasmError, coded, badInput, badModel } from './errors.js';
 
@@ -358,7 +358,12 @@ export class InferenceSession {
     try {
       const list = guard(wasm, () => x.wisp_wasm_external_files(modelPtr, bytes.byteLength));
       if (!list) throw wasmError(wasm);
-      const needed = wasm.readString(list).split('\n').filter(Boolean);
+      const files = wasm.readString(list).split('\n').filter(Boolean).map((line) => {
+        const tab = line.lastIndexOf('\t');
+        return { location: line.slice(0, tab), size: Number(line.slice(tab + 1)) };
+      });
+      checkExternalFit(wasm, files, bytes.byteLength);
+      const needed = files.map((f) => f.location);
       const externals = needed.length ? await loadExternals(needed, options.externalData ?? [], base, io) : [];
       // From here on synchronous: the staging list is global to the instance.
       const handle = guard(wasm, () => {
@@ -527,6 +532,24 @@ function stringsToHeap(wasm, strings, name, owned) {
 function toMaps(scores, keys) {
   const C = keys.length, rows = C ? scores.length / C : 0;
   return Array.from({ length: rows }, (_, r) => Object.fromEntries(keys.map((k, c) => [k, scores[r * C + c]])));
+}
+
+// Refuses, before anything is downloaded, external data that cannot fit: the sizes come from the
+// model (the furthest byte its tensors read in each file). Loading holds the model, the files
+// and the weights copied out of them at once, and the heap may not grow past the memory budget
+// (at most 4 GB, all a wasm32 instance can address).
+function checkExternalFit(wasm, files, modelBytes) {
+  const data = files.reduce((n, f) => n + f.size, 0);
+  const need = modelBytes + 2 * data, budget = wasm.memoryBudget;
+  if (!files.length || need <= budget) return;
+  const gb = (n) => `${(n / 1024 ** 3).toFixed(2)} GB`;
+  const what = `wisp: the model's external data (${files.map((f) => `${f.location} ${gb(f.size)}`).join(', ')}) ` +
+    `needs about ${gb(need)} of WebAssembly memory to load (the files and the weights read from them)`;
+  if (need > FOUR_GB - 65536) {
+    throw coded('WISP_NO_MEMORY', `${what}: more than the 4 GB a wasm32 instance can address; nothing was downloaded`);
+  }
+  throw coded('WISP_NO_MEMORY', `${what}, over the memory budget of ${gb(budget)}; raise it with the memoryLimit ` +
+    'option (bytes, up to 4 GB) of InferenceSession.create or load; nothing was downloaded');
 }
 
 // Gathers the bytes of each external file the model names: from options.externalData first,

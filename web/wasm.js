@@ -38,7 +38,7 @@ const POINTER_EXPORTS = [
   'wisp_wasm_output_data', 'wisp_wasm_output_map_key', 'wisp_wasm_external_files',
 ];
 
-const FOUR_GB = 4 * 1024 ** 3;
+export const FOUR_GB = 4 * 1024 ** 3;
 
 export class Wasm {
   constructor(instance) {

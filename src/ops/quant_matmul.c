@@ -98,21 +98,17 @@ static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
   return qmm_setup(ctx, ctx->in[0], ctx->in[1], ctx->in[2], opt_in(ctx, 3), opt_in(ctx, 4), 0);
 }
 
-static wisp_status dqmm_exec(wisp_op_ctx *ctx) {
+/* A float, quantized to uint8 with scale and zp into scratch, times the packed B. */
+static void gemm_float_a(wisp_op_ctx *ctx, const float *a, float scale, int32_t zp) {
   const dqmm_params *p = ctx->params;
   const wisp_qs8_gemm_config *ks = dqmm_config(p);
-  const float *a = ctx->in[0]->data;
   int16_t *aq = ctx->scratch;
-  float lo = 0.0f, hi = 0.0f, scale;
-  int32_t zp;
   size_t numel = (size_t)p->M * (size_t)p->K;
-  if (numel) ks->minmax(numel, a, &lo, &hi);
-  wisp_dynamic_quant_params(lo, hi, &scale, &zp);
   if (ks->kr == 4) {
     wisp_qs8c4_quantize_rows((int)p->M, p->K, a, scale, zp, ctx->scratch);
     wisp_qs8c4_gemm_with(ks->gemm_c4, (int)p->M, p->N, p->K, ctx->scratch, ctx->state, scale,
                          ctx->out[0]->data, p->N);
-    return WISP_OK;
+    return;
   }
   if (p->lda == p->K) ks->quantize(numel, a, scale, zp, aq);
   else
@@ -122,6 +118,17 @@ static wisp_status dqmm_exec(wisp_op_ctx *ctx) {
     }
   wisp_qs8_gemm_with(ks->gemm, (int)p->M, p->N, p->K, aq, p->lda, ctx->state, scale,
                      ctx->out[0]->data, p->N);
+}
+
+static wisp_status dqmm_exec(wisp_op_ctx *ctx) {
+  const dqmm_params *p = ctx->params;
+  const float *a = ctx->in[0]->data;
+  float lo = 0.0f, hi = 0.0f, scale;
+  int32_t zp;
+  size_t numel = (size_t)p->M * (size_t)p->K;
+  if (numel) dqmm_config(p)->minmax(numel, a, &lo, &hi);
+  wisp_dynamic_quant_params(lo, hi, &scale, &zp);
+  gemm_float_a(ctx, a, scale, zp);
   return WISP_OK;
 }
 
@@ -130,12 +137,19 @@ const wisp_op_def wisp_op_ms_DynamicQuantizeMatMul = {
 
 /* ---- MatMulIntegerToFloat: A already quantized -------------------------------------------- */
 
+/* wisp_quantize_a (set by src/fuse/matmul_integer_to_float.c only): A is float, to be
+ * quantized as QuantizeLinear(A, a_scale, a_zp) would (a_zp needed, its type A's). */
+static int quantize_a(const wisp_op_ctx *ctx) {
+  return wisp_attr_int(ctx->node, "wisp_quantize_a", 0) != 0;
+}
+
 static wisp_status mmitf_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 4, 7));
   const wisp_tensor *a = ctx->in[0], *as = ctx->in[2], *azp = opt_in(ctx, 4);
-  if ((a->dtype != WISP_DT_INT8 && a->dtype != WISP_DT_UINT8) || as->dtype != WISP_DT_FLOAT ||
-      wisp_shape_numel(&as->shape) != 1 ||
-      (azp && (azp->dtype != a->dtype || wisp_shape_numel(&azp->shape) != 1)))
+  wisp_dtype q = quantize_a(ctx) ? (azp ? azp->dtype : WISP_DT_UNDEFINED) : a->dtype;
+  if ((q != WISP_DT_INT8 && q != WISP_DT_UINT8) || (quantize_a(ctx) && a->dtype != WISP_DT_FLOAT) ||
+      as->dtype != WISP_DT_FLOAT || wisp_shape_numel(&as->shape) != 1 ||
+      (azp && (azp->dtype != q || wisp_shape_numel(&azp->shape) != 1)))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                         "wisp needs int8 / uint8 A with a float scale and zero point per tensor");
   return qmm_setup(ctx, a, ctx->in[1], ctx->in[3], opt_in(ctx, 5), opt_in(ctx, 6), 1);
@@ -144,8 +158,12 @@ static wisp_status mmitf_infer(wisp_op_ctx *ctx) {
 static wisp_status mmitf_exec(wisp_op_ctx *ctx) {
   const dqmm_params *p = ctx->params;
   const wisp_tensor *a = ctx->in[0], *azp = opt_in(ctx, 4);
-  int is_signed = a->dtype == WISP_DT_INT8;
+  int is_signed = (quantize_a(ctx) ? azp->dtype : a->dtype) == WISP_DT_INT8;
   int32_t zp = !azp ? 0 : is_signed ? *(const int8_t *)azp->data : *(const uint8_t *)azp->data;
+  if (quantize_a(ctx)) { /* int8 values are uint8 ones 128 lower, their zero point too */
+    gemm_float_a(ctx, a->data, *(const float *)ctx->in[2]->data, is_signed ? zp + 128 : zp);
+    return WISP_OK;
+  }
   int16_t *aq = ctx->scratch;
   for (int64_t m = 0; m < p->M; m++) { /* A - a_zp as int16 rows, each padded to an even K */
     for (int k = 0; k < p->K; k++) {

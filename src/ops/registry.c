@@ -197,6 +197,7 @@
   X(FusedConv, 1, 1) \
   X(FusedGemm, 1, 1) \
   X(FusedMatMul, 1, 1) \
+  X(GatherBlockQuantized, 1, 1) \
   X(Gelu, 1, 1) \
   X(MatMulBnb4, 1, 1) \
   X(MatMulIntegerToFloat, 1, 1) \

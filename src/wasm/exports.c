@@ -251,41 +251,63 @@ KEEP const char *wisp_wasm_output_map_key(wisp_session *s, int i, int k) {
 
 /* ---- external file listing ---- */
 
-static char *g_list;
-static size_t g_list_len, g_list_cap;
-static int g_list_oom;
+/* Each distinct location with the largest `end` of its tensors (wisp.h). */
+typedef struct {
+  char *location;
+  uint64_t end;
+} ext_file;
 
-static void list_add(void *user, const char *location) {
-  size_t n = strlen(location);
-  if (g_list_len + n + 2 > g_list_cap) {
-    size_t cap = (g_list_len + n + 2) * 2;
-    char *p = realloc(g_list, cap);
+static ext_file *g_files;
+static int g_n_files, g_cap_files, g_list_oom;
+static char *g_list;
+
+static void list_add(void *user, const char *location, uint64_t end) {
+  (void)user;
+  for (int i = 0; i < g_n_files; i++)
+    if (!strcmp(g_files[i].location, location)) {
+      if (end > g_files[i].end) g_files[i].end = end;
+      return;
+    }
+  if (g_n_files == g_cap_files) {
+    int cap = g_cap_files ? 2 * g_cap_files : 8;
+    ext_file *p = realloc(g_files, (size_t)cap * sizeof *p);
     if (!p) {
       g_list_oom = 1;
       return;
     }
-    g_list = p, g_list_cap = cap;
+    g_files = p, g_cap_files = cap;
   }
-  if (g_list_len) g_list[g_list_len++] = '\n';
-  memcpy(g_list + g_list_len, location, n + 1);
-  g_list_len += n;
+  char *copy = strdup(location);
+  if (!copy) {
+    g_list_oom = 1;
+    return;
+  }
+  g_files[g_n_files++] = (ext_file){copy, end};
 }
 
-/* The external data files the model needs, '\n'-joined ("" when none); NULL on failure. The
- * string stays valid until the next call. Does not take ownership of `model`. */
+/* The external data files the model needs, one line each: the location, a tab, and the size the
+ * file must have at least (the furthest byte a tensor reads), lines '\n'-joined ("" when none);
+ * NULL on failure. The string stays valid until the next call. Does not take ownership of
+ * `model`. */
 KEEP const char *wisp_wasm_external_files(const void *model, size_t len) {
-  g_list_len = 0, g_list_oom = 0;
-  if (!g_list && !(g_list = malloc(g_list_cap = 256))) {
-    g_list_cap = 0;
+  for (int i = 0; i < g_n_files; i++) free(g_files[i].location);
+  g_n_files = 0, g_list_oom = 0;
+  free(g_list);
+  g_list = NULL;
+  wisp_status st = wisp_model_external_files(model, len, list_add, NULL);
+  size_t total = 1;
+  for (int i = 0; i < g_n_files; i++) total += strlen(g_files[i].location) + 23;
+  if (st == WISP_OK && !g_list_oom) g_list = malloc(total);
+  if (st != WISP_OK) return NULL;
+  if (!g_list) {
     wisp_fail(WISP_ERR_NO_MEMORY, "out of memory listing external files");
     return NULL;
   }
+  size_t at = 0;
   g_list[0] = '\0';
-  if (wisp_model_external_files(model, len, list_add, NULL) != WISP_OK) return NULL;
-  if (g_list_oom) {
-    wisp_fail(WISP_ERR_NO_MEMORY, "out of memory listing external files");
-    return NULL;
-  }
+  for (int i = 0; i < g_n_files; i++)
+    at += (size_t)snprintf(g_list + at, total - at, "%s%s\t%llu", i ? "\n" : "",
+                           g_files[i].location, (unsigned long long)g_files[i].end);
   return g_list;
 }
 

@@ -53,6 +53,19 @@ static void run_filled(wisp_session *s, const char *name, int32_t fill, int want
   for (int i = 0; i < n && i < 32; i++) free(bufs[i]);
 }
 
+/* Every truncation of the model and a byte changed at each offset must fail or run cleanly. */
+static void survive_all(const char *bytes, size_t len) {
+  for (size_t cut = 0; cut < len; cut++) survive(bytes, cut, 1);
+  uint8_t *copy = malloc(len);
+  for (size_t i = 0; i < len; i++) {
+    static const uint8_t flips[] = {0x00, 0xff, 0x80, 0x7f};
+    memcpy(copy, bytes, len);
+    copy[i] = flips[i % 4];
+    survive(copy, len, 1);
+  }
+  free(copy);
+}
+
 /* ids > 0: the integer inputs index tables (ids, positions), where fills in [0, ids) are valid
  * and others must fail the run. */
 static void test_fixture(const char *file, int hostile, int ids) {
@@ -70,18 +83,30 @@ static void test_fixture(const char *file, int hostile, int ids) {
       run_filled(s, file, fills[f], !ids || (fills[f] >= 0 && fills[f] < ids));
     wisp_session_free(s);
   }
-  if (hostile) {
-    for (size_t cut = 0; cut < len; cut++) survive(bytes, cut, 1);
-    uint8_t *copy = malloc(len);
-    for (size_t i = 0; i < len; i++) {
-      static const uint8_t flips[] = {0x00, 0xff, 0x80, 0x7f};
-      memcpy(copy, bytes, len);
-      copy[i] = flips[i % 4];
-      survive(copy, len, 1);
-    }
-    free(copy);
-  }
+  if (hostile) survive_all(bytes, len);
   printf("%s: ran%s\n", file, hostile ? ", every truncation and corruption survived" : "");
+  free(bytes);
+}
+
+/* GatherBlockQuantized fixtures (tests/fixtures/precision/gbq, checked against onnxruntime in
+ * tests/js/precision.test.js) over a table of `rows`: indices in [-rows, rows) run, others fail
+ * naming the range; then every truncation and corruption. */
+static void test_gbq(const char *file, int rows) {
+  char path[256];
+  snprintf(path, sizeof path, "tests/fixtures/precision/gbq/%s", file);
+  size_t len;
+  char *bytes = read_file(path, &len);
+  CHECK(bytes != NULL);
+  if (!bytes) return;
+  wisp_session *s = NULL;
+  CHECK(wisp_session_create(bytes, len, NULL, &s) == WISP_OK);
+  if (s) {
+    int32_t fills[] = {0, rows - 1, -rows, rows, -rows - 1};
+    for (int f = 0; f < 5; f++) run_filled(s, file, fills[f], f < 3);
+    wisp_session_free(s);
+  }
+  survive_all(bytes, len);
+  printf("%s: ran, every truncation and corruption survived\n", file);
   free(bytes);
 }
 
@@ -129,6 +154,11 @@ int main(void) {
   test_fixture("matmul_integer_to_float.onnx", 1, 0);
   test_fixture("embed_layer_norm.onnx", 1, 2); /* 2 segments */
   test_fixture("rotary.onnx", 1, 12);          /* 16 positions, offset + 5 */
+
+  test_gbq("b4_zp.onnx", 10);
+  test_gbq("b4_rank3_zp.onnx", 5);
+  test_gbq("b8_zp.onnx", 9);
+  test_gbq("b2_zp.onnx", 6);
 
   test_bad_attribute("FusedConv", 2, "activation", "Swish");
   test_bad_attribute("FusedGemm", 2, "activation", "Softmax");

@@ -1,8 +1,8 @@
 /* Load-time fusions (src/fuse/): the pattern table is well formed, and fixtures come out of
- * wisp_graph_fuse with their chains rewritten: static QDQ MatMul onto the int8 GEMM
- * (MatMulIntegerToFloat, no DequantizeLinear left), BatchNorm folded into its Conv, and the
- * Relu after that Conv folded into its epilogue, SiLU (Sigmoid + Mul, either order) into its
- * Conv. Numbers are checked by the parity tests. */
+ * wisp_graph_fuse with their chains rewritten: static QDQ MatMul and Gemm onto the int8 GEMM
+ * (MatMulIntegerToFloat quantizing x itself, no QuantizeLinear / DequantizeLinear left),
+ * BatchNorm folded into its Conv, the Relu after that Conv folded into its epilogue, and SiLU
+ * (Sigmoid + Mul, either order) into its Conv. Numbers are checked by the parity tests. */
 #include <math.h>
 #include <string.h>
 
@@ -54,7 +54,37 @@ static void check_qdq(void) {
   if (g.nodes) {
     CHECK(count_op(&g, "", "DequantizeLinear") == 0 && count_op(&g, "", "MatMul") == 0);
     CHECK(count_op(&g, "com.microsoft", "MatMulIntegerToFloat") == 1);
-    CHECK(count_op(&g, "", "QuantizeLinear") == 1);
+    /* the activation's QuantizeLinear too: the GEMM quantizes x as it lays it out */
+    CHECK(count_op(&g, "", "QuantizeLinear") == 0);
+    for (int i = 0; i < g.n_nodes; i++)
+      if (!strcmp(g.nodes[i].op_type, "MatMulIntegerToFloat"))
+        CHECK(wisp_attr_int(&g.nodes[i], "wisp_quantize_a", 0) == 1);
+    wisp_graph_free(&g);
+  }
+}
+
+/* Gemm with transB 1 and 0 (weights transposed at load) and a bias: one MatMulIntegerToFloat. */
+static void check_qdq_gemm(const char *path) {
+  wisp_graph g;
+  CHECK(load(path, 1, &g));
+  if (g.nodes) {
+    CHECK(count_op(&g, "", "DequantizeLinear") == 0 && count_op(&g, "", "Gemm") == 0);
+    CHECK(count_op(&g, "com.microsoft", "MatMulIntegerToFloat") == 1);
+    wisp_graph_free(&g);
+  }
+}
+
+/* One int8 QuantizeLinear → DequantizeLinear read by two MatMuls: both quantize x themselves,
+ * and nothing reads a value whose maker was fused away. */
+static void check_qdq_shared(void) {
+  wisp_graph g;
+  CHECK(load("tests/fixtures/precision/qdq/qdq_shared_s8.onnx", 1, &g));
+  if (g.nodes) {
+    CHECK(count_op(&g, "", "QuantizeLinear") == 0 && count_op(&g, "", "DequantizeLinear") == 0);
+    CHECK(count_op(&g, "com.microsoft", "MatMulIntegerToFloat") == 2);
+    for (int i = 0; i < g.n_nodes; i++)
+      if (!strcmp(g.nodes[i].op_type, "MatMulIntegerToFloat"))
+        CHECK(!strcmp(g.values[g.nodes[i].in[0]].name, "x"));
     wisp_graph_free(&g);
   }
 }
@@ -96,6 +126,9 @@ int main(void) {
   check_table();
   check_silu();
   check_qdq();
+  check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb1.onnx");
+  check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb0_u8.onnx");
+  check_qdq_shared();
   check_conv_bn();
   return check_report("test_fuse");
 }

@@ -18,8 +18,11 @@ typedef struct {
   int n;
 } locations;
 
-static void add_location(void *user, const char *location) {
+static void add_location(void *user, const char *location, uint64_t end) {
   locations *l = user;
+  (void)end;
+  for (int i = 0; i < l->n; i++)
+    if (!strcmp(l->names[i], location)) return;
   if (l->n == MAX_FILES) return;
   strncpy(l->store[l->n], location, 255);
   l->store[l->n][255] = 0;

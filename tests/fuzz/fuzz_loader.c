@@ -6,7 +6,7 @@
 
 #include "wisp.h"
 
-static void ignore_location(void *user, const char *location) {}
+static void ignore_location(void *user, const char *location, uint64_t end) {}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   (void)wisp_model_external_files(data, size, ignore_location, NULL);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import * as hf from '@huggingface/transformers';
 
-import { load, InferenceSession, Tensor, TwoTowerModel, WispError } from '../../web/index.js';
+import { load, InferenceSession, Tensor, TwoTowerModel, WispError, float32ToFloat16, float16ToFloat32 } from '../../web/index.js';
 import { FIXTURES, rng, randomFloats, CHROMIUM, launchChromium } from './helpers.js';
 
 const FOLDER = join(FIXTURES, 'clip-tiny');
@@ -177,7 +177,7 @@ test('zero-shot scores equal Transformers.js\'s zero-shot-image-classification p
 });
 
 test('each tower equals onnxruntime-node', async () => {
-  const check = async (file, feeds) => {
+  const check = async (file, feeds, tol = TOL) => {
     const bytes = await readFile(join(FOLDER, 'onnx', file));
     const wisp = await InferenceSession.create(bytes);
     const ref = await ort.InferenceSession.create(bytes);
@@ -186,9 +186,10 @@ test('each tower equals onnxruntime-node', async () => {
       const [got, want] = [await wisp.run(feeds), await ref.run(toOrt)];
       for (const name of ref.outputNames) {
         assert.deepEqual(got[name].dims, want[name].dims);
-        const d = maxRelDiff(got[name].data, want[name].data);
+        const num = (t) => (t.type === 'float16' ? float16ToFloat32(t.data) : t.data);
+        const d = maxRelDiff(num(got[name]), num(want[name]));
         console.log(`clip-tiny ${file} ${name} vs onnxruntime-node, max rel |Δ|: ${d.toExponential(2)}`);
-        assert.ok(d <= TOL, `${file} ${name}: ${d}`);
+        assert.ok(d <= tol, `${file} ${name}: ${d}`);
       }
     } finally {
       await Promise.all([wisp.release(), ref.release()]);
@@ -207,6 +208,14 @@ test('each tower equals onnxruntime-node', async () => {
     attention_mask: new Tensor('int64', BigInt64Array.from(mask, BigInt), [2, 9]),
   });
   await check('vision_model.onnx', { pixel_values: new Tensor('float32', randomFloats(2 * 3 * 32 * 32, 11, -2, 2), [2, 3, 32, 32]) });
+  // the q8 text tower (activations quantized at each MatMul: a one-ulp difference can move one
+  // step) and the fp16 vision tower (onnxruntime computes in float16, wisp in float32)
+  await check('text_model_quantized.onnx', {
+    input_ids: new Tensor('int64', BigInt64Array.from(ids, BigInt), [2, 9]),
+    attention_mask: new Tensor('int64', BigInt64Array.from(mask, BigInt), [2, 9]),
+  }, 1e-2);
+  const half = float32ToFloat16(randomFloats(2 * 3 * 32 * 32, 11, -2, 2));
+  await check('vision_model_fp16.onnx', { pixel_values: new Tensor('float16', half, [2, 3, 32, 32]) }, 1e-2);
 });
 
 test('two-tower errors: no labels, text to classify, a missing tower, another model_type', async () => {
@@ -223,10 +232,51 @@ test('two-tower errors: no labels, text to classify, a missing tower, another mo
   } finally {
     await model.release();
   }
-  // q8 towers are not in the folder: the error names the file and what the folder has
-  await assert.rejects(load('test-org/clip-tiny', { host, dtype: 'q8' }), (e) => e instanceof WispError &&
-    e.code === 'WISP_NOT_FOUND' && /onnx\/text_model_quantized\.onnx/.test(e.message) && /has dtype 'fp32'/.test(e.message));
+  // q4 towers are not in the folder: the error names the file and what the folder has
+  await assert.rejects(load('test-org/clip-tiny', { host, dtype: 'q4' }), (e) => e instanceof WispError &&
+    e.code === 'WISP_NOT_FOUND' && /onnx\/text_model_q4\.onnx/.test(e.message) && /has dtype 'fp32', 'q8'$/.test(e.message));
+  await assert.rejects(load('test-org/clip-tiny', { host, dtype: { vision_model: 'q8' } }), (e) => e instanceof WispError &&
+    e.code === 'WISP_NOT_FOUND' && /onnx\/vision_model_quantized\.onnx/.test(e.message) && /has dtype 'fp32', 'fp16'$/.test(e.message));
+  // a single-model key on a two-tower folder names the towers' files
+  await assert.rejects(load(FOLDER, { dtype: { model: 'q8' } }), (e) => e.code === 'WISP_BAD_INPUT' &&
+    /dtype 'model' names no model file.*'text_model' \(onnx\/text_model\*\.onnx\), 'vision_model' \(onnx\/vision_model\*\.onnx\)/.test(e.message));
   await assert.rejects(load('test-org/siglip-tiny', { host }), /model_type 'siglip' are not supported \(only 'clip'\)/);
+});
+
+test("dtype per tower: {text_model: 'q8', vision_model: 'fp16'} reads those two files", async () => {
+  requests = [];
+  const dtype = { text_model: 'q8', vision_model: 'fp16' };
+  const [model, fp32] = [await load('test-org/clip-tiny', { host, dtype }), await load(FOLDER)];
+  try {
+    assert.deepEqual(model.info.modelFiles, { text: 'onnx/text_model_quantized.onnx', vision: 'onnx/vision_model_fp16.onnx' });
+    const got = requests.map((r) => r.replace('GET /test-org/clip-tiny/resolve/main/', '')).filter((r) => r.startsWith('onnx/'));
+    assert.deepEqual(got.sort(), ['onnx/text_model_quantized.onnx', 'onnx/vision_model_fp16.onnx']);
+    // the embeddings, unnormalised, against onnxruntime-node on the same files
+    const [t, i] = await model.embed([TEXTS[0], IMAGES[0]], { normalize: false });
+    const [t32, i32] = await fp32.embed([TEXTS[0], IMAGES[0]], { normalize: false });
+    const cos = (a, b) => a.reduce((s, x, k) => s + x * b[k], 0) / Math.hypot(...a) / Math.hypot(...b);
+    console.log(`clip-tiny q8 text / fp16 vision vs fp32 towers, cosine: ${cos(t, t32).toFixed(5)} / ${cos(i, i32).toFixed(5)}`);
+    assert.ok(cos(t, t32) > 0.98 && cos(i, i32) > 0.999, 'close to the fp32 towers');
+    assert.ok(maxRelDiff(t, t32) > 1e-6, 'the q8 text tower ran');
+    // the same only with {text_model: 'q8'}: the vision tower is fp32's
+    const mixed = await load(FOLDER, { dtype: { text_model: 'q8' } });
+    try {
+      assert.deepEqual(mixed.info.modelFiles, { text: 'onnx/text_model_quantized.onnx', vision: 'onnx/vision_model.onnx' });
+      assert.deepEqual(await mixed.embed(IMAGES[0], { normalize: false }), i32);
+      assert.deepEqual(await mixed.embed(TEXTS[0], { normalize: false }), t);
+    } finally {
+      await mixed.release();
+    }
+    const remote = await load(FOLDER, { dtype: { text_model: 'q8' }, worker: true }); // the object crosses to the worker
+    try {
+      assert.equal(remote.info.modelFiles.text, 'onnx/text_model_quantized.onnx');
+      assert.deepEqual(await remote.embed(TEXTS[0], { normalize: false }), t);
+    } finally {
+      await remote.release();
+    }
+  } finally {
+    await Promise.all([model.release(), fp32.release()]);
+  }
 });
 
 test('a two-tower model in a worker gives the same scores', async () => {

@@ -154,14 +154,55 @@ test('MatMulBnb4 with a wrong absmax size, quant_type or block_size is refused, 
   }
 });
 
-test('static QDQ files (uint8 activations, int8 per-channel weights into MatMul and Conv) run and match onnxruntime', async () => {
-  for (const [file, dims] of [['qdq_matmul.onnx', [2, 16]], ['qdq_conv.onnx', [1, 3, 8, 8]]]) {
+test('static QDQ files (uint8 activations, int8 / uint8 per-channel weights into MatMul, Gemm and Conv) run and match onnxruntime', async () => {
+  for (const [file, dims] of [['qdq_matmul.onnx', [2, 16]], ['qdq_conv.onnx', [1, 3, 8, 8]],
+    ['qdq_gemm_tb1.onnx', [3, 16]], ['qdq_gemm_tb0_u8.onnx', [3, 16]], ['qdq_shared_s8.onnx', [3, 16]]]) {
     const raw = { x: { type: 'float32', data: randomFloats(dims.reduce((a, b) => a * b, 1), 60, -2, 2), dims } };
     const { wisp, node, web } = await runAll(join(DIR, 'qdq', file), raw);
     const d = relDiff(wisp, node), spread = relDiff(web, node);
     console.log(`qdq/${file}: wisp vs onnxruntime-node ${d.toExponential(2)}; onnxruntime-web vs -node ${spread.toExponential(2)}`);
     assert.ok(d <= Math.max(spread, 1e-4), `${file}: ${d}`);
   }
+});
+
+test('GatherBlockQuantized nodes (bits 2, 4, 8, zero points, float16 scales, rank 3, int32 indices) match onnxruntime', async () => {
+  const files = readdirSync(join(DIR, 'gbq')).filter((f) => /^b\d.*\.onnx$/.test(f));
+  assert.ok(files.length >= 6);
+  for (const [i, file] of files.entries()) {
+    const path = join(DIR, 'gbq', file);
+    const w = await InferenceSession.create(path);
+    const { type, shape } = w.inputMetadata[0];
+    await w.release();
+    const r = rng(90 + i), n = shape.reduce((a, b) => a * b, 1); // every table has ≥ 5 rows
+    const ints = Array.from({ length: n }, () => Math.floor(r() * 10) - 5);
+    const data = type === 'int32' ? Int32Array.from(ints) : BigInt64Array.from(ints, BigInt);
+    const { wisp, node } = await runAll(path, { indices: { type, data, dims: shape } });
+    const d = relDiff(wisp, node);
+    console.log(`gbq/${file}: max rel |Δ| ${d.toExponential(2)}`);
+    assert.ok(d <= 1e-6, `${file}: ${d}`);
+    assert.ok(wisp.some((v) => v !== 0), `${file}: all zeros`);
+  }
+});
+
+test('GatherBlockQuantized that wisp does not run (bits 3, gather_axis 1, short scales) is refused, naming the node', async () => {
+  for (const [file, msg] of [['bits3', /bits 3/], ['gather_axis1', /gather_axis 1/], ['short_scales', /scales must be shaped/]]) {
+    const open = async () => {
+      const s = await InferenceSession.create(join(DIR, 'gbq_bad', `${file}.onnx`));
+      await s.run({ indices: new Tensor('int64', new BigInt64Array(2), [2]) });
+    };
+    await assert.rejects(open(), (e) => msg.test(e.message) && /GatherBlockQuantized node 'gbq'/.test(e.message), file);
+  }
+});
+
+test('BERT-style q4 file with GatherBlockQuantized embeddings (convert_precision.py --gather) against onnxruntime', async () => {
+  const raw = textFeeds(128, 3, 11, 5);
+  const { wisp, node, web } = await runAll(join(DIR, 'gbq', 'bert_q4_gather.onnx'), raw);
+  const q4 = (await runAll(join(DIR, 'bert', 'onnx', 'model_q4.onnx'), raw)).wisp;
+  const d = relDiff(wisp, node), spread = relDiff(web, node);
+  console.log(`gbq/bert_q4_gather.onnx: wisp vs onnxruntime-node ${d.toExponential(2)}; onnxruntime-web vs -node ` +
+    `${spread.toExponential(2)}; vs model_q4.onnx (fp32 embeddings) ${relDiff(wisp, q4).toExponential(2)}`);
+  assert.ok(d <= Math.max(spread, 1e-4), `${d}`);
+  assert.ok(relDiff(wisp, q4) > 1e-6, 'the embeddings are quantized');
 });
 
 test('BERT-style fixture: fp32, fp16, q4, q4f16, bnb4 against onnxruntime', async () => {

@@ -136,3 +136,20 @@ test("load(folder, {dtype: 'q8'}) runs the quantized spam model; held-out accura
               `F1 fp32 ${fp32.f1.toFixed(4)} q8 ${q8.f1.toFixed(4)}`);
   assert.ok(q8.accuracy >= fp32.accuracy - 0.01, 'q8 loses more than 1 point of accuracy');
 });
+
+test("dtype per file: {model: 'q8'} picks model_quantized.onnx; a key naming no file of the folder is refused", async () => {
+  const text = 'WINNER!! Claim your FREE prize now, click here';
+  const [byKey, byName] = [await load(SPAM, { dtype: { model: 'q8' } }), await load(SPAM, { dtype: 'q8' })];
+  const fp32 = await load(SPAM, { dtype: {} }); // files left out are fp32
+  try {
+    assert.equal(byKey.info.modelFile, Q8);
+    assert.equal(fp32.info.modelFile, 'onnx/model.onnx');
+    assert.deepEqual(await byKey.classify(text), await byName.classify(text));
+  } finally {
+    await Promise.all([byKey.release(), byName.release(), fp32.release()]);
+  }
+  await assert.rejects(load(SPAM, { dtype: { text_model: 'q8' } }),
+    { code: 'WISP_BAD_INPUT', message: /dtype 'text_model' names no model file of this folder; its keys are 'model' \(onnx\/model\*\.onnx\)/ });
+  await assert.rejects(load(SPAM, { dtype: { model: 'q3' } }), { code: 'WISP_BAD_INPUT', message: /dtype\.model must be one of fp32, .*got 'q3'/ });
+  await assert.rejects(load(SPAM, { dtype: 'constructor' }), { code: 'WISP_BAD_INPUT', message: /got 'constructor'/ });
+});

@@ -197,6 +197,49 @@ test('external data: auto-loaded next to the model, or given in options.external
   }
 });
 
+test('external data: a file several tensors share is read once; one that cannot fit is refused before any request', async () => {
+  const shared = model({ // y = x + w1 + w2, both in shared.bin
+    nodes: [node('Add', ['x', 'w1'], ['t']), node('Add', ['t', 'w2'], ['y'])],
+    inputs: [valueInfo('x', DT.float, ['n', 3])],
+    outputs: [valueInfo('y', DT.float, ['n', 3])],
+    initializers: [tensorProto('w1', DT.float, [3], null, { location: 'shared.bin', offset: 0, length: 12 }),
+      tensorProto('w2', DT.float, [3], null, { location: 'shared.bin', offset: 12 })],
+  });
+  const files = {
+    '/m/shared.onnx': shared, '/m/shared.bin': new Uint8Array(Float32Array.from([1, 2, 3, 10, 20, 30]).buffer),
+    '/m/huge.onnx': externalModel('huge.bin', 3e9), '/m/big.onnx': externalModel('big.bin', 600e6),
+  };
+  const requests = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url);
+    return files[req.url] ? res.end(files[req.url]) : res.writeHead(404).end();
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = (name) => `http://127.0.0.1:${server.address().port}/m/${name}`;
+  try {
+    const s = await InferenceSession.create(url('shared.onnx'));
+    const { y } = await s.run({ x: new Tensor('float32', Float32Array.from([100, 200, 300]), [1, 3]) });
+    assert.deepEqual(Array.from(y.data), [111, 222, 333]);
+    assert.deepEqual(requests, ['/m/shared.onnx', '/m/shared.bin']);
+    await s.release();
+    // 3 GB into huge.bin: the file and the weights read from it cannot both be in 4 GB
+    requests.length = 0;
+    await assert.rejects(InferenceSession.create(url('huge.onnx')), (e) => e.code === 'WISP_NO_MEMORY' &&
+      /huge\.bin 2\.79 GB.*more than the 4 GB a wasm32 instance can address; nothing was downloaded/.test(e.message));
+    assert.deepEqual(requests, ['/m/huge.onnx']);
+    // 600 MB: over the default budget of 1 GB, not over 2 GB (then it is asked for: a 404 here)
+    requests.length = 0;
+    await assert.rejects(InferenceSession.create(url('big.onnx')), (e) => e.code === 'WISP_NO_MEMORY' &&
+      /big\.bin 0\.56 GB.*over the memory budget of 1\.00 GB; raise it with the memoryLimit option/.test(e.message));
+    assert.deepEqual(requests, ['/m/big.onnx']);
+    await assert.rejects(InferenceSession.create(url('big.onnx'), { memoryLimit: 2 * 1024 ** 3 }), /HTTP 404/);
+    assert.deepEqual(requests, ['/m/big.onnx', '/m/big.onnx', '/m/big.bin']);
+  } finally {
+    server.close();
+    (await InferenceSession.create(MLP, { memoryLimit: 1024 ** 3 })).release(); // the default again
+  }
+});
+
 test('outputs are copies: a later run does not change them; fetches pick outputs', async () => {
   const s = await InferenceSession.create(MLP);
   const a = (await s.run({ pixel_values: pixels(1, 1) })).logits;

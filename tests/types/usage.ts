@@ -37,6 +37,7 @@ export async function sessions(): Promise<number> {
 export async function models(signal: AbortSignal): Promise<void> {
   const onProgress = (p: ProgressEvent) => console.log(p.status, p.file, p.overall.loaded / p.overall.total);
   const text: Model = await load('models/spam-bert', { dtype: 'q8', signal, progress: onProgress, cacheDir: '.cache' });
+  await load('tests/fixtures/clip-tiny', { dtype: { text_model: 'q8', vision_model: 'fp16' } });
   const one: Label[] = await text.classify('free money', { topk: 1 });
   const many: Label[][] = await text.classify(['a', 'b']);
   const nli = await load('tests/fixtures/nli-tiny');
@@ -83,6 +84,8 @@ export async function refused(model: Model, session: InferenceSession): Promise<
   new Tensor('float32', new BigInt64Array(2));
   // @ts-expect-error not a dtype
   await load('models/spam-bert', { dtype: 'fp64' });
+  // @ts-expect-error not a dtype of a file
+  await load('tests/fixtures/clip-tiny', { dtype: { text_model: 'q3' } });
   // @ts-expect-error topk is a number
   await model.classify('x', { topk: '3' });
   // @ts-expect-error wasmPaths is a prefix or {wasm, relaxed}
