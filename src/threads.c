@@ -1,0 +1,96 @@
+/* The parallel-for (threads.h). Threaded build: the caller publishes a job and one word saying
+ * which generation it is and how many workers take part; workers sleep on that word
+ * (memory.atomic.wait32), claim tiles from a shared counter and count themselves out; the caller
+ * claims tiles too, then spins until its helpers are done (a browser's main thread may not
+ * block-wait, and the wait is only for the last tiles). */
+#include "threads.h"
+
+#include <assert.h>
+
+static int g_threads = 1;
+
+int wisp_threads(void) { return g_threads; }
+
+void wisp_threads_set(int n) {
+  g_threads = n < 1 ? 1 : n > WISP_MAX_THREADS ? WISP_MAX_THREADS : n;
+}
+
+typedef struct {
+  wisp_tile_2d_fn fn;
+  void *ctx;
+  size_t range_i, range_j, tile_i, tile_j, tiles_j, count;
+} job;
+
+static void run_tile(const job *b, size_t t) {
+  size_t i = t / b->tiles_j * b->tile_i, j = t % b->tiles_j * b->tile_j;
+  size_t ni = b->range_i - i < b->tile_i ? b->range_i - i : b->tile_i;
+  size_t nj = b->range_j - j < b->tile_j ? b->range_j - j : b->tile_j;
+  b->fn(b->ctx, i, j, ni, nj);
+}
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+
+static job g_job;
+static int g_next;    /* the next unclaimed tile */
+static int g_pending; /* helpers still on the current job */
+/* generation << 5 | helpers: read once, so a worker never mixes two jobs' headcounts */
+static int g_word;
+
+static void claim_tiles(void) {
+  for (;;) {
+    size_t t = (size_t)__atomic_fetch_add(&g_next, 1, __ATOMIC_SEQ_CST);
+    if (t >= g_job.count) return;
+    run_tile(&g_job, t);
+  }
+}
+
+void wisp_threads_worker(int id) {
+  int seen = 0; /* no job has word 0: a late starter still takes the job it finds */
+  for (;;) {
+    int w;
+    for (int spin = 0; (w = __atomic_load_n(&g_word, __ATOMIC_SEQ_CST)) == seen; spin++)
+      if (spin > 20000) __builtin_wasm_memory_atomic_wait32(&g_word, seen, -1);
+    seen = w;
+    if (id <= (w & 31)) { /* workers 1 … helpers */
+      claim_tiles();
+      __atomic_fetch_sub(&g_pending, 1, __ATOMIC_SEQ_CST);
+    }
+  }
+}
+
+void wisp_parallel_2d(size_t range_i, size_t range_j, size_t tile_i, size_t tile_j,
+                      wisp_tile_2d_fn fn, void *ctx) {
+  assert(tile_i > 0 && tile_j > 0);
+  size_t tiles_i = (range_i + tile_i - 1) / tile_i, tiles_j = (range_j + tile_j - 1) / tile_j;
+  job b = {fn, ctx, range_i, range_j, tile_i, tile_j, tiles_j, tiles_i * tiles_j};
+  size_t helpers = (size_t)g_threads - 1 < b.count - 1 ? (size_t)g_threads - 1 : b.count - 1;
+  if (b.count <= 1 || !helpers) {
+    for (size_t t = 0; t < b.count; t++) run_tile(&b, t);
+    return;
+  }
+  g_job = b;
+  __atomic_store_n(&g_next, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&g_pending, (int)helpers, __ATOMIC_SEQ_CST);
+  static int generation;
+  generation = (generation + 1) & 0x3ffffff;
+  if (!generation) generation = 1;
+  __atomic_store_n(&g_word, generation << 5 | (int)helpers, __ATOMIC_SEQ_CST);
+  __builtin_wasm_memory_atomic_notify(&g_word, -1); /* all: any sleeper may be a helper */
+  claim_tiles();
+  while (__atomic_load_n(&g_pending, __ATOMIC_SEQ_CST)) {}
+}
+
+#else
+
+void wisp_threads_worker(int id) { assert(!"no workers in this build"); }
+
+void wisp_parallel_2d(size_t range_i, size_t range_j, size_t tile_i, size_t tile_j,
+                      wisp_tile_2d_fn fn, void *ctx) {
+  assert(tile_i > 0 && tile_j > 0);
+  size_t tiles_j = (range_j + tile_j - 1) / tile_j;
+  job b = {fn,     ctx,    range_i, range_j,
+           tile_i, tile_j, tiles_j, (range_i + tile_i - 1) / tile_i * tiles_j};
+  for (size_t t = 0; t < b.count; t++) run_tile(&b, t);
+}
+
+#endif

@@ -1,0 +1,31 @@
+/* threads.h — a plain parallel-for over 2-D tiles (XNNPACK's pthreadpool_parallelize_2d_tile_2d).
+ *
+ * fn(ctx, i, j, ni, nj) runs once for every tile [i, i + ni) × [j, j + nj) of
+ * [0, range_i) × [0, range_j), on whichever thread takes it: tiles must be independent, and a
+ * tile's result must not depend on who runs it, so N threads give exactly the 1-thread result.
+ * The caller runs tiles too and returns when all are done.
+ *
+ * The threaded wasm build (web/wisp_mt.wasm) hands tiles to workers that share its memory
+ * (web/wasm.js starts them; each calls wisp_threads_worker). Every other build runs the tiles in
+ * order on the caller: the same partition, so tests of the tiling run natively. */
+#ifndef WISP_THREADS_H
+#define WISP_THREADS_H
+
+#include <stddef.h>
+
+typedef void (*wisp_tile_2d_fn)(void *ctx, size_t i, size_t j, size_t ni, size_t nj);
+
+void wisp_parallel_2d(size_t range_i, size_t range_j, size_t tile_i, size_t tile_j,
+                      wisp_tile_2d_fn fn, void *ctx);
+
+/* Threads a parallel-for may use (1 to WISP_MAX_THREADS): callers size their tiles for it. */
+int wisp_threads(void);
+/* Set before a run; in the threaded build workers 1 … n-1 must be in wisp_threads_worker. */
+void wisp_threads_set(int n);
+
+#define WISP_MAX_THREADS 16
+
+/* A worker's loop (never returns): id 1 … WISP_MAX_THREADS - 1. */
+void wisp_threads_worker(int id);
+
+#endif
