@@ -1,8 +1,8 @@
 /* The parallel-for (threads.h). Threaded build: the caller publishes a job and one word saying
  * which generation it is and how many workers take part; workers sleep on that word
  * (memory.atomic.wait32), claim tiles from a shared counter and count themselves out; the caller
- * claims tiles too, then spins until its helpers are done (a browser's main thread may not
- * block-wait, and the wait is only for the last tiles). */
+ * claims tiles too, then waits for its helpers: it sleeps where it may block (Node, a worker),
+ * and spins on a browser's main thread, which may not (the wait is only for the last tiles). */
 #include "threads.h"
 
 #include <assert.h>
@@ -10,6 +10,10 @@
 static int g_threads = 1;
 
 int wisp_threads(void) { return g_threads; }
+
+static int g_caller_blocks;
+
+void wisp_threads_caller_blocks(int yes) { g_caller_blocks = yes; }
 
 void wisp_threads_set(int n) {
   g_threads = n < 1 ? 1 : n > WISP_MAX_THREADS ? WISP_MAX_THREADS : n;
@@ -49,11 +53,12 @@ void wisp_threads_worker(int id) {
   for (;;) {
     int w;
     for (int spin = 0; (w = __atomic_load_n(&g_word, __ATOMIC_SEQ_CST)) == seen; spin++)
-      if (spin > 20000) __builtin_wasm_memory_atomic_wait32(&g_word, seen, -1);
+      if (spin > 2000) __builtin_wasm_memory_atomic_wait32(&g_word, seen, -1);
     seen = w;
     if (id <= (w & 31)) { /* workers 1 … helpers */
       claim_tiles();
-      __atomic_fetch_sub(&g_pending, 1, __ATOMIC_SEQ_CST);
+      if (__atomic_sub_fetch(&g_pending, 1, __ATOMIC_SEQ_CST) == 0 && g_caller_blocks)
+        __builtin_wasm_memory_atomic_notify(&g_pending, 1);
     }
   }
 }
@@ -77,7 +82,9 @@ void wisp_parallel_2d(size_t range_i, size_t range_j, size_t tile_i, size_t tile
   __atomic_store_n(&g_word, generation << 5 | (int)helpers, __ATOMIC_SEQ_CST);
   __builtin_wasm_memory_atomic_notify(&g_word, -1); /* all: any sleeper may be a helper */
   claim_tiles();
-  while (__atomic_load_n(&g_pending, __ATOMIC_SEQ_CST)) {}
+  int left;
+  for (int spin = 0; (left = __atomic_load_n(&g_pending, __ATOMIC_SEQ_CST)); spin++)
+    if (g_caller_blocks && spin > 2000) __builtin_wasm_memory_atomic_wait32(&g_pending, left, -1);
 }
 
 #else

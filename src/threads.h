@@ -25,6 +25,9 @@ void wisp_threads_set(int n);
 
 #define WISP_MAX_THREADS 16
 
+/* Nonzero where the calling thread may block-wait (Node, a worker; not a page's main thread). */
+void wisp_threads_caller_blocks(int yes);
+
 /* A worker's loop (never returns): id 1 … WISP_MAX_THREADS - 1. */
 void wisp_threads_worker(int id);
 

@@ -257,7 +257,11 @@ export async function instantiate(url, kernels = 'auto', options = {}, threaded 
     const name = threaded ? './wisp_relaxed_mt.wasm' : './wisp_relaxed.wasm';
     relaxed = await useRelaxed(wasm, new URL(name, url), kernels === 'relaxed-int8', options);
   }
-  if (threaded) wasm.pool = new Pool(wasm, module, relaxed);
+  if (threaded) {
+    wasm.pool = new Pool(wasm, module, relaxed);
+    // a page's main thread may not block-wait (memory.atomic.wait32 traps there): it spins
+    wasm.exports.wisp_wasm_caller_blocks(isNode || typeof window === 'undefined' ? 1 : 0);
+  }
   return wasm;
 }
 

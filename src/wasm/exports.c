@@ -95,6 +95,7 @@ KEEP int wisp_wasm_threaded(void) {
 #endif
 }
 KEEP void wisp_wasm_worker(int id) { wisp_threads_worker(id); }
+KEEP void wisp_wasm_caller_blocks(int yes) { wisp_threads_caller_blocks(yes); }
 
 /* ---- external data files, staged before create ---- */
 
