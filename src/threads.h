@@ -1,9 +1,10 @@
 /* threads.h — a plain parallel-for over 2-D tiles (XNNPACK's pthreadpool_parallelize_2d_tile_2d).
  *
- * fn(ctx, i, j, ni, nj) runs once for every tile [i, i + ni) × [j, j + nj) of
+ * fn(ctx, thread, i, j, ni, nj) runs once for every tile [i, i + ni) × [j, j + nj) of
  * [0, range_i) × [0, range_j), on whichever thread takes it: tiles must be independent, and a
  * tile's result must not depend on who runs it, so N threads give exactly the 1-thread result.
- * The caller runs tiles too and returns when all are done.
+ * The caller runs tiles too and returns when all are done. `thread` (0 … wisp_threads() - 1)
+ * picks per-thread scratch. A parallel-for inside a tile runs on its thread alone.
  *
  * The threaded wasm build (web/wisp_mt.wasm) hands tiles to workers that share its memory
  * (web/wasm.js starts them; each calls wisp_threads_worker). Every other build runs the tiles in
@@ -13,7 +14,7 @@
 
 #include <stddef.h>
 
-typedef void (*wisp_tile_2d_fn)(void *ctx, size_t i, size_t j, size_t ni, size_t nj);
+typedef void (*wisp_tile_2d_fn)(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj);
 
 void wisp_parallel_2d(size_t range_i, size_t range_j, size_t tile_i, size_t tile_j,
                       wisp_tile_2d_fn fn, void *ctx);

@@ -395,6 +395,7 @@ export class InferenceSession {
         }
         // frees the staged files and extra output names
         given = true;
+        x.wisp_wasm_set_threads?.(Math.min(threads, wasm.maxThreads)); // per-thread scratch
         const h = x.wisp_wasm_session_create(modelPtr, bytes.byteLength);
         if (!h) throw wasmError(wasm);
         return h;

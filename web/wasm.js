@@ -7,7 +7,7 @@
 import { isNode, readBytes } from './io.js';
 import { coded, badInput } from './errors.js';
 import { env } from './env.js';
-import { Pool, threadsAvailable } from './threads.js';
+import { Pool, threadsAvailable, threadCount } from './threads.js';
 
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD128 is
 // final (the same probe wasm-feature-detect uses).
@@ -254,8 +254,8 @@ export async function instantiate(url, kernels = 'auto', options = {}, threaded 
   const relaxedWanted = kernels.startsWith('relaxed') || (kernels === 'auto' && relaxedSimdSupported());
   let relaxed = null;
   if (relaxedWanted) {
-    const name = threaded ? './wisp_relaxed_mt.wasm' : './wisp_relaxed.wasm';
-    relaxed = await useRelaxed(wasm, new URL(name, url), kernels === 'relaxed-int8', options);
+    const at = threaded ? new URL('./wisp_relaxed_mt.wasm', url) : new URL('./wisp_relaxed.wasm', url);
+    relaxed = await useRelaxed(wasm, at, kernels === 'relaxed-int8', options);
   }
   if (threaded) {
     wasm.pool = new Pool(wasm, module, relaxed);
@@ -276,12 +276,13 @@ const current = [null, null]; // the instances once resolved
 
 // Resolves to a shared Wasm instance, instantiated on the first call: the threaded build when
 // threads > 1 and the platform has shared memory (threadsAvailable), with its helper threads
-// started (as many as it could start: wasm.maxThreads); else the one-thread build. A failed
-// instantiation is forgotten so the next call tries again.
-export async function getWasm(options = {}, threads = 1) {
+// started (as many as it could start: wasm.maxThreads); else the one-thread build. threads
+// defaults to a session's default (threadCount). A failed instantiation is forgotten so the
+// next call tries again.
+export async function getWasm(options = {}, threads = threadCount(undefined, env.wasm.numThreads)) {
   const t = threads > 1 && threadsAvailable() ? 1 : 0;
   if (!pending[t]) {
-    const url = new URL(t ? './wisp_mt.wasm' : './wisp.wasm', import.meta.url);
+    const url = t ? new URL('./wisp_mt.wasm', import.meta.url) : new URL('./wisp.wasm', import.meta.url);
     pending[t] = instantiate(url, defaultKernels(), options, !!t).then((w) => (current[t] = w));
     pending[t].catch(() => (pending[t] = null));
   }

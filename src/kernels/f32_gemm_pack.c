@@ -80,7 +80,7 @@ typedef struct {
   float *C, min, max;
 } gemm_job;
 
-static void gemm_job_tile(void *ctx, size_t i, size_t j, size_t ni, size_t nj) {
+static void gemm_job_tile(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj) {
   const gemm_job *g = ctx;
   size_t panel_size = ((size_t)g->K + 1) * WISP_GEMM_NR;
   gemm_tile(g->uk, g->uk1, (int)ni, (int)nj, g->K, g->A + i * g->lda, g->lda,
@@ -136,7 +136,7 @@ typedef struct {
 } rowbias_job;
 
 /* Rows [i, i + ni) × columns [j, j + nj) of C, every K block (K inside the tile). */
-static void rowbias_tile(void *ctx, size_t i, size_t j, size_t ni, size_t nj) {
+static void rowbias_tile(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj) {
   const rowbias_job *r = ctx;
   const float *A = r->A + i * r->lda, *row_bias = r->row_bias ? r->row_bias + i : NULL;
   float *C = r->C + i * r->ldc;

@@ -19,7 +19,7 @@ typedef struct {
   int *hits;
 } cover;
 
-static void count_tile(void *ctx, size_t i, size_t j, size_t ni, size_t nj) {
+static void count_tile(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj) {
   cover *c = ctx;
   for (size_t a = i; a < i + ni; a++)
     for (size_t b = j; b < j + nj; b++) c->hits[a * c->range_j + b]++;
