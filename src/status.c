@@ -3,8 +3,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static char last_error[512];
-static wisp_status last_status;
+/* per thread: a threaded build's helpers never mix their messages into the caller's */
+static _Thread_local char last_error[512];
+static _Thread_local wisp_status last_status;
 
 wisp_status wisp_fail(wisp_status status, const char *fmt, ...) {
   va_list ap;
