@@ -20,6 +20,25 @@ void wisp_threads_set(int n) {
 }
 
 typedef struct {
+  void (*fn)(size_t n, const float *x, float *y);
+  const float *x;
+  float *y;
+} map_job;
+
+static void map_tile(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj) {
+  const map_job *m = ctx;
+  m->fn(ni, m->x + i, m->y + i);
+}
+
+void wisp_parallel_map(void (*fn)(size_t n, const float *x, float *y), size_t n, const float *x,
+                       float *y) {
+  map_job m = {fn, x, y};
+  size_t chunk = (n / ((size_t)wisp_threads() * 4) + 63) / 64 * 64; /* whole vectors */
+  if (wisp_threads() == 1 || n < 16384) chunk = n ? n : 1;
+  wisp_parallel_2d(n, 1, chunk, 1, map_tile, &m);
+}
+
+typedef struct {
   wisp_tile_2d_fn fn;
   void *ctx;
   size_t range_i, range_j, tile_i, tile_j, tiles_j, count;

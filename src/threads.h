@@ -24,6 +24,11 @@ int wisp_threads(void);
 /* Set before a run; in the threaded build workers 1 … n-1 must be in wisp_threads_worker. */
 void wisp_threads_set(int n);
 
+/* y[i] = fn(x[i]) for i < n over the threads, in chunks of whole SIMD vectors: a vectorised
+ * elementwise kernel (GELU, erf) gives the 1-thread result. */
+void wisp_parallel_map(void (*fn)(size_t n, const float *x, float *y), size_t n, const float *x,
+                       float *y);
+
 #define WISP_MAX_THREADS 16
 
 /* Nonzero where the calling thread may block-wait (Node, a worker; not a page's main thread). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "kernels/config.h"
 #include "kernels/gemm.h"
 #include "threads.h"
 
@@ -61,6 +62,21 @@ static void check_gemms(int M, int N, int K, unsigned *seed) {
   free(A), free(B), free(bias), free(packed), free(tail), free(c1), free(cn), free(r1), free(rn);
 }
 
+/* GELU over the threads in chunks: the same values as one call. */
+static void check_map(size_t n, unsigned *seed) {
+  float *x = malloc(sizeof(float) * (n + 1)), *y1 = malloc(sizeof(float) * (n + 1));
+  float *yn = malloc(sizeof(float) * (n + 1));
+  for (size_t i = 0; i < n; i++) x[i] = 4 * frand(seed);
+  wisp_threads_set(1);
+  wisp_parallel_map(wisp_kernels()->vmath.gelu, n, x, y1);
+  wisp_threads_set(4);
+  wisp_parallel_map(wisp_kernels()->vmath.gelu, n, x, yn);
+  wisp_threads_set(1);
+  CHECK(!memcmp(y1, yn, sizeof(float) * n));
+  CHECK(n < 2 || y1[n - 1] != y1[n / 2]);
+  free(x), free(y1), free(yn);
+}
+
 int main(void) {
   check_cover(1, 1, 1, 1);
   check_cover(17, 33, 4, 8);
@@ -75,5 +91,8 @@ int main(void) {
                                  {37, 130, 17}, {128, 384, 96}, {130, 1001, 520}, {5, 800, 600}};
   for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
     check_gemms(sizes[s][0], sizes[s][1], sizes[s][2], &seed);
+  check_map(0, &seed);
+  check_map(5, &seed);
+  check_map(100003, &seed);
   return check_report("test_threads");
 }
