@@ -31,6 +31,13 @@ void wisp_parallel_map(void (*fn)(size_t n, const float *x, float *y), size_t n,
 
 #define WISP_MAX_THREADS 16
 
+/* Per thread where there are threads (wasm32 has TLS only with atomics). */
+#ifdef __EMSCRIPTEN_PTHREADS__
+#define WISP_THREAD_LOCAL _Thread_local
+#else
+#define WISP_THREAD_LOCAL
+#endif
+
 /* Nonzero where the calling thread may block-wait (Node, a worker; not a page's main thread). */
 void wisp_threads_caller_blocks(int yes);
 
