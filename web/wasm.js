@@ -251,6 +251,7 @@ export async function instantiate(url, kernels = 'auto', options = {}, threaded 
   // Standalone reactors run their static constructors from _initialize (the threaded build,
   // not standalone, from __wasm_call_ctors).
   (instance.exports._initialize ?? instance.exports.__wasm_call_ctors)?.();
+  instance.exports.emscripten_tls_init?.(); // the threaded build: this thread's TLS block
   const relaxedWanted = kernels.startsWith('relaxed') || (kernels === 'auto' && relaxedSimdSupported());
   let relaxed = null;
   if (relaxedWanted) {
