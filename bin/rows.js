@@ -27,12 +27,13 @@ function csvFields(text) {
 
 const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
-// What a parsed row feeds the model. text: a string; tabular and image: an object (or array).
+// What a parsed row feeds the model. text: a string; tabular and image: an object (or array);
+// multimodal (CLIP): a text where the row has one, else an image.
 // field: the column / key with the text; idField: a key passed through to the output, not fed.
 function toInput(value, { kind, field, idField }) {
   const id = value && typeof value === 'object' && !Array.isArray(value) ? value[idField] : undefined;
-  if (kind === 'text') {
-    const text = typeof value === 'string' ? value : value?.[field];
+  const text = typeof value === 'string' ? value : value?.[field];
+  if (kind === 'text' || (kind === 'multimodal' && typeof text === 'string')) {
     if (typeof text !== 'string') throw new Error(`no text: expected a string or an object with a string '${field}'`);
     if (!text.trim()) throw new Error('empty text');
     return { input: text, id };
@@ -41,7 +42,7 @@ function toInput(value, { kind, field, idField }) {
   if (Array.isArray(value)) return { input: value, id };
   const rest = { ...value };
   delete rest[idField];
-  if (kind !== 'image') return { input: rest, id };
+  if (kind !== 'image' && kind !== 'multimodal') return { input: rest, id };
   // an image as JSON: {data: [bytes...], width, height, channels}
   const image = field in rest ? rest[field] : rest;
   if (!Array.isArray(image?.data)) throw new Error(`expected an image {data: [bytes], width, height, channels}${field in rest ? ` in '${field}'` : ''}`);

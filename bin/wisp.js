@@ -8,7 +8,10 @@
 // JSONL line goes out per good row, in input order: {file, line, id?, result}. A bad row (bad
 // JSON, a missing field, an input the model refuses) is reported on stderr with its file and line
 // and skipped (exit code 2 at the end), or ends the run with --strict (exit code 3). Batches are
-// scored by a pool of worker threads, each holding its own copy of the model.
+// scored by a pool of worker threads, each holding its own copy of the model. With --labels,
+// classify is zero-shot (an NLI text model, or a CLIP folder's images).
+//
+//   wisp-onnx classify models/my-nli mails.jsonl --labels billing,mobile,website --multi-label
 
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -24,12 +27,16 @@ const USAGE = `usage: wisp-onnx <classify|embed|predict> <model folder or hub id
   --batch-size N     rows per batch (default 32)
   --workers N        worker threads (default: the number of cores)
   --topk N           classify: labels per row (default 5)
+  --labels A,B,...   classify zero-shot with these labels (an NLI text model or a CLIP folder)
+  --hypothesis-template T   zero-shot: the hypothesis, '{}' standing for the label
+  --multi-label      zero-shot (NLI): score each label alone, entailment vs contradiction
   --pooling P        embed: mean | cls (default mean)
   --normalize        embed: unit-length vectors
   --dtype D          model file to use: fp32 (default), fp16, q8, ...
   --strict           stop at the first bad row (exit code 3) instead of skipping it (exit code 2)
   --progress / --no-progress   the progress bar on stderr (default: when stderr is a terminal)
-exit codes: 0 all rows scored, 1 usage or model error, 2 bad rows skipped, 3 stopped at a bad row`;
+exit codes: 0 all rows scored, 1 usage or model error, 2 bad rows skipped, 3 stopped at a bad row
+(output closed early, as by '| head': stops quietly, exit code 0)`;
 
 const fail = (msg, code = 1) => {
   process.stderr.write(`wisp-onnx: ${msg}\n`);
@@ -44,6 +51,7 @@ try {
       format: { type: 'string' }, field: { type: 'string', default: 'text' }, id: { type: 'string', default: 'id' },
       'batch-size': { type: 'string', default: '32' }, workers: { type: 'string' }, topk: { type: 'string', default: '5' },
       pooling: { type: 'string', default: 'mean' }, normalize: { type: 'boolean', default: false },
+      labels: { type: 'string' }, 'hypothesis-template': { type: 'string' }, 'multi-label': { type: 'boolean', default: false },
       dtype: { type: 'string' }, strict: { type: 'boolean', default: false },
       progress: { type: 'boolean' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
@@ -66,6 +74,12 @@ const batchSize = int('batch-size', 1), topk = int('topk', 1);
 const nWorkers = opt.workers === undefined ? availableParallelism() : int('workers', 1);
 if (opt.format && !['jsonl', 'csv', 'text'].includes(opt.format)) fail(`--format must be jsonl, csv or text, got '${opt.format}'`);
 if (!['mean', 'cls'].includes(opt.pooling)) fail(`--pooling must be mean or cls, got '${opt.pooling}'`);
+const labels = opt.labels?.split(',').map((l) => l.trim());
+if (labels && (command !== 'classify' || labels.some((l) => !l))) fail(`--labels goes with classify, as a comma-separated list of non-empty labels`);
+if (!labels && (opt['hypothesis-template'] !== undefined || opt['multi-label'])) fail('--hypothesis-template and --multi-label go with --labels');
+const zeroShot = labels && {
+  labels, multiLabel: opt['multi-label'], ...(opt['hypothesis-template'] !== undefined && { hypothesisTemplate: opt['hypothesis-template'] }),
+};
 const inputs = files.length ? files : ['-'];
 const showProgress = opt['no-progress'] ? false : opt.progress ?? !!process.stderr.isTTY;
 for (const f of inputs) if (f !== '-' && !statSync(f, { throwIfNoEntry: false })?.isFile()) fail(`no such file: ${f}`);
@@ -75,7 +89,7 @@ for (const f of inputs) if (f !== '-' && !statSync(f, { throwIfNoEntry: false })
 const workerData = {
   source, command,
   loadOptions: opt.dtype ? { dtype: opt.dtype } : {},
-  taskOptions: command === 'embed' ? { pooling: opt.pooling, normalize: opt.normalize } : { topk },
+  taskOptions: command === 'embed' ? { pooling: opt.pooling, normalize: opt.normalize } : { topk, ...zeroShot },
 };
 const workers = [];
 let kind;
@@ -144,6 +158,8 @@ const report = (row) => {
 const inFlight = [];
 const maxInFlight = nWorkers * 2;
 const out = process.stdout;
+// the reader went away ('| head'): nothing more to do; any other write error is a failure
+out.on('error', (e) => (e.code === 'EPIPE' ? process.exit(0) : fail(`writing the output: ${e.message}`)));
 async function flushOne() {
   const rows = await inFlight.shift();
   let text = '';
@@ -167,14 +183,14 @@ function submit(rows) {
   }));
 }
 
-let batch = [];
+let batch = [], good = 0;
 const readOptions = { format: opt.format, field: opt.field, idField: opt.id, kind, onBytes: (n) => (bytesRead += n) };
 for (const file of inputs) {
   for await (const row of readRows(file, readOptions)) {
     batch.push(row);
-    if (batch.filter((r) => !r.error).length >= batchSize) {
+    if (!row.error && ++good >= batchSize) {
       submit(batch);
-      batch = [];
+      batch = [], good = 0;
       while (inFlight.length >= maxInFlight) await flushOne();
     }
   }

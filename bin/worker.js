@@ -9,6 +9,12 @@ let model;
 try {
   model = await load(source, loadOptions);
   if (command === 'predict' && model.kind !== 'tabular') throw new Error(`predict is for tabular regression models; this is a ${model.kind} model`);
+  // zero-shot needs labels on a CLIP folder, and an NLI model to take them: said once, not per row
+  const nli = model.kind === 'text' && model.labels.some((l) => String(l).toLowerCase() === 'entailment');
+  if (command === 'classify' && model.kind === 'multimodal' && !taskOptions.labels) throw new Error('classify with a two-tower (CLIP) model needs --labels');
+  if (taskOptions.labels && model.kind !== 'multimodal' && !nli) {
+    throw new Error(`--labels needs an NLI text model (config.json id2label with 'entailment') or a CLIP folder; this ${model.kind} model's labels: ${model.labels.join(', ') || 'none'}`);
+  }
   parentPort.postMessage({ ready: true, kind: model.kind });
 } catch (e) {
   parentPort.postMessage({ fatal: e.message });

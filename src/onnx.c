@@ -425,7 +425,9 @@ static wisp_status read_value_info(loader *L, const uint8_t *bytes, size_t len, 
   WISP_TRY(value_id(L, name, 1, &id));
   *id_out = id;
   wisp_value *v = &L->g->values[id];
-  if (v->init_data && is_input) return WISP_OK; /* an initializer listed as input: stays constant */
+  /* an initializer listed as an input or output keeps the dtype and shape of its data (an input
+   * stays constant) */
+  if (v->init_data) return WISP_OK;
 
   /* TypeProto.tensor_type(1) { elem_type(1), shape(2) { dim(1) { dim_value(1) | dim_param(2) } } } */
   pb_reader tr = pb_reader_init(type, type_len);

@@ -53,11 +53,12 @@ const char *wisp_shape_str(const wisp_shape *s, char *buf, size_t len) {
 wisp_status wisp_shape_check(const wisp_shape *s, const char *what) {
   WISP_CHECK(s->ndim >= 0 && s->ndim <= WISP_MAX_DIMS, WISP_ERR_UNSUPPORTED,
              "%s: rank %d is over wisp's limit of %d", what, s->ndim, WISP_MAX_DIMS);
+  /* the bound holds for the non-zero dims of an empty tensor too: ops compute strides from them */
   int64_t n = 1;
   for (int i = 0; i < s->ndim; i++) {
     WISP_CHECK(s->dims[i] >= 0, WISP_ERR_INVALID_ARG, "%s: negative dimension %lld", what,
                (long long)s->dims[i]);
-    if (s->dims[i] == 0) return WISP_OK;
+    if (s->dims[i] == 0) continue;
     WISP_CHECK(s->dims[i] <= WISP_MAX_NUMEL / n, WISP_ERR_INVALID_ARG,
                "%s: tensor too large (over 2^31 elements)", what);
     n *= s->dims[i];

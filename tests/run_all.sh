@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
+echo "== formatting, lint, API reference (tests/lint.sh) =="
+bash tests/lint.sh
+
 echo "== C unit tests and ONNX conformance (native) =="
 cmake --build build -j"$jobs" >/dev/null
 (cd build && ctest --output-on-failure)
@@ -11,7 +14,7 @@ cmake --build build -j"$jobs" >/dev/null
   2>/dev/null | tail -n 1
 
 echo "== the same under AddressSanitizer + UndefinedBehaviorSanitizer =="
-cmake -S . -B build-asan -DWISP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake -S . -B build-asan -DWISP_SANITIZE=ON -DWISP_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure)
 
@@ -23,7 +26,8 @@ echo "== fuzzing (libFuzzer, ${WISP_FUZZ_SECONDS:=60} s per target) =="
 # loader: any bytes as a model; run: fuzzed inputs to valid models; image: preprocessing;
 # external: external data and extra outputs. Each starts from its corpus in tests/fuzz/corpus/
 # (tests/fuzz/long.sh grows and minimises it); the loader also from the fixtures.
-CC=clang cmake -S . -B build-fuzz -DWISP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+CC=clang cmake -S . -B build-fuzz -DWISP_FUZZ=ON -DWISP_WERROR=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$jobs" --target fuzz_loader fuzz_run fuzz_image fuzz_external >/dev/null
 for t in loader run image external; do
   corpus=$(mktemp -d)

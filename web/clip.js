@@ -12,6 +12,7 @@
 // zero-shot-image-classification pipeline of Transformers.js computes them.
 
 import { Model } from './model.js';
+import { warn } from './env.js';
 
 const TOWERS = { text: 'text_model', vision: 'vision_model' };
 // The projected embedding of each tower, as Transformers.js's CLIP*ModelWithProjection name it.
@@ -86,6 +87,11 @@ export class TwoTowerModel {
   // a folder may state it as "logit_scale", and options.logitScale overrides both.
   #scale(logitScale) {
     const s = logitScale ?? this.config.logit_scale ?? this.config.logit_scale_init_value ?? DEFAULT_LOGIT_SCALE;
+    if (logitScale === undefined && this.config.logit_scale === undefined) {
+      warn(`wisp: CLIP zero-shot uses logit scale ${s}, the value training started from; a trained model's ` +
+        'is in its weights (ln 100 for CLIP ViT-B), so scores may be flatter than Transformers.js\'s: set ' +
+        '"logit_scale" in config.json or pass options.logitScale');
+    }
     if (!Number.isFinite(s)) throw new RangeError(`wisp: logitScale must be a finite number, got ${JSON.stringify(s)}`);
     return Math.exp(s);
   }

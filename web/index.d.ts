@@ -157,13 +157,16 @@ export class InferenceSession {
   release(): Promise<void>;
 }
 
-/** onnxruntime-web's env; wisp honours wasm.relaxedSimd (read when the first session is made)
- * and wasm.numThreads (0: the default; > 0: the default numThreads of sessions). */
+/** onnxruntime-web's env. wisp honours wasm.wasmPaths and wasm.relaxedSimd (read when the first
+ * session is made), wasm.numThreads (0: the default; > 0: the default numThreads of sessions)
+ * and logLevel (its warnings). */
 export const env: {
   wasm: {
     numThreads: number;
     simd: boolean;
     relaxedSimd: boolean | undefined;
+    /** where wisp.wasm and wisp_relaxed.wasm are: a prefix the names are appended to, or each file's URL */
+    wasmPaths: string | URL | { wasm?: string | URL; relaxed?: string | URL } | undefined;
     proxy: boolean;
     initTimeout: number;
     trace: boolean;
@@ -220,7 +223,17 @@ export type TabularRow = Record<string, number | null> | readonly number[];
 export type ModelInput = string | ImageInput | TabularRow;
 
 export interface Label { label: string; score: number }
-export interface ClassifyOptions { topk?: number }
+export interface ClassifyOptions { topk?: number; batchSize?: number; signal?: AbortSignal }
+/** Zero-shot classify of an NLI text model (config.json id2label has an 'entailment' label): each
+ * label is filled into the template and scored as the hypothesis of the text, as Transformers.js's
+ * zero-shot-classification pipeline scores it. */
+export interface NliZeroShotOptions extends ClassifyOptions {
+  labels: readonly string[];
+  /** default 'This example is {}.' */
+  hypothesisTemplate?: string;
+  /** score each label alone (entailment vs contradiction) instead of a softmax over the labels */
+  multiLabel?: boolean;
+}
 export interface EmbedOptions { pooling?: 'mean' | 'cls'; normalize?: boolean }
 export type Prediction = { value: number } | { values: number[] };
 
@@ -241,6 +254,8 @@ export interface LoadedModel {
   readonly config: ModelConfig;
   readonly labels: string[];
   readonly info: ModelInfo;
+  classify(input: readonly string[], options: NliZeroShotOptions): Promise<Label[][]>;
+  classify(input: string, options: NliZeroShotOptions): Promise<Label[]>;
   classify(input: readonly ModelInput[] | ImageInput[], options?: ClassifyOptions): Promise<Label[][]>;
   classify(input: ModelInput, options?: ClassifyOptions): Promise<Label[]>;
   embed(input: readonly ModelInput[] | ImageInput[], options?: EmbedOptions): Promise<Float32Array[]>;

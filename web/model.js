@@ -100,11 +100,11 @@ export class Model {
     return out;
   }
 
-  async #run(input, first = 0) {
+  async #run(input, first = 0, pairs = null) {
     const batch = this.#adapter.isBatch(input);
     const items = batch ? input : [input];
     if (!items.length) return { batch, outputs: null, items };
-    const { feeds, mask } = await this.#adapter.feeds(items, this.#session, this.#files, first);
+    const { feeds, mask } = await this.#adapter.feeds(items, this.#session, this.#files, first, pairs);
     // float16 models (model_fp16, model_q4f16): float16 in, float32 out for the task code
     for (const { name, type } of this.#session.inputMetadata) {
       const t = feeds[name];
@@ -128,7 +128,9 @@ export class Model {
   // those for a batch). Softmax over the logits, or sigmoid per label for multi-label models.
   // A batch runs in slices of batchSize; an aborted signal stops it before the next slice
   // (err.code 'WISP_ABORTED'). The same options hold for embed and predict.
+  // With options.labels, an NLI text model classifies zero-shot (see #zeroShot).
   async classify(input, options = {}) {
+    if (options.labels !== undefined) return this.#zeroShot(input, options);
     const { topk = 5 } = options;
     if (!Number.isSafeInteger(topk) || topk < 1) {
       throw badInput(`wisp: topk must be a positive integer, got ${typeof topk === 'number' ? topk : typeof topk}`, RangeError);
@@ -147,6 +149,63 @@ export class Model {
         .map((score, i) => ({ label: this.labels[i] ?? `LABEL_${i}`, score }))
         .sort((a, b) => b.score - a.score)
         .slice(0, topk);
+    });
+    return batch ? results : results[0];
+  }
+
+  // The index of an NLI label ('entailment', ...) in the model's labels, case-insensitively; -1.
+  #nliLabel(...names) {
+    const lower = this.labels.map((l) => String(l).toLowerCase());
+    return names.map((n) => lower.indexOf(n)).find((i) => i >= 0) ?? -1;
+  }
+
+  // Zero-shot classification with an NLI model, scored as Transformers.js's
+  // zero-shot-classification pipeline scores it: each text is the premise, each label filled
+  // into hypothesisTemplate ('This example is {}.') the hypothesis. Scores are a softmax over the
+  // labels' entailment logits, or with multiLabel (or a single label) each label's softmax of
+  // entailment vs contradiction. -> [{label, score}] over all labels (or the topk best), sorted.
+  async #zeroShot(input, options) {
+    const { labels, topk = Infinity } = options;
+    const template = options.hypothesisTemplate ?? options.hypothesis_template ?? 'This example is {}.';
+    const multi = options.multiLabel ?? options.multi_label ?? false;
+    if (!Array.isArray(labels) || !labels.length || !labels.every((l) => typeof l === 'string')) {
+      throw badInput('wisp: zero-shot classify needs options.labels, a non-empty array of strings', TypeError);
+    }
+    if (typeof template !== 'string') throw badInput(`wisp: hypothesisTemplate must be a string, got ${typeof template}`, TypeError);
+    // without '{}' every label would get the same hypothesis, and the same score
+    if (!template.includes('{}')) throw badInput(`wisp: hypothesisTemplate must contain '{}' for the label, got '${template}'`);
+    if (typeof multi !== 'boolean') throw badInput(`wisp: multiLabel must be a boolean, got ${typeof multi}`, TypeError);
+    if (!(topk === Infinity || (Number.isSafeInteger(topk) && topk >= 1))) {
+      throw badInput(`wisp: topk must be a positive integer, got ${typeof topk === 'number' ? topk : typeof topk}`, RangeError);
+    }
+    const entail = this.#nliLabel('entailment');
+    if (this.kind !== 'text' || entail < 0) {
+      throw badInput(`wisp: zero-shot classify (options.labels) needs an NLI text model, whose config.json ` +
+        `id2label has an 'entailment' label (this ${this.kind} model's labels: ${this.labels.join(', ') || 'none'})`);
+    }
+    const pairwise = multi || labels.length === 1;
+    const contra = this.#nliLabel('contradiction', 'not_entailment');
+    if (pairwise && contra < 0) {
+      throw badInput("wisp: multiLabel zero-shot needs a 'contradiction' (or 'not_entailment') label in config.json id2label");
+    }
+    const batch = Array.isArray(input);
+    const texts = batch ? input : [input];
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string') throw badInput(`wisp: zero-shot classify takes text, got ${t === null ? 'null' : typeof t}${batch ? ` (item ${i})` : ''}`, TypeError);
+    });
+    if (!texts.length) return [];
+    const hypotheses = labels.map((l) => template.replace('{}', l));
+    // every (text, label) pair is one row; rows run in slices of batchSize
+    const premises = texts.flatMap((t) => hypotheses.map(() => t));
+    const second = texts.flatMap(() => hypotheses);
+    const logits = await this.#batched(premises, options, 'classify', async (slice, first = 0) => {
+      const { outputs } = await this.#run(slice, first, second.slice(first, first + slice.length));
+      return rows(outputs[this.#logitsName()]);
+    });
+    const results = texts.map((_, i) => {
+      const own = logits.slice(i * labels.length, (i + 1) * labels.length);
+      const scores = pairwise ? own.map((l) => softmax([l[contra], l[entail]])[1]) : softmax(own.map((l) => l[entail]));
+      return scores.map((score, k) => ({ label: labels[k], score })).sort((a, b) => b.score - a.score).slice(0, topk);
     });
     return batch ? results : results[0];
   }

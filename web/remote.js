@@ -3,9 +3,12 @@
 // classify / embed / predict / release and its kind, config, labels and info. Inputs are copied
 // (structured clone: transferring would detach the caller's arrays); outputs are transferred.
 // Images must be cloneable there: {data, width, height, channels}, ImageData or ImageBitmap.
+// The worker makes its WebAssembly instance with this thread's env (wasmPaths resolved here).
 
 import { isNode } from './io.js';
 import { WispError, abortError, throwIfAborted } from './errors.js';
+import { envForWorker } from './env.js';
+import { wasmUrls } from './wasm.js';
 
 class RemoteModel {
   #call; #terminate;
@@ -44,6 +47,8 @@ const toError = (e) => Object.assign(e.code ? new WispError(e.code, e.message, e
 export async function loadInWorker(source, options = {}) {
   const { progress, signal, ...rest } = options; // rest.worker is overridden in worker.js
   throwIfAborted(signal, 'wisp.load');
+  const { core, relaxed } = await wasmUrls();
+  const env = envForWorker({ wasm: core.href, relaxed: relaxed.href });
   const url = new URL('./worker.js', import.meta.url);
   const worker = isNode
     ? new (await import('node:worker_threads')).Worker(url)
@@ -92,7 +97,7 @@ export async function loadInWorker(source, options = {}) {
   });
 
   try {
-    const info = await call('load', { source, options: { ...rest, progress: !!progress } }, { progress, signal });
+    const info = await call('load', { source, env, options: { ...rest, progress: !!progress } }, { progress, signal });
     return new RemoteModel(info, call, terminate);
   } catch (e) {
     await terminate();

@@ -7,6 +7,10 @@
 //   const { feeds, mask } = await adapter.feeds(['free money!!!', 'see you at 5'], session);
 //   // feeds.input_ids: Tensor int64 (2, T); mask: Uint8Array (2·T), 1 where a real token is
 //
+// Sequence pairs (NLI zero-shot: premise, hypothesis) go through the tokenizer's pair template;
+// when a pair is too long the first text is cut, as Python transformers' zero-shot pipeline does
+// (truncation 'only_first'), so the hypothesis and the closing special tokens stay.
+//
 // The tokenizer package is imported by its bare name, '@huggingface/tokenizers': Node resolves
 // it from node_modules; a page without a bundler maps it with an import map (see README), e.g.
 //   <script type="importmap">{"imports": {"@huggingface/tokenizers":
@@ -64,15 +68,37 @@ export async function createTextAdapter(session, files) {
   const truncateLeft = tokenizerConfig?.truncation_side === 'left';
   const padLeft = tokenizerConfig?.padding_side === 'left';
 
-  // One text -> {ids, types}: pieces, truncated so that with the special tokens it fits.
-  function encode(text) {
+  let nSpecialPair; // known at the first pair: single-text tokenizers may have no pair template
+  const pairSpecials = () => {
+    try {
+      return (nSpecialPair ??= post ? post([], [], true).tokens.length : 0);
+    } catch (e) {
+      throw badModel('wisp: this tokenizer.json has no template for text pairs', Error, { cause: e });
+    }
+  };
+  const cut = (tokens, room) => (tokens.length <= room ? tokens
+    : truncateLeft ? tokens.slice(tokens.length - room) : tokens.slice(0, room));
+
+  // One text (or a pair) -> {ids, types}: pieces, truncated so that with the special tokens it fits.
+  function encode(text, pair = null) {
     if (typeof text !== 'string') {
       throw badInput(`wisp: text input must be a string (or an array of strings), got ${text === null ? 'null' : typeof text}`, TypeError);
     }
     let tokens = tokenizer.tokenize(text, { add_special_tokens: false });
-    const room = maxLength - nSpecial;
-    if (tokens.length > room) tokens = truncateLeft ? tokens.slice(tokens.length - room) : tokens.slice(0, room);
-    const done = post ? post(tokens, null, true) : { tokens };
+    let second = null;
+    if (pair === null) {
+      tokens = cut(tokens, maxLength - nSpecial);
+    } else {
+      second = tokenizer.tokenize(pair, { add_special_tokens: false });
+      const room = maxLength - pairSpecials() - second.length;
+      if (room < 1) {
+        const shown = pair.length > 60 ? `${pair.slice(0, 60)}…` : pair;
+        throw badInput(`wisp: '${shown}' takes ${second.length} tokens, leaving no room for the text in the ` +
+          `model's ${maxLength}`, RangeError);
+      }
+      tokens = cut(tokens, room);
+    }
+    const done = post ? post(tokens, second, true) : { tokens: second ? [...tokens, ...second] : tokens };
     return {
       ids: done.tokens.map(toId),
       types: done.token_type_ids ?? new Array(done.tokens.length).fill(0),
@@ -88,11 +114,12 @@ export async function createTextAdapter(session, files) {
     encode,
     isBatch: (input) => Array.isArray(input),
     // items: strings -> feeds for the session's text inputs, and the attention mask (N·T).
-    // first: the index of items[0] in the caller's batch (Model's slices), for messages.
-    async feeds(items, sess = session, files = null, first = 0) {
+    // first: the index of items[0] in the caller's batch (Model's slices), for messages; pairs:
+    // the second text of each item, for sequence-pair models.
+    async feeds(items, sess = session, files = null, first = 0, pairs = null) {
       const rows = items.map((text, i) => {
         try {
-          return encode(text);
+          return encode(text, pairs ? pairs[i] : null);
         } catch (e) {
           if ((items.length > 1 || first) && e instanceof TypeError) throw badInput(`${e.message} (item ${first + i})`, TypeError);
           throw e;

@@ -4,9 +4,9 @@
 // (src/wasm/exports.c) and imports only a few WASI/env functions, which are stubbed here.
 // getWasm() resolves to a Wasm object with the raw exports plus heap helpers.
 
-import { isNode, readBytes } from './io.js';
+import { isNode, readBytes, toUrl } from './io.js';
 import { coded, badInput } from './errors.js';
-import { env } from './env.js';
+import { env, warn } from './env.js';
 import { Pool, threadsAvailable, threadCount } from './threads.js';
 
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD128 is
@@ -240,9 +240,14 @@ async function useRelaxed(wasm, url, int8, options) {
 // kernels: 'auto' (relaxed SIMD where the engine validates it), 'relaxed', 'relaxed-int8' (its
 // int8 GEMM too) or 'baseline'. options (from the first caller): as for compile.
 // threaded: url is web/wisp_mt.wasm, instantiated on a shared memory of ours, with a Pool.
-export async function instantiate(url, kernels = 'auto', options = {}, threaded = false) {
+export async function instantiate(url, kernels = 'auto', options = {}, relaxedUrl = new URL('./wisp_relaxed.wasm', url),
+  threaded = false) {
   checkSimd();
   const module = await compile(url, options);
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === 'wisp_wasm_session_create')) {
+    throw coded('WISP_RUNTIME', `wisp: ${url} is not wisp's WebAssembly module (env.wasm.wasmPaths must ` +
+      "point at wisp's wisp.wasm, not onnxruntime-web's files)");
+  }
   let wasm = null;
   // 16 MiB to start (the build's INITIAL_MEMORY), up to wasm32's 4 GiB as the one-thread build
   const memory = threaded ? new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true }) : undefined;
@@ -255,8 +260,7 @@ export async function instantiate(url, kernels = 'auto', options = {}, threaded 
   const relaxedWanted = kernels.startsWith('relaxed') || (kernels === 'auto' && relaxedSimdSupported());
   let relaxed = null;
   if (relaxedWanted) {
-    const at = threaded ? new URL('./wisp_relaxed_mt.wasm', url) : new URL('./wisp_relaxed.wasm', url);
-    relaxed = await useRelaxed(wasm, at, kernels === 'relaxed-int8', options);
+    relaxed = await useRelaxed(wasm, relaxedUrl, kernels === 'relaxed-int8', options);
   }
   if (threaded) {
     wasm.pool = new Pool(wasm, module, relaxed);
@@ -264,6 +268,37 @@ export async function instantiate(url, kernels = 'auto', options = {}, threaded 
     wasm.exports.wisp_wasm_caller_blocks(isNode || typeof window === 'undefined' ? 1 : 0);
   }
   return wasm;
+}
+
+// Where wisp.wasm and wisp_relaxed.wasm are (threaded: wisp_mt.wasm and wisp_relaxed_mt.wasm):
+// next to this module, or where paths (env.wasm.wasmPaths) says, as onnxruntime-web reads it: a
+// string or URL prefix the file names are appended to ('https://cdn.example.org/wisp/';
+// relative: to the page, or in Node the working directory), or {wasm, relaxed}: the files' own
+// URLs (relaxed defaults to next to wasm; the threaded build's files are next to wasm).
+export async function wasmUrls(paths = env.wasm.wasmPaths, threaded = false) {
+  const names = threaded ? ['wisp_mt.wasm', 'wisp_relaxed_mt.wasm'] : ['wisp.wasm', 'wisp_relaxed.wasm'];
+  if (paths === undefined || paths === null || paths === '') {
+    return threaded
+      ? { core: new URL('./wisp_mt.wasm', import.meta.url), relaxed: new URL('./wisp_relaxed_mt.wasm', import.meta.url) }
+      : { core: new URL('./wisp.wasm', import.meta.url), relaxed: new URL('./wisp_relaxed.wasm', import.meta.url) };
+  }
+  if (typeof paths === 'string' || paths instanceof URL) {
+    const prefix = paths instanceof URL ? paths.href : paths;
+    return { core: await toUrl(`${prefix}${names[0]}`), relaxed: await toUrl(`${prefix}${names[1]}`) };
+  }
+  if (typeof paths === 'object' && (paths.wasm || paths.relaxed)) {
+    const core = paths.wasm ? await toUrl(paths.wasm) : new URL('./wisp.wasm', import.meta.url);
+    if (threaded) return { core: new URL(names[0], core), relaxed: new URL(names[1], core) };
+    return { core, relaxed: paths.relaxed ? await toUrl(paths.relaxed) : new URL('./wisp_relaxed.wasm', core) };
+  }
+  throw badInput('wisp: env.wasm.wasmPaths must be a prefix (string or URL) or {wasm, relaxed} URLs of wisp\'s ' +
+    `.wasm files, got ${JSON.stringify(paths)}`, TypeError);
+}
+
+// The fields of env that wisp cannot act on, said once when they ask for what it does not do.
+function warnIgnored() {
+  if (env.wasm.proxy) warn('wisp: env.wasm.proxy is ignored: wisp runs where it is called; load(src, {worker: true}) runs a model in a Worker');
+  if (env.wasm.simd === false) warn('wisp: env.wasm.simd = false is ignored: wisp needs WebAssembly SIMD128');
 }
 
 // The default for getWasm(): WISP_KERNELS=baseline|relaxed in Node's environment overrides it,
@@ -283,8 +318,10 @@ const current = [null, null]; // the instances once resolved
 export async function getWasm(options = {}, threads = threadCount(undefined, env.wasm.numThreads)) {
   const t = threads > 1 && threadsAvailable() ? 1 : 0;
   if (!pending[t]) {
-    const url = t ? new URL('./wisp_mt.wasm', import.meta.url) : new URL('./wisp.wasm', import.meta.url);
-    pending[t] = instantiate(url, defaultKernels(), options, !!t).then((w) => (current[t] = w));
+    warnIgnored();
+    const kernels = defaultKernels();
+    pending[t] = wasmUrls(undefined, !!t).then(({ core, relaxed }) => instantiate(core, kernels, options, relaxed, !!t))
+      .then((w) => (current[t] = w));
     pending[t].catch(() => (pending[t] = null));
   }
   const wasm = await pending[t];

@@ -45,9 +45,15 @@ static void broadcast_rows(wisp_tensor *out, const wisp_tensor *const *in, int k
 /* Element types the numeric kernels are instantiated for: X(dtype, C type). */
 #define NUMERIC_TYPES(X) \
   X(WISP_DT_FLOAT, float) \
-  X(WISP_DT_DOUBLE, double) X(WISP_DT_INT8, int8_t) X(WISP_DT_INT16, int16_t) \
-      X(WISP_DT_INT32, int32_t) X(WISP_DT_INT64, int64_t) X(WISP_DT_UINT8, uint8_t) \
-          X(WISP_DT_UINT16, uint16_t) X(WISP_DT_UINT32, uint32_t) X(WISP_DT_UINT64, uint64_t)
+  X(WISP_DT_DOUBLE, double) \
+  X(WISP_DT_INT8, int8_t) \
+  X(WISP_DT_INT16, int16_t) \
+  X(WISP_DT_INT32, int32_t) \
+  X(WISP_DT_INT64, int64_t) \
+  X(WISP_DT_UINT8, uint8_t) \
+  X(WISP_DT_UINT16, uint16_t) \
+  X(WISP_DT_UINT32, uint32_t) \
+  X(WISP_DT_UINT64, uint64_t)
 
 #define IS_NAN(x) ((x) != (x)) /* false for integers; keeps one kernel text for all types */
 

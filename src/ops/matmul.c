@@ -131,7 +131,8 @@ wisp_status wisp_matmul_exec(wisp_op_ctx *ctx) {
                   p->hi);
     return WISP_OK;
   }
-  float *a_copy = (float *)((char *)ctx->scratch + p->b_scratch);
+  /* scratch is NULL when nothing is packed or copied per batch */
+  float *a_copy = p->a_copy ? (float *)((char *)ctx->scratch + p->b_scratch) : NULL;
   int64_t idx[WISP_MAX_DIMS] = {0};
   for (int64_t t = 0; t < n_batch; t++) {
     int64_t ao = 0, bo = 0;

@@ -266,13 +266,13 @@ static wisp_status rnn_infer(wisp_op_ctx *ctx) {
   if ((pack + (uint64_t)GH) * sizeof(float) > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "weights too large");
   if (p->packed_once && !ctx->state) {
-    float *st = wisp_aligned_alloc((size_t)(pack + (uint64_t)GH) * sizeof(float));
-    if (!st) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
-    ctx->state = st;
+    float *packed = wisp_aligned_alloc((size_t)(pack + (uint64_t)GH) * sizeof(float));
+    if (!packed) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+    ctx->state = packed;
     size_t per_dir = p->pack_w + p->pack_r0 + p->pack_r1;
     for (int d = 0; d < D; d++)
-      pack_direction(p, ctx, d, st + d * per_dir, st + d * per_dir + p->pack_w,
-                     st + d * per_dir + p->pack_w + p->pack_r0, st + pack);
+      pack_direction(p, ctx, d, packed + d * per_dir, packed + d * per_dir + p->pack_w,
+                     packed + d * per_dir + p->pack_w + p->pack_r0, packed + pack);
   }
   return WISP_OK;
 }

@@ -1,4 +1,4 @@
-/* What the run fuzzer (tests/fuzz/fuzz_run.c) found, each as a model built here with the input
+/* What the fuzzers (tests/fuzz/) found, each as a model built here with the input
  * that showed it. Under tests/run_all.sh's UBSan build each was a report; here the values are
  * checked too. */
 #include <math.h>
@@ -84,9 +84,75 @@ static void test_dynamic_quant_infinite(void) {
   wisp_session_free(s);
 }
 
+/* A graph output naming an initializer, declared with another shape: the declaration replaced
+ * the initializer's shape, so its 2 floats were read as 1000 × 38 float16 (heap overflow in
+ * float16 widening and in reading the output; found by fuzz_external). The data's own dtype and
+ * shape stand. */
+static void test_output_naming_initializer(void) {
+  int64_t d[] = {2}, big[] = {1000, 38};
+  pbw w = {0}, node = {0}, graph = {0}, opset = {0}, model = {0};
+  float wv[2] = {1.5f, -2.0f};
+  pbw_int(&w, 1, 2);
+  pbw_int(&w, 2, 1); /* float */
+  pbw_str(&w, 8, "w");
+  pbw_bytes(&w, 9, wv, sizeof wv);
+  pbw_str(&node, 1, "x");
+  pbw_str(&node, 2, "y");
+  pbw_str(&node, 4, "Relu");
+  pbw_msg(&graph, 1, &node);
+  pbw_msg(&graph, 5, &w);
+  pbw in = value_info("x", 1, 1, d), y = value_info("y", 1, 1, d);
+  pbw wo = value_info("w", 10, 2, big); /* float16 [1000, 38] */
+  pbw_msg(&graph, 11, &in);
+  pbw_msg(&graph, 12, &y);
+  pbw_msg(&graph, 12, &wo);
+  pbw_int(&opset, 2, 13);
+  pbw_int(&model, 1, 8);
+  pbw_msg(&model, 8, &opset);
+  pbw_msg(&model, 7, &graph);
+  wisp_session *s;
+  CHECK(wisp_session_create(model.buf, model.len, NULL, &s) == WISP_OK);
+  float x[2] = {-1, 3};
+  wisp_tensor feed = {WISP_DT_FLOAT, {1, {2}}, x};
+  CHECK(wisp_session_run(s, &feed, 1) == WISP_OK);
+  const wisp_tensor *o = wisp_session_output(s, 1);
+  CHECK(o && o->dtype == WISP_DT_FLOAT && o->shape.ndim == 1 && o->shape.dims[0] == 2);
+  CHECK(o && ((const float *)o->data)[0] == 1.5f && ((const float *)o->data)[1] == -2.0f);
+  const float *y0 = wisp_session_output(s, 0)->data;
+  CHECK(y0[0] == 0 && y0[1] == 3);
+  wisp_session_free(s);
+}
+
+/* An empty tensor's other dims were unchecked, so (0, 2^40, 2^40) passed and MatMul's strides
+ * overflowed int64 (found by fuzz_external). Every non-zero dim now counts toward the bound; the
+ * session stays usable after the refusal. */
+static void test_empty_tensor_huge_dims(void) {
+  wisp_shape huge = {3, {0, (int64_t)1 << 40, (int64_t)1 << 40}}, fine = {3, {0, 7, 9}};
+  CHECK(wisp_shape_check(&huge, "t") == WISP_ERR_INVALID_ARG);
+  CHECK(wisp_shape_check(&fine, "t") == WISP_OK);
+  int64_t d[] = {2, 2}, any[] = {-1, -1};
+  const char *in_names[] = {"a", "b"}, *out_names[] = {"y"};
+  pbw ins[] = {pbw_value_info("a", 2, any), pbw_value_info("b", 2, any)};
+  pbw outs[] = {value_info("y", 1, 2, d)};
+  pbw m = one_node_model("MatMul", in_names, ins, 2, out_names, outs, 1);
+  wisp_session *s;
+  CHECK(wisp_session_create(m.buf, m.len, NULL, &s) == WISP_OK);
+  float a[4] = {1, 2, 3, 4}, b[4] = {1, 0, 0, 1};
+  wisp_tensor bad[] = {{WISP_DT_FLOAT, {2, {0, (int64_t)1 << 40}}, a},
+                       {WISP_DT_FLOAT, {2, {(int64_t)1 << 40, 2}}, b}};
+  CHECK(wisp_session_run(s, bad, 2) == WISP_ERR_INVALID_ARG);
+  wisp_tensor good[] = {{WISP_DT_FLOAT, {2, {2, 2}}, a}, {WISP_DT_FLOAT, {2, {2, 2}}, b}};
+  CHECK(wisp_session_run(s, good, 2) == WISP_OK);
+  const float *y = wisp_session_output(s, 0)->data;
+  CHECK(y[0] == 1 && y[1] == 2 && y[2] == 3 && y[3] == 4);
+  wisp_session_free(s);
+}
+
 int main(void) {
   (void)pbw_unary_model;
   test_pow_int_out_of_range();
+  test_output_naming_initializer();
+  test_empty_tensor_huge_dims();
   test_dynamic_quant_infinite();
   return check_report("fuzz_found");
 }

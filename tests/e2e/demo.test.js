@@ -15,13 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { deflateSync, crc32 } from 'node:zlib';
 
 import { shippedExamples } from '../../demo/examples.js';
+import { CHROMIUM, launchChromium } from '../js/helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ARTIFACTS = join(ROOT, 'tests/artifacts');
 const skip = !existsSync(CHROMIUM) && `${CHROMIUM} not installed`;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
 const MODELS = ['spam-bert', 'fashion-cnn', 'fashion-mlp', 'breast-cancer-gbt', 'breast-cancer-mlp'];
 // each panel, and what it downloads when opened (models and its sample data)
 const PANELS = {
@@ -165,7 +163,7 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   base = await startServer();
   const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium(chromium);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await openDemo(context, errors, '');
   // the recorder sees the workers' traffic too (models are fetched from the workers)

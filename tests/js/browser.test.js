@@ -11,9 +11,8 @@ import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { InferenceSession, Tensor } from '../../web/index.js';
-import { DT, model, node, valueInfo, tensorProto, randomFloats, maxAbsDiff } from './helpers.js';
+import { DT, model, node, valueInfo, tensorProto, randomFloats, maxAbsDiff, CHROMIUM, launchChromium } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.onnx': 'application/octet-stream', '.bin': 'application/octet-stream' };
 
@@ -47,10 +46,7 @@ test('web/ runs in headless Chromium and matches Node', { skip: !existsSync(CHRO
   const state = { wasmType: 'application/wasm' };
   const server = await serve({ '/mem/model.onnx': extModel, '/mem/w.bin': new Uint8Array(w.buffer) }, state);
   const base = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium(chromium);
   try {
     const pixels = randomFloats(2 * 784, 5, 0, 1);
     const local = await InferenceSession.create(join(ROOT, 'tests/fixtures/seed_mlp.onnx'));
@@ -97,10 +93,7 @@ test('hostile models are refused in Chromium too, and a canary session keeps its
   const models = hostileModels();
   const mem = Object.fromEntries(models.map((m, i) => [`/mem/hostile${i}.onnx`, m.bytes]));
   const server = await serve(mem, { wasmType: 'application/wasm' });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium(chromium);
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${server.address().port}/`);

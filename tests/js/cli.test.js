@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,4 +116,75 @@ test('--progress draws a bar with rows/s on stderr', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /\r\[#+\.*\] +\d+% \d+ rows, [\d.]+ rows\/s/);
   assert.match(r.stderr, /\[#{30}\] 100% 6 rows/);
+});
+
+test('zero-shot: --labels on an NLI folder and on a CLIP folder equal the library; misuse exits 1', async () => {
+  const texts = ['my phone overheats since the update', 'the invoice was charged twice', 'we booked a flight'];
+  const labels = ['mobile', 'billing', 'travel'];
+  const nli = await load('tests/fixtures/nli-tiny');
+  for (const extra of [[], ['--multi-label', '--hypothesis-template', 'About {}.']]) {
+    const r = cli(['classify', 'tests/fixtures/nli-tiny', '--labels', labels.join(','), '--topk', '3', '--batch-size', '2', '--workers', '2', ...extra], texts.join('\n'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.rows.length, texts.length);
+    const options = { labels, ...(extra.length && { multiLabel: true, hypothesisTemplate: 'About {}.' }) };
+    for (const [i, row] of r.rows.entries()) {
+      const want = await nli.classify(texts[i], options);
+      assert.deepEqual(row.result.map((x) => x.label), want.map((x) => x.label));
+      close(row.result.map((x) => x.score), want.map((x) => x.score), `${extra} row ${i}`);
+    }
+  }
+  await nli.release();
+
+  const images = [0, 1].map((k) => ({ data: Array.from({ length: 32 * 32 * 3 }, (_, i) => (i * (k + 2)) % 256), width: 32, height: 32, channels: 3 }));
+  const f = file('clip.jsonl', images.map((image, id) => JSON.stringify({ id, image })).join('\n'));
+  const r = cli(['classify', 'tests/fixtures/clip-tiny', f, '--field', 'image', '--labels', 'cat,dog,car', '--workers', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  const clip = await load('tests/fixtures/clip-tiny');
+  for (const row of r.rows) {
+    const want = await clip.classify({ ...images[row.id], data: Uint8Array.from(images[row.id].data) }, { labels: ['cat', 'dog', 'car'] });
+    close(row.result.map((x) => x.score), want.map((x) => x.score), `clip image ${row.id}`);
+  }
+  await clip.release();
+
+  assert.match(cli(['classify', 'models/spam-bert', '--labels', 'a,b'], 'x').stderr, /--labels needs an NLI text model.*ham, spam/);
+  assert.match(cli(['classify', 'tests/fixtures/clip-tiny'], 'x').stderr, /needs --labels/);
+  for (const args of [['embed', 'models/spam-bert', '--labels', 'a'], ['classify', 'models/spam-bert', '--labels', 'a,,b'],
+    ['classify', 'models/spam-bert', '--multi-label']]) {
+    const u = cli(args, 'x');
+    assert.equal(u.status, 1, args.join(' '));
+    assert.match(u.stderr, /--labels|--multi-label/);
+  }
+});
+
+test('output closed early (| head): stops quietly with exit code 0', async () => {
+  const { spawn } = await import('node:child_process');
+  const f = file('many.txt', `${Array.from({ length: 400 }, (_, i) => `${MAILS[i % MAILS.length]} ${i}`).join('\n')}\n`);
+  const child = spawn(process.execPath, [`${root}bin/wisp.js`, 'classify', 'models/spam-bert', f, '--workers', '1', '--batch-size', '8'], { cwd: root });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const first = await new Promise((resolve) => {
+    let got = '';
+    child.stdout.on('data', (d) => {
+      got += d;
+      if (got.includes('\n')) resolve(got.slice(0, got.indexOf('\n')));
+    });
+  });
+  child.stdout.destroy(); // as head does after its lines
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(JSON.parse(first).line, 1);
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Error/);
+});
+
+test('the progress bar is on when stderr is a terminal, off when it is not', { skip: !existsSync('/usr/bin/script') && 'no script(1)' }, () => {
+  const f = file('tty.txt', `${MAILS.join('\n')}\n`);
+  // script(1) runs the CLI on a pseudo-terminal; its output (both streams) comes back on stdout
+  const cmd = [process.execPath, `${root}bin/wisp.js`, 'classify', 'models/spam-bert', f, '--workers', '1'].map((a) => `'${a}'`).join(' ');
+  const tty = spawnSync('/usr/bin/script', ['-qec', `${cmd} >/dev/null`, '/dev/null'], { encoding: 'utf8', cwd: root });
+  assert.equal(tty.status, 0, tty.stdout);
+  assert.match(tty.stdout, /\[#{30}\] 100% 6 rows, [\d.]+ rows\/s/);
+  const piped = cli(['classify', 'models/spam-bert', f, '--workers', '1']);
+  assert.equal(piped.status, 0);
+  assert.equal(piped.stderr, '');
+  assert.equal(piped.rows.length, 6);
 });

@@ -33,7 +33,7 @@ function feedsFor(spec, seed) {
   const w = {}, o = {};
   for (const [name, { dtype, dims, data }] of Object.entries(spec)) {
     const n = dims.reduce((a, b) => a * b, 1);
-    let values = data ? ARRAYS[dtype].from(data, (v) => (dtype === 'int64' ? BigInt(v) : v))
+    const values = data ? ARRAYS[dtype].from(data, (v) => (dtype === 'int64' ? BigInt(v) : v))
       : randomFloats(n, seed++, -2, 2);
     w[name] = new Tensor(dtype, values, dims);
     o[name] = new ort.Tensor(dtype, values, dims);

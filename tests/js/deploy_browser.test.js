@@ -10,8 +10,8 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, launchChromium } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 const PAGE = '<!doctype html><title>wisp deploy</title><link rel="icon" href="data:,"><script type="importmap">{"imports": ' +
@@ -52,17 +52,12 @@ async function classifyAll() {
   };
 }
 
-const LAUNCH = {
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-};
-
 test('static page: cached on first visit, offline from the cache, truncation refetched, abort stops', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
   const { chromium } = await import('playwright-core');
   const state = { requests: [] };
   const server = await serve(state);
   const base = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch(LAUNCH);
+  const browser = await launchChromium(chromium);
   try {
     const context = await browser.newContext();
     const errors = [];
@@ -164,7 +159,7 @@ test('worker: true in Chromium: same answers, and a 32-text batch leaves no long
   const { chromium } = await import('playwright-core');
   const state = { requests: [] };
   const server = await serve(state);
-  const browser = await chromium.launch(LAUNCH);
+  const browser = await launchChromium(chromium);
   try {
     const page = await browser.newPage();
     const errors = [];

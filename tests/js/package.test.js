@@ -61,3 +61,13 @@ test('the exports resolve by the package name (self-reference), the .wasm files 
   assert.ok(existsSync(fileURLToPath(import.meta.resolve(`${pkg.name}/web/wisp_relaxed.wasm`))));
   assert.equal(JSON.parse(readFileSync(fileURLToPath(import.meta.resolve(`${pkg.name}/package.json`)), 'utf8')).name, pkg.name);
 });
+
+test('one version: package.json, package-lock.json, env.versions.wisp, the latest CHANGELOG release', async () => {
+  const { env } = await import('../../web/env.js');
+  assert.equal(env.versions.wisp, pkg.version);
+  const lock = JSON.parse(readFileSync(`${root}package-lock.json`, 'utf8'));
+  assert.equal(lock.version, pkg.version);
+  assert.equal(lock.packages[''].version, pkg.version);
+  const released = /^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d\d-\d\d$/m.exec(readFileSync(`${root}CHANGELOG.md`, 'utf8'));
+  assert.equal(released?.[1], pkg.version, 'the newest dated CHANGELOG entry is the package version');
+});

@@ -65,7 +65,6 @@ function feedsFor(T, session, raw, halfTypeFor) {
   return out;
 }
 
-const sessions = new Map();
 async function runAll(path, raw) {
   const [w, o, web] = await Promise.all([InferenceSession.create(path), ort.InferenceSession.create(path),
     ortWeb.InferenceSession.create(path)]);

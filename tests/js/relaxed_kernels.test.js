@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 import { getWasm, relaxedSimdSupported } from '../../web/wasm.js';
 import { runRelaxedTwins } from './relaxed_twins.js';
+import { CHROMIUM, launchChromium } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TWINS = `${ROOT}build-wasm/wisp_relaxed_test.wasm`;
-const CHROMIUM = '/usr/bin/chromium';
 const relaxed = relaxedSimdSupported();
 
 test('the core picks relaxed kernels exactly where the engine has relaxed SIMD', async () => {
@@ -41,7 +41,7 @@ test('relaxed kernels match their scalar twins (headless Chromium)', { skip: !ex
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await launchChromium(chromium);
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${server.address().port}/`);

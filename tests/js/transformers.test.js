@@ -27,10 +27,10 @@ for (const T of [ref, tw]) {
   T.env.allowRemoteModels = false;
 }
 // device 'auto': an injected runtime has no device list of its own for Transformers.js to pick from
-const both = async (task, model, inputs, options = {}) => Promise.all([ref, tw].map(async (T) => {
+const both = async (task, model, ...args) => Promise.all([ref, tw].map(async (T) => {
   const p = await T.pipeline(task, model, { dtype: 'fp32', ...(T === tw && { device: 'auto' }) });
   try {
-    return await p(inputs, options);
+    return await p(...args);
   } finally {
     await p.dispose();
   }
@@ -125,4 +125,31 @@ test('Tensor has onnxruntime-web members Transformers.js and its users call', as
   assert.deepEqual(Array.from(x.toImageData().data), Array.from(img.data));
   await assert.rejects(wisp.Tensor.fromImage({ data: new Uint8Array(3), width: 2, height: 1 }), RangeError);
   assert.equal(wisp.env.wasm.simd, true);
+});
+
+// NLI zero-shot on a random-weight BERT pair classifier (tests/fixtures/make_nli_fixture.py); its
+// id2label puts entailment first, so a runtime or pipeline assuming MNLI's order would differ.
+const ZERO_SHOT = {
+  texts: ['Last week I upgraded my iOS version and ever since then my phone overheats whenever I use your app.',
+    'The invoice for my subscription was charged twice this month.'],
+  labels: ['mobile', 'billing', 'website', 'account access'],
+};
+
+test('zero-shot-classification (tests/fixtures/nli-tiny) on wisp matches onnxruntime-node', async () => {
+  const model = 'tests/fixtures/nli-tiny';
+  for (const multi_label of [false, true]) {
+    const [a, b] = await both('zero-shot-classification', model, ZERO_SHOT.texts, ZERO_SHOT.labels, { multi_label });
+    assert.equal(b.length, 2);
+    for (const r of b) assert.deepEqual([...r.labels].sort(), [...ZERO_SHOT.labels].sort());
+    if (!multi_label) for (const r of b) assert.ok(Math.abs(r.scores.reduce((s, x) => s + x, 0) - 1) < 1e-9);
+    // the scores must tell the labels apart, or the label order would test nothing
+    for (const r of a) assert.ok(r.scores.every((x, i) => !i || r.scores[i - 1] - x > 2e-4), JSON.stringify(r));
+    const d = maxDiff(b, a);
+    console.log(`zero-shot-classification multi_label=${multi_label} max |Δ| ${d.toExponential(2)}`);
+    assert.ok(d <= 1e-4, `multi_label ${multi_label}: max diff ${d}`);
+  }
+  // one label: the entailment-vs-contradiction score, whatever multi_label says
+  const [a, b] = await both('zero-shot-classification', model, ZERO_SHOT.texts[0], 'mobile');
+  assert.deepEqual(b.labels, ['mobile']);
+  assert.ok(maxDiff(b, a) <= 1e-4);
 });

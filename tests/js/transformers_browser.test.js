@@ -1,6 +1,7 @@
 // transformers_browser.test.js — wisp injected as Transformers.js's runtime in headless Chromium
-// (its bundled browser build, dist/transformers.js), on the shipped text and image folders served
-// over HTTP; results must match Transformers.js on its own runtime (onnxruntime-node, in Node).
+// (its bundled browser build, dist/transformers.js), on the shipped text and image folders and the
+// NLI fixture (zero-shot-classification) served over HTTP; results must match Transformers.js on
+// its own runtime (onnxruntime-node, in Node).
 // Skips when Debian's chromium is not installed.
 import { test } from 'node:test';
 import { CHROMIUM, launchChromium } from './helpers.js';
@@ -33,6 +34,7 @@ function serve(mem) {
 }
 
 const MAILS = ['WIN a FREE cruise!!! Reply now to claim your prize', 'Can we move the meeting to 3pm tomorrow?'];
+const ZERO_SHOT = { text: 'The invoice for my subscription was charged twice this month.', labels: ['mobile', 'billing', 'website'] };
 const IMAGE = Array.from({ length: 784 }, (_, i) => ((i % 28) * 9 + Math.floor(i / 28) * 3) % 256);
 
 async function fashionAsVit() {
@@ -47,7 +49,7 @@ async function fashionAsVit() {
 
 // What both sides run (self-contained: it is sent to the page as source): T is Transformers.js,
 // `device` what to pass it.
-async function scenario(T, base, device, mails, pixels) {
+async function scenario(T, base, device, mails, pixels, zeroShot) {
   T.env.localModelPath = base;
   T.env.allowLocalModels = true; // browsers: off by default
   T.env.allowRemoteModels = false;
@@ -56,7 +58,9 @@ async function scenario(T, base, device, mails, pixels) {
   const text = await T.pipeline('text-classification', 'models/spam-bert', opts);
   const feats = await T.pipeline('feature-extraction', 'models/spam-bert', opts);
   const image = await T.pipeline('image-classification', 'mem/fashion', opts);
+  const nli = await T.pipeline('zero-shot-classification', 'tests/fixtures/nli-tiny', opts);
   return {
+    zeroShot: [await nli(zeroShot.text, zeroShot.labels), await nli(zeroShot.text, zeroShot.labels, { multi_label: true })],
     text: await text(mails, { top_k: 2 }),
     feats: Array.from((await feats(mails, { pooling: 'none' })).data),
     image: await image(new T.RawImage(Uint8ClampedArray.from(pixels), 28, 28, 1), { top_k: 3 }),
@@ -78,7 +82,9 @@ test('Transformers.js in Chromium with wisp injected matches onnxruntime-node', 
   }
   mkdirSync(join(dir, 'models'));
   (await import('node:fs')).symlinkSync(join(ROOT, 'models/spam-bert'), join(dir, 'models/spam-bert'));
-  const expected = await scenario(ref, `${dir}/`, undefined, MAILS, IMAGE);
+  mkdirSync(join(dir, 'tests/fixtures'), { recursive: true });
+  (await import('node:fs')).symlinkSync(join(ROOT, 'tests/fixtures/nli-tiny'), join(dir, 'tests/fixtures/nli-tiny'));
+  const expected = await scenario(ref, `${dir}/`, undefined, MAILS, IMAGE, ZERO_SHOT);
   rmSync(dir, { recursive: true });
 
   const { chromium } = await import('playwright-core');
@@ -89,17 +95,17 @@ test('Transformers.js in Chromium with wisp injected matches onnxruntime-node', 
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(base);
     // localModelPath must be a path: Transformers.js treats a full http(s) URL as remote there
-    const got = await page.evaluate(async ({ base, MAILS, IMAGE, src }) => {
+    const got = await page.evaluate(async ({ base, MAILS, IMAGE, ZERO_SHOT, src }) => {
       const wisp = await import('/web/index.js');
       let created = 0;
       const create = wisp.InferenceSession.create.bind(wisp.InferenceSession);
       globalThis[Symbol.for('onnxruntime')] = { ...wisp, env: wisp.env, InferenceSession: { create: (...a) => (created++, create(...a)) } };
       const T = await import('/node_modules/@huggingface/transformers/dist/transformers.js');
       const scenario = new Function(`return (${src})`)();
-      return { ...(await scenario(T, base, 'auto', MAILS, IMAGE)), created };
-    }, { base: '/', MAILS, IMAGE, src: scenario.toString() });
+      return { ...(await scenario(T, base, 'auto', MAILS, IMAGE, ZERO_SHOT)), created };
+    }, { base: '/', MAILS, IMAGE, ZERO_SHOT, src: scenario.toString() });
     assert.deepEqual(errors, []);
-    assert.ok(got.created >= 3, `wisp made ${got.created} sessions`);
+    assert.ok(got.created >= 4, `wisp made ${got.created} sessions`);
     let worst = 0;
     const cmp = (a, b) => {
       if (typeof a === 'number') return void (worst = Math.max(worst, Math.abs(a - b) / Math.max(1, Math.abs(b))));
@@ -107,7 +113,7 @@ test('Transformers.js in Chromium with wisp injected matches onnxruntime-node', 
       assert.deepEqual(Object.keys(a), Object.keys(b));
       for (const k of Object.keys(a)) cmp(a[k], b[k]);
     };
-    cmp({ text: got.text, feats: got.feats, image: got.image }, expected);
+    cmp({ zeroShot: got.zeroShot, text: got.text, feats: got.feats, image: got.image }, expected);
     console.log(`Chromium vs onnxruntime-node: max relative |Δ| ${worst.toExponential(2)}`);
     assert.ok(worst <= 1e-4, `max diff ${worst}`);
   } finally {

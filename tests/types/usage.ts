@@ -9,6 +9,8 @@ import {
 export async function sessions(): Promise<number> {
   env.wasm.numThreads = 1;
   env.wasm.relaxedSimd = false;
+  env.wasm.wasmPaths = 'https://cdn.example.org/wisp/';
+  env.wasm.wasmPaths = { wasm: new URL('https://cdn.example.org/wisp.wasm') };
   env.logLevel = 'error';
   const session = await InferenceSession.create('model.onnx', { memoryLimit: 2 ** 30, numThreads: 2, executionProviders: ['wasm'] });
   const buf = new ArrayBuffer(16);
@@ -37,6 +39,10 @@ export async function models(signal: AbortSignal): Promise<void> {
   const text: Model = await load('models/spam-bert', { dtype: 'q8', signal, progress: onProgress, cacheDir: '.cache' });
   const one: Label[] = await text.classify('free money', { topk: 1 });
   const many: Label[][] = await text.classify(['a', 'b']);
+  const nli = await load('tests/fixtures/nli-tiny');
+  const zs: Label[] = await nli.classify('my phone overheats', { labels: ['mobile', 'billing'], multiLabel: true });
+  const zss: Label[][] = await nli.classify(['a', 'b'], { labels: ['x'], hypothesisTemplate: 'About {}.', topk: 1, batchSize: 8, signal });
+  console.log(zs[0].score, zss.length);
   const v: Float32Array = await text.embed('hello', { pooling: 'cls', normalize: true });
   const vs: Float32Array[] = await text.embed(['a', 'b']);
   console.log(one[0].label, many.length, cosineSimilarity(v, vs[0]), text.labels, text.info.bytes, text.kind, text.session.inputNames);
@@ -79,6 +85,10 @@ export async function refused(model: Model, session: InferenceSession): Promise<
   await load('models/spam-bert', { dtype: 'fp64' });
   // @ts-expect-error topk is a number
   await model.classify('x', { topk: '3' });
+  // @ts-expect-error wasmPaths is a prefix or {wasm, relaxed}
+  env.wasm.wasmPaths = 3;
+  // @ts-expect-error multiLabel is a boolean
+  await model.classify('x', { labels: ['a'], multiLabel: 'yes' });
   // @ts-expect-error pooling is 'mean' or 'cls'
   await model.embed('x', { pooling: 'max' });
   // @ts-expect-error feeds are tensors
