@@ -78,7 +78,7 @@ async function main() {
 
   // Cold start: create → first result, wisp first (each instantiates its own wasm here).
   let t = performance.now();
-  const wisp = await InferenceSession.create(bytes);
+  const wisp = await InferenceSession.create(bytes, { numThreads: 1 }); // as onnxruntime-web here
   const feedsSpec = wisp.inputMetadata.map(({ name, type, shape }) => {
     const dims = args.inputs[name] ?? (shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
     return { name, type, dims };
@@ -95,7 +95,7 @@ async function main() {
   await ortSession.run(oFeeds);
   const ortFirst = performance.now() - t;
 
-  const base = args.baseline ? await InferenceSession.create(new Uint8Array(await readFile(args.baseline))) : null;
+  const base = args.baseline ? await InferenceSession.create(new Uint8Array(await readFile(args.baseline)), { numThreads: 1 }) : null;
   if (base) await base.run(wFeeds);
 
   // Same answer? (A fast wrong runtime is no use; this is a sanity check, not the parity test.)

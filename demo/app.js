@@ -4,6 +4,13 @@
 // panel is first opened; after that the page makes no network requests: uploads are decoded
 // locally and results come back from the workers.
 import { load } from '../web/index.js';
+import { relaxedSimdSupported } from '../web/wasm.js';
+import { threadCount } from '../web/threads.js';
+
+// What the models' workers run with: the kernel build and the threads of each (threads need
+// the cross-origin isolation demo/serve.js gives the page).
+const threads = threadCount(undefined, 0);
+const BUILD = `${relaxedSimdSupported() ? 'relaxed-SIMD' : 'SIMD128'} kernels, ${threads} thread${threads > 1 ? 's' : ''} per model`;
 
 const MODELS = [
   { id: 'spam-bert', name: 'Spam BERT', task: 'text', panel: 'text' },
@@ -18,6 +25,7 @@ const IMAGE_MODELS = ['fashion-cnn', 'fashion-mlp'];
 const TABULAR_MODELS = ['breast-cancer-gbt', 'breast-cancer-mlp'];
 
 const $ = (sel, root = document) => root.querySelector(sel);
+$('#status-line').append(` ${BUILD}.`);
 const el = (tag, props = {}, ...children) => {
   const e = Object.assign(document.createElement(tag), props);
   for (const c of children) if (c !== null && c !== undefined) e.append(c);
@@ -48,7 +56,7 @@ async function timed(id, method, ...args) {
   const t0 = performance.now();
   const result = await model[method](...args);
   const ms = performance.now() - t0;
-  $('#status-line').textContent = `Last inference: ${id} ${method} ${fmtMs(ms)} (a round trip to its Web Worker).`;
+  $('#status-line').textContent = `Last inference: ${id} ${method} ${fmtMs(ms)} (a round trip to its Web Worker) · ${BUILD}.`;
   return { result, ms };
 }
 

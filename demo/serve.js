@@ -38,7 +38,10 @@ if (!args.includes('--no-serve')) {
     '.json': 'application/json', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream',
     '.png': 'image/png', '.svg': 'image/svg+xml',
   };
+  // Cross-origin isolation (COOP + COEP): the page gets SharedArrayBuffer, so wisp runs threaded.
+  const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
   server = createServer(async (req, res) => {
+    for (const [k, v] of Object.entries(ISOLATED)) res.setHeader(k, v);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return res.writeHead(405, { allow: 'GET, HEAD' }).end('method not allowed');
     }

@@ -1,10 +1,12 @@
 #include "status.h"
+#include "threads.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-static char last_error[512];
-static wisp_status last_status;
+/* per thread: a threaded build's helpers never mix their messages into the caller's */
+static WISP_THREAD_LOCAL char last_error[512];
+static WISP_THREAD_LOCAL wisp_status last_status;
 
 wisp_status wisp_fail(wisp_status status, const char *fmt, ...) {
   va_list ap;

@@ -15,15 +15,16 @@
 //                     true: required.
 //   logLevel          'verbose' | 'info' | 'warning' (default) print wisp's warnings on
 //                     console.warn (each once); 'error' | 'fatal' silence them.
-// Stored, not acted on yet: wasm.numThreads (wisp runs on the calling thread; honoured once its
-// threaded kernels land). Ignored, with a warning when set to what wisp cannot do: wasm.simd
-// (wisp needs SIMD128: false cannot turn it off), wasm.proxy (true: use load(src, {worker: true})
-// to run a model off the main thread). Kept for compatibility only: initTimeout, trace, debug,
+//   wasm.numThreads   the default numThreads of sessions; 0: every core up to 8 where threads
+//                     work (Node, cross-origin-isolated pages), else 1.
+// Ignored, with a warning when set to what wisp cannot do: wasm.simd (wisp needs SIMD128: false
+// cannot turn it off), wasm.proxy (true: use load(src, {worker: true}) to run a model off the
+// main thread). Kept for compatibility only: initTimeout, trace, debug,
 // webgpu.
 
 export const env = {
   wasm: {
-    numThreads: 1,
+    numThreads: 0,
     simd: true,
     relaxedSimd: undefined, // undefined: where the engine has it; false: never; true: required
     wasmPaths: undefined,

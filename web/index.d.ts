@@ -118,6 +118,9 @@ export interface SessionOptions extends IoOptions {
   baseUrl?: string | URL;
   /** the most, in bytes, the WebAssembly heap may grow to (default 1 GiB, at most 4 GiB) */
   memoryLimit?: number;
+  /** threads per run (default: every core up to 8 in Node and cross-origin-isolated pages, else
+   * env.wasm.numThreads when > 0); 1 wherever SharedArrayBuffer is missing */
+  numThreads?: number;
   /** onnxruntime-web options, accepted and ignored (wisp has one CPU backend) */
   executionProviders?: readonly unknown[];
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
@@ -145,14 +148,18 @@ export class InferenceSession {
   readonly outputNames: string[];
   readonly inputMetadata: ValueMetadata[];
   readonly outputMetadata: ValueMetadata[];
-  /** which kernels this build picked, e.g. "f32_gemm_4x8__wasmsimd" */
+  /** which kernels this build picked and the threads a run uses, e.g.
+   * "f32_gemm=f32_gemm_4x8__wasmsimd,… threads=4" */
   readonly kernelConfig: string;
+  /** threads each run uses */
+  readonly numThreads: number;
   run(feeds: Record<string, Tensor>, fetches?: readonly string[] | Record<string, unknown>, options?: unknown): Promise<Record<string, OutputValue>>;
   release(): Promise<void>;
 }
 
 /** onnxruntime-web's env. wisp honours wasm.wasmPaths and wasm.relaxedSimd (read when the first
- * session is made) and logLevel (its warnings); numThreads is stored for the threaded kernels. */
+ * session is made), wasm.numThreads (0: the default; > 0: the default numThreads of sessions)
+ * and logLevel (its warnings). */
 export const env: {
   wasm: {
     numThreads: number;
@@ -206,6 +213,7 @@ export interface LoadOptions extends IoOptions {
   host?: string;
   revision?: string;
   memoryLimit?: number;
+  numThreads?: number;
   /** run the model in a Worker (worker_threads in Node) */
   worker?: boolean;
 }

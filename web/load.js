@@ -18,6 +18,8 @@ import { InferenceSession } from './session.js';
 import { Model } from './model.js';
 import { isNode, readBytes, progressTracker } from './io.js';
 import { getWasm } from './wasm.js';
+import { threadCount } from './threads.js';
+import { env } from './env.js';
 import { HUB, hubFiles } from './hub.js';
 import { WispError, throwIfAborted, badInput, badModel } from './errors.js';
 // Transformers.js's dtype names and file suffixes (onnx/model<suffix>.onnx); wisp also looks
@@ -132,7 +134,8 @@ function kindFiles(kind) {
 // file, loaded, total, overall: {loaded, total}}, for the .wasm too); signal (an AbortSignal:
 // stops the downloads); cache (browsers: true (default) | false | a cache name); cacheDir (Node: a
 // directory to keep downloaded files in); host and revision for hub repo ids; memoryLimit (bytes;
-// see InferenceSession.create); worker: true runs the model in a Worker (remote.js).
+// see InferenceSession.create); numThreads (as for InferenceSession.create); worker: true runs
+// the model in a Worker (remote.js).
 export async function load(source, options = {}) {
   const dtypes = checkDtype(options.dtype ?? 'fp32');
   const { signal } = options;
@@ -141,7 +144,8 @@ export async function load(source, options = {}) {
   if (options.worker) return (await import('./remote.js')).loadInWorker(base.href, options);
   const tracker = progressTracker(options.progress);
   const io = { signal, tracker, cache: options.cache ?? true, cacheDir: options.cacheDir };
-  const wasm = getWasm(io); // fetched alongside the model's files
+  const threads = threadCount(options.numThreads, env.wasm.numThreads);
+  const wasm = getWasm(io, threads); // fetched alongside the model's files
   wasm.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
   const listing = await hubFiles(base, options.host, io); // a hub folder's files, else null
   const read = (name, optional) => {
@@ -176,6 +180,7 @@ export async function load(source, options = {}) {
       baseUrl: new URL(modelFile, base).href,
       extraOutputs,
       ...(options.memoryLimit !== undefined && { memoryLimit: options.memoryLimit }),
+      numThreads: threads,
     });
   };
   const files = { config, preprocessor, tokenizer, tokenizerConfig };

@@ -8,6 +8,8 @@
 // Small and boring on purpose: validate in JS, copy into the heap, call, copy out, free in finally.
 
 import { getWasm, discard, FOUR_GB } from './wasm.js';
+import { threadCount } from './threads.js';
+import { env } from './env.js';
 import { toUrl, readBytes, ioOptions } from './io.js';
 import { wasmError, coded, badInput, badModel } from './errors.js';
 
@@ -293,6 +295,7 @@ export class InferenceSession {
   #handle;
   #inputTypes;
   #mapKeys; // per output: the map keys of a ZipMap output (a sequence of maps), else null
+  #threads = 1;
 
   constructor(wasm, handle) {
     const x = wasm.exports;
@@ -335,6 +338,10 @@ export class InferenceSession {
   // (default 1 GiB, at most 4 GiB). It is one heap for all sessions, so the limit set last holds
   // for all of them; an allocation past it fails with an Error and leaves the heap as it was.
   // Set it above 1 GiB for models whose weights and activations need more.
+  // options.numThreads: threads for each run (default: every core up to 8 in Node and in
+  // cross-origin-isolated pages; env.wasm.numThreads when set). Where shared memory is missing
+  // the session runs on one thread; the page's main thread takes part in every run (it spins,
+  // never block-waits, for the helpers' last tiles). Results equal one thread's bit for bit.
   static async create(model, arg1, arg2, arg3) {
     let options = arg1;
     if (model instanceof ArrayBuffer && typeof arg1 === 'number') {
@@ -347,7 +354,8 @@ export class InferenceSession {
     // a path or URL is read from there; bytes given with options.baseUrl are used as they are
     const io = ioOptions(options);
     const bytes = await toBytes(typeof model === 'string' || model instanceof URL ? base : model, null, io);
-    const wasm = await getWasm(io);
+    const threads = threadCount(options.numThreads, env.wasm.numThreads);
+    const wasm = await getWasm(io, threads);
     const x = wasm.exports;
     if (options.memoryLimit !== undefined) wasm.setMemoryBudget(options.memoryLimit);
 
@@ -392,12 +400,15 @@ export class InferenceSession {
         }
         // frees the staged files and extra output names
         given = true;
+        x.wisp_wasm_set_threads?.(Math.min(threads, wasm.maxThreads)); // per-thread scratch
         const h = x.wisp_wasm_session_create(modelPtr, bytes.byteLength);
         if (!h) throw wasmError(wasm);
         return h;
       });
       try {
-        return new InferenceSession(wasm, handle);
+        const session = new InferenceSession(wasm, handle);
+        session.#threads = Math.min(threads, wasm.maxThreads);
+        return session;
       } catch (e) {
         x.wisp_wasm_session_free(handle);
         throw e;
@@ -463,6 +474,7 @@ export class InferenceSession {
           wasm.view(Float64Array).set(t.dims, d >>> 3);
           if (x.wisp_wasm_set_feed(i, DTYPES[t.type], t.dims.length, d, p)) throw wasmError(wasm);
         });
+        x.wisp_wasm_set_threads?.(this.#threads);
         if (x.wisp_wasm_run(h, tensors.length)) throw wasmError(wasm);
         // Copy outputs out now: they live in the session's arena until the next run.
         const out = {};
@@ -480,9 +492,9 @@ export class InferenceSession {
             const u32 = wasm.view(Uint32Array);
             out[name] = new Tensor('string', Array.from({ length: bytes / 4 }, (_, k) => wasm.readString(u32[(p >>> 2) + k]) ?? ''), dims);
           } else if (this.#mapKeys[i]) {
-            out[name] = toMaps(new Float32Array(wasm.memory.buffer.slice(p, p + bytes)), this.#mapKeys[i]);
+            out[name] = toMaps(new Float32Array(wasm.copyOut(p, bytes)), this.#mapKeys[i]);
           } else {
-            out[name] = new Tensor(type, new Arr(wasm.memory.buffer.slice(p, p + bytes)), dims);
+            out[name] = new Tensor(type, new Arr(wasm.copyOut(p, bytes)), dims);
           }
         }
         return out;
@@ -500,9 +512,15 @@ export class InferenceSession {
     this.#handle = 0;
   }
 
-  // Which kernels this build picked, e.g. "f32_gemm_4x8__wasmsimd" (wisp's own addition).
+  // Which kernels this build picked and the threads a run uses, e.g.
+  // "f32_gemm=f32_gemm_4x8__wasmsimd,… threads=4" (wisp's own addition).
   get kernelConfig() {
-    return this.#wasm.kernelConfig();
+    return `${this.#wasm.kernelConfig()} threads=${this.#threads}`;
+  }
+
+  // Threads each run uses (wisp's own addition).
+  get numThreads() {
+    return this.#threads;
   }
 }
 

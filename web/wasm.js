@@ -7,6 +7,7 @@
 import { isNode, readBytes, toUrl } from './io.js';
 import { coded, badInput } from './errors.js';
 import { env, warn } from './env.js';
+import { Pool, threadsAvailable, threadCount } from './threads.js';
 
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD128 is
 // final (the same probe wasm-feature-detect uses).
@@ -41,14 +42,15 @@ const POINTER_EXPORTS = [
 export const FOUR_GB = 4 * 1024 ** 3;
 
 export class Wasm {
-  constructor(instance) {
+  constructor(instance, memory) {
     const raw = instance.exports;
     this.exports = { ...raw };
     for (const name of POINTER_EXPORTS) {
       const fn = raw[name];
       if (fn) this.exports[name] = (...args) => fn(...args) >>> 0;
     }
-    this.memory = raw.memory;
+    this.memory = memory ?? raw.memory;
+    this.pool = null; // the helper threads of a threaded instance (threads.js)
     this._buffer = null;
     this._views = new Map();
     this.dead = null; // set to the Error when the instance trapped: its heap can't be trusted
@@ -127,7 +129,17 @@ export class Wasm {
     const heap = this.view(Uint8Array);
     let end = p;
     while (heap[end]) end++;
-    return new TextDecoder().decode(heap.subarray(p, end));
+    return new TextDecoder().decode(heap.slice(p, end)); // a copy: decode refuses shared memory
+  }
+
+  // A copy of n heap bytes at p, in an ArrayBuffer of its own (never the shared memory's).
+  copyOut(p, n) {
+    return this.view(Uint8Array).slice(p, p + n).buffer;
+  }
+
+  // How many threads this instance can run: helper threads that started, plus the caller.
+  get maxThreads() {
+    return this.pool ? this.pool.ready + 1 : 1;
   }
 
   lastError() {
@@ -149,7 +161,7 @@ function checkSimd() {
 
 // Stubs for whatever the module imports. Nothing here should run in normal operation: the core
 // does no I/O. fd_write keeps the text (an assert message) so the abort that follows can report it.
-function makeImports(module, getWasm) {
+export function makeImports(module, getWasm, memory) {
   let stderr = '';
   const decoder = new TextDecoder();
   const aborted = (what) => {
@@ -179,9 +191,16 @@ function makeImports(module, getWasm) {
     proc_exit: (code) => aborted(`exit ${code}`),
     abort: () => aborted('abort'),
     emscripten_date_now: () => Date.now(),
+    emscripten_get_now: () => performance.now(),
+    // the threaded build's main thread (its constructors): it may not block-wait, as in a page
+    __emscripten_init_main_thread_js: (tb) => getWasm().exports._emscripten_thread_init(tb, 1, 1, 0, 0),
   };
   const imports = {};
   for (const { module: mod, name, kind } of WebAssembly.Module.imports(module)) {
+    if (kind === 'memory' && memory) {
+      (imports[mod] ??= {})[name] = memory;
+      continue;
+    }
     if (kind !== 'function') throw coded('WISP_RUNTIME', `wisp.wasm imports a ${kind} ${mod}.${name}`);
     imports[mod] ??= {};
     imports[mod][name] = impl[name] ?? (() => aborted(`unsupported import ${mod}.${name}`));
@@ -195,24 +214,34 @@ async function compile(url, options = {}) {
   return WebAssembly.compile(bytes);
 }
 
+const RELAXED_NAMES = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4'];
+
+// Appends the relaxed kernels to a function table; returns their slots. A threaded instance's
+// helpers do the same with their own tables, so the slots agree.
+export async function installRelaxed(table, module, memory) {
+  const { exports: k } = await WebAssembly.instantiate(module, { env: { memory } });
+  const first = table.grow(RELAXED_NAMES.length);
+  RELAXED_NAMES.forEach((n, i) => table.set(first + i, k[`${n}__wasmrelaxed`]));
+  return RELAXED_NAMES.map((_, i) => first + i);
+}
+
 // The relaxed-SIMD kernels (web/wisp_relaxed.wasm) share the core's memory; their exports go
 // into the core's function table, and the core's kernel configuration points at them.
 // Its int8 GEMM only when asked ('relaxed-int8'): it measured slower than the baseline's so far.
+// Returns the compiled module (helper threads instantiate it too).
 async function useRelaxed(wasm, url, int8, options) {
   const module = await compile(url, options);
-  const { exports: k } = await WebAssembly.instantiate(module, { env: { memory: wasm.memory } });
-  const table = wasm.exports.__indirect_function_table;
-  const names = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4'];
-  const first = table.grow(names.length);
-  names.forEach((n, i) => table.set(first + i, k[`${n}__wasmrelaxed`]));
-  const idx = names.map((_, i) => first + i);
+  const idx = await installRelaxed(wasm.exports.__indirect_function_table, module, wasm.memory);
   if (!int8) idx[3] = 0; // NULL: keep the int16-pair kernel
   wasm.exports.wisp_wasm_use_relaxed(...idx);
+  return module;
 }
 
 // kernels: 'auto' (relaxed SIMD where the engine validates it), 'relaxed', 'relaxed-int8' (its
 // int8 GEMM too) or 'baseline'. options (from the first caller): as for compile.
-export async function instantiate(url, kernels = 'auto', options = {}, relaxedUrl = new URL('./wisp_relaxed.wasm', url)) {
+// threaded: url is web/wisp_mt.wasm, instantiated on a shared memory of ours, with a Pool.
+export async function instantiate(url, kernels = 'auto', options = {}, relaxedUrl = new URL('./wisp_relaxed.wasm', url),
+  threaded = false) {
   checkSimd();
   const module = await compile(url, options);
   if (!WebAssembly.Module.exports(module).some((e) => e.name === 'wisp_wasm_session_create')) {
@@ -220,29 +249,46 @@ export async function instantiate(url, kernels = 'auto', options = {}, relaxedUr
       "point at wisp's wisp.wasm, not onnxruntime-web's files)");
   }
   let wasm = null;
-  const instance = await WebAssembly.instantiate(module, makeImports(module, () => wasm));
-  wasm = new Wasm(instance);
-  // Standalone reactors run their static constructors from _initialize.
-  instance.exports._initialize?.();
-  if (kernels.startsWith('relaxed') || (kernels === 'auto' && relaxedSimdSupported()))
-    await useRelaxed(wasm, relaxedUrl, kernels === 'relaxed-int8', options);
+  // 16 MiB to start (the build's INITIAL_MEMORY), up to wasm32's 4 GiB as the one-thread build
+  const memory = threaded ? new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true }) : undefined;
+  const instance = await WebAssembly.instantiate(module, makeImports(module, () => wasm, memory));
+  wasm = new Wasm(instance, memory);
+  // Standalone reactors run their static constructors from _initialize (the threaded build,
+  // not standalone, from __wasm_call_ctors).
+  (instance.exports._initialize ?? instance.exports.__wasm_call_ctors)?.();
+  instance.exports.emscripten_tls_init?.(); // the threaded build: this thread's TLS block
+  const relaxedWanted = kernels.startsWith('relaxed') || (kernels === 'auto' && relaxedSimdSupported());
+  let relaxed = null;
+  if (relaxedWanted) {
+    relaxed = await useRelaxed(wasm, relaxedUrl, kernels === 'relaxed-int8', options);
+  }
+  if (threaded) {
+    wasm.pool = new Pool(wasm, module, relaxed);
+    // a page's main thread may not block-wait (memory.atomic.wait32 traps there): it spins
+    wasm.exports.wisp_wasm_caller_blocks(isNode || typeof window === 'undefined' ? 1 : 0);
+  }
   return wasm;
 }
 
-// Where wisp.wasm and wisp_relaxed.wasm are: next to this module, or where paths
-// (env.wasm.wasmPaths) says, as onnxruntime-web reads it: a string or URL prefix the file names
-// are appended to ('https://cdn.example.org/wisp/'; relative: to the page, or in Node the working
-// directory), or {wasm, relaxed}: the files' own URLs (relaxed defaults to next to wasm).
-export async function wasmUrls(paths = env.wasm.wasmPaths) {
+// Where wisp.wasm and wisp_relaxed.wasm are (threaded: wisp_mt.wasm and wisp_relaxed_mt.wasm):
+// next to this module, or where paths (env.wasm.wasmPaths) says, as onnxruntime-web reads it: a
+// string or URL prefix the file names are appended to ('https://cdn.example.org/wisp/';
+// relative: to the page, or in Node the working directory), or {wasm, relaxed}: the files' own
+// URLs (relaxed defaults to next to wasm; the threaded build's files are next to wasm).
+export async function wasmUrls(paths = env.wasm.wasmPaths, threaded = false) {
+  const names = threaded ? ['wisp_mt.wasm', 'wisp_relaxed_mt.wasm'] : ['wisp.wasm', 'wisp_relaxed.wasm'];
   if (paths === undefined || paths === null || paths === '') {
-    return { core: new URL('./wisp.wasm', import.meta.url), relaxed: new URL('./wisp_relaxed.wasm', import.meta.url) };
+    return threaded
+      ? { core: new URL('./wisp_mt.wasm', import.meta.url), relaxed: new URL('./wisp_relaxed_mt.wasm', import.meta.url) }
+      : { core: new URL('./wisp.wasm', import.meta.url), relaxed: new URL('./wisp_relaxed.wasm', import.meta.url) };
   }
   if (typeof paths === 'string' || paths instanceof URL) {
     const prefix = paths instanceof URL ? paths.href : paths;
-    return { core: await toUrl(`${prefix}wisp.wasm`), relaxed: await toUrl(`${prefix}wisp_relaxed.wasm`) };
+    return { core: await toUrl(`${prefix}${names[0]}`), relaxed: await toUrl(`${prefix}${names[1]}`) };
   }
   if (typeof paths === 'object' && (paths.wasm || paths.relaxed)) {
     const core = paths.wasm ? await toUrl(paths.wasm) : new URL('./wisp.wasm', import.meta.url);
+    if (threaded) return { core: new URL(names[0], core), relaxed: new URL(names[1], core) };
     return { core, relaxed: paths.relaxed ? await toUrl(paths.relaxed) : new URL('./wisp_relaxed.wasm', core) };
   }
   throw badInput('wisp: env.wasm.wasmPaths must be a prefix (string or URL) or {wasm, relaxed} URLs of wisp\'s ' +
@@ -260,25 +306,33 @@ function warnIgnored() {
 const defaultKernels = () => (isNode && process.env.WISP_KERNELS)
   || { false: 'baseline', true: 'relaxed' }[env.wasm.relaxedSimd] || 'auto';
 
-let pending = null; // promise of the shared instance
-let current = null; // the instance once resolved
+// Two shared instances at most: the one-thread build and the threaded one (index 1).
+const pending = [null, null]; // promises of the instances
+const current = [null, null]; // the instances once resolved
 
-// Resolves to the shared Wasm instance, instantiated on the first call. A failed instantiation
-// is forgotten so the next call tries again.
-export function getWasm(options = {}) {
-  if (!pending) {
+// Resolves to a shared Wasm instance, instantiated on the first call: the threaded build when
+// threads > 1 and the platform has shared memory (threadsAvailable), with its helper threads
+// started (as many as it could start: wasm.maxThreads); else the one-thread build. threads
+// defaults to a session's default (threadCount). A failed instantiation is forgotten so the
+// next call tries again.
+export async function getWasm(options = {}, threads = threadCount(undefined, env.wasm.numThreads)) {
+  const t = threads > 1 && threadsAvailable() ? 1 : 0;
+  if (!pending[t]) {
     warnIgnored();
     const kernels = defaultKernels();
-    pending = wasmUrls().then(({ core, relaxed }) => instantiate(core, kernels, options, relaxed))
-      .then((w) => (current = w));
-    pending.catch(() => (pending = null));
+    pending[t] = wasmUrls(undefined, !!t).then(({ core, relaxed }) => instantiate(core, kernels, options, relaxed, !!t))
+      .then((w) => (current[t] = w));
+    pending[t].catch(() => (pending[t] = null));
   }
-  return pending;
+  const wasm = await pending[t];
+  if (t) await wasm.pool.ensure(threads);
+  return wasm;
 }
 
 // Marks an instance that trapped as unusable (its heap may be inconsistent) and forgets it, so
 // sessions created afterwards get a fresh instance.
 export function discard(wasm, err) {
   wasm.dead = err;
-  if (current === wasm) current = pending = null;
+  wasm.pool?.terminate();
+  for (const t of [0, 1]) if (current[t] === wasm) current[t] = pending[t] = null;
 }

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "gemm.h"
+#include "../threads.h"
 
 size_t wisp_f32_gemm_packed_size(int K, int N) {
   size_t panels = ((size_t)N + WISP_GEMM_NR - 1) / WISP_GEMM_NR;
@@ -30,10 +31,10 @@ void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdif
   }
 }
 
-void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
-                        const float *A, ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc,
-                        float min, float max) {
-  assert(M >= 0 && N >= 0 && K >= 0);
+/* Rows [0, M) × columns [0, N) of one tile (the whole matrix with one thread). */
+static void gemm_tile(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
+                      const float *A, ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc,
+                      float min, float max) {
   size_t panel_size = ((size_t)K + 1) * WISP_GEMM_NR;
   int k0 = 0;
   do { /* K blocks (at least one, so K = 0 still writes the bias) */
@@ -55,6 +56,50 @@ void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int
     }
     k0 += kc;
   } while (k0 < K);
+}
+
+/* Tile sides for a parallel-for over an M × N output in blocks of mr × nr: whole blocks, so
+ * every element meets the same microkernel call whatever the tiling (N threads = 1 thread, bit
+ * for bit), and about 4 tiles a thread for balance. One thread or little work: one tile. */
+void wisp_gemm_tiles(int M, int N, int K, int mr, int nr, size_t *tile_m, size_t *tile_n) {
+  size_t bm = ((size_t)M + mr - 1) / mr, bn = ((size_t)N + nr - 1) / nr, tm = bm, tn = bn;
+  size_t want = (size_t)wisp_threads() * 4;
+  if (wisp_threads() > 1 && (double)M * N * K >= 65536)
+    while (((bm + tm - 1) / tm) * ((bn + tn - 1) / tn) < want && (tm > 1 || tn > 1)) {
+      if (tn >= tm) tn = (tn + 1) / 2;
+      else tm = (tm + 1) / 2;
+    }
+  *tile_m = tm * mr, *tile_n = tn * nr;
+}
+
+typedef struct {
+  wisp_f32_gemm_ukernel uk, uk1;
+  int K;
+  const float *A, *packed;
+  ptrdiff_t lda, ldc;
+  float *C, min, max;
+} gemm_job;
+
+static void gemm_job_tile(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj) {
+  const gemm_job *g = ctx;
+  size_t panel_size = ((size_t)g->K + 1) * WISP_GEMM_NR;
+  gemm_tile(g->uk, g->uk1, (int)ni, (int)nj, g->K, g->A + i * g->lda, g->lda,
+            g->packed + j / WISP_GEMM_NR * panel_size, g->C + i * g->ldc + j, g->ldc, g->min,
+            g->max);
+}
+
+void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
+                        const float *A, ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc,
+                        float min, float max) {
+  assert(M >= 0 && N >= 0 && K >= 0);
+  size_t tm, tn;
+  wisp_gemm_tiles(M, N, K, WISP_GEMM_MR, WISP_GEMM_NR, &tm, &tn);
+  if (tm >= (size_t)M && tn >= (size_t)N) { /* one tile */
+    gemm_tile(uk, uk1, M, N, K, A, lda, packed, C, ldc, min, max);
+    return;
+  }
+  gemm_job g = {uk, uk1, K, A, packed, lda, ldc, C, min, max};
+  wisp_parallel_2d((size_t)M, (size_t)N, tm, tn, gemm_job_tile, &g);
 }
 
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
@@ -84,28 +129,63 @@ static void rowbias_columns(wisp_f32_gemm_rowbias_ukernel uk, int M, int n0, int
   for (int m = 0; post && m < M; m++) post((size_t)n, C + m * ldc + n0, C + m * ldc + n0);
 }
 
+typedef struct {
+  wisp_f32_gemm_rowbias_ukernel uk;
+  int N, K, full;
+  const float *A, *B, *row_bias, *tail;
+  ptrdiff_t lda, ldb, ldc;
+  float *C, min, max;
+  wisp_f32_vunary_fn post; /* applied to each block of C once its last K block is in */
+} rowbias_job;
+
+/* Rows [i, i + ni) × columns [j, j + nj) of C, every K block (K inside the tile). */
+static void rowbias_tile(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj) {
+  const rowbias_job *r = ctx;
+  const float *A = r->A + i * r->lda, *row_bias = r->row_bias ? r->row_bias + i : NULL;
+  float *C = r->C + i * r->ldc;
+  int M = (int)ni, j0 = (int)j, j1 = (int)(j + nj), K = r->K;
+  int full = j1 < r->full ? j1 : r->full;
+  int k0 = 0;
+  do {
+    int kc = K - k0 < ROWBIAS_KC ? K - k0 : ROWBIAS_KC, last = k0 + kc == K;
+    float lo = last ? r->min : -INFINITY, hi = last ? r->max : INFINITY;
+    wisp_f32_vunary_fn post = last ? r->post : NULL;
+    int block = 4096 / (kc ? kc : 1) / WISP_GEMM_NR * WISP_GEMM_NR;
+    block = block < WISP_GEMM_NR ? WISP_GEMM_NR : block;
+    for (int n0 = j0; n0 < full; n0 += block)
+      rowbias_columns(r->uk, M, n0, full - n0 < block ? full - n0 : block, k0, kc, A, r->lda,
+                      r->B + k0 * r->ldb + n0, r->ldb, row_bias, C, r->ldc, lo, hi);
+    if (j1 > r->full)
+      rowbias_columns(r->uk, M, r->full, r->N - r->full, k0, kc, A, r->lda,
+                      r->tail + k0 * WISP_GEMM_NR, WISP_GEMM_NR, row_bias, C, r->ldc, lo, hi);
+    k0 += kc;
+  } while (k0 < K);
+}
+
 void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
                            ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc, float min,
                            float max, wisp_f32_vunary_fn post, float *tail) {
-  wisp_f32_gemm_rowbias_ukernel uk = wisp_kernels()->f32_gemm.rowbias;
   int full = N / WISP_GEMM_NR * WISP_GEMM_NR;
   if (full < N) /* the ragged last columns, zero-padded to a whole row of 8 */
     for (int k = 0; k < K; k++)
       for (int j = 0; j < WISP_GEMM_NR; j++)
         tail[k * WISP_GEMM_NR + j] = full + j < N ? B[k * ldb + full + j] : 0.0f;
-  int k0 = 0;
-  do {
-    int kc = K - k0 < ROWBIAS_KC ? K - k0 : ROWBIAS_KC, last = k0 + kc == K;
-    float lo = last ? min : -INFINITY, hi = last ? max : INFINITY;
-    wisp_f32_vunary_fn post_now = last ? post : NULL;
-    int block = 4096 / (kc ? kc : 1) / WISP_GEMM_NR * WISP_GEMM_NR;
-    block = block < WISP_GEMM_NR ? WISP_GEMM_NR : block;
-    for (int n0 = 0; n0 < full; n0 += block)
-      rowbias_columns(uk, M, n0, full - n0 < block ? full - n0 : block, k0, kc, A, lda,
-                      B + k0 * ldb + n0, ldb, row_bias, C, ldc, lo, hi, post_now);
-    if (full < N)
-      rowbias_columns(uk, M, full, N - full, k0, kc, A, lda, tail + k0 * WISP_GEMM_NR, WISP_GEMM_NR,
-                      row_bias, C, ldc, lo, hi, post_now);
-    k0 += kc;
-  } while (k0 < K);
+  rowbias_job r = {wisp_kernels()->f32_gemm.rowbias,
+                   N,
+                   K,
+                   full,
+                   A,
+                   B,
+                   row_bias,
+                   tail,
+                   lda,
+                   ldb,
+                   ldc,
+                   C,
+                   min,
+                   max,
+                   post};
+  size_t tm, tn;
+  wisp_gemm_tiles(M, N, K, WISP_GEMM_MR, WISP_GEMM_NR, &tm, &tn);
+  wisp_parallel_2d((size_t)M, (size_t)N, tm, tn, rowbias_tile, &r);
 }

@@ -67,7 +67,9 @@ void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, c
                            ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc, float min,
                            float max, wisp_f32_vunary_fn post, float *tail);
 
-/* Full GEMM with the microkernels chosen by config.c. */
+/* Tile sides (multiples of mr and nr) for spreading an M × N output over wisp_threads(). */
+void wisp_gemm_tiles(int M, int N, int K, int mr, int nr, size_t *tile_m, size_t *tile_n);
+/* Full GEMM with the microkernels chosen by config.c, on wisp_threads() threads. */
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
                    float *C, ptrdiff_t ldc, float min, float max);
 /* The same loop with given microkernels: `uk` for 4-row tiles, `uk1` for single rows. */

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../threads.h"
 #include "../kernels/config.h"
 #include "op.h"
 
@@ -84,7 +85,7 @@ static wisp_status act_exec(wisp_op_ctx *ctx) {
     /* log(1 + e^v) without overflow for large v */
     case ACT_SOFTPLUS: ACT_LOOP(v > 0.0f ? v + log1pf(expf(-v)) : log1pf(expf(v)))
     case ACT_SOFTSIGN: ACT_LOOP(v / (1.0f + fabsf(v)))
-    case ACT_GELU: wisp_kernels()->vmath.gelu((size_t)n, x, y); break; /* 0.5·v·(1 + erf(v/√2)) */
+    case ACT_GELU: wisp_parallel_map(wisp_kernels()->vmath.gelu, (size_t)n, x, y); break;
     case ACT_GELU_TANH: ACT_LOOP(0.5f * v * (1.0f + tanhf(k_tanh * (v + 0.044715f * v * v * v))))
     case ACT_CELU: ACT_LOOP(v > 0.0f ? v : a * expm1f(v / a))
     case ACT_THRESHOLDED_RELU: ACT_LOOP(v > a ? v : 0.0f)

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../threads.h"
 #include "../kernels/config.h"
 #include "conv.h"
 #include "matmul.h"
@@ -263,7 +264,7 @@ static wisp_status gelu_exec(wisp_op_ctx *ctx) {
   const float *in = b ? y : x;
   const float k = 0.7978845608028654f; /* sqrt(2 / pi) */
   switch (p->kind) {
-    case GELU_ERF: wisp_kernels()->vmath.gelu((size_t)n, in, y); break;
+    case GELU_ERF: wisp_parallel_map(wisp_kernels()->vmath.gelu, (size_t)n, in, y); break;
     case GELU_TANH:
       for (int64_t i = 0; i < n; i++) {
         float v = in[i];

@@ -18,6 +18,7 @@
 
 #include "../kernels/config.h"
 #include "conv.h"
+#include "../threads.h"
 
 /* Reads strides, dilations, pads and auto_pad of a Conv or pool node whose kernel is k over
  * spatial dims in (nsp of them), and computes the output dims and the begin/end pads. Every array
@@ -194,10 +195,13 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
     }
     scratch = wisp_wino_scratch_bytes(&p->wino);
   } else if (p->depthwise) {
-    /* scratch: [padded input plane + 4 floats the row kernel may read past it][row offsets] */
+    /* scratch: [row offsets][per thread: padded input plane + 4 floats the row kernel may read
+     * past it] */
     p->tile_bytes =
         round64(((uint64_t)p->padded[0] * p->padded[1] * p->padded[2] + 4) * sizeof(float));
-    scratch = p->tile_bytes + (uint64_t)p->k[0] * p->k[1] * sizeof(ptrdiff_t);
+    p->slots = wisp_threads();
+    scratch = round64((uint64_t)p->k[0] * p->k[1] * sizeof(ptrdiff_t)) +
+              (uint64_t)p->slots * p->tile_bytes;
   } else {
     /* scratch: [W' unless made once][one tile of packed im2col panels][padded input] */
     uint64_t wbytes = (uint64_t)p->M * (p->K + 1) * sizeof(float);
@@ -279,38 +283,63 @@ static void pack_pixels(const wisp_conv_params *p, const float *xp, int64_t p0, 
   }
 }
 
-/* Depthwise: output channel m reads only input channel m / Mg. Each input plane is copied into
- * a zero-padded buffer first, so the row kernel (kernels/dwconv.h) has no edge cases; it runs a
- * whole channel's rows per call. */
-static void conv_depthwise(const wisp_conv_params *p, const float *x, const float *w,
-                           const float *b, float lo, float hi, float *padded, ptrdiff_t *tap,
-                           float *y) {
+typedef struct {
+  const wisp_conv_params *p;
+  const float *x, *w, *b;
+  float lo, hi, *planes, *y;
+  const ptrdiff_t *tap;
+} dw_job;
+
+/* Images [n, n + nn) × output channels [m, m + nm), in this thread's padded plane. */
+static void dw_tile(void *ctx, int thread, size_t n0, size_t m0, size_t nn, size_t nm) {
+  const dw_job *j = ctx;
+  const wisp_conv_params *p = j->p;
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
   wisp_f32_dwconv_rows_fn rows_kernel = wisp_kernels()->dwconv.rows;
   wisp_f32_vunary_fn silu = p->silu ? wisp_kernels()->vmath.silu : NULL;
   int64_t plane = in[0] * in[1] * in[2], oh_n = p->out[1], ow_n = p->out[2];
-  for (int64_t kd = 0; kd < k[0]; kd++) /* where each kernel row starts, in W's (kd, kh) order */
-    for (int64_t kh = 0; kh < k[1]; kh++)
-      tap[kd * k[1] + kh] = (ptrdiff_t)((kd * d[0] * pd[1] + kh * d[1]) * pd[2]);
+  float *padded = (float *)((char *)j->planes + (size_t)thread * p->tile_bytes);
   memset(padded, 0, (size_t)(pd[0] * pd[1] * pd[2]) * sizeof *padded);
-  for (int64_t n = 0; n < p->N; n++)
-    for (int64_t m = 0; m < p->M; m++) {
+  for (int64_t n = (int64_t)n0; n < (int64_t)(n0 + nn); n++)
+    for (int64_t m = (int64_t)m0; m < (int64_t)(m0 + nm); m++) {
       int64_t c = m / p->Mg;
-      if (m % p->Mg == 0) { /* a new input plane; the padding stays zero */
-        const float *xc = x + (n * p->C + c) * plane;
+      if (m == (int64_t)m0 || m % p->Mg == 0) { /* a new input plane; the padding stays zero */
+        const float *xc = j->x + (n * p->C + c) * plane;
         for (int64_t z = 0; z < in[0]; z++)
           for (int64_t r = 0; r < in[1]; r++)
             memcpy(padded + ((z + pb[0]) * pd[1] + r + pb[1]) * pd[2] + pb[2],
                    xc + (z * in[1] + r) * in[2], (size_t)in[2] * sizeof *xc);
       }
-      float *ym = y + (n * p->M + m) * p->npix;
+      float *ym = j->y + (n * p->M + m) * p->npix;
       for (int64_t od = 0; od < p->out[0]; od++, ym += oh_n * ow_n) {
         rows_kernel((int)oh_n, (int)ow_n, (int)(k[0] * k[1]), (int)k[2], (int)s[2], (int)d[2],
-                    padded + od * s[0] * pd[1] * pd[2], (ptrdiff_t)(s[1] * pd[2]), tap,
-                    w + m * p->K, b ? b[m] : 0.0f, lo, hi, ym);
+                    padded + od * s[0] * pd[1] * pd[2], (ptrdiff_t)(s[1] * pd[2]), j->tap,
+                    j->w + m * p->K, j->b ? j->b[m] : 0.0f, j->lo, j->hi, ym);
         if (silu) silu((size_t)(oh_n * ow_n), ym, ym);
       }
     }
+}
+
+/* Depthwise: output channel m reads only input channel m / Mg. Each input plane is copied into
+ * a zero-padded buffer first, so the row kernel (kernels/dwconv.h) has no edge cases; it runs a
+ * whole channel's rows per call. Channels spread over the threads, each with its own buffer. */
+static void conv_depthwise(const wisp_conv_params *p, const float *x, const float *w,
+                           const float *b, float lo, float hi, void *scratch, float *y) {
+  const int64_t *k = p->k, *d = p->d, *pd = p->padded;
+  ptrdiff_t *tap = scratch;
+  for (int64_t kd = 0; kd < k[0]; kd++) /* where each kernel row starts, in W's (kd, kh) order */
+    for (int64_t kh = 0; kh < k[1]; kh++)
+      tap[kd * k[1] + kh] = (ptrdiff_t)((kd * d[0] * pd[1] + kh * d[1]) * pd[2]);
+  float *planes =
+      (float *)((char *)scratch + (((size_t)k[0] * k[1] * sizeof(ptrdiff_t) + 63) / 64 * 64));
+  dw_job j = {p, x, w, b, lo, hi, planes, y, tap};
+  if (wisp_threads() > p->slots) { /* planned for fewer threads: one plane */
+    dw_tile(&j, 0, 0, 0, (size_t)p->N, (size_t)p->M);
+    return;
+  }
+  size_t per = (size_t)wisp_threads() * 4, tm = ((size_t)p->M + per - 1) / per;
+  tm = tm < 4 ? 4 : tm; /* a plane copy per tile: not too many */
+  wisp_parallel_2d((size_t)p->N, (size_t)p->M, 1, tm, dw_tile, &j);
 }
 
 wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
@@ -339,8 +368,7 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
     return WISP_OK;
   }
   if (p->depthwise) {
-    conv_depthwise(p, x, w, b, lo, hi, ctx->scratch,
-                   (ptrdiff_t *)((char *)ctx->scratch + p->tile_bytes), y);
+    conv_depthwise(p, x, w, b, lo, hi, ctx->scratch, y);
     return WISP_OK;
   }
   char *scratch = ctx->scratch;

@@ -18,6 +18,7 @@ typedef struct {
   wisp_wino_geom wino;
   size_t weights_bytes, tile_bytes, padded_bytes; /* scratch parts, 64-aligned (depthwise keeps
                                                       its padded plane in tile_bytes) */
+  int slots; /* depthwise: padded planes in scratch, one per thread (wisp_threads() at infer) */
 } wisp_conv_params;
 
 /* Conv and ConvTranspose: X, W and the optional B are float, X is (N, C, 1 to 3 spatial dims)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../kernels/config.h"
+#include "../threads.h"
 
 #define NR WISP_GEMM_NR
 
@@ -42,56 +43,107 @@ uint64_t wisp_wino_scratch_bytes(const wisp_wino_geom *g) {
 
 static float *align64(void *p) { return (float *)(((size_t)p + 63) / 64 * 64); }
 
+/* One block of tiles [t0, t0 + nb): the state its three parallel steps share. */
+typedef struct {
+  const wisp_wino_geom *g;
+  const float *xp, *u, *bias;
+  float *v, *prod, *y, lo, hi;
+  size_t plane, vsz, panel;
+  int t0, nb;
+} wino_block;
+
+/* Channels [c, c + nc): their transformed patches, into every position's panels. */
+static void wino_input(void *ctx, int thread, size_t c0, size_t j0, size_t nc, size_t nj) {
+  const wino_block *k = ctx;
+  const wisp_wino_geom *g = k->g;
+  const wisp_kernel_set *ks = wisp_kernels();
+  for (size_t c = c0; c < c0 + nc; c++)
+    for (int j = 0; j < k->nb;) {
+      int t = k->t0 + j, ty = t / g->TW, tx = t % g->TW;
+      const float *patch = k->xp + c * k->plane + (size_t)2 * ty * g->Wp + 2 * tx;
+      float *out = k->v + (j / NR) * k->panel + NR * (1 + c) + j % NR;
+      if (j % 4 == 0 && j + 4 <= k->nb && tx + 4 <= g->TW) { /* 4 tiles in one row and panel */
+        ks->winograd.input4(patch, g->Wp, out, (ptrdiff_t)k->vsz);
+        j += 4;
+      } else {
+        f32_wino_input1__scalar(patch, g->Wp, out, (ptrdiff_t)k->vsz);
+        j++;
+      }
+    }
+}
+
+/* Positions [xi, xi + n) × output channels [m, m + nm): U_ξ · V_ξ (a tile of it: whole rows). */
+static void wino_gemm(void *ctx, int thread, size_t xi0, size_t m0, size_t n, size_t nm) {
+  const wino_block *k = ctx;
+  const int M = k->g->M, C = k->g->C;
+  for (size_t xi = xi0; xi < xi0 + n; xi++)
+    wisp_f32_gemm((int)nm, k->nb, C, k->u + (xi * M + m0) * C, C, k->v + xi * k->vsz,
+                  k->prod + (xi * M + m0) * k->nb, k->nb, -INFINITY, INFINITY);
+}
+
+/* Output channels [m, m + nm): the products back into pixels. */
+static void wino_output(void *ctx, int thread, size_t m0, size_t j0, size_t nm, size_t nj) {
+  const wino_block *k = ctx;
+  const wisp_wino_geom *g = k->g;
+  const wisp_kernel_set *ks = wisp_kernels();
+  const int M = g->M, nb = k->nb, TW = g->TW;
+  for (size_t m = m0; m < m0 + nm; m++) {
+    const float *pm = k->prod + m * nb;
+    float *ym = k->y + m * g->OH * g->OW, b = k->bias ? k->bias[m] : 0.0f;
+    for (int j = 0; j < nb;) {
+      int t = k->t0 + j, ty = t / TW, tx = t % TW, rows = g->OH - 2 * ty, cols = g->OW - 2 * tx;
+      float *yt = ym + (size_t)2 * ty * g->OW + 2 * tx;
+      if (j + 4 <= nb && tx + 4 <= TW && rows >= 2 && 2 * (tx + 4) <= g->OW) {
+        ks->winograd.output4(pm + j, (ptrdiff_t)M * nb, b, k->lo, k->hi, yt, g->OW);
+        j += 4;
+      } else {
+        f32_wino_output1__scalar(pm + j, (ptrdiff_t)M * nb, b, k->lo, k->hi, yt, g->OW,
+                                 rows < 2 ? rows : 2, cols < 2 ? cols : 2);
+        j++;
+      }
+    }
+  }
+}
+
+/* Each block's three steps are parallel-fors: transforms over channels, the 16 GEMMs over
+ * (position, rows of 4), so one wake-up of the threads covers all 16. */
 void wisp_wino_conv(const wisp_wino_geom *g, const float *x, const float *u, const float *bias,
                     float lo, float hi, void *scratch, float *y) {
-  const wisp_kernel_set *ks = wisp_kernels();
-  const int C = g->C, M = g->M, TW = g->TW, T = g->TH * g->TW;
-  const size_t plane = (size_t)g->Hp * g->Wp, vsz = panels_floats(g), panel = ((size_t)C + 1) * NR;
+  const int C = g->C, M = g->M, T = g->TH * g->TW;
+  wino_block k = {g,
+                  NULL,
+                  u,
+                  bias,
+                  NULL,
+                  NULL,
+                  y,
+                  lo,
+                  hi,
+                  (size_t)g->Hp * g->Wp,
+                  panels_floats(g),
+                  ((size_t)C + 1) * NR,
+                  0,
+                  0};
   float *xp = align64(scratch);
-  float *v = align64(xp + C * plane);
-  float *prod = align64(v + 16 * vsz);
-  memset(xp, 0, C * plane * sizeof *xp);
+  k.xp = xp, k.v = align64(xp + C * k.plane), k.prod = align64(k.v + 16 * k.vsz);
+  memset(xp, 0, C * k.plane * sizeof *xp);
   for (int c = 0; c < C; c++)
     for (int r = 0; r < g->H; r++)
-      memcpy(xp + c * plane + (size_t)(r + g->top) * g->Wp + g->left,
+      memcpy(xp + c * k.plane + (size_t)(r + g->top) * g->Wp + g->left,
              x + ((size_t)c * g->H + r) * g->W, (size_t)g->W * sizeof *x);
+  size_t per = (size_t)wisp_threads() * 4, tc = (C + per - 1) / per, tm = (M + per - 1) / per;
+  size_t tg = ((size_t)M * 16 + per - 1) / per; /* rows of the 16 GEMMs per tile */
+  tg = tg < (size_t)M ? (tg + WISP_GEMM_MR - 1) / WISP_GEMM_MR * WISP_GEMM_MR : (size_t)M;
   for (int t0 = 0; t0 < T; t0 += g->block) {
     int nb = T - t0 < g->block ? T - t0 : g->block, npanels = (nb + NR - 1) / NR;
+    float *v = k.v;
     for (int xi = 0; xi < 16; xi++) { /* zero bias slots, and the last panel if it is partial */
-      for (int q = 0; q < npanels; q++) memset(v + xi * vsz + q * panel, 0, NR * sizeof *v);
-      if (nb % NR) memset(v + xi * vsz + (npanels - 1) * panel, 0, panel * sizeof *v);
+      for (int q = 0; q < npanels; q++) memset(v + xi * k.vsz + q * k.panel, 0, NR * sizeof *v);
+      if (nb % NR) memset(v + xi * k.vsz + (npanels - 1) * k.panel, 0, k.panel * sizeof *v);
     }
-    for (int c = 0; c < C; c++)
-      for (int j = 0; j < nb;) {
-        int t = t0 + j, ty = t / TW, tx = t % TW;
-        const float *patch = xp + c * plane + (size_t)2 * ty * g->Wp + 2 * tx;
-        float *out = v + (j / NR) * panel + NR * (1 + (size_t)c) + j % NR;
-        if (j % 4 == 0 && j + 4 <= nb && tx + 4 <= TW) { /* 4 tiles in one row and one panel */
-          ks->winograd.input4(patch, g->Wp, out, (ptrdiff_t)vsz);
-          j += 4;
-        } else {
-          f32_wino_input1__scalar(patch, g->Wp, out, (ptrdiff_t)vsz);
-          j++;
-        }
-      }
-    for (int xi = 0; xi < 16; xi++)
-      wisp_f32_gemm(M, nb, C, u + (size_t)xi * M * C, C, v + xi * vsz, prod + (size_t)xi * M * nb,
-                    nb, -INFINITY, INFINITY);
-    for (int m = 0; m < M; m++) {
-      const float *pm = prod + (size_t)m * nb;
-      float *ym = y + (size_t)m * g->OH * g->OW, b = bias ? bias[m] : 0.0f;
-      for (int j = 0; j < nb;) {
-        int t = t0 + j, ty = t / TW, tx = t % TW, rows = g->OH - 2 * ty, cols = g->OW - 2 * tx;
-        float *yt = ym + (size_t)2 * ty * g->OW + 2 * tx;
-        if (j + 4 <= nb && tx + 4 <= TW && rows >= 2 && 2 * (tx + 4) <= g->OW) {
-          ks->winograd.output4(pm + j, (ptrdiff_t)M * nb, b, lo, hi, yt, g->OW);
-          j += 4;
-        } else {
-          f32_wino_output1__scalar(pm + j, (ptrdiff_t)M * nb, b, lo, hi, yt, g->OW,
-                                   rows < 2 ? rows : 2, cols < 2 ? cols : 2);
-          j++;
-        }
-      }
-    }
+    k.t0 = t0, k.nb = nb;
+    wisp_parallel_2d((size_t)C, 1, tc, 1, wino_input, &k);
+    wisp_parallel_2d(16, (size_t)M, 1, tg, wino_gemm, &k);
+    wisp_parallel_2d((size_t)M, 1, tm, 1, wino_output, &k);
   }
 }

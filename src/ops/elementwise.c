@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../threads.h"
 #include "../kernels/config.h"
 #include "op.h"
 
@@ -353,8 +354,8 @@ static wisp_status unary_infer(wisp_op_ctx *ctx) {
 /* Erf and Sigmoid have vectorised kernels (GELU spends most of its time in Erf; SiLU that is
  * not folded into a Conv in Sigmoid). */
 static wisp_status erf_exec(wisp_op_ctx *ctx) {
-  wisp_kernels()->vmath.erf((size_t)wisp_shape_numel(&ctx->out[0]->shape), ctx->in[0]->data,
-                            ctx->out[0]->data);
+  wisp_parallel_map(wisp_kernels()->vmath.erf, (size_t)wisp_shape_numel(&ctx->out[0]->shape),
+                    ctx->in[0]->data, ctx->out[0]->data);
   return WISP_OK;
 }
 

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "../kernels/config.h"
+#include "../threads.h"
 #include "../wisp.h"
 
 #define KEEP EMSCRIPTEN_KEEPALIVE
@@ -80,6 +81,21 @@ KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukerne
                                 wisp_qs8c4_gemm_ukernel qs8) {
   wisp_kernels_use_relaxed(gemm, gemm_1row, rowbias, qs8);
 }
+
+/* ---- threads (src/threads.h): JS sets the count per run; its workers run the loop ---- */
+
+KEEP void wisp_wasm_set_threads(int n) { wisp_threads_set(n); }
+KEEP int wisp_wasm_threads(void) { return wisp_threads(); }
+/* 1 in web/wisp_mt.wasm, whose workers can share the memory */
+KEEP int wisp_wasm_threaded(void) {
+#ifdef __EMSCRIPTEN_PTHREADS__
+  return 1;
+#else
+  return 0;
+#endif
+}
+KEEP void wisp_wasm_worker(int id) { wisp_threads_worker(id); }
+KEEP void wisp_wasm_caller_blocks(int yes) { wisp_threads_caller_blocks(yes); }
 
 /* ---- external data files, staged before create ---- */
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 import { load, InferenceSession, Tensor, listCached, deleteCached } from '../../web/index.js';
 import { DT, model, node, valueInfo } from './helpers.js';
+import { threadsAvailable } from '../../web/threads.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FEATURES = JSON.parse(readFileSync(join(ROOT, 'models/breast-cancer-mlp/config.json'), 'utf8')).feature_names;
@@ -56,7 +57,9 @@ test('progress: initiate/progress/done per file (the .wasm too) and ready, with 
     const m = await load(`${base}/models/fashion-cnn`, { progress: (e) => events.push(e) });
     assert.equal(m.kind, 'image');
     const files = [...new Set(events.map((e) => e.file))];
-    for (const f of ['wisp.wasm', 'config.json', 'preprocessor_config.json', 'onnx/model.onnx']) {
+    // the threaded build where shared memory works (Node: always), as load() picks by default
+    const wasmFile = threadsAvailable() ? 'wisp_mt.wasm' : 'wisp.wasm';
+    for (const f of [wasmFile, 'config.json', 'preprocessor_config.json', 'onnx/model.onnx']) {
       assert.ok(files.includes(f), `${f} reported (got ${files})`);
       const mine = events.filter((e) => e.file === f).map((e) => e.status);
       assert.equal(mine[0], 'initiate', f);

@@ -45,28 +45,30 @@ test('wasmUrls: next to web/, a prefix (string, relative path, URL), or {wasm, r
   }
 });
 
+// numThreads 1: the one-thread build's file names (the threaded build's, wisp_mt.wasm and
+// wisp_relaxed_mt.wasm, are found the same way)
 test('env.wasm.wasmPaths decides where sessions and load() fetch wisp.wasm from', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wisp-env-'));
   const empty = mkdtempSync(join(tmpdir(), 'wisp-env-empty-'));
   try {
     for (const f of ['wisp.wasm', 'wisp_relaxed.wasm']) copyFileSync(`${root}web/${f}`, join(dir, f));
     // the copies: a model loads and runs from them
-    let r = fresh(`wisp.env.wasm.wasmPaths = ${JSON.stringify(`${dir}/`)};
+    let r = fresh(`wisp.env.wasm.numThreads = 1; wisp.env.wasm.wasmPaths = ${JSON.stringify(`${dir}/`)};
       const m = await wisp.load(${JSON.stringify(`${root}models/fashion-mlp`)});
       const out = await m.classify({ data: new Uint8Array(784), width: 28, height: 28, channels: 1 }, { topk: 1 });
       console.log(out.length, out[0].label.length > 0);`);
     assert.equal(r.status, 0, r.err);
     assert.equal(r.out, '1 true');
     // an empty folder: the error names the file where wasmPaths said it would be
-    r = fresh(`wisp.env.wasm.wasmPaths = ${JSON.stringify(`${empty}/`)};
+    r = fresh(`wisp.env.wasm.numThreads = 1; wisp.env.wasm.wasmPaths = ${JSON.stringify(`${empty}/`)};
       await wisp.InferenceSession.create(${JSON.stringify(MLP)}).catch((e) => console.log(e.code, e.message));`);
     assert.match(r.out, new RegExp(`^WISP_NOT_FOUND .*${empty}/wisp\\.wasm`));
     // relative prefixes resolve from the working directory (Node)
-    r = fresh(`wisp.env.wasm.wasmPaths = 'nowhere/';
+    r = fresh(`wisp.env.wasm.numThreads = 1; wisp.env.wasm.wasmPaths = 'nowhere/';
       await wisp.InferenceSession.create(${JSON.stringify(MLP)}).catch((e) => console.log(e.code, e.message));`, empty);
     assert.match(r.out, new RegExp(`^WISP_NOT_FOUND .*${empty}/nowhere/wisp\\.wasm`));
     // onnxruntime-web's binary is refused by name, not run
-    r = fresh(`wisp.env.wasm.wasmPaths = { wasm: ${JSON.stringify(ORT_WASM)} };
+    r = fresh(`wisp.env.wasm.numThreads = 1; wisp.env.wasm.wasmPaths = { wasm: ${JSON.stringify(ORT_WASM)} };
       await wisp.InferenceSession.create(${JSON.stringify(MLP)}).catch((e) => console.log(e.code, e.message));`);
     assert.match(r.out, /^WISP_RUNTIME .*ort-wasm-simd-threaded\.wasm is not wisp's WebAssembly module/);
   } finally {
@@ -81,6 +83,7 @@ test('a worker (load with worker: true) gets the caller\'s wasmPaths, resolved w
   try {
     process.chdir(empty);
     env.wasm.wasmPaths = 'lib/';
+    env.wasm.numThreads = 1;
     await assert.rejects(load(`${root}tests/fixtures/nli-tiny`, { worker: true }),
       (e) => e.code === 'WISP_NOT_FOUND' && e.message.includes(`${empty}/lib/wisp.wasm`));
   } finally {

@@ -12,7 +12,7 @@ export async function sessions(): Promise<number> {
   env.wasm.wasmPaths = 'https://cdn.example.org/wisp/';
   env.wasm.wasmPaths = { wasm: new URL('https://cdn.example.org/wisp.wasm') };
   env.logLevel = 'error';
-  const session = await InferenceSession.create('model.onnx', { memoryLimit: 2 ** 30, executionProviders: ['wasm'] });
+  const session = await InferenceSession.create('model.onnx', { memoryLimit: 2 ** 30, numThreads: 2, executionProviders: ['wasm'] });
   const buf = new ArrayBuffer(16);
   await InferenceSession.create(buf, 0, 16, { extraOutputs: ['hidden'] });
   const ids = new Tensor('int64', new BigInt64Array([101n, 102n]), [1, 2]);
@@ -27,7 +27,7 @@ export async function sessions(): Promise<number> {
   let first = 0;
   if (logits instanceof Tensor && logits.type === 'float32') first = Number(logits.data[0]);
   const meta = session.inputMetadata.map((m) => `${m.name}:${m.type}:${m.shape?.join('x')}`);
-  console.log(session.inputNames, session.outputNames, session.outputMetadata, session.kernelConfig, meta, typed, data, pixels.width);
+  console.log(session.inputNames, session.outputNames, session.outputMetadata, session.kernelConfig, session.numThreads, meta, typed, data, pixels.width);
   x.dispose();
   await session.release();
   const halves: Uint16Array = float32ToFloat16([1, 2]);

@@ -1,0 +1,131 @@
+// threads.test.js — the threaded build (web/wisp_mt.wasm): N threads give exactly the 1-thread
+// result (fixed tiles, K inside each: no reduction order depends on the thread count), sessions
+// come and go with threads without a leak or a hang, and the fallbacks never fail.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { InferenceSession, Tensor, env } from '../../web/index.js';
+import { getWasm } from '../../web/wasm.js';
+import { FIXTURES, randomFloats } from './helpers.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MODELS = join(ROOT, 'bench/models');
+const floats = (dims, seed) => new Tensor('float32', randomFloats(dims.reduce((a, b) => a * b, 1), seed, -2, 2), dims);
+
+function assertSameBits(a, b, what) {
+  for (const name of Object.keys(a)) {
+    const x = a[name].data, y = b[name].data;
+    assert.deepEqual(b[name].dims, a[name].dims, `${what} ${name} dims`);
+    assert.ok(x.length > 0, `${what} ${name} is empty`);
+    const bx = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    const by = new Uint8Array(y.buffer, y.byteOffset, y.byteLength);
+    const i = bx.findIndex((v, k) => v !== by[k]);
+    assert.equal(i, -1, `${what} ${name}: byte ${i} differs between 1 and N threads`);
+  }
+}
+
+// Each model runs with 1 thread (web/wisp.wasm) and with 2 and 4 (web/wisp_mt.wasm).
+async function sameAcrossThreads(path, feeds, what) {
+  const one = await InferenceSession.create(path, { numThreads: 1 });
+  const ref = await one.run(feeds);
+  assert.match(one.kernelConfig, / threads=1$/);
+  for (const n of [2, 4]) {
+    const s = await InferenceSession.create(path, { numThreads: n });
+    assert.match(s.kernelConfig, new RegExp(` threads=${n}$`));
+    assertSameBits(ref, await s.run(feeds), `${what} (${n} threads)`);
+    await s.release();
+  }
+  await one.release();
+}
+
+const FIXTURE_CASES = {
+  'seed_mlp.onnx': { pixel_values: [64, 1, 28, 28] },
+  'conv_bn.onnx': { x: [4, 3, 8, 8] },
+  'conv_paths.onnx': { x: [2, 16, 33, 29] },
+  'rnn_gru.onnx': { x: [8, 20, 12] },
+  'norm_op21.onnx': { x: [2, 6, 17, 19] },
+};
+
+for (const [file, shapes] of Object.entries(FIXTURE_CASES)) {
+  test(`${file}: 2 and 4 threads equal 1 thread bit for bit`, async () => {
+    const feeds = Object.fromEntries(Object.entries(shapes).map(([n, d], i) => [n, floats(d, 7 + i)]));
+    await sameAcrossThreads(join(FIXTURES, file), feeds, file);
+  });
+}
+
+for (const file of ['resnet18.onnx', 'mobilenet_v2.onnx']) {
+  const path = join(MODELS, file);
+  test(`bench/models/${file}: 2 and 4 threads equal 1 thread bit for bit`, { skip: !existsSync(path) && 'not generated' }, async () => {
+    await sameAcrossThreads(path, { pixel_values: floats([1, 3, 224, 224], 3) }, file);
+  });
+}
+
+const MINILM = join(MODELS, 'minilm-l6/onnx/model.onnx');
+test('MiniLM-L6 seq 128: 2 threads equal 1 thread bit for bit', { skip: !existsSync(MINILM) && 'not generated' }, async () => {
+  const ids = BigInt64Array.from({ length: 128 }, (_, i) => BigInt(i ? 1000 + ((i * 7919) % 20000) : 101));
+  const t = (data) => new Tensor('int64', data, [1, 128]);
+  const probe = await InferenceSession.create(MINILM, { numThreads: 1 });
+  const all = { input_ids: t(ids), attention_mask: t(new BigInt64Array(128).fill(1n)), token_type_ids: t(new BigInt64Array(128)) };
+  const feeds = Object.fromEntries(probe.inputNames.map((n) => [n, all[n]]));
+  await probe.release();
+  await sameAcrossThreads(MINILM, feeds, 'MiniLM');
+});
+
+test('the threaded instance really has helper threads here', async () => {
+  const wasm = await getWasm({}, 2);
+  assert.equal(wasm.exports.wisp_wasm_threaded(), 1);
+  assert.ok(wasm.maxThreads >= 2, `maxThreads ${wasm.maxThreads}`);
+  assert.equal((await getWasm({}, 1)).exports.wisp_wasm_threaded(), 0);
+});
+
+test('numThreads: default, env.wasm.numThreads, bad values', async () => {
+  const path = join(FIXTURES, 'seed_mlp.onnx');
+  const s = await InferenceSession.create(path);
+  assert.equal(s.numThreads, Math.min(availableParallelism(), 8));
+  await s.release();
+  env.wasm.numThreads = 3;
+  try {
+    const e = await InferenceSession.create(path);
+    assert.equal(e.numThreads, 3);
+    await e.release();
+  } finally {
+    env.wasm.numThreads = 0;
+  }
+  await assert.rejects(InferenceSession.create(path, { numThreads: 0 }), RangeError);
+  await assert.rejects(InferenceSession.create(path, { numThreads: 1.5 }), RangeError);
+});
+
+test('1,000 create/run/release cycles with 2 threads leave the heap flat', async () => {
+  const path = join(FIXTURES, 'conv_paths.onnx');
+  const feeds = { x: floats([1, 16, 20, 20], 5) };
+  const wasm = await getWasm({}, 2);
+  const cycle = async () => {
+    const s = await InferenceSession.create(path, { numThreads: 2 });
+    await s.run(feeds);
+    await s.release();
+  };
+  for (let i = 0; i < 50; i++) await cycle(); // warm: the allocator settles
+  const probe = () => { const p = wasm.exports.wisp_malloc(1 << 20); wasm.exports.wisp_free(p); return p; };
+  const before = wasm.memory.buffer.byteLength, where = probe();
+  for (let i = 0; i < 1000; i++) await cycle();
+  assert.equal(wasm.memory.buffer.byteLength, before, 'the heap grew');
+  assert.equal(probe(), where, 'a 1 MB block now lands elsewhere: something leaked');
+});
+
+test('a session released while another runs with threads', async () => {
+  const path = join(FIXTURES, 'conv_paths.onnx');
+  const feeds = { x: floats([2, 16, 48, 48], 9) };
+  const a = await InferenceSession.create(path, { numThreads: 2 });
+  const b = await InferenceSession.create(path, { numThreads: 2 });
+  const ref = await b.run(feeds);
+  const running = b.run(feeds);
+  await a.release();
+  const [out] = await Promise.all([running, a.run(feeds).then(() => assert.fail('ran after release'), (e) => e)]);
+  assertSameBits(ref, out, 'the other session');
+  assert.match((await a.run(feeds).catch((e) => e)).message, /released/);
+  await b.release();
+});
