@@ -154,10 +154,10 @@ static void rowbias_tile(void *ctx, int thread, size_t i, size_t j, size_t ni, s
     block = block < WISP_GEMM_NR ? WISP_GEMM_NR : block;
     for (int n0 = j0; n0 < full; n0 += block)
       rowbias_columns(r->uk, M, n0, full - n0 < block ? full - n0 : block, k0, kc, A, r->lda,
-                      r->B + k0 * r->ldb + n0, r->ldb, row_bias, C, r->ldc, lo, hi);
+                      r->B + k0 * r->ldb + n0, r->ldb, row_bias, C, r->ldc, lo, hi, post);
     if (j1 > r->full)
       rowbias_columns(r->uk, M, r->full, r->N - r->full, k0, kc, A, r->lda,
-                      r->tail + k0 * WISP_GEMM_NR, WISP_GEMM_NR, row_bias, C, r->ldc, lo, hi);
+                      r->tail + k0 * WISP_GEMM_NR, WISP_GEMM_NR, row_bias, C, r->ldc, lo, hi, post);
     k0 += kc;
   } while (k0 < K);
 }

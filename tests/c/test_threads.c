@@ -47,14 +47,15 @@ static void check_gemms(int M, int N, int K, unsigned *seed) {
   for (int i = 0; i < K * N; i++) B[i] = frand(seed);
   for (int i = 0; i < N + M; i++) bias[i] = frand(seed);
   wisp_f32_gemm_pack(K, N, B, N, 1, bias, packed);
+  wisp_f32_vunary_fn silu = wisp_kernels()->vmath.silu; /* a fused epilogue, per tile */
   wisp_threads_set(1);
   wisp_f32_gemm(M, N, K, A, K, packed, c1, N, -INFINITY, 0.5f);
-  wisp_f32_gemm_rowbias(M, N, K, A, K, B, N, bias + N, r1, N, -0.5f, INFINITY, tail);
+  wisp_f32_gemm_rowbias(M, N, K, A, K, B, N, bias + N, r1, N, -0.5f, INFINITY, silu, tail);
   for (int t = 2; t <= WISP_MAX_THREADS; t *= 2) {
     wisp_threads_set(t);
     memset(cn, 0xff, sizeof(float) * M * N), memset(rn, 0xff, sizeof(float) * M * N);
     wisp_f32_gemm(M, N, K, A, K, packed, cn, N, -INFINITY, 0.5f);
-    wisp_f32_gemm_rowbias(M, N, K, A, K, B, N, bias + N, rn, N, -0.5f, INFINITY, tail);
+    wisp_f32_gemm_rowbias(M, N, K, A, K, B, N, bias + N, rn, N, -0.5f, INFINITY, silu, tail);
     CHECK(!memcmp(c1, cn, sizeof(float) * M * N));
     CHECK(!memcmp(r1, rn, sizeof(float) * M * N));
   }
