@@ -52,19 +52,6 @@ static wisp_status bnb4_parse(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-static wisp_status expect_numel(const wisp_op_ctx *ctx, int i, wisp_dtype dt, int64_t numel,
-                                const char *what) {
-  const wisp_tensor *t = ctx->in[i];
-  if (t->dtype != dt)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "%s is %s, wisp needs %s", what,
-                        wisp_dtype_name(t->dtype), wisp_dtype_name(dt));
-  if (wisp_shape_numel(&t->shape) != numel)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
-                        "%s has %lld values, K, N and block_size need %lld", what,
-                        (long long)wisp_shape_numel(&t->shape), (long long)numel);
-  return WISP_OK;
-}
-
 static wisp_status bnb4_infer(wisp_op_ctx *ctx) {
   const bnb4_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 3, 3));
@@ -76,8 +63,9 @@ static wisp_status bnb4_infer(wisp_op_ctx *ctx) {
   if (p->N > WISP_MAX_NUMEL / p->K) /* K, N ≤ 2^31: the product fits in 64 bits */
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "B too large");
   int64_t numel = p->N * p->K;
-  WISP_TRY(expect_numel(ctx, 1, WISP_DT_UINT8, (numel + 1) / 2, "B"));
-  WISP_TRY(expect_numel(ctx, 2, WISP_DT_FLOAT, (numel + p->block - 1) / p->block, "absmax"));
+  WISP_TRY(wisp_op_expect_packed(ctx, 1, WISP_DT_UINT8, (numel + 1) / 2, "B"));
+  WISP_TRY(
+      wisp_op_expect_packed(ctx, 2, WISP_DT_FLOAT, (numel + p->block - 1) / p->block, "absmax"));
   wisp_tensor *y = ctx->out[0];
   y->dtype = WISP_DT_FLOAT, y->shape = a->shape;
   y->shape.dims[y->shape.ndim - 1] = p->N;

@@ -48,19 +48,6 @@ static wisp_status nbits_parse(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-static wisp_status expect_numel(const wisp_op_ctx *ctx, int i, wisp_dtype dt, int64_t numel,
-                                const char *what) {
-  const wisp_tensor *t = ctx->in[i];
-  if (t->dtype != dt)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "%s is %s, wisp needs %s", what,
-                        wisp_dtype_name(t->dtype), wisp_dtype_name(dt));
-  if (wisp_shape_numel(&t->shape) != numel)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
-                        "%s has %lld values, K, N and block_size need %lld", what,
-                        (long long)wisp_shape_numel(&t->shape), (long long)numel);
-  return WISP_OK;
-}
-
 static wisp_status nbits_infer(wisp_op_ctx *ctx) {
   const nbits_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 3, 6));
@@ -72,13 +59,15 @@ static wisp_status nbits_infer(wisp_op_ctx *ctx) {
   int64_t blocks = (p->K + p->block - 1) / p->block; /* N·blocks ≤ 2^31·2^31/16: no overflow */
   if (p->N * blocks * p->block / 2 > WISP_MAX_NUMEL)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "B too large");
-  WISP_TRY(expect_numel(ctx, 1, WISP_DT_UINT8, p->N * blocks * p->block / 2, "B"));
-  WISP_TRY(expect_numel(ctx, 2, WISP_DT_FLOAT, p->N * blocks, "scales"));
+  WISP_TRY(wisp_op_expect_packed(ctx, 1, WISP_DT_UINT8, p->N * blocks * p->block / 2, "B"));
+  WISP_TRY(wisp_op_expect_packed(ctx, 2, WISP_DT_FLOAT, p->N * blocks, "scales"));
   if (ctx->n_in > 3 && ctx->in[3])
-    WISP_TRY(expect_numel(ctx, 3, WISP_DT_UINT8, p->N * ((blocks + 1) / 2), "zero_points"));
+    WISP_TRY(
+        wisp_op_expect_packed(ctx, 3, WISP_DT_UINT8, p->N * ((blocks + 1) / 2), "zero_points"));
   if (ctx->n_in > 4 && ctx->in[4])
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "g_idx (act_order) is not supported");
-  if (ctx->n_in > 5 && ctx->in[5]) WISP_TRY(expect_numel(ctx, 5, WISP_DT_FLOAT, p->N, "bias"));
+  if (ctx->n_in > 5 && ctx->in[5])
+    WISP_TRY(wisp_op_expect_packed(ctx, 5, WISP_DT_FLOAT, p->N, "bias"));
   wisp_tensor *y = ctx->out[0];
   y->dtype = WISP_DT_FLOAT, y->shape = a->shape;
   y->shape.dims[y->shape.ndim - 1] = p->N;

@@ -19,6 +19,19 @@ wisp_status wisp_op_expect_dtype(const wisp_op_ctx *ctx, int input, wisp_dtype d
   return WISP_OK;
 }
 
+wisp_status wisp_op_expect_packed(const wisp_op_ctx *ctx, int input, wisp_dtype dt, int64_t numel,
+                                  const char *what) {
+  const wisp_tensor *t = ctx->in[input];
+  if (t->dtype != dt)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "%s is %s, wisp needs %s", what,
+                        wisp_dtype_name(t->dtype), wisp_dtype_name(dt));
+  if (wisp_shape_numel(&t->shape) != numel)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "%s has %lld values, K, N and block_size need %lld", what,
+                        (long long)wisp_shape_numel(&t->shape), (long long)numel);
+  return WISP_OK;
+}
+
 wisp_status wisp_op_axis(const wisp_op_ctx *ctx, int64_t axis, int rank, int *out) {
   if (axis < -rank || axis >= (rank ? rank : 1))
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "axis %lld is out of range for rank %d",

@@ -70,6 +70,10 @@ int wisp_op_count(void);
 /* Helpers for op implementations. */
 wisp_status wisp_op_expect_inputs(const wisp_op_ctx *ctx, int min, int max);
 wisp_status wisp_op_expect_dtype(const wisp_op_ctx *ctx, int input, wisp_dtype dt);
+/* A packed weight input (`what`, e.g. "scales") of dtype dt and exactly numel values, the count
+ * K, N and block_size give (the 4-bit MatMuls). */
+wisp_status wisp_op_expect_packed(const wisp_op_ctx *ctx, int input, wisp_dtype dt, int64_t numel,
+                                  const char *what);
 /* Normalises a possibly negative axis against `rank`, failing with the op's name. */
 wisp_status wisp_op_axis(const wisp_op_ctx *ctx, int64_t axis, int rank, int *out);
 /* Sliding windows (conv.c, shared with pool.c): reads strides, dilations, pads and auto_pad of
