@@ -179,30 +179,53 @@ def to_q4(model, block=32, zero_points=True, gather=False):
 def _quantize_gathers(model, block, zero_points):
     """Each axis-0 Gather from a constant float32 [V, D] table with D even and ≥ 16 becomes
     GatherBlockQuantized; a table read by other nodes too is kept for them."""
-    g = model.graph
-    inits = {t.name: t for t in g.initializer}
+    def rewrite(i, n, inits):
+        t = inits.get(n.input[0]) if n.op_type == "Gather" else None
+        axis = next((a.i for a in n.attribute if a.name == "axis"), 0)
+        if t is None or t.data_type != FLOAT or len(t.dims) != 2 or t.dims[1] < 16 or t.dims[1] % 2 or axis:
+            return None
+        node, new = gather_block_quantized_node(n.input[1], n.output[0], n.name or "gather%d" % i,
+                                                numpy_helper.to_array(t), block, zero_points)
+        return node, new, t.name
+    return _replace_nodes(model, rewrite)
+
+
+def _use_counts(g):
+    """{value name: how many node inputs read it}."""
     uses = {}
     for n in g.node:
         for name in n.input:
             uses[name] = uses.get(name, 0) + 1
-    nodes, drop = [], set()
-    for i, n in enumerate(g.node):
-        t = inits.get(n.input[0]) if n.op_type == "Gather" else None
-        axis = next((a.i for a in n.attribute if a.name == "axis"), 0)
-        if t is None or t.data_type != FLOAT or len(t.dims) != 2 or t.dims[1] < 16 or t.dims[1] % 2 or axis:
-            nodes.append(n)
-            continue
-        node, new = gather_block_quantized_node(n.input[1], n.output[0], n.name or "gather%d" % i,
-                                                numpy_helper.to_array(t), block, zero_points)
-        nodes.append(node)
-        g.initializer.extend(new)
-        if uses[t.name] == 1:
-            drop.add(t.name)
+    return uses
+
+
+def _set_graph(g, nodes, drop):
+    """g's nodes become `nodes`; the initializers named in `drop` go."""
     kept = [t for t in g.initializer if t.name not in drop]
     del g.initializer[:]
     g.initializer.extend(kept)
     del g.node[:]
     g.node.extend(nodes)
+
+
+def _replace_nodes(model, rewrite):
+    """Each node for which rewrite(index, node, initializers) gives (node, new initializers,
+    weight name) is replaced; the weight goes unless other nodes read it too."""
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    uses = _use_counts(g)
+    nodes, drop = [], set()
+    for i, n in enumerate(g.node):
+        r = rewrite(i, n, inits)
+        if r is None:
+            nodes.append(n)
+            continue
+        node, new, weight = r
+        nodes.append(node)
+        g.initializer.extend(new)
+        if uses[weight] == 1:
+            drop.add(weight)
+    _set_graph(g, nodes, drop)
     return model
 
 
@@ -212,28 +235,13 @@ def to_bnb4(model, block=64, quant_type=1):
 
 def _quantize_matmuls(model, make):
     """Each MatMul by a constant float32 [K, N] weight (K ≥ 16) becomes make(...)'s node."""
-    g = model.graph
-    inits = {t.name: t for t in g.initializer}
-    uses = {}
-    for n in g.node:
-        for name in n.input:
-            uses[name] = uses.get(name, 0) + 1
-    nodes, drop = [], set()
-    for i, n in enumerate(g.node):
+    def rewrite(i, n, inits):
         w = inits.get(n.input[1]) if n.op_type == "MatMul" else None
         if w is None or w.data_type != FLOAT or len(w.dims) != 2 or w.dims[0] < 16:
-            nodes.append(n)
-            continue
+            return None
         node, new = make(n.input[0], n.output[0], n.name or "matmul%d" % i, numpy_helper.to_array(w))
-        nodes.append(node)
-        g.initializer.extend(new)
-        if uses[w.name] == 1:
-            drop.add(w.name)
-    kept = [t for t in g.initializer if t.name not in drop]
-    del g.initializer[:]
-    g.initializer.extend(kept)
-    del g.node[:]
-    g.node.extend(nodes)
+        return node, new, w.name
+    _replace_nodes(model, rewrite)
     if not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     onnx.checker.check_model(model)
@@ -280,10 +288,7 @@ def to_qdq(model, signed):
     matmuls = list(_qdq_matmuls(model))
     acts = sorted({n.input[0] for n, _ in matmuls})
     ranges = calibrate(model, acts)
-    deq, nodes, uses = {}, [], {}
-    for n in g.node:
-        for name in n.input:
-            uses[name] = uses.get(name, 0) + 1
+    deq, nodes, uses = {}, [], _use_counts(g)
     targets = {id(n): w for n, w in matmuls}
     for n in g.node:
         w = targets.get(id(n))
@@ -319,17 +324,15 @@ def to_qdq(model, signed):
     for _, w in matmuls:
         converted[w.name] = converted.get(w.name, 0) + 1
     weights = {name for name, k in converted.items() if uses[name] == k}  # read by nothing else
-    kept = [t for t in g.initializer if t.name not in weights]
-    del g.initializer[:]
-    g.initializer.extend(kept)
-    del g.node[:]
-    g.node.extend(nodes)
+    _set_graph(g, nodes, weights)
     onnx.checker.check_model(model)
     return model
 
 
 CONVERSIONS = {"fp16": to_fp16, "q4": to_q4, "q4f16": lambda m: to_fp16(to_q4(m)), "bnb4": to_bnb4,
                "int8": lambda m: to_qdq(m, True), "uint8": lambda m: to_qdq(m, False)}
+# what a bare run writes: int8 and uint8 calibrate through onnxruntime-node, so they are asked for
+DEFAULT_KINDS = ["fp16", "q4", "q4f16", "bnb4"]
 
 
 def main():
@@ -342,7 +345,7 @@ def main():
         i = args.index("--out")
         out_dir = args[i + 1]
         del args[i:i + 2]
-    target, which = args[0], args[1:] or ["fp16", "q4", "q4f16", "bnb4"]
+    target, which = args[0], args[1:] or DEFAULT_KINDS
     is_file = target.endswith(".onnx")
     src = target if is_file else os.path.join(target, "onnx", "model.onnx")
     if out_dir is None:

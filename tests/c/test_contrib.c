@@ -53,24 +53,10 @@ static void run_filled(wisp_session *s, const char *name, int32_t fill, int want
   for (int i = 0; i < n && i < 32; i++) free(bufs[i]);
 }
 
-/* Every truncation of the model and a byte changed at each offset must fail or run cleanly. */
-static void survive_all(const char *bytes, size_t len) {
-  for (size_t cut = 0; cut < len; cut++) survive(bytes, cut, 1);
-  uint8_t *copy = malloc(len);
-  for (size_t i = 0; i < len; i++) {
-    static const uint8_t flips[] = {0x00, 0xff, 0x80, 0x7f};
-    memcpy(copy, bytes, len);
-    copy[i] = flips[i % 4];
-    survive(copy, len, 1);
-  }
-  free(copy);
-}
-
-/* ids > 0: the integer inputs index tables (ids, positions), where fills in [0, ids) are valid
- * and others must fail the run. */
-static void test_fixture(const char *file, int hostile, int ids) {
-  char path[256];
-  snprintf(path, sizeof path, DIR "%s", file);
+/* Runs the model at `path` with its integer inputs filled with each of fills[0..n) (valid[f]:
+ * the run must succeed, else fail cleanly), then, when hostile, every truncation and corruption. */
+static void run_fixture(const char *path, const char *name, const int32_t *fills, const int *valid,
+                        int n, int hostile) {
   size_t len;
   char *bytes = read_file(path, &len);
   CHECK(bytes != NULL);
@@ -78,14 +64,23 @@ static void test_fixture(const char *file, int hostile, int ids) {
   wisp_session *s = NULL;
   CHECK(wisp_session_create(bytes, len, NULL, &s) == WISP_OK);
   if (s) {
-    static const int32_t fills[] = {1, 0, -5, 1000, 3};
-    for (size_t f = 0; f < sizeof fills / sizeof *fills; f++)
-      run_filled(s, file, fills[f], !ids || (fills[f] >= 0 && fills[f] < ids));
+    for (int f = 0; f < n; f++) run_filled(s, name, fills[f], valid[f]);
     wisp_session_free(s);
   }
-  if (hostile) survive_all(bytes, len);
-  printf("%s: ran%s\n", file, hostile ? ", every truncation and corruption survived" : "");
+  if (hostile) survive_mutations(bytes, len, 1);
+  printf("%s: ran%s\n", name, hostile ? ", every truncation and corruption survived" : "");
   free(bytes);
+}
+
+/* ids > 0: the integer inputs index tables (ids, positions), where fills in [0, ids) are valid
+ * and others must fail the run. */
+static void test_fixture(const char *file, int hostile, int ids) {
+  char path[256];
+  snprintf(path, sizeof path, DIR "%s", file);
+  static const int32_t fills[] = {1, 0, -5, 1000, 3};
+  int valid[5];
+  for (int f = 0; f < 5; f++) valid[f] = !ids || (fills[f] >= 0 && fills[f] < ids);
+  run_fixture(path, file, fills, valid, 5, hostile);
 }
 
 /* GatherBlockQuantized fixtures (tests/fixtures/precision/gbq, checked against onnxruntime in
@@ -94,20 +89,9 @@ static void test_fixture(const char *file, int hostile, int ids) {
 static void test_gbq(const char *file, int rows) {
   char path[256];
   snprintf(path, sizeof path, "tests/fixtures/precision/gbq/%s", file);
-  size_t len;
-  char *bytes = read_file(path, &len);
-  CHECK(bytes != NULL);
-  if (!bytes) return;
-  wisp_session *s = NULL;
-  CHECK(wisp_session_create(bytes, len, NULL, &s) == WISP_OK);
-  if (s) {
-    int32_t fills[] = {0, rows - 1, -rows, rows, -rows - 1};
-    for (int f = 0; f < 5; f++) run_filled(s, file, fills[f], f < 3);
-    wisp_session_free(s);
-  }
-  survive_all(bytes, len);
-  printf("%s: ran, every truncation and corruption survived\n", file);
-  free(bytes);
+  const int32_t fills[] = {0, rows - 1, -rows, rows, -rows - 1};
+  static const int valid[] = {1, 1, 1, 0, 0};
+  run_fixture(path, file, fills, valid, 5, 1);
 }
 
 /* com.microsoft op(x, x, ...) -> y, x (2, 4, 8, 8), with one attribute: an int when `value` is

@@ -270,15 +270,7 @@ static void test_hostile_fixture(const char *path) {
   uint8_t *bytes = (uint8_t *)read_file(path, &len);
   CHECK(bytes != NULL);
   if (!bytes) return;
-  for (size_t cut = 0; cut < len; cut++) survive(bytes, cut, 2);
-  uint8_t *copy = malloc(len);
-  for (size_t i = 0; copy && i < len; i++) {
-    static const uint8_t flips[] = {0x00, 0xff, 0x80, 0x7f};
-    memcpy(copy, bytes, len);
-    copy[i] = flips[i % 4];
-    survive(copy, len, 2);
-  }
-  free(copy);
+  survive_mutations(bytes, len, 2);
   free(bytes);
 }
 

@@ -68,4 +68,18 @@ static inline void survive(const void *bytes, size_t len, int64_t sym_dim) {
   wisp_session_free(s);
 }
 
+/* Every truncation of a model, then a byte changed at each offset: each must fail or run
+ * cleanly (survive). */
+static inline void survive_mutations(const void *model, size_t len, int64_t sym_dim) {
+  static const uint8_t flips[] = {0x00, 0xff, 0x80, 0x7f};
+  for (size_t cut = 0; cut < len; cut++) survive(model, cut, sym_dim);
+  uint8_t *copy = malloc(len);
+  for (size_t i = 0; copy && i < len; i++) {
+    memcpy(copy, model, len);
+    copy[i] = flips[i % 4];
+    survive(copy, len, sym_dim);
+  }
+  free(copy);
+}
+
 #endif

@@ -111,36 +111,30 @@ async function checkFolder(folder, raw) {
   }
 }
 
-test('MatMulNBits nodes (block 16–256, odd K and N, zero points, float16 scales, bias) match onnxruntime', async () => {
-  const files = readdirSync(join(DIR, 'nbits')).filter((f) => f.endsWith('.onnx'));
+// Each single-node file of DIR/<sub> fed random A (seeded from seed) against onnxruntime-node:
+// max relative |Δ| ≤ bound(file).
+async function checkNodeFiles(sub, seed, bound) {
+  const files = readdirSync(join(DIR, sub)).filter((f) => f.endsWith('.onnx'));
   assert.ok(files.length >= 6);
   for (const [i, file] of files.entries()) {
-    const path = join(DIR, 'nbits', file);
+    const path = join(DIR, sub, file);
     const w = await InferenceSession.create(path);
     const dims = w.inputMetadata[0].shape;
     await w.release();
-    const raw = { A: { type: 'float32', data: randomFloats(dims.reduce((a, b) => a * b, 1), 40 + i, -2, 2), dims } };
+    const raw = { A: { type: 'float32', data: randomFloats(dims.reduce((a, b) => a * b, 1), seed + i, -2, 2), dims } };
     const { wisp, node } = await runAll(path, raw);
-    const d = relDiff(wisp, node), bound = file.includes('f16') ? 2e-3 : 1e-5;
-    console.log(`nbits/${file}: max rel |Δ| ${d.toExponential(2)}`);
-    assert.ok(d <= bound, `${file}: ${d} > ${bound}`);
+    const d = relDiff(wisp, node);
+    console.log(`${sub}/${file}: max rel |Δ| ${d.toExponential(2)}`);
+    assert.ok(d <= bound(file), `${file}: ${d} > ${bound(file)}`);
   }
+}
+
+test('MatMulNBits nodes (block 16–256, odd K and N, zero points, float16 scales, bias) match onnxruntime', async () => {
+  await checkNodeFiles('nbits', 40, (file) => (file.includes('f16') ? 2e-3 : 1e-5));
 });
 
 test('MatMulBnb4 nodes (FP4 and NF4, block 16–256, blocks spanning two columns) match onnxruntime', async () => {
-  const files = readdirSync(join(DIR, 'bnb4')).filter((f) => f.endsWith('.onnx'));
-  assert.ok(files.length >= 6);
-  for (const [i, file] of files.entries()) {
-    const path = join(DIR, 'bnb4', file);
-    const w = await InferenceSession.create(path);
-    const dims = w.inputMetadata[0].shape;
-    await w.release();
-    const raw = { A: { type: 'float32', data: randomFloats(dims.reduce((a, b) => a * b, 1), 80 + i, -2, 2), dims } };
-    const { wisp, node } = await runAll(path, raw);
-    const d = relDiff(wisp, node);
-    console.log(`bnb4/${file}: max rel |Δ| ${d.toExponential(2)}`);
-    assert.ok(d <= 1e-5, `${file}: ${d}`);
-  }
+  await checkNodeFiles('bnb4', 80, () => 1e-5);
 });
 
 test('MatMulBnb4 with a wrong absmax size, quant_type or block_size is refused, naming the node', async () => {
