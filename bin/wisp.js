@@ -88,7 +88,9 @@ for (const f of inputs) if (f !== '-' && !statSync(f, { throwIfNoEntry: false })
 
 const workerData = {
   source, command,
-  loadOptions: opt.dtype ? { dtype: opt.dtype } : {},
+  // the cores shared out: each worker's model gets threads of its own only where workers leave
+  // cores free (the library's default would give every worker all of them)
+  loadOptions: { ...(opt.dtype ? { dtype: opt.dtype } : {}), numThreads: Math.max(1, Math.floor(availableParallelism() / nWorkers)) },
   taskOptions: command === 'embed' ? { pooling: opt.pooling, normalize: opt.normalize } : { topk, ...zeroShot },
 };
 const workers = [];
