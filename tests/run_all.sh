@@ -64,8 +64,6 @@ node --test tests/js/
 echo "== the relaxed-SIMD build under Node 22 (.node22/, from npm by .ci/setup) =="
 .node22/node_modules/.bin/node --test tests/js/relaxed_kernels.test.js tests/js/parity.test.js \
   tests/js/quant.test.js
-WISP_KERNELS=relaxed-int8 .node22/node_modules/.bin/node --test tests/js/relaxed_kernels.test.js \
-  tests/js/quant.test.js
 
 echo "== the demo page in headless Chromium (node --test tests/e2e/) =="
 node --test tests/e2e/

@@ -216,29 +216,31 @@ async function compile(url, options = {}) {
 
 const RELAXED_NAMES = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4'];
 
-// Appends the relaxed kernels to a function table; returns their slots. A threaded instance's
-// helpers do the same with their own tables, so the slots agree.
+// Appends the relaxed kernels to a function table; returns their slots, and whether this engine's
+// relaxed dot product is exact on uint8 × int8 (the int8 GEMM's condition, qs8_gemm.h). A
+// threaded instance's helpers do the same with their own tables, so the slots agree.
 export async function installRelaxed(table, module, memory) {
   const { exports: k } = await WebAssembly.instantiate(module, { env: { memory } });
   const first = table.grow(RELAXED_NAMES.length);
   RELAXED_NAMES.forEach((n, i) => table.set(first + i, k[`${n}__wasmrelaxed`]));
-  return RELAXED_NAMES.map((_, i) => first + i);
+  return { slots: RELAXED_NAMES.map((_, i) => first + i), int8: k.wisp_relaxed_usdot_exact() === 1 };
 }
 
 // The relaxed-SIMD kernels (web/wisp_relaxed.wasm) share the core's memory; their exports go
 // into the core's function table, and the core's kernel configuration points at them.
-// Its int8 GEMM only when asked ('relaxed-int8'): it measured slower than the baseline's so far.
-// Returns the compiled module (helper threads instantiate it too).
-async function useRelaxed(wasm, url, int8, options) {
+// Its int8 GEMM only where the relaxed dot is exact on uint8 (x86 VNNI in Chromium; not V8's
+// saturating lowering in Node 22, nor a signed one on ARM). Returns the compiled module (helper
+// threads instantiate it too).
+async function useRelaxed(wasm, url, options) {
   const module = await compile(url, options);
-  const idx = await installRelaxed(wasm.exports.__indirect_function_table, module, wasm.memory);
-  if (!int8) idx[3] = 0; // NULL: keep the int16-pair kernel
-  wasm.exports.wisp_wasm_use_relaxed(...idx);
+  const { slots, int8 } = await installRelaxed(wasm.exports.__indirect_function_table, module, wasm.memory);
+  if (!int8) slots[3] = 0; // NULL: keep the int16-pair kernel
+  wasm.exports.wisp_wasm_use_relaxed(...slots);
   return module;
 }
 
-// kernels: 'auto' (relaxed SIMD where the engine validates it), 'relaxed', 'relaxed-int8' (its
-// int8 GEMM too) or 'baseline'. options (from the first caller): as for compile.
+// kernels: 'auto' (relaxed SIMD where the engine validates it), 'relaxed' or 'baseline'.
+// options (from the first caller): as for compile.
 // threaded: url is web/wisp_mt.wasm, instantiated on a shared memory of ours, with a Pool.
 export async function instantiate(url, kernels = 'auto', options = {}, relaxedUrl = new URL('./wisp_relaxed.wasm', url),
   threaded = false) {
@@ -257,10 +259,10 @@ export async function instantiate(url, kernels = 'auto', options = {}, relaxedUr
   // not standalone, from __wasm_call_ctors).
   (instance.exports._initialize ?? instance.exports.__wasm_call_ctors)?.();
   instance.exports.emscripten_tls_init?.(); // the threaded build: this thread's TLS block
-  const relaxedWanted = kernels.startsWith('relaxed') || (kernels === 'auto' && relaxedSimdSupported());
+  const relaxedWanted = kernels === 'relaxed' || (kernels === 'auto' && relaxedSimdSupported());
   let relaxed = null;
   if (relaxedWanted) {
-    relaxed = await useRelaxed(wasm, relaxedUrl, kernels === 'relaxed-int8', options);
+    relaxed = await useRelaxed(wasm, relaxedUrl, options);
   }
   if (threaded) {
     wasm.pool = new Pool(wasm, module, relaxed);

@@ -46,7 +46,7 @@ void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel 
                               wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8) {
   kernels.f32_gemm.gemm = gemm, kernels.f32_gemm.gemm_1row = gemm_1row;
   kernels.f32_gemm.rowbias = rowbias;
-  /* the int8 one measured slower than the int16 pairs so far: web/wasm.js passes it on request */
+  /* the int8 one only where the engine's relaxed dot is exact on uint8 (web/wasm.js checks) */
   if (qs8)
     kernels.qs8_gemm = (wisp_qs8_gemm_config){NULL,
                                               qs8,

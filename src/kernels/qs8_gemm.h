@@ -51,32 +51,34 @@ void f32_minmax__wasmsimd(size_t n, const float *x, float *min, float *max);
 void qd16_quantize__wasmsimd(size_t n, const float *x, float scale, int32_t zp, int16_t *y);
 #endif
 
-/* The relaxed-SIMD layout (KR = 4), for i32x4.relaxed_dot_i8x16_i7x16_add_s: 16 multiply-adds
- * per instruction, exact only when its second operand is 0..127. So the activations are the
- * int8 side, a = x_q - 128, and the weights the 7-bit side: per column n, w' = w - zp[n] is
- * shifted by o[n] = min_k w' into v ∈ [0, 254] and split into two 7-bit parts v1 + v2 (two dots
- * into one accumulator). Then, exactly,
- *   Σ_k (x_q - x_zp)·w' = Σ a·v1 + Σ a·v2 + o[n]·Σ a + (128 - x_zp)·Σ_k w'.
- * A rows (lda bytes, a multiple of 4): [int32 Σ a][int32 128 - x_zp][a: K int8, 0-padded to 4].
- * Weight panels of 8 columns: [scale 8 f32][bias 8 f32][o 8 i32][Σ_k w' 8 i32] then per group
- * of 4 k: [v1: 8 columns × 4 k int8][v2: the same]. A column whose w' spans more than 254
- * (only asymmetric weights holding both ends of the int8 range) cannot be packed so: the pack
- * returns nonzero and the op uses the int16-pair layout. */
-typedef void (*wisp_qs8c4_gemm_ukernel)(int mr, int nc, int kg, const int8_t *A, ptrdiff_t lda,
+/* The relaxed-SIMD layout (KR = 4), for i32x4.relaxed_dot_i8x16_i7x16_add_s. Its result is
+ * defined for a 7-bit second operand only; beyond that engines differ. Where the engine computes
+ * the exact unsigned × signed product (x86 VNNI `vpdpbusd`: Chromium here; wisp_relaxed_usdot_exact
+ * tells), one instruction does 16 multiply-adds of uint8 activations by int8 weights, twice what
+ * the int16 pairs above do. Elsewhere (V8 in Node 22 lowers it to the saturating `pmaddubsw`, ARM
+ * to a signed `sdot`) web/wasm.js keeps the int16-pair layout. Any 8-bit weight column fits int8
+ * once shifted: w - zp[n] = w' + o[n] with o[n] = min_k (w - zp[n]) + 128. Then, exactly,
+ *   Σ_k (x_q - x_zp)·(w' + o) = Σ_k x_q·w' + o·(Σ_k x_q - K·x_zp) - x_zp·Σ_k w'.
+ * A rows (lda bytes, a multiple of 4): [int32 x_zp][int32 Σ_k x_q - K·x_zp][x_q: K uint8,
+ * 0-padded to 4]. Weight panels of 8 columns: [scale 8 f32][bias 8 f32][Σ_k w' 8 i32][o 8 i32]
+ * then per group of 4 k: [w': 8 columns × 4 k int8]. */
+typedef void (*wisp_qs8c4_gemm_ukernel)(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda,
                                         const void *w, float a_scale, float *C, ptrdiff_t ldc);
 size_t wisp_qs8c4_gemm_packed_size(int K, int N);
 int wisp_qs8c4_gemm_pack(int K, int N, const void *W, int w_signed, const int32_t *zp,
                          const float *scale, const float *bias, void *packed);
 /* Bytes of one A row, and the rows of A (M×K floats) quantized into that layout. */
 size_t wisp_qs8c4_row_bytes(int K);
-void wisp_qs8c4_quantize_rows(int M, int K, const float *x, float scale, int32_t zp, int8_t *A);
-void qs8_gemm_4x8c4__scalar(int mr, int nc, int kg, const int8_t *A, ptrdiff_t lda, const void *w,
+void wisp_qs8c4_quantize_rows(int M, int K, const float *x, float scale, int32_t zp, uint8_t *A);
+void qs8_gemm_4x8c4__scalar(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda, const void *w,
                             float a_scale, float *C, ptrdiff_t ldc);
 #ifdef __wasm_relaxed_simd__
-void qs8_gemm_4x8c4__wasmrelaxed(int mr, int nc, int kg, const int8_t *A, ptrdiff_t lda,
+void qs8_gemm_4x8c4__wasmrelaxed(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda,
                                  const void *w, float a_scale, float *C, ptrdiff_t ldc);
+/* 1 where this engine's relaxed dot multiplies its second operand as uint8, exactly. */
+int wisp_relaxed_usdot_exact(void);
 #endif
-void wisp_qs8c4_gemm_with(wisp_qs8c4_gemm_ukernel uk, int M, int N, int K, const int8_t *A,
+void wisp_qs8c4_gemm_with(wisp_qs8c4_gemm_ukernel uk, int M, int N, int K, const uint8_t *A,
                           const void *packed, float a_scale, float *C, ptrdiff_t ldc);
 
 /* C (M×N) over all tiles with the kernel chosen by config.c, or a given one. */

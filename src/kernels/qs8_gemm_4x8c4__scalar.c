@@ -4,23 +4,20 @@
 
 #include "qs8_gemm.h"
 
-void qs8_gemm_4x8c4__scalar(int mr, int nc, int kg, const int8_t *A, ptrdiff_t lda, const void *w,
+void qs8_gemm_4x8c4__scalar(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda, const void *w,
                             float a_scale, float *C, ptrdiff_t ldc) {
   assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
   const float *scale = w, *bias = scale + 8;
-  const int32_t *off = (const int32_t *)(bias + 8), *colsum = off + 8;
-  const int8_t *v = (const int8_t *)(colsum + 8);
+  const int32_t *colsum = (const int32_t *)(bias + 8), *off = colsum + 8;
+  const int8_t *v = (const int8_t *)(off + 8);
   for (int m = 0; m < mr; m++) {
-    int32_t head[2];
+    int32_t head[2]; /* x_zp, Σ_k x_q - K·x_zp */
     memcpy(head, A + m * lda, sizeof head);
-    const int8_t *a = A + m * lda + 8;
+    const uint8_t *a = A + m * lda + 8;
     for (int j = 0; j < nc; j++) {
-      int32_t acc = off[j] * head[0] + colsum[j] * head[1];
-      for (int g = 0; g < kg; g++)
-        for (int q = 0; q < 4; q++) {
-          const int8_t *b = v + (size_t)g * 64 + j * 4 + q;
-          acc += a[4 * g + q] * (b[0] + b[32]);
-        }
+      /* int64: the terms may leave int32 where the sum does not (the SIMD one wraps) */
+      int64_t acc = (int64_t)off[j] * head[1] - (int64_t)head[0] * colsum[j];
+      for (int k = 0; k < 4 * kg; k++) acc += a[k] * v[(size_t)(k / 4) * 32 + j * 4 + k % 4];
       C[m * ldc + j] = (float)acc * (a_scale * scale[j]) + bias[j];
     }
   }

@@ -1,5 +1,8 @@
 // helpers.js — shared by the JS tests: fixture paths, a seeded PRNG, max |Δ|, and a tiny ONNX
 // writer so tests can build small models by hand (no Python needed at test time).
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -93,4 +96,23 @@ export function launchChromium(chromium) {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+// Serves the files under root (read-only, nothing outside it) on a free localhost port; resolves
+// to the server and its base URL.
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
+export async function serveStatic(root) {
+  const base = resolve(root);
+  const server = createServer(async (req, res) => {
+    const path = resolve(base, `.${decodeURIComponent(new URL(req.url, 'http://x').pathname)}`);
+    if (!path.startsWith(base + sep)) return res.writeHead(403).end();
+    try {
+      const body = await readFile(path);
+      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
 }

@@ -11,22 +11,31 @@ import { fileURLToPath } from 'node:url';
 
 import { getWasm, relaxedSimdSupported } from '../../web/wasm.js';
 import { runRelaxedTwins } from './relaxed_twins.js';
-import { CHROMIUM, launchChromium } from './helpers.js';
+import ort from 'onnxruntime-node';
+import { CHROMIUM, launchChromium, maxAbsDiff, randomFloats, serveStatic } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TWINS = `${ROOT}build-wasm/wisp_relaxed_test.wasm`;
 const relaxed = relaxedSimdSupported();
 
+// Whether this engine's relaxed dot product is exact on uint8 × int8 (x86 VNNI), asked of the twins
+// module: the core must use the relaxed int8 GEMM exactly then.
+async function usdotExact() {
+  const { instance } = await WebAssembly.instantiate(await readFile(TWINS), {});
+  return instance.exports.wisp_relaxed_usdot_exact() === 1;
+}
+
 test('the core picks relaxed kernels exactly where the engine has relaxed SIMD', async () => {
   const config = (await getWasm()).kernelConfig();
   const want = process.env.WISP_KERNELS ?? (relaxed ? 'relaxed' : 'baseline');
-  assert.equal(config.includes('f32_gemm_4x8__wasmrelaxed'), want.startsWith('relaxed'), config);
+  assert.equal(config.includes('f32_gemm_4x8__wasmrelaxed'), want === 'relaxed', config);
   assert.equal(config.includes('f32_gemm_4x8__wasmsimd'), want === 'baseline', config);
-  assert.equal(config.includes('qs8_gemm_4x8c4__wasmrelaxed'), want === 'relaxed-int8', config);
+  assert.equal(config.includes('qs8_gemm_4x8c4__wasmrelaxed'), want === 'relaxed' && await usdotExact(), config);
 });
 
 test('relaxed kernels match their scalar twins (this engine)', { skip: !relaxed && `${process.version} has no relaxed SIMD` }, async () => {
-  const cases = await runRelaxedTwins(await readFile(TWINS));
+  const { cases, int8 } = await runRelaxedTwins(await readFile(TWINS));
+  console.log(`${cases} cases; the int8 GEMM ${int8 ? 'checked' : 'not used here (relaxed dot not exact on uint8)'}`);
   assert.ok(cases > 1000, `${cases} cases`);
 });
 
@@ -49,13 +58,56 @@ test('relaxed kernels match their scalar twins (headless Chromium)', { skip: !ex
       const { runRelaxedTwins } = await import('/twins.js');
       const bytes = await (await fetch('/twins.wasm')).arrayBuffer();
       try {
-        return { cases: await runRelaxedTwins(bytes) };
+        return await runRelaxedTwins(bytes);
       } catch (e) {
         return { error: String(e) };
       }
     });
     assert.equal(result.error, undefined);
+    console.log(`Chromium: ${result.cases} cases; the int8 GEMM ${result.int8 ? 'checked' : 'not used there'}`);
     assert.ok(result.cases > 1000, `${result.cases} cases`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+// The int8 GEMM as a page runs it: an int8 MatMul chain (odd sizes: 10×37×19, 10×19×8) through
+// the relaxed build and the baseline one, each in its own page, against onnxruntime-node. The
+// int8 products are exact in both, so the two builds must agree bit for bit.
+test('q8 in headless Chromium: relaxed and baseline builds agree bit for bit and match onnxruntime', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
+  const model = 'tests/fixtures/quant/matmul_s8.onnx', dims = [2, 5, 37];
+  const x = randomFloats(2 * 5 * 37, 3, -2, 2);
+  const o = await ort.InferenceSession.create(ROOT + model);
+  const want = (await o.run({ x: new ort.Tensor('float32', x, dims) })).y.data;
+  const { server, url } = await serveStatic(ROOT);
+  const { chromium } = await import('playwright-core');
+  const browser = await launchChromium(chromium);
+  try {
+    const runs = {};
+    for (const kernels of ['auto', 'baseline']) {
+      const page = await browser.newPage();
+      await page.goto(`${url}/web/index.js`);
+      runs[kernels] = await page.evaluate(async ({ model, x, dims, kernels }) => {
+        const { InferenceSession, Tensor, env } = await import('/web/index.js');
+        if (kernels === 'baseline') env.wasm.relaxedSimd = false;
+        const s = await InferenceSession.create(`/${model}`, { numThreads: 1 });
+        const { y } = await s.run({ x: new Tensor('float32', Float32Array.from(x), dims) });
+        return { y: Array.from(y.data), config: s.kernelConfig };
+      }, { model, x: Array.from(x), dims, kernels });
+      await page.close();
+    }
+    const page = await browser.newPage();
+    await page.goto(`${url}/web/index.js`);
+    const exact = await page.evaluate(async () => {
+      const { instance } = await WebAssembly.instantiate(await (await fetch('/build-wasm/wisp_relaxed_test.wasm')).arrayBuffer(), {});
+      return instance.exports.wisp_relaxed_usdot_exact() === 1;
+    });
+    console.log(`Chromium: relaxed dot exact on uint8: ${exact}; relaxed build: ${runs.auto.config}`);
+    assert.equal(runs.auto.config.includes('qs8_gemm_4x8c4__wasmrelaxed'), exact);
+    assert.deepEqual(runs.auto.y, runs.baseline.y);
+    const d = maxAbsDiff(Float32Array.from(runs.auto.y), want);
+    assert.ok(d <= 1e-5, `max |Δ| ${d} against onnxruntime-node`);
   } finally {
     await browser.close();
     server.close();
