@@ -59,6 +59,14 @@ echo "== JavaScript API, parity with onnxruntime-node, browser (node --test) =="
 for m in bert-tiny minilm-l6; do
   [ -f bench/models/$m/onnx/model_quantized.onnx ] || /usr/bin/python3 models/quantize.py bench/models/$m
 done
+# every other precision a Transformers.js folder ships (models/convert_precision.py) of them and of
+# the zoo's ViT, for tests/js/precision.test.js (issue 13's parity on each precision)
+for m in bert-tiny minilm-l6; do
+  [ -f bench/models/$m/onnx/model_uint8.onnx ] || /usr/bin/python3 models/convert_precision.py \
+    bench/models/$m fp16 q4 q4f16 bnb4 int8 uint8 >/dev/null
+done
+[ -f bench/models/zoo/vit_small_cfg_uint8.onnx ] || /usr/bin/python3 models/convert_precision.py \
+  bench/models/zoo/vit_small_cfg.onnx int8 uint8 >/dev/null
 node --test tests/js/
 
 echo "== the relaxed-SIMD build under Node 22 (.node22/, from npm by .ci/setup) =="
