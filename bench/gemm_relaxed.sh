@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the two kernel builds bench/gemm_relaxed.js compares (SIMD128 and relaxed SIMD) with
+# Builds the two kernel builds bench/gemm_relaxed.js compares (SIMD128 and relaxed SIMD; f32 and int8) with
 # clang-19 + wasm-ld-19 into build-wasm/gemm_tile_{simd128,relaxed}.wasm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,12 +9,14 @@ for v in simd128 relaxed; do
          -O3 -DNDEBUG)
   [ $v = relaxed ] && flags+=(-mrelaxed-simd)
   objs=()
+  q=(src/kernels/qs8_gemm_4x8c2__wasmsimd.c src/kernels/qs8_gemm_pack.c src/kernels/qd16_quantize__scalar.c)
+  [ $v = relaxed ] && q=(src/kernels/qs8_gemm_4x8c4__wasmrelaxed.c src/kernels/qs8c4_gemm_pack.c)
   for f in bench/gemm_tile.c src/kernels/f32_gemm_4x8__wasmsimd.c src/kernels/f32_gemm_1x8__wasmsimd.c \
-           src/kernels/f32_gemm_pack.c; do
+           src/kernels/f32_gemm_pack.c src/threads.c "${q[@]}"; do
     o=build-wasm/gemm_tile_$v.$(basename "$f" .c).o
     clang-19 "${flags[@]}" -c "$f" -o "$o"
     objs+=("$o")
   done
-  # f32_gemm_pack.c also holds the drivers over the core's kernel table, never called here
+  # the *_pack.c files also hold the drivers over the core's kernel table, never called here
   wasm-ld-19 --no-entry --allow-undefined -O3 "${objs[@]}" -o build-wasm/gemm_tile_$v.wasm
 done

@@ -44,3 +44,86 @@ __attribute__((export_name("gemm"))) void gemm(int M, int N, int K, const float 
 __attribute__((export_name("pack"))) void pack(int K, int N, const float *B, float *packed) {
   wisp_f32_gemm_pack(K, N, B, N, 1, NULL, packed);
 }
+
+/* ---- int8: the build's own int8 GEMM against a tile loop of its own dot instruction ---- */
+#include "../src/kernels/qs8_gemm.h"
+
+/* The 4×8 tile's inner loop over a 64-step panel in L1: per step 2 weight loads, 4 A splats and
+ * 8 dots — i32x4.dot_i16x8_s + add (64 multiply-adds a step) in the SIMD128 build, the relaxed
+ * dot (128 a step, one vpdpbusd where VNNI lowers it) in the relaxed one. */
+__attribute__((export_name("qtile_loop"))) int qtile_loop(const int8_t *a, const int8_t *b,
+                                                          int iters) {
+  v128_t c0, c1, c2, c3, c4, c5, c6, c7;
+  c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = wasm_i32x4_splat(0);
+  for (int n = 0; n < iters; n++)
+    for (int k = 0; k < 64; k++) {
+      const v128_t bl = wasm_v128_load(b + 32 * k), bh = wasm_v128_load(b + 32 * k + 16);
+      const v128_t v0 = wasm_v128_load32_splat(a + 4 * k),
+                   v1 = wasm_v128_load32_splat(a + 256 + 4 * k);
+      const v128_t v2 = wasm_v128_load32_splat(a + 512 + 4 * k),
+                   v3 = wasm_v128_load32_splat(a + 768 + 4 * k);
+#ifdef __wasm_relaxed_simd__
+#define QDOT(c, w, x) c = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(w, x, c)
+#else
+#define QDOT(c, w, x) c = wasm_i32x4_add(c, wasm_i32x4_dot_i16x8(x, w))
+#endif
+      QDOT(c0, bl, v0), QDOT(c1, bh, v0), QDOT(c2, bl, v1), QDOT(c3, bh, v1);
+      QDOT(c4, bl, v2), QDOT(c5, bh, v2), QDOT(c6, bl, v3), QDOT(c7, bh, v3);
+#undef QDOT
+    }
+  v128_t s = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_add(c0, c1), wasm_i32x4_add(c2, c3)),
+                            wasm_i32x4_add(wasm_i32x4_add(c4, c5), wasm_i32x4_add(c6, c7)));
+  return wasm_i32x4_extract_lane(s, 0);
+}
+
+/* Multiply-adds of one qtile_loop step: 4 rows × 8 columns × the dot's depth. */
+__attribute__((export_name("qtile_depth"))) int qtile_depth(void) {
+#ifdef __wasm_relaxed_simd__
+  return 4;
+#else
+  return 2;
+#endif
+}
+
+/* Bytes of A's quantized rows and of the packed weights (K×N int8, zero point 0, scale 1). */
+__attribute__((export_name("qsizes"))) int qsizes(int M, int K, int N, int which) {
+#ifdef __wasm_relaxed_simd__
+  return (int)(which ? wisp_qs8c4_gemm_packed_size(K, N) : (size_t)M * wisp_qs8c4_row_bytes(K));
+#else
+  return (int)(which ? wisp_qs8_gemm_packed_size(K, N) : (size_t)M * (size_t)((K + 1) & ~1) * 2);
+#endif
+}
+
+__attribute__((export_name("qpack"))) void qpack(int K, int N, const int8_t *W, int32_t *zp,
+                                                 float *scale, void *packed) {
+  for (int n = 0; n < N; n++) zp[n] = 0, scale[n] = 1.0f;
+#ifdef __wasm_relaxed_simd__
+  wisp_qs8c4_gemm_pack(K, N, W, 1, zp, scale, NULL, packed);
+#else
+  wisp_qs8_gemm_pack(K, N, W, 1, zp, scale, NULL, packed);
+#endif
+}
+
+/* Quantizes x (M×K) as DynamicQuantizeLinear would with scale 1/64, zero point 128, into A. */
+__attribute__((export_name("qquantize"))) void qquantize(int M, int K, const float *x, void *A) {
+#ifdef __wasm_relaxed_simd__
+  wisp_qs8c4_quantize_rows(M, K, x, 1.0f / 64, 128, A);
+#else
+  int16_t *a = A;
+  int lda = (K + 1) & ~1;
+  for (int m = 0; m < M; m++) {
+    qd16_quantize__scalar((size_t)K, x + (size_t)m * K, 1.0f / 64, 128, a + (size_t)m * lda);
+    if (K % 2) a[(size_t)m * lda + K] = 0;
+  }
+#endif
+}
+
+/* The GEMM alone (A already quantized) over this build's int8 tiles. */
+__attribute__((export_name("qgemm"))) void qgemm(int M, int N, int K, const void *A,
+                                                 const void *packed, float *C) {
+#ifdef __wasm_relaxed_simd__
+  wisp_qs8c4_gemm_with(qs8_gemm_4x8c4__wasmrelaxed, M, N, K, A, packed, 1.0f, C, N);
+#else
+  wisp_qs8_gemm_with(qs8_gemm_4x8c2__wasmsimd, M, N, K, A, (K + 1) & ~1, packed, 1.0f, C, N);
+#endif
+}

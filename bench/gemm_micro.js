@@ -1,0 +1,79 @@
+// gemm_micro.js — the GEMM microbenchmark of bench/gemm_relaxed.js, as a plain ES module so it
+// runs in Node and in a Chromium page: each kernel build (build-wasm/gemm_tile_{simd128,relaxed}
+// .wasm, from bench/gemm_relaxed.sh) times its f32 and int8 GEMMs on MiniLM's shapes against a
+// 4×8 tile loop of its own instructions from L1, back to back (timings on shared machines move by
+// 30% between minutes). bytesOf(build) resolves to the .wasm bytes. Returns printable lines.
+import { median } from './inputs.js';
+
+const SHAPES = [[128, 384, 384], [128, 384, 1536], [128, 1536, 384]]; // MiniLM's (M, K, N)
+const BASE = 1 << 20;
+
+async function load(v, bytesOf) {
+  const stub = () => { throw new Error('not in this benchmark'); };
+  const { instance } = await WebAssembly.instantiate(await bytesOf(v), { env: new Proxy({}, { get: () => stub }) });
+  const e = instance.exports;
+  e.memory.grow(Math.max(0, 64 * 1024 * 1024 / 65536 - e.memory.buffer.byteLength / 65536));
+  return { v, e };
+}
+
+// Buffers of one shape: f32 (A, packed B, C) and int8 (quantized A, packed W, C).
+function setup({ e }, M, K, N) {
+  const f = new Float32Array(e.memory.buffer), i8 = new Int8Array(e.memory.buffer);
+  const A = BASE, B = A + M * K * 4, P = B + K * N * 4, C = P + (K + 1) * (N + 8) * 4;
+  for (let i = 0; i < M * K; i++) f[(A >> 2) + i] = (i % 7) * 0.1;
+  for (let i = 0; i < K * N; i++) f[(B >> 2) + i] = (i % 5) * 0.1;
+  e.pack(K, N, B, P);
+  const QA = C + M * N * 4, W = QA + e.qsizes(M, K, N, 0), QP = W + K * N, zp = QP + e.qsizes(M, K, N, 1);
+  for (let i = 0; i < K * N; i++) i8[W + i] = (i % 251) - 125;
+  e.qpack(K, N, W, zp, zp + 4 * N, QP);
+  e.qquantize(M, K, A, QA);
+  return { A, P, C, QA, QP };
+}
+
+const gops = (ops, ms) => ops / (ms / 1e3) / 1e9;
+function time(fn) {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+export async function runGemmBench(bytesOf, rounds = 7) {
+  const builds = [];
+  for (const v of ['simd128', 'relaxed']) builds.push(await load(v, bytesOf));
+  const runs = {
+    tile: (b) => gops(4000 * 64 * 8 * 8, time(() => b.e.tile_loop(BASE, BASE + 4096, 4000))),
+    qtile: (b) => gops(4000 * 64 * 2 * 32 * b.e.qtile_depth(), time(() => b.e.qtile_loop(BASE, BASE + 4096, 4000))),
+    f32: (b, [M, K, N], s) => gops(2 * M * K * N, time(() => b.e.gemm(M, N, K, s.A, s.P, s.C))),
+    int8: (b, [M, K, N], s) => gops(2 * M * K * N, time(() => b.e.qgemm(M, N, K, s.QA, s.QP, s.C))),
+  };
+  for (const b of builds) { // warm-up: engines tier up only after many calls
+    for (let i = 0; i < 200; i++) runs.tile(b), runs.qtile(b);
+    for (const shape of SHAPES) {
+      const s = setup(b, ...shape);
+      for (let i = 0; i < 30; i++) runs.f32(b, shape, s), runs.int8(b, shape, s);
+    }
+  }
+  const results = {};
+  const best = (n, fn) => Math.max(...Array.from({ length: n }, fn));
+  for (let r = 0; r < rounds; r++)
+    for (const b of builds) {
+      (results[`${b.v} tile`] ??= []).push(best(20, () => runs.tile(b)));
+      (results[`${b.v} qtile`] ??= []).push(best(20, () => runs.qtile(b)));
+      for (const shape of SHAPES) {
+        const s = setup(b, ...shape);
+        for (const kind of ['f32', 'int8']) (results[`${b.v} ${kind} ${shape}`] ??= []).push(best(10, () => runs[kind](b, shape, s)));
+      }
+    }
+  const lines = [`medians of ${rounds} interleaved rounds (best of 10-20 calls each), G multiply-add·2 per s`];
+  for (const b of builds) {
+    for (const [kind, tileKey, tileName] of [['f32', 'tile', 'mul+add / relaxed_madd'], ['int8', 'qtile', 'dot_i16x8 / relaxed dot']]) {
+      const tile = median(results[`${b.v} ${tileKey}`]);
+      lines.push(`${b.v.padEnd(8)} ${kind.padEnd(4)} tile loop (${tileName}) ${tile.toFixed(1)}`);
+      for (const shape of SHAPES) {
+        const g = median(results[`${b.v} ${kind} ${shape}`]);
+        lines.push(`${b.v.padEnd(8)} ${kind.padEnd(4)} gemm ${shape.join('x').padEnd(13)} ${g.toFixed(1)}  (${(100 * g / tile).toFixed(0)}% of its tile loop)`);
+      }
+    }
+  }
+  return lines;
+}
