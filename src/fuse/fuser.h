@@ -49,6 +49,9 @@ int fuse_other_input(const wisp_node *n, int v);
 /* A value known at load, into *t: an initializer, a Constant node's value, or either behind
  * Identity nodes (exporters alias equal initializers that way). 0 if not. */
 int fuse_constant(const wisp_fuser *f, int v, wisp_tensor *t);
+/* A DequantizeLinear's constant float scale into *scale and its zero point's value (-1 when
+ * absent) into *zp; 0 when the scale is not such a constant. */
+int fuse_dequantize_inputs(const wisp_fuser *f, const wisp_node *dq, wisp_tensor *scale, int *zp);
 /* A constant float scalar (any shape of one element). */
 int fuse_constant_scalar(const wisp_fuser *f, int v, float *out);
 /* Rewrites `node` in place as domain op_type(in...) -> out with the given attributes (copied). */
@@ -67,6 +70,7 @@ wisp_epilogue *fuse_epilogue(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_layer_norm(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_gelu(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *n);
+wisp_status fuse_qdq_conv(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_bias(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_bias_gelu(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_scale(wisp_fuser *f, wisp_node *n);

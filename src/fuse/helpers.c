@@ -96,3 +96,9 @@ wisp_epilogue *fuse_epilogue(wisp_fuser *f, wisp_node *n) {
     *n->epilogue = (wisp_epilogue){-INFINITY, INFINITY, 1.0f};
   return n->epilogue;
 }
+
+int fuse_dequantize_inputs(const wisp_fuser *f, const wisp_node *dq, wisp_tensor *scale, int *zp) {
+  *zp = dq->n_in > 2 ? dq->in[2] : -1;
+  return dq->n_in >= 2 && dq->n_out == 1 && fuse_constant(f, dq->in[1], scale) &&
+         scale->dtype == WISP_DT_FLOAT;
+}

@@ -10,12 +10,6 @@
 
 #include "fuser.h"
 
-static int dq_inputs(const wisp_fuser *f, const wisp_node *dq, wisp_tensor *scale, int *zp) {
-  *zp = dq->n_in > 2 ? dq->in[2] : -1;
-  return dq->n_in >= 2 && dq->n_out == 1 && fuse_constant(f, dq->in[1], scale) &&
-         scale->dtype == WISP_DT_FLOAT;
-}
-
 /* W_q (N, K) as a new constant (K, N); -1 when out of memory. */
 static int transposed(wisp_fuser *f, const wisp_tensor *w) {
   int64_t N = w->shape.dims[0], K = w->shape.dims[1];
@@ -44,8 +38,9 @@ wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *mm) {
   wisp_node *dqw = fuse_made_by(f, mm->in[1], "DequantizeLinear");
   wisp_tensor sa, sw, w, t;
   int za, zw;
-  if (!dqa || !dqw || dqa == dqw || !dq_inputs(f, dqa, &sa, &za) || !dq_inputs(f, dqw, &sw, &zw) ||
-      wisp_shape_numel(&sa.shape) != 1 || !fuse_constant(f, dqw->in[0], &w) || w.shape.ndim != 2 ||
+  if (!dqa || !dqw || dqa == dqw || !fuse_dequantize_inputs(f, dqa, &sa, &za) ||
+      !fuse_dequantize_inputs(f, dqw, &sw, &zw) || wisp_shape_numel(&sa.shape) != 1 ||
+      !fuse_constant(f, dqw->in[0], &w) || w.shape.ndim != 2 ||
       (w.dtype != WISP_DT_INT8 && w.dtype != WISP_DT_UINT8) || f->uses[mm->in[1]] != 1)
     return WISP_OK;
   /* the output channel is W's dim 1, or 0 when Gemm transposes it */

@@ -12,10 +12,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 
 import { InferenceSession, Tensor, load } from '../../web/index.js';
 import { FIXTURES, rng, randomFloats, maxAbsDiff } from './helpers.js';
 import { heldOut, evaluate } from '../../models/spam-bert/evaluate.js';
+
+ortWeb.env.wasm.numThreads = 1;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SPAM = join(ROOT, 'models/spam-bert');
@@ -40,6 +43,45 @@ test('small q8 graphs (int8 MatMul chains with tails; uint8 ConvInteger + MatMul
         const d = maxAbsDiff(rw.y.data, ro.y.data);
         console.log(`${file} seed ${seed}: max |Δ| = ${d.toExponential(2)}`);
         assert.ok(d <= tol, `${file}: max |Δ| ${d} > ${tol}`);
+      }
+    } finally {
+      await w.release();
+    }
+  }
+});
+
+// The int8 conv paths (src/ops/quant_conv.c, src/fuse/qdq_conv.c) on seven branches off one input
+// (2, 8, 11, 10): groups, depthwise (×1 and ×2), stride 2, asymmetric pads, dilation, 1×1, 5×3
+// SAME_UPPER (make_quant_fixtures.py). ConvInteger's int32 sums must be equal; QLinearConv's
+// requantized outputs within one step (a float product one rounding from .5 may round either way);
+// the QDQ convs within the spread between onnxruntime-web and -node on the same file, or 1e-5 of
+// the output's range (both onnxruntimes sum the dequantized values in float, wisp exactly).
+test('int8 convs (ConvInteger, QLinearConv, static QDQ Conv; uint8 and int8) match onnxruntime', async () => {
+  const dims = [2, 8, 11, 10], n = 1760;
+  for (const file of ['convinteger.onnx', 'qlinearconv_u8.onnx', 'qlinearconv_s8.onnx', 'conv_qdq_u8.onnx', 'conv_qdq_s8.onnx']) {
+    const path = join(FIXTURES, 'quant', file);
+    const [w, o] = await both(path);
+    const web = file.includes('qdq') ? await ortWeb.InferenceSession.create(path) : null;
+    try {
+      for (let seed = 1; seed <= 2; seed++) {
+        const x = file === 'convinteger.onnx' ? Uint8Array.from(randomFloats(n, seed, 0, 255.99), Math.floor)
+          : randomFloats(n, seed, -2, 2);
+        const type = x instanceof Uint8Array ? 'uint8' : 'float32';
+        const rw = await w.run({ x: new Tensor(type, x, dims) });
+        const ro = await o.run({ x: new ort.Tensor(type, x, dims) });
+        const rweb = web && await web.run({ x: new ortWeb.Tensor(type, x, dims) });
+        for (const name of o.outputNames) {
+          assert.deepEqual(rw[name].dims, Array.from(ro[name].dims, Number), `${file} ${name} dims`);
+          const d = maxAbsDiff(rw[name].data, ro[name].data);
+          let bound = file.startsWith('qlinear') ? 1 : 0, spread = '';
+          if (web) {
+            const range = Math.max(...ro[name].data.map(Math.abs));
+            const s = maxAbsDiff(rweb[name].data, ro[name].data);
+            bound = Math.max(s, 1e-5 * range), spread = `, onnxruntime-web vs -node ${s.toExponential(2)}`;
+          }
+          if (seed === 1) console.log(`${file} ${name} ${rw[name].dims}: max |Δ| = ${d.toExponential(2)}${spread}`);
+          assert.ok(d <= bound, `${file} ${name} seed ${seed}: max |Δ| ${d} > ${bound}`);
+        }
       }
     } finally {
       await w.release();

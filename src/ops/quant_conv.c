@@ -1,0 +1,443 @@
+/* quant_conv.c — ConvInteger, QLinearConv, and the static QDQ conv: ConvInteger marked
+ * wisp_to_float, which src/fuse/qdq_conv.c makes from DequantizeLinear(x_q), DequantizeLinear(W_q
+ * constant) → Conv, with inputs (x_q, W_q, x_zp, W_zp, x_scale, W_scale[, B float]) and
+ *   y = Σ (x_q - x_zp) · (W_q - W_zp[m]) · (x_scale · W_scale[m]) + B[m]   (float, then the
+ * node's epilogue clamp: a folded Relu or Clip); marked wisp_quantize_a too, x is float and
+ * quantized here as QuantizeLinear(x, x_scale, x_zp) would.
+ *
+ * Constant weights (and zero points; the float form's scales too) are packed once, per group,
+ * for the int16-pair GEMM of qs8_gemm.h. Each image is centred once (x_q - x_zp as int16, so
+ * padding reads 0), then a block of output pixels at a time is laid out as GEMM rows (im2col,
+ * K = C/group · kernel size), multiplied, and the (pixels × channels) block stored transposed
+ * into NCHW. Depthwise convs (one input and one output channel per group) run a direct loop on
+ * the centred image instead: a GEMM with one column would leave 7 of the tile's 8 idle.
+ * The integer forms reuse the GEMM's float epilogue with unit scales, exact while every sum
+ * stays within 2^24 — packing checks that per channel from the weights (Σ_k |W - W_zp| · 255 +
+ * |B|); weights that could exceed it, and weights known only at run time, take a direct loop. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kernels/config.h"
+#include "op.h"
+#include "quant.h"
+
+enum { Y_INT32, Y_Q8, Y_FLOAT };  /* ConvInteger, QLinearConv, the QDQ form */
+enum { DIRECT, GEMM, DEPTHWISE }; /* how exec runs (GEMM and DEPTHWISE: packed state) */
+#define PIX_BLOCK 64              /* output pixels per im2col block */
+#define EXACT_LIMIT (1 << 24)     /* integers a float holds exactly */
+
+typedef struct {
+  int64_t group, N, C, M, Cg, in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
+  int64_t K, Mg, lda, ipix, opix;
+  int y_kind, quantize_x, path;
+  int w, x_zp, w_zp, x_scale, w_scale, bias; /* input ports, -1 when the op has none */
+  size_t group_bytes;                        /* packed weights per group (GEMM path) */
+  float lo, hi;
+} qconv_params;
+
+static const wisp_tensor *port(const wisp_op_ctx *ctx, int i) {
+  return i >= 0 && i < ctx->n_in ? ctx->in[i] : NULL;
+}
+
+static size_t round64(uint64_t n) { return (size_t)((n + 63) / 64 * 64); }
+
+static wisp_status qconv_parse(wisp_op_ctx *ctx) {
+  qconv_params *p = ctx->params;
+  p->group = wisp_attr_int(ctx->node, "group", 1);
+  if (p->group < 1 || p->group > INT32_MAX)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "group must be positive");
+  const wisp_epilogue *e = wisp_node_epilogue(ctx->node);
+  p->lo = e->lo, p->hi = e->hi;
+  return WISP_OK;
+}
+
+static wisp_status qconv_shapes(wisp_op_ctx *ctx, wisp_dtype out_dt) {
+  qconv_params *p = ctx->params;
+  const wisp_tensor *x = ctx->in[0], *w = ctx->in[p->w], *xzp = port(ctx, p->x_zp);
+  const wisp_tensor *wzp = port(ctx, p->w_zp), *ws = port(ctx, p->w_scale);
+  const wisp_tensor *xs_t = port(ctx, p->x_scale), *b = port(ctx, p->bias);
+  const wisp_shape *xs = &x->shape, *ws_ = &w->shape;
+  int nsp = xs->ndim - 2, off = 3 - nsp;
+  if (p->quantize_x ? x->dtype != WISP_DT_FLOAT || !xzp : !is_q8(x->dtype))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "X must be uint8 or int8");
+  if (!is_q8(w->dtype)) return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "W must be uint8 or int8");
+  if (nsp < 1 || nsp > 3 || ws_->ndim != xs->ndim)
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "X and W must be (N, C, 1 to 3 spatial dims)");
+  p->N = xs->dims[0], p->C = xs->dims[1], p->M = ws_->dims[0], p->Cg = ws_->dims[1];
+  for (int i = 0; i < 3; i++) {
+    p->in[i] = i < off ? 1 : xs->dims[2 + i - off];
+    p->k[i] = i < off ? 1 : ws_->dims[2 + i - off];
+  }
+  if (p->C != p->Cg * p->group || p->M % p->group)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "channels do not match group %lld",
+                        (long long)p->group);
+  /* zero points as the data they shift, scalars (per tensor) or one per output channel */
+  if ((xzp && (xzp->dtype != (p->quantize_x ? xzp->dtype : x->dtype) || !is_q8(xzp->dtype) ||
+               wisp_shape_numel(&xzp->shape) != 1)) ||
+      (wzp && (wzp->dtype != w->dtype ||
+               (wisp_shape_numel(&wzp->shape) != 1 && wisp_shape_numel(&wzp->shape) != p->M))) ||
+      (xs_t && wisp_shape_numel(&xs_t->shape) != 1) ||
+      (ws && wisp_shape_numel(&ws->shape) != 1 && wisp_shape_numel(&ws->shape) != p->M) ||
+      (b && wisp_shape_numel(&b->shape) != p->M))
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "zero points and scales must be per tensor (X) or per output channel "
+                        "(W), the bias (%lld)",
+                        (long long)p->M);
+  WISP_TRY(wisp_window_geometry(ctx, nsp, p->in, p->k, 0, p->s, p->d, p->pb, p->pe, p->out));
+  wisp_tensor *y = ctx->out[0];
+  y->dtype = out_dt, y->shape.ndim = xs->ndim;
+  y->shape.dims[0] = p->N, y->shape.dims[1] = p->M;
+  for (int j = 0; j < nsp; j++) y->shape.dims[2 + j] = p->out[off + j];
+  WISP_TRY(wisp_shape_check(&y->shape, ctx->node->op_type));
+  p->Mg = p->M / p->group, p->K = p->Cg * p->k[0] * p->k[1] * p->k[2], p->lda = (p->K + 1) / 2 * 2;
+  p->ipix = p->in[0] * p->in[1] * p->in[2], p->opix = p->out[0] * p->out[1] * p->out[2];
+  return WISP_OK;
+}
+
+/* ---- packing (once, at the first plan) ------------------------------------------------------ */
+
+static const wisp_qs8_gemm_config *pairs(void) { return &wisp_kernels()->qs8_gemm_fallback; }
+
+/* The GEMM's per-channel scale and bias: the float form's, or unit scales for the integer forms
+ * (QLinearConv's int32 bias added exactly). 0 when an integer sum could pass 2^24. */
+static int epilogue_terms(const wisp_op_ctx *ctx, const qconv_params *p, int32_t *zps, float *scale,
+                          float *bias) {
+  const wisp_tensor *w = ctx->in[p->w], *ws = port(ctx, p->w_scale), *b = port(ctx, p->bias);
+  for (int64_t m = 0; m < p->M; m++) {
+    zps[m] = zp_at(port(ctx, p->w_zp), m);
+    scale[m] = p->y_kind == Y_FLOAT ? scale_at(ws, m) : 1.0f;
+    int64_t bi = !b ? 0 : p->y_kind == Y_FLOAT ? 0 : ((const int32_t *)b->data)[m];
+    bias[m] = !b ? 0.0f : p->y_kind == Y_FLOAT ? ((const float *)b->data)[m] : (float)bi;
+    if (p->y_kind == Y_FLOAT) continue;
+    int64_t sum = bi < 0 ? -bi : bi;
+    for (int64_t k = 0; k < p->K; k++) {
+      int32_t v = qget(w, m * p->K + k) - zps[m];
+      sum += 255 * (int64_t)(v < 0 ? -v : v);
+    }
+    if (sum > EXACT_LIMIT) return 0;
+  }
+  return 1;
+}
+
+/* DEPTHWISE: [W - W_zp: M × kernel int16][scale: M floats][bias: M floats]. */
+static void pack_depthwise(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
+                           const float *scale, const float *bias, void *state) {
+  int16_t *wc = state;
+  for (int64_t m = 0; m < p->M; m++)
+    for (int64_t k = 0; k < p->K; k++)
+      wc[m * p->K + k] = (int16_t)(qget(ctx->in[p->w], m * p->K + k) - zps[m]);
+  float *f = (float *)((char *)state + round64((uint64_t)p->M * p->K * sizeof(int16_t)));
+  memcpy(f, scale, (size_t)p->M * sizeof(float));
+  memcpy(f + p->M, bias, (size_t)p->M * sizeof(float));
+}
+
+/* GEMM: per group, W's rows of that group transposed to (K × M/group), packed. */
+static wisp_status pack_gemm(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
+                             const float *scale, const float *bias, void *state) {
+  const wisp_tensor *w = ctx->in[p->w];
+  uint8_t *t = malloc((size_t)(p->K * p->Mg) + 1);
+  if (!t) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+  for (int64_t g = 0; g < p->group; g++) {
+    const uint8_t *src = (const uint8_t *)w->data + g * p->Mg * p->K; /* int8 or uint8 bytes */
+    for (int64_t j = 0; j < p->Mg; j++)
+      for (int64_t k = 0; k < p->K; k++) t[k * p->Mg + j] = src[j * p->K + k];
+    int64_t m0 = g * p->Mg;
+    pairs()->pack((int)p->K, (int)p->Mg, t, w->dtype == WISP_DT_INT8, zps + m0, scale + m0,
+                  bias + m0, (char *)state + (size_t)g * p->group_bytes);
+  }
+  free(t);
+  return WISP_OK;
+}
+
+/* Chooses the path and packs the weights when they, their zero points and (float form) scales
+ * and bias are constants; DIRECT otherwise. */
+static wisp_status qconv_pack(wisp_op_ctx *ctx) {
+  qconv_params *p = ctx->params;
+  const wisp_tensor *w = ctx->in[p->w], *wzp = port(ctx, p->w_zp), *b = port(ctx, p->bias);
+  const wisp_tensor *ws = p->y_kind == Y_FLOAT ? port(ctx, p->w_scale) : NULL;
+  p->path = DIRECT;
+  if (!w->data || (wzp && !wzp->data) || (ws && !ws->data) || (b && !b->data) || p->K > 30000 ||
+      p->Mg > INT32_MAX)
+    return WISP_OK;
+  int32_t *zps = malloc(sizeof(int32_t) * (size_t)(p->M + 1));
+  float *scale = malloc(sizeof(float) * (size_t)(p->M + 1) * 2), *bias = scale + p->M + 1;
+  wisp_status s = WISP_OK;
+  if (!zps || !scale) {
+    s = WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+  } else if (epilogue_terms(ctx, p, zps, scale, bias)) {
+    int dw = p->Cg == 1 && p->Mg == 1;
+    p->group_bytes = dw ? 0 : round64(pairs()->packed_size((int)p->K, (int)p->Mg));
+    size_t bytes = dw ? round64((uint64_t)p->M * p->K * sizeof(int16_t)) + 2 * sizeof(float) * p->M
+                      : p->group_bytes * (size_t)p->group;
+    if (!(ctx->state = wisp_aligned_alloc(bytes)))
+      s = WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+    else if (dw) pack_depthwise(ctx, p, zps, scale, bias, ctx->state), p->path = DEPTHWISE;
+    else if ((s = pack_gemm(ctx, p, zps, scale, bias, ctx->state)) == WISP_OK) p->path = GEMM;
+  }
+  free(zps), free(scale);
+  return s;
+}
+
+static wisp_status qconv_setup(wisp_op_ctx *ctx, wisp_dtype out_dt) {
+  qconv_params *p = ctx->params;
+  WISP_TRY(qconv_shapes(ctx, out_dt));
+  if (!ctx->state) WISP_TRY(qconv_pack(ctx));
+  if (p->path == DIRECT && p->quantize_x) /* the fusion makes these with constant weights */
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "float X needs constant weights");
+  uint64_t y_numel = (uint64_t)wisp_shape_numel(&ctx->out[0]->shape);
+  if (p->path == DIRECT) /* int32 sums (ConvInteger's output itself), one channel as floats */
+    ctx->scratch_bytes =
+        p->y_kind == Y_INT32 ? 0 : round64(y_numel * sizeof(int32_t)) + p->opix * sizeof(float);
+  else /* the centred image, then im2col rows and a GEMM block, or one depthwise channel */
+    ctx->scratch_bytes =
+        round64((uint64_t)p->C * p->ipix * sizeof(int16_t)) +
+        (p->path == GEMM ? round64((uint64_t)PIX_BLOCK * p->lda * sizeof(int16_t)) +
+                               (uint64_t)PIX_BLOCK * p->Mg * sizeof(float)
+                         : (uint64_t)p->opix * sizeof(float));
+  return WISP_OK;
+}
+
+/* ---- exec ------------------------------------------------------------------------------------- */
+
+/* Writes output channel m of image n, pixels p0 .. p0 + count, from v[i · stride]: the GEMM
+ * epilogue's values (integer sums, plus QLinearConv's bias, for the integer forms). */
+static void store_channel(const wisp_op_ctx *ctx, int64_t n, int64_t m, int64_t p0, int64_t count,
+                          const float *v, ptrdiff_t stride) {
+  const qconv_params *p = ctx->params;
+  int64_t base = (n * p->M + m) * p->opix + p0;
+  if (p->y_kind == Y_INT32) {
+    int32_t *y = (int32_t *)ctx->out[0]->data + base;
+    for (int64_t i = 0; i < count; i++) y[i] = (int32_t)v[i * stride];
+  } else if (p->y_kind ==
+             Y_Q8) { /* QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp) */
+    float mult = scale_at(ctx->in[1], 0) * scale_at(ctx->in[4], m) / scale_at(ctx->in[6], 0);
+    int32_t zy = zp_at(ctx->in[7], 0);
+    for (int64_t i = 0; i < count; i++)
+      qstore(ctx->out[0]->data, ctx->out[0]->dtype, base + i, v[i * stride] * mult, zy);
+  } else {
+    float *y = (float *)ctx->out[0]->data + base, lo = p->lo, hi = p->hi;
+    for (int64_t i = 0; i < count; i++) {
+      float t = v[i * stride];
+      y[i] = t < lo ? lo : t > hi ? hi : t;
+    }
+  }
+}
+
+/* Image n as x_q - x_zp (int16, C × pixels); the float form's x quantized first. */
+static void center_image(const wisp_op_ctx *ctx, int64_t n, int16_t *xc) {
+  const qconv_params *p = ctx->params;
+  const wisp_tensor *x = ctx->in[0], *xzp = port(ctx, p->x_zp);
+  int64_t count = p->C * p->ipix, o = n * count;
+  int32_t zx = zp_at(xzp, 0);
+  if (p->quantize_x) {
+    float sx = scale_at(ctx->in[p->x_scale], 0);
+    float lo = xzp->dtype == WISP_DT_UINT8 ? 0.0f : -128.0f, hi = lo + 255.0f;
+    const float *xf = (const float *)x->data + o;
+    for (int64_t i = 0; i < count; i++) { /* QuantizeLinear: saturate(rint(x / scale) + zp) */
+      float v = rintf(xf[i] / sx) + (float)zx;
+      v = v >= lo ? (v <= hi ? v : hi) : lo; /* NaN -> lo */
+      xc[i] = (int16_t)((int32_t)v - zx);
+    }
+  } else if (x->dtype == WISP_DT_UINT8) {
+    const uint8_t *q = (const uint8_t *)x->data + o;
+    for (int64_t i = 0; i < count; i++) xc[i] = (int16_t)(q[i] - zx);
+  } else {
+    const int8_t *q = (const int8_t *)x->data + o;
+    for (int64_t i = 0; i < count; i++) xc[i] = (int16_t)(q[i] - zx);
+  }
+}
+
+/* Rows p0 .. p0 + count of the im2col matrix of the group whose channels start at xc. */
+static void im2col(const qconv_params *p, const int16_t *xc, int64_t p0, int count, int16_t *A) {
+  for (int r = 0; r < count; r++) {
+    int64_t o = p0 + r, o2 = o % p->out[2], o1 = o / p->out[2] % p->out[1];
+    int64_t o0 = o / (p->out[2] * p->out[1]);
+    int16_t *a = A + r * p->lda;
+    for (int64_t c = 0; c < p->Cg; c++)
+      for (int64_t k0 = 0; k0 < p->k[0]; k0++) {
+        int64_t i0 = o0 * p->s[0] - p->pb[0] + k0 * p->d[0];
+        for (int64_t k1 = 0; k1 < p->k[1]; k1++) {
+          int64_t i1 = o1 * p->s[1] - p->pb[1] + k1 * p->d[1];
+          const int16_t *row = xc + ((c * p->in[0] + i0) * p->in[1] + i1) * p->in[2];
+          int inside = i0 >= 0 && i0 < p->in[0] && i1 >= 0 && i1 < p->in[1];
+          for (int64_t k2 = 0; k2 < p->k[2]; k2++) {
+            int64_t i2 = o2 * p->s[2] - p->pb[2] + k2 * p->d[2];
+            *a++ = inside && i2 >= 0 && i2 < p->in[2] ? row[i2] : 0;
+          }
+        }
+      }
+    if (p->lda > p->K) *a = 0; /* the pad of the last pair */
+  }
+}
+
+static void run_gemm(const wisp_op_ctx *ctx, int64_t n, const int16_t *xc, char *work,
+                     float a_scale) {
+  const qconv_params *p = ctx->params;
+  int16_t *A = (int16_t *)work;
+  float *Cb = (float *)(work + round64((uint64_t)PIX_BLOCK * p->lda * sizeof(int16_t)));
+  for (int64_t g = 0; g < p->group; g++)
+    for (int64_t p0 = 0; p0 < p->opix; p0 += PIX_BLOCK) {
+      int count = (int)(p->opix - p0 < PIX_BLOCK ? p->opix - p0 : PIX_BLOCK);
+      im2col(p, xc + g * p->Cg * p->ipix, p0, count, A);
+      wisp_qs8_gemm_with(pairs()->gemm, count, (int)p->Mg, (int)p->K, A, p->lda,
+                         (const char *)ctx->state + (size_t)g * p->group_bytes, a_scale, Cb, p->Mg);
+      for (int64_t j = 0; j < p->Mg; j++)
+        store_channel(ctx, n, g * p->Mg + j, p0, count, Cb + j, (ptrdiff_t)p->Mg);
+    }
+}
+
+/* One channel per group: each output channel m reads input channel m. */
+static void run_depthwise(const wisp_op_ctx *ctx, int64_t n, const int16_t *xc, float *v,
+                          float a_scale) {
+  const qconv_params *p = ctx->params;
+  const int16_t *wts = ctx->state;
+  const float *scale =
+      (const float *)((const char *)ctx->state + round64((uint64_t)p->M * p->K * sizeof(int16_t)));
+  const float *bias = scale + p->M;
+  for (int64_t m = 0; m < p->M; m++) {
+    const int16_t *wm = wts + m * p->K, *xm = xc + m * p->ipix;
+    float mult = a_scale * scale[m];
+    float *out = v;
+    for (int64_t o0 = 0; o0 < p->out[0]; o0++)
+      for (int64_t o1 = 0; o1 < p->out[1]; o1++)
+        for (int64_t o2 = 0; o2 < p->out[2]; o2++) {
+          int32_t acc = 0;
+          for (int64_t k0 = 0; k0 < p->k[0]; k0++) {
+            int64_t i0 = o0 * p->s[0] - p->pb[0] + k0 * p->d[0];
+            if (i0 < 0 || i0 >= p->in[0]) continue;
+            for (int64_t k1 = 0; k1 < p->k[1]; k1++) {
+              int64_t i1 = o1 * p->s[1] - p->pb[1] + k1 * p->d[1];
+              if (i1 < 0 || i1 >= p->in[1]) continue;
+              const int16_t *row = xm + (i0 * p->in[1] + i1) * p->in[2];
+              const int16_t *wr = wm + (k0 * p->k[1] + k1) * p->k[2];
+              for (int64_t k2 = 0; k2 < p->k[2]; k2++) {
+                int64_t i2 = o2 * p->s[2] - p->pb[2] + k2 * p->d[2];
+                if (i2 >= 0 && i2 < p->in[2]) acc += row[i2] * wr[k2];
+              }
+            }
+          }
+          *out++ = (float)acc * mult + bias[m]; /* the GEMM kernels' epilogue */
+        }
+    store_channel(ctx, n, m, 0, p->opix, v, 1);
+  }
+}
+
+/* DIRECT: y (N, M, out pixels) = Σ (x - x_zp) · (w - w_zp[m]) in int32; padding adds 0. */
+static void direct_sums(const wisp_op_ctx *ctx, int32_t *y) {
+  const qconv_params *p = ctx->params;
+  const wisp_tensor *x = ctx->in[0], *w = ctx->in[p->w], *wzp = port(ctx, p->w_zp);
+  int64_t kk = p->k[0] * p->k[1] * p->k[2];
+  int32_t zx = zp_at(port(ctx, p->x_zp), 0);
+  for (int64_t n = 0; n < p->N; n++)
+    for (int64_t m = 0; m < p->M; m++) {
+      int32_t zw = zp_at(wzp, m);
+      int64_t g = m / p->Mg;
+      for (int64_t o0 = 0; o0 < p->out[0]; o0++)
+        for (int64_t o1 = 0; o1 < p->out[1]; o1++)
+          for (int64_t o2 = 0; o2 < p->out[2]; o2++) {
+            int32_t acc = 0;
+            for (int64_t c = 0; c < p->Cg; c++) {
+              int64_t xo = (n * p->C + g * p->Cg + c) * p->ipix, wo = (m * p->Cg + c) * kk;
+              for (int64_t k0 = 0; k0 < p->k[0]; k0++) {
+                int64_t i0 = o0 * p->s[0] - p->pb[0] + k0 * p->d[0];
+                if (i0 < 0 || i0 >= p->in[0]) continue;
+                for (int64_t k1 = 0; k1 < p->k[1]; k1++) {
+                  int64_t i1 = o1 * p->s[1] - p->pb[1] + k1 * p->d[1];
+                  if (i1 < 0 || i1 >= p->in[1]) continue;
+                  for (int64_t k2 = 0; k2 < p->k[2]; k2++) {
+                    int64_t i2 = o2 * p->s[2] - p->pb[2] + k2 * p->d[2];
+                    if (i2 < 0 || i2 >= p->in[2]) continue;
+                    acc += (qget(x, xo + (i0 * p->in[1] + i1) * p->in[2] + i2) - zx) *
+                           (qget(w, wo + (k0 * p->k[1] + k1) * p->k[2] + k2) - zw);
+                  }
+                }
+              }
+            }
+            *y++ = acc;
+          }
+    }
+}
+
+static void run_direct(const wisp_op_ctx *ctx, float a_scale) {
+  const qconv_params *p = ctx->params;
+  if (p->y_kind == Y_INT32) {
+    direct_sums(ctx, ctx->out[0]->data);
+    return;
+  }
+  int32_t *acc = ctx->scratch;
+  float *v = (float *)((char *)ctx->scratch +
+                       round64((uint64_t)wisp_shape_numel(&ctx->out[0]->shape) * sizeof(int32_t)));
+  const wisp_tensor *b = port(ctx, p->bias);
+  direct_sums(ctx, acc);
+  for (int64_t n = 0; n < p->N; n++)
+    for (int64_t m = 0; m < p->M; m++, acc += p->opix) {
+      if (p->y_kind == Y_Q8) {
+        int32_t bias = b ? ((const int32_t *)b->data)[m] : 0;
+        for (int64_t i = 0; i < p->opix; i++) v[i] = (float)(acc[i] + bias);
+      } else {
+        float mult = a_scale * scale_at(ctx->in[p->w_scale], m);
+        float bias = b ? ((const float *)b->data)[m] : 0.0f;
+        for (int64_t i = 0; i < p->opix; i++) v[i] = (float)acc[i] * mult + bias;
+      }
+      store_channel(ctx, n, m, 0, p->opix, v, 1);
+    }
+}
+
+static wisp_status qconv_exec(wisp_op_ctx *ctx) {
+  const qconv_params *p = ctx->params;
+  float a_scale = p->y_kind == Y_FLOAT ? scale_at(ctx->in[p->x_scale], 0) : 1.0f;
+  if (p->path == DIRECT) {
+    run_direct(ctx, a_scale);
+    return WISP_OK;
+  }
+  int16_t *xc = ctx->scratch;
+  char *work = (char *)ctx->scratch + round64((uint64_t)p->C * p->ipix * sizeof(int16_t));
+  for (int64_t n = 0; n < p->N; n++) {
+    center_image(ctx, n, xc);
+    if (p->path == GEMM) run_gemm(ctx, n, xc, work, a_scale);
+    else run_depthwise(ctx, n, xc, (float *)work, a_scale);
+  }
+  return WISP_OK;
+}
+
+/* ---- the ops ---------------------------------------------------------------------------------- */
+
+/* ConvInteger(x, w, x_zp?, w_zp?); marked wisp_to_float: (x, w, x_zp, w_zp?, x_scale, w_scale,
+ * B?) with float output, the QDQ conv. */
+static wisp_status convi_infer(wisp_op_ctx *ctx) {
+  qconv_params *p = ctx->params;
+  int to_float = (int)wisp_attr_int(ctx->node, "wisp_to_float", 0);
+  WISP_TRY(wisp_op_expect_inputs(ctx, to_float ? 6 : 2, to_float ? 7 : 4));
+  p->w = 1, p->x_zp = 2, p->w_zp = 3, p->x_scale = -1, p->w_scale = -1, p->bias = -1;
+  p->y_kind = to_float ? Y_FLOAT : Y_INT32;
+  if (to_float) {
+    p->x_scale = 4, p->w_scale = 5, p->bias = 6;
+    p->quantize_x = (int)wisp_attr_int(ctx->node, "wisp_quantize_a", 0);
+    for (int i = 4; i < ctx->n_in; i++)
+      if (ctx->in[i]) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
+    if (!ctx->in[2] || !ctx->in[4] || !ctx->in[5])
+      return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "x's zero point and both scales are needed");
+  }
+  return qconv_setup(ctx, to_float ? WISP_DT_FLOAT : WISP_DT_INT32);
+}
+
+const wisp_op_def wisp_op_ConvInteger = {
+    "", "ConvInteger", sizeof(qconv_params), qconv_parse, convi_infer, qconv_exec, 0};
+
+/* QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B int32) */
+static wisp_status qlconv_infer(wisp_op_ctx *ctx) {
+  qconv_params *p = ctx->params;
+  WISP_TRY(wisp_op_expect_inputs(ctx, 8, 9));
+  for (int i = 1; i < 8; i += i == 4 ? 2 : 3) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
+  if (!ctx->in[7] || !is_q8(ctx->in[7]->dtype))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "y_zero_point must be uint8 or int8");
+  if (ctx->n_in > 8 && ctx->in[8]) WISP_TRY(wisp_op_expect_dtype(ctx, 8, WISP_DT_INT32));
+  if (wisp_shape_numel(&ctx->in[6]->shape) != 1 || wisp_shape_numel(&ctx->in[7]->shape) != 1)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "y_scale and y_zero_point must be scalars");
+  p->w = 3, p->x_zp = 2, p->w_zp = 5, p->x_scale = 1, p->w_scale = 4, p->bias = 8;
+  p->y_kind = Y_Q8;
+  return qconv_setup(ctx, ctx->in[7]->dtype);
+}
+
+const wisp_op_def wisp_op_QLinearConv = {
+    "", "QLinearConv", sizeof(qconv_params), qconv_parse, qlconv_infer, qconv_exec, 0};
