@@ -9,8 +9,8 @@
  * for the int16-pair GEMM of qs8_gemm.h. Each image is centred once (x_q - x_zp as int16, so
  * padding reads 0), then a block of output pixels at a time is laid out as GEMM rows (im2col,
  * K = C/group · kernel size), multiplied, and the (pixels × channels) block stored transposed
- * into NCHW. Depthwise convs (one input and one output channel per group) run a direct loop on
- * the centred image instead: a GEMM with one column would leave 7 of the tile's 8 idle.
+ * into NCHW. Depthwise convs (one input and one output channel per group) run the float
+ * depthwise kernel on the centred values instead (exact: integers below 2^24): a GEMM with one column would leave 7 of the tile's 8 idle.
  * The integer forms reuse the GEMM's float epilogue with unit scales, exact while every sum
  * stays within 2^24 — packing checks that per channel from the weights (Σ_k |W - W_zp| · 255 +
  * |B|); weights that could exceed it, and weights known only at run time, take a direct loop. */
@@ -29,6 +29,7 @@ enum { DIRECT, GEMM, DEPTHWISE }; /* how exec runs (GEMM and DEPTHWISE: packed s
 typedef struct {
   int64_t group, N, C, M, Cg, in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
   int64_t K, Mg, lda, ipix, opix;
+  int64_t pad[3], ppix; /* the centred image's dims with the pads around, and their product */
   int y_kind, quantize_x, path;
   int w, x_zp, w_zp, x_scale, w_scale, bias; /* input ports, -1 when the op has none */
   size_t group_bytes;                        /* packed weights per group (GEMM path) */
@@ -91,6 +92,8 @@ static wisp_status qconv_shapes(wisp_op_ctx *ctx, wisp_dtype out_dt) {
   WISP_TRY(wisp_shape_check(&y->shape, ctx->node->op_type));
   p->Mg = p->M / p->group, p->K = p->Cg * p->k[0] * p->k[1] * p->k[2], p->lda = (p->K + 1) / 2 * 2;
   p->ipix = p->in[0] * p->in[1] * p->in[2], p->opix = p->out[0] * p->out[1] * p->out[2];
+  for (int i = 0; i < 3; i++) p->pad[i] = p->in[i] + p->pb[i] + p->pe[i];
+  p->ppix = p->pad[0] * p->pad[1] * p->pad[2];
   return WISP_OK;
 }
 
@@ -119,16 +122,14 @@ static int epilogue_terms(const wisp_op_ctx *ctx, const qconv_params *p, int32_t
   return 1;
 }
 
-/* DEPTHWISE: [W - W_zp: M × kernel int16][scale: M floats][bias: M floats]. */
+/* DEPTHWISE: [W - W_zp: M × kernel, as floats][scale: M][bias: M]. */
 static void pack_depthwise(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
-                           const float *scale, const float *bias, void *state) {
-  int16_t *wc = state;
+                           const float *scale, const float *bias, float *state) {
   for (int64_t m = 0; m < p->M; m++)
     for (int64_t k = 0; k < p->K; k++)
-      wc[m * p->K + k] = (int16_t)(qget(ctx->in[p->w], m * p->K + k) - zps[m]);
-  float *f = (float *)((char *)state + round64((uint64_t)p->M * p->K * sizeof(int16_t)));
-  memcpy(f, scale, (size_t)p->M * sizeof(float));
-  memcpy(f + p->M, bias, (size_t)p->M * sizeof(float));
+      state[m * p->K + k] = (float)(qget(ctx->in[p->w], m * p->K + k) - zps[m]);
+  memcpy(state + p->M * p->K, scale, (size_t)p->M * sizeof(float));
+  memcpy(state + p->M * p->K + p->M, bias, (size_t)p->M * sizeof(float));
 }
 
 /* GEMM: per group, W's rows of that group transposed to (K × M/group), packed. */
@@ -159,6 +160,8 @@ static wisp_status qconv_pack(wisp_op_ctx *ctx) {
   if (!w->data || (wzp && !wzp->data) || (ws && !ws->data) || (b && !b->data) || p->K > 30000 ||
       p->Mg > INT32_MAX)
     return WISP_OK;
+  for (int i = 0; i < 3; i++)
+    if (p->pb[i] < 0 || p->pe[i] < 0) return WISP_OK; /* the padded image needs pads ≥ 0 */
   int32_t *zps = malloc(sizeof(int32_t) * (size_t)(p->M + 1));
   float *scale = malloc(sizeof(float) * (size_t)(p->M + 1) * 2), *bias = scale + p->M + 1;
   wisp_status s = WISP_OK;
@@ -167,8 +170,8 @@ static wisp_status qconv_pack(wisp_op_ctx *ctx) {
   } else if (epilogue_terms(ctx, p, zps, scale, bias)) {
     int dw = p->Cg == 1 && p->Mg == 1;
     p->group_bytes = dw ? 0 : round64(pairs()->packed_size((int)p->K, (int)p->Mg));
-    size_t bytes = dw ? round64((uint64_t)p->M * p->K * sizeof(int16_t)) + 2 * sizeof(float) * p->M
-                      : p->group_bytes * (size_t)p->group;
+    size_t bytes =
+        dw ? (size_t)(p->M * p->K + 2 * p->M) * sizeof(float) : p->group_bytes * (size_t)p->group;
     if (!(ctx->state = wisp_aligned_alloc(bytes)))
       s = WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
     else if (dw) pack_depthwise(ctx, p, zps, scale, bias, ctx->state), p->path = DEPTHWISE;
@@ -176,6 +179,11 @@ static wisp_status qconv_pack(wisp_op_ctx *ctx) {
   }
   free(zps), free(scale);
   return s;
+}
+
+static size_t image_bytes(const qconv_params *p) {
+  return p->path == GEMM ? round64((uint64_t)p->C * p->ppix * sizeof(int16_t))
+                         : round64((uint64_t)p->C * p->ppix * sizeof(float) + 16);
 }
 
 static wisp_status qconv_setup(wisp_op_ctx *ctx, wisp_dtype out_dt) {
@@ -188,12 +196,14 @@ static wisp_status qconv_setup(wisp_op_ctx *ctx, wisp_dtype out_dt) {
   if (p->path == DIRECT) /* int32 sums (ConvInteger's output itself), one channel as floats */
     ctx->scratch_bytes =
         p->y_kind == Y_INT32 ? 0 : round64(y_numel * sizeof(int32_t)) + p->opix * sizeof(float);
-  else /* the centred image, then im2col rows and a GEMM block, or one depthwise channel */
+  else /* the centred image (floats for the depthwise kernel, which may read 4 past its end),
+        * then im2col rows and a GEMM block, or the kernel rows' offsets and one channel */
     ctx->scratch_bytes =
-        round64((uint64_t)p->C * p->ipix * sizeof(int16_t)) +
-        (p->path == GEMM ? round64((uint64_t)PIX_BLOCK * p->lda * sizeof(int16_t)) +
-                               (uint64_t)PIX_BLOCK * p->Mg * sizeof(float)
-                         : (uint64_t)p->opix * sizeof(float));
+        image_bytes(p) + (p->path == GEMM
+                              ? round64((uint64_t)PIX_BLOCK * p->lda * sizeof(int16_t)) +
+                                    (uint64_t)PIX_BLOCK * p->Mg * sizeof(float)
+                              : round64((uint64_t)p->k[0] * p->k[1] * sizeof(ptrdiff_t)) +
+                                    (uint64_t)p->opix * sizeof(float));
   return WISP_OK;
 }
 
@@ -223,50 +233,71 @@ static void store_channel(const wisp_op_ctx *ctx, int64_t n, int64_t m, int64_t 
   }
 }
 
-/* Image n as x_q - x_zp (int16, C × pixels); the float form's x quantized first. */
-static void center_image(const wisp_op_ctx *ctx, int64_t n, int16_t *xc) {
+/* Image n as x_q - x_zp (int16, or float for the depthwise kernel) with the pads around each
+ * channel as zeros (C × padded pixels): windows then read it without bounds checks. The float
+ * form's x is quantized first. */
+static void center_image(const wisp_op_ctx *ctx, int64_t n, void *image) {
   const qconv_params *p = ctx->params;
   const wisp_tensor *x = ctx->in[0], *xzp = port(ctx, p->x_zp);
-  int64_t count = p->C * p->ipix, o = n * count;
   int32_t zx = zp_at(xzp, 0);
-  if (p->quantize_x) {
-    float sx = scale_at(ctx->in[p->x_scale], 0);
-    float lo = xzp->dtype == WISP_DT_UINT8 ? 0.0f : -128.0f, hi = lo + 255.0f;
-    const float *xf = (const float *)x->data + o;
-    for (int64_t i = 0; i < count; i++) { /* QuantizeLinear: saturate(rint(x / scale) + zp) */
-      float v = rintf(xf[i] / sx) + (float)zx;
-      v = v >= lo ? (v <= hi ? v : hi) : lo; /* NaN -> lo */
-      xc[i] = (int16_t)((int32_t)v - zx);
+  float sx = p->quantize_x ? scale_at(ctx->in[p->x_scale], 0) : 1.0f;
+  float lo = xzp && xzp->dtype == WISP_DT_UINT8 ? 0.0f : -128.0f, hi = lo + 255.0f;
+  int as_float = p->path == DEPTHWISE;
+  size_t size = as_float ? sizeof(float) : sizeof(int16_t);
+  if (p->ppix != p->ipix) memset(image, 0, (size_t)(p->C * p->ppix) * size);
+  int64_t len = p->in[2], rows = p->C * p->in[0] * p->in[1];
+  for (int64_t r = 0; r < rows; r++) { /* one input row at a time */
+    int64_t c = r / (p->in[0] * p->in[1]), i0 = r / p->in[1] % p->in[0], i1 = r % p->in[1];
+    int64_t at =
+        ((c * p->pad[0] + i0 + p->pb[0]) * p->pad[1] + i1 + p->pb[1]) * p->pad[2] + p->pb[2];
+    int16_t *dst = (int16_t *)image + at;
+    float *dstf = (float *)image + at;
+    int64_t o = (n * rows + r) * len;
+    if (p->quantize_x) {
+      const float *xf = (const float *)x->data + o;
+      for (int64_t i = 0; i < len; i++) { /* QuantizeLinear: saturate(rint(x / scale) + zp) */
+        float v = rintf(xf[i] / sx) + (float)zx;
+        v = v >= lo ? (v <= hi ? v : hi) : lo; /* NaN -> lo */
+        if (as_float) dstf[i] = v - (float)zx;
+        else dst[i] = (int16_t)((int32_t)v - zx);
+      }
+    } else if (x->dtype == WISP_DT_UINT8) {
+      const uint8_t *q = (const uint8_t *)x->data + o;
+      if (as_float)
+        for (int64_t i = 0; i < len; i++) dstf[i] = (float)(q[i] - zx);
+      else
+        for (int64_t i = 0; i < len; i++) dst[i] = (int16_t)(q[i] - zx);
+    } else {
+      const int8_t *q = (const int8_t *)x->data + o;
+      if (as_float)
+        for (int64_t i = 0; i < len; i++) dstf[i] = (float)(q[i] - zx);
+      else
+        for (int64_t i = 0; i < len; i++) dst[i] = (int16_t)(q[i] - zx);
     }
-  } else if (x->dtype == WISP_DT_UINT8) {
-    const uint8_t *q = (const uint8_t *)x->data + o;
-    for (int64_t i = 0; i < count; i++) xc[i] = (int16_t)(q[i] - zx);
-  } else {
-    const int8_t *q = (const int8_t *)x->data + o;
-    for (int64_t i = 0; i < count; i++) xc[i] = (int16_t)(q[i] - zx);
   }
 }
 
-/* Rows p0 .. p0 + count of the im2col matrix of the group whose channels start at xc. */
+/* Rows p0 .. p0 + count of the im2col matrix of the group whose padded channels start at xc.
+ * Kernels are a few values wide: plain loops (a memcpy per window row costs more than it moves). */
 static void im2col(const qconv_params *p, const int16_t *xc, int64_t p0, int count, int16_t *A) {
+  int64_t kw = p->k[2], d2 = p->d[2];
   for (int r = 0; r < count; r++) {
     int64_t o = p0 + r, o2 = o % p->out[2], o1 = o / p->out[2] % p->out[1];
     int64_t o0 = o / (p->out[2] * p->out[1]);
     int16_t *a = A + r * p->lda;
-    for (int64_t c = 0; c < p->Cg; c++)
-      for (int64_t k0 = 0; k0 < p->k[0]; k0++) {
-        int64_t i0 = o0 * p->s[0] - p->pb[0] + k0 * p->d[0];
-        for (int64_t k1 = 0; k1 < p->k[1]; k1++) {
-          int64_t i1 = o1 * p->s[1] - p->pb[1] + k1 * p->d[1];
-          const int16_t *row = xc + ((c * p->in[0] + i0) * p->in[1] + i1) * p->in[2];
-          int inside = i0 >= 0 && i0 < p->in[0] && i1 >= 0 && i1 < p->in[1];
-          for (int64_t k2 = 0; k2 < p->k[2]; k2++) {
-            int64_t i2 = o2 * p->s[2] - p->pb[2] + k2 * p->d[2];
-            *a++ = inside && i2 >= 0 && i2 < p->in[2] ? row[i2] : 0;
+    const int16_t *win =
+        xc + ((o0 * p->s[0]) * p->pad[1] + o1 * p->s[1]) * p->pad[2] + o2 * p->s[2];
+    if (p->K == p->Cg) /* 1×1: one value per channel */
+      for (int64_t c = 0; c < p->Cg; c++) a[c] = win[c * p->ppix];
+    else
+      for (int64_t c = 0; c < p->Cg; c++)
+        for (int64_t k0 = 0; k0 < p->k[0]; k0++)
+          for (int64_t k1 = 0; k1 < p->k[1]; k1++, a += kw) {
+            const int16_t *src =
+                win + c * p->ppix + (k0 * p->d[0] * p->pad[1] + k1 * p->d[1]) * p->pad[2];
+            for (int64_t k2 = 0; k2 < kw; k2++) a[k2] = src[k2 * d2];
           }
-        }
-      }
-    if (p->lda > p->K) *a = 0; /* the pad of the last pair */
+    if (p->lda > p->K) A[r * p->lda + p->K] = 0; /* the pad of the last pair */
   }
 }
 
@@ -278,7 +309,7 @@ static void run_gemm(const wisp_op_ctx *ctx, int64_t n, const int16_t *xc, char 
   for (int64_t g = 0; g < p->group; g++)
     for (int64_t p0 = 0; p0 < p->opix; p0 += PIX_BLOCK) {
       int count = (int)(p->opix - p0 < PIX_BLOCK ? p->opix - p0 : PIX_BLOCK);
-      im2col(p, xc + g * p->Cg * p->ipix, p0, count, A);
+      im2col(p, xc + g * p->Cg * p->ppix, p0, count, A);
       wisp_qs8_gemm_with(pairs()->gemm, count, (int)p->Mg, (int)p->K, A, p->lda,
                          (const char *)ctx->state + (size_t)g * p->group_bytes, a_scale, Cb, p->Mg);
       for (int64_t j = 0; j < p->Mg; j++)
@@ -286,38 +317,28 @@ static void run_gemm(const wisp_op_ctx *ctx, int64_t n, const int16_t *xc, char 
     }
 }
 
-/* One channel per group: each output channel m reads input channel m. */
-static void run_depthwise(const wisp_op_ctx *ctx, int64_t n, const int16_t *xc, float *v,
+/* One channel per group: output channel m reads input channel m, through the float depthwise
+ * kernel (kernels/dwconv.h): products of centred 8-bit values and every partial sum are integers
+ * below 2^24 (packing checked), so its float sums are exact. */
+static void run_depthwise(const wisp_op_ctx *ctx, int64_t n, const float *xf, char *work,
                           float a_scale) {
   const qconv_params *p = ctx->params;
-  const int16_t *wts = ctx->state;
-  const float *scale =
-      (const float *)((const char *)ctx->state + round64((uint64_t)p->M * p->K * sizeof(int16_t)));
-  const float *bias = scale + p->M;
+  const float *wts = ctx->state, *scale = wts + p->M * p->K, *bias = scale + p->M;
+  ptrdiff_t *tap = (ptrdiff_t *)work;
+  float *v = (float *)(work + round64((uint64_t)p->k[0] * p->k[1] * sizeof(ptrdiff_t)));
+  for (int64_t kd = 0; kd < p->k[0]; kd++) /* where each kernel row starts, in W's order */
+    for (int64_t kh = 0; kh < p->k[1]; kh++)
+      tap[kd * p->k[1] + kh] = (ptrdiff_t)((kd * p->d[0] * p->pad[1] + kh * p->d[1]) * p->pad[2]);
+  wisp_f32_dwconv_rows_fn rows = wisp_kernels()->dwconv.rows;
+  int64_t plane = p->out[1] * p->out[2];
   for (int64_t m = 0; m < p->M; m++) {
-    const int16_t *wm = wts + m * p->K, *xm = xc + m * p->ipix;
+    for (int64_t od = 0; od < p->out[0]; od++)
+      rows((int)p->out[1], (int)p->out[2], (int)(p->k[0] * p->k[1]), (int)p->k[2], (int)p->s[2],
+           (int)p->d[2], xf + m * p->ppix + od * p->s[0] * p->pad[1] * p->pad[2],
+           (ptrdiff_t)(p->s[1] * p->pad[2]), tap, wts + m * p->K, 0.0f, -INFINITY, INFINITY,
+           v + od * plane);
     float mult = a_scale * scale[m];
-    float *out = v;
-    for (int64_t o0 = 0; o0 < p->out[0]; o0++)
-      for (int64_t o1 = 0; o1 < p->out[1]; o1++)
-        for (int64_t o2 = 0; o2 < p->out[2]; o2++) {
-          int32_t acc = 0;
-          for (int64_t k0 = 0; k0 < p->k[0]; k0++) {
-            int64_t i0 = o0 * p->s[0] - p->pb[0] + k0 * p->d[0];
-            if (i0 < 0 || i0 >= p->in[0]) continue;
-            for (int64_t k1 = 0; k1 < p->k[1]; k1++) {
-              int64_t i1 = o1 * p->s[1] - p->pb[1] + k1 * p->d[1];
-              if (i1 < 0 || i1 >= p->in[1]) continue;
-              const int16_t *row = xm + (i0 * p->in[1] + i1) * p->in[2];
-              const int16_t *wr = wm + (k0 * p->k[1] + k1) * p->k[2];
-              for (int64_t k2 = 0; k2 < p->k[2]; k2++) {
-                int64_t i2 = o2 * p->s[2] - p->pb[2] + k2 * p->d[2];
-                if (i2 >= 0 && i2 < p->in[2]) acc += row[i2] * wr[k2];
-              }
-            }
-          }
-          *out++ = (float)acc * mult + bias[m]; /* the GEMM kernels' epilogue */
-        }
+    for (int64_t i = 0; i < p->opix; i++) v[i] = v[i] * mult + bias[m]; /* as the GEMM */
     store_channel(ctx, n, m, 0, p->opix, v, 1);
   }
 }
@@ -390,12 +411,11 @@ static wisp_status qconv_exec(wisp_op_ctx *ctx) {
     run_direct(ctx, a_scale);
     return WISP_OK;
   }
-  int16_t *xc = ctx->scratch;
-  char *work = (char *)ctx->scratch + round64((uint64_t)p->C * p->ipix * sizeof(int16_t));
+  char *work = (char *)ctx->scratch + image_bytes(p);
   for (int64_t n = 0; n < p->N; n++) {
-    center_image(ctx, n, xc);
-    if (p->path == GEMM) run_gemm(ctx, n, xc, work, a_scale);
-    else run_depthwise(ctx, n, xc, (float *)work, a_scale);
+    center_image(ctx, n, ctx->scratch);
+    if (p->path == GEMM) run_gemm(ctx, n, ctx->scratch, work, a_scale);
+    else run_depthwise(ctx, n, ctx->scratch, work, a_scale);
   }
   return WISP_OK;
 }
