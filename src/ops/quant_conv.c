@@ -23,7 +23,7 @@
 
 enum { Y_INT32, Y_Q8, Y_FLOAT };  /* ConvInteger, QLinearConv, the QDQ form */
 enum { DIRECT, GEMM, DEPTHWISE }; /* how exec runs (GEMM and DEPTHWISE: packed state) */
-#define PIX_BLOCK 64              /* output pixels per im2col block */
+#define PIX_BLOCK 128             /* output pixels per GEMM (a multiple of the tile's 8) */
 #define EXACT_LIMIT (1 << 24)     /* integers a float holds exactly */
 
 typedef struct {
@@ -132,22 +132,21 @@ static void pack_depthwise(const wisp_op_ctx *ctx, const qconv_params *p, const 
   memcpy(state + p->M * p->K + p->M, bias, (size_t)p->M * sizeof(float));
 }
 
-/* GEMM: per group, W's rows of that group transposed to (K × M/group), packed. */
-static wisp_status pack_gemm(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
-                             const float *scale, const float *bias, void *state) {
-  const wisp_tensor *w = ctx->in[p->w];
-  uint8_t *t = malloc((size_t)(p->K * p->Mg) + 1);
-  if (!t) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+/* GEMM: per group, W's rows (M/group × K) minus their zero points as the GEMM's int16 A rows
+ * (lda apart, the pad of the last pair 0); then [scale: M floats][bias: M floats]. */
+static void pack_gemm(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
+                      const float *scale, const float *bias, void *state) {
   for (int64_t g = 0; g < p->group; g++) {
-    const uint8_t *src = (const uint8_t *)w->data + g * p->Mg * p->K; /* int8 or uint8 bytes */
-    for (int64_t j = 0; j < p->Mg; j++)
-      for (int64_t k = 0; k < p->K; k++) t[k * p->Mg + j] = src[j * p->K + k];
-    int64_t m0 = g * p->Mg;
-    pairs()->pack((int)p->K, (int)p->Mg, t, w->dtype == WISP_DT_INT8, zps + m0, scale + m0,
-                  bias + m0, (char *)state + (size_t)g * p->group_bytes);
+    int16_t *a = (int16_t *)((char *)state + (size_t)g * p->group_bytes);
+    for (int64_t j = 0; j < p->Mg; j++) {
+      int64_t m = g * p->Mg + j;
+      for (int64_t k = 0; k < p->lda; k++)
+        a[j * p->lda + k] = k < p->K ? (int16_t)(qget(ctx->in[p->w], m * p->K + k) - zps[m]) : 0;
+    }
   }
-  free(t);
-  return WISP_OK;
+  float *f = (float *)((char *)state + (size_t)p->group * p->group_bytes);
+  memcpy(f, scale, (size_t)p->M * sizeof(float));
+  memcpy(f + p->M, bias, (size_t)p->M * sizeof(float));
 }
 
 /* Chooses the path and packs the weights when they, their zero points and (float form) scales
@@ -169,13 +168,14 @@ static wisp_status qconv_pack(wisp_op_ctx *ctx) {
     s = WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
   } else if (epilogue_terms(ctx, p, zps, scale, bias)) {
     int dw = p->Cg == 1 && p->Mg == 1;
-    p->group_bytes = dw ? 0 : round64(pairs()->packed_size((int)p->K, (int)p->Mg));
+    p->group_bytes = dw ? 0 : round64((uint64_t)p->Mg * p->lda * sizeof(int16_t));
     size_t bytes =
-        dw ? (size_t)(p->M * p->K + 2 * p->M) * sizeof(float) : p->group_bytes * (size_t)p->group;
+        (dw ? (size_t)(p->M * p->K) * sizeof(float) : p->group_bytes * (size_t)p->group) +
+        2 * sizeof(float) * (size_t)p->M;
     if (!(ctx->state = wisp_aligned_alloc(bytes)))
       s = WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
     else if (dw) pack_depthwise(ctx, p, zps, scale, bias, ctx->state), p->path = DEPTHWISE;
-    else if ((s = pack_gemm(ctx, p, zps, scale, bias, ctx->state)) == WISP_OK) p->path = GEMM;
+    else pack_gemm(ctx, p, zps, scale, bias, ctx->state), p->path = GEMM;
   }
   free(zps), free(scale);
   return s;
@@ -197,10 +197,12 @@ static wisp_status qconv_setup(wisp_op_ctx *ctx, wisp_dtype out_dt) {
     ctx->scratch_bytes =
         p->y_kind == Y_INT32 ? 0 : round64(y_numel * sizeof(int32_t)) + p->opix * sizeof(float);
   else /* the centred image (floats for the depthwise kernel, which may read 4 past its end),
-        * then im2col rows and a GEMM block, or the kernel rows' offsets and one channel */
+        * then the window offsets of K, a block of pixels packed as the GEMM's B and its result,
+        * or the kernel rows' offsets and one channel */
     ctx->scratch_bytes =
         image_bytes(p) + (p->path == GEMM
-                              ? round64((uint64_t)PIX_BLOCK * p->lda * sizeof(int16_t)) +
+                              ? round64((uint64_t)p->K * sizeof(ptrdiff_t)) +
+                                    round64(wisp_qs8_gemm_packed_size((int)p->K, PIX_BLOCK)) +
                                     (uint64_t)PIX_BLOCK * p->Mg * sizeof(float)
                               : round64((uint64_t)p->k[0] * p->k[1] * sizeof(ptrdiff_t)) +
                                     (uint64_t)p->opix * sizeof(float));
@@ -277,43 +279,64 @@ static void center_image(const wisp_op_ctx *ctx, int64_t n, void *image) {
   }
 }
 
-/* Rows p0 .. p0 + count of the im2col matrix of the group whose padded channels start at xc.
- * Kernels are a few values wide: plain loops (a memcpy per window row costs more than it moves). */
-static void im2col(const qconv_params *p, const int16_t *xc, int64_t p0, int count, int16_t *A) {
-  int64_t kw = p->k[2], d2 = p->d[2];
-  for (int r = 0; r < count; r++) {
-    int64_t o = p0 + r, o2 = o % p->out[2], o1 = o / p->out[2] % p->out[1];
-    int64_t o0 = o / (p->out[2] * p->out[1]);
-    int16_t *a = A + r * p->lda;
-    const int16_t *win =
-        xc + ((o0 * p->s[0]) * p->pad[1] + o1 * p->s[1]) * p->pad[2] + o2 * p->s[2];
-    if (p->K == p->Cg) /* 1×1: one value per channel */
-      for (int64_t c = 0; c < p->Cg; c++) a[c] = win[c * p->ppix];
-    else
-      for (int64_t c = 0; c < p->Cg; c++)
-        for (int64_t k0 = 0; k0 < p->k[0]; k0++)
-          for (int64_t k1 = 0; k1 < p->k[1]; k1++, a += kw) {
-            const int16_t *src =
-                win + c * p->ppix + (k0 * p->d[0] * p->pad[1] + k1 * p->d[1]) * p->pad[2];
-            for (int64_t k2 = 0; k2 < kw; k2++) a[k2] = src[k2 * d2];
-          }
-    if (p->lda > p->K) A[r * p->lda + p->K] = 0; /* the pad of the last pair */
+/* Output pixels p0 .. p0 + count of the group whose padded channels start at xc, as the GEMM's B
+ * (K × pixels, im2col transposed) in the panel layout of qs8_gemm.h with unit scales and no bias:
+ * off[k] is where value k of a window sits relative to the window's start. */
+static void pack_pixels(const qconv_params *p, const int16_t *xc, const ptrdiff_t *off, int64_t p0,
+                        int count, void *packed) {
+  int64_t kp = (p->K + 1) / 2;
+  char *panel = packed;
+  for (int j0 = 0; j0 < count; j0 += WISP_QS8_NR) {
+    float *head = (float *)panel;
+    int16_t *b = (int16_t *)(head + 2 * WISP_QS8_NR);
+    ptrdiff_t base[WISP_QS8_NR];
+    int nc = count - j0 < WISP_QS8_NR ? count - j0 : WISP_QS8_NR;
+    for (int j = 0; j < WISP_QS8_NR; j++) {
+      int64_t o = p0 + j0 + (j < nc ? j : 0), o2 = o % p->out[2], o1 = o / p->out[2] % p->out[1];
+      int64_t o0 = o / (p->out[2] * p->out[1]);
+      base[j] = (ptrdiff_t)(((o0 * p->s[0]) * p->pad[1] + o1 * p->s[1]) * p->pad[2] + o2 * p->s[2]);
+      head[j] = 1.0f, head[WISP_QS8_NR + j] = 0.0f;
+    }
+    for (int64_t q = 0; q < kp; q++, b += 2 * WISP_QS8_NR) {
+      const int16_t *x0 = xc + off[2 * q], *x1 = 2 * q + 1 < p->K ? xc + off[2 * q + 1] : NULL;
+      for (int j = 0; j < WISP_QS8_NR; j++) {
+        b[2 * j] = x0[base[j]];
+        b[2 * j + 1] = x1 ? x1[base[j]] : 0;
+      }
+    }
+    panel = (char *)b;
   }
 }
 
 static void run_gemm(const wisp_op_ctx *ctx, int64_t n, const int16_t *xc, char *work,
                      float a_scale) {
   const qconv_params *p = ctx->params;
-  int16_t *A = (int16_t *)work;
-  float *Cb = (float *)(work + round64((uint64_t)PIX_BLOCK * p->lda * sizeof(int16_t)));
+  const float *scale =
+      (const float *)((const char *)ctx->state + (size_t)p->group * p->group_bytes);
+  const float *bias = scale + p->M;
+  ptrdiff_t *off = (ptrdiff_t *)work;
+  char *B = work + round64((uint64_t)p->K * sizeof(ptrdiff_t));
+  float *Cb = (float *)(B + round64(wisp_qs8_gemm_packed_size((int)p->K, PIX_BLOCK)));
+  int64_t kk = p->k[0] * p->k[1] * p->k[2];
+  for (int64_t k = 0; k < p->K; k++) { /* k = (c, k0, k1, k2) */
+    int64_t c = k / kk, k0 = k % kk / (p->k[1] * p->k[2]), k1 = k % (p->k[1] * p->k[2]) / p->k[2];
+    off[k] = (ptrdiff_t)(c * p->ppix + (k0 * p->d[0] * p->pad[1] + k1 * p->d[1]) * p->pad[2] +
+                         k % p->k[2] * p->d[2]);
+  }
   for (int64_t g = 0; g < p->group; g++)
     for (int64_t p0 = 0; p0 < p->opix; p0 += PIX_BLOCK) {
       int count = (int)(p->opix - p0 < PIX_BLOCK ? p->opix - p0 : PIX_BLOCK);
-      im2col(p, xc + g * p->Cg * p->ppix, p0, count, A);
-      wisp_qs8_gemm_with(pairs()->gemm, count, (int)p->Mg, (int)p->K, A, p->lda,
-                         (const char *)ctx->state + (size_t)g * p->group_bytes, a_scale, Cb, p->Mg);
-      for (int64_t j = 0; j < p->Mg; j++)
-        store_channel(ctx, n, g * p->Mg + j, p0, count, Cb + j, (ptrdiff_t)p->Mg);
+      pack_pixels(p, xc + g * p->Cg * p->ppix, off, p0, count, B);
+      /* rows: this group's output channels (A, packed at load); columns: the pixels */
+      wisp_qs8_gemm_with(pairs()->gemm, (int)p->Mg, count, (int)p->K,
+                         (const int16_t *)((const char *)ctx->state + (size_t)g * p->group_bytes),
+                         p->lda, B, 1.0f, Cb, count);
+      for (int64_t j = 0; j < p->Mg; j++) {
+        int64_t m = g * p->Mg + j;
+        float mult = a_scale * scale[m], *v = Cb + j * count;
+        for (int i = 0; i < count; i++) v[i] = v[i] * mult + bias[m]; /* integer forms: 1, exact */
+        store_channel(ctx, n, m, p0, count, v, 1);
+      }
     }
 }
 
