@@ -33,6 +33,8 @@ typedef struct {
   int y_kind, quantize_x, path;
   int w, x_zp, w_zp, x_scale, w_scale, bias; /* input ports, -1 when the op has none */
   size_t group_bytes;                        /* packed weights per group (GEMM path) */
+  int64_t kc;  /* integer forms: K is summed in chunks of kc, each exact in the float epilogue */
+  int chunked; /* more than one chunk: sums add up in int32, the bias too */
   float lo, hi;
 } qconv_params;
 
@@ -101,25 +103,42 @@ static wisp_status qconv_shapes(wisp_op_ctx *ctx, wisp_dtype out_dt) {
 
 static const wisp_qs8_gemm_config *pairs(void) { return &wisp_kernels()->qs8_gemm_fallback; }
 
+/* Whether every sum over a chunk of kc values of K (plus QLinearConv's bias when whole) stays
+ * within 2^24 for every channel: |x - x_zp| ≤ 255. */
+static int chunks_exact(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
+                        int64_t kc, int whole) {
+  const wisp_tensor *w = ctx->in[p->w], *b = port(ctx, p->bias);
+  for (int64_t m = 0; m < p->M; m++) {
+    int64_t bi = b && whole ? ((const int32_t *)b->data)[m] : 0;
+    for (int64_t k0 = 0; k0 < p->K; k0 += kc) {
+      int64_t sum = bi < 0 ? -bi : bi;
+      for (int64_t k = k0; k < k0 + kc && k < p->K; k++) {
+        int32_t v = qget(w, m * p->K + k) - zps[m];
+        sum += 255 * (int64_t)(v < 0 ? -v : v);
+      }
+      if (sum > EXACT_LIMIT) return 0;
+    }
+  }
+  return 1;
+}
+
 /* The GEMM's per-channel scale and bias: the float form's, or unit scales for the integer forms
- * (QLinearConv's int32 bias added exactly). 0 when an integer sum could pass 2^24. */
-static int epilogue_terms(const wisp_op_ctx *ctx, const qconv_params *p, int32_t *zps, float *scale,
-                          float *bias) {
-  const wisp_tensor *w = ctx->in[p->w], *ws = port(ctx, p->w_scale), *b = port(ctx, p->bias);
+ * (QLinearConv's int32 bias added exactly); for those, the chunks K is summed in (p->kc). */
+static void epilogue_terms(const wisp_op_ctx *ctx, qconv_params *p, int32_t *zps, float *scale,
+                           float *bias) {
+  const wisp_tensor *ws = port(ctx, p->w_scale), *b = port(ctx, p->bias);
   for (int64_t m = 0; m < p->M; m++) {
     zps[m] = zp_at(port(ctx, p->w_zp), m);
     scale[m] = p->y_kind == Y_FLOAT ? scale_at(ws, m) : 1.0f;
-    int64_t bi = !b ? 0 : p->y_kind == Y_FLOAT ? 0 : ((const int32_t *)b->data)[m];
-    bias[m] = !b ? 0.0f : p->y_kind == Y_FLOAT ? ((const float *)b->data)[m] : (float)bi;
-    if (p->y_kind == Y_FLOAT) continue;
-    int64_t sum = bi < 0 ? -bi : bi;
-    for (int64_t k = 0; k < p->K; k++) {
-      int32_t v = qget(w, m * p->K + k) - zps[m];
-      sum += 255 * (int64_t)(v < 0 ? -v : v);
-    }
-    if (sum > EXACT_LIMIT) return 0;
+    bias[m] = !b                     ? 0.0f
+              : p->y_kind == Y_FLOAT ? ((const float *)b->data)[m]
+                                     : (float)((const int32_t *)b->data)[m];
   }
-  return 1;
+  p->kc = p->K, p->chunked = 0;
+  if (p->y_kind == Y_FLOAT) return;
+  /* kc ≤ 258 always fits (255 · 255 · 258 < 2^24); pairs stay whole (kc even) */
+  for (int64_t parts = 1; !chunks_exact(ctx, p, zps, p->kc, parts == 1); parts++)
+    p->kc = (p->K + parts) / (parts + 1) + (p->K + parts) / (parts + 1) % 2, p->chunked = 1;
 }
 
 /* DEPTHWISE: [W - W_zp: M × kernel, as floats][scale: M][bias: M]. */
@@ -166,8 +185,8 @@ static wisp_status qconv_pack(wisp_op_ctx *ctx) {
   wisp_status s = WISP_OK;
   if (!zps || !scale) {
     s = WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
-  } else if (epilogue_terms(ctx, p, zps, scale, bias)) {
-    int dw = p->Cg == 1 && p->Mg == 1;
+  } else if (epilogue_terms(ctx, p, zps, scale, bias), !(p->chunked && p->Cg == 1 && p->Mg == 1)) {
+    int dw = p->Cg == 1 && p->Mg == 1; /* (depthwise sums take no chunks: DIRECT then) */
     p->group_bytes = dw ? 0 : round64((uint64_t)p->Mg * p->lda * sizeof(int16_t));
     size_t bytes =
         (dw ? (size_t)(p->M * p->K) * sizeof(float) : p->group_bytes * (size_t)p->group) +
@@ -203,7 +222,7 @@ static wisp_status qconv_setup(wisp_op_ctx *ctx, wisp_dtype out_dt) {
         image_bytes(p) + (p->path == GEMM
                               ? round64((uint64_t)p->K * sizeof(ptrdiff_t)) +
                                     round64(wisp_qs8_gemm_packed_size((int)p->K, PIX_BLOCK)) +
-                                    (uint64_t)PIX_BLOCK * p->Mg * sizeof(float)
+                                    (uint64_t)PIX_BLOCK * p->Mg * sizeof(float) * 2
                               : round64((uint64_t)p->k[0] * p->k[1] * sizeof(ptrdiff_t)) +
                                     (uint64_t)p->opix * sizeof(float));
   return WISP_OK;
@@ -233,6 +252,21 @@ static void store_channel(const wisp_op_ctx *ctx, int64_t n, int64_t m, int64_t 
       y[i] = t < lo ? lo : t > hi ? hi : t;
     }
   }
+}
+
+/* The integer forms' output channel m from its int32 sums (v: room for count floats). */
+static void store_sums(const wisp_op_ctx *ctx, int64_t n, int64_t m, int64_t p0, int64_t count,
+                       const int32_t *acc, float *v) {
+  const qconv_params *p = ctx->params;
+  if (p->y_kind == Y_INT32) {
+    memcpy((int32_t *)ctx->out[0]->data + (n * p->M + m) * p->opix + p0, acc,
+           (size_t)count * sizeof *acc);
+    return;
+  }
+  const wisp_tensor *b = port(ctx, p->bias);
+  int32_t bias = b ? ((const int32_t *)b->data)[m] : 0;
+  for (int64_t i = 0; i < count; i++) v[i] = (float)(acc[i] + bias);
+  store_channel(ctx, n, m, p0, count, v, 1);
 }
 
 /* Image n as x_q - x_zp (int16, or float for the depthwise kernel) with the pads around each
@@ -282,9 +316,9 @@ static void center_image(const wisp_op_ctx *ctx, int64_t n, void *image) {
 /* Output pixels p0 .. p0 + count of the group whose padded channels start at xc, as the GEMM's B
  * (K × pixels, im2col transposed) in the panel layout of qs8_gemm.h with unit scales and no bias:
  * off[k] is where value k of a window sits relative to the window's start. */
-static void pack_pixels(const qconv_params *p, const int16_t *xc, const ptrdiff_t *off, int64_t p0,
-                        int count, void *packed) {
-  int64_t kp = (p->K + 1) / 2;
+static void pack_pixels(const qconv_params *p, const int16_t *xc, const ptrdiff_t *off, int64_t K,
+                        int64_t p0, int count, void *packed) {
+  int64_t kp = (K + 1) / 2;
   char *panel = packed;
   for (int j0 = 0; j0 < count; j0 += WISP_QS8_NR) {
     float *head = (float *)panel;
@@ -298,7 +332,7 @@ static void pack_pixels(const qconv_params *p, const int16_t *xc, const ptrdiff_
       head[j] = 1.0f, head[WISP_QS8_NR + j] = 0.0f;
     }
     for (int64_t q = 0; q < kp; q++, b += 2 * WISP_QS8_NR) {
-      const int16_t *x0 = xc + off[2 * q], *x1 = 2 * q + 1 < p->K ? xc + off[2 * q + 1] : NULL;
+      const int16_t *x0 = xc + off[2 * q], *x1 = 2 * q + 1 < K ? xc + off[2 * q + 1] : NULL;
       for (int j = 0; j < WISP_QS8_NR; j++) {
         b[2 * j] = x0[base[j]];
         b[2 * j + 1] = x1 ? x1[base[j]] : 0;
@@ -317,6 +351,7 @@ static void run_gemm(const wisp_op_ctx *ctx, int64_t n, const int16_t *xc, char 
   ptrdiff_t *off = (ptrdiff_t *)work;
   char *B = work + round64((uint64_t)p->K * sizeof(ptrdiff_t));
   float *Cb = (float *)(B + round64(wisp_qs8_gemm_packed_size((int)p->K, PIX_BLOCK)));
+  int32_t *acc = (int32_t *)(Cb + PIX_BLOCK * p->Mg);
   int64_t kk = p->k[0] * p->k[1] * p->k[2];
   for (int64_t k = 0; k < p->K; k++) { /* k = (c, k0, k1, k2) */
     int64_t c = k / kk, k0 = k % kk / (p->k[1] * p->k[2]), k1 = k % (p->k[1] * p->k[2]) / p->k[2];
@@ -326,14 +361,23 @@ static void run_gemm(const wisp_op_ctx *ctx, int64_t n, const int16_t *xc, char 
   for (int64_t g = 0; g < p->group; g++)
     for (int64_t p0 = 0; p0 < p->opix; p0 += PIX_BLOCK) {
       int count = (int)(p->opix - p0 < PIX_BLOCK ? p->opix - p0 : PIX_BLOCK);
-      pack_pixels(p, xc + g * p->Cg * p->ppix, off, p0, count, B);
-      /* rows: this group's output channels (A, packed at load); columns: the pixels */
-      wisp_qs8_gemm_with(pairs()->gemm, (int)p->Mg, count, (int)p->K,
-                         (const int16_t *)((const char *)ctx->state + (size_t)g * p->group_bytes),
-                         p->lda, B, 1.0f, Cb, count);
+      const int16_t *A = (const int16_t *)((const char *)ctx->state + (size_t)g * p->group_bytes);
+      for (int64_t k0 = 0; k0 < p->K; k0 += p->kc) {
+        int64_t kn = p->K - k0 < p->kc ? p->K - k0 : p->kc;
+        pack_pixels(p, xc + g * p->Cg * p->ppix, off + k0, kn, p0, count, B);
+        /* rows: this group's output channels (A, packed at load); columns: the pixels */
+        wisp_qs8_gemm_with(pairs()->gemm, (int)p->Mg, count, (int)kn, A + k0, p->lda, B, 1.0f, Cb,
+                           count);
+        for (int64_t i = 0; p->chunked && i < p->Mg * count; i++) /* exact integers */
+          acc[i] = (k0 ? acc[i] : 0) + (int32_t)Cb[i];
+      }
       for (int64_t j = 0; j < p->Mg; j++) {
         int64_t m = g * p->Mg + j;
         float mult = a_scale * scale[m], *v = Cb + j * count;
+        if (p->chunked) {
+          store_sums(ctx, n, m, p0, count, acc + j * count, v);
+          continue;
+        }
         for (int i = 0; i < count; i++) v[i] = v[i] * mult + bias[m]; /* integer forms: 1, exact */
         store_channel(ctx, n, m, p0, count, v, 1);
       }
@@ -416,13 +460,12 @@ static void run_direct(const wisp_op_ctx *ctx, float a_scale) {
   for (int64_t n = 0; n < p->N; n++)
     for (int64_t m = 0; m < p->M; m++, acc += p->opix) {
       if (p->y_kind == Y_Q8) {
-        int32_t bias = b ? ((const int32_t *)b->data)[m] : 0;
-        for (int64_t i = 0; i < p->opix; i++) v[i] = (float)(acc[i] + bias);
-      } else {
-        float mult = a_scale * scale_at(ctx->in[p->w_scale], m);
-        float bias = b ? ((const float *)b->data)[m] : 0.0f;
-        for (int64_t i = 0; i < p->opix; i++) v[i] = (float)acc[i] * mult + bias;
+        store_sums(ctx, n, m, 0, p->opix, acc, v);
+        continue;
       }
+      float mult = a_scale * scale_at(ctx->in[p->w_scale], m);
+      float bias = b ? ((const float *)b->data)[m] : 0.0f;
+      for (int64_t i = 0; i < p->opix; i++) v[i] = (float)acc[i] * mult + bias;
       store_channel(ctx, n, m, 0, p->opix, v, 1);
     }
 }
