@@ -14,6 +14,9 @@ const ROWS = [
   { name: 'Fashion-MNIST CNN (batch 1)', model: 'models/fashion-cnn/onnx/model.onnx', args: ['--input', 'pixel_values=1,1,28,28'], target: 1.0 },
   { name: 'MobileNetV2 224×224', model: 'bench/models/mobilenet_v2.onnx', args: [], target: 0.65 },
   { name: 'ResNet-18 224×224', model: 'bench/models/resnet18.onnx', args: [], target: 0.70 },
+  // models/convert_precision.py bench/models/<name>.onnx int8 --conv --out bench/models (static QDQ convs)
+  { name: 'MobileNetV2 int8 QDQ 224×224', model: 'bench/models/mobilenet_v2_int8.onnx', args: [], target: 0.65 },
+  { name: 'ResNet-18 int8 QDQ 224×224', model: 'bench/models/resnet18_int8.onnx', args: [], target: 0.70 },
   // bench/make_zoo.py (torchvision, full size); issue 19's targets for the baseline build
   { name: 'EfficientNet-B0 224×224', model: 'bench/models/zoo/efficientnet_b0.onnx', args: ['--input', 'pixel_values=1,3,224,224'], target: 0.85 },
   { name: 'MobileNetV3-L 224×224', model: 'bench/models/zoo/mobilenet_v3_large.onnx', args: ['--input', 'pixel_values=1,3,224,224'], target: 0.85 },
