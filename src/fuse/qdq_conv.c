@@ -22,27 +22,17 @@ static wisp_node *matching_quantize(const wisp_fuser *f, const wisp_node *dq) {
 
 wisp_status fuse_qdq_conv(wisp_fuser *f, wisp_node *conv) {
   if (!fuse_is_op(conv, "Conv") || conv->n_in < 2 || conv->n_in > 3) return WISP_OK;
-  wisp_node *dqa = fuse_made_by(f, conv->in[0], "DequantizeLinear");
-  wisp_node *dqw = fuse_made_by(f, conv->in[1], "DequantizeLinear");
-  wisp_tensor sa, sw, w, t;
-  int za, zw;
-  if (!dqa || !dqw || dqa == dqw || !fuse_dequantize_inputs(f, dqa, &sa, &za) ||
-      !fuse_dequantize_inputs(f, dqw, &sw, &zw) || wisp_shape_numel(&sa.shape) != 1 ||
-      !fuse_constant(f, dqw->in[0], &w) || w.shape.ndim < 3 || w.shape.ndim > 5 ||
-      (w.dtype != WISP_DT_INT8 && w.dtype != WISP_DT_UINT8) || f->uses[conv->in[1]] != 1 ||
-      wisp_attr_int(dqw, "block_size", 0) != 0)
+  fuse_qdq ops;
+  if (!fuse_qdq_operands(f, conv, &ops) || ops.w.shape.ndim < 3 || ops.w.shape.ndim > 5)
     return WISP_OK;
+  wisp_node *dqa = ops.dqa, *dqw = ops.dqw;
+  wisp_tensor w = ops.w, sw = ops.sw, t;
+  int za = ops.za, zw = ops.zw;
   int64_t M = w.shape.dims[0], ns = wisp_shape_numel(&sw.shape);
   int64_t axis = wisp_attr_int(dqw, "axis", 1);
   /* the int8 GEMM takes K up to 30000 (quant_conv.c) */
   if (M < 1 || wisp_shape_numel(&w.shape) / M > 30000 ||
       !(ns == 1 || (ns == M && sw.shape.ndim == 1 && (axis == 0 || axis == -w.shape.ndim))))
-    return WISP_OK;
-  /* x_q's type is only known from its zero point */
-  if (za < 0 || !fuse_constant(f, za, &t) || wisp_shape_numel(&t.shape) != 1 ||
-      (t.dtype != WISP_DT_INT8 && t.dtype != WISP_DT_UINT8) ||
-      (zw >= 0 &&
-       (!fuse_constant(f, zw, &t) || t.dtype != w.dtype || wisp_shape_numel(&t.shape) != ns)))
     return WISP_OK;
   int b = conv->n_in > 2 ? conv->in[2] : -1;
   if (b >= 0 &&
