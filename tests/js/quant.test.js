@@ -15,7 +15,7 @@ import ort from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 
 import { InferenceSession, Tensor, load } from '../../web/index.js';
-import { FIXTURES, rng, randomFloats, maxAbsDiff } from './helpers.js';
+import { FIXTURES, rng, randomFloats, maxAbsDiff, model, node, valueInfo, tensorProto, DT } from './helpers.js';
 import { heldOut, evaluate } from '../../models/spam-bert/evaluate.js';
 
 ortWeb.env.wasm.numThreads = 1;
@@ -87,6 +87,27 @@ test('int8 convs (ConvInteger, QLinearConv, static QDQ Conv; uint8 and int8) mat
     } finally {
       await w.release();
     }
+  }
+});
+
+test('QLinearConv / ConvInteger with zero points or scales of the wrong size are refused, naming the node', async () => {
+  const f32 = (v) => Float32Array.of(v), u8 = (n, v = 0) => new Uint8Array(n).fill(v);
+  const conv = (op, inits) => model({
+    nodes: [node(op, inits.map(([n]) => n), ['y'])],
+    inputs: [valueInfo('x', DT.uint8, [1, 2, 4, 4])],
+    outputs: [valueInfo('y', op === 'ConvInteger' ? DT.int32 : DT.uint8, [1, 3, 2, 2])],
+    initializers: inits.filter(([n]) => n !== 'x').map(([n, t, d, raw]) => tensorProto(n, t, d, raw)),
+  });
+  const w = ['w', DT.uint8, [3, 2, 3, 3], u8(54, 7)];
+  for (const [op, inits, msg] of [
+    ['QLinearConv', [['x'], ['sx', DT.float, [], f32(0.1)], ['zx', DT.uint8, [], u8(1)], w,
+      ['sw', DT.float, [2], Float32Array.of(1, 1)], ['zw', DT.uint8, [], u8(1)], ['sy', DT.float, [], f32(1)],
+      ['zy', DT.uint8, [], u8(1)]], /QLinearConv node .*per output channel/],
+    ['ConvInteger', [['x'], w, ['zx', DT.uint8, [2], u8(2)]], /ConvInteger node .*per tensor/],
+  ]) {
+    const s = await InferenceSession.create(conv(op, inits));
+    await assert.rejects(s.run({ x: new Tensor('uint8', u8(32), [1, 2, 4, 4]) }), msg, op);
+    await s.release();
   }
 });
 
