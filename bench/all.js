@@ -19,6 +19,9 @@ const ROWS = [
   { name: 'Fashion-MNIST CNN (batch 1)', model: 'models/fashion-cnn/onnx/model.onnx', args: ['--input', 'pixel_values=1,1,28,28'], target: 1.0 },
   { name: 'MobileNetV2 224×224', model: 'bench/models/mobilenet_v2.onnx', args: [], target: 0.65, relaxed: 0.55 },
   { name: 'ResNet-18 224×224', model: 'bench/models/resnet18.onnx', args: [], target: 0.55, relaxed: 0.45 },
+  // models/convert_precision.py bench/models/<name>.onnx int8 --conv --out bench/models (static QDQ convs)
+  { name: 'MobileNetV2 int8 QDQ 224×224', model: 'bench/models/mobilenet_v2_int8.onnx', args: [] },
+  { name: 'ResNet-18 int8 QDQ 224×224', model: 'bench/models/resnet18_int8.onnx', args: [] },
   // bench/make_zoo.py (torchvision, full size; the last three with --full)
   { name: 'EfficientNet-B0 224×224', model: 'bench/models/zoo/efficientnet_b0.onnx', args: IMG224, target: 0.85, relaxed: 0.65 },
   { name: 'MobileNetV3-L 224×224', model: 'bench/models/zoo/mobilenet_v3_large.onnx', args: IMG224, target: 0.85, relaxed: 0.65 },

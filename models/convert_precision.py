@@ -1,7 +1,7 @@
 """Converts a float32 ONNX model into the other precisions a Transformers.js folder ships.
 
     /usr/bin/python3 models/convert_precision.py <folder | file.onnx> [fp16] [q4] [q4f16] \
-        [bnb4] [int8] [uint8] [--gather] [--out <dir>]
+        [bnb4] [int8] [uint8] [--gather] [--conv] [--out <dir>]
 
 reads <folder>/onnx/model.onnx (or the file) and writes beside it, or in <dir>/onnx/ (fp16, q4,
 q4f16 and bnb4 by default; a file gets <name>_<kind>.onnx):
@@ -22,7 +22,9 @@ q4f16 and bnb4 by default; a file gets <name>_<kind>.onnx):
                     through QuantizeLinear → DequantizeLinear (int8, one scale per tensor from
                     calibration: models/calibrate_ranges.mjs runs onnxruntime-node on 3 seeded
                     inputs) and its weight through DequantizeLinear (int8 symmetric, a scale per
-                    column). Conv and Gemm stay float32.
+                    column). Conv and Gemm stay float32; with --conv, each Conv by a constant
+                    float32 weight is quantized the same way (weights per output channel, axis 0;
+                    the bias stays float32), as onnxruntime's quantize_static writes vision models.
   model_uint8.onnx  the same with uint8 activations and uint8 weights (a zero point per column).
 
 Debian python3-onnx (1.12) and numpy only; no network. The functions are used by
@@ -248,12 +250,13 @@ def _quantize_matmuls(model, make):
     return model
 
 
-def _qdq_matmuls(model):
-    """(node, weight initializer) of each MatMul by a constant float [K, N] weight."""
+def _qdq_matmuls(model, conv=False):
+    """(node, weight initializer) of each MatMul by a constant float [K, N] weight, and with conv
+    each Conv by a constant float weight."""
     inits = {t.name: t for t in model.graph.initializer}
     for n in model.graph.node:
-        w = inits.get(n.input[1]) if n.op_type == "MatMul" else None
-        if w is not None and w.data_type == FLOAT and len(w.dims) == 2:
+        w = inits.get(n.input[1]) if n.op_type == "MatMul" or (conv and n.op_type == "Conv") else None
+        if w is not None and w.data_type == FLOAT and (len(w.dims) == 2 or n.op_type == "Conv"):
             yield n, w
 
 
@@ -281,11 +284,11 @@ def _affine(lo, hi, qmin, qmax):
     return np.float32(scale), np.clip(np.round(qmin - lo / scale), qmin, qmax)
 
 
-def to_qdq(model, signed):
-    """Static QDQ int8 (signed) or uint8 MatMuls, as the module docstring says."""
+def to_qdq(model, signed, conv=False):
+    """Static QDQ int8 (signed) or uint8 MatMuls (and Convs), as the module docstring says."""
     g = model.graph
     qt, (qmin, qmax) = (np.int8, (-128, 127)) if signed else (np.uint8, (0, 255))
-    matmuls = list(_qdq_matmuls(model))
+    matmuls = list(_qdq_matmuls(model, conv))
     acts = sorted({n.input[0] for n, _ in matmuls})
     ranges = calibrate(model, acts)
     deq, nodes, uses = {}, [], _use_counts(g)
@@ -303,21 +306,25 @@ def to_qdq(model, signed):
                           helper.make_node("DequantizeLinear", [x + "_q", sx, zx], [x + "_dq"])]
                 deq[x] = x + "_dq"
             a = numpy_helper.to_array(w)
+            # a scale per output channel: MatMul's columns (axis 1), Conv's first axis
+            axis = 0 if n.op_type == "Conv" else 1
+            cols = a.reshape(a.shape[0], -1).T if axis == 0 else a
             if signed:
-                s = np.maximum(np.abs(a).max(axis=0), 1e-12) / 127.0
-                z = np.zeros(a.shape[1])
+                s = np.maximum(np.abs(cols).max(axis=0), 1e-12) / 127.0
+                z = np.zeros(cols.shape[1])
             else:
-                lo, hi = np.minimum(a.min(axis=0), 0), np.maximum(a.max(axis=0), 0)
+                lo, hi = np.minimum(cols.min(axis=0), 0), np.maximum(cols.max(axis=0), 0)
                 s = np.maximum(hi - lo, 1e-12) / 255.0
                 z = np.clip(np.round(-lo / s), 0, 255)
-            q = np.clip(np.round(a / s) + z, qmin, qmax).astype(qt)
+            bshape = (-1,) + (1,) * (a.ndim - 1) if axis == 0 else (1, -1)
+            q = np.clip(np.round(a / s.reshape(bshape)) + z.reshape(bshape), qmin, qmax).astype(qt)
             wn = w.name + ("_i8" if signed else "_u8")
             if not any(t.name == wn for t in g.initializer):
                 g.initializer.extend([numpy_helper.from_array(q, wn),
                                       numpy_helper.from_array(s.astype(np.float32), wn + "_scale"),
                                       numpy_helper.from_array(z.astype(qt), wn + "_zp")])
             nodes.append(helper.make_node("DequantizeLinear", [wn, wn + "_scale", wn + "_zp"],
-                                          [n.output[0] + "_w"], axis=1))
+                                          [n.output[0] + "_w"], axis=axis))
             n.input[0], n.input[1] = deq[x], n.output[0] + "_w"
         nodes.append(n)
     converted = {}
@@ -338,9 +345,10 @@ DEFAULT_KINDS = ["fp16", "q4", "q4f16", "bnb4"]
 def main():
     args = sys.argv[1:]
     out_dir = None
-    gather = "--gather" in args
-    if gather:
-        args.remove("--gather")
+    gather, conv = "--gather" in args, "--conv" in args
+    for flag in ("--gather", "--conv"):
+        if flag in args:
+            args.remove(flag)
     if "--out" in args:
         i = args.index("--out")
         out_dir = args[i + 1]
@@ -358,6 +366,8 @@ def main():
         if gather and kind in ("q4", "q4f16"):
             m = to_q4(onnx.load(src), gather=True)
             m = to_fp16(m) if kind == "q4f16" else m
+        elif conv and kind in ("int8", "uint8"):
+            m = to_qdq(onnx.load(src), kind == "int8", conv=True)
         else:
             m = CONVERSIONS[kind](onnx.load(src))
         out = os.path.join(out_dir, "%s_%s.onnx" % (stem, kind))

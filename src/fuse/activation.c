@@ -1,4 +1,4 @@
-/* activation.c — Conv / Gemm / MatMul → Relu | Clip(constant bounds) becomes one node that
+/* activation.c — Conv / Gemm / MatMul (and the QDQ conv, qdq_conv.c) → Relu | Clip(constant bounds) becomes one node that
  * clamps in its GEMM epilogue (MobileNet's ReLU6, ResNet's ReLU). */
 #include <float.h>
 #include <math.h>
@@ -27,6 +27,9 @@ wisp_status fuse_activation(wisp_fuser *f, wisp_node *act) {
   wisp_node *prod = fuse_made_by(f, v, "Conv");
   if (!prod) prod = fuse_made_by(f, v, "Gemm");
   if (!prod) prod = fuse_made_by(f, v, "MatMul");
+  if (!prod && (prod = fuse_made_by(f, v, "ConvInteger")) &&
+      !wisp_attr_int(prod, "wisp_to_float", 0))
+    prod = NULL; /* only the QDQ conv's float output (qdq_conv.c) clamps */
   float lo, hi;
   if (!prod || f->uses[v] != 1 || wisp_node_epilogue(prod)->silu ||
       isfinite(wisp_node_epilogue(prod)->lo) || isfinite(wisp_node_epilogue(prod)->hi) ||

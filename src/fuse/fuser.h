@@ -49,6 +49,16 @@ int fuse_other_input(const wisp_node *n, int v);
 /* A value known at load, into *t: an initializer, a Constant node's value, or either behind
  * Identity nodes (exporters alias equal initializers that way). 0 if not. */
 int fuse_constant(const wisp_fuser *f, int v, wisp_tensor *t);
+/* The operands of a static QDQ MatMul / Gemm / Conv n: in[0] = DequantizeLinear(x_q, x_scale
+ * constant float per tensor, x_zp constant int8 / uint8 scalar) and in[1] = DequantizeLinear(W_q
+ * constant int8 / uint8, W_scale constant float, W_zp absent or a constant of W_q's type and
+ * W_scale's size, no block_size), read by n alone. 1 with *q filled in; 0 if not. */
+typedef struct {
+  wisp_node *dqa, *dqw;
+  wisp_tensor w, sw; /* W_q, W_scale */
+  int za, zw;        /* zero point values (zw -1 when absent) */
+} fuse_qdq;
+int fuse_qdq_operands(const wisp_fuser *f, const wisp_node *n, fuse_qdq *q);
 /* A constant float scalar (any shape of one element). */
 int fuse_constant_scalar(const wisp_fuser *f, int v, float *out);
 /* Rewrites `node` in place as domain op_type(in...) -> out with the given attributes (copied). */
@@ -67,6 +77,7 @@ wisp_epilogue *fuse_epilogue(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_layer_norm(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_gelu(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *n);
+wisp_status fuse_qdq_conv(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_bias(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_bias_gelu(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_scale(wisp_fuser *f, wisp_node *n);

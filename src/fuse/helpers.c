@@ -96,3 +96,28 @@ wisp_epilogue *fuse_epilogue(wisp_fuser *f, wisp_node *n) {
     *n->epilogue = (wisp_epilogue){-INFINITY, INFINITY, 1.0f};
   return n->epilogue;
 }
+
+/* A DequantizeLinear's constant float scale and its zero point's value (-1 when absent). */
+static int dequantize_inputs(const wisp_fuser *f, const wisp_node *dq, wisp_tensor *scale,
+                             int *zp) {
+  *zp = dq->n_in > 2 ? dq->in[2] : -1;
+  return dq->n_in >= 2 && dq->n_out == 1 && fuse_constant(f, dq->in[1], scale) &&
+         scale->dtype == WISP_DT_FLOAT;
+}
+
+int fuse_qdq_operands(const wisp_fuser *f, const wisp_node *n, fuse_qdq *q) {
+  wisp_tensor sa, t;
+  q->dqa = fuse_made_by(f, n->in[0], "DequantizeLinear");
+  q->dqw = fuse_made_by(f, n->in[1], "DequantizeLinear");
+  if (!q->dqa || !q->dqw || q->dqa == q->dqw || !dequantize_inputs(f, q->dqa, &sa, &q->za) ||
+      !dequantize_inputs(f, q->dqw, &q->sw, &q->zw) || wisp_shape_numel(&sa.shape) != 1 ||
+      !fuse_constant(f, q->dqw->in[0], &q->w) ||
+      (q->w.dtype != WISP_DT_INT8 && q->w.dtype != WISP_DT_UINT8) || f->uses[n->in[1]] != 1 ||
+      wisp_attr_int(q->dqw, "block_size", 0) != 0)
+    return 0;
+  /* x_q's type is only known from its zero point: the int8 GEMM takes int8 and uint8 */
+  return q->za >= 0 && fuse_constant(f, q->za, &t) && wisp_shape_numel(&t.shape) == 1 &&
+         (t.dtype == WISP_DT_INT8 || t.dtype == WISP_DT_UINT8) &&
+         (q->zw < 0 || (fuse_constant(f, q->zw, &t) && t.dtype == q->w.dtype &&
+                        wisp_shape_numel(&t.shape) == wisp_shape_numel(&q->sw.shape)));
+}

@@ -10,12 +10,6 @@
 
 #include "fuser.h"
 
-static int dq_inputs(const wisp_fuser *f, const wisp_node *dq, wisp_tensor *scale, int *zp) {
-  *zp = dq->n_in > 2 ? dq->in[2] : -1;
-  return dq->n_in >= 2 && dq->n_out == 1 && fuse_constant(f, dq->in[1], scale) &&
-         scale->dtype == WISP_DT_FLOAT;
-}
-
 /* W_q (N, K) as a new constant (K, N); -1 when out of memory. */
 static int transposed(wisp_fuser *f, const wisp_tensor *w) {
   int64_t N = w->shape.dims[0], K = w->shape.dims[1];
@@ -40,26 +34,16 @@ wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *mm) {
     return WISP_OK;
   const wisp_value *a = &f->g->values[mm->in[0]];
   if (gemm && a->has_shape && a->shape.ndim != 2) return WISP_OK; /* Gemm refuses it */
-  wisp_node *dqa = fuse_made_by(f, mm->in[0], "DequantizeLinear");
-  wisp_node *dqw = fuse_made_by(f, mm->in[1], "DequantizeLinear");
-  wisp_tensor sa, sw, w, t;
-  int za, zw;
-  if (!dqa || !dqw || dqa == dqw || !dq_inputs(f, dqa, &sa, &za) || !dq_inputs(f, dqw, &sw, &zw) ||
-      wisp_shape_numel(&sa.shape) != 1 || !fuse_constant(f, dqw->in[0], &w) || w.shape.ndim != 2 ||
-      (w.dtype != WISP_DT_INT8 && w.dtype != WISP_DT_UINT8) || f->uses[mm->in[1]] != 1)
-    return WISP_OK;
+  fuse_qdq q;
+  if (!fuse_qdq_operands(f, mm, &q) || q.w.shape.ndim != 2) return WISP_OK;
+  wisp_node *dqa = q.dqa, *dqw = q.dqw;
+  wisp_tensor w = q.w, sw = q.sw, t;
+  int za = q.za, zw = q.zw;
   /* the output channel is W's dim 1, or 0 when Gemm transposes it */
   int64_t N = w.shape.dims[1 - trans_b], ns = wisp_shape_numel(&sw.shape);
   int64_t axis = wisp_attr_int(dqw, "axis", 1);
   if (!(ns == 1 ||
         (ns == N && sw.shape.ndim == 1 && (axis == 1 - trans_b || axis == -1 - trans_b))))
-    return WISP_OK;
-  /* x_q's type is only known from its zero point: the int8 GEMM takes int8 and uint8 */
-  if (za < 0 || !fuse_constant(f, za, &t) || wisp_shape_numel(&t.shape) != 1 ||
-      (t.dtype != WISP_DT_INT8 && t.dtype != WISP_DT_UINT8) ||
-      wisp_attr_int(dqw, "block_size", 0) != 0 ||
-      (zw >= 0 &&
-       (!fuse_constant(f, zw, &t) || t.dtype != w.dtype || wisp_shape_numel(&t.shape) != ns)))
     return WISP_OK;
   wisp_node *add = gemm ? NULL : fuse_only_use(f, mm->out[0], "Add");
   int b = gemm ? (mm->n_in > 2 ? mm->in[2] : -1) : add ? fuse_other_input(add, mm->out[0]) : -2;

@@ -10,6 +10,7 @@ const wisp_fuse_pattern wisp_fuse_patterns[] = {
     {"layer_norm", "LayerNormalization", 0, fuse_layer_norm},
     {"gelu", "Gelu", 0, fuse_gelu},
     {"qdq_matmul", NULL, 0, fuse_qdq_matmul}, /* before matmul_bias, which would keep floats */
+    {"qdq_conv", NULL, 0, fuse_qdq_conv},     /* before batch_norm, which would keep floats */
     {"matmul_bias", NULL, 0, fuse_matmul_bias},
     {"bias_gelu", "Gelu", 0, fuse_bias_gelu},
     {"matmul_scale", NULL, 0, fuse_matmul_scale},

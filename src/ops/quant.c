@@ -1,6 +1,6 @@
 /* quant.c — the ai.onnx int8 ops: QuantizeLinear and DequantizeLinear (per tensor or per axis),
- * DynamicQuantizeLinear, MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv; and Round
- * (half to even, what DynamicQuantizeLinear's expanded form uses).
+ * DynamicQuantizeLinear, MatMulInteger, QLinearMatMul; and Round (half to even, what
+ * DynamicQuantizeLinear's expanded form uses). ConvInteger and QLinearConv: quant_conv.c.
  *
  * Plain loops: what Hugging Face q8 exports spend their time on (DynamicQuantizeLinear →
  * MatMulInteger → Cast → Mul) is fused at load into com.microsoft DynamicQuantizeMatMul
@@ -12,34 +12,6 @@
 
 #include "op.h"
 #include "quant.h"
-
-static int is_q8(wisp_dtype dt) { return dt == WISP_DT_UINT8 || dt == WISP_DT_INT8; }
-
-static int32_t qget(const wisp_tensor *t, int64_t i) {
-  switch (t->dtype) {
-    case WISP_DT_UINT8: return ((const uint8_t *)t->data)[i];
-    case WISP_DT_INT8: return ((const int8_t *)t->data)[i];
-    case WISP_DT_INT32: return ((const int32_t *)t->data)[i];
-    default: return 0;
-  }
-}
-
-/* Element i of a zero point / scale that is a scalar (any i) or a vector; 0 / 1 when absent. */
-static int32_t zp_at(const wisp_tensor *t, int64_t i) {
-  return t && t->data ? qget(t, wisp_shape_numel(&t->shape) == 1 ? 0 : i) : 0;
-}
-static float scale_at(const wisp_tensor *t, int64_t i) {
-  return ((const float *)t->data)[wisp_shape_numel(&t->shape) == 1 ? 0 : i];
-}
-
-/* saturate(rint(v) + zp) into a uint8 or int8 element. */
-static void qstore(void *y, wisp_dtype dt, int64_t i, float v, int32_t zp) {
-  float lo = dt == WISP_DT_UINT8 ? 0.0f : -128.0f, hi = dt == WISP_DT_UINT8 ? 255.0f : 127.0f;
-  v = rintf(v) + (float)zp;
-  v = v >= lo ? (v <= hi ? v : hi) : lo; /* NaN -> lo */
-  if (dt == WISP_DT_UINT8) ((uint8_t *)y)[i] = (uint8_t)v;
-  else ((int8_t *)y)[i] = (int8_t)v;
-}
 
 void wisp_dynamic_quant_params(float min, float max, float *scale, int32_t *zp) {
   min = min < 0.0f ? min : 0.0f, max = max > 0.0f ? max : 0.0f; /* the range holds 0 */
@@ -275,128 +247,6 @@ static wisp_status qlmm_exec(wisp_op_ctx *ctx) {
 
 const wisp_op_def wisp_op_QLinearMatMul = {
     "", "QLinearMatMul", sizeof(qmm_params), NULL, qlmm_infer, qlmm_exec, 0};
-
-/* ---- ConvInteger, QLinearConv (direct loops) ------------------------------------------------- */
-
-typedef struct {
-  int64_t group, N, C, M, Cg, in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
-} qconv_params;
-
-static wisp_status qconv_parse(wisp_op_ctx *ctx) {
-  qconv_params *p = ctx->params;
-  p->group = wisp_attr_int(ctx->node, "group", 1);
-  if (p->group < 1 || p->group > INT32_MAX)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "group must be positive");
-  return WISP_OK;
-}
-
-static wisp_status qconv_shapes(wisp_op_ctx *ctx, int xi, int wi, wisp_dtype out_dt) {
-  qconv_params *p = ctx->params;
-  const wisp_shape *xs = &ctx->in[xi]->shape, *ws = &ctx->in[wi]->shape;
-  int nsp = xs->ndim - 2, off = 3 - nsp;
-  if (!is_q8(ctx->in[xi]->dtype) || !is_q8(ctx->in[wi]->dtype))
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "X and W must be uint8 or int8");
-  if (nsp < 1 || nsp > 3 || ws->ndim != xs->ndim)
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "X and W must be (N, C, 1 to 3 spatial dims)");
-  p->N = xs->dims[0], p->C = xs->dims[1], p->M = ws->dims[0], p->Cg = ws->dims[1];
-  for (int i = 0; i < 3; i++) {
-    p->in[i] = i < off ? 1 : xs->dims[2 + i - off];
-    p->k[i] = i < off ? 1 : ws->dims[2 + i - off];
-  }
-  if (p->C != p->Cg * p->group || p->M % p->group)
-    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "channels do not match group %lld",
-                        (long long)p->group);
-  WISP_TRY(wisp_window_geometry(ctx, nsp, p->in, p->k, 0, p->s, p->d, p->pb, p->pe, p->out));
-  wisp_tensor *y = ctx->out[0];
-  y->dtype = out_dt, y->shape.ndim = xs->ndim;
-  y->shape.dims[0] = p->N, y->shape.dims[1] = p->M;
-  for (int j = 0; j < nsp; j++) y->shape.dims[2 + j] = p->out[off + j];
-  WISP_TRY(wisp_shape_check(&y->shape, ctx->node->op_type));
-  if (out_dt != WISP_DT_INT32)
-    ctx->scratch_bytes = (uint64_t)wisp_shape_numel(&y->shape) * sizeof(int32_t);
-  return WISP_OK;
-}
-
-/* y (N, M, out pixels) = Σ (x - x_zp) · (w - w_zp[m]); padding reads as x_zp (adds 0). */
-static void qconv_run(const qconv_params *p, const wisp_tensor *x, const wisp_tensor *w,
-                      const wisp_tensor *xzp, const wisp_tensor *wzp, int32_t *y) {
-  int64_t Mg = p->M / p->group, kk = p->k[0] * p->k[1] * p->k[2];
-  int64_t ipix = p->in[0] * p->in[1] * p->in[2];
-  int32_t zx = zp_at(xzp, 0);
-  for (int64_t n = 0; n < p->N; n++)
-    for (int64_t m = 0; m < p->M; m++) {
-      int32_t zw = zp_at(wzp, m);
-      int64_t g = m / Mg;
-      for (int64_t o0 = 0; o0 < p->out[0]; o0++)
-        for (int64_t o1 = 0; o1 < p->out[1]; o1++)
-          for (int64_t o2 = 0; o2 < p->out[2]; o2++) {
-            int32_t acc = 0;
-            for (int64_t c = 0; c < p->Cg; c++) {
-              int64_t xo = (n * p->C + g * p->Cg + c) * ipix, wo = (m * p->Cg + c) * kk;
-              for (int64_t k0 = 0; k0 < p->k[0]; k0++) {
-                int64_t i0 = o0 * p->s[0] - p->pb[0] + k0 * p->d[0];
-                if (i0 < 0 || i0 >= p->in[0]) continue;
-                for (int64_t k1 = 0; k1 < p->k[1]; k1++) {
-                  int64_t i1 = o1 * p->s[1] - p->pb[1] + k1 * p->d[1];
-                  if (i1 < 0 || i1 >= p->in[1]) continue;
-                  for (int64_t k2 = 0; k2 < p->k[2]; k2++) {
-                    int64_t i2 = o2 * p->s[2] - p->pb[2] + k2 * p->d[2];
-                    if (i2 < 0 || i2 >= p->in[2]) continue;
-                    acc += (qget(x, xo + (i0 * p->in[1] + i1) * p->in[2] + i2) - zx) *
-                           (qget(w, wo + (k0 * p->k[1] + k1) * p->k[2] + k2) - zw);
-                  }
-                }
-              }
-            }
-            *y++ = acc;
-          }
-    }
-}
-
-static wisp_status convi_infer(wisp_op_ctx *ctx) {
-  WISP_TRY(wisp_op_expect_inputs(ctx, 2, 4));
-  return qconv_shapes(ctx, 0, 1, WISP_DT_INT32);
-}
-
-static wisp_status convi_exec(wisp_op_ctx *ctx) {
-  qconv_run(ctx->params, ctx->in[0], ctx->in[1], ctx->n_in > 2 ? ctx->in[2] : NULL,
-            ctx->n_in > 3 ? ctx->in[3] : NULL, ctx->out[0]->data);
-  return WISP_OK;
-}
-
-const wisp_op_def wisp_op_ConvInteger = {
-    "", "ConvInteger", sizeof(qconv_params), qconv_parse, convi_infer, convi_exec, 0};
-
-/* QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B int32) */
-static wisp_status qlconv_infer(wisp_op_ctx *ctx) {
-  WISP_TRY(wisp_op_expect_inputs(ctx, 8, 9));
-  for (int i = 1; i < 8; i += i == 4 ? 2 : 3) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
-  if (!ctx->in[7] || !is_q8(ctx->in[7]->dtype))
-    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "y_zero_point must be uint8 or int8");
-  if (ctx->n_in > 8 && ctx->in[8]) WISP_TRY(wisp_op_expect_dtype(ctx, 8, WISP_DT_INT32));
-  return qconv_shapes(ctx, 0, 3, ctx->in[7]->dtype);
-}
-
-static wisp_status qlconv_exec(wisp_op_ctx *ctx) {
-  const qconv_params *p = ctx->params;
-  int32_t *acc = ctx->scratch;
-  qconv_run(p, ctx->in[0], ctx->in[3], ctx->in[2], ctx->in[5], acc);
-  const wisp_tensor *b = ctx->n_in > 8 ? ctx->in[8] : NULL;
-  int64_t npix = p->out[0] * p->out[1] * p->out[2], i = 0;
-  float sx = scale_at(ctx->in[1], 0), sy = scale_at(ctx->in[6], 0);
-  int32_t zy = zp_at(ctx->in[7], 0);
-  for (int64_t n = 0; n < p->N; n++)
-    for (int64_t m = 0; m < p->M; m++) {
-      float mult = sx * scale_at(ctx->in[4], m) / sy;
-      int32_t bias = b ? ((const int32_t *)b->data)[m] : 0;
-      for (int64_t q = 0; q < npix; q++, i++)
-        qstore(ctx->out[0]->data, ctx->out[0]->dtype, i, (float)(acc[i] + bias) * mult, zy);
-    }
-  return WISP_OK;
-}
-
-const wisp_op_def wisp_op_QLinearConv = {
-    "", "QLinearConv", sizeof(qconv_params), qconv_parse, qlconv_infer, qlconv_exec, 0};
 
 /* ---- Round ----------------------------------------------------------------------------------- */
 

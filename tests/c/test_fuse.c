@@ -2,7 +2,7 @@
  * wisp_graph_fuse with their chains rewritten: static QDQ MatMul and Gemm onto the int8 GEMM
  * (MatMulIntegerToFloat quantizing x itself, no QuantizeLinear / DequantizeLinear left),
  * BatchNorm folded into its Conv, the Relu after that Conv folded into its epilogue, and SiLU
- * (Sigmoid + Mul, either order) into its Conv. Numbers are checked by the parity tests. */
+ * (Sigmoid + Mul, either order) into its Conv; static QDQ Conv onto the int8 GEMM. Numbers are checked by the parity tests. */
 #include <math.h>
 #include <string.h>
 
@@ -122,6 +122,29 @@ static void check_silu(void) {
   }
 }
 
+/* Static QDQ convs (seven shapes, one Q → DQ read by all): each a ConvInteger with float output
+ * that quantizes x itself; no Conv, QuantizeLinear or DequantizeLinear left, and the Relu and
+ * Clip after three of them folded into their epilogue. */
+static void check_qdq_conv(void) {
+  wisp_graph g;
+  CHECK(load("tests/fixtures/quant/conv_qdq_s8.onnx", 1, &g));
+  if (g.nodes) {
+    CHECK(count_op(&g, "", "Conv") == 0 && count_op(&g, "", "ConvInteger") == 7);
+    CHECK(count_op(&g, "", "QuantizeLinear") == 0 && count_op(&g, "", "DequantizeLinear") == 0);
+    CHECK(count_op(&g, "", "Relu") == 0 && count_op(&g, "", "Clip") == 0);
+    int clamped = 0;
+    for (int i = 0; i < g.n_nodes; i++) {
+      const wisp_node *n = &g.nodes[i];
+      CHECK(wisp_attr_int(n, "wisp_to_float", 0) == 1 &&
+            wisp_attr_int(n, "wisp_quantize_a", 0) == 1);
+      CHECK(!strcmp(g.values[n->in[0]].name, "x"));
+      clamped += wisp_node_epilogue(n)->lo == 0.0f;
+    }
+    CHECK(clamped == 3);
+    wisp_graph_free(&g);
+  }
+}
+
 int main(void) {
   check_table();
   check_silu();
@@ -129,6 +152,7 @@ int main(void) {
   check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb1.onnx");
   check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb0_u8.onnx");
   check_qdq_shared();
+  check_qdq_conv();
   check_conv_bn();
   return check_report("test_fuse");
 }

@@ -264,3 +264,42 @@ test('float16 tensors cross the JS API as Uint16Array bits (or Float16Array) and
   assert.equal(t.type, 'float16');
   assert.throws(() => new Tensor('float16', new Float32Array(2), [2]), /float16/);
 });
+
+// ResNet-18 and MobileNetV2 (bench/models) with every Conv in static QDQ form, made by
+//   /usr/bin/python3 models/convert_precision.py bench/models/<name>.onnx int8 uint8 --conv --out <dir>
+// with <dir> bench/models or tmp-models: wisp runs the convs on the int8 GEMM (src/fuse/qdq_conv.c).
+// Skipped when neither folder has the file. The bound is onnxruntime's own spread on the file: its
+// graph optimizer changes the numbers (at level 'basic' a 3×3 conv's outputs move by 1e-5 while
+// 'disabled' agrees with an exact float64 evaluation of the QDQ graph to 1e-6), and 20 layers of
+// requantization turn such differences into flipped quantization steps. So onnxruntime-node and
+// -web run it both optimized and with optimizations disabled; wisp must be as close to the nearest
+// of the four as the farthest two are to each other, and pick the same top-1 as onnxruntime-node.
+for (const stem of ['resnet18', 'mobilenet_v2']) {
+  for (const kind of ['int8', 'uint8']) {
+    const file = `${stem}_${kind}.onnx`;
+    test(`${file} (static QDQ convs) matches onnxruntime: top-1, and within onnxruntime's own spread`, async (t) => {
+      const path = [BENCH, fileURLToPath(new URL('../../tmp-models/', import.meta.url))].map((d) => join(d, file)).find(existsSync);
+      if (!path) return t.skip(`${file} missing: models/convert_precision.py bench/models/${stem}.onnx int8 uint8 --conv`);
+      const dims = [2, 3, 224, 224];
+      const x = randomFloats(dims.reduce((a, b) => a * b, 1), 90, -2, 2);
+      const run = async (S, T, options) => {
+        const s = await S.create(path, options);
+        const r = await s.run({ pixel_values: new T('float32', x, dims) });
+        await s.release();
+        return Float32Array.from(r[s.outputNames[0]].data);
+      };
+      const wisp = await run(InferenceSession, Tensor);
+      const orts = [];
+      for (const [S, T] of [[ort.InferenceSession, ort.Tensor], [ortWeb.InferenceSession, ortWeb.Tensor]]) {
+        for (const level of ['all', 'disabled']) orts.push(await run(S, T, { graphOptimizationLevel: level }));
+      }
+      let spread = 0;
+      for (let i = 0; i < 4; i++) for (let j = 0; j < i; j++) spread = Math.max(spread, relDiff(orts[i], orts[j]));
+      const d = orts.map((o) => relDiff(wisp, o));
+      console.log(`${file}: wisp vs onnxruntime node, node unoptimized, web, web unoptimized: ` +
+        `${d.map((v) => v.toExponential(2)).join(', ')}; onnxruntime's spread ${spread.toExponential(2)}`);
+      assert.ok(Math.min(...d) <= Math.max(spread, 1e-4), `${file}: ${Math.min(...d)} > ${spread}`);
+      for (let b = 0; b < 2; b++) assert.equal(argmax(wisp, b * 1000, 1000), argmax(orts[0], b * 1000, 1000), `${file} row ${b} top-1`);
+    });
+  }
+}

@@ -12,10 +12,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 
 import { InferenceSession, Tensor, load } from '../../web/index.js';
-import { FIXTURES, rng, randomFloats, maxAbsDiff } from './helpers.js';
+import { FIXTURES, rng, randomFloats, maxAbsDiff, model, node, valueInfo, tensorProto, DT } from './helpers.js';
 import { heldOut, evaluate } from '../../models/spam-bert/evaluate.js';
+
+ortWeb.env.wasm.numThreads = 1;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SPAM = join(ROOT, 'models/spam-bert');
@@ -44,6 +47,67 @@ test('small q8 graphs (int8 MatMul chains with tails; uint8 ConvInteger + MatMul
     } finally {
       await w.release();
     }
+  }
+});
+
+// The int8 conv paths (src/ops/quant_conv.c, src/fuse/qdq_conv.c) on seven branches off one input
+// (2, 8, 11, 10): groups, depthwise (×1 and ×2), stride 2, asymmetric pads, dilation, 1×1, 5×3
+// SAME_UPPER (make_quant_fixtures.py). ConvInteger's int32 sums must be equal; QLinearConv's
+// requantized outputs within one step (a float product one rounding from .5 may round either way);
+// conv_big_k.onnx's weights let sums pass 2^24 (summed in chunks); the QDQ convs within the spread between onnxruntime-web and -node on the same file, or 1e-5 of
+// the output's range (both onnxruntimes sum the dequantized values in float, wisp exactly).
+test('int8 convs (ConvInteger, QLinearConv, static QDQ Conv; uint8 and int8) match onnxruntime', async () => {
+  for (const file of ['convinteger.onnx', 'qlinearconv_u8.onnx', 'qlinearconv_s8.onnx', 'conv_qdq_u8.onnx', 'conv_qdq_s8.onnx',
+    'conv_big_k.onnx']) {
+    const dims = file === 'conv_big_k.onnx' ? [1, 64, 6, 6] : [2, 8, 11, 10], n = dims.reduce((a, b) => a * b);
+    const path = join(FIXTURES, 'quant', file);
+    const [w, o] = await both(path);
+    const web = file.includes('qdq') ? await ortWeb.InferenceSession.create(path) : null;
+    try {
+      for (let seed = 1; seed <= 2; seed++) {
+        const x = /convinteger|big_k/.test(file) ? Uint8Array.from(randomFloats(n, seed, 0, 255.99), Math.floor)
+          : randomFloats(n, seed, -2, 2);
+        const type = x instanceof Uint8Array ? 'uint8' : 'float32';
+        const rw = await w.run({ x: new Tensor(type, x, dims) });
+        const ro = await o.run({ x: new ort.Tensor(type, x, dims) });
+        const rweb = web && await web.run({ x: new ortWeb.Tensor(type, x, dims) });
+        for (const name of o.outputNames) {
+          assert.deepEqual(rw[name].dims, Array.from(ro[name].dims, Number), `${file} ${name} dims`);
+          const d = maxAbsDiff(rw[name].data, ro[name].data);
+          let bound = ro[name].type === 'int32' ? 0 : 1, spread = '';
+          if (web) {
+            const range = Math.max(...ro[name].data.map(Math.abs));
+            const s = maxAbsDiff(rweb[name].data, ro[name].data);
+            bound = Math.max(s, 1e-5 * range), spread = `, onnxruntime-web vs -node ${s.toExponential(2)}`;
+          }
+          if (seed === 1) console.log(`${file} ${name} ${rw[name].dims}: max |Δ| = ${d.toExponential(2)}${spread}`);
+          assert.ok(d <= bound, `${file} ${name} seed ${seed}: max |Δ| ${d} > ${bound}`);
+        }
+      }
+    } finally {
+      await w.release();
+    }
+  }
+});
+
+test('QLinearConv / ConvInteger with zero points or scales of the wrong size are refused, naming the node', async () => {
+  const f32 = (v) => Float32Array.of(v), u8 = (n, v = 0) => new Uint8Array(n).fill(v);
+  const conv = (op, inits) => model({
+    nodes: [node(op, inits.map(([n]) => n), ['y'])],
+    inputs: [valueInfo('x', DT.uint8, [1, 2, 4, 4])],
+    outputs: [valueInfo('y', op === 'ConvInteger' ? DT.int32 : DT.uint8, [1, 3, 2, 2])],
+    initializers: inits.filter(([n]) => n !== 'x').map(([n, t, d, raw]) => tensorProto(n, t, d, raw)),
+  });
+  const w = ['w', DT.uint8, [3, 2, 3, 3], u8(54, 7)];
+  for (const [op, inits, msg] of [
+    ['QLinearConv', [['x'], ['sx', DT.float, [], f32(0.1)], ['zx', DT.uint8, [], u8(1)], w,
+      ['sw', DT.float, [2], Float32Array.of(1, 1)], ['zw', DT.uint8, [], u8(1)], ['sy', DT.float, [], f32(1)],
+      ['zy', DT.uint8, [], u8(1)]], /QLinearConv node .*per output channel/],
+    ['ConvInteger', [['x'], w, ['zx', DT.uint8, [2], u8(2)]], /ConvInteger node .*per tensor/],
+  ]) {
+    const s = await InferenceSession.create(conv(op, inits));
+    await assert.rejects(s.run({ x: new Tensor('uint8', u8(32), [1, 2, 4, 4]) }), msg, op);
+    await s.release();
   }
 });
 
