@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { InferenceSession, Tensor, env } from '../../web/index.js';
 import { getWasm } from '../../web/wasm.js';
-import { FIXTURES, randomFloats } from './helpers.js';
+import { DT, FIXTURES, attrInt, attrInts, model, node, randomFloats, tensorProto, valueInfo } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MODELS = join(ROOT, 'bench/models');
@@ -63,6 +63,36 @@ for (const file of ['resnet18.onnx', 'mobilenet_v2.onnx']) {
     await sameAcrossThreads(path, { pixel_values: floats([1, 3, 224, 224], 3) }, file);
   });
 }
+
+// The row-parallel ops (src/threads.h wisp_parallel_rows), each on enough elements to be split:
+// Softmax strided and contiguous, LayerNormalization with its mean and inverse, pooling (the
+// general and the plain MaxPool path, Indices, AveragePool), unary and binary ops flat (a short
+// last chunk: 2·24·40·41 is not a multiple of the chunk) and broadcast over rows.
+test('row-parallel ops: 2 and 4 threads equal 1 thread bit for bit', async () => {
+  const X = [2, 24, 40, 41];
+  const f32 = (name, dims, seed) => tensorProto(name, DT.float, dims, randomFloats(dims.reduce((a, b) => a * b, 1), seed));
+  const pool = (k, s, p) => [attrInts('kernel_shape', [k, k]), attrInts('strides', [s, s]), attrInts('pads', [p, p, p, p])];
+  const ops = [
+    ['Softmax', ['x'], ['softmax'], [attrInt('axis', 1)]],
+    ['LogSoftmax', ['x'], ['log_softmax'], [attrInt('axis', -1)]],
+    ['LayerNormalization', ['x', 'scale', 'bias'], ['ln', 'ln_mean', 'ln_inv'], [attrInt('axis', -1)]],
+    ['MaxPool', ['x'], ['max', 'max_at'], pool(3, 2, 1)],
+    ['MaxPool', ['x'], ['max_plain'], pool(2, 2, 0)],
+    ['AveragePool', ['x'], ['avg'], [...pool(3, 2, 1), attrInt('count_include_pad', 1)]],
+    ['Relu', ['x'], ['relu']],
+    ['Tanh', ['x'], ['tanh']],
+    ['Add', ['x', 'x'], ['sum']],
+    ['Mul', ['x', 'per_channel'], ['scaled']],
+    ['Div', ['x', 'per_column'], ['ratio']],
+  ];
+  const bytes = model({
+    nodes: ops.map(([op, i, o, a]) => node(op, i, o, a)),
+    inputs: [valueInfo('x', DT.float, X)],
+    outputs: ops.flatMap(([, , outs]) => outs).map((o) => valueInfo(o, o === 'max_at' ? DT.int64 : DT.float, [])),
+    initializers: [f32('scale', [41], 2), f32('bias', [41], 3), f32('per_channel', [24, 1, 1], 4), f32('per_column', [41], 5)],
+  });
+  await sameAcrossThreads(bytes, { x: floats(X, 11) }, 'row-parallel ops');
+});
 
 const MINILM = join(MODELS, 'minilm-l6/onnx/model.onnx');
 test('MiniLM-L6 seq 128: 2 threads equal 1 thread bit for bit', { skip: !existsSync(MINILM) && 'not generated' }, async () => {
