@@ -161,3 +161,43 @@ test('a session released while another runs with threads', async () => {
   assert.match((await a.run(feeds).catch((e) => e)).message, /released/);
   await b.release();
 });
+
+// What a create or run stages (feeds, external files, extra outputs) belongs to that call
+// (src/wasm/exports.c): two sessions staging in turn before either creates or runs keep theirs.
+test('two sessions staging interleaved keep their own feeds and extra outputs', async () => {
+  const wasm = await getWasm({}, 2);
+  const x = wasm.exports;
+  const bytes = model({
+    nodes: [node('Add', ['x', 'x'], ['twice']), node('Mul', ['twice', 'x'], ['y'])],
+    inputs: [valueInfo('x', DT.float, [4])],
+    outputs: [valueInfo('y', DT.float, [4])],
+  });
+  const [callA, callB] = [x.wisp_wasm_call_new(), x.wisp_wasm_call_new()];
+  const name = wasm.allocString('twice');
+  assert.equal(x.wisp_wasm_add_extra_output(callA, name), 0);
+  wasm.free(name);
+  const sB = x.wisp_wasm_session_create(callB, wasm.allocBytes(bytes), bytes.byteLength);
+  const sA = x.wisp_wasm_session_create(callA, wasm.allocBytes(bytes), bytes.byteLength);
+  assert.ok(sA && sB, 'create failed');
+  assert.equal(x.wisp_wasm_output_count(sA), 2, 'A has its extra output');
+  assert.equal(x.wisp_wasm_output_count(sB), 1, "B has none of A's");
+  const dims = wasm.alloc(64);
+  wasm.view(Float64Array)[dims >>> 3] = 4;
+  const feed = (call, values) => {
+    const p = wasm.allocBytes(new Uint8Array(Float32Array.from(values).buffer));
+    assert.equal(x.wisp_wasm_set_feed(call, 0, DT.float, 1, dims, p), 0);
+    return p;
+  };
+  const pA = feed(callA, [1, 2, 3, 4]), pB = feed(callB, [-1, 0.5, 5, 10]);
+  const result = (s, call) => {
+    assert.equal(x.wisp_wasm_run(s, call, 1), 0);
+    return Array.from(new Float32Array(wasm.copyOut(x.wisp_wasm_output_data(s, 0), 16)));
+  };
+  assert.deepEqual(result(sA, callA), [2, 8, 18, 32]);
+  assert.deepEqual(result(sB, callB), [2, 0.5, 50, 200]);
+  for (const p of [pA, pB, dims]) wasm.free(p);
+  x.wisp_wasm_call_free(callA);
+  x.wisp_wasm_call_free(callB);
+  x.wisp_wasm_session_free(sA);
+  x.wisp_wasm_session_free(sB);
+});
