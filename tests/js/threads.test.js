@@ -69,8 +69,9 @@ for (const file of ['resnet18.onnx', 'mobilenet_v2.onnx']) {
 // The row-parallel ops (src/threads.h wisp_parallel_rows), each on enough elements to be split:
 // Softmax strided and contiguous, LayerNormalization with its mean and inverse, pooling (the
 // general and the plain MaxPool path, Indices, AveragePool), unary and binary ops flat (a short
-// last chunk: 2·24·40·41 is not a multiple of the chunk) and broadcast over rows.
-test('row-parallel ops: 2 and 4 threads equal 1 thread bit for bit', async () => {
+// last chunk: 2·24·40·41 is not a multiple of the chunk) and broadcast over rows; and a batched
+// MatMul of activations (48 small GEMMs, as attention heads), its batches over the threads.
+test('row- and batch-parallel ops: 2 and 4 threads equal 1 thread bit for bit', async () => {
   const X = [2, 24, 40, 41];
   const f32 = (name, dims, seed) => tensorProto(name, DT.float, dims, randomFloats(dims.reduce((a, b) => a * b, 1), seed));
   const pool = (k, s, p) => [attrInts('kernel_shape', [k, k]), attrInts('strides', [s, s]), attrInts('pads', [p, p, p, p])];
@@ -86,6 +87,8 @@ test('row-parallel ops: 2 and 4 threads equal 1 thread bit for bit', async () =>
     ['Add', ['x', 'x'], ['sum']],
     ['Mul', ['x', 'per_channel'], ['scaled']],
     ['Div', ['x', 'per_column'], ['ratio']],
+    ['Transpose', ['x'], ['xt'], [attrInts('perm', [0, 1, 3, 2])]],
+    ['MatMul', ['x', 'xt'], ['gram']],
   ];
   const bytes = model({
     nodes: ops.map(([op, i, o, a]) => node(op, i, o, a)),
@@ -93,7 +96,7 @@ test('row-parallel ops: 2 and 4 threads equal 1 thread bit for bit', async () =>
     outputs: ops.flatMap(([, , outs]) => outs).map((o) => valueInfo(o, o === 'max_at' ? DT.int64 : DT.float, [])),
     initializers: [f32('scale', [41], 2), f32('bias', [41], 3), f32('per_channel', [24, 1, 1], 4), f32('per_column', [41], 5)],
   });
-  await sameAcrossThreads(bytes, { x: floats(X, 11) }, 'row-parallel ops');
+  await sameAcrossThreads(bytes, { x: floats(X, 11) }, 'row- and batch-parallel ops');
 });
 
 const MINILM = join(MODELS, 'minilm-l6/onnx/model.onnx');
