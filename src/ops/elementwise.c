@@ -392,8 +392,8 @@ static wisp_status erf_exec(wisp_op_ctx *ctx) {
 }
 
 static wisp_status sigmoid_exec(wisp_op_ctx *ctx) {
-  wisp_kernels()->vmath.sigmoid((size_t)wisp_shape_numel(&ctx->out[0]->shape), ctx->in[0]->data,
-                                ctx->out[0]->data);
+  wisp_parallel_map(wisp_kernels()->vmath.sigmoid, (size_t)wisp_shape_numel(&ctx->out[0]->shape),
+                    ctx->in[0]->data, ctx->out[0]->data);
   return WISP_OK;
 }
 
