@@ -269,14 +269,14 @@ static void binary_rows(void *ctx, int thread, size_t r0, size_t j, size_t nr, s
   binary_job *q = ctx;
   const wisp_tensor *a = q->a, *b = q->b;
   wisp_tensor *o = q->o;
-  int64_t inner = q->inner, esize = (int64_t)q->esize, idx[WISP_MAX_DIMS] = {0};
+  int64_t esize = (int64_t)q->esize, idx[WISP_MAX_DIMS] = {0};
   for (int64_t r = (int64_t)r0, d = q->nd - 2; d >= 0; d--) /* r's outer index */
     idx[d] = r % q->dims[d], r /= q->dims[d];
   for (int64_t row = (int64_t)r0; row < (int64_t)(r0 + nr); row++) {
-    int64_t offa = 0, offb = 0, start = row * inner;
+    int64_t offa = 0, offb = 0, start = row * q->inner, inner = q->inner;
     for (int d = 0; d < q->nd - 1; d++) offa += idx[d] * q->sa[d], offb += idx[d] * q->sb[d];
     if (q->flat) /* one flat row, cut into chunks (the last may be short) */
-      offa = offb = start, inner = q->numel - start < q->inner ? q->numel - start : q->inner;
+      offa = offb = start, inner = q->numel - start < inner ? q->numel - start : inner;
     char *po = (char *)o->data + start * esize;
     int ok;
     if (q->p->kind == BIN_POW && (a->dtype != WISP_DT_FLOAT || b->dtype != WISP_DT_FLOAT)) {
