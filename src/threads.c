@@ -34,8 +34,14 @@ void wisp_parallel_map(void (*fn)(size_t n, const float *x, float *y), size_t n,
                        float *y) {
   map_job m = {fn, x, y};
   size_t chunk = (n / ((size_t)wisp_threads() * 4) + 63) / 64 * 64; /* whole vectors */
-  if (wisp_threads() == 1 || n < 16384) chunk = n ? n : 1;
+  if (wisp_threads() == 1 || n < WISP_PARALLEL_MIN_WORK) chunk = n ? n : 1;
   wisp_parallel_2d(n, 1, chunk, 1, map_tile, &m);
+}
+
+void wisp_parallel_rows(size_t rows, size_t cost, wisp_tile_2d_fn fn, void *ctx) {
+  size_t per = (size_t)wisp_threads() * 4, chunk = (rows + per - 1) / per;
+  if (wisp_threads() == 1 || (double)rows * (double)cost < WISP_PARALLEL_MIN_WORK) chunk = rows;
+  if (rows) wisp_parallel_2d(rows, 1, chunk, 1, fn, ctx);
 }
 
 typedef struct {

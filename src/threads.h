@@ -29,6 +29,14 @@ void wisp_threads_set(int n);
 void wisp_parallel_map(void (*fn)(size_t n, const float *x, float *y), size_t n, const float *x,
                        float *y);
 
+/* fn(ctx, thread, i, 0, ni, 1) for chunks [i, i + ni) of rows [0, rows): about 4 a thread, or
+ * one on the caller when one thread or rows · cost (about the elements each row touches) is too
+ * little to pay for waking the workers. Each row must be computed the same in any chunk. */
+void wisp_parallel_rows(size_t rows, size_t cost, wisp_tile_2d_fn fn, void *ctx);
+
+/* Below this many elements of work a parallel-for costs more than it gains. */
+#define WISP_PARALLEL_MIN_WORK 16384
+
 #define WISP_MAX_THREADS 16
 
 /* Per thread where there are threads (wasm32 has TLS only with atomics). */

@@ -278,6 +278,22 @@ const normPath = (p) => String(p).replace(/\\/g, '/').replace(/^(\.\/)+/, '');
 
 const isTrap = (e) => e instanceof WebAssembly.RuntimeError || /^wisp\.wasm aborted/.test(e?.message);
 
+// fn(call) with a staging area of its own (src/wasm/exports.c: feeds, external files, extra
+// outputs), freed after unless the heap trapped: nothing staged is shared between sessions.
+function withCall(wasm, fn) {
+  const call = wasm.exports.wisp_wasm_call_new();
+  if (!call) throw wasmError(wasm);
+  let trapped = false;
+  try {
+    return fn(call);
+  } catch (e) {
+    trapped = isTrap(e);
+    throw e;
+  } finally {
+    if (!trapped && !wasm.dead) wasm.exports.wisp_wasm_call_free(call);
+  }
+}
+
 // Calls into C; a trap becomes an Error and retires the instance (its heap can't be trusted).
 function guard(wasm, fn) {
   if (wasm.dead) throw coded('WISP_RUNTIME', `wisp: the WebAssembly instance crashed earlier (${wasm.dead.message}); create a new session`);
@@ -366,45 +382,41 @@ export class InferenceSession {
     try {
       const list = guard(wasm, () => x.wisp_wasm_external_files(modelPtr, bytes.byteLength));
       if (!list) throw wasmError(wasm);
-      const files = wasm.readString(list).split('\n').filter(Boolean).map((line) => {
+      const text = wasm.readString(list);
+      wasm.free(list);
+      const files = text.split('\n').filter(Boolean).map((line) => {
         const tab = line.lastIndexOf('\t');
         return { location: line.slice(0, tab), size: Number(line.slice(tab + 1)) };
       });
       checkExternalFit(wasm, files, bytes.byteLength);
       const needed = files.map((f) => f.location);
       const externals = needed.length ? await loadExternals(needed, options.externalData ?? [], base, io) : [];
-      // From here on synchronous: the staging list is global to the instance.
-      const handle = guard(wasm, () => {
-        try {
-          for (const { location, data } of externals) {
-            const loc = wasm.allocString(location);
-            try {
-              if (x.wisp_wasm_add_external(loc, wasm.allocBytes(data), data.byteLength)) {
-                throw wasmError(wasm);
-              }
-            } finally {
-              wasm.free(loc);
+      // staged in a call of this create's own (the files and extra output names)
+      const handle = guard(wasm, () => withCall(wasm, (call) => {
+        for (const { location, data } of externals) {
+          const loc = wasm.allocString(location);
+          try {
+            if (x.wisp_wasm_add_external(call, loc, wasm.allocBytes(data), data.byteLength)) {
+              throw wasmError(wasm);
             }
+          } finally {
+            wasm.free(loc);
           }
-          for (const name of options.extraOutputs ?? []) {
-            const p = wasm.allocString(String(name));
-            try {
-              if (x.wisp_wasm_add_extra_output(p)) throw wasmError(wasm);
-            } finally {
-              wasm.free(p);
-            }
-          }
-        } catch (e) {
-          x.wisp_wasm_clear_externals();
-          throw e;
         }
-        // frees the staged files and extra output names
+        for (const name of options.extraOutputs ?? []) {
+          const p = wasm.allocString(String(name));
+          try {
+            if (x.wisp_wasm_add_extra_output(call, p)) throw wasmError(wasm);
+          } finally {
+            wasm.free(p);
+          }
+        }
         given = true;
         x.wisp_wasm_set_threads?.(Math.min(threads, wasm.maxThreads)); // per-thread scratch
-        const h = x.wisp_wasm_session_create(modelPtr, bytes.byteLength);
+        const h = x.wisp_wasm_session_create(call, modelPtr, bytes.byteLength);
         if (!h) throw wasmError(wasm);
         return h;
-      });
+      }));
       try {
         const session = new InferenceSession(wasm, handle);
         session.#threads = Math.min(threads, wasm.maxThreads);
@@ -461,7 +473,7 @@ export class InferenceSession {
     }
 
     const ptrs = [];
-    return guard(wasm, () => {
+    return guard(wasm, () => withCall(wasm, (call) => {
       try {
         const dimsPtr = wasm.alloc(8 * 8 * Math.max(tensors.length, 1));
         ptrs.push(dimsPtr);
@@ -472,10 +484,10 @@ export class InferenceSession {
           ptrs.push(p);
           const d = dimsPtr + 64 * i;
           wasm.view(Float64Array).set(t.dims, d >>> 3);
-          if (x.wisp_wasm_set_feed(i, DTYPES[t.type], t.dims.length, d, p)) throw wasmError(wasm);
+          if (x.wisp_wasm_set_feed(call, i, DTYPES[t.type], t.dims.length, d, p)) throw wasmError(wasm);
         });
         x.wisp_wasm_set_threads?.(this.#threads);
-        if (x.wisp_wasm_run(h, tensors.length)) throw wasmError(wasm);
+        if (x.wisp_wasm_run(h, call, tensors.length)) throw wasmError(wasm);
         // Copy outputs out now: they live in the session's arena until the next run.
         const out = {};
         for (const name of wanted) {
@@ -504,7 +516,7 @@ export class InferenceSession {
       } finally {
         if (!wasm.dead) ptrs.forEach((p) => wasm.free(p));
       }
-    });
+    }));
   }
 
   async release() {

@@ -36,7 +36,7 @@ export function relaxedSimdSupported() {
 const POINTER_EXPORTS = [
   'wisp_malloc', 'wisp_wasm_last_error', 'wisp_wasm_kernel_config', 'wisp_wasm_session_create',
   'wisp_wasm_input_name', 'wisp_wasm_output_name', 'wisp_wasm_input_dim_name',
-  'wisp_wasm_output_data', 'wisp_wasm_output_map_key', 'wisp_wasm_external_files',
+  'wisp_wasm_output_data', 'wisp_wasm_output_map_key', 'wisp_wasm_external_files', 'wisp_wasm_call_new',
 ];
 
 export const FOUR_GB = 4 * 1024 ** 3;

@@ -208,6 +208,13 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
     int64_t tile = (1 << 16) / (p->K + 1) / WISP_GEMM_NR * WISP_GEMM_NR; /* ~256 KB of panels */
     int64_t all = (p->npix + WISP_GEMM_NR - 1) / WISP_GEMM_NR * WISP_GEMM_NR;
     tile = tile < 64 ? 64 : tile;
+    /* with threads and pixels enough for about 4 tiles of 64 a thread, the tiles spread over
+     * the threads, each packing its own; else one at a time, the GEMM threaded. A pixel's
+     * column comes out the same in any tile, so this changes no result. */
+    int64_t share = p->npix / (4 * (int64_t)wisp_threads());
+    p->slots = wisp_threads() > 1 && share >= 64 ? wisp_threads() : 1;
+    if (p->slots > 1 && (share + WISP_GEMM_NR - 1) / WISP_GEMM_NR * WISP_GEMM_NR < tile)
+      tile = (share + WISP_GEMM_NR - 1) / WISP_GEMM_NR * WISP_GEMM_NR;
     p->tile = tile < all ? tile : all;
     uint64_t tbytes = (uint64_t)p->tile * (p->K + 2) * sizeof(float);
     if (wbytes > WISP_MAX_TENSOR_BYTES || tbytes > WISP_MAX_TENSOR_BYTES)
@@ -225,7 +232,8 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
     if (pbytes > WISP_MAX_TENSOR_BYTES)
       return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "padded input would exceed 2 GB");
     p->padded_bytes = round64(pbytes);
-    scratch = (p->weights_once ? 0 : p->weights_bytes) + (uint64_t)p->tile_bytes + p->padded_bytes;
+    scratch = (p->weights_once ? 0 : p->weights_bytes) + (uint64_t)p->slots * p->tile_bytes +
+              p->padded_bytes;
   }
   if (scratch > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "scratch would exceed 2 GB");
@@ -342,6 +350,31 @@ static void conv_depthwise(const wisp_conv_params *p, const float *x, const floa
   wisp_parallel_2d((size_t)p->N, (size_t)p->M, 1, tm, dw_tile, &j);
 }
 
+typedef struct {
+  const wisp_conv_params *p;
+  const float *src, *wb; /* the (padded) input and W' of one image and group */
+  char *tiles;           /* per-thread tiles of packed panels */
+  float *yg, lo, hi;     /* Y (Mg, npix) of that image and group */
+  wisp_f32_vunary_fn silu;
+} im2col_job;
+
+/* Pixel tiles [t0, t0 + nt), each packed in this thread's buffer and multiplied by W'. */
+static void im2col_tiles(void *ctx, int thread, size_t t0, size_t j, size_t nt, size_t nj) {
+  const im2col_job *b = ctx;
+  const wisp_conv_params *p = b->p;
+  float *packed = (float *)(b->tiles + (size_t)thread * p->tile_bytes);
+  int64_t Mg = p->Mg, npix = p->npix, K1 = p->K + 1;
+  for (int64_t p0 = (int64_t)t0 * p->tile; p0 < npix && p0 < (int64_t)(t0 + nt) * p->tile;
+       p0 += p->tile) {
+    int64_t cols = npix - p0 < p->tile ? npix - p0 : p->tile;
+    pack_pixels(p, b->src, p0, cols, packed);
+    /* Y[:, p0 : p0 + cols] = W'g (Mg × K+1) · packed (K+1 × cols) */
+    wisp_f32_gemm((int)Mg, (int)cols, (int)K1, b->wb, K1, packed, b->yg + p0, npix, b->lo, b->hi);
+    for (int64_t m = 0; b->silu && m < Mg; m++)
+      b->silu((size_t)cols, b->yg + m * npix + p0, b->yg + m * npix + p0);
+  }
+}
+
 wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
   const wisp_conv_params *p = ctx->params;
   if (p->empty) return WISP_OK;
@@ -378,22 +411,24 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
     wb = (const float *)scratch;
     scratch += p->weights_bytes;
   }
-  float *packed = (float *)scratch, *padded = (float *)(scratch + p->tile_bytes);
-  int64_t plane = p->in[0] * p->in[1] * p->in[2], Mg = p->Mg, npix = p->npix, K1 = p->K + 1;
+  float *padded = (float *)(scratch + (size_t)p->slots * p->tile_bytes);
+  int64_t plane = p->in[0] * p->in[1] * p->in[2], Mg = p->Mg, npix = p->npix;
+  size_t tiles = (size_t)((npix + p->tile - 1) / p->tile);
+  int spread = p->slots > 1 && wisp_threads() > 1 && wisp_threads() <= p->slots;
   for (int64_t n = 0; n < p->N; n++)
     for (int64_t g = 0; g < p->group; g++) {
       const float *xg = x + (n * p->C + g * p->Cg) * plane;
-      float *yg = y + (n * p->M + g * Mg) * npix; /* (Mg, npix) */
       if (p->needs_padding) pad_input(p, xg, padded);
-      for (int64_t p0 = 0; p0 < npix; p0 += p->tile) {
-        int64_t cols = npix - p0 < p->tile ? npix - p0 : p->tile;
-        pack_pixels(p, p->needs_padding ? padded : xg, p0, cols, packed);
-        /* Y[:, p0 : p0 + cols] = W'g (Mg × K+1) · packed (K+1 × cols) */
-        wisp_f32_gemm((int)Mg, (int)cols, (int)K1, wb + g * Mg * K1, K1, packed, yg + p0, npix, lo,
-                      hi);
-        for (int64_t m = 0; silu && m < Mg; m++)
-          silu((size_t)cols, yg + m * npix + p0, yg + m * npix + p0);
-      }
+      im2col_job j = {p,
+                      p->needs_padding ? padded : xg,
+                      wb + g * Mg * (p->K + 1),
+                      scratch,
+                      y + (n * p->M + g * Mg) * npix,
+                      lo,
+                      hi,
+                      silu};
+      if (spread) wisp_parallel_2d(tiles, 1, 1, 1, im2col_tiles, &j);
+      else im2col_tiles(&j, 0, 0, 0, tiles, 1);
     }
   return WISP_OK;
 }

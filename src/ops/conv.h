@@ -18,7 +18,8 @@ typedef struct {
   wisp_wino_geom wino;
   size_t weights_bytes, tile_bytes, padded_bytes; /* scratch parts, 64-aligned (depthwise keeps
                                                       its padded plane in tile_bytes) */
-  int slots; /* depthwise: padded planes in scratch, one per thread (wisp_threads() at infer) */
+  int slots; /* per-thread buffers in scratch (wisp_threads() at infer): depthwise padded planes,
+              * im2col tiles of packed panels (1: one tile at a time, the GEMM threaded) */
 } wisp_conv_params;
 
 /* Conv and ConvTranspose: X, W and the optional B are float, X is (N, C, 1 to 3 spatial dims)

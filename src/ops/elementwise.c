@@ -253,6 +253,49 @@ static void store_number(wisp_tensor *t, int64_t i, double v) {
   }
 }
 
+typedef struct {
+  const binary_params *p;
+  const wisp_tensor *a, *b;
+  wisp_tensor *o;
+  binary_row row;
+  size_t esize;
+  int nd, flat, failed;
+  int64_t numel, inner, sa[WISP_MAX_DIMS], sb[WISP_MAX_DIMS], dims[WISP_MAX_DIMS];
+  ptrdiff_t ia, ib;
+} binary_job;
+
+/* Rows [r0, r0 + nr) of `inner` outputs each (a thread's chunk). */
+static void binary_rows(void *ctx, int thread, size_t r0, size_t j, size_t nr, size_t nj) {
+  binary_job *q = ctx;
+  const wisp_tensor *a = q->a, *b = q->b;
+  wisp_tensor *o = q->o;
+  int64_t esize = (int64_t)q->esize, idx[WISP_MAX_DIMS] = {0};
+  for (int64_t r = (int64_t)r0, d = q->nd - 2; d >= 0; d--) /* r's outer index */
+    idx[d] = r % q->dims[d], r /= q->dims[d];
+  for (int64_t row = (int64_t)r0; row < (int64_t)(r0 + nr); row++) {
+    int64_t offa = 0, offb = 0, start = row * q->inner, inner = q->inner;
+    for (int d = 0; d < q->nd - 1; d++) offa += idx[d] * q->sa[d], offb += idx[d] * q->sb[d];
+    if (q->flat) /* one flat row, cut into chunks (the last may be short) */
+      offa = offb = start, inner = q->numel - start < inner ? q->numel - start : inner;
+    char *po = (char *)o->data + start * esize;
+    int ok;
+    if (q->p->kind == BIN_POW && (a->dtype != WISP_DT_FLOAT || b->dtype != WISP_DT_FLOAT)) {
+      ok = 1; /* mixed types: through double, result in the base's type */
+      for (int64_t i = 0; i < inner; i++)
+        store_number(o, start + i,
+                     pow(number_at(a, offa + i * q->ia), number_at(b, offb + i * q->ib)));
+    } else {
+      ok = q->row((const char *)a->data + offa * esize, q->ia, (const char *)b->data + offb * esize,
+                  q->ib, po, inner);
+    }
+    if (!ok) q->failed = 1;
+    for (int d = q->nd - 2; d >= 0; d--) { /* advance the outer index */
+      if (++idx[d] < q->dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
 static wisp_status binary_exec(wisp_op_ctx *ctx) {
   const binary_params *p = ctx->params;
   const wisp_tensor *a = ctx->in[0], *b = ctx->in[1];
@@ -260,46 +303,35 @@ static wisp_status binary_exec(wisp_op_ctx *ctx) {
   const wisp_shape *os = &o->shape;
   int64_t numel = wisp_shape_numel(os);
   if (!numel) return WISP_OK;
-  size_t esize = wisp_dtype_size(o->dtype);
-  binary_row row = pick_row(p->kind, a->dtype);
-  int nd = 0;
-  int64_t sa[WISP_MAX_DIMS], sb[WISP_MAX_DIMS], dims[WISP_MAX_DIMS];
-  wisp_broadcast_strides(&a->shape, os, sa);
-  wisp_broadcast_strides(&b->shape, os, sb);
+  binary_job q = {p, a, b, o, pick_row(p->kind, a->dtype), wisp_dtype_size(o->dtype)};
+  q.numel = numel;
+  int64_t *sa = q.sa, *sb = q.sb, *dims = q.dims, sa0[WISP_MAX_DIMS], sb0[WISP_MAX_DIMS];
+  wisp_broadcast_strides(&a->shape, os, sa0);
+  wisp_broadcast_strides(&b->shape, os, sb0);
   /* merge each dim into the previous one where both inputs step through them as one (both
    * contiguous, or both broadcast): (1, C, H, W) · (1, C, 1, 1) runs as C rows of H·W */
+  int nd = 0;
   for (int d = 0; d < os->ndim; d++) {
-    if (nd && sa[nd - 1] == sa[d] * os->dims[d] && sb[nd - 1] == sb[d] * os->dims[d]) {
-      dims[nd - 1] *= os->dims[d], sa[nd - 1] = sa[d], sb[nd - 1] = sb[d];
+    if (nd && sa[nd - 1] == sa0[d] * os->dims[d] && sb[nd - 1] == sb0[d] * os->dims[d]) {
+      dims[nd - 1] *= os->dims[d], sa[nd - 1] = sa0[d], sb[nd - 1] = sb0[d];
       continue;
     }
-    dims[nd] = os->dims[d], sa[nd] = sa[d], sb[nd] = sb[d], nd++;
+    dims[nd] = os->dims[d], sa[nd] = sa0[d], sb[nd] = sb0[d], nd++;
   }
-  int64_t inner = nd ? dims[nd - 1] : 1;
-  ptrdiff_t ia = nd ? (ptrdiff_t)sa[nd - 1] : 0, ib = nd ? (ptrdiff_t)sb[nd - 1] : 0;
-  if (wisp_shape_equal(&a->shape, &b->shape)) inner = numel, ia = ib = 1; /* one flat row */
-  int64_t idx[WISP_MAX_DIMS] = {0};
-  for (int64_t start = 0; start < numel; start += inner) {
-    int64_t offa = 0, offb = 0;
-    for (int d = 0; d < nd - 1 && inner != numel; d++)
-      offa += idx[d] * sa[d], offb += idx[d] * sb[d];
-    const char *pa = (const char *)a->data + offa * (int64_t)esize;
-    char *po = (char *)o->data + start * (int64_t)esize;
-    int ok;
-    if (p->kind == BIN_POW && (a->dtype != WISP_DT_FLOAT || b->dtype != WISP_DT_FLOAT)) {
-      ok = 1; /* mixed types: through double, result in the base's type */
-      for (int64_t i = 0; i < inner; i++)
-        store_number(o, start + i, pow(number_at(a, offa + i * ia), number_at(b, offb + i * ib)));
-    } else {
-      const char *pb = (const char *)b->data + offb * (int64_t)esize;
-      ok = row(pa, ia, pb, ib, po, inner);
-    }
-    if (!ok) return WISP_OP_FAIL(ctx, WISP_ERR_RUNTIME, "integer division by zero or overflow");
-    for (int d = nd - 2; d >= 0; d--) { /* advance the outer index */
-      if (++idx[d] < dims[d]) break;
-      idx[d] = 0;
-    }
+  q.nd = nd;
+  q.inner = nd ? dims[nd - 1] : 1;
+  q.ia = nd ? (ptrdiff_t)sa[nd - 1] : 0, q.ib = nd ? (ptrdiff_t)sb[nd - 1] : 0;
+  if (wisp_shape_equal(&a->shape, &b->shape)) { /* one flat row: in whole-vector chunks */
+    size_t per = (size_t)wisp_threads() * 4;
+    q.inner = (int64_t)(((size_t)numel / per + 63) / 64 * 64);
+    if (q.inner < WISP_PARALLEL_MIN_WORK / 4) q.inner = numel;
+    q.ia = q.ib = 1, q.nd = 1, q.flat = 1;
   }
+  size_t rows = (size_t)((numel + q.inner - 1) / q.inner);
+  /* float rows never fail; integer ones may (division by zero) and stay on one thread */
+  if (o->dtype == WISP_DT_FLOAT) wisp_parallel_rows(rows, (size_t)q.inner, binary_rows, &q);
+  else binary_rows(&q, 0, 0, 0, rows, 1);
+  if (q.failed) return WISP_OP_FAIL(ctx, WISP_ERR_RUNTIME, "integer division by zero or overflow");
   return WISP_OK;
 }
 
@@ -360,17 +392,29 @@ static wisp_status erf_exec(wisp_op_ctx *ctx) {
 }
 
 static wisp_status sigmoid_exec(wisp_op_ctx *ctx) {
-  wisp_kernels()->vmath.sigmoid((size_t)wisp_shape_numel(&ctx->out[0]->shape), ctx->in[0]->data,
-                                ctx->out[0]->data);
+  wisp_parallel_map(wisp_kernels()->vmath.sigmoid, (size_t)wisp_shape_numel(&ctx->out[0]->shape),
+                    ctx->in[0]->data, ctx->out[0]->data);
   return WISP_OK;
+}
+
+typedef struct {
+  float (*fn)(float x, const wisp_node *n);
+  const wisp_node *node;
+  const float *x;
+  float *y;
+} unary_job;
+
+static void unary_chunk(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj) {
+  const unary_job *u = ctx;
+  for (size_t k = i; k < i + ni; k++) u->y[k] = u->fn(u->x[k], u->node);
 }
 
 static wisp_status unary_exec(wisp_op_ctx *ctx) {
   const unary_params *p = ctx->params;
   const float *x = ctx->in[0]->data;
   float *y = ctx->out[0]->data;
-  int64_t n = wisp_shape_numel(&ctx->out[0]->shape);
-  for (int64_t i = 0; i < n; i++) y[i] = p->fn(x[i], ctx->node);
+  unary_job u = {p->fn, ctx->node, x, y};
+  wisp_parallel_rows((size_t)wisp_shape_numel(&ctx->out[0]->shape), 1, unary_chunk, &u);
   return WISP_OK;
 }
 

@@ -9,6 +9,7 @@
 
 #include "../kernels/config.h"
 #include "matmul.h"
+#include "../threads.h"
 
 /* ---- MatMul ------------------------------------------------------------------------------ */
 
@@ -113,37 +114,39 @@ wisp_status wisp_matmul_infer(wisp_op_ctx *ctx) {
   }
   p->a_copy = p->a_col != 1 && K > 1;
   p->b_scratch = p->b_packed_once ? 0 : (packed + 63) / 64 * 64;
-  ctx->scratch_bytes = p->b_scratch + (p->a_copy ? (uint64_t)(M * K) * sizeof(float) : 0);
+  p->slot_bytes = (p->b_scratch + (p->a_copy ? (size_t)(M * K) * sizeof(float) : 0) + 63) / 64 * 64;
+  /* many small GEMMs (attention heads): whole batches over the threads, not each GEMM's tiles */
+  int64_t n_batch = 1;
+  for (int d = 0; d < p->batch_ndim; d++) n_batch *= p->batch[d];
+  p->slots = wisp_threads() > 1 && n_batch >= 2 * wisp_threads() ? wisp_threads() : 1;
+  ctx->scratch_bytes = (uint64_t)p->slots * p->slot_bytes;
   return WISP_OK;
 }
 
-wisp_status wisp_matmul_exec(wisp_op_ctx *ctx) {
+/* Batches [t0, t0 + nt), in this thread's slot of scratch (NULL when nothing is packed or
+ * copied per batch). */
+static void matmul_batches(void *c, int thread, size_t t0, size_t j, size_t nt, size_t nj) {
+  wisp_op_ctx *ctx = c;
   const wisp_matmul_params *p = ctx->params;
   const float *A = ctx->in[0]->data, *B = ctx->in[1]->data;
   float *C = ctx->out[0]->data;
   int M = p->M, K = p->K, N = p->N;
-  int64_t n_batch = 1;
-  for (int d = 0; d < p->batch_ndim; d++) n_batch *= p->batch[d];
-  if (p->b_packed_once && !p->a_copy && !p->trans_batch_a && (p->a_row == K || !p->batch_ndim)) {
-    /* B is 2-D, so A's batch dims are the output's and its rows lie one after another: one
-     * GEMM over all of them */
-    wisp_f32_gemm((int)(n_batch * M), N, K, A, p->a_row ? p->a_row : K, ctx->state, C, N, p->lo,
-                  p->hi);
-    return WISP_OK;
-  }
-  /* scratch is NULL when nothing is packed or copied per batch */
-  float *a_copy = p->a_copy ? (float *)((char *)ctx->scratch + p->b_scratch) : NULL;
+  float *slot =
+      ctx->scratch ? (float *)((char *)ctx->scratch + (size_t)thread * p->slot_bytes) : NULL;
+  float *a_copy = p->a_copy ? (float *)((char *)slot + p->b_scratch) : NULL;
   int64_t idx[WISP_MAX_DIMS] = {0};
-  for (int64_t t = 0; t < n_batch; t++) {
+  for (int64_t r = (int64_t)t0, d = p->batch_ndim - 1; d >= 0; d--) /* t0's batch index */
+    idx[d] = r % p->batch[d], r /= p->batch[d];
+  for (int64_t t = (int64_t)t0; t < (int64_t)(t0 + nt); t++) {
     int64_t ao = 0, bo = 0;
     for (int d = 0; d < p->batch_ndim; d++)
       ao += idx[d] * p->a_stride[d], bo += idx[d] * p->b_stride[d];
     const float *packed = ctx->state, *a = A + ao;
     ptrdiff_t lda = p->a_row;
     if (!p->b_packed_once) {
-      wisp_kernels()->f32_gemm.pack(K, N, B + bo, p->b_row, p->b_col, NULL, ctx->scratch);
-      scale_packed(ctx->scratch, wisp_kernels()->f32_gemm.packed_size(K, N), p->alpha);
-      packed = ctx->scratch;
+      wisp_kernels()->f32_gemm.pack(K, N, B + bo, p->b_row, p->b_col, NULL, slot);
+      scale_packed(slot, wisp_kernels()->f32_gemm.packed_size(K, N), p->alpha);
+      packed = slot;
     }
     if (p->a_copy) { /* A (M, K) through its strides into rows */
       for (int m = 0; m < M; m++)
@@ -156,6 +159,25 @@ wisp_status wisp_matmul_exec(wisp_op_ctx *ctx) {
       idx[d] = 0;
     }
   }
+}
+
+wisp_status wisp_matmul_exec(wisp_op_ctx *ctx) {
+  const wisp_matmul_params *p = ctx->params;
+  const float *A = ctx->in[0]->data;
+  float *C = ctx->out[0]->data;
+  int M = p->M, K = p->K, N = p->N;
+  int64_t n_batch = 1;
+  for (int d = 0; d < p->batch_ndim; d++) n_batch *= p->batch[d];
+  if (p->b_packed_once && !p->a_copy && !p->trans_batch_a && (p->a_row == K || !p->batch_ndim)) {
+    /* B is 2-D, so A's batch dims are the output's and its rows lie one after another: one
+     * GEMM over all of them */
+    wisp_f32_gemm((int)(n_batch * M), N, K, A, p->a_row ? p->a_row : K, ctx->state, C, N, p->lo,
+                  p->hi);
+    return WISP_OK;
+  }
+  int spread = p->slots > 1 && wisp_threads() > 1 && wisp_threads() <= p->slots;
+  if (spread) wisp_parallel_2d((size_t)n_batch, 1, 1, 1, matmul_batches, ctx);
+  else matmul_batches(ctx, 0, 0, 0, (size_t)n_batch, 1);
   return WISP_OK;
 }
 

@@ -21,6 +21,9 @@ typedef struct {
   int b_packed_once;                  /* B constant and 2-D: packed into ctx->state */
   int a_copy;                         /* A's columns are not contiguous: copied into scratch */
   size_t b_scratch;                   /* bytes of scratch before A's copy */
+  size_t slot_bytes;                  /* scratch of one batch (B packed, A copied), 64-aligned */
+  int slots; /* the batches spread over this many threads (wisp_threads() at infer), each with
+              * its slot of scratch; 1: one batch at a time, the GEMM threaded */
 } wisp_matmul_params;
 
 /* Parse for a plain MatMul: no transposes, the node's fused scale and clamp (src/fuse/). */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "op.h"
+#include "../threads.h"
 
 typedef struct {
   int avg, ceil_mode, count_include_pad, storage_order;
@@ -74,10 +75,10 @@ static wisp_status pool_infer(wisp_op_ctx *ctx) {
 /* Max over each window; ind (may be NULL) gets the flat index of the max in X, counted in
  * row-major order or, with storage_order 1, column-major within each (D, H, W) plane. */
 #define MAX_POOL(T, NAME, LOWEST) \
-  static void NAME(const pool_params *p, const T *x, T *y, int64_t *ind) { \
+  static void NAME(const pool_params *p, int64_t c0, int64_t c1, const T *x, T *y, int64_t *ind) { \
     const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb; \
     int64_t plane = in[0] * in[1] * in[2]; \
-    for (int64_t c = 0; c < p->planes; c++, x += plane) \
+    for (int64_t c = c0; c < c1; c++, x += plane) \
       for (int64_t od = 0; od < p->out[0]; od++) { \
         int64_t z0 = od * s[0] - pb[0], zlo, zhi; \
         taps(z0, k[0], d[0], in[0], &zlo, &zhi); \
@@ -113,10 +114,10 @@ MAX_POOL(int8_t, max_pool_i8, INT8_MIN)
 
 /* Mean over each window: of the taps inside X, or with count_include_pad of the taps inside
  * the padded input (a ceil_mode window may reach past the end padding; those do not count). */
-static void avg_pool_f32(const pool_params *p, const float *x, float *y) {
+static void avg_pool_f32(const pool_params *p, int64_t c0, int64_t c1, const float *x, float *y) {
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pe = p->pe;
   int64_t plane = in[0] * in[1] * in[2], lo, hi;
-  for (int64_t c = 0; c < p->planes; c++, x += plane)
+  for (int64_t c = c0; c < c1; c++, x += plane)
     for (int64_t od = 0; od < p->out[0]; od++) {
       int64_t z0 = od * s[0] - pb[0], zlo, zhi;
       taps(z0, k[0], d[0], in[0], &zlo, &zhi);
@@ -149,13 +150,17 @@ static void avg_pool_f32(const pool_params *p, const float *x, float *y) {
 
 /* The CNN case: 2-D float max pool, windows inside the input (no padding, no dilation), no
  * indices — straight loops, without the general path's per-output window clipping. */
-static int max_pool_f32_plain(const pool_params *p, const float *x, float *y) {
+static int max_pool_plain(const pool_params *p) {
   const int64_t *in = p->in, *k = p->k, *s = p->s;
-  if (in[0] != 1 || k[0] != 1 || p->d[1] != 1 || p->d[2] != 1 || p->pb[1] || p->pb[2] ||
-      (p->out[1] - 1) * s[1] + k[1] > in[1] || (p->out[2] - 1) * s[2] + k[2] > in[2])
-    return 0;
+  return in[0] == 1 && k[0] == 1 && p->d[1] == 1 && p->d[2] == 1 && !p->pb[1] && !p->pb[2] &&
+         (p->out[1] - 1) * s[1] + k[1] <= in[1] && (p->out[2] - 1) * s[2] + k[2] <= in[2];
+}
+
+static void max_pool_f32_plain(const pool_params *p, int64_t c0, int64_t c1, const float *x,
+                               float *y) {
+  const int64_t *in = p->in, *k = p->k, *s = p->s;
   int64_t H = in[1], W = in[2], OH = p->out[1], OW = p->out[2];
-  for (int64_t c = 0; c < p->planes; c++, x += H * W)
+  for (int64_t c = c0; c < c1; c++, x += H * W)
     for (int64_t oh = 0; oh < OH; oh++)
       for (int64_t ow = 0; ow < OW; ow++) {
         const float *r = x + oh * s[1] * W + ow * s[2];
@@ -164,20 +169,41 @@ static int max_pool_f32_plain(const pool_params *p, const float *x, float *y) {
           for (int64_t kw = 0; kw < k[2]; kw++) best = r[kw] > best ? r[kw] : best;
         *y++ = best;
       }
-  return 1;
+}
+
+typedef struct {
+  const pool_params *p;
+  wisp_dtype dt;
+  const void *x;
+  void *y;
+  int64_t *ind;
+} pool_job;
+
+/* Planes (N·C) [c0, c0 + nc): a thread's chunk. */
+static void pool_planes(void *ctx, int thread, size_t c0, size_t j, size_t nc, size_t nj) {
+  const pool_job *b = ctx;
+  const pool_params *p = b->p;
+  int64_t c = (int64_t)c0, c1 = (int64_t)(c0 + nc);
+  size_t in = (size_t)(c * p->in[0] * p->in[1] * p->in[2]);
+  size_t out = (size_t)(c * p->out[0] * p->out[1] * p->out[2]);
+  int64_t *ind = b->ind ? b->ind + out : NULL;
+  if (p->avg) avg_pool_f32(p, c, c1, (const float *)b->x + in, (float *)b->y + out);
+  else if (b->dt == WISP_DT_FLOAT) {
+    if (!ind && max_pool_plain(p))
+      max_pool_f32_plain(p, c, c1, (const float *)b->x + in, (float *)b->y + out);
+    else max_pool_f32(p, c, c1, (const float *)b->x + in, (float *)b->y + out, ind);
+  } else if (b->dt == WISP_DT_UINT8)
+    max_pool_u8(p, c, c1, (const uint8_t *)b->x + in, (uint8_t *)b->y + out, ind);
+  else max_pool_i8(p, c, c1, (const int8_t *)b->x + in, (int8_t *)b->y + out, ind);
 }
 
 static wisp_status pool_exec(wisp_op_ctx *ctx) {
   const pool_params *p = ctx->params;
-  const void *x = ctx->in[0]->data;
-  void *y = ctx->out[0]->data;
   int64_t *ind = ctx->n_out > 1 && ctx->out[1] ? ctx->out[1]->data : NULL;
   if (!p->planes) return WISP_OK; /* else the plane sizes are bounded by X's numel */
-  if (p->avg) avg_pool_f32(p, x, y);
-  else if (ctx->in[0]->dtype == WISP_DT_FLOAT) {
-    if (ind || !max_pool_f32_plain(p, x, y)) max_pool_f32(p, x, y, ind);
-  } else if (ctx->in[0]->dtype == WISP_DT_UINT8) max_pool_u8(p, x, y, ind);
-  else max_pool_i8(p, x, y, ind);
+  pool_job b = {p, ctx->in[0]->dtype, ctx->in[0]->data, ctx->out[0]->data, ind};
+  int64_t taps = p->k[0] * p->k[1] * p->k[2], out = p->out[0] * p->out[1] * p->out[2];
+  wisp_parallel_rows((size_t)p->planes, (size_t)(out * taps), pool_planes, &b);
   return WISP_OK;
 }
 

@@ -4,6 +4,7 @@
 
 #include "../kernels/config.h"
 #include "op.h"
+#include "../threads.h"
 
 typedef struct {
   int log; /* LogSoftmax */
@@ -49,43 +50,55 @@ static float row_max(const float *x, int64_t n) {
   return a > b ? a : b;
 }
 
-static wisp_status softmax_exec(wisp_op_ctx *ctx) {
-  const softmax_params *p = ctx->params;
-  const float *x = ctx->in[0]->data;
-  float *y = ctx->out[0]->data;
+typedef struct {
+  const softmax_params *p;
+  const float *x;
+  float *y;
+} softmax_job;
+
+/* Rows [r0, r0 + nr) of the outer × inner rows (a thread's chunk). */
+static void softmax_rows(void *ctx, int thread, size_t r0, size_t j, size_t nr, size_t nj) {
+  const softmax_job *s = ctx;
+  const softmax_params *p = s->p;
   int64_t n = p->n, inner = p->inner;
   wisp_f32_vexp_fn vexp = wisp_kernels()->vmath.exp;
   float row[64];
-  for (int64_t o = 0; o < p->outer; o++)
-    for (int64_t i = 0; i < inner; i++) {
-      const float *xr = x + o * n * inner + i;
-      float *yr = y + o * n * inner + i;
-      float max = -INFINITY;
-      if (inner == 1) max = row_max(xr, n);
-      else
-        for (int64_t k = 0; k < n; k++) max = xr[k * inner] > max ? xr[k * inner] : max;
-      float sum = 0;
-      if (inner == 1) { /* contiguous (the common last-axis case): exp and sum in one pass */
-        sum = vexp((size_t)n, xr, max, yr);
-      } else {
-        for (int64_t k0 = 0; k0 < n; k0 += 64) { /* strided: gather a chunk, exp, scatter */
-          int64_t len = n - k0 < 64 ? n - k0 : 64;
-          for (int64_t k = 0; k < len; k++) row[k] = xr[(k0 + k) * inner];
-          sum += vexp((size_t)len, row, max, row);
-          for (int64_t k = 0; k < len; k++) yr[(k0 + k) * inner] = row[k];
-        }
-      }
-      if (p->log) {
-        float lse = max + logf(sum);
-        for (int64_t k = 0; k < n; k++) yr[k * inner] = xr[k * inner] - lse;
-      } else {
-        float inv = 1.0f / sum;
-        if (inner == 1)
-          for (int64_t k = 0; k < n; k++) yr[k] *= inv;
-        else
-          for (int64_t k = 0; k < n; k++) yr[k * inner] *= inv;
+  for (int64_t r = (int64_t)r0; r < (int64_t)(r0 + nr); r++) {
+    int64_t o = r / inner, i = r % inner;
+    const float *xr = s->x + o * n * inner + i;
+    float *yr = s->y + o * n * inner + i;
+    float max = -INFINITY;
+    if (inner == 1) max = row_max(xr, n);
+    else
+      for (int64_t k = 0; k < n; k++) max = xr[k * inner] > max ? xr[k * inner] : max;
+    float sum = 0;
+    if (inner == 1) { /* contiguous (the common last-axis case): exp and sum in one pass */
+      sum = vexp((size_t)n, xr, max, yr);
+    } else {
+      for (int64_t k0 = 0; k0 < n; k0 += 64) { /* strided: gather a chunk, exp, scatter */
+        int64_t len = n - k0 < 64 ? n - k0 : 64;
+        for (int64_t k = 0; k < len; k++) row[k] = xr[(k0 + k) * inner];
+        sum += vexp((size_t)len, row, max, row);
+        for (int64_t k = 0; k < len; k++) yr[(k0 + k) * inner] = row[k];
       }
     }
+    if (p->log) {
+      float lse = max + logf(sum);
+      for (int64_t k = 0; k < n; k++) yr[k * inner] = xr[k * inner] - lse;
+    } else {
+      float inv = 1.0f / sum;
+      if (inner == 1)
+        for (int64_t k = 0; k < n; k++) yr[k] *= inv;
+      else
+        for (int64_t k = 0; k < n; k++) yr[k * inner] *= inv;
+    }
+  }
+}
+
+static wisp_status softmax_exec(wisp_op_ctx *ctx) {
+  const softmax_params *p = ctx->params;
+  softmax_job s = {p, ctx->in[0]->data, ctx->out[0]->data};
+  wisp_parallel_rows((size_t)(p->outer * p->inner), (size_t)p->n * 4, softmax_rows, &s);
   return WISP_OK;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "transformer.h"
+#include "../threads.h"
 
 typedef struct {
   int64_t axis;
@@ -135,6 +136,26 @@ void wisp_norm_row(const float *x, int64_t D, float eps, int rms, const float *s
   *mean_out = mean, *inv_out = inv;
 }
 
+typedef struct {
+  int64_t D;
+  float eps;
+  const float *x, *scale, *bias;
+  float *y, *mean_out, *inv_out;
+} norm_job;
+
+/* x, y are (outer, D): rows [r0, r0 + nr) (a thread's chunk). */
+static void norm_rows(void *ctx, int thread, size_t r0, size_t j, size_t nr, size_t nj) {
+  const norm_job *n = ctx;
+  for (int64_t r = (int64_t)r0; r < (int64_t)(r0 + nr); r++) {
+    float mean = NAN, inv = NAN;
+    if (n->D > 0)
+      wisp_norm_row(n->x + r * n->D, n->D, n->eps, 0, n->scale, n->bias, n->y + r * n->D, &mean,
+                    &inv);
+    if (n->mean_out) n->mean_out[r] = mean;
+    if (n->inv_out) n->inv_out[r] = inv;
+  }
+}
+
 static wisp_status layer_norm_exec(wisp_op_ctx *ctx) {
   const layer_norm_params *p = ctx->params;
   const int64_t D = p->D;
@@ -151,13 +172,8 @@ static wisp_status layer_norm_exec(wisp_op_ctx *ctx) {
     expand_param(p, bias, p->strides[1], (float *)ctx->scratch + D);
     bias = (float *)ctx->scratch + D;
   }
-  // x, y are (outer, D); one row at a time
-  for (int64_t r = 0; r < p->outer; r++, x += D, y += D) {
-    float mean = NAN, inv = NAN;
-    if (D > 0) wisp_norm_row(x, D, p->eps, 0, scale, bias, y, &mean, &inv);
-    if (mean_out) mean_out[r] = mean;
-    if (inv_out) inv_out[r] = inv;
-  }
+  norm_job j = {D, p->eps, x, scale, bias, y, mean_out, inv_out};
+  wisp_parallel_rows((size_t)p->outer, (size_t)D * 3, norm_rows, &j);
   return WISP_OK;
 }
 

@@ -6,15 +6,17 @@
  * in JS. Shapes travel through memory as arrays of doubles (exact for every dim wisp accepts).
  *
  * Ownership: wisp_wasm_session_create takes the model buffer (the session keeps it: its weights
- * are used in place); external-data buffers handed to wisp_wasm_add_external belong to the shim,
- * which frees them at the next create (or clear).
+ * are used in place); external-data buffers handed to wisp_wasm_add_external belong to the call
+ * that staged them, which frees them at create (or wisp_wasm_call_free).
  *
- *   JS: m = wisp_malloc(len); copy bytes; for each external file:
- *         d = wisp_malloc(n); copy; wisp_wasm_add_external(location, d, n)
- *       s = wisp_wasm_session_create(m, len)        // 0 on failure: see wisp_wasm_last_error()
- *       for each input i: wisp_wasm_set_feed(i, dtype, ndim, dims, data)
- *       wisp_wasm_run(s, n)                         // then wisp_wasm_output_* for each output
- *       wisp_wasm_session_free(s) */
+ *   JS: m = wisp_malloc(len); copy bytes; c = wisp_wasm_call_new(); for each external file:
+ *         d = wisp_malloc(n); copy; wisp_wasm_add_external(c, location, d, n)
+ *       s = wisp_wasm_session_create(c, m, len)     // 0 on failure: see wisp_wasm_last_error()
+ *       wisp_wasm_call_free(c)
+ *       c = wisp_wasm_call_new(); for each input i: wisp_wasm_set_feed(c, i, dtype, ndim, dims, data)
+ *       wisp_wasm_run(s, c, n); wisp_wasm_call_free(c)   // then wisp_wasm_output_* for each output
+ *       wisp_wasm_session_free(s)
+ * The last error is the calling thread's, read right after the call that failed. */
 #include <emscripten.h>
 #include <errno.h>
 #include <stdint.h>
@@ -97,74 +99,84 @@ KEEP int wisp_wasm_threaded(void) {
 KEEP void wisp_wasm_worker(int id) { wisp_threads_worker(id); }
 KEEP void wisp_wasm_caller_blocks(int yes) { wisp_threads_caller_blocks(yes); }
 
-/* ---- external data files, staged before create ---- */
+/* ---- what one call stages: a create's external files and extra outputs, a run's feeds ---- */
 
-static wisp_external_file *g_ext;
-static int g_n_ext, g_cap_ext;
+/* JS makes one per create or run (wisp_wasm_call_new) and frees it after: nothing staged is
+ * global, so sessions (and calls awaiting between staging and use) cannot mix theirs up. */
+typedef struct {
+  wisp_external_file *ext;
+  int n_ext, cap_ext;
+  char *extra[64];
+  int n_extra;
+  wisp_tensor *feeds;
+  int cap_feeds;
+} wisp_wasm_call;
 
-/* Frees whatever is staged (create does this too; JS calls it when it gives up before). */
-static void clear_extra_outputs(void);
+KEEP wisp_wasm_call *wisp_wasm_call_new(void) {
+  wisp_wasm_call *c = calloc(1, sizeof *c);
+  if (!c) wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging a call");
+  return c;
+}
 
-/* Also drops staged extra outputs: everything staged for a create that will not happen. */
-KEEP void wisp_wasm_clear_externals(void) {
-  clear_extra_outputs();
-  for (int i = 0; i < g_n_ext; i++) {
-    free((void *)g_ext[i].location);
-    free((void *)g_ext[i].data);
+/* Frees whatever is staged: create does this with the files (not the names), this the rest. */
+static void clear_externals(wisp_wasm_call *c) {
+  for (int i = 0; i < c->n_ext; i++) {
+    free((void *)c->ext[i].location);
+    free((void *)c->ext[i].data);
   }
-  g_n_ext = 0;
+  c->n_ext = 0;
+}
+
+KEEP void wisp_wasm_call_free(wisp_wasm_call *c) {
+  if (!c) return;
+  clear_externals(c);
+  for (int i = 0; i < c->n_extra; i++) free(c->extra[i]);
+  free(c->ext);
+  free(c->feeds);
+  free(c);
 }
 
 /* Takes ownership of `data` (from wisp_malloc); copies `location`. */
-KEEP wisp_status wisp_wasm_add_external(const char *location, void *data, size_t len) {
-  if (g_n_ext == g_cap_ext) {
-    int cap = g_cap_ext ? 2 * g_cap_ext : 8;
-    wisp_external_file *p = realloc(g_ext, cap * sizeof *p);
+KEEP wisp_status wisp_wasm_add_external(wisp_wasm_call *c, const char *location, void *data,
+                                        size_t len) {
+  if (c->n_ext == c->cap_ext) {
+    int cap = c->cap_ext ? 2 * c->cap_ext : 8;
+    wisp_external_file *p = realloc(c->ext, cap * sizeof *p);
     if (!p) {
       free(data);
       return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging external data");
     }
-    g_ext = p, g_cap_ext = cap;
+    c->ext = p, c->cap_ext = cap;
   }
   char *loc = strdup(location);
   if (!loc) {
     free(data);
     return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging external data");
   }
-  g_ext[g_n_ext++] = (wisp_external_file){loc, data, len};
+  c->ext[c->n_ext++] = (wisp_external_file){loc, data, len};
   return WISP_OK;
 }
 
-/* ---- extra outputs (intermediate values to return), staged before create ---- */
-
-static char *g_extra[64];
-static int g_n_extra;
-
-static void clear_extra_outputs(void) {
-  for (int i = 0; i < g_n_extra; i++) free(g_extra[i]);
-  g_n_extra = 0;
-}
-
-/* Copies `name`; it applies to the next wisp_wasm_session_create only. */
-KEEP wisp_status wisp_wasm_add_extra_output(const char *name) {
-  if (g_n_extra == (int)(sizeof g_extra / sizeof *g_extra))
+/* An intermediate value the session made with `c` returns too; copies `name`. */
+KEEP wisp_status wisp_wasm_add_extra_output(wisp_wasm_call *c, const char *name) {
+  if (c->n_extra == (int)(sizeof c->extra / sizeof *c->extra))
     return wisp_fail(WISP_ERR_INVALID_ARG, "too many extra outputs");
-  if (!(g_extra[g_n_extra] = strdup(name)))
+  if (!(c->extra[c->n_extra] = strdup(name)))
     return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging extra outputs");
-  g_n_extra++;
+  c->n_extra++;
   return WISP_OK;
 }
 
 /* ---- sessions ---- */
 
 /* Takes ownership of `model` (from wisp_malloc, so padded as wisp_session_create_owned needs)
- * and returns NULL on failure. Frees the staged external files either way: their tensors are
- * copied out (src/onnx.c), so they need not outlive this call. */
-KEEP wisp_session *wisp_wasm_session_create(void *model, size_t len) {
-  wisp_options opts = {g_ext, g_n_ext, NULL, (const char *const *)g_extra, g_n_extra};
+ * and returns NULL on failure. Frees the external files staged in `c` either way: their tensors
+ * are copied out (src/onnx.c), so they need not outlive this call. */
+KEEP wisp_session *wisp_wasm_session_create(wisp_wasm_call *c, void *model, size_t len) {
+  wisp_options opts = {c->ext, c->n_ext, NULL, (const char *const *)c->extra, c->n_extra};
   wisp_session *s = NULL;
   if (wisp_session_create_owned(model, len, &opts, &s) != WISP_OK) s = NULL;
-  wisp_wasm_clear_externals();
+  clear_externals(c);
   return s;
 }
 
@@ -195,21 +207,19 @@ KEEP int wisp_wasm_input_shape(wisp_session *s, int i, double *dims) {
 
 /* ---- running ---- */
 
-static wisp_tensor *g_feeds;
-static int g_cap_feeds;
-
-/* Stages feed i: dims[ndim] as doubles; data is borrowed until wisp_wasm_run returns. */
-KEEP wisp_status wisp_wasm_set_feed(int i, int dtype, int ndim, const double *dims, void *data) {
+/* Stages feed i in `c`: dims[ndim] as doubles; data is borrowed until wisp_wasm_run returns. */
+KEEP wisp_status wisp_wasm_set_feed(wisp_wasm_call *c, int i, int dtype, int ndim,
+                                    const double *dims, void *data) {
   if (i < 0 || ndim < 0 || ndim > WISP_MAX_DIMS)
     return wisp_fail(WISP_ERR_INVALID_ARG, "feed %d: bad index or rank %d (max %d)", i, ndim,
                      WISP_MAX_DIMS);
-  if (i >= g_cap_feeds) {
+  if (i >= c->cap_feeds) {
     int cap = i + 8;
-    wisp_tensor *p = realloc(g_feeds, cap * sizeof *p);
+    wisp_tensor *p = realloc(c->feeds, cap * sizeof *p);
     if (!p) return wisp_fail(WISP_ERR_NO_MEMORY, "out of memory staging feeds");
-    g_feeds = p, g_cap_feeds = cap;
+    c->feeds = p, c->cap_feeds = cap;
   }
-  wisp_tensor *t = &g_feeds[i];
+  wisp_tensor *t = &c->feeds[i];
   memset(t, 0, sizeof *t);
   t->dtype = (wisp_dtype)dtype;
   t->shape.ndim = ndim;
@@ -223,10 +233,11 @@ KEEP wisp_status wisp_wasm_set_feed(int i, int dtype, int ndim, const double *di
   return WISP_OK;
 }
 
-KEEP wisp_status wisp_wasm_run(wisp_session *s, int n_feeds) {
-  if (n_feeds < 0 || n_feeds > g_cap_feeds)
+/* Runs `s` on feeds 0 … n_feeds - 1 staged in `c`. */
+KEEP wisp_status wisp_wasm_run(wisp_session *s, wisp_wasm_call *c, int n_feeds) {
+  if (n_feeds < 0 || n_feeds > c->cap_feeds)
     return wisp_fail(WISP_ERR_INVALID_ARG, "run: %d feeds staged", n_feeds);
-  return wisp_session_run(s, g_feeds, n_feeds);
+  return wisp_session_run(s, c->feeds, n_feeds);
 }
 
 /* Output i of the last run: valid until the next run or free. */
@@ -267,64 +278,60 @@ KEEP const char *wisp_wasm_output_map_key(wisp_session *s, int i, int k) {
 
 /* ---- external file listing ---- */
 
-/* Each distinct location with the largest `end` of its tensors (wisp.h). */
+/* Each distinct location with the largest `end` of its tensors (wisp.h), for one call. */
 typedef struct {
-  char *location;
-  uint64_t end;
-} ext_file;
-
-static ext_file *g_files;
-static int g_n_files, g_cap_files, g_list_oom;
-static char *g_list;
+  struct {
+    char *location;
+    uint64_t end;
+  } * files;
+  int n, cap, oom;
+} ext_list;
 
 static void list_add(void *user, const char *location, uint64_t end) {
-  (void)user;
-  for (int i = 0; i < g_n_files; i++)
-    if (!strcmp(g_files[i].location, location)) {
-      if (end > g_files[i].end) g_files[i].end = end;
+  ext_list *l = user;
+  for (int i = 0; i < l->n; i++)
+    if (!strcmp(l->files[i].location, location)) {
+      if (end > l->files[i].end) l->files[i].end = end;
       return;
     }
-  if (g_n_files == g_cap_files) {
-    int cap = g_cap_files ? 2 * g_cap_files : 8;
-    ext_file *p = realloc(g_files, (size_t)cap * sizeof *p);
+  if (l->n == l->cap) {
+    int cap = l->cap ? 2 * l->cap : 8;
+    void *p = realloc(l->files, (size_t)cap * sizeof *l->files);
     if (!p) {
-      g_list_oom = 1;
+      l->oom = 1;
       return;
     }
-    g_files = p, g_cap_files = cap;
+    l->files = p, l->cap = cap;
   }
   char *copy = strdup(location);
   if (!copy) {
-    g_list_oom = 1;
+    l->oom = 1;
     return;
   }
-  g_files[g_n_files++] = (ext_file){copy, end};
+  l->files[l->n].location = copy, l->files[l->n++].end = end;
 }
 
 /* The external data files the model needs, one line each: the location, a tab, and the size the
- * file must have at least (the furthest byte a tensor reads), lines '\n'-joined ("" when none);
- * NULL on failure. The string stays valid until the next call. Does not take ownership of
+ * file must have at least (the furthest byte a tensor reads), lines '\n'-joined ("" when none),
+ * in a string the caller frees (wisp_free); NULL on failure. Does not take ownership of
  * `model`. */
-KEEP const char *wisp_wasm_external_files(const void *model, size_t len) {
-  for (int i = 0; i < g_n_files; i++) free(g_files[i].location);
-  g_n_files = 0, g_list_oom = 0;
-  free(g_list);
-  g_list = NULL;
-  wisp_status st = wisp_model_external_files(model, len, list_add, NULL);
+KEEP char *wisp_wasm_external_files(const void *model, size_t len) {
+  ext_list l = {0};
+  wisp_status st = wisp_model_external_files(model, len, list_add, &l);
   size_t total = 1;
-  for (int i = 0; i < g_n_files; i++) total += strlen(g_files[i].location) + 23;
-  if (st == WISP_OK && !g_list_oom) g_list = malloc(total);
-  if (st != WISP_OK) return NULL;
-  if (!g_list) {
-    wisp_fail(WISP_ERR_NO_MEMORY, "out of memory listing external files");
-    return NULL;
-  }
+  for (int i = 0; i < l.n; i++) total += strlen(l.files[i].location) + 23;
+  char *list = st == WISP_OK && !l.oom ? malloc(total) : NULL;
+  if (st == WISP_OK && !list) wisp_fail(WISP_ERR_NO_MEMORY, "out of memory listing external files");
   size_t at = 0;
-  g_list[0] = '\0';
-  for (int i = 0; i < g_n_files; i++)
-    at += (size_t)snprintf(g_list + at, total - at, "%s%s\t%llu", i ? "\n" : "",
-                           g_files[i].location, (unsigned long long)g_files[i].end);
-  return g_list;
+  if (list) list[0] = '\0';
+  for (int i = 0; i < l.n; i++) {
+    if (list)
+      at += (size_t)snprintf(list + at, total - at, "%s%s\t%llu", i ? "\n" : "",
+                             l.files[i].location, (unsigned long long)l.files[i].end);
+    free(l.files[i].location);
+  }
+  free(l.files);
+  return list;
 }
 
 /* ---- image preprocessing (web/image.js) ---- */

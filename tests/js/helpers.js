@@ -76,6 +76,7 @@ export function node(opType, inputs, outputs, attrs = []) {
   return [...inputs.flatMap((i) => str(1, i)), ...outputs.flatMap((o) => str(2, o)), str(3, `${opType}_0`), str(4, opType), ...attrs];
 }
 export const attrInt = (name, v) => msg(5, [str(1, name), int(20, 2), int(3, v)]);
+export const attrInts = (name, vs) => msg(5, [str(1, name), int(20, 7), ...vs.flatMap((v) => int(8, v))]);
 
 // model({nodes, inputs, outputs, initializers, opset}) → Uint8Array of a ModelProto.
 export function model({ nodes, inputs, outputs, initializers = [], opset = 17 }) {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { InferenceSession, Tensor, env } from '../../web/index.js';
 import { getWasm } from '../../web/wasm.js';
-import { FIXTURES, randomFloats } from './helpers.js';
+import { DT, FIXTURES, attrInt, attrInts, model, node, randomFloats, tensorProto, valueInfo } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MODELS = join(ROOT, 'bench/models');
@@ -42,16 +42,18 @@ async function sameAcrossThreads(path, feeds, what) {
   await one.release();
 }
 
-const FIXTURE_CASES = {
-  'seed_mlp.onnx': { pixel_values: [64, 1, 28, 28] },
-  'conv_bn.onnx': { x: [4, 3, 8, 8] },
-  'conv_paths.onnx': { x: [2, 16, 33, 29] },
-  'rnn_gru.onnx': { x: [8, 20, 12] },
-  'norm_op21.onnx': { x: [2, 6, 17, 19] },
-};
+const FIXTURE_CASES = [
+  ['seed_mlp.onnx', { pixel_values: [64, 1, 28, 28] }],
+  ['conv_bn.onnx', { x: [4, 3, 8, 8] }],
+  ['conv_paths.onnx', { x: [2, 16, 33, 29] }],
+  // pixels enough that the im2col tiles spread over the threads (conv.c)
+  ['conv_paths.onnx', { x: [1, 16, 75, 69] }],
+  ['rnn_gru.onnx', { x: [8, 20, 12] }],
+  ['norm_op21.onnx', { x: [2, 6, 17, 19] }],
+];
 
-for (const [file, shapes] of Object.entries(FIXTURE_CASES)) {
-  test(`${file}: 2 and 4 threads equal 1 thread bit for bit`, async () => {
+for (const [file, shapes] of FIXTURE_CASES) {
+  test(`${file} ${JSON.stringify(shapes)}: 2 and 4 threads equal 1 thread bit for bit`, async () => {
     const feeds = Object.fromEntries(Object.entries(shapes).map(([n, d], i) => [n, floats(d, 7 + i)]));
     await sameAcrossThreads(join(FIXTURES, file), feeds, file);
   });
@@ -63,6 +65,40 @@ for (const file of ['resnet18.onnx', 'mobilenet_v2.onnx']) {
     await sameAcrossThreads(path, { pixel_values: floats([1, 3, 224, 224], 3) }, file);
   });
 }
+
+// The row-parallel ops (src/threads.h wisp_parallel_rows), each on enough elements to be split:
+// Softmax strided and contiguous, LayerNormalization with its mean and inverse, pooling (the
+// general and the plain MaxPool path, Indices, AveragePool), unary and binary ops flat (a short
+// last chunk: 2·24·40·41 is not a multiple of the chunk) and broadcast over rows; and a batched
+// MatMul of activations (48 small GEMMs, as attention heads), its batches over the threads.
+test('row- and batch-parallel ops: 2 and 4 threads equal 1 thread bit for bit', async () => {
+  const X = [2, 24, 40, 41];
+  const f32 = (name, dims, seed) => tensorProto(name, DT.float, dims, randomFloats(dims.reduce((a, b) => a * b, 1), seed));
+  const pool = (k, s, p) => [attrInts('kernel_shape', [k, k]), attrInts('strides', [s, s]), attrInts('pads', [p, p, p, p])];
+  const ops = [
+    ['Softmax', ['x'], ['softmax'], [attrInt('axis', 1)]],
+    ['LogSoftmax', ['x'], ['log_softmax'], [attrInt('axis', -1)]],
+    ['LayerNormalization', ['x', 'scale', 'bias'], ['ln', 'ln_mean', 'ln_inv'], [attrInt('axis', -1)]],
+    ['MaxPool', ['x'], ['max', 'max_at'], pool(3, 2, 1)],
+    ['MaxPool', ['x'], ['max_plain'], pool(2, 2, 0)],
+    ['AveragePool', ['x'], ['avg'], [...pool(3, 2, 1), attrInt('count_include_pad', 1)]],
+    ['Relu', ['x'], ['relu']],
+    ['Tanh', ['x'], ['tanh']],
+    ['Sigmoid', ['x'], ['sigmoid']],
+    ['Add', ['x', 'x'], ['sum']],
+    ['Mul', ['x', 'per_channel'], ['scaled']],
+    ['Div', ['x', 'per_column'], ['ratio']],
+    ['Transpose', ['x'], ['xt'], [attrInts('perm', [0, 1, 3, 2])]],
+    ['MatMul', ['x', 'xt'], ['gram']],
+  ];
+  const bytes = model({
+    nodes: ops.map(([op, i, o, a]) => node(op, i, o, a)),
+    inputs: [valueInfo('x', DT.float, X)],
+    outputs: ops.flatMap(([, , outs]) => outs).map((o) => valueInfo(o, o === 'max_at' ? DT.int64 : DT.float, [])),
+    initializers: [f32('scale', [41], 2), f32('bias', [41], 3), f32('per_channel', [24, 1, 1], 4), f32('per_column', [41], 5)],
+  });
+  await sameAcrossThreads(bytes, { x: floats(X, 11) }, 'row- and batch-parallel ops');
+});
 
 const MINILM = join(MODELS, 'minilm-l6/onnx/model.onnx');
 test('MiniLM-L6 seq 128: 2 threads equal 1 thread bit for bit', { skip: !existsSync(MINILM) && 'not generated' }, async () => {
@@ -128,4 +164,44 @@ test('a session released while another runs with threads', async () => {
   assertSameBits(ref, out, 'the other session');
   assert.match((await a.run(feeds).catch((e) => e)).message, /released/);
   await b.release();
+});
+
+// What a create or run stages (feeds, external files, extra outputs) belongs to that call
+// (src/wasm/exports.c): two sessions staging in turn before either creates or runs keep theirs.
+test('two sessions staging interleaved keep their own feeds and extra outputs', async () => {
+  const wasm = await getWasm({}, 2);
+  const x = wasm.exports;
+  const bytes = model({
+    nodes: [node('Add', ['x', 'x'], ['twice']), node('Mul', ['twice', 'x'], ['y'])],
+    inputs: [valueInfo('x', DT.float, [4])],
+    outputs: [valueInfo('y', DT.float, [4])],
+  });
+  const [callA, callB] = [x.wisp_wasm_call_new(), x.wisp_wasm_call_new()];
+  const name = wasm.allocString('twice');
+  assert.equal(x.wisp_wasm_add_extra_output(callA, name), 0);
+  wasm.free(name);
+  const sB = x.wisp_wasm_session_create(callB, wasm.allocBytes(bytes), bytes.byteLength);
+  const sA = x.wisp_wasm_session_create(callA, wasm.allocBytes(bytes), bytes.byteLength);
+  assert.ok(sA && sB, 'create failed');
+  assert.equal(x.wisp_wasm_output_count(sA), 2, 'A has its extra output');
+  assert.equal(x.wisp_wasm_output_count(sB), 1, "B has none of A's");
+  const dims = wasm.alloc(64);
+  wasm.view(Float64Array)[dims >>> 3] = 4;
+  const feed = (call, values) => {
+    const p = wasm.allocBytes(new Uint8Array(Float32Array.from(values).buffer));
+    assert.equal(x.wisp_wasm_set_feed(call, 0, DT.float, 1, dims, p), 0);
+    return p;
+  };
+  const pA = feed(callA, [1, 2, 3, 4]), pB = feed(callB, [-1, 0.5, 5, 10]);
+  const result = (s, call) => {
+    assert.equal(x.wisp_wasm_run(s, call, 1), 0);
+    return Array.from(new Float32Array(wasm.copyOut(x.wisp_wasm_output_data(s, 0), 16)));
+  };
+  assert.deepEqual(result(sA, callA), [2, 8, 18, 32]);
+  assert.deepEqual(result(sB, callB), [2, 0.5, 50, 200]);
+  for (const p of [pA, pB, dims]) wasm.free(p);
+  x.wisp_wasm_call_free(callA);
+  x.wisp_wasm_call_free(callB);
+  x.wisp_wasm_session_free(sA);
+  x.wisp_wasm_session_free(sB);
 });
