@@ -397,6 +397,18 @@ static wisp_status sigmoid_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
+/* A Relu that no GEMM epilogue took (DenseNet's after BatchNorm: 18% of its run through a
+ * call per element) as a loop the compiler vectorises. */
+static void relu_map(size_t n, const float *x, float *y) {
+  for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+static wisp_status relu_exec(wisp_op_ctx *ctx) {
+  wisp_parallel_map(relu_map, (size_t)wisp_shape_numel(&ctx->out[0]->shape), ctx->in[0]->data,
+                    ctx->out[0]->data);
+  return WISP_OK;
+}
+
 typedef struct {
   float (*fn)(float x, const wisp_node *n);
   const wisp_node *node;
@@ -418,7 +430,6 @@ static wisp_status unary_exec(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-static float relu(float x, const wisp_node *n) { return x > 0.0f ? x : 0.0f; }
 static float tanh_(float x, const wisp_node *n) { return tanhf(x); }
 static float exp_(float x, const wisp_node *n) { return expf(x); }
 static float log_(float x, const wisp_node *n) { return logf(x); }
@@ -445,7 +456,6 @@ static float atanh_(float x, const wisp_node *n) { return atanhf(x); }
   } \
   const wisp_op_def wisp_op_##NAME = { \
       "", #NAME, sizeof(unary_params), NAME##_parse, unary_infer, unary_exec, 0};
-UNARY_OP(Relu, relu)
 UNARY_OP(Tanh, tanh_)
 UNARY_OP(Exp, exp_)
 UNARY_OP(Log, log_)
@@ -550,6 +560,7 @@ const wisp_op_def wisp_op_Abs = {"",        "Abs", sizeof(sign_params), abs_pars
 
 const wisp_op_def wisp_op_Erf = {"", "Erf", 0, NULL, unary_infer, erf_exec, 0};
 const wisp_op_def wisp_op_Sigmoid = {"", "Sigmoid", 0, NULL, unary_infer, sigmoid_exec, 0};
+const wisp_op_def wisp_op_Relu = {"", "Relu", 0, NULL, unary_infer, relu_exec, 0};
 
 const wisp_op_def wisp_op_Identity = {
     "", "Identity", 0, NULL, identity_infer, identity_exec, WISP_OP_ALIAS};
