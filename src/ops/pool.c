@@ -148,27 +148,36 @@ static void avg_pool_f32(const pool_params *p, int64_t c0, int64_t c1, const flo
     }
 }
 
-/* The CNN case: 2-D float max pool, windows inside the input (no padding, no dilation), no
- * indices — straight loops, without the general path's per-output window clipping. */
+/* The CNN case: 2-D float max pool without dilation or indices (ResNet's and DenseNet's 3×3
+ * stride 2 pad 1) — each window clipped to the input once, then straight loops; the same
+ * answer as the general path (its first tap starts the max, an empty window gives -FLT_MAX). */
 static int max_pool_plain(const pool_params *p) {
-  const int64_t *in = p->in, *k = p->k, *s = p->s;
-  return in[0] == 1 && k[0] == 1 && p->d[1] == 1 && p->d[2] == 1 && !p->pb[1] && !p->pb[2] &&
-         (p->out[1] - 1) * s[1] + k[1] <= in[1] && (p->out[2] - 1) * s[2] + k[2] <= in[2];
+  return p->in[0] == 1 && p->k[0] == 1 && p->out[0] == 1 && !p->pb[0] && p->d[1] == 1 &&
+         p->d[2] == 1;
 }
 
 static void max_pool_f32_plain(const pool_params *p, int64_t c0, int64_t c1, const float *x,
                                float *y) {
-  const int64_t *in = p->in, *k = p->k, *s = p->s;
+  const int64_t *in = p->in, *k = p->k, *s = p->s, *pb = p->pb;
   int64_t H = in[1], W = in[2], OH = p->out[1], OW = p->out[2];
   for (int64_t c = c0; c < c1; c++, x += H * W)
-    for (int64_t oh = 0; oh < OH; oh++)
+    for (int64_t oh = 0; oh < OH; oh++) {
+      int64_t y0 = oh * s[1] - pb[1], ylo, yhi;
+      taps(y0, k[1], 1, H, &ylo, &yhi);
       for (int64_t ow = 0; ow < OW; ow++) {
-        const float *r = x + oh * s[1] * W + ow * s[2];
-        float best = r[0];
-        for (int64_t kh = 0; kh < k[1]; kh++, r += W)
-          for (int64_t kw = 0; kw < k[2]; kw++) best = r[kw] > best ? r[kw] : best;
+        int64_t x0 = ow * s[2] - pb[2], xlo, xhi;
+        taps(x0, k[2], 1, W, &xlo, &xhi);
+        if (ylo >= yhi || xlo >= xhi) {
+          *y++ = -FLT_MAX;
+          continue;
+        }
+        const float *r = x + (y0 + ylo) * W + x0;
+        float best = r[xlo];
+        for (int64_t kh = ylo; kh < yhi; kh++, r += W)
+          for (int64_t kw = xlo; kw < xhi; kw++) best = r[kw] > best ? r[kw] : best;
         *y++ = best;
       }
+    }
 }
 
 typedef struct {
