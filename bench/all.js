@@ -91,7 +91,8 @@ for (const row of rows) {
 }
 const [fp32, q8] = ['model.onnx', 'model_quantized.onnx'].map((f) => ms[`bench/models/minilm-l6/onnx/${f}`]);
 if (fp32 && q8) extra.push(`| MiniLM-L6 seq 128: wisp q8 / wisp fp32 | ${q8.toFixed(2)} ms | ${fp32.toFixed(2)} ms | ${fmt(q8 / fp32, 0.6)} |`);
-for (const dtype of ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4']) { // Transformers.js's file names
+const minilm = rows.some((r) => r.model.startsWith('bench/models/minilm-l6/'));
+for (const dtype of minilm ? ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] : []) { // Transformers.js's names
   const file = `bench/models/minilm-l6/onnx/model${{ fp32: '', q8: '_quantized' }[dtype] ?? `_${dtype}`}.onnx`;
   if (existsSync(ROOT + file)) extra.push(`| MiniLM-L6 download, ${dtype} | ${(statSync(ROOT + file).size / 1e6).toFixed(1)} MB | | |`);
 }
