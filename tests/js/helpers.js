@@ -5,17 +5,12 @@ import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { rng } from '../../bench/inputs.js';
+
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
-// mulberry32: deterministic inputs, so a failure reproduces.
-export function rng(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32 (the benchmarks' too): deterministic inputs, so a failure reproduces.
+export { rng };
 
 export function randomFloats(n, seed, lo = -1, hi = 1) {
   const r = rng(seed);
