@@ -53,7 +53,7 @@ typedef struct {
 typedef struct {
   wisp_f32_gemm_config f32_gemm;
   wisp_qs8_gemm_config qs8_gemm;
-  wisp_qs8_gemm_config qs8_gemm_fallback; /* for weights qs8_gemm.pack refuses */
+  wisp_qs8_gemm_config qs8_gemm_fallback; /* int16 pairs: refused weights, int8 convs */
   wisp_dwconv_config dwconv;
   wisp_vmath_config vmath;
   wisp_winograd_config winograd;
