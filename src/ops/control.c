@@ -238,6 +238,10 @@ static wisp_status loop_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
+/* More iterations than any inference loop needs: a trip count or condition that never ends
+ * (a fuzzed model had 2^40, folded at plan time) gets an error instead of freezing the page. */
+#define LOOP_MAX_TRIPS (1 << 20)
+
 static wisp_status loop_exec(wisp_op_ctx *ctx) {
   loop_params *p = ctx->params;
   const wisp_tensor *M = ctx->in[0], *cond = ctx->n_in > 1 ? ctx->in[1] : NULL;
@@ -248,6 +252,9 @@ static wisp_status loop_exec(wisp_op_ctx *ctx) {
       memcpy(ctx->out[j]->data, ctx->in[2 + j]->data, wisp_tensor_bytes(ctx->out[j]));
   for (; iter < trips && go; iter++) {
     if (p->trips >= 0 && iter >= p->trips) break; /* reported below */
+    if (iter == LOOP_MAX_TRIPS)
+      return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                          "the loop did not end after %d iterations, wisp's limit", LOOP_MAX_TRIPS);
     loop_feeds(p, &iter, &go);
     /* carried values go in from (and come back to) the outputs; unused ones from the input */
     for (int j = 0; j < p->n_carried; j++)

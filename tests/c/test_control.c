@@ -198,6 +198,12 @@ static void test_while_loop(void) {
   v0 = 200; /* the body runs once before the condition is looked at */
   CHECK(wisp_session_run(s, &feed, 1) == WISP_OK);
   CHECK(*(const float *)wisp_session_output(s, 0)->data == 400);
+  v0 = 0; /* 0 · 2 stays under 100: a loop that never ends is refused, and the session lives on */
+  CHECK(wisp_session_run(s, &feed, 1) == WISP_ERR_UNSUPPORTED);
+  CHECK(strstr(wisp_last_error(), "did not end after 1048576 iterations") != NULL);
+  v0 = 3;
+  CHECK(wisp_session_run(s, &feed, 1) == WISP_OK);
+  CHECK(*(const float *)wisp_session_output(s, 0)->data == 192);
   wisp_session_free(s);
 
   /* scan outputs shaped for M = 10 iterations; the loop stops after 6: refused, not wrong */
