@@ -67,6 +67,11 @@ for m in bert-tiny minilm-l6; do
 done
 [ -f bench/models/zoo/vit_small_cfg_uint8.onnx ] || /usr/bin/python3 models/convert_precision.py \
   bench/models/zoo/vit_small_cfg.onnx int8 uint8 >/dev/null
+# ResNet-18 and MobileNetV2 with static QDQ convs (int8 GEMM convs against onnxruntime)
+for m in resnet18 mobilenet_v2; do
+  [ -f bench/models/${m}_uint8.onnx ] || /usr/bin/python3 models/convert_precision.py \
+    bench/models/$m.onnx int8 uint8 --conv --out bench/models >/dev/null
+done
 node --test tests/js/
 
 echo "== the relaxed-SIMD build under Node 22 (.node22/, from npm by .ci/setup) =="
