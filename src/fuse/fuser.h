@@ -81,6 +81,7 @@ wisp_status fuse_qdq_conv(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_bias(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_bias_gelu(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_scale(wisp_fuser *f, wisp_node *n);
+wisp_status fuse_attention(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_dynamic_quant_matmul(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_integer_to_float(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_batch_norm(wisp_fuser *f, wisp_node *n);

@@ -13,6 +13,7 @@ const wisp_fuse_pattern wisp_fuse_patterns[] = {
     {"qdq_conv", NULL, 0, fuse_qdq_conv},     /* before batch_norm, which would keep floats */
     {"matmul_bias", NULL, 0, fuse_matmul_bias},
     {"bias_gelu", "Gelu", 0, fuse_bias_gelu},
+    {"attention", NULL, 0, fuse_attention}, /* also takes the scale matmul_scale folded */
     {"matmul_scale", NULL, 0, fuse_matmul_scale},
     {"dynamic_quant_matmul", NULL, 0, fuse_dynamic_quant_matmul},
     {"matmul_integer_to_float", NULL, 0, fuse_matmul_integer_to_float},

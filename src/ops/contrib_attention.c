@@ -13,6 +13,13 @@
  * 1/√H) is folded into the packed Kᵀ. The mask is additive: mask_filter_value (default -10000,
  * as onnxruntime) where a key is padding — from lengths (B), end and start positions (2B), a 0/1
  * key padding mask (B, L) or (B, S, L) — or in the future of a query when unidirectional.
+ * attention_bias may broadcast over any of B, N, S and L (onnxruntime's must be (B|1, N|1, S, L)).
+ * Heads run in parallel, each on its thread's scratch, its queries in blocks of rows whose scores
+ * stay in cache from the first product through the softmax to the second.
+ *
+ * MultiHeadAttention marked wisp_bsnh (src/fuse/attention.c, from BERT-style exports) takes
+ * query (B, S, N, H), key (B, L, N, H) and value (B, L, N, Hv) — the same bytes as (B, S, N·H) —
+ * and writes (B, S, N, Hv); the heads come from the shapes, and there is no bias or mask input.
  *
  * RotaryEmbedding(input (B, S, N·H) or (B, N, S, H), position_ids (B, S) or an offset (1),
  * cos_cache, sin_cache (positions, R/2)) rotates the first R = rotary_embedding_dim (default H)
@@ -22,7 +29,9 @@
 #include <string.h>
 
 #include "../kernels/config.h"
+#include "../threads.h"
 #include "op.h"
+#include "transformer.h"
 
 typedef struct {
   int64_t heads;
@@ -32,16 +41,24 @@ typedef struct {
   /* infer */
   int64_t B, S, L, H, Hv, Dv;
   int mask_kind;           /* 0 none, 1 lengths (B), 2 end/start (2B), 3 (B, L), 4 (B, S, L) */
-  int64_t bias_strides[2]; /* attention_bias (B|1, N|1, S, L): batch and head strides */
+  int64_t bias_strides[4]; /* attention_bias broadcast to (B, N, S, L): its element strides */
   int w_packed_once;       /* Attention: weights (and bias) constant, packed in ctx->state */
-  uint64_t off_kt, off_v, off_scores, off_mask; /* scratch parts, bytes */
+  int bsnh;                /* MultiHeadAttention on (B, S, N, H) tensors (see above) */
+  int slots;               /* per-thread scratch slots */
+  /* scratch: `before` bytes of the op's own, then per slot [packed Kᵀ (H × L)][packed V
+   * (L × Hv)][scores (ATTN_ROWS × L)][mask row (L)] */
+  uint64_t before, slot_bytes, off_v, off_scores, off_mask;
 } attn_params;
+
+/* Query rows per block: a block's scores (ATTN_ROWS × L) stay in cache between the products. */
+#define ATTN_ROWS 32
 
 static uint64_t round64(uint64_t n) { return (n + 63) / 64 * 64; }
 
 static wisp_status attn_parse_common(wisp_op_ctx *ctx) {
   attn_params *p = ctx->params;
-  p->heads = wisp_attr_int(ctx->node, "num_heads", 0);
+  p->bsnh = wisp_attr_int(ctx->node, "wisp_bsnh", 0) != 0;
+  p->heads = p->bsnh ? 1 : wisp_attr_int(ctx->node, "num_heads", 0); /* bsnh: from the shapes */
   p->unidirectional = wisp_attr_int(ctx->node, "unidirectional", 0) != 0;
   p->mask_filter = wisp_attr_float(ctx->node, "mask_filter_value", -10000.0f);
   p->scale = wisp_attr_float(ctx->node, "scale", 0.0f);
@@ -91,17 +108,25 @@ static wisp_status mask_kind(wisp_op_ctx *ctx, const wisp_tensor *m) {
   return WISP_OK;
 }
 
+/* attention_bias, broadcast (numpy rules) to (B, N, S, L): its strides per dim. */
 static wisp_status attn_bias_check(wisp_op_ctx *ctx, const wisp_tensor *t) {
   attn_params *p = ctx->params;
-  p->bias_strides[0] = p->bias_strides[1] = 0;
+  for (int i = 0; i < 4; i++) p->bias_strides[i] = 0;
   if (!t) return WISP_OK;
-  const int64_t *d = t->shape.dims;
-  if (t->dtype != WISP_DT_FLOAT || t->shape.ndim != 4 || (d[0] != 1 && d[0] != p->B) ||
-      (d[1] != 1 && d[1] != p->heads) || d[2] != p->S || d[3] != p->L)
+  const int64_t full[4] = {p->B, p->heads, p->S, p->L};
+  int nd = t->shape.ndim;
+  int ok = t->dtype == WISP_DT_FLOAT && nd <= 4;
+  for (int i = 3, d = nd - 1, stride = 1; ok && i >= 0; i--, d--) {
+    int64_t n = d >= 0 ? t->shape.dims[d] : 1;
+    ok = n == 1 || n == full[i];
+    p->bias_strides[i] = n == 1 ? 0 : stride;
+    stride *= (int)n;
+  }
+  if (!ok)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
-                        "attention_bias must be float (B or 1, N or 1, S, L)");
-  p->bias_strides[0] = d[0] == 1 ? 0 : p->heads * p->S * p->L;
-  p->bias_strides[1] = d[1] == 1 ? 0 : p->S * p->L;
+                        "attention_bias must be float and broadcast to (B, N, S, L) = (%lld, %lld, "
+                        "%lld, %lld)",
+                        (long long)p->B, (long long)p->heads, (long long)p->S, (long long)p->L);
   return WISP_OK;
 }
 
@@ -118,76 +143,105 @@ static wisp_status attn_plan(wisp_op_ctx *ctx, int64_t Dq, int64_t Dv, uint64_t 
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "sequence or head sizes too large");
   wisp_tensor *o = ctx->out[0];
   o->dtype = WISP_DT_FLOAT;
-  o->shape = (wisp_shape){3, {p->B, p->S, Dv}};
+  o->shape =
+      p->bsnh ? (wisp_shape){4, {p->B, p->S, p->heads, p->Hv}} : (wisp_shape){3, {p->B, p->S, Dv}};
   WISP_TRY(wisp_shape_check(&o->shape, "attention output"));
-  /* scratch: [packed Kᵀ (H × L)][packed V (L × Hv)][scores (S × L)][mask (S × L)] */
-  p->off_kt = before;
   /* H·L and L·Hv are at most K's and V's element counts: the float counts fit in size_t */
-  p->off_v = p->off_kt + round64((uint64_t)wisp_f32_gemm_packed_size((int)p->H, (int)p->L) * 4);
+  uint64_t rows = p->S < ATTN_ROWS ? (uint64_t)p->S : ATTN_ROWS;
+  p->before = before;
+  p->off_v = round64((uint64_t)wisp_f32_gemm_packed_size((int)p->H, (int)p->L) * 4);
   p->off_scores =
       p->off_v + round64((uint64_t)wisp_f32_gemm_packed_size((int)p->L, (int)p->Hv) * 4);
-  p->off_mask = p->off_scores + round64((uint64_t)(p->S * p->L) * sizeof(float));
-  ctx->scratch_bytes = p->off_mask + round64((uint64_t)(p->S * p->L) * sizeof(float));
+  p->off_mask = p->off_scores + round64(rows * (uint64_t)p->L * sizeof(float));
+  p->slot_bytes = p->off_mask + round64((uint64_t)p->L * sizeof(float));
+  int64_t heads = p->B * p->heads;
+  p->slots = heads >= 2 && wisp_threads() > 1 ? wisp_threads() : 1;
+  ctx->scratch_bytes = before + (uint64_t)p->slots * p->slot_bytes;
   return WISP_OK;
 }
 
-/* mask (S, L) for batch b: 0 or mask_filter_value. */
-static void build_mask(const attn_params *p, const int32_t *m, int64_t b, float *mask) {
+/* Row s of batch b's mask (L): 0 or mask_filter_value. */
+static void mask_row(const attn_params *p, const int32_t *m, int64_t b, int64_t s, float *mask) {
   const int64_t S = p->S, L = p->L;
-  for (int64_t s = 0; s < S; s++)
-    for (int64_t l = 0; l < L; l++) {
-      int keep = 1;
-      switch (p->mask_kind) {
-        case 1: keep = l < m[b]; break;
-        case 2: keep = l < m[b] && l >= m[p->B + b]; break;
-        case 3: keep = m[b * L + l] != 0; break;
-        case 4: keep = m[(b * S + s) * L + l] != 0; break;
-        default: break;
-      }
-      if (p->unidirectional && S > 1 && l > s) keep = 0;
-      mask[s * L + l] = keep ? 0.0f : p->mask_filter;
+  for (int64_t l = 0; l < L; l++) {
+    int keep = 1;
+    switch (p->mask_kind) {
+      case 1: keep = l < m[b]; break;
+      case 2: keep = l < m[b] && l >= m[p->B + b]; break;
+      case 3: keep = m[b * L + l] != 0; break;
+      case 4: keep = m[(b * S + s) * L + l] != 0; break;
+      default: break;
     }
+    if (p->unidirectional && S > 1 && l > s) keep = 0;
+    mask[l] = keep ? 0.0f : p->mask_filter;
+  }
+}
+
+typedef struct {
+  wisp_op_ctx *ctx;
+  const float *q, *k, *v, *bias;
+  int64_t ldq, ldk, ldv;
+  const int32_t *mask;
+  float *out;
+} attend_job;
+
+/* Heads [t0, t0 + nt) of the B·N (batch, head) pairs, in this thread's slot of scratch. */
+static void attend_heads(void *c, int thread, size_t t0, size_t j, size_t nt, size_t nj) {
+  const attend_job *a = c;
+  const attn_params *p = a->ctx->params;
+  const int S = (int)p->S, L = (int)p->L, H = (int)p->H, Hv = (int)p->Hv;
+  char *slot = (char *)a->ctx->scratch + p->before + (size_t)thread * p->slot_bytes;
+  float *kt = (float *)slot, *vp = (float *)(slot + p->off_v);
+  float *scores = (float *)(slot + p->off_scores), *mask = (float *)(slot + p->off_mask);
+  float scale = p->scale != 0.0f ? p->scale : 1.0f / sqrtf((float)H);
+  int masked = p->mask_kind || (p->unidirectional && S > 1);
+  size_t kt_size = wisp_f32_gemm_packed_size(H, L);
+  for (size_t t = t0; t < t0 + nt; t++) {
+    int64_t b = (int64_t)t / p->heads, h = (int64_t)t % p->heads;
+    const float *qb = a->q + b * S * a->ldq + h * H, *kb = a->k + b * L * a->ldk + h * H;
+    const float *vb = a->v + b * L * a->ldv + h * Hv;
+    float *ob = a->out + b * S * p->Dv + h * Hv;
+    /* Kᵀ (H × L): element (i, l) is kb[l·ldk + i] */
+    wisp_f32_gemm_pack(H, L, kb, 1, (ptrdiff_t)a->ldk, NULL, kt);
+    for (size_t i = 0; i < kt_size; i++) kt[i] *= scale;
+    wisp_f32_gemm_pack(L, Hv, vb, (ptrdiff_t)a->ldv, 1, NULL, vp);
+    const float *ab = a->bias ? a->bias + b * p->bias_strides[0] + h * p->bias_strides[1] : NULL;
+    for (int s0 = 0; s0 < S; s0 += ATTN_ROWS) {
+      int rows = S - s0 < ATTN_ROWS ? S - s0 : ATTN_ROWS;
+      wisp_f32_gemm(rows, L, H, qb + s0 * a->ldq, (ptrdiff_t)a->ldq, kt, scores, L, -INFINITY,
+                    INFINITY);
+      for (int r = 0; r < rows; r++) {
+        float *row = scores + (size_t)r * L;
+        if (ab) {
+          const float *bias_row = ab + (s0 + r) * p->bias_strides[2];
+          if (p->bias_strides[3])
+            for (int l = 0; l < L; l++) row[l] += bias_row[l];
+          else
+            for (int l = 0; l < L; l++) row[l] += bias_row[0];
+        }
+        if (masked) {
+          mask_row(p, a->mask, b, s0 + r, mask);
+          for (int l = 0; l < L; l++) row[l] += mask[l];
+        }
+        wisp_softmax_row(row, L);
+      }
+      wisp_f32_gemm(rows, Hv, L, scores, L, vp, ob + s0 * p->Dv, (ptrdiff_t)p->Dv, -INFINITY,
+                    INFINITY);
+    }
+  }
 }
 
 /* The core: Q (B, S, ·) rows ldq apart, K and V (B, L, ·) rows ldk / ldv apart, head h at
  * column h·H (h·Hv for V); out (B, S, Dv). */
 static void attend(wisp_op_ctx *ctx, const float *q, int64_t ldq, const float *k, int64_t ldk,
-                   const float *v, int64_t ldv, const int32_t *mask_in, const float *bias,
+                   const float *v, int64_t ldv, const int32_t *mask, const float *bias,
                    float *out) {
   const attn_params *p = ctx->params;
-  const int S = (int)p->S, L = (int)p->L, H = (int)p->H, Hv = (int)p->Hv;
-  char *scratch = ctx->scratch;
-  float *kt = (float *)(scratch + p->off_kt), *vp = (float *)(scratch + p->off_v);
-  float *scores = (float *)(scratch + p->off_scores), *mask = (float *)(scratch + p->off_mask);
-  float scale = p->scale != 0.0f ? p->scale : 1.0f / sqrtf((float)H);
-  int masked = p->mask_kind || (p->unidirectional && S > 1);
-  wisp_f32_vexp_fn vexp = wisp_kernels()->vmath.exp;
-  size_t kt_size = wisp_f32_gemm_packed_size(H, L);
-  for (int64_t b = 0; b < p->B; b++) {
-    if (masked) build_mask(p, mask_in, b, mask);
-    for (int64_t h = 0; h < p->heads; h++) {
-      const float *qb = q + b * S * ldq + h * H, *kb = k + b * L * ldk + h * H;
-      const float *vb = v + b * L * ldv + h * Hv;
-      /* Kᵀ (H × L): element (i, l) is kb[l·ldk + i] */
-      wisp_f32_gemm_pack(H, L, kb, 1, (ptrdiff_t)ldk, NULL, kt);
-      for (size_t i = 0; i < kt_size; i++) kt[i] *= scale;
-      wisp_f32_gemm(S, L, H, qb, (ptrdiff_t)ldq, kt, scores, L, -INFINITY, INFINITY);
-      const float *ab = bias ? bias + b * p->bias_strides[0] + h * p->bias_strides[1] : NULL;
-      for (int64_t s = 0; s < S; s++) {
-        float *row = scores + s * L, max = -INFINITY;
-        for (int64_t l = 0; l < L; l++) {
-          float t = row[l] + (ab ? ab[s * L + l] : 0.0f) + (masked ? mask[s * L + l] : 0.0f);
-          row[l] = t;
-          max = t > max ? t : max;
-        }
-        float inv = 1.0f / vexp((size_t)L, row, max, row);
-        for (int64_t l = 0; l < L; l++) row[l] *= inv;
-      }
-      wisp_f32_gemm_pack(L, Hv, vb, (ptrdiff_t)ldv, 1, NULL, vp);
-      wisp_f32_gemm(S, Hv, L, scores, L, vp, out + b * S * p->Dv + h * Hv, (ptrdiff_t)p->Dv,
-                    -INFINITY, INFINITY);
-    }
-  }
+  attend_job a = {ctx, q, k, v, bias, ldq, ldk, ldv, mask, out};
+  size_t heads = (size_t)(p->B * p->heads);
+  if (p->slots > 1 && wisp_threads() > 1 && wisp_threads() <= p->slots)
+    wisp_parallel_2d(heads, 1, 1, 1, attend_heads, &a);
+  else attend_heads(&a, 0, 0, 0, heads, 1);
 }
 
 /* ---- Attention ---------------------------------------------------------------------------- */
@@ -259,9 +313,28 @@ const wisp_op_def wisp_op_ms_Attention = {"com.microsoft",
 
 /* ---- MultiHeadAttention ------------------------------------------------------------------- */
 
+/* wisp_bsnh: query (B, S, N, H), key (B, L, N, H), value (B, L, N, Hv), attention_bias. */
+static wisp_status mha_bsnh_infer(wisp_op_ctx *ctx) {
+  attn_params *p = ctx->params;
+  const wisp_tensor *q = ctx->in[0], *k = opt_in(ctx, 1), *v = opt_in(ctx, 2);
+  if (!k || !v || q->shape.ndim != 4 || k->shape.ndim != 4 || v->shape.ndim != 4 ||
+      opt_in(ctx, 3) || opt_in(ctx, 4) || ctx->n_in > 6)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
+                        "wisp_bsnh takes query, key and value (B, S|L, N, H) and a bias only");
+  for (int i = 0; i < 3; i++) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
+  const int64_t *dq = q->shape.dims, *dk = k->shape.dims, *dv = v->shape.dims;
+  if (dk[0] != dq[0] || dv[0] != dq[0] || dk[1] != dv[1] || dk[2] != dq[2] || dv[2] != dq[2] ||
+      dk[3] != dq[3] || dq[2] < 1)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "query, key and value shapes do not match");
+  p->B = dq[0], p->S = dq[1], p->L = dk[1], p->heads = dq[2], p->mask_kind = 0;
+  WISP_TRY(attn_bias_check(ctx, opt_in(ctx, 5)));
+  return attn_plan(ctx, dq[2] * dq[3], dv[2] * dv[3], 0);
+}
+
 static wisp_status mha_infer(wisp_op_ctx *ctx) {
   attn_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 1, 10));
+  if (p->bsnh) return mha_bsnh_infer(ctx);
   const wisp_tensor *q = ctx->in[0], *k = opt_in(ctx, 1), *v = opt_in(ctx, 2);
   const wisp_tensor *bias = opt_in(ctx, 3);
   if (!k || !v || q->shape.ndim != 3 || k->shape.ndim != 3 || v->shape.ndim != 3)
@@ -299,7 +372,7 @@ static float *add_bias(float *dst, const float *src, const float *bias, int64_t 
 static wisp_status mha_exec(wisp_op_ctx *ctx) {
   const attn_params *p = ctx->params;
   const wisp_tensor *bias = opt_in(ctx, 3), *mask = opt_in(ctx, 4), *ab = opt_in(ctx, 5);
-  int64_t D = ctx->in[0]->shape.dims[2], Dv = p->Dv;
+  int64_t D = p->H * p->heads, Dv = p->Dv;
   const float *q = ctx->in[0]->data, *k = ctx->in[1]->data, *v = ctx->in[2]->data;
   if (bias) {
     const float *b = bias->data;

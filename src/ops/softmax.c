@@ -4,6 +4,7 @@
 
 #include "../kernels/config.h"
 #include "op.h"
+#include "transformer.h"
 #include "../threads.h"
 
 typedef struct {
@@ -48,6 +49,11 @@ static float row_max(const float *x, int64_t n) {
   for (; k < n; k++) m[0] = x[k] > m[0] ? x[k] : m[0];
   float a = m[0] > m[1] ? m[0] : m[1], b = m[2] > m[3] ? m[2] : m[3];
   return a > b ? a : b;
+}
+
+void wisp_softmax_row(float *x, int64_t n) {
+  float inv = 1.0f / wisp_kernels()->vmath.exp((size_t)n, x, row_max(x, n), x);
+  for (int64_t k = 0; k < n; k++) x[k] *= inv;
 }
 
 typedef struct {

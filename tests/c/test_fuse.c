@@ -2,7 +2,8 @@
  * wisp_graph_fuse with their chains rewritten: static QDQ MatMul and Gemm onto the int8 GEMM
  * (MatMulIntegerToFloat quantizing x itself, no QuantizeLinear / DequantizeLinear left),
  * BatchNorm folded into its Conv, the Relu after that Conv folded into its epilogue, and SiLU
- * (Sigmoid + Mul, either order) into its Conv; static QDQ Conv onto the int8 GEMM. Numbers are checked by the parity tests. */
+ * (Sigmoid + Mul, either order) into its Conv; static QDQ Conv onto the int8 GEMM; BERT-style
+ * attention into MultiHeadAttention. Numbers are checked by the parity tests. */
 #include <math.h>
 #include <string.h>
 
@@ -145,8 +146,33 @@ static void check_qdq_conv(void) {
   }
 }
 
+/* BERT-style attention (tests/fixtures/contrib/attention_pattern.onnx): three blocks become
+ * MultiHeadAttention on the (B, S, N, H) tensors with their scale; the block whose Softmax runs
+ * over another axis keeps its nodes. */
+static void check_attention(void) {
+  wisp_graph g;
+  CHECK(load("tests/fixtures/contrib/attention_pattern.onnx", 1, &g));
+  if (g.nodes) {
+    CHECK(count_op(&g, "com.microsoft", "MultiHeadAttention") == 3);
+    CHECK(count_op(&g, "", "Softmax") == 1 && count_op(&g, "", "Transpose") == 4);
+    CHECK(count_op(&g, "", "MatMul") == 2);    /* d's Div went into its MatMul (matmul_scale) */
+    const float want[3] = {0.5f, 0.35f, 1.0f}; /* blocks a, b, c in graph order */
+    int k = 0;
+    for (int i = 0; i < g.n_nodes; i++) {
+      const wisp_node *n = &g.nodes[i];
+      if (strcmp(n->op_type, "MultiHeadAttention")) continue;
+      CHECK(wisp_attr_int(n, "wisp_bsnh", 0) == 1 && k < 3);
+      if (k < 3) CHECK(fabsf(wisp_attr_float(n, "scale", 0.0f) - want[k]) < 1e-7f);
+      CHECK(n->n_in == (k == 2 ? 3 : 6));
+      k++;
+    }
+    wisp_graph_free(&g);
+  }
+}
+
 int main(void) {
   check_table();
+  check_attention();
   check_silu();
   check_qdq();
   check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb1.onnx");
