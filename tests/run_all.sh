@@ -67,6 +67,9 @@ for m in bert-tiny minilm-l6; do
 done
 [ -f bench/models/zoo/vit_small_cfg_uint8.onnx ] || /usr/bin/python3 models/convert_precision.py \
   bench/models/zoo/vit_small_cfg.onnx int8 uint8 >/dev/null
+# ResNet-18 in quantize_dynamic's CNN form (dynamic uint8 convs, tests/js/quant.test.js)
+[ -f bench/models/resnet18_quantized.onnx ] || /usr/bin/python3 models/quantize.py \
+  bench/models/resnet18.onnx bench/models/resnet18_quantized.onnx --uint8 >/dev/null
 # ResNet-18 and MobileNetV2 with static QDQ convs (int8 GEMM convs against onnxruntime)
 for m in resnet18 mobilenet_v2; do
   [ -f bench/models/${m}_uint8.onnx ] || /usr/bin/python3 models/convert_precision.py \

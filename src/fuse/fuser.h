@@ -78,6 +78,7 @@ wisp_status fuse_layer_norm(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_gelu(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_qdq_conv(wisp_fuser *f, wisp_node *n);
+wisp_status fuse_dynamic_quant_conv(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_bias(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_bias_gelu(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_scale(wisp_fuser *f, wisp_node *n);

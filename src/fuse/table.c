@@ -11,6 +11,7 @@ const wisp_fuse_pattern wisp_fuse_patterns[] = {
     {"gelu", "Gelu", 0, fuse_gelu},
     {"qdq_matmul", NULL, 0, fuse_qdq_matmul}, /* before matmul_bias, which would keep floats */
     {"qdq_conv", NULL, 0, fuse_qdq_conv},     /* before batch_norm, which would keep floats */
+    {"dynamic_quant_conv", NULL, 0, fuse_dynamic_quant_conv},
     {"matmul_bias", NULL, 0, fuse_matmul_bias},
     {"bias_gelu", "Gelu", 0, fuse_bias_gelu},
     {"attention", NULL, 0, fuse_attention}, /* also takes the scale matmul_scale folded */

@@ -3,7 +3,8 @@
  * (MatMulIntegerToFloat quantizing x itself, no QuantizeLinear / DequantizeLinear left),
  * BatchNorm folded into its Conv, the Relu after that Conv folded into its epilogue, and SiLU
  * (Sigmoid + Mul, either order) into its Conv; static QDQ Conv onto the int8 GEMM; BERT-style
- * attention into MultiHeadAttention. Numbers are checked by the parity tests. */
+ * attention into MultiHeadAttention; quantize_dynamic's ConvInteger chain into one ConvInteger
+ * with float output. Numbers are checked by the parity tests. */
 #include <math.h>
 #include <string.h>
 
@@ -170,8 +171,34 @@ static void check_attention(void) {
   }
 }
 
+/* The dynamic uint8 conv of quantize_dynamic (tests/fixtures/quant/conv_u8.onnx):
+ * DynamicQuantizeLinear → ConvInteger → Cast → Mul(Mul(x_scale, W_scale)) → Add bias → Relu is
+ * DynamicQuantizeLinear → ConvInteger with float output, the scales, the bias and the Relu in it. */
+static void check_dynamic_conv(void) {
+  wisp_graph g;
+  CHECK(load("tests/fixtures/quant/conv_u8.onnx", 1, &g));
+  if (g.nodes) {
+    CHECK(count_op(&g, "", "ConvInteger") == 1 && count_op(&g, "", "Relu") == 0);
+    CHECK(count_op(&g, "", "Cast") == 0 && count_op(&g, "", "Add") == 0);
+    CHECK(count_op(&g, "", "Mul") == 0); /* the MatMul's chain went into DynamicQuantizeMatMul */
+    for (int i = 0; i < g.n_nodes; i++) {
+      const wisp_node *n = &g.nodes[i];
+      if (strcmp(n->op_type, "ConvInteger")) continue;
+      CHECK(wisp_attr_int(n, "wisp_to_float", 0) == 1 && !wisp_attr_int(n, "wisp_quantize_a", 0));
+      CHECK(n->n_in == 7 && wisp_node_epilogue(n)->lo == 0.0f);
+      const wisp_node *dql = NULL;
+      for (int j = 0; j < g.n_nodes; j++)
+        if (g.nodes[j].n_out == 3 && g.nodes[j].out[0] == n->in[0]) dql = &g.nodes[j];
+      CHECK(dql && !strcmp(dql->op_type, "DynamicQuantizeLinear") && n->in[4] == dql->out[1] &&
+            n->in[2] == dql->out[2]);
+    }
+    wisp_graph_free(&g);
+  }
+}
+
 int main(void) {
   check_table();
+  check_dynamic_conv();
   check_attention();
   check_silu();
   check_qdq();

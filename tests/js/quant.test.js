@@ -90,6 +90,30 @@ test('int8 convs (ConvInteger, QLinearConv, static QDQ Conv; uint8 and int8) mat
   }
 });
 
+// ResNet-18 (bench/models) in quantize_dynamic's CNN form (models/quantize.py --uint8: every conv
+// DynamicQuantizeLinear → ConvInteger → Cast → Mul → Add, fused by src/fuse/dynamic_quant_conv.c
+// into one ConvInteger with float output): the same top-1 as onnxruntime-node, and logits within
+// 1e-4 of it (relative to max(1, |y|)): 20 layers of requantization, where one float ulp can flip a
+// quantization step.
+const RESNET_Q8 = join(ROOT, 'bench/models/resnet18_quantized.onnx');
+test('ResNet-18 q8 (dynamic uint8 convs) matches onnxruntime', { skip: !existsSync(RESNET_Q8) && 'not generated: models/quantize.py bench/models/resnet18.onnx bench/models/resnet18_quantized.onnx --uint8' }, async () => {
+  const dims = [2, 3, 224, 224];
+  const x = randomFloats(dims.reduce((a, b) => a * b, 1), 91, -2, 2);
+  const [w, o] = await both(RESNET_Q8);
+  try {
+    const rw = (await w.run({ pixel_values: new Tensor('float32', x, dims) }))[w.outputNames[0]].data;
+    const ro = (await o.run({ pixel_values: new ort.Tensor('float32', x, dims) }))[o.outputNames[0]].data;
+    let d = 0;
+    for (let i = 0; i < ro.length; i++) d = Math.max(d, Math.abs(rw[i] - ro[i]) / Math.max(1, Math.abs(ro[i])));
+    console.log(`resnet18_quantized.onnx: max rel |Δ| = ${d.toExponential(2)}`);
+    assert.ok(d <= 1e-4, `max rel |Δ| ${d}`);
+    const top = (a, b) => a.slice(b * 1000, (b + 1) * 1000).reduce((m, v, i, r) => (v > r[m] ? i : m), 0);
+    for (let b = 0; b < 2; b++) assert.equal(top(rw, b), top(ro, b), `row ${b} top-1`);
+  } finally {
+    await w.release();
+  }
+});
+
 test('QLinearConv / ConvInteger with zero points or scales of the wrong size are refused, naming the node', async () => {
   const f32 = (v) => Float32Array.of(v), u8 = (n, v = 0) => new Uint8Array(n).fill(v);
   const conv = (op, inits) => model({
