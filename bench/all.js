@@ -22,6 +22,8 @@ const ROWS = [
   // models/convert_precision.py bench/models/<name>.onnx int8 --conv --out bench/models (static QDQ convs)
   { name: 'MobileNetV2 int8 QDQ 224×224', model: 'bench/models/mobilenet_v2_int8.onnx', args: [] },
   { name: 'ResNet-18 int8 QDQ 224×224', model: 'bench/models/resnet18_int8.onnx', args: [] },
+  // models/quantize.py bench/models/resnet18.onnx bench/models/resnet18_quantized.onnx --uint8
+  { name: 'ResNet-18 q8 (dynamic uint8) 224×224', model: 'bench/models/resnet18_quantized.onnx', args: [] },
   // bench/make_zoo.py (torchvision, full size; the last three with --full)
   { name: 'EfficientNet-B0 224×224', model: 'bench/models/zoo/efficientnet_b0.onnx', args: IMG224, target: 0.85, relaxed: 0.65 },
   { name: 'MobileNetV3-L 224×224', model: 'bench/models/zoo/mobilenet_v3_large.onnx', args: IMG224, target: 0.85, relaxed: 0.65 },
