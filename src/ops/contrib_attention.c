@@ -20,6 +20,7 @@
  * MultiHeadAttention marked wisp_bsnh (src/fuse/attention.c, from BERT-style exports) takes
  * query (B, S, N, H), key (B, L, N, H) and value (B, L, N, Hv) — the same bytes as (B, S, N·H) —
  * and writes (B, S, N, Hv); the heads come from the shapes, and there is no bias or mask input.
+ * Without B, (S, N, H) tensors are one batch (nn.MultiheadAttention's (S, B·N, H)).
  *
  * RotaryEmbedding(input (B, S, N·H) or (B, N, S, H), position_ids (B, S) or an offset (1),
  * cos_cache, sin_cache (positions, R/2)) rotates the first R = rotary_embedding_dim (default H)
@@ -43,8 +44,8 @@ typedef struct {
   int mask_kind;           /* 0 none, 1 lengths (B), 2 end/start (2B), 3 (B, L), 4 (B, S, L) */
   int64_t bias_strides[4]; /* attention_bias broadcast to (B, N, S, L): its element strides */
   int w_packed_once;       /* Attention: weights (and bias) constant, packed in ctx->state */
-  int bsnh;                /* MultiHeadAttention on (B, S, N, H) tensors (see above) */
-  int slots;               /* per-thread scratch slots */
+  int bsnh;  /* MultiHeadAttention on (B, S, N, H) tensors (see above): their rank, 3 or 4 */
+  int slots; /* per-thread scratch slots */
   /* scratch: `before` bytes of the op's own, then per slot [packed Kᵀ (H × L)][packed V
    * (L × Hv)][scores (ATTN_ROWS × L)][mask row (L)] */
   uint64_t before, slot_bytes, off_v, off_scores, off_mask;
@@ -143,8 +144,9 @@ static wisp_status attn_plan(wisp_op_ctx *ctx, int64_t Dq, int64_t Dv, uint64_t 
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "sequence or head sizes too large");
   wisp_tensor *o = ctx->out[0];
   o->dtype = WISP_DT_FLOAT;
-  o->shape =
-      p->bsnh ? (wisp_shape){4, {p->B, p->S, p->heads, p->Hv}} : (wisp_shape){3, {p->B, p->S, Dv}};
+  o->shape = p->bsnh == 4   ? (wisp_shape){4, {p->B, p->S, p->heads, p->Hv}}
+             : p->bsnh == 3 ? (wisp_shape){3, {p->S, p->heads, p->Hv}}
+                            : (wisp_shape){3, {p->B, p->S, Dv}};
   WISP_TRY(wisp_shape_check(&o->shape, "attention output"));
   /* H·L and L·Hv are at most K's and V's element counts: the float counts fit in size_t */
   uint64_t rows = p->S < ATTN_ROWS ? (uint64_t)p->S : ATTN_ROWS;
@@ -313,20 +315,30 @@ const wisp_op_def wisp_op_ms_Attention = {"com.microsoft",
 
 /* ---- MultiHeadAttention ------------------------------------------------------------------- */
 
-/* wisp_bsnh: query (B, S, N, H), key (B, L, N, H), value (B, L, N, Hv), attention_bias. */
+/* wisp_bsnh: query (B, S, N, H), key (B, L, N, H), value (B, L, N, Hv), attention_bias; or all
+ * three without B, (S, N, H): nn.MultiheadAttention's (S, B·N, H), one batch of B·N heads. */
 static wisp_status mha_bsnh_infer(wisp_op_ctx *ctx) {
   attn_params *p = ctx->params;
   const wisp_tensor *q = ctx->in[0], *k = opt_in(ctx, 1), *v = opt_in(ctx, 2);
-  if (!k || !v || q->shape.ndim != 4 || k->shape.ndim != 4 || v->shape.ndim != 4 ||
+  int r = q->shape.ndim;
+  if (!k || !v || (r != 3 && r != 4) || k->shape.ndim != r || v->shape.ndim != r ||
       opt_in(ctx, 3) || opt_in(ctx, 4) || ctx->n_in > 6)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
-                        "wisp_bsnh takes query, key and value (B, S|L, N, H) and a bias only");
+                        "wisp_bsnh takes query, key and value (B, S|L, N, H) or (S|L, N, H) and "
+                        "a bias only");
   for (int i = 0; i < 3; i++) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));
-  const int64_t *dq = q->shape.dims, *dk = k->shape.dims, *dv = v->shape.dims;
+  /* as (B, S, N, H), B = 1 for rank 3 */
+  int64_t dq[4] = {1, 1, 1, 1}, dk[4] = {1, 1, 1, 1}, dv[4] = {1, 1, 1, 1};
+  for (int i = 0; i < r; i++) {
+    dq[4 - r + i] = q->shape.dims[i];
+    dk[4 - r + i] = k->shape.dims[i];
+    dv[4 - r + i] = v->shape.dims[i];
+  }
   if (dk[0] != dq[0] || dv[0] != dq[0] || dk[1] != dv[1] || dk[2] != dq[2] || dv[2] != dq[2] ||
       dk[3] != dq[3] || dq[2] < 1)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "query, key and value shapes do not match");
   p->B = dq[0], p->S = dq[1], p->L = dk[1], p->heads = dq[2], p->mask_kind = 0;
+  p->bsnh = r; /* the output's rank (attn_plan) */
   WISP_TRY(attn_bias_check(ctx, opt_in(ctx, 5)));
   return attn_plan(ctx, dq[2] * dq[3], dv[2] * dv[3], 0);
 }

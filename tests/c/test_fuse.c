@@ -147,23 +147,23 @@ static void check_qdq_conv(void) {
   }
 }
 
-/* BERT-style attention (tests/fixtures/contrib/attention_pattern.onnx): three blocks become
- * MultiHeadAttention on the (B, S, N, H) tensors with their scale; the block whose Softmax runs
- * over another axis keeps its nodes. */
+/* BERT-style attention (tests/fixtures/contrib/attention_pattern.onnx): four blocks become
+ * MultiHeadAttention on the (B, S, N, H) or (S, B·N, H) tensors with their scale; the block whose
+ * Softmax runs over another axis keeps its nodes. */
 static void check_attention(void) {
   wisp_graph g;
   CHECK(load("tests/fixtures/contrib/attention_pattern.onnx", 1, &g));
   if (g.nodes) {
-    CHECK(count_op(&g, "com.microsoft", "MultiHeadAttention") == 3);
+    CHECK(count_op(&g, "com.microsoft", "MultiHeadAttention") == 4);
     CHECK(count_op(&g, "", "Softmax") == 1 && count_op(&g, "", "Transpose") == 4);
-    CHECK(count_op(&g, "", "MatMul") == 2);    /* d's Div went into its MatMul (matmul_scale) */
-    const float want[3] = {0.5f, 0.35f, 1.0f}; /* blocks a, b, c in graph order */
+    CHECK(count_op(&g, "", "MatMul") == 2); /* d's Div went into its MatMul (matmul_scale) */
+    const float want[4] = {0.5f, 0.35f, 1.0f, 0.5f}; /* blocks a, b, c, e in graph order */
     int k = 0;
     for (int i = 0; i < g.n_nodes; i++) {
       const wisp_node *n = &g.nodes[i];
       if (strcmp(n->op_type, "MultiHeadAttention")) continue;
-      CHECK(wisp_attr_int(n, "wisp_bsnh", 0) == 1 && k < 3);
-      if (k < 3) CHECK(fabsf(wisp_attr_float(n, "scale", 0.0f) - want[k]) < 1e-7f);
+      CHECK(wisp_attr_int(n, "wisp_bsnh", 0) == 1 && k < 4);
+      if (k < 4) CHECK(fabsf(wisp_attr_float(n, "scale", 0.0f) - want[k]) < 1e-7f);
       CHECK(n->n_in == (k == 2 ? 3 : 6));
       k++;
     }
