@@ -8,6 +8,7 @@
 #include "bnb4_gemm.h"
 #include "dwconv.h"
 #include "gemm.h"
+#include "maxpool.h"
 #include "q4_gemm.h"
 #include "qs8_gemm.h"
 #include "vmath.h"
@@ -40,6 +41,11 @@ typedef struct {
 } wisp_dwconv_config;
 
 typedef struct {
+  wisp_f32_vmax_rows_fn vmax_rows;
+  wisp_f32_hmax_fn hmax;
+} wisp_maxpool_config;
+
+typedef struct {
   wisp_f32_vexp_fn exp;
   wisp_f32_verf_fn erf, gelu;
   wisp_f32_vunary_fn sigmoid, silu;
@@ -55,6 +61,7 @@ typedef struct {
   wisp_qs8_gemm_config qs8_gemm;
   wisp_qs8_gemm_config qs8_gemm_fallback; /* int16 pairs: refused weights, int8 convs */
   wisp_dwconv_config dwconv;
+  wisp_maxpool_config maxpool;
   wisp_vmath_config vmath;
   wisp_winograd_config winograd;
   wisp_q4_unpack_fn q4_unpack; /* MatMulNBits, bits 4: unpacks panels for the f32 tiles */
