@@ -151,10 +151,10 @@ static void avg_pool_f32(const pool_params *p, int64_t c0, int64_t c1, const flo
 }
 
 /* The CNN case: 2-D float max pool without dilation or indices (ResNet's and DenseNet's 3×3
- * stride 2 pad 1), separably (kernels/maxpool.h): per output row, the max down its input rows
+ * stride 2 pad 1), separably (kernels/pool.h): per output row, the max down its input rows
  * into a row padded with -INFINITY, then across each window of it. It needs every window to hold
  * an input pixel (the general loop gives an empty one -FLT_MAX) and the padded row to fit
- * ROW_FLOATS. The answer is the general loop's unless a window holds a NaN (kernels/maxpool.h). */
+ * ROW_FLOATS. The answer is the general loop's unless a window holds a NaN (kernels/pool.h). */
 enum { ROW_FLOATS = 2048, ROW_SLACK = 8 };
 
 /* Input columns past the end that the last window reaches, along dim i. */
@@ -182,8 +182,8 @@ static void max_pool_f32_separable(const pool_params *p, int64_t c0, int64_t c1,
     for (int64_t oh = 0; oh < OH; oh++, y += OW) {
       int64_t y0 = oh * p->s[1] - p->pb[1], ylo, yhi;
       taps(y0, p->k[1], 1, H, &ylo, &yhi);
-      ks->maxpool.vmax_rows((int)W, (int)(yhi - ylo), x + (y0 + ylo) * W, (ptrdiff_t)W, row + left);
-      ks->maxpool.hmax((int)OW, (int)p->k[2], (int)p->s[2], row, y);
+      ks->pool.vmax_rows((int)W, (int)(yhi - ylo), x + (y0 + ylo) * W, (ptrdiff_t)W, row + left);
+      ks->pool.hmax((int)OW, (int)p->k[2], (int)p->s[2], row, y);
     }
 }
 
@@ -250,12 +250,11 @@ static wisp_status global_pool_exec(wisp_op_ctx *ctx, int avg) {
   int64_t planes = xs->dims[0] * xs->dims[1], n = 1;
   if (!planes) return WISP_OK; /* else n is bounded by X's numel */
   for (int i = 2; i < xs->ndim; i++) n *= xs->dims[i];
+  wisp_f32_vsum_fn sum = wisp_kernels()->pool.sum;
   for (int64_t c = 0; c < planes; c++, x += n) {
-    float acc = avg ? 0.0f : -FLT_MAX;
-    if (avg) {
-      for (int64_t i = 0; i < n; i++) acc += x[i];
-      acc = n ? acc / (float)n : 0.0f;
-    } else {
+    float acc = -FLT_MAX;
+    if (avg) acc = n ? sum((size_t)n, x) / (float)n : 0.0f;
+    else {
       for (int64_t i = 0; i < n; i++) acc = x[i] > acc ? x[i] : acc;
     }
     y[c] = acc;

@@ -11,7 +11,7 @@
 #include "kernels/dwconv.h"
 #include "kernels/vmath.h"
 #include "kernels/gemm.h"
-#include "kernels/maxpool.h"
+#include "kernels/pool.h"
 #include "kernels/q4_gemm.h"
 #include "kernels/qs8_gemm.h"
 #include "mem.h"
@@ -147,8 +147,10 @@ static void check_dwconv(const char *name, wisp_f32_dwconv_rows_fn fn) {
 
 /* Separable max pool rows against plain loops: widths over the 4-wide loops' tails, 1 to 4 rows,
  * kernels 1 to 5 at strides 1 to 3, with ties, infinities and a NaN first or later in a window
- * (where pmax keeps or skips it as `x > best ? x : best` does). */
-static void check_maxpool(const char *name, wisp_f32_vmax_rows_fn vmax, wisp_f32_hmax_fn hmax) {
+ * (where pmax keeps or skips it as `x > best ? x : best` does); plane sums over the tails of
+ * the 16-wide loop. */
+static void check_pool(const char *name, wisp_f32_vmax_rows_fn vmax, wisp_f32_hmax_fn hmax,
+                       wisp_f32_vsum_fn sum) {
   enum { W = 64, ROWS = 4 };
   unsigned seed = 11;
   int cases = 0, bad = 0;
@@ -179,6 +181,15 @@ static void check_maxpool(const char *name, wisp_f32_vmax_rows_fn vmax, wisp_f32
         }
         cases++;
       }
+  for (size_t n = 0; n <= 70; n++) { /* sums: the twins add in the same order, bit for bit */
+    double want = 0;
+    for (size_t i = 0; i < n; i++) want += in[2 * W + 20 + i];
+    float got = sum(n, in + 2 * W + 20);
+    if (fabs(got - want) > 1e-5 * (1 + n) ||
+        memcmp(&got, &(float){f32_vsum__scalar(n, in + 2 * W + 20)}, sizeof got))
+      bad++;
+    cases++;
+  }
   printf("%s: %d cases, %d wrong elements\n", name, cases, bad);
   CHECK(bad == 0);
 }
@@ -560,9 +571,9 @@ int main(void) {
 #ifdef __wasm_simd128__
   check_dwconv("f32_dwconv_rows__wasmsimd", f32_dwconv_rows__wasmsimd);
 #endif
-  check_maxpool("f32_maxpool__scalar", f32_vmax_rows__scalar, f32_hmax__scalar);
+  check_pool("f32_pool__scalar", f32_vmax_rows__scalar, f32_hmax__scalar, f32_vsum__scalar);
 #ifdef __wasm_simd128__
-  check_maxpool("f32_maxpool__wasmsimd", f32_vmax_rows__wasmsimd, f32_hmax__wasmsimd);
+  check_pool("f32_pool__wasmsimd", f32_vmax_rows__wasmsimd, f32_hmax__wasmsimd, f32_vsum__wasmsimd);
 #endif
   check_winograd();
   check_rowbias();
