@@ -214,7 +214,7 @@ async function compile(url, options = {}) {
   return WebAssembly.compile(bytes);
 }
 
-const RELAXED_NAMES = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4'];
+const RELAXED_NAMES = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4', 'f32_dwconv_rows'];
 
 // Appends the relaxed kernels to a function table; returns their slots, and whether this engine's
 // relaxed dot product is exact on uint8 × int8 (the int8 GEMM's condition, qs8_gemm.h). A

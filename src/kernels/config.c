@@ -16,12 +16,14 @@ static wisp_kernel_set kernels = {
     {K(qs8_gemm_4x8c2), NULL, WISP_QS8_MR, WISP_QS8_NR, 2, wisp_qs8_gemm_packed_size,
      wisp_qs8_gemm_pack, K(f32_minmax), K(qd16_quantize)},
     {K(f32_dwconv_rows)},
+    {K(f32_vmax_rows), K(f32_hmax), K(f32_vsum)},
     {K(f32_vexp), K(f32_verf), K(f32_vgelu), K(f32_vsigmoid), K(f32_vsilu)},
     {K(f32_wino_input4), K(f32_wino_output4)},
     K(q4_unpack_8),
     K(bnb4_gemm),
     "f32_gemm=f32_gemm_4x8__" ISA ",f32_gemm_1x8__" ISA ",f32_gemm_rowbias_4x8__" ISA
-    " f32_dwconv=f32_dwconv_rows__" ISA " vmath=f32_vexp__" ISA ",f32_verf__" ISA ",f32_vgelu__" ISA
+    " f32_dwconv=f32_dwconv_rows__" ISA " pool=f32_vmax_rows__" ISA ",f32_hmax__" ISA
+    ",f32_vsum__" ISA " vmath=f32_vexp__" ISA ",f32_verf__" ISA ",f32_vgelu__" ISA
     ",f32_vsigmoid__" ISA ",f32_vsilu__" ISA " qs8_gemm=qs8_gemm_4x8c2__" ISA
     " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA " winograd=f32_wino_input4__" ISA
     ",f32_wino_output4__" ISA " q4_unpack=q4_unpack_8__" ISA " bnb4_gemm=bnb4_gemm__" ISA,
@@ -35,7 +37,8 @@ const char *wisp_kernels_describe(void) { return kernels.description; }
 
 #ifdef __wasm_simd128__
 #define RELAXED_REST \
-  " f32_dwconv=f32_dwconv_rows__" ISA " vmath=f32_vexp__" ISA ",f32_verf__" ISA ",f32_vgelu__" ISA \
+  " f32_dwconv=f32_dwconv_rows__wasmrelaxed pool=f32_vmax_rows__" ISA ",f32_hmax__" ISA \
+  ",f32_vsum__" ISA " vmath=f32_vexp__" ISA ",f32_verf__" ISA ",f32_vgelu__" ISA \
   ",f32_vsigmoid__" ISA ",f32_vsilu__" ISA " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA \
   " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA " q4_unpack=q4_unpack_8__" ISA \
   " bnb4_gemm=bnb4_gemm__" ISA
@@ -43,9 +46,11 @@ const char *wisp_kernels_describe(void) { return kernels.description; }
   "f32_gemm=f32_gemm_4x8__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,f32_gemm_rowbias_4x8__wasmrelaxed"
 
 void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
-                              wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8) {
+                              wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
+                              wisp_f32_dwconv_rows_fn dwconv) {
   kernels.f32_gemm.gemm = gemm, kernels.f32_gemm.gemm_1row = gemm_1row;
   kernels.f32_gemm.rowbias = rowbias;
+  kernels.dwconv.rows = dwconv;
   /* the int8 one only where the engine's relaxed dot is exact on uint8 (web/wasm.js checks) */
   if (qs8)
     kernels.qs8_gemm = (wisp_qs8_gemm_config){NULL,

@@ -8,6 +8,7 @@
 #include "bnb4_gemm.h"
 #include "dwconv.h"
 #include "gemm.h"
+#include "pool.h"
 #include "q4_gemm.h"
 #include "qs8_gemm.h"
 #include "vmath.h"
@@ -40,6 +41,12 @@ typedef struct {
 } wisp_dwconv_config;
 
 typedef struct {
+  wisp_f32_vmax_rows_fn vmax_rows;
+  wisp_f32_hmax_fn hmax;
+  wisp_f32_vsum_fn sum;
+} wisp_pool_config;
+
+typedef struct {
   wisp_f32_vexp_fn exp;
   wisp_f32_verf_fn erf, gelu;
   wisp_f32_vunary_fn sigmoid, silu;
@@ -55,6 +62,7 @@ typedef struct {
   wisp_qs8_gemm_config qs8_gemm;
   wisp_qs8_gemm_config qs8_gemm_fallback; /* int16 pairs: refused weights, int8 convs */
   wisp_dwconv_config dwconv;
+  wisp_pool_config pool;
   wisp_vmath_config vmath;
   wisp_winograd_config winograd;
   wisp_q4_unpack_fn q4_unpack; /* MatMulNBits, bits 4: unpacks panels for the f32 tiles */
@@ -66,11 +74,12 @@ const wisp_kernel_set *wisp_kernels(void);
 /* Replaces the set: only at start-up, before any weights were packed with the old one. */
 void wisp_kernels_install(const wisp_kernel_set *ks);
 #ifdef __wasm_simd128__
-/* The relaxed-SIMD kernels module's tiles (f32: the same panel layout; int8: the KR = 4 one),
- * which web/wasm.js puts in the core's function table when the engine validates relaxed SIMD;
- * qs8 NULL keeps the int16-pair int8 GEMM. */
+/* The relaxed-SIMD kernels module's tiles (f32: the same panel layout; int8: the KR = 4 one)
+ * and depthwise rows, which web/wasm.js puts in the core's function table when the engine
+ * validates relaxed SIMD; qs8 NULL keeps the int16-pair int8 GEMM. */
 void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
-                              wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8);
+                              wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
+                              wisp_f32_dwconv_rows_fn dwconv);
 #endif
 /* e.g. "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd f32_dwconv=..." */
 const char *wisp_kernels_describe(void);

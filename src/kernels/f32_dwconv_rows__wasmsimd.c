@@ -9,8 +9,10 @@
 #include <wasm_simd128.h>
 
 #include "dwconv.h"
+#include "store__wasmsimd.h"
 
-#define MADD(acc, w, x) wasm_f32x4_add(acc, wasm_f32x4_mul(w, x))
+/* built twice, like the GEMM tiles: relaxed_madd in the relaxed kernels module */
+#define MADD(acc, w, x) WISP_F32X4_MULADD(w, x, acc)
 
 /* One kernel row of a 3-tap stride-2 window for 4 outputs: taps 0 and 1 are the even and odd
  * lanes of 8 inputs, tap 2 the even lanes of the 8 inputs 2 further on (one float past the last
@@ -69,9 +71,9 @@ static inline int wide_rows(int ow_n, int kn, int stride, const float *base, con
   return ow;
 }
 
-void f32_dwconv_rows__wasmsimd(int oh_n, int ow_n, int taps, int kw_n, int stride, int dilation,
-                               const float *base, ptrdiff_t row_step, const ptrdiff_t *tap,
-                               const float *w, float bias, float lo, float hi, float *out) {
+void WISP_SIMD(f32_dwconv_rows)(int oh_n, int ow_n, int taps, int kw_n, int stride, int dilation,
+                                const float *base, ptrdiff_t row_step, const ptrdiff_t *tap,
+                                const float *w, float bias, float lo, float hi, float *out) {
   const v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi), vb = wasm_f32x4_splat(bias);
   const int k3x3 = taps == 3 && kw_n == 3 && dilation == 1 && (stride == 1 || stride == 2);
   v128_t wv[9];

@@ -5,11 +5,7 @@
 
 #include "vmath.h"
 
-static float exp1(float x) {
-  if (x != x) return x; /* NaN (the SIMD twin keeps it too) */
-  x = x > WISP_EXP_MAX ? WISP_EXP_MAX : x < WISP_EXP_MIN ? WISP_EXP_MIN : x;
-  float n = floorf(x * WISP_LOG2E + 0.5f);
-  float r = x - n * WISP_LN2_HI - n * WISP_LN2_LO;
+static float exp_poly1(float r) { /* e^r for |r| <= ln2/2 */
   float p = WISP_EXP_P0;
   p = p * r + WISP_EXP_P1;
   p = p * r + WISP_EXP_P2;
@@ -17,6 +13,15 @@ static float exp1(float x) {
   p = p * r + WISP_EXP_P4;
   p = p * r + WISP_EXP_P5;
   p = p * (r * r) + r + 1.0f;
+  return p;
+}
+
+static float exp1(float x) {
+  if (x != x) return x; /* NaN (the SIMD twin keeps it too) */
+  x = x > WISP_EXP_MAX ? WISP_EXP_MAX : x < WISP_EXP_MIN ? WISP_EXP_MIN : x;
+  float n = floorf(x * WISP_LOG2E + 0.5f);
+  float r = x - n * WISP_LN2_HI - n * WISP_LN2_LO;
+  float p = exp_poly1(r);
   int32_t bits = ((int32_t)n + 127) << 23; /* 2^n */
   float scale;
   memcpy(&scale, &bits, 4);
@@ -56,8 +61,21 @@ void f32_vgelu__scalar(size_t n, const float *x, float *y) {
   for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erf1(x[i] * WISP_SQRT1_2));
 }
 
+static float exp_neg1(float z) {
+  z = z < WISP_EXP_MIN ? WISP_EXP_MIN : z; /* a NaN stays */
+  float v = z * WISP_LOG2E + WISP_EXP_MAGIC, n = v - WISP_EXP_MAGIC;
+  float r = z - n * WISP_LN2_HI - n * WISP_LN2_LO;
+  float p = exp_poly1(r);
+  uint32_t bits;
+  memcpy(&bits, &v, 4);
+  bits <<= 23; /* n + 127 from the low mantissa bits into the exponent: 2^n */
+  float scale;
+  memcpy(&scale, &bits, 4);
+  return p * scale;
+}
+
 static float sigmoid1(float x) {
-  float e = exp1(-fabsf(x)), r = 1.0f / (1.0f + e);
+  float e = exp_neg1(-fabsf(x)), r = 1.0f / (1.0f + e);
   return x >= 0 ? r : e * r;
 }
 

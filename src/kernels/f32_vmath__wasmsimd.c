@@ -6,13 +6,8 @@
 
 #include "vmath.h"
 
-static inline v128_t exp4(v128_t x) {
-  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(WISP_EXP_MAX)),
-                      wasm_f32x4_splat(WISP_EXP_MIN));
-  v128_t n = wasm_f32x4_floor(
-      wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(WISP_LOG2E)), wasm_f32x4_splat(0.5f)));
-  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_HI)));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_LO)));
+/* e^r for |r| <= ln2/2 */
+static inline v128_t exp_poly4(v128_t r) {
   v128_t p = wasm_f32x4_splat(WISP_EXP_P0);
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(WISP_EXP_P1));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(WISP_EXP_P2));
@@ -21,6 +16,17 @@ static inline v128_t exp4(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(WISP_EXP_P5));
   p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r),
                      wasm_f32x4_splat(1.0f));
+  return p;
+}
+
+static inline v128_t exp4(v128_t x) {
+  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(WISP_EXP_MAX)),
+                      wasm_f32x4_splat(WISP_EXP_MIN));
+  v128_t n = wasm_f32x4_floor(
+      wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(WISP_LOG2E)), wasm_f32x4_splat(0.5f)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_HI)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_LO)));
+  v128_t p = exp_poly4(r);
   v128_t scale =
       wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
   return wasm_f32x4_mul(p, scale);
@@ -83,8 +89,23 @@ void f32_vgelu__wasmsimd(size_t n, const float *x, float *y) { map4(n, x, y, gel
 
 void f32_verf__wasmsimd(size_t n, const float *x, float *y) { map4(n, x, y, erf4); }
 
+/* exp(z) for z <= 0 (or NaN): exp4's polynomial, with n rounded by adding a magic number that
+ * also leaves n + 127 in the low mantissa bits, shifted from there into the exponent — no floor
+ * and no float-to-int conversion (which V8 lowers to several instructions). SiLU spends most of
+ * its time here. */
+static inline v128_t exp_neg4(v128_t z) {
+  z = wasm_f32x4_pmax(z, wasm_f32x4_splat(WISP_EXP_MIN));
+  v128_t v = wasm_f32x4_add(wasm_f32x4_mul(z, wasm_f32x4_splat(WISP_LOG2E)),
+                            wasm_f32x4_splat(WISP_EXP_MAGIC));
+  v128_t n = wasm_f32x4_sub(v, wasm_f32x4_splat(WISP_EXP_MAGIC));
+  v128_t r = wasm_f32x4_sub(z, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_HI)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_LO)));
+  v128_t p = exp_poly4(r);
+  return wasm_f32x4_mul(p, wasm_i32x4_shl(v, 23));
+}
+
 static inline v128_t sigmoid4(v128_t x) {
-  v128_t e = exp4(wasm_f32x4_neg(wasm_f32x4_abs(x)));
+  v128_t e = exp_neg4(wasm_f32x4_neg(wasm_f32x4_abs(x)));
   v128_t r = wasm_f32x4_div(wasm_f32x4_splat(1.0f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), e));
   return wasm_v128_bitselect(r, wasm_f32x4_mul(e, r), wasm_f32x4_ge(x, wasm_f32x4_splat(0.0f)));
 }

@@ -8,6 +8,8 @@
  * erf(x) = x·P(x²) / Q(x²), P of degree 6, Q of degree 4 — one division and no exp; absolute
  * error ≤ 4e-7 in float.
  * sigmoid: e = exp(-|x|), then 1 / (1 + e) for x ≥ 0 and e / (1 + e) below, so nothing overflows.
+ * Its exp takes only x ≤ 0 and rounds n by adding WISP_EXP_MAGIC (1.5·2^23 + 127): the sum's
+ * low mantissa bits are then n + 127, which a shift by 23 turns into 2^n.
  * The scalar twins compute the same formulas step for step. */
 #ifndef WISP_KERNELS_VMATH_H
 #define WISP_KERNELS_VMATH_H
@@ -38,6 +40,7 @@ void f32_vsilu__wasmsimd(size_t n, const float *x, float *y);
 #define WISP_EXP_MAX 88.0f /* keeps 2^n finite: n <= 127 */
 #define WISP_EXP_MIN -87.33654f
 #define WISP_LOG2E 1.44269504088896341f
+#define WISP_EXP_MAGIC 12583039.0f /* 1.5·2^23 + 127 */
 #define WISP_LN2_HI 0.693359375f
 #define WISP_LN2_LO -2.12194440e-4f
 #define WISP_EXP_P0 1.9875691500e-4f

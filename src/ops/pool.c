@@ -5,9 +5,11 @@
  * computes output sizes and pads. For each output the kernel taps are clipped to the input once
  * per dim, so the inner loops have no bounds checks; padding never takes part in a max. */
 #include <float.h>
+#include <math.h>
 #include <stdint.h>
 
 #include "op.h"
+#include "../kernels/config.h"
 #include "../threads.h"
 
 typedef struct {
@@ -149,34 +151,39 @@ static void avg_pool_f32(const pool_params *p, int64_t c0, int64_t c1, const flo
 }
 
 /* The CNN case: 2-D float max pool without dilation or indices (ResNet's and DenseNet's 3×3
- * stride 2 pad 1) — each window clipped to the input once, then straight loops; the same
- * answer as the general path (its first tap starts the max, an empty window gives -FLT_MAX). */
-static int max_pool_plain(const pool_params *p) {
-  return p->in[0] == 1 && p->k[0] == 1 && p->out[0] == 1 && !p->pb[0] && p->d[1] == 1 &&
-         p->d[2] == 1;
+ * stride 2 pad 1), separably (kernels/pool.h): per output row, the max down its input rows
+ * into a row padded with -INFINITY, then across each window of it. It needs every window to hold
+ * an input pixel (the general loop gives an empty one -FLT_MAX) and the padded row to fit
+ * ROW_FLOATS. The answer is the general loop's unless a window holds a NaN (kernels/pool.h). */
+enum { ROW_FLOATS = 2048, ROW_SLACK = 8 };
+
+/* Input columns past the end that the last window reaches, along dim i. */
+static int64_t overhang(const pool_params *p, int i) {
+  int64_t r = (p->out[i] - 1) * p->s[i] + p->k[i] - p->pb[i] - p->in[i];
+  return r > 0 ? r : 0;
 }
 
-static void max_pool_f32_plain(const pool_params *p, int64_t c0, int64_t c1, const float *x,
-                               float *y) {
-  const int64_t *in = p->in, *k = p->k, *s = p->s, *pb = p->pb;
-  int64_t H = in[1], W = in[2], OH = p->out[1], OW = p->out[2];
+static int max_pool_separable(const pool_params *p) {
+  if (p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 || p->pb[0] || p->d[1] != 1 || p->d[2] != 1)
+    return 0;
+  for (int i = 1; i < 3; i++) /* the first and last windows hold an input pixel, so all do */
+    if (p->pb[i] >= p->k[i] || (p->out[i] - 1) * p->s[i] - p->pb[i] >= p->in[i]) return 0;
+  return p->pb[2] + p->in[2] + overhang(p, 2) + ROW_SLACK <= ROW_FLOATS;
+}
+
+static void max_pool_f32_separable(const pool_params *p, int64_t c0, int64_t c1, const float *x,
+                                   float *y) {
+  const wisp_kernel_set *ks = wisp_kernels();
+  int64_t H = p->in[1], W = p->in[2], OH = p->out[1], OW = p->out[2], left = p->pb[2];
+  int64_t used = left + W + overhang(p, 2) + ROW_SLACK;
+  float row[ROW_FLOATS];
+  for (int64_t i = 0; i < used; i++) row[i] = -INFINITY; /* the columns get overwritten */
   for (int64_t c = c0; c < c1; c++, x += H * W)
-    for (int64_t oh = 0; oh < OH; oh++) {
-      int64_t y0 = oh * s[1] - pb[1], ylo, yhi;
-      taps(y0, k[1], 1, H, &ylo, &yhi);
-      for (int64_t ow = 0; ow < OW; ow++) {
-        int64_t x0 = ow * s[2] - pb[2], xlo, xhi;
-        taps(x0, k[2], 1, W, &xlo, &xhi);
-        if (ylo >= yhi || xlo >= xhi) {
-          *y++ = -FLT_MAX;
-          continue;
-        }
-        const float *r = x + (y0 + ylo) * W + x0;
-        float best = r[xlo];
-        for (int64_t kh = ylo; kh < yhi; kh++, r += W)
-          for (int64_t kw = xlo; kw < xhi; kw++) best = r[kw] > best ? r[kw] : best;
-        *y++ = best;
-      }
+    for (int64_t oh = 0; oh < OH; oh++, y += OW) {
+      int64_t y0 = oh * p->s[1] - p->pb[1], ylo, yhi;
+      taps(y0, p->k[1], 1, H, &ylo, &yhi);
+      ks->pool.vmax_rows((int)W, (int)(yhi - ylo), x + (y0 + ylo) * W, (ptrdiff_t)W, row + left);
+      ks->pool.hmax((int)OW, (int)p->k[2], (int)p->s[2], row, y);
     }
 }
 
@@ -198,8 +205,8 @@ static void pool_planes(void *ctx, int thread, size_t c0, size_t j, size_t nc, s
   int64_t *ind = b->ind ? b->ind + out : NULL;
   if (p->avg) avg_pool_f32(p, c, c1, (const float *)b->x + in, (float *)b->y + out);
   else if (b->dt == WISP_DT_FLOAT) {
-    if (!ind && max_pool_plain(p))
-      max_pool_f32_plain(p, c, c1, (const float *)b->x + in, (float *)b->y + out);
+    if (!ind && max_pool_separable(p))
+      max_pool_f32_separable(p, c, c1, (const float *)b->x + in, (float *)b->y + out);
     else max_pool_f32(p, c, c1, (const float *)b->x + in, (float *)b->y + out, ind);
   } else if (b->dt == WISP_DT_UINT8)
     max_pool_u8(p, c, c1, (const uint8_t *)b->x + in, (uint8_t *)b->y + out, ind);
@@ -243,12 +250,11 @@ static wisp_status global_pool_exec(wisp_op_ctx *ctx, int avg) {
   int64_t planes = xs->dims[0] * xs->dims[1], n = 1;
   if (!planes) return WISP_OK; /* else n is bounded by X's numel */
   for (int i = 2; i < xs->ndim; i++) n *= xs->dims[i];
+  wisp_f32_vsum_fn sum = wisp_kernels()->pool.sum;
   for (int64_t c = 0; c < planes; c++, x += n) {
-    float acc = avg ? 0.0f : -FLT_MAX;
-    if (avg) {
-      for (int64_t i = 0; i < n; i++) acc += x[i];
-      acc = n ? acc / (float)n : 0.0f;
-    } else {
+    float acc = -FLT_MAX;
+    if (avg) acc = n ? sum((size_t)n, x) / (float)n : 0.0f;
+    else {
       for (int64_t i = 0; i < n; i++) acc = x[i] > acc ? x[i] : acc;
     }
     y[c] = acc;

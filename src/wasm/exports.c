@@ -79,9 +79,9 @@ KEEP int wisp_wasm_last_status(void) { return wisp_last_status(); }
 KEEP const char *wisp_wasm_kernel_config(void) { return wisp_kernel_config(); }
 /* Arguments are indices in the core's function table (web/wasm.js, before any model loads). */
 KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
-                                wisp_f32_gemm_rowbias_ukernel rowbias,
-                                wisp_qs8c4_gemm_ukernel qs8) {
-  wisp_kernels_use_relaxed(gemm, gemm_1row, rowbias, qs8);
+                                wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
+                                wisp_f32_dwconv_rows_fn dwconv) {
+  wisp_kernels_use_relaxed(gemm, gemm_1row, rowbias, qs8, dwconv);
 }
 
 /* ---- threads (src/threads.h): JS sets the count per run; its workers run the loop ---- */

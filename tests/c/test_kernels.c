@@ -11,6 +11,7 @@
 #include "kernels/dwconv.h"
 #include "kernels/vmath.h"
 #include "kernels/gemm.h"
+#include "kernels/pool.h"
 #include "kernels/q4_gemm.h"
 #include "kernels/qs8_gemm.h"
 #include "mem.h"
@@ -141,6 +142,55 @@ static void check_dwconv(const char *name, wisp_f32_dwconv_rows_fn fn) {
               cases++;
             }
   printf("%s: %d shapes, %d wrong elements\n", name, cases, bad);
+  CHECK(bad == 0);
+}
+
+/* Separable max pool rows against plain loops: widths over the 4-wide loops' tails, 1 to 4 rows,
+ * kernels 1 to 5 at strides 1 to 3, with ties, infinities and a NaN first or later in a window
+ * (where pmax keeps or skips it as `x > best ? x : best` does); plane sums over the tails of
+ * the 16-wide loop. */
+static void check_pool(const char *name, wisp_f32_vmax_rows_fn vmax, wisp_f32_hmax_fn hmax,
+                       wisp_f32_vsum_fn sum) {
+  enum { W = 64, ROWS = 4 };
+  unsigned seed = 11;
+  int cases = 0, bad = 0;
+  static float in[ROWS * W], out[W];
+  for (int i = 0; i < ROWS * W; i++) in[i] = (float)(int)(4 * frand(&seed)); /* ties */
+  /* vmax reads rows from in + 3, hmax one row from in + W + 1 */
+  in[5] = -INFINITY, in[W + 9] = INFINITY, in[17] = NAN, in[2 * W + 13] = NAN;
+  in[W + 1 + 7] = NAN, in[W + 1 + 20] = -INFINITY, in[W + 1 + 22] = NAN;
+  for (int n = 0; n <= 19; n++)
+    for (int rows = 1; rows <= ROWS; rows++) {
+      vmax(n, rows, in + 3, W, out);
+      for (int i = 0; i < n; i++) {
+        float best = in[3 + i];
+        for (int r = 1; r < rows; r++) best = in[r * W + 3 + i] > best ? in[r * W + 3 + i] : best;
+        if (memcmp(&best, &out[i], sizeof best)) bad++;
+      }
+      cases++;
+    }
+  for (int n = 0; n <= 13; n++)
+    for (int k = 1; k <= 5; k++)
+      for (int s = 1; s <= 3; s++) {
+        const float *t = in + W + 1; /* the last window ends 8 or more floats before in's end */
+        hmax(n, k, s, t, out);
+        for (int o = 0; o < n; o++) {
+          float best = t[o * s];
+          for (int j = 1; j < k; j++) best = t[o * s + j] > best ? t[o * s + j] : best;
+          if (memcmp(&best, &out[o], sizeof best)) bad++;
+        }
+        cases++;
+      }
+  for (size_t n = 0; n <= 70; n++) { /* sums: the twins add in the same order, bit for bit */
+    double want = 0;
+    for (size_t i = 0; i < n; i++) want += in[2 * W + 20 + i];
+    float got = sum(n, in + 2 * W + 20);
+    if (fabs(got - want) > 1e-5 * (1 + n) ||
+        memcmp(&got, &(float){f32_vsum__scalar(n, in + 2 * W + 20)}, sizeof got))
+      bad++;
+    cases++;
+  }
+  printf("%s: %d cases, %d wrong elements\n", name, cases, bad);
   CHECK(bad == 0);
 }
 
@@ -520,6 +570,10 @@ int main(void) {
   check_dwconv("f32_dwconv_rows__scalar", f32_dwconv_rows__scalar);
 #ifdef __wasm_simd128__
   check_dwconv("f32_dwconv_rows__wasmsimd", f32_dwconv_rows__wasmsimd);
+#endif
+  check_pool("f32_pool__scalar", f32_vmax_rows__scalar, f32_hmax__scalar, f32_vsum__scalar);
+#ifdef __wasm_simd128__
+  check_pool("f32_pool__wasmsimd", f32_vmax_rows__wasmsimd, f32_hmax__wasmsimd, f32_vsum__wasmsimd);
 #endif
   check_winograd();
   check_rowbias();

@@ -92,6 +92,34 @@ export async function runRelaxedTwins(bytes) {
           compare(`f32_gemm_rowbias_4x8 mr=${mr} n=${n} kc=${kc} bias=${!!rb}`, C3, C4, 4 * ldcr, bnd);
         }
   }
+  // depthwise rows (kernels/dwconv.h) over a plane of 20 rows of 80: the 3×3, 5×5 and 7×7 paths
+  // and the general one (2 and 3×1), strides 1 to 3, dilations 1 and 2, widths over the tails
+  {
+    const PW = 80, plane = alloc(20 * PW + 4), w = alloc(49), tap = alloc(7), out = 2 * 19;
+    const O1 = alloc(out), O2 = alloc(out);
+    fill(plane, 20 * PW + 4, r), fill(w, 49, r);
+    for (const [kh, kw] of [[3, 3], [5, 5], [7, 7], [2, 2], [3, 1]])
+      for (let s = 1; s <= 3; s++)
+        for (let d = 1; d <= 2; d++)
+          for (const ow of [1, 4, 5, 8, 11, 19])
+            for (const [lo, hi] of [[-Infinity, Infinity], [0, 0.5]]) {
+              const i32 = new Int32Array(mem.buffer), h = f32();
+              for (let t = 0; t < kh; t++) i32[(tap >> 2) + t] = t * d * PW;
+              fill(O1, out, r), copy(O1, O2, out);
+              const bnd = new Float64Array(out).fill(1);
+              for (let oh = 0; oh < 2; oh++)
+                for (let o = 0; o < ow; o++) {
+                  let acc = 0.25;
+                  for (let t = 0; t < kh; t++)
+                    for (let j = 0; j < kw; j++)
+                      acc += Math.abs(h[(w >> 2) + t * kw + j] * h[(plane >> 2) + (oh * s + t * d) * PW + o * s + j * d]);
+                  bnd[oh * ow + o] = acc;
+                }
+              k.f32_dwconv_rows__wasmrelaxed(2, ow, kh, kw, s, d, plane, s * PW, tap, w, 0.25, lo, hi, O1);
+              k.f32_dwconv_rows__scalar(2, ow, kh, kw, s, d, plane, s * PW, tap, w, 0.25, lo, hi, O2);
+              compare(`f32_dwconv_rows ${kh}×${kw} s=${s} d=${d} ow=${ow} clamp=${lo}`, O1, O2, out, bnd);
+            }
+  }
   // int8 quads: int8 weights (-128 and 127 included) and uint8 with zero points
   const int8 = k.wisp_relaxed_usdot_exact() === 1;
   const i32 = () => new Int32Array(mem.buffer), u8 = () => new Uint8Array(mem.buffer);
