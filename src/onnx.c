@@ -35,7 +35,8 @@ typedef struct {
   int n_missing;
   struct {
     const char *domain, *op_type, *first_node;
-    int nodes, since, until; /* until == 0: unknown op; else the versions wisp implements */
+    int nodes, since, until; /* until == 0: unknown op; -1: in wisp_extra.wasm, not loaded;
+                              * else the versions wisp implements */
     int64_t opset;
   } missing[MAX_MISSING];
 } loader;
@@ -706,8 +707,10 @@ static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_n
   WISP_TRY(add_captured_inputs(L, n));
   n->opset = opset_for(L, n->domain);
   int since = 0, until = 0;
-  if (wisp_op_resolve(n->domain, n->op_type, n->opset, &n->op, &since, &until) != WISP_OP_FOUND)
-    note_missing(L, n, since, until);
+  wisp_op_lookup found = wisp_op_resolve(n->domain, n->op_type, n->opset, &n->op, &since, &until);
+  if (found == WISP_OP_EXTRA) until = -1;
+  /* not when listing external files: web/ loads wisp_extra.wasm after that listing */
+  if (found != WISP_OP_FOUND && !(until < 0 && L->list_fn)) note_missing(L, n, since, until);
   return WISP_OK;
 }
 
@@ -733,7 +736,9 @@ static wisp_status fail_missing(const loader *L) {
                      L->missing[i].op_type);
     if (w > 0) at += (size_t)w;
     if (at >= sizeof msg) break;
-    if (L->missing[i].until)
+    if (L->missing[i].until < 0)
+      w = snprintf(msg + at, sizeof msg - at, " (in wisp_extra.wasm, which is not loaded)");
+    else if (L->missing[i].until)
       w = snprintf(msg + at, sizeof msg - at, " at opset %lld (wisp implements %d-%d)",
                    (long long)L->missing[i].opset, L->missing[i].since, L->missing[i].until);
     else
