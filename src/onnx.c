@@ -175,6 +175,10 @@ static wisp_status read_strings(const uint8_t *bytes, size_t len, wisp_pool *poo
 
 /* in_place: `bytes` is a graph initializer inside the graph's own model buffer (onnx.h), so its
  * raw_data may be used where it lies instead of copied. */
+/* A string in the model, which Cast may convert to or from numbers: the WebAssembly build does
+ * that in wisp_extra.wasm, and looking the converter up says so (wisp_op_extra_wanted). */
+static void note_strings(void) { (void)wisp_op_find("wisp", "CastString"); }
+
 static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool, const loader *L,
                                wisp_tensor *t, const char **name_out, int in_place) {
   memset(t, 0, sizeof *t);
@@ -232,8 +236,10 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
     }
   }
   if (name_out) *name_out = name;
-  if (t->dtype == WISP_DT_STRING)
+  if (t->dtype == WISP_DT_STRING) {
+    note_strings();
     return read_strings(bytes, len, pool, t, name, has_raw || external);
+  }
   size_t esize = wisp_dtype_size(t->dtype);
   WISP_CHECK(esize, WISP_ERR_UNSUPPORTED, "onnx: tensor '%s' has unsupported dtype %s (%d)", name,
              wisp_dtype_name(t->dtype), (int)t->dtype);
@@ -449,7 +455,7 @@ static wisp_status read_value_info(loader *L, const uint8_t *bytes, size_t len, 
     pb_reader tt = pb_reader_init(f.data, f.len);
     pb_field g;
     FOR_FIELDS(tt, g, gmore) {
-      if (g.number == 1) v->dtype = (wisp_dtype)g.u;
+      if (g.number == 1 && (v->dtype = (wisp_dtype)g.u) == WISP_DT_STRING) note_strings();
       if (g.number != 2) continue;
       WISP_TRY(expect_wire(&g, PB_LEN, "TensorShapeProto"));
       v->has_shape = 1;
@@ -705,6 +711,7 @@ static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_n
              "(graphOptimizationLevel: 'extended')",
              n->name, n->op_type);
   WISP_TRY(add_captured_inputs(L, n));
+  if (!strcmp(n->op_type, "Cast") && wisp_attr_int(n, "to", 0) == WISP_DT_STRING) note_strings();
   n->opset = opset_for(L, n->domain);
   int since = 0, until = 0;
   wisp_op_lookup found = wisp_op_resolve(n->domain, n->op_type, n->opset, &n->op, &since, &until);

@@ -68,8 +68,9 @@ wisp_op_lookup wisp_op_resolve(const char *domain, const char *op_type, int64_t 
 const wisp_op_def *wisp_op_table_entry(int i, int *since, int *until);
 int wisp_op_count(void);
 #ifdef WISP_EXTRA_MODULE
-/* The first op a lookup found to be in the extra module while it was not loaded, since the last
- * call (NULL if none): web/ asks after listing a model's external files, then loads it. */
+/* The first op a lookup (wisp_op_find or _resolve) found to be in the extra module while it was
+ * not loaded, since the last call (NULL if none): web/ asks after listing a model's external
+ * files, then loads it. */
 const char *wisp_op_extra_wanted(void);
 /* Hands the E rows of table.h their definitions from the loaded module, n of them in table
  * order; fails, changing nothing, when they are another build's. */

@@ -25,9 +25,13 @@
 #define DECLARE_MS(name, since, until) extern const wisp_op_def wisp_op_ms_##name;
 #define DECLARE_E(name, since, until) EXTERN_EXTRA(DECLARE(name, since, until))
 #define DECLARE_E_ML(name, since, until) EXTERN_EXTRA(DECLARE_ML(name, since, until))
+#define DECLARE_E_MS(name, since, until) EXTERN_EXTRA(DECLARE_MS(name, since, until))
+#define DECLARE_E_WISP(name, since, until) \
+  EXTERN_EXTRA(extern const wisp_op_def wisp_op_wisp_##name;)
 WISP_OPS(DECLARE, DECLARE_E)
 WISP_ML_OPS(DECLARE_ML, DECLARE_E_ML)
-WISP_MS_OPS(DECLARE_MS, DECLARE)
+WISP_MS_OPS(DECLARE_MS, DECLARE_E_MS)
+WISP_OWN_OPS(DECLARE, DECLARE_E_WISP)
 
 typedef struct {
   const char *domain, *op_type;
@@ -41,8 +45,12 @@ typedef struct {
 #define ROW_E(name, since, until) {"", #name, EXTRA_DEF(&wisp_op_##name), since, until, 1},
 #define ROW_E_ML(name, since, until) \
   {"ai.onnx.ml", #name, EXTRA_DEF(&wisp_op_ml_##name), since, until, 1},
+#define ROW_E_MS(name, since, until) \
+  {"com.microsoft", #name, EXTRA_DEF(&wisp_op_ms_##name), since, until, 1},
+#define ROW_E_WISP(name, since, until) \
+  {"wisp", #name, EXTRA_DEF(&wisp_op_wisp_##name), since, until, 1},
 static TABLE_CONST row table[] = {WISP_OPS(ROW, ROW_E) WISP_ML_OPS(ROW_ML, ROW_E_ML)
-                                      WISP_MS_OPS(ROW_MS, ROW_E)};
+                                      WISP_MS_OPS(ROW_MS, ROW_E_MS) WISP_OWN_OPS(ROW, ROW_E_WISP)};
 #define N_ROWS ((int)(sizeof table / sizeof *table))
 
 #ifdef WISP_EXTRA_MODULE
@@ -59,6 +67,9 @@ static const row *find_row(const char *domain, const char *op_type) {
   while (lo <= hi) {
     int mid = (lo + hi) / 2;
     int c = compare(domain, op_type, &table[mid]);
+#ifdef WISP_EXTRA_MODULE
+    if (!c && !table[mid].def && !extra_wanted) extra_wanted = table[mid].op_type;
+#endif
     if (!c) return &table[mid];
     if (c < 0) hi = mid - 1;
     else lo = mid + 1;
@@ -103,13 +114,7 @@ wisp_op_lookup wisp_op_resolve(const char *domain, const char *op_type, int64_t 
   /* opset < 0: the model imports no version of the domain; take the op as wisp knows it */
   if (opset >= 0 && (opset < r->since || opset > r->until)) return WISP_OP_BAD_VERSION;
   *def = r->def;
-#ifdef WISP_EXTRA_MODULE
-  if (!r->def) {
-    if (!extra_wanted) extra_wanted = r->op_type;
-    return WISP_OP_EXTRA;
-  }
-#endif
-  return WISP_OP_FOUND;
+  return r->def ? WISP_OP_FOUND : WISP_OP_EXTRA;
 }
 
 const wisp_op_def *wisp_op_table_entry(int i, int *since, int *until) {

@@ -2,7 +2,8 @@
  *
  * X(Name, since, until): the versions of the domain's opset whose semantics the op implements.
  * E(Name, since, until): the same for an op of a rare family (ml_*, rnn, control, signal, vision,
- * resize, einsum, loss, strings, tfidf, conv_transpose). The native build links them like any
+ * resize, einsum, loss, strings, tfidf, conv_transpose, cast_string, mvn, contrib_attention,
+ * gather_block_quantized). The native build links them like any
  * other; the WebAssembly build links them apart, into web/wisp_extra.wasm (src/wasm/extra.c),
  * which web/ fetches only for a model that uses one of them, so the core download stays small.
  * Their code runs on the calling thread only: a family that hands functions of its own to
@@ -94,7 +95,7 @@
   X(MaxPool, 1, 21) \
   E(MaxUnpool, 9, 21) \
   X(Mean, 8, 21) \
-  X(MeanVarianceNormalization, 9, 21) \
+  E(MeanVarianceNormalization, 9, 21) \
   E(MelWeightMatrix, 17, 21) \
   X(Min, 8, 21) \
   X(Mod, 10, 21) \
@@ -189,7 +190,7 @@
 /* Domain "com.microsoft" (onnxruntime's contrib ops) sorts last: wisp_op_ms_<op_type>.
  * DynamicQuantizeMatMul is also what src/fuse/ turns q8 MatMul chains into (quant_matmul.c). */
 #define WISP_MS_OPS(X, E) \
-  X(Attention, 1, 1) \
+  E(Attention, 1, 1) \
   X(BiasAdd, 1, 1) \
   X(BiasGelu, 1, 1) \
   X(BiasSoftmax, 1, 1) \
@@ -200,15 +201,19 @@
   X(FusedConv, 1, 1) \
   X(FusedGemm, 1, 1) \
   X(FusedMatMul, 1, 1) \
-  X(GatherBlockQuantized, 1, 1) \
+  E(GatherBlockQuantized, 1, 1) \
   X(Gelu, 1, 1) \
   X(MatMulBnb4, 1, 1) \
   X(MatMulIntegerToFloat, 1, 1) \
   X(MatMulNBits, 1, 1) \
-  X(MultiHeadAttention, 1, 1) \
+  E(MultiHeadAttention, 1, 1) \
   X(QuickGelu, 1, 1) \
-  X(RotaryEmbedding, 1, 1) \
+  E(RotaryEmbedding, 1, 1) \
   X(SkipLayerNormalization, 1, 1) \
   X(SkipSimplifiedLayerNormalization, 1, 1)
+
+/* Domain "wisp" sorts last: wisp's own helpers as wisp_op_wisp_<op_type>, which models cannot use
+ * (their infer refuses): CastString is Cast's part between numbers and strings (cast.h). */
+#define WISP_OWN_OPS(X, E) E(CastString, 1, 1)
 
 #endif

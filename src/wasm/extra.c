@@ -14,14 +14,19 @@
 #define SKIP(name, since, until)
 #define DECLARE(name, since, until) extern const wisp_op_def wisp_op_##name;
 #define DECLARE_ML(name, since, until) extern const wisp_op_def wisp_op_ml_##name;
+#define DECLARE_MS(name, since, until) extern const wisp_op_def wisp_op_ms_##name;
+#define DECLARE_WISP(name, since, until) extern const wisp_op_def wisp_op_wisp_##name;
 WISP_OPS(SKIP, DECLARE)
 WISP_ML_OPS(SKIP, DECLARE_ML)
-WISP_MS_OPS(SKIP, DECLARE)
+WISP_MS_OPS(SKIP, DECLARE_MS)
+WISP_OWN_OPS(SKIP, DECLARE_WISP)
 
 #define DEF(name, since, until) &wisp_op_##name,
 #define DEF_ML(name, since, until) &wisp_op_ml_##name,
-static const wisp_op_def *const defs[] = {WISP_OPS(SKIP, DEF) WISP_ML_OPS(SKIP, DEF_ML)
-                                              WISP_MS_OPS(SKIP, DEF)};
+#define DEF_MS(name, since, until) &wisp_op_ms_##name,
+#define DEF_WISP(name, since, until) &wisp_op_wisp_##name,
+static const wisp_op_def *const defs[] = {WISP_OPS(SKIP, DEF) WISP_ML_OPS(SKIP, DEF_ML) WISP_MS_OPS(
+    SKIP, DEF_MS) WISP_OWN_OPS(SKIP, DEF_WISP)};
 
 /* Hands the ops to the core's table (registry.c); 0 on success, else a status whose message is
  * the core's last error. */

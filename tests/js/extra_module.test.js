@@ -97,3 +97,15 @@ test('threaded build: extra ops on 2 threads equal 1 thread bit for bit', async 
   assert.equal(fetched('wisp_mt.wasm'), 1);
   assert.equal(fetched('wisp_extra_mt.wasm'), 1);
 });
+
+test('Cast between numbers and strings (cast_string.c) is in the extra module too', async () => {
+  const node = '/usr/share/libonnx-testdata/data/node/';
+  const [toString, toFloat] = await Promise.all(['test_cast_FLOAT_to_STRING', 'test_cast_STRING_to_FLOAT']
+    .map((t) => InferenceSession.create(`${node}${t}/model.onnx`, { numThreads: 1 })));
+  const x = Float32Array.from([0.5, -1.25, 3, 1e10, 0.1, -0, Infinity, NaN, 7.000001, 2 ** -20, 123456789, -3.5]);
+  const { output: s } = await toString.run({ input: new Tensor('float32', x, [3, 4]) });
+  assert.deepEqual(s.data.slice(0, 8), ['0.5', '-1.25', '3', '1e+10', '0.1', '-0', 'inf', 'nan']);
+  const { output: back } = await toFloat.run({ input: new Tensor('string', s.data, [3, 4]) });
+  assert.deepEqual(back.data, x); // the shortest form that reads back reads back
+  await Promise.all([toString.release(), toFloat.release()]);
+});
