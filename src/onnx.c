@@ -35,7 +35,8 @@ typedef struct {
   int n_missing;
   struct {
     const char *domain, *op_type, *first_node;
-    int nodes, since, until; /* until == 0: unknown op; else the versions wisp implements */
+    int nodes, since, until; /* until == 0: unknown op; -1: in wisp_extra.wasm, not loaded;
+                              * else the versions wisp implements */
     int64_t opset;
   } missing[MAX_MISSING];
 } loader;
@@ -174,6 +175,10 @@ static wisp_status read_strings(const uint8_t *bytes, size_t len, wisp_pool *poo
 
 /* in_place: `bytes` is a graph initializer inside the graph's own model buffer (onnx.h), so its
  * raw_data may be used where it lies instead of copied. */
+/* A string in the model, which Cast may convert to or from numbers: the WebAssembly build does
+ * that in wisp_extra.wasm, and looking the converter up says so (wisp_op_extra_wanted). */
+static void note_strings(void) { (void)wisp_op_find("wisp", "CastString"); }
+
 static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool, const loader *L,
                                wisp_tensor *t, const char **name_out, int in_place) {
   memset(t, 0, sizeof *t);
@@ -231,8 +236,10 @@ static wisp_status read_tensor(const uint8_t *bytes, size_t len, wisp_pool *pool
     }
   }
   if (name_out) *name_out = name;
-  if (t->dtype == WISP_DT_STRING)
+  if (t->dtype == WISP_DT_STRING) {
+    note_strings();
     return read_strings(bytes, len, pool, t, name, has_raw || external);
+  }
   size_t esize = wisp_dtype_size(t->dtype);
   WISP_CHECK(esize, WISP_ERR_UNSUPPORTED, "onnx: tensor '%s' has unsupported dtype %s (%d)", name,
              wisp_dtype_name(t->dtype), (int)t->dtype);
@@ -448,7 +455,7 @@ static wisp_status read_value_info(loader *L, const uint8_t *bytes, size_t len, 
     pb_reader tt = pb_reader_init(f.data, f.len);
     pb_field g;
     FOR_FIELDS(tt, g, gmore) {
-      if (g.number == 1) v->dtype = (wisp_dtype)g.u;
+      if (g.number == 1 && (v->dtype = (wisp_dtype)g.u) == WISP_DT_STRING) note_strings();
       if (g.number != 2) continue;
       WISP_TRY(expect_wire(&g, PB_LEN, "TensorShapeProto"));
       v->has_shape = 1;
@@ -704,10 +711,13 @@ static wisp_status read_node(loader *L, const uint8_t *bytes, size_t len, wisp_n
              "(graphOptimizationLevel: 'extended')",
              n->name, n->op_type);
   WISP_TRY(add_captured_inputs(L, n));
+  if (!strcmp(n->op_type, "Cast") && wisp_attr_int(n, "to", 0) == WISP_DT_STRING) note_strings();
   n->opset = opset_for(L, n->domain);
   int since = 0, until = 0;
-  if (wisp_op_resolve(n->domain, n->op_type, n->opset, &n->op, &since, &until) != WISP_OP_FOUND)
-    note_missing(L, n, since, until);
+  wisp_op_lookup found = wisp_op_resolve(n->domain, n->op_type, n->opset, &n->op, &since, &until);
+  if (found == WISP_OP_EXTRA) until = -1;
+  /* not when listing external files: web/ loads wisp_extra.wasm after that listing */
+  if (found != WISP_OP_FOUND && !(until < 0 && L->list_fn)) note_missing(L, n, since, until);
   return WISP_OK;
 }
 
@@ -733,7 +743,9 @@ static wisp_status fail_missing(const loader *L) {
                      L->missing[i].op_type);
     if (w > 0) at += (size_t)w;
     if (at >= sizeof msg) break;
-    if (L->missing[i].until)
+    if (L->missing[i].until < 0)
+      w = snprintf(msg + at, sizeof msg - at, " (in wisp_extra.wasm, which is not loaded)");
+    else if (L->missing[i].until)
       w = snprintf(msg + at, sizeof msg - at, " at opset %lld (wisp implements %d-%d)",
                    (long long)L->missing[i].opset, L->missing[i].since, L->missing[i].until);
     else

@@ -165,7 +165,7 @@ export const env: {
     numThreads: number;
     simd: boolean;
     relaxedSimd: boolean | undefined;
-    /** where wisp.wasm and wisp_relaxed.wasm are: a prefix the names are appended to, or each file's URL */
+    /** where wisp.wasm and wisp_relaxed.wasm are: a prefix the names are appended to, or each file's URL (wisp_extra.wasm, for the models that need it, is next to wisp.wasm) */
     wasmPaths: string | URL | { wasm?: string | URL; relaxed?: string | URL } | undefined;
     proxy: boolean;
     initTimeout: number;

@@ -7,7 +7,7 @@
 //
 // Small and boring on purpose: validate in JS, copy into the heap, call, copy out, free in finally.
 
-import { getWasm, discard, FOUR_GB } from './wasm.js';
+import { getWasm, discard, loadExtra, FOUR_GB } from './wasm.js';
 import { threadCount } from './threads.js';
 import { env } from './env.js';
 import { toUrl, readBytes, ioOptions } from './io.js';
@@ -389,6 +389,8 @@ export class InferenceSession {
         return { location: line.slice(0, tab), size: Number(line.slice(tab + 1)) };
       });
       checkExternalFit(wasm, files, bytes.byteLength);
+      const extraOp = wasm.readString(x.wisp_wasm_extra_wanted()); // an op of wisp_extra.wasm
+      if (extraOp) await loadExtra(wasm, extraOp, io);
       const needed = files.map((f) => f.location);
       const externals = needed.length ? await loadExternals(needed, options.externalData ?? [], base, io) : [];
       // staged in a call of this create's own (the files and extra output names)

@@ -37,6 +37,7 @@ const POINTER_EXPORTS = [
   'wisp_malloc', 'wisp_wasm_last_error', 'wisp_wasm_kernel_config', 'wisp_wasm_session_create',
   'wisp_wasm_input_name', 'wisp_wasm_output_name', 'wisp_wasm_input_dim_name',
   'wisp_wasm_output_data', 'wisp_wasm_output_map_key', 'wisp_wasm_external_files', 'wisp_wasm_call_new',
+  'wisp_wasm_extra_wanted',
 ];
 
 export const FOUR_GB = 4 * 1024 ** 3;
@@ -44,6 +45,7 @@ export const FOUR_GB = 4 * 1024 ** 3;
 export class Wasm {
   constructor(instance, memory) {
     const raw = instance.exports;
+    this.raw = raw; // unwrapped: what the extra ops module imports
     this.exports = { ...raw };
     for (const name of POINTER_EXPORTS) {
       const fn = raw[name];
@@ -54,6 +56,8 @@ export class Wasm {
     this._buffer = null;
     this._views = new Map();
     this.dead = null; // set to the Error when the instance trapped: its heap can't be trusted
+    this.extraUrl = null; // web/wisp_extra.wasm (or _mt), next to the core
+    this.extra = null; // the promise of loading it (loadExtra)
   }
 
   // A typed-array view of the whole heap. Memory growth detaches the old ArrayBuffer, so views
@@ -239,6 +243,73 @@ async function useRelaxed(wasm, url, options) {
   return module;
 }
 
+// dylink.0's memory info (Emscripten side modules): the bytes of data (and zeroed data) it needs,
+// their alignment, and its function count.
+function dylinkInfo(module, file) {
+  const [section] = WebAssembly.Module.customSections(module, 'dylink.0');
+  const b = new Uint8Array(section ?? new ArrayBuffer(0));
+  let at = 0;
+  const leb = () => {
+    let v = 0, shift = 0, byte;
+    do {
+      byte = b[at++];
+      v += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return v;
+  };
+  while (at < b.length) {
+    const type = b[at++], end = leb() + at;
+    if (type === 1) return { memorySize: leb(), memoryAlign: 2 ** leb(), tableSize: leb() };
+    at = end;
+  }
+  throw coded('WISP_RUNTIME', `wisp: ${file} is not wisp's extra ops module`);
+}
+
+const EXTRA_STACK = 256 * 1024; // its own stack: the core does not export its stack pointer
+
+// The extra ops module (src/wasm/extra.c, an Emscripten side module) joins the core: its data
+// in a zeroed block of the core's heap, its functions at the end of the core's table, the core's
+// functions as its imports; then it hands its ops to the core's table. The block and the slots
+// are the instance's for good. Helper threads never run its code (src/wasm/extra.c says why).
+async function attachExtra(wasm, options) {
+  const url = wasm.extraUrl, file = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+  const module = await compile(url, options);
+  const { memorySize, memoryAlign, tableSize } = dylinkInfo(module, file);
+  const bytes = memorySize + memoryAlign + EXTRA_STACK + 16;
+  const block = wasm.alloc(bytes);
+  wasm.view(Uint8Array).fill(0, block, block + bytes);
+  const memoryBase = Math.ceil(block / memoryAlign) * memoryAlign;
+  const stackTop = Math.floor((block + bytes) / 16) * 16;
+  const table = wasm.raw.__indirect_function_table;
+  const global = (value, mutable = false) => new WebAssembly.Global({ value: 'i32', mutable }, value);
+  const env = {
+    memory: wasm.memory, __indirect_function_table: table, __memory_base: global(memoryBase),
+    __table_base: global(table.grow(tableSize)), __stack_pointer: global(stackTop, true),
+  };
+  for (const { module: mod, name, kind } of WebAssembly.Module.imports(module)) {
+    if (mod !== 'env' || !(name in env || (kind === 'function' && wasm.raw[name]))) {
+      throw coded('WISP_RUNTIME', `wisp: ${file} imports ${mod}.${name}, which the core does not export (the two files are from different builds)`);
+    }
+    env[name] ??= wasm.raw[name];
+  }
+  const { exports: k } = await WebAssembly.instantiate(module, { env });
+  k.__wasm_call_ctors?.();
+  if (k.wisp_extra_attach()) throw coded('WISP_RUNTIME', wasm.lastError());
+}
+
+// Loads the extra ops module once per instance, for a model whose op `op` is in it (session.js).
+// A failure is not kept: the next model that needs it tries again.
+export function loadExtra(wasm, op, options) {
+  wasm.extra ??= attachExtra(wasm, options).catch((e) => {
+    wasm.extra = null;
+    throw e;
+  });
+  return wasm.extra.catch((e) => {
+    throw coded(e.code ?? 'WISP_RUNTIME', `wisp: this model's ${op} op is in ${wasm.extraUrl.href}, which could not be loaded: ${e.message}`);
+  });
+}
+
 // kernels: 'auto' (relaxed SIMD where the engine validates it), 'relaxed' or 'baseline'.
 // options (from the first caller): as for compile.
 // threaded: url is web/wisp_mt.wasm, instantiated on a shared memory of ours, with a Pool.
@@ -255,6 +326,7 @@ export async function instantiate(url, kernels = 'auto', options = {}, relaxedUr
   const memory = threaded ? new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true }) : undefined;
   const instance = await WebAssembly.instantiate(module, makeImports(module, () => wasm, memory));
   wasm = new Wasm(instance, memory);
+  wasm.extraUrl = threaded ? new URL('./wisp_extra_mt.wasm', url) : new URL('./wisp_extra.wasm', url);
   // Standalone reactors run their static constructors from _initialize (the threaded build,
   // not standalone, from __wasm_call_ctors).
   (instance.exports._initialize ?? instance.exports.__wasm_call_ctors)?.();
@@ -272,7 +344,8 @@ export async function instantiate(url, kernels = 'auto', options = {}, relaxedUr
   return wasm;
 }
 
-// Where wisp.wasm and wisp_relaxed.wasm are (threaded: wisp_mt.wasm and wisp_relaxed_mt.wasm):
+// Where wisp.wasm and wisp_relaxed.wasm are (threaded: wisp_mt.wasm and wisp_relaxed_mt.wasm;
+// wisp_extra.wasm and wisp_extra_mt.wasm, loaded for the models that need them, are next to it):
 // next to this module, or where paths (env.wasm.wasmPaths) says, as onnxruntime-web reads it: a
 // string or URL prefix the file names are appended to ('https://cdn.example.org/wisp/';
 // relative: to the page, or in Node the working directory), or {wasm, relaxed}: the files' own

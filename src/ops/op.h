@@ -58,14 +58,24 @@ typedef struct wisp_op_def {
 
 /* The op for (domain, op_type) whatever the version, or NULL (for fusions that create nodes). */
 const wisp_op_def *wisp_op_find(const char *domain, const char *op_type);
-typedef enum { WISP_OP_FOUND, WISP_OP_UNKNOWN, WISP_OP_BAD_VERSION } wisp_op_lookup;
+typedef enum { WISP_OP_FOUND, WISP_OP_UNKNOWN, WISP_OP_BAD_VERSION, WISP_OP_EXTRA } wisp_op_lookup;
 /* The op for a node of a model importing `opset` of its domain (-1: none imported). On
- * WISP_OP_BAD_VERSION *since and *until give the versions wisp implements. */
+ * WISP_OP_BAD_VERSION *since and *until give the versions wisp implements; WISP_OP_EXTRA: the op
+ * is in web/wisp_extra.wasm, not loaded yet (WISP_EXTRA_MODULE builds only, see table.h). */
 wisp_op_lookup wisp_op_resolve(const char *domain, const char *op_type, int64_t opset,
                                const wisp_op_def **def, int *since, int *until);
 /* Row i of the table (NULL past the end), for tests and for listing supported ops. */
 const wisp_op_def *wisp_op_table_entry(int i, int *since, int *until);
 int wisp_op_count(void);
+#ifdef WISP_EXTRA_MODULE
+/* The first op a lookup (wisp_op_find or _resolve) found to be in the extra module while it was
+ * not loaded, since the last call (NULL if none): web/ asks after listing a model's external
+ * files, then loads it. */
+const char *wisp_op_extra_wanted(void);
+/* Hands the E rows of table.h their definitions from the loaded module, n of them in table
+ * order; fails, changing nothing, when they are another build's. */
+wisp_status wisp_op_attach_extra(const wisp_op_def *const *defs, int n);
+#endif
 
 /* Helpers for op implementations. */
 wisp_status wisp_op_expect_inputs(const wisp_op_ctx *ctx, int min, int max);

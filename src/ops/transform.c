@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../half.h"
+#include "cast.h"
 #include "op.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -808,8 +809,6 @@ static int64_t pad_source(int mode, int64_t i, int64_t n) {
   return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
-static void store_double(void *p, wisp_dtype dt, int64_t i, double v);
-
 static wisp_status pad_exec(wisp_op_ctx *ctx) {
   const pad_params *p = ctx->params;
   const wisp_tensor *x = ctx->in[0];
@@ -824,7 +823,7 @@ static wisp_status pad_exec(wisp_op_ctx *ctx) {
   const wisp_tensor *v = ctx->n_in > 2 ? ctx->in[2] : NULL;
   if (ctx->node->opset >= 11 && v && wisp_shape_numel(&v->shape)) memcpy(&fill, v->data, es);
   else if (ctx->node->opset < 11)
-    store_double(&fill, y->dtype, 0, wisp_attr_float(ctx->node, "value", 0));
+    wisp_cast_store_double(&fill, y->dtype, 0, wisp_attr_float(ctx->node, "value", 0));
   int r = y->shape.ndim;
   if (!r) {
     memcpy(y->data, x->data, es);
@@ -910,12 +909,6 @@ const wisp_op_def wisp_op_ConstantOfShape = {
 
 /* ---- Range: the output length depends on the values ---------------------------------------- */
 
-static int is_float_type(wisp_dtype dt) {
-  return dt == WISP_DT_FLOAT || dt == WISP_DT_DOUBLE || dt == WISP_DT_FLOAT16;
-}
-
-static double load_double(const void *p, wisp_dtype dt, int64_t i);
-
 static wisp_status range_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 3, 3));
   wisp_dtype dt = ctx->in[0]->dtype;
@@ -933,10 +926,11 @@ static wisp_status range_infer(wisp_op_ctx *ctx) {
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED, "dtype %s is not supported",
                         wisp_dtype_name(dt));
   uint64_t n;
-  if (is_float_type(dt)) {
-    double start = load_double(ctx->in[0]->data, dt, 0),
-           limit = load_double(ctx->in[1]->data, dt, 0);
-    double delta = load_double(ctx->in[2]->data, dt, 0), len = ceil((limit - start) / delta);
+  if (wisp_cast_is_float(dt)) {
+    double start = wisp_cast_load_double(ctx->in[0]->data, dt, 0),
+           limit = wisp_cast_load_double(ctx->in[1]->data, dt, 0);
+    double delta = wisp_cast_load_double(ctx->in[2]->data, dt, 0),
+           len = ceil((limit - start) / delta);
     if (delta == 0 || !(len < (double)WISP_MAX_NUMEL)) /* also catches NaN and infinities */
       return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
                           "range from %g to %g by %g is invalid or too long", start, limit, delta);
@@ -962,10 +956,11 @@ static wisp_status range_infer(wisp_op_ctx *ctx) {
 static wisp_status range_exec(wisp_op_ctx *ctx) {
   wisp_tensor *y = ctx->out[0];
   int64_t n = y->shape.dims[0];
-  if (is_float_type(y->dtype)) {
-    double start = load_double(ctx->in[0]->data, y->dtype, 0),
-           delta = load_double(ctx->in[2]->data, y->dtype, 0);
-    for (int64_t i = 0; i < n; i++) store_double(y->data, y->dtype, i, start + (double)i * delta);
+  if (wisp_cast_is_float(y->dtype)) {
+    double start = wisp_cast_load_double(ctx->in[0]->data, y->dtype, 0),
+           delta = wisp_cast_load_double(ctx->in[2]->data, y->dtype, 0);
+    for (int64_t i = 0; i < n; i++)
+      wisp_cast_store_double(y->data, y->dtype, i, start + (double)i * delta);
     return WISP_OK;
   }
   uint64_t start = (uint64_t)wisp_tensor_get_int(ctx->in[0], 0),
@@ -983,7 +978,7 @@ const wisp_op_def wisp_op_Range = {"", "Range", 0, NULL, range_infer, range_exec
 
 /* ---- Cast, CastLike ----------------------------------------------------------------------- */
 
-static double load_double(const void *p, wisp_dtype dt, int64_t i) {
+double wisp_cast_load_double(const void *p, wisp_dtype dt, int64_t i) {
   switch (dt) {
     case WISP_DT_FLOAT: return ((const float *)p)[i];
     case WISP_DT_DOUBLE: return ((const double *)p)[i];
@@ -998,7 +993,7 @@ static double load_double(const void *p, wisp_dtype dt, int64_t i) {
   ((T *)p)[i] = v != v ? 0 : v <= (double)(LO) ? (LO) : v >= (double)(HI) ? (HI) : (T)v; \
   break;
 
-static void store_double(void *p, wisp_dtype dt, int64_t i, double v) {
+void wisp_cast_store_double(void *p, wisp_dtype dt, int64_t i, double v) {
   switch (dt) {
     case WISP_DT_FLOAT: ((float *)p)[i] = (float)v; break;
     case WISP_DT_DOUBLE: ((double *)p)[i] = v; break;
@@ -1017,11 +1012,13 @@ static void store_double(void *p, wisp_dtype dt, int64_t i, double v) {
 }
 
 /* Integer to anything: narrowing wraps (two's complement), as in C and numpy. */
-static void store_int(void *p, wisp_dtype dt, int64_t i, int64_t v, int from_u64) {
+void wisp_cast_store_int(void *p, wisp_dtype dt, int64_t i, int64_t v, int from_u64) {
   switch (dt) {
     case WISP_DT_FLOAT:
     case WISP_DT_DOUBLE:
-    case WISP_DT_FLOAT16: store_double(p, dt, i, from_u64 ? (double)(uint64_t)v : (double)v); break;
+    case WISP_DT_FLOAT16:
+      wisp_cast_store_double(p, dt, i, from_u64 ? (double)(uint64_t)v : (double)v);
+      break;
     case WISP_DT_BOOL: ((uint8_t *)p)[i] = v != 0; break;
     case WISP_DT_INT8:
     case WISP_DT_UINT8: ((uint8_t *)p)[i] = (uint8_t)v; break;
@@ -1037,11 +1034,11 @@ static void store_int(void *p, wisp_dtype dt, int64_t i, int64_t v, int from_u64
 
 static int castable(wisp_dtype dt) { return dt != WISP_DT_STRING && wisp_dtype_size(dt); }
 
-/* Numbers cast to strings are written into ctx->state, CAST_STR_BYTES per element, which the
- * output's pointers point into (valid until the next run). */
-#define CAST_STR_BYTES 32
+/* Numbers cast to strings are written into ctx->state, WISP_CAST_STR_BYTES per element, which
+ * the output's pointers point into (valid until the next run). */
 typedef struct {
   size_t state_bytes;
+  const wisp_op_def *strings; /* between numbers and strings: cast_string.c */
 } cast_params;
 
 static wisp_status cast_to(wisp_op_ctx *ctx, wisp_dtype to) {
@@ -1053,10 +1050,14 @@ static wisp_status cast_to(wisp_op_ctx *ctx, wisp_dtype to) {
   ctx->out[0]->dtype = to;
   ctx->out[0]->shape = ctx->in[0]->shape;
   cast_params *p = ctx->params;
+  if ((from == WISP_DT_STRING) != (to == WISP_DT_STRING) &&
+      !(p->strings = wisp_op_find("wisp", "CastString")))
+    return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
+                        "casting between numbers and strings is in wisp_extra.wasm, not loaded");
   int64_t numel = wisp_shape_numel(&ctx->in[0]->shape);
-  if (to == WISP_DT_STRING && (uint64_t)numel > WISP_MAX_TENSOR_BYTES / CAST_STR_BYTES)
+  if (to == WISP_DT_STRING && (uint64_t)numel > WISP_MAX_TENSOR_BYTES / WISP_CAST_STR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "too many elements to cast to strings");
-  size_t need = (size_t)numel * CAST_STR_BYTES;
+  size_t need = (size_t)numel * WISP_CAST_STR_BYTES;
   if (to == WISP_DT_STRING && from != WISP_DT_STRING && need > p->state_bytes) {
     wisp_aligned_free(ctx->state);
     p->state_bytes = 0;
@@ -1065,32 +1066,6 @@ static wisp_status cast_to(wisp_op_ctx *ctx, wisp_dtype to) {
     p->state_bytes = need;
   }
   return WISP_OK;
-}
-
-/* The shortest %g form that reads back as the same value (numpy's str of a float). */
-static void format_float(char *buf, double v, int is_f32) {
-  if (v != v || v == INFINITY || v == -INFINITY) {
-    snprintf(buf, CAST_STR_BYTES, v != v ? "nan" : v > 0 ? "inf" : "-inf");
-    return;
-  }
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(buf, CAST_STR_BYTES, "%.*g", prec, v);
-    if (is_f32 ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v) return;
-  }
-}
-
-static void cast_to_strings(wisp_op_ctx *ctx, int64_t n) {
-  const wisp_tensor *x = ctx->in[0];
-  const char **y = ctx->out[0]->data;
-  for (int64_t i = 0; i < n; i++) {
-    char *buf = (char *)ctx->state + i * CAST_STR_BYTES;
-    if (is_float_type(x->dtype))
-      format_float(buf, load_double(x->data, x->dtype, i), x->dtype != WISP_DT_DOUBLE);
-    else if (x->dtype == WISP_DT_UINT64)
-      snprintf(buf, CAST_STR_BYTES, "%llu", (unsigned long long)((const uint64_t *)x->data)[i]);
-    else snprintf(buf, CAST_STR_BYTES, "%lld", (long long)wisp_tensor_get_int(x, i));
-    y[i] = buf;
-  }
 }
 
 static wisp_status cast_parse(wisp_op_ctx *ctx) {
@@ -1116,28 +1091,15 @@ static wisp_status cast_exec(wisp_op_ctx *ctx) {
   wisp_tensor *y = ctx->out[0];
   int64_t n = wisp_shape_numel(&y->shape);
   if (x->dtype == y->dtype) return copy_exec(ctx);
-  if (y->dtype == WISP_DT_STRING) {
-    cast_to_strings(ctx, n);
-    return WISP_OK;
-  }
-  if (x->dtype == WISP_DT_STRING) { /* numbers as strtod / strtoll read them ("inf", "NaN" too) */
-    const char *const *str = x->data;
-    for (int64_t i = 0; i < n; i++) {
-      const char *e = str[i] ? str[i] : "";
-      if (is_float_type(y->dtype) || y->dtype == WISP_DT_BOOL)
-        store_double(y->data, y->dtype, i, strtod(e, NULL));
-      else if (y->dtype == WISP_DT_UINT64)
-        store_int(y->data, y->dtype, i, (int64_t)strtoull(e, NULL, 10), 1);
-      else store_int(y->data, y->dtype, i, strtoll(e, NULL, 10), 0);
-    }
-    return WISP_OK;
-  }
-  if (is_float_type(x->dtype))
+  if (x->dtype == WISP_DT_STRING || y->dtype == WISP_DT_STRING)
+    return ((const cast_params *)ctx->params)->strings->exec(ctx);
+  if (wisp_cast_is_float(x->dtype))
     for (int64_t i = 0; i < n; i++)
-      store_double(y->data, y->dtype, i, load_double(x->data, x->dtype, i));
+      wisp_cast_store_double(y->data, y->dtype, i, wisp_cast_load_double(x->data, x->dtype, i));
   else
     for (int64_t i = 0; i < n; i++)
-      store_int(y->data, y->dtype, i, wisp_tensor_get_int(x, i), x->dtype == WISP_DT_UINT64);
+      wisp_cast_store_int(y->data, y->dtype, i, wisp_tensor_get_int(x, i),
+                          x->dtype == WISP_DT_UINT64);
   return WISP_OK;
 }
 

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../kernels/config.h"
+#include "../ops/op.h"
 #include "../threads.h"
 #include "../wisp.h"
 
@@ -317,6 +318,7 @@ static void list_add(void *user, const char *location, uint64_t end) {
  * `model`. */
 KEEP char *wisp_wasm_external_files(const void *model, size_t len) {
   ext_list l = {0};
+  wisp_op_extra_wanted(); /* forget an earlier model's: wisp_wasm_extra_wanted says this one's */
   wisp_status st = wisp_model_external_files(model, len, list_add, &l);
   size_t total = 1;
   for (int i = 0; i < l.n; i++) total += strlen(l.files[i].location) + 23;
@@ -333,6 +335,10 @@ KEEP char *wisp_wasm_external_files(const void *model, size_t len) {
   free(l.files);
   return list;
 }
+
+/* After wisp_wasm_external_files: the first op of that model in web/wisp_extra.wasm while it is
+ * not loaded (src/wasm/extra.c), or NULL. */
+KEEP const char *wisp_wasm_extra_wanted(void) { return wisp_op_extra_wanted(); }
 
 /* ---- image preprocessing (web/image.js) ---- */
 

@@ -32,7 +32,7 @@ test('npm pack ships exactly what runs', () => {
   const shipped = new Set(info.files.map((f) => f.path));
   const needed = reachable(['web/index.js', ...Object.values(pkg.bin)]);
   for (const f of needed) assert.ok(shipped.has(f), `${f} is imported at run time but not packed`);
-  for (const f of ['web/wisp.wasm', 'web/wisp_relaxed.wasm', 'web/wisp_mt.wasm', 'web/wisp_relaxed_mt.wasm', 'web/index.d.ts', 'LICENSE', 'README.md', 'package.json']) {
+  for (const f of ['web/wisp.wasm', 'web/wisp_relaxed.wasm', 'web/wisp_mt.wasm', 'web/wisp_relaxed_mt.wasm', 'web/wisp_extra.wasm', 'web/wisp_extra_mt.wasm', 'web/index.d.ts', 'LICENSE', 'README.md', 'package.json']) {
     assert.ok(shipped.has(f), `${f} not packed`);
   }
   const extra = [...shipped].filter((f) => !needed.has(f) && !['web/index.d.ts', 'LICENSE', 'README.md', 'package.json'].includes(f));
@@ -46,7 +46,7 @@ test('package.json: a free name, licence, exports, types, bin', () => {
   assert.match(readFileSync(`${root}LICENSE`, 'utf8'), /^MIT License/);
   assert.equal(pkg.sideEffects, false);
   for (const k of ['repository', 'homepage', 'bugs', 'keywords', 'types']) assert.ok(pkg[k], k);
-  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './package.json', './web/wisp.wasm', './web/wisp_mt.wasm', './web/wisp_relaxed.wasm', './web/wisp_relaxed_mt.wasm']);
+  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './package.json', './web/wisp.wasm', './web/wisp_extra.wasm', './web/wisp_extra_mt.wasm', './web/wisp_mt.wasm', './web/wisp_relaxed.wasm', './web/wisp_relaxed_mt.wasm']);
   assert.equal(pkg.exports['.'].types, './web/index.d.ts');
   assert.equal(Object.keys(pkg.exports['.'])[0], 'types', "'types' must come first to be used");
   for (const target of [pkg.exports['.'].import, ...Object.values(pkg.bin)]) assert.ok(existsSync(join(root, target)), target);
