@@ -2,7 +2,7 @@
  *
  * X(Name, since, until): the versions of the domain's opset whose semantics the op implements.
  * E(Name, since, until): the same for an op of a rare family (ml_*, rnn, control, signal, vision,
- * resize, einsum, loss, strings, tfidf, conv_transpose, cast_string, mvn, contrib_attention,
+ * resize, einsum, loss, strings, tfidf, conv_transpose, cast_string, mvn,
  * gather_block_quantized). The native build links them like any
  * other; the WebAssembly build links them apart, into web/wisp_extra.wasm (src/wasm/extra.c),
  * which web/ fetches only for a model that uses one of them, so the core download stays small.
@@ -190,7 +190,7 @@
 /* Domain "com.microsoft" (onnxruntime's contrib ops) sorts last: wisp_op_ms_<op_type>.
  * DynamicQuantizeMatMul is also what src/fuse/ turns q8 MatMul chains into (quant_matmul.c). */
 #define WISP_MS_OPS(X, E) \
-  E(Attention, 1, 1) \
+  X(Attention, 1, 1) \
   X(BiasAdd, 1, 1) \
   X(BiasGelu, 1, 1) \
   X(BiasSoftmax, 1, 1) \
@@ -206,9 +206,9 @@
   X(MatMulBnb4, 1, 1) \
   X(MatMulIntegerToFloat, 1, 1) \
   X(MatMulNBits, 1, 1) \
-  E(MultiHeadAttention, 1, 1) \
+  X(MultiHeadAttention, 1, 1) \
   X(QuickGelu, 1, 1) \
-  E(RotaryEmbedding, 1, 1) \
+  X(RotaryEmbedding, 1, 1) \
   X(SkipLayerNormalization, 1, 1) \
   X(SkipSimplifiedLayerNormalization, 1, 1)
 
