@@ -1,14 +1,26 @@
 /* op_profile.c — where a model's run time goes, per op type and per node (plan.c built with
  * WISP_PROFILE times every step). Built by the WASM CMake build as build-wasm/op_profile.cjs:
  *   node build-wasm/op_profile.cjs model.onnx [name=1,3,224,224 ...] [--runs N]
- * Symbolic dims default to 1; float inputs get seeded values in [-1, 1), integer inputs 1. */
+ * Symbolic dims default to 1; float inputs get seeded values in [-1, 1), integer inputs 1.
+ * build-wasm/op_profile_mt.cjs is the threaded build (Emscripten's pthreads start the helpers
+ * that web/threads.js starts in the library): `--threads N` times each step's wall time on N. */
 #include <emscripten.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ops/op.h"
+#include "threads.h"
 #include "wisp.h"
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include <pthread.h>
+
+static void *helper(void *id) {
+  wisp_threads_worker((int)(intptr_t)id);
+  return NULL;
+}
+#endif
 
 #define MAX_ROWS 4096
 typedef struct {
@@ -89,8 +101,19 @@ int main(int argc, char **argv) {
       else if (t->dtype == WISP_DT_INT32) ((int32_t *)t->data)[k] = 1;
     }
   }
-  for (int a = 2; a + 1 < argc; a++)
+  int threads = 1;
+  for (int a = 2; a + 1 < argc; a++) {
     if (!strcmp(argv[a], "--runs")) runs = atoi(argv[a + 1]);
+    if (!strcmp(argv[a], "--threads")) threads = atoi(argv[a + 1]);
+  }
+#ifdef __EMSCRIPTEN_PTHREADS__
+  for (int id = 1; id < threads && id < WISP_MAX_THREADS; id++) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, helper, (void *)(intptr_t)id)) return perror("pthread_create"), 1;
+  }
+  wisp_threads_caller_blocks(1);
+#endif
+  wisp_threads_set(threads);
   for (int r = 0; r < 5; r++)
     if (wisp_session_run(s, feeds, n_in) != WISP_OK)
       return fprintf(stderr, "%s\n", wisp_last_error()), 1;
@@ -111,8 +134,8 @@ int main(int argc, char **argv) {
     if (k < nt) type_ms[k] += rows[i].ms / runs, type_n[k]++;
     steps += rows[i].ms / runs;
   }
-  printf("run %.2f ms (steps %.2f ms), %d steps\n\n%-28s %8s %6s %5s\n", total, steps, n_rows,
-         "op type", "ms", "%", "nodes");
+  printf("run %.2f ms (steps %.2f ms), %d steps, %d threads\n\n%-28s %8s %6s %5s\n", total, steps,
+         n_rows, wisp_threads(), "op type", "ms", "%", "nodes");
   for (int a = 0; a < nt; a++) {
     int best = a;
     for (int b = a + 1; b < nt; b++)
