@@ -118,9 +118,23 @@ int main(int argc, char **argv) {
     if (wisp_session_run(s, feeds, n_in) != WISP_OK)
       return fprintf(stderr, "%s\n", wisp_last_error()), 1;
   recording = 1;
+#ifdef __EMSCRIPTEN_PTHREADS__
+  wisp_threads_stats before = *wisp_threads_profile();
+#endif
   double t0 = emscripten_get_now();
   for (int r = 0; r < runs; r++) wisp_session_run(s, feeds, n_in);
   double total = (emscripten_get_now() - t0) / runs, steps = 0;
+#ifdef __EMSCRIPTEN_PTHREADS__
+  const wisp_threads_stats *st = wisp_threads_profile();
+  printf("per run: %.1f parallel-fors, caller waited %.2f ms after its tiles\n",
+         (double)(st->jobs - before.jobs) / runs,
+         (st->caller_wait_ms - before.caller_wait_ms) / runs);
+  for (int t = 0; t < wisp_threads(); t++)
+    printf("  thread %d: %.1f tiles, %.2f ms in tiles, %.1f sleeps\n", t,
+           (double)(st->tiles[t] - before.tiles[t]) / runs,
+           (st->busy_ms[t] - before.busy_ms[t]) / runs,
+           (double)(st->sleeps[t] - before.sleeps[t]) / runs);
+#endif
   qsort(rows, n_rows, sizeof *rows, by_ms);
   /* per op type, then the 40 costliest nodes */
   const char *types[256];
