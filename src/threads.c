@@ -76,9 +76,10 @@ const wisp_threads_stats *wisp_threads_profile(void) { return &g_stats; }
 #endif
 
 /* Spin this long for the next job or for the helpers' last tiles before sleeping in
- * memory.atomic.wait32: waking a sleeper costs tens of microseconds, about what a model's
- * serial steps between two parallel-fors take, so a helper that slept after every job would
- * start each one late. The clock is read every SPIN_CHECK turns (a call out to JS). */
+ * memory.atomic.wait32: longer than most of a model's serial steps between two parallel-fors,
+ * so a helper is rarely woken from a sleep (which makes it start the job late) within a run;
+ * short, since a spinning helper takes a core from other work on a loaded machine. The clock
+ * is read every SPIN_CHECK turns (a call out to JS). */
 #define SPIN_MS 0.1
 #define SPIN_CHECK 1024
 
