@@ -1,8 +1,10 @@
 // ab.js — two builds of wisp against each other on one model, in one process, interleaved:
-//   node bench/ab.js <web dir A> <web dir B> <model.onnx> [--input name=d0,d1,...]...
+//   node bench/ab.js <web dir A> <web dir B> <model.onnx> [--input name=d0,d1,...]... [--threads N]
 // Each directory is a copy of web/ (its .js and .wasm files). After warm-up the two alternate
 // which runs first; the figure is the median of the per-round ratios of CPU time (B / A), which a
-// loaded machine moves far less than wall-clock medians (an A/A run gives 1.00 ± 0.01).
+// loaded machine moves far less than wall-clock medians (an A/A run gives 1.00 ± 0.01). With
+// --threads N > 1 both run on N threads and the times are wall-clock (CPU time would count the
+// helpers' spinning), so load moves them more.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,13 +15,18 @@ if (!model) {
   process.exit(2);
 }
 const dims = {};
+let threads = 1;
 for (let i = 0; i + 1 < rest.length; i += 2) {
+  if (rest[i] === '--threads') {
+    threads = Number(rest[i + 1]);
+    continue;
+  }
   const [name, d] = rest[i + 1].split('=');
   dims[name] = d.split(/[,x]/).map(Number);
 }
 const [A, B] = await Promise.all([dirA, dirB].map((d) => import(pathToFileURL(resolve(d, 'index.js')).href)));
 const bytes = new Uint8Array(await readFile(model));
-const sessions = await Promise.all([A, B].map((w) => w.InferenceSession.create(bytes, { numThreads: 1 })));
+const sessions = await Promise.all([A, B].map((w) => w.InferenceSession.create(bytes, { numThreads: threads })));
 
 // Token-like ids below 100, masks of ones, token types of zero, floats in [-1, 1): as bench.js.
 let seed = 1234;
@@ -42,10 +49,10 @@ const spec = sessions[0].inputMetadata.map(({ name, type, shape }) => {
 });
 const feeds = [A, B].map((w) => Object.fromEntries(spec.map(({ name, type, d, data }) => [name, new w.Tensor(type, data, d)])));
 const cpuMs = async (k) => {
-  const c0 = process.cpuUsage();
+  const c0 = process.cpuUsage(), t0 = performance.now();
   await sessions[k].run(feeds[k]);
   const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
+  return threads > 1 ? performance.now() - t0 : (c.user + c.system) / 1000;
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -62,6 +69,6 @@ for (let i = 0, t0 = performance.now(); i < 40 || performance.now() - t0 < 4000;
   ms[1].push(b);
   ratios.push(b / a);
 }
-console.log(`${model}: CPU ms A ${median(ms[0]).toFixed(3)}, B ${median(ms[1]).toFixed(3)}; ` +
+console.log(`${model}: ${threads > 1 ? `${threads} threads, wall` : 'CPU'} ms A ${median(ms[0]).toFixed(3)}, B ${median(ms[1]).toFixed(3)}; ` +
   `B / A ${median(ratios).toFixed(3)} (median of ${ratios.length} interleaved rounds)`);
 process.exit(0);

@@ -1,14 +1,26 @@
 /* op_profile.c — where a model's run time goes, per op type and per node (plan.c built with
  * WISP_PROFILE times every step). Built by the WASM CMake build as build-wasm/op_profile.cjs:
  *   node build-wasm/op_profile.cjs model.onnx [name=1,3,224,224 ...] [--runs N]
- * Symbolic dims default to 1; float inputs get seeded values in [-1, 1), integer inputs 1. */
+ * Symbolic dims default to 1; float inputs get seeded values in [-1, 1), integer inputs 1.
+ * build-wasm/op_profile_mt.cjs is the threaded build (Emscripten's pthreads start the helpers
+ * that web/threads.js starts in the library): `--threads N` times each step's wall time on N. */
 #include <emscripten.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ops/op.h"
+#include "threads.h"
 #include "wisp.h"
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include <pthread.h>
+
+static void *helper(void *id) {
+  wisp_threads_worker((int)(intptr_t)id);
+  return NULL;
+}
+#endif
 
 #define MAX_ROWS 4096
 typedef struct {
@@ -89,15 +101,40 @@ int main(int argc, char **argv) {
       else if (t->dtype == WISP_DT_INT32) ((int32_t *)t->data)[k] = 1;
     }
   }
-  for (int a = 2; a + 1 < argc; a++)
+  int threads = 1;
+  for (int a = 2; a + 1 < argc; a++) {
     if (!strcmp(argv[a], "--runs")) runs = atoi(argv[a + 1]);
+    if (!strcmp(argv[a], "--threads")) threads = atoi(argv[a + 1]);
+  }
+#ifdef __EMSCRIPTEN_PTHREADS__
+  for (int id = 1; id < threads && id < WISP_MAX_THREADS; id++) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, helper, (void *)(intptr_t)id)) return perror("pthread_create"), 1;
+  }
+  wisp_threads_caller_blocks(1);
+#endif
+  wisp_threads_set(threads);
   for (int r = 0; r < 5; r++)
     if (wisp_session_run(s, feeds, n_in) != WISP_OK)
       return fprintf(stderr, "%s\n", wisp_last_error()), 1;
   recording = 1;
+#ifdef __EMSCRIPTEN_PTHREADS__
+  wisp_threads_stats before = *wisp_threads_profile();
+#endif
   double t0 = emscripten_get_now();
   for (int r = 0; r < runs; r++) wisp_session_run(s, feeds, n_in);
   double total = (emscripten_get_now() - t0) / runs, steps = 0;
+#ifdef __EMSCRIPTEN_PTHREADS__
+  const wisp_threads_stats *st = wisp_threads_profile();
+  printf("per run: %.1f parallel-fors, caller waited %.2f ms after its tiles\n",
+         (double)(st->jobs - before.jobs) / runs,
+         (st->caller_wait_ms - before.caller_wait_ms) / runs);
+  for (int t = 0; t < wisp_threads(); t++)
+    printf("  thread %d: %.1f tiles, %.2f ms in tiles, %.1f sleeps\n", t,
+           (double)(st->tiles[t] - before.tiles[t]) / runs,
+           (st->busy_ms[t] - before.busy_ms[t]) / runs,
+           (double)(st->sleeps[t] - before.sleeps[t]) / runs);
+#endif
   qsort(rows, n_rows, sizeof *rows, by_ms);
   /* per op type, then the 40 costliest nodes */
   const char *types[256];
@@ -111,8 +148,8 @@ int main(int argc, char **argv) {
     if (k < nt) type_ms[k] += rows[i].ms / runs, type_n[k]++;
     steps += rows[i].ms / runs;
   }
-  printf("run %.2f ms (steps %.2f ms), %d steps\n\n%-28s %8s %6s %5s\n", total, steps, n_rows,
-         "op type", "ms", "%", "nodes");
+  printf("run %.2f ms (steps %.2f ms), %d steps, %d threads\n\n%-28s %8s %6s %5s\n", total, steps,
+         n_rows, wisp_threads(), "op type", "ms", "%", "nodes");
   for (int a = 0; a < nt; a++) {
     int best = a;
     for (int b = a + 1; b < nt; b++)

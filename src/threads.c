@@ -1,11 +1,18 @@
 /* The parallel-for (threads.h). Threaded build: the caller publishes a job and one word saying
- * which generation it is and how many workers take part; workers sleep on that word
- * (memory.atomic.wait32), claim tiles from a shared counter and count themselves out; the caller
- * claims tiles too, then waits for its helpers: it sleeps where it may block (Node, a worker),
- * and spins on a browser's main thread, which may not (the wait is only for the last tiles). */
+ * which generation it is and how many workers take part; workers wait on that word, then claim
+ * tiles from a counter tagged with the job's generation, so a worker that wakes late takes no
+ * tile of a later job, and the caller, which claims tiles too, waits only for tiles in progress,
+ * never for a helper that has not started. Waits spin briefly, then sleep
+ * (memory.atomic.wait32) where the thread may block; a browser's main thread may not, and spins
+ * (its wait is only for the last tiles). */
 #include "threads.h"
 
 #include <assert.h>
+#include <stdint.h>
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include <emscripten.h>
+#endif
 
 static int g_threads = 1;
 
@@ -59,34 +66,74 @@ static void run_tile(const job *b, int thread, size_t t) {
 
 #ifdef __EMSCRIPTEN_PTHREADS__
 
+#ifdef WISP_PROFILE /* bench/op_profile.c: where the threads' time goes */
+double wisp_profile_now(void);
+static wisp_threads_stats g_stats;
+const wisp_threads_stats *wisp_threads_profile(void) { return &g_stats; }
+#define PROFILE(x) x
+#else
+#define PROFILE(x)
+#endif
+
+/* Spin this long for the next job or for the helpers' last tiles before sleeping in
+ * memory.atomic.wait32: longer than most of a model's serial steps between two parallel-fors,
+ * so a helper is rarely woken from a sleep (which makes it start the job late) within a run;
+ * short, since a spinning helper takes a core from other work on a loaded machine. The clock
+ * is read every SPIN_CHECK turns (a call out to JS). */
+#define SPIN_MS 0.1
+#define SPIN_CHECK 1024
+
+/* Waits until *word differs from seen (thread: whose wait, for the profile); spins, then sleeps
+ * where it may. Returns the new value. */
+static int wait_change(int *word, int seen, int may_sleep, int thread) {
+  double until = 0;
+  int w;
+  for (unsigned spin = 1; (w = __atomic_load_n(word, __ATOMIC_SEQ_CST)) == seen; spin++) {
+    if (!may_sleep || spin % SPIN_CHECK) continue;
+    double now = emscripten_get_now();
+    if (!until) until = now + SPIN_MS;
+    else if (now > until) {
+      PROFILE(g_stats.sleeps[thread]++);
+      __builtin_wasm_memory_atomic_wait32(word, seen, -1);
+    }
+  }
+  return w;
+}
+
 static job g_job;
 static _Thread_local int t_self; /* this thread's id: 0 the caller, 1 … the workers */
-static int g_next;               /* the next unclaimed tile */
-static int g_pending;            /* helpers still on the current job */
+/* generation << 32 | tiles left: tile count - left is the next; a claim is a compare-exchange
+ * that fails once the job is another, and the job cannot change while a claimed tile runs */
+static uint64_t g_claim;
+static int g_done; /* tiles of the current job finished */
 /* generation << 5 | helpers: read once, so a worker never mixes two jobs' headcounts */
 static int g_word;
 
-static void claim_tiles(int thread) {
+/* Runs tiles of job `gen` while there are any; returns when none is left to claim. */
+static void claim_tiles(int thread, uint32_t gen) {
+  PROFILE(double t0 = wisp_profile_now());
+  uint64_t c = __atomic_load_n(&g_claim, __ATOMIC_SEQ_CST);
   for (;;) {
-    size_t t = (size_t)__atomic_fetch_add(&g_next, 1, __ATOMIC_SEQ_CST);
-    if (t >= g_job.count) return;
-    run_tile(&g_job, thread, t);
+    if ((uint32_t)(c >> 32) != gen || !(uint32_t)c) break;
+    if (!__atomic_compare_exchange_n(&g_claim, &c, c - 1, 1, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+      continue;
+    size_t count = g_job.count;
+    run_tile(&g_job, thread, count - (uint32_t)c);
+    PROFILE(g_stats.tiles[thread]++);
+    if ((size_t)__atomic_add_fetch(&g_done, 1, __ATOMIC_SEQ_CST) == count && thread &&
+        g_caller_blocks)
+      __builtin_wasm_memory_atomic_notify(&g_done, 1);
+    c = __atomic_load_n(&g_claim, __ATOMIC_SEQ_CST);
   }
+  PROFILE(g_stats.busy_ms[thread] += wisp_profile_now() - t0);
 }
 
 void wisp_threads_worker(int id) {
   int seen = 0; /* no job has word 0: a late starter still takes the job it finds */
   t_self = id;
   for (;;) {
-    int w;
-    for (int spin = 0; (w = __atomic_load_n(&g_word, __ATOMIC_SEQ_CST)) == seen; spin++)
-      if (spin > 2000) __builtin_wasm_memory_atomic_wait32(&g_word, seen, -1);
-    seen = w;
-    if (id <= (w & 31)) { /* workers 1 … helpers */
-      claim_tiles(id);
-      if (__atomic_sub_fetch(&g_pending, 1, __ATOMIC_SEQ_CST) == 0 && g_caller_blocks)
-        __builtin_wasm_memory_atomic_notify(&g_pending, 1);
-    }
+    int w = seen = wait_change(&g_word, seen, 1, id);
+    if (id <= (w & 31)) claim_tiles(id, (uint32_t)w >> 5); /* workers 1 … helpers */
   }
 }
 
@@ -102,18 +149,19 @@ void wisp_parallel_2d(size_t range_i, size_t range_j, size_t tile_i, size_t tile
     return;
   }
   __atomic_store_n(&busy, 1, __ATOMIC_SEQ_CST);
-  g_job = b;
-  __atomic_store_n(&g_next, 0, __ATOMIC_SEQ_CST);
-  __atomic_store_n(&g_pending, (int)helpers, __ATOMIC_SEQ_CST);
-  static int generation;
+  static uint32_t generation;
   generation = (generation + 1) & 0x3ffffff;
   if (!generation) generation = 1;
-  __atomic_store_n(&g_word, generation << 5 | (int)helpers, __ATOMIC_SEQ_CST);
+  g_job = b;
+  __atomic_store_n(&g_done, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&g_claim, (uint64_t)generation << 32 | b.count, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&g_word, (int)(generation << 5 | helpers), __ATOMIC_SEQ_CST);
   __builtin_wasm_memory_atomic_notify(&g_word, -1); /* all: any sleeper may be a helper */
-  claim_tiles(0);
-  int left;
-  for (int spin = 0; (left = __atomic_load_n(&g_pending, __ATOMIC_SEQ_CST)); spin++)
-    if (g_caller_blocks && spin > 2000) __builtin_wasm_memory_atomic_wait32(&g_pending, left, -1);
+  claim_tiles(0, generation);
+  PROFILE(double t0 = wisp_profile_now(); g_stats.jobs++);
+  for (int done; (size_t)(done = __atomic_load_n(&g_done, __ATOMIC_SEQ_CST)) < b.count;)
+    wait_change(&g_done, done, g_caller_blocks, 0);
+  PROFILE(g_stats.caller_wait_ms += wisp_profile_now() - t0);
   __atomic_store_n(&busy, 0, __ATOMIC_SEQ_CST);
 }
 

@@ -52,4 +52,15 @@ void wisp_threads_caller_blocks(int yes);
 /* A worker's loop (never returns): id 1 … WISP_MAX_THREADS - 1. */
 void wisp_threads_worker(int id);
 
+#if defined WISP_PROFILE && defined __EMSCRIPTEN_PTHREADS__
+/* bench/op_profile.c's threaded build: parallel-fors handed to helpers, the caller's wait for
+ * them after its own tiles, and per thread (0 the caller) tiles run, time in tiles and sleeps in
+ * memory.atomic.wait32 (each a wake-up to pay for). */
+typedef struct {
+  long jobs, tiles[WISP_MAX_THREADS], sleeps[WISP_MAX_THREADS];
+  double caller_wait_ms, busy_ms[WISP_MAX_THREADS];
+} wisp_threads_stats;
+const wisp_threads_stats *wisp_threads_profile(void);
+#endif
+
 #endif

@@ -60,11 +60,16 @@ static void gemm_tile(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M
 
 /* Tile sides for a parallel-for over an M × N output in blocks of mr × nr: whole blocks, so
  * every element meets the same microkernel call whatever the tiling (N threads = 1 thread, bit
- * for bit), and about 4 tiles a thread for balance. One thread or little work: one tile. */
+ * for bit). About 16 tiles a thread: threads claim tiles as they go, so one that starts late or
+ * runs slower costs at most about a tile at the end; but none under GEMM_TILE_MIN multiply-adds,
+ * where the claim would cost too much. One thread or little work: one tile. */
+#define GEMM_TILE_MIN 32768
 void wisp_gemm_tiles(int M, int N, int K, int mr, int nr, size_t *tile_m, size_t *tile_n) {
   size_t bm = ((size_t)M + mr - 1) / mr, bn = ((size_t)N + nr - 1) / nr, tm = bm, tn = bn;
-  size_t want = (size_t)wisp_threads() * 4;
-  if (wisp_threads() > 1 && (double)M * N * K >= 65536)
+  double work = (double)M * N * K;
+  size_t want = (size_t)wisp_threads() * 16;
+  if (want > work / GEMM_TILE_MIN) want = (size_t)(work / GEMM_TILE_MIN);
+  if (wisp_threads() > 1 && want >= 2)
     while (((bm + tm - 1) / tm) * ((bn + tn - 1) / tn) < want && (tm > 1 || tn > 1)) {
       if (tn >= tm) tn = (tn + 1) / 2;
       else tm = (tm + 1) / 2;

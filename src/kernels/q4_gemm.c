@@ -3,14 +3,29 @@
 
 #include <math.h>
 
+#include "../threads.h"
 #include "config.h"
 
-void wisp_q4_gemm_with(wisp_q4_unpack_fn unpack, wisp_f32_gemm_ukernel uk,
-                       wisp_f32_gemm_ukernel uk1, size_t M, size_t N, size_t K, size_t block,
-                       const float *A, size_t lda, const uint8_t *B, const float *scales,
-                       const uint8_t *zp, const float *bias, float *Y, size_t ldy, float *scratch) {
+typedef struct {
+  wisp_q4_unpack_fn unpack;
+  wisp_f32_gemm_ukernel uk, uk1;
+  size_t M, N, K, block, lda, ldy;
+  const float *A, *scales, *bias;
+  const uint8_t *B, *zp;
+  float *Y, *scratch;
+} q4_job;
+
+/* Columns [n_first, n_first + n) (whole panels of 8) of every row, with this thread's panel of scratch. */
+static void q4_columns(void *ctx, int thread, size_t i, size_t n_first, size_t ni, size_t n) {
+  const q4_job *g = ctx;
+  wisp_q4_unpack_fn unpack = g->unpack;
+  wisp_f32_gemm_ukernel uk = g->uk, uk1 = g->uk1;
+  size_t M = g->M, N = n_first + n, K = g->K, block = g->block, lda = g->lda, ldy = g->ldy;
+  const float *A = g->A, *scales = g->scales, *bias = g->bias;
+  const uint8_t *B = g->B, *zp = g->zp;
+  float *Y = g->Y, *scratch = g->scratch + (size_t)thread * WISP_Q4_SCRATCH_FLOATS;
   size_t blocks = (K + block - 1) / block, zb = (blocks + 1) / 2;
-  for (size_t n0 = 0; n0 < N; n0 += WISP_GEMM_NR) {
+  for (size_t n0 = n_first; n0 < N; n0 += WISP_GEMM_NR) {
     int nc = N - n0 < WISP_GEMM_NR ? (int)(N - n0) : WISP_GEMM_NR;
     float b8[WISP_GEMM_NR] = {0};
     for (int j = 0; j < nc; j++) b8[j] = bias ? bias[n0 + j] : 0.0f;
@@ -32,6 +47,18 @@ void wisp_q4_gemm_with(wisp_q4_unpack_fn unpack, wisp_f32_gemm_ukernel uk,
             -INFINITY, INFINITY);
     }
   }
+}
+
+void wisp_q4_gemm_with(wisp_q4_unpack_fn unpack, wisp_f32_gemm_ukernel uk,
+                       wisp_f32_gemm_ukernel uk1, size_t M, size_t N, size_t K, size_t block,
+                       const float *A, size_t lda, const uint8_t *B, const float *scales,
+                       const uint8_t *zp, const float *bias, float *Y, size_t ldy, float *scratch) {
+  q4_job g = {unpack, uk, uk1, M, N, K, block, lda, ldy, A, scales, bias, B, zp, Y, scratch};
+  /* columns only, so each panel is unpacked once; about 4 spans of whole panels a thread */
+  size_t panels = (N + WISP_GEMM_NR - 1) / WISP_GEMM_NR, per = (size_t)wisp_threads() * 4;
+  size_t tile = (panels + per - 1) / per * WISP_GEMM_NR;
+  if (wisp_threads() == 1 || (double)M * N * K < 65536) tile = N;
+  if (N) wisp_parallel_2d(1, N, 1, tile, q4_columns, &g);
 }
 
 void wisp_q4_gemm(size_t M, size_t N, size_t K, size_t block, const float *A, size_t lda,

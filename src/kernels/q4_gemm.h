@@ -32,7 +32,7 @@ void q4_unpack_8__wasmsimd(int nc, size_t b0, size_t nblocks, size_t block, size
                            const uint8_t *B, const float *scales, const uint8_t *zp, float *w);
 #endif
 
-/* Floats of scratch the driver needs (the panel). */
+/* Floats of scratch the driver needs per thread (wisp_threads(): a panel each). */
 #define WISP_Q4_SCRATCH_FLOATS (WISP_Q4_KC * WISP_GEMM_NR)
 
 /* The GEMM with the given unpacker and f32 tiles (uk 4 rows, uk1 one row). */

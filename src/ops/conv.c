@@ -345,8 +345,9 @@ static void conv_depthwise(const wisp_conv_params *p, const float *x, const floa
     dw_tile(&j, 0, 0, 0, (size_t)p->N, (size_t)p->M);
     return;
   }
-  size_t per = (size_t)wisp_threads() * 4, tm = ((size_t)p->M + per - 1) / per;
-  tm = tm < 4 ? 4 : tm; /* a plane copy per tile: not too many */
+  /* about 8 tiles a thread (claimed as threads go: balance); a plane to clear per tile */
+  size_t per = (size_t)wisp_threads() * 8, tm = ((size_t)p->M + per - 1) / per;
+  tm = tm < 4 ? 4 : tm;
   wisp_parallel_2d((size_t)p->N, (size_t)p->M, 1, tm, dw_tile, &j);
 }
 

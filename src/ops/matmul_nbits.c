@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "../kernels/config.h"
+#include "../threads.h"
 #include "op.h"
 
 typedef struct {
@@ -48,6 +49,10 @@ static wisp_status nbits_parse(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
+static size_t panels_bytes(void) {
+  return (size_t)wisp_threads() * WISP_Q4_SCRATCH_FLOATS * sizeof(float);
+}
+
 static wisp_status nbits_infer(wisp_op_ctx *ctx) {
   const nbits_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 3, 6));
@@ -71,9 +76,8 @@ static wisp_status nbits_infer(wisp_op_ctx *ctx) {
   wisp_tensor *y = ctx->out[0];
   y->dtype = WISP_DT_FLOAT, y->shape = a->shape;
   y->shape.dims[y->shape.ndim - 1] = p->N;
-  /* the unpacked panel, then (level 4) A rounded to int8 */
-  ctx->scratch_bytes =
-      WISP_Q4_SCRATCH_FLOATS * sizeof(float) + (p->level == 4 ? wisp_tensor_bytes(a) : 0);
+  /* the unpacked panels (one a thread), then (level 4) A rounded to int8 */
+  ctx->scratch_bytes = panels_bytes() + (p->level == 4 ? wisp_tensor_bytes(a) : 0);
   return WISP_OK;
 }
 
@@ -85,8 +89,9 @@ static wisp_status nbits_exec(wisp_op_ctx *ctx) {
   const float *a = ctx->in[0]->data;
   float *panel = ctx->scratch;
   if (p->level == 4) {
-    round_a_int8(a, panel + WISP_Q4_SCRATCH_FLOATS, M, (size_t)p->K, (size_t)p->block);
-    a = panel + WISP_Q4_SCRATCH_FLOATS;
+    float *rounded = (float *)((char *)ctx->scratch + panels_bytes());
+    round_a_int8(a, rounded, M, (size_t)p->K, (size_t)p->block);
+    a = rounded;
   }
   wisp_q4_gemm(M, (size_t)p->N, (size_t)p->K, (size_t)p->block, a, (size_t)p->K, ctx->in[1]->data,
                ctx->in[2]->data, zp ? zp->data : NULL, bias ? bias->data : NULL, ctx->out[0]->data,

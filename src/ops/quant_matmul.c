@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../kernels/config.h"
+#include "../threads.h"
 #include "op.h"
 #include "quant.h"
 
@@ -98,26 +99,74 @@ static wisp_status dqmm_infer(wisp_op_ctx *ctx) {
   return qmm_setup(ctx, ctx->in[0], ctx->in[1], ctx->in[2], opt_in(ctx, 3), opt_in(ctx, 4), 0);
 }
 
+typedef struct {
+  const dqmm_params *p;
+  const wisp_qs8_gemm_config *ks;
+  const float *a;
+  float scale;
+  int32_t zp;
+  char *aq;
+} quantize_job;
+
+/* Rows [m, m + n) of A quantized into scratch, in the layout the kernels read. */
+static void quantize_rows(void *ctx, int thread, size_t m, size_t j, size_t n, size_t nj) {
+  const quantize_job *q = ctx;
+  const dqmm_params *p = q->p;
+  const float *a = q->a + m * (size_t)p->K;
+  if (q->ks->kr == 4) {
+    wisp_qs8c4_quantize_rows((int)n, p->K, a, q->scale, q->zp,
+                             (uint8_t *)q->aq + m * wisp_qs8c4_row_bytes(p->K));
+    return;
+  }
+  int16_t *aq = (int16_t *)q->aq + m * (size_t)p->lda;
+  if (p->lda == p->K) q->ks->quantize(n * (size_t)p->K, a, q->scale, q->zp, aq);
+  else
+    for (size_t r = 0; r < n; r++) {
+      q->ks->quantize((size_t)p->K, a + r * p->K, q->scale, q->zp, aq + r * p->lda);
+      aq[r * p->lda + p->K] = 0; /* the pad of the last pair */
+    }
+}
+
+typedef struct {
+  const dqmm_params *p;
+  const wisp_qs8_gemm_config *ks;
+  const char *aq, *packed;
+  float a_scale, *C;
+} gemm_job;
+
+/* Rows [i, i + ni) × columns [j, j + nj) of C, whole blocks of the kernel's 4×8: the driver
+ * over that part of A, of the packed panels and of C. */
+static void gemm_tile(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj) {
+  const gemm_job *g = ctx;
+  const dqmm_params *p = g->p;
+  float *C = g->C + i * (size_t)p->N + j;
+  if (g->ks->kr == 4) {
+    size_t panel = wisp_qs8c4_gemm_packed_size(p->K, WISP_QS8_NR);
+    wisp_qs8c4_gemm_with(g->ks->gemm_c4, (int)ni, (int)nj, p->K,
+                         (const uint8_t *)g->aq + i * wisp_qs8c4_row_bytes(p->K),
+                         g->packed + j / WISP_QS8_NR * panel, g->a_scale, C, p->N);
+  } else {
+    size_t panel = wisp_qs8_gemm_packed_size(p->K, WISP_QS8_NR);
+    wisp_qs8_gemm_with(g->ks->gemm, (int)ni, (int)nj, p->K, (const int16_t *)g->aq + i * p->lda,
+                       p->lda, g->packed + j / WISP_QS8_NR * panel, g->a_scale, C, p->N);
+  }
+}
+
+/* C = A (quantized in scratch) times the packed B, in tiles over the threads. */
+static void gemm_quantized_a(wisp_op_ctx *ctx, float a_scale) {
+  const dqmm_params *p = ctx->params;
+  gemm_job g = {p, dqmm_config(p), ctx->scratch, ctx->state, a_scale, ctx->out[0]->data};
+  size_t tm, tn;
+  wisp_gemm_tiles((int)p->M, p->N, p->K, WISP_QS8_MR, WISP_QS8_NR, &tm, &tn);
+  if (p->M && p->N) wisp_parallel_2d((size_t)p->M, (size_t)p->N, tm, tn, gemm_tile, &g);
+}
+
 /* A float, quantized to uint8 with scale and zp into scratch, times the packed B. */
 static void gemm_float_a(wisp_op_ctx *ctx, const float *a, float scale, int32_t zp) {
   const dqmm_params *p = ctx->params;
-  const wisp_qs8_gemm_config *ks = dqmm_config(p);
-  int16_t *aq = ctx->scratch;
-  size_t numel = (size_t)p->M * (size_t)p->K;
-  if (ks->kr == 4) {
-    wisp_qs8c4_quantize_rows((int)p->M, p->K, a, scale, zp, ctx->scratch);
-    wisp_qs8c4_gemm_with(ks->gemm_c4, (int)p->M, p->N, p->K, ctx->scratch, ctx->state, scale,
-                         ctx->out[0]->data, p->N);
-    return;
-  }
-  if (p->lda == p->K) ks->quantize(numel, a, scale, zp, aq);
-  else
-    for (int64_t m = 0; m < p->M; m++) {
-      ks->quantize((size_t)p->K, a + m * p->K, scale, zp, aq + m * p->lda);
-      aq[m * p->lda + p->K] = 0; /* the pad of the last pair */
-    }
-  wisp_qs8_gemm_with(ks->gemm, (int)p->M, p->N, p->K, aq, p->lda, ctx->state, scale,
-                     ctx->out[0]->data, p->N);
+  quantize_job q = {p, dqmm_config(p), a, scale, zp, ctx->scratch};
+  wisp_parallel_rows((size_t)p->M, (size_t)p->K, quantize_rows, &q);
+  gemm_quantized_a(ctx, scale);
 }
 
 static wisp_status dqmm_exec(wisp_op_ctx *ctx) {
@@ -173,8 +222,7 @@ static wisp_status mmitf_exec(wisp_op_ctx *ctx) {
     }
     if (p->lda > p->K) aq[m * p->lda + p->K] = 0;
   }
-  wisp_qs8_gemm_with(dqmm_config(p)->gemm, (int)p->M, p->N, p->K, aq, p->lda, ctx->state,
-                     *(const float *)ctx->in[2]->data, ctx->out[0]->data, p->N);
+  gemm_quantized_a(ctx, *(const float *)ctx->in[2]->data);
   return WISP_OK;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../half.h"
+#include "../threads.h"
 #include "cast.h"
 #include "op.h"
 
@@ -160,14 +161,41 @@ static wisp_status transpose_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
+typedef struct {
+  const wisp_tensor *x, *y;
+  const int64_t *src; /* x's stride along each of y's dims */
+  int a;              /* the first dim of y longer than 1: split over the threads */
+} transpose_job;
+
+/* y[..., i : i + n, ...] (along dim a) as a box of its own. */
+static void transpose_rows(void *ctx, int thread, size_t i, size_t j, size_t n, size_t nj) {
+  const transpose_job *t = ctx;
+  const wisp_shape *ys = &t->y->shape;
+  size_t esize = wisp_dtype_size(t->y->dtype);
+  int64_t dims[WISP_MAX_DIMS], after = 1;
+  for (int k = 0; k < ys->ndim; k++) dims[k] = ys->dims[k];
+  for (int k = t->a + 1; k < ys->ndim; k++) after *= dims[k];
+  dims[t->a] = (int64_t)n;
+  copy_box((char *)t->y->data + (int64_t)i * after * (int64_t)esize,
+           (const char *)t->x->data + (int64_t)i * t->src[t->a] * (int64_t)esize, ys->ndim, dims,
+           t->src, esize);
+}
+
 static wisp_status transpose_exec(wisp_op_ctx *ctx) {
   const transpose_params *p = ctx->params;
   const wisp_tensor *x = ctx->in[0];
   wisp_tensor *y = ctx->out[0];
-  int64_t st[WISP_MAX_DIMS], src[WISP_MAX_DIMS];
+  int64_t st[WISP_MAX_DIMS], src[WISP_MAX_DIMS], n = wisp_shape_numel(&y->shape);
   dense_strides(&x->shape, st);
   for (int k = 0; k < y->shape.ndim; k++) src[k] = st[p->perm[k]];
-  copy_box(y->data, x->data, y->shape.ndim, y->shape.dims, src, wisp_dtype_size(y->dtype));
+  transpose_job t = {x, y, src, 0};
+  while (t.a < y->shape.ndim - 1 && y->shape.dims[t.a] == 1) t.a++;
+  if (!n || !y->shape.ndim) {
+    copy_box(y->data, x->data, y->shape.ndim, y->shape.dims, src, wisp_dtype_size(y->dtype));
+    return WISP_OK;
+  }
+  wisp_parallel_rows((size_t)y->shape.dims[t.a], (size_t)(n / y->shape.dims[t.a]), transpose_rows,
+                     &t);
   return WISP_OK;
 }
 

@@ -95,16 +95,19 @@ export function launchChromium(chromium) {
 }
 
 // Serves the files under root (read-only, nothing outside it) on a free localhost port; resolves
-// to the server and its base URL.
+// to the server and its base URL. isolated: with COOP + COEP, so pages are cross-origin isolated
+// (SharedArrayBuffer, threads); files: {'/path': bytes} served from memory as well.
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
-export async function serveStatic(root) {
+export async function serveStatic(root, { isolated = false, files = {} } = {}) {
   const base = resolve(root);
+  const headers = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
   const server = createServer(async (req, res) => {
-    const path = resolve(base, `.${decodeURIComponent(new URL(req.url, 'http://x').pathname)}`);
+    const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const path = resolve(base, `.${pathname}`);
     if (!path.startsWith(base + sep)) return res.writeHead(403).end();
     try {
-      const body = await readFile(path);
-      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+      const body = files[pathname] ?? await readFile(path);
+      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', ...headers }).end(body);
     } catch {
       res.writeHead(404).end();
     }

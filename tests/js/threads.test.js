@@ -28,9 +28,17 @@ function assertSameBits(a, b, what) {
   }
 }
 
+// A BERT-style model's feeds (all three; sameAcrossThreads keeps those the model takes).
+function textFeeds(batch, seq, vocab) {
+  const ids = BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(1 + ((i * 7919) % (vocab - 1))));
+  const t = (data) => new Tensor('int64', data, [batch, seq]);
+  return { input_ids: t(ids), attention_mask: t(new BigInt64Array(batch * seq).fill(1n)), token_type_ids: t(new BigInt64Array(batch * seq)) };
+}
+
 // Each model runs with 1 thread (web/wisp.wasm) and with 2 and 4 (web/wisp_mt.wasm).
-async function sameAcrossThreads(path, feeds, what) {
+async function sameAcrossThreads(path, allFeeds, what) {
   const one = await InferenceSession.create(path, { numThreads: 1 });
+  const feeds = Object.fromEntries(one.inputNames.map((n) => [n, allFeeds[n]]));
   const ref = await one.run(feeds);
   assert.match(one.kernelConfig, / threads=1$/);
   for (const n of [2, 4]) {
@@ -100,16 +108,42 @@ test('row- and batch-parallel ops: 2 and 4 threads equal 1 thread bit for bit', 
   await sameAcrossThreads(bytes, { x: floats(X, 11) }, 'row- and batch-parallel ops');
 });
 
-const MINILM = join(MODELS, 'minilm-l6/onnx/model.onnx');
-test('MiniLM-L6 seq 128: 2 threads equal 1 thread bit for bit', { skip: !existsSync(MINILM) && 'not generated' }, async () => {
-  const ids = BigInt64Array.from({ length: 128 }, (_, i) => BigInt(i ? 1000 + ((i * 7919) % 20000) : 101));
-  const t = (data) => new Tensor('int64', data, [1, 128]);
-  const probe = await InferenceSession.create(MINILM, { numThreads: 1 });
-  const all = { input_ids: t(ids), attention_mask: t(new BigInt64Array(128).fill(1n)), token_type_ids: t(new BigInt64Array(128)) };
-  const feeds = Object.fromEntries(probe.inputNames.map((n) => [n, all[n]]));
-  await probe.release();
-  await sameAcrossThreads(MINILM, feeds, 'MiniLM');
+// The int8 GEMM (the q8 MatMul chain src/fuse/ turns into DynamicQuantizeMatMul: A quantized
+// by rows over the threads, then tiles of the packed int8 B), M and N not multiples of its 4×8
+// blocks; and the 4-bit GEMM (MatMulNBits: spans of column panels, a panel of scratch a thread).
+test('int8 and 4-bit GEMMs: 2 and 4 threads equal 1 thread bit for bit', async () => {
+  const [M, K, N] = [97, 200, 75];
+  const r = randomFloats(K * N, 21, -127, 127);
+  const bytes = model({
+    nodes: [
+      node('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xzp']),
+      node('MatMulInteger', ['xq', 'w', 'xzp', 'wzp'], ['yi']),
+      node('Cast', ['yi'], ['yf'], [attrInt('to', DT.float)]),
+      node('Mul', ['xs', 'ws'], ['s']),
+      node('Mul', ['yf', 's'], ['ys']),
+      node('Add', ['ys', 'b'], ['y']),
+    ],
+    inputs: [valueInfo('x', DT.float, [M, K])],
+    outputs: [valueInfo('y', DT.float, [M, N])],
+    initializers: [
+      tensorProto('w', DT.int8, [K, N], Int8Array.from(r, Math.round)),
+      tensorProto('wzp', DT.int8, [], Int8Array.of(3)),
+      tensorProto('ws', DT.float, [], Float32Array.of(0.01)),
+      tensorProto('b', DT.float, [N], randomFloats(N, 22)),
+    ],
+  });
+  await sameAcrossThreads(bytes, { x: floats([M, K], 23) }, 'int8 MatMul');
+  const bert = join(FIXTURES, 'precision/bert/onnx/model_q4.onnx');
+  await sameAcrossThreads(bert, textFeeds(3, 64, 128), 'BERT fixture q4');
 });
+
+const MINILM = join(MODELS, 'minilm-l6/onnx');
+for (const file of ['model.onnx', 'model_quantized.onnx', 'model_q4.onnx']) {
+  const path = join(MINILM, file);
+  test(`MiniLM-L6 ${file} seq 128: 2 and 4 threads equal 1 thread bit for bit`, { skip: !existsSync(path) && 'not generated' }, async () => {
+    await sameAcrossThreads(path, textFeeds(1, 128, 30000), `MiniLM ${file}`);
+  });
+}
 
 test('the threaded instance really has helper threads here', async () => {
   const wasm = await getWasm({}, 2);

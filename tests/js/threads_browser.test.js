@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { CHROMIUM, launchChromium } from './helpers.js';
+import { CHROMIUM, DT, attrInt, launchChromium, model, node, randomFloats, serveStatic, tensorProto, valueInfo } from './helpers.js';
 
 const SERVE = fileURLToPath(new URL('../../demo/serve.js', import.meta.url));
 
@@ -78,5 +78,53 @@ test('the demo page is cross-origin isolated and runs threaded, equal to 1 threa
   } finally {
     await browser.close();
     child.kill();
+  }
+});
+
+// The int8 GEMM in Chromium, which computes relaxed_dot exactly (so wisp takes the 4-byte-group
+// kernels, not Node's int16 pairs): its tiles over 2 threads equal 1 thread on an isolated page.
+test('int8 MatMul in Chromium: 2 threads equal 1 thread', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
+  const [M, K, N] = [97, 200, 75];
+  const bytes = model({
+    nodes: [
+      node('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xzp']),
+      node('MatMulInteger', ['xq', 'w', 'xzp'], ['yi']),
+      node('Cast', ['yi'], ['yf'], [attrInt('to', DT.float)]),
+      node('Mul', ['xs', 'ws'], ['s']),
+      node('Mul', ['yf', 's'], ['y']),
+    ],
+    inputs: [valueInfo('x', DT.float, [M, K])],
+    outputs: [valueInfo('y', DT.float, [M, N])],
+    initializers: [
+      tensorProto('w', DT.int8, [K, N], Int8Array.from(randomFloats(K * N, 31, -127, 127), Math.round)),
+      tensorProto('ws', DT.float, [], Float32Array.of(0.01)),
+    ],
+  });
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const { chromium } = await import('playwright-core');
+  const { server, url } = await serveStatic(root, { isolated: true, files: { '/int8.onnx': bytes } });
+  const browser = await launchChromium(chromium);
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${url}/web/index.js`);
+    const r = await page.evaluate(async ([m, k]) => {
+      const { InferenceSession, Tensor } = await import('/web/index.js');
+      const x = new Tensor('float32', Float32Array.from({ length: m * k }, (_, i) => Math.sin(i * 0.37) * 3), [m, k]);
+      const out = [];
+      for (const numThreads of [1, 2]) {
+        const s = await InferenceSession.create('/int8.onnx', { numThreads });
+        out.push({ config: s.kernelConfig, y: Array.from(new Uint8Array((await s.run({ x })).y.data.buffer)) });
+        await s.release();
+      }
+      return { isolated: globalThis.crossOriginIsolated, out };
+    }, [M, K]);
+    assert.equal(r.isolated, true);
+    assert.match(r.out[1].config, /qs8_gemm=qs8_gemm_4x8c4__wasmrelaxed.* threads=2$/, 'not the 4-byte-group kernels');
+    assert.equal(r.out[0].y.length, M * N * 4);
+    assert.ok(r.out[0].y.some((v) => v !== 0), 'all zeros');
+    assert.deepEqual(r.out[1].y, r.out[0].y, '2 threads differ from 1 thread');
+  } finally {
+    await browser.close();
+    server.close();
   }
 });
