@@ -53,15 +53,15 @@ static wisp_node *scaled_by(const wisp_fuser *f, int v, float *factor) {
 }
 
 wisp_status fuse_attention(wisp_fuser *f, wisp_node *sm) {
-  if (!fuse_is_op(sm, "Softmax") || sm->n_in != 1) return WISP_OK;
+  if (!fuse_is_op(sm, "Softmax") || sm->n_in != 1 || sm->in[0] < 0) return WISP_OK;
   /* the scores: an optional bias Add, the scale, the product */
   int scores = sm->in[0], bias = -1;
   wisp_node *add = f->uses[scores] == 1 ? fuse_made_by(f, scores, "Add") : NULL;
   wisp_node *scaled = NULL, *mm = NULL;
   float scale = 1.0f, q_scale = 1.0f;
-  for (int side = 0; add && side < 2 && !scaled && !mm; side++) {
+  for (int side = 0; add && add->n_in == 2 && side < 2 && !scaled && !mm; side++) {
     int s = add->in[side];
-    if (f->uses[s] == 1 &&
+    if (s >= 0 && f->uses[s] == 1 &&
         ((scaled = scaled_by(f, s, &scale)) || (mm = fuse_made_by(f, s, "MatMul"))))
       bias = add->in[1 - side];
   }
