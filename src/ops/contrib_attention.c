@@ -117,11 +117,12 @@ static wisp_status attn_bias_check(wisp_op_ctx *ctx, const wisp_tensor *t) {
   const int64_t full[4] = {p->B, p->heads, p->S, p->L};
   int nd = t->shape.ndim;
   int ok = t->dtype == WISP_DT_FLOAT && nd <= 4;
-  for (int i = 3, d = nd - 1, stride = 1; ok && i >= 0; i--, d--) {
+  int64_t stride = 1;
+  for (int i = 3, d = nd - 1; ok && i >= 0; i--, d--) {
     int64_t n = d >= 0 ? t->shape.dims[d] : 1;
     ok = n == 1 || n == full[i];
     p->bias_strides[i] = n == 1 ? 0 : stride;
-    stride *= (int)n;
+    stride *= n;
   }
   if (!ok)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG,
