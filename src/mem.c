@@ -9,23 +9,23 @@ struct wisp_pool_block {
   void *mem;
 };
 
-static void *aligned_block(size_t bytes, int zero) {
-  if (bytes > SIZE_MAX - WISP_ALIGN - WISP_PAD) return NULL;
-  size_t size = (bytes + WISP_PAD + WISP_ALIGN - 1) / WISP_ALIGN * WISP_ALIGN;
+static void *aligned_block(uint64_t bytes, int zero) {
+  if (bytes > WISP_MAX_ALLOC_BYTES) return NULL;
+  size_t size = (size_t)(bytes + WISP_PAD + WISP_ALIGN - 1) / WISP_ALIGN * WISP_ALIGN;
   void *p = aligned_alloc(WISP_ALIGN, size);
   if (p && zero) memset(p, 0, size);
   else if (p) memset((char *)p + bytes, 0, size - bytes); /* the over-read padding stays defined */
   return p;
 }
 
-void *wisp_aligned_alloc(size_t bytes) { return aligned_block(bytes, 1); }
+void *wisp_aligned_alloc(uint64_t bytes) { return aligned_block(bytes, 1); }
 
 void wisp_aligned_free(void *p) { free(p); }
 
 /* Chunks for small allocations; an allocation over a quarter of one gets its own block. */
 #define POOL_CHUNK ((size_t)64 << 10)
 
-static void *new_block(wisp_pool *pool, size_t bytes, int zero) {
+static void *new_block(wisp_pool *pool, uint64_t bytes, int zero) {
   wisp_pool_block *b = malloc(sizeof *b);
   if (!b) return NULL;
   b->mem = aligned_block(bytes, zero);
@@ -38,7 +38,7 @@ static void *new_block(wisp_pool *pool, size_t bytes, int zero) {
   return b->mem;
 }
 
-static void *pool_block(wisp_pool *pool, size_t bytes, int zero) {
+static void *pool_block(wisp_pool *pool, uint64_t bytes, int zero) {
   if (bytes > POOL_CHUNK / 4) {
     /* behind the current chunk, which stays first for carving */
     wisp_pool_block *chunk = pool->size ? pool->blocks : NULL;
@@ -61,9 +61,9 @@ static void *pool_block(wisp_pool *pool, size_t bytes, int zero) {
   return p;
 }
 
-void *wisp_pool_alloc(wisp_pool *pool, size_t bytes) { return pool_block(pool, bytes, 1); }
+void *wisp_pool_alloc(wisp_pool *pool, uint64_t bytes) { return pool_block(pool, bytes, 1); }
 
-void *wisp_pool_alloc_uninit(wisp_pool *pool, size_t bytes) { return pool_block(pool, bytes, 0); }
+void *wisp_pool_alloc_uninit(wisp_pool *pool, uint64_t bytes) { return pool_block(pool, bytes, 0); }
 
 char *wisp_pool_strndup(wisp_pool *pool, const char *s, size_t len) {
   char *d = wisp_pool_alloc(pool, len + 1);

@@ -5,6 +5,7 @@
 #define WISP_MEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Every allocation is padded by 16 bytes so SIMD kernels may over-read, and aligned to 64 bytes
  * (16 for pool allocations under 64 bytes: names and small arrays). */
@@ -18,16 +19,21 @@ typedef struct {
 } wisp_pool;
 
 /* Zeroed memory owned by the pool; NULL when out of memory. */
-void *wisp_pool_alloc(wisp_pool *pool, size_t bytes);
+void *wisp_pool_alloc(wisp_pool *pool, uint64_t bytes);
 /* The same, not zeroed: for buffers about to be filled whole (initializers: zeroing 100 MB of
  * weights costs a tenth of a model's load). */
-void *wisp_pool_alloc_uninit(wisp_pool *pool, size_t bytes);
+void *wisp_pool_alloc_uninit(wisp_pool *pool, uint64_t bytes);
 /* A NUL-terminated copy of (s, len). */
 char *wisp_pool_strndup(wisp_pool *pool, const char *s, size_t len);
 void wisp_pool_free(wisp_pool *pool);
 
-/* Aligned, padded, zeroed heap memory for buffers that outlive a pool (arenas, packed weights). */
-void *wisp_aligned_alloc(size_t bytes);
+/* No single block is larger: a 32-bit address space cannot hold one next to a model, and sizes
+ * are passed in 64 bits so a product that would wrap a 32-bit size_t is refused, not shrunk. */
+#define WISP_MAX_ALLOC_BYTES ((uint64_t)1 << 31)
+
+/* Aligned, padded, zeroed heap memory for buffers that outlive a pool (arenas, packed weights);
+ * NULL when out of memory or over WISP_MAX_ALLOC_BYTES. */
+void *wisp_aligned_alloc(uint64_t bytes);
 void wisp_aligned_free(void *p);
 
 #endif

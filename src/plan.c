@@ -260,10 +260,10 @@ static wisp_status assign_memory(wisp_plan *p) {
     s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
-  /* a 32-bit address space cannot hold an arena near its size */
-  if (total > (uint64_t)SIZE_MAX / 4 * 3) {
-    s = wisp_fail(WISP_ERR_NO_MEMORY, "out of memory: the plan needs %llu bytes",
-                  (unsigned long long)total);
+  if (total > WISP_MAX_ALLOC_BYTES) {
+    s = wisp_fail(WISP_ERR_NO_MEMORY,
+                  "these input shapes need %llu MB of working memory, over wisp's 2 GB limit",
+                  (unsigned long long)(total >> 20));
     goto done;
   }
   if (total > p->arena_bytes) {

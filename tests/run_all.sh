@@ -40,10 +40,19 @@ for t in loader run image external; do
   fi
   # 2.2 GB malloc cap: wisp refuses tensors over 2 GB, so anything larger is a bug.
   echo "fuzz_$t:"
-  UBSAN_OPTIONS=halt_on_error=1 ./build-fuzz/fuzz_$t -max_total_time="$WISP_FUZZ_SECONDS" \
-    -malloc_limit_mb=2200 -rss_limit_mb=6000 -artifact_prefix="$corpus/" "$corpus" 2>&1 |
-    grep -E "^Done|ERROR|SUMMARY"
-  rm -rf "$corpus"
+  log=$(mktemp)
+  if UBSAN_OPTIONS=halt_on_error=1 ./build-fuzz/fuzz_$t -max_total_time="$WISP_FUZZ_SECONDS" \
+    -malloc_limit_mb=2200 -rss_limit_mb=6000 -artifact_prefix="$corpus/" "$corpus" >"$log" 2>&1; then
+    grep -E "^Done" "$log"
+  else
+    # a finding only CI met must be reproducible: print its stack and the input itself
+    grep -E "ERROR|SUMMARY|^ +#[0-9]+ " "$log" | head -n 40
+    for a in "$corpus"/crash-* "$corpus"/oom-* "$corpus"/leak-* "$corpus"/timeout-*; do
+      [ -f "$a" ] && echo "input $(basename "$a") (base64):" && head -c 65536 "$a" | base64 -w 0 && echo
+    done
+    exit 1
+  fi
+  rm -rf "$corpus" "$log"
 done
 
 echo "== JavaScript API, parity with onnxruntime-node, browser (node --test) =="

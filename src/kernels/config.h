@@ -19,7 +19,7 @@ typedef struct {
   wisp_f32_gemm_ukernel gemm_1row;       /* 1 × nr: row tails, M = 1 */
   wisp_f32_gemm_rowbias_ukernel rowbias; /* mr × nr over unpacked B: 1×1 convs */
   int mr, nr, kr;
-  size_t (*packed_size)(int K, int N); /* floats */
+  uint64_t (*packed_size)(int K, int N); /* floats */
   void (*pack)(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,
                const float *bias, float *packed);
 } wisp_f32_gemm_config;
@@ -28,7 +28,7 @@ typedef struct {
   wisp_qs8_gemm_ukernel gemm;      /* kr 2: int16 pairs */
   wisp_qs8c4_gemm_ukernel gemm_c4; /* kr 4: int8 quads (relaxed SIMD) */
   int mr, nr, kr;
-  size_t (*packed_size)(int K, int N); /* bytes */
+  uint64_t (*packed_size)(int K, int N); /* bytes */
   /* nonzero: these weights do not fit the layout (use qs8_gemm_fallback) */
   int (*pack)(int K, int N, const void *W, int w_signed, const int32_t *zp, const float *scale,
               const float *bias, void *packed);

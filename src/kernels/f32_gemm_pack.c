@@ -7,9 +7,9 @@
 #include "gemm.h"
 #include "../threads.h"
 
-size_t wisp_f32_gemm_packed_size(int K, int N) {
-  size_t panels = ((size_t)N + WISP_GEMM_NR - 1) / WISP_GEMM_NR;
-  return panels * ((size_t)K + 1) * WISP_GEMM_NR;
+uint64_t wisp_f32_gemm_packed_size(int K, int N) {
+  uint64_t panels = ((uint64_t)N + WISP_GEMM_NR - 1) / WISP_GEMM_NR;
+  return panels * ((uint64_t)K + 1) * WISP_GEMM_NR;
 }
 
 void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,

@@ -12,6 +12,7 @@
 #define WISP_KERNELS_GEMM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmath.h"
 
@@ -20,7 +21,7 @@
 #define WISP_GEMM_KC 512
 
 /* Floats needed to pack a K×N matrix. */
-size_t wisp_f32_gemm_packed_size(int K, int N);
+uint64_t wisp_f32_gemm_packed_size(int K, int N);
 /* Packs B where element (k, n) is at B[k*stride_k + n*stride_n] (so B or Bᵀ), with bias[N]
  * (may be NULL for zeros). */
 void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,

@@ -21,7 +21,7 @@
 #define WISP_QS8_NR 8
 
 /* Bytes of a packed K×N weight matrix. */
-size_t wisp_qs8_gemm_packed_size(int K, int N);
+uint64_t wisp_qs8_gemm_packed_size(int K, int N);
 /* Packs W (K×N row-major, int8 when w_signed else uint8) minus zp[n], with per-column scale[n]
  * and bias[n] (NULL for 0). Returns 0 (the config's packing functions may refuse weights). */
 int wisp_qs8_gemm_pack(int K, int N, const void *W, int w_signed, const int32_t *zp,
@@ -64,7 +64,7 @@ void qd16_quantize__wasmsimd(size_t n, const float *x, float scale, int32_t zp, 
  * then per group of 4 k: [w': 8 columns × 4 k int8]. */
 typedef void (*wisp_qs8c4_gemm_ukernel)(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda,
                                         const void *w, float a_scale, float *C, ptrdiff_t ldc);
-size_t wisp_qs8c4_gemm_packed_size(int K, int N);
+uint64_t wisp_qs8c4_gemm_packed_size(int K, int N);
 int wisp_qs8c4_gemm_pack(int K, int N, const void *W, int w_signed, const int32_t *zp,
                          const float *scale, const float *bias, void *packed);
 /* Bytes of one A row, and the rows of A (M×K floats) quantized into that layout. */

@@ -4,8 +4,8 @@
 
 #include "config.h"
 
-size_t wisp_qs8_gemm_packed_size(int K, int N) {
-  size_t panels = ((size_t)N + WISP_QS8_NR - 1) / WISP_QS8_NR, kp = ((size_t)K + 1) / 2;
+uint64_t wisp_qs8_gemm_packed_size(int K, int N) {
+  uint64_t panels = ((uint64_t)N + WISP_QS8_NR - 1) / WISP_QS8_NR, kp = ((uint64_t)K + 1) / 2;
   return panels * (2 * WISP_QS8_NR * sizeof(float) + kp * 2 * WISP_QS8_NR * sizeof(int16_t));
 }
 

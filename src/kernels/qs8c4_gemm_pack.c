@@ -7,8 +7,8 @@
 #define NR WISP_QS8_NR
 #define HEAD_BYTES (4 * NR * 4) /* scale, bias, Σ_k w', o */
 
-size_t wisp_qs8c4_gemm_packed_size(int K, int N) {
-  size_t panels = ((size_t)N + NR - 1) / NR, groups = ((size_t)K + 3) / 4;
+uint64_t wisp_qs8c4_gemm_packed_size(int K, int N) {
+  uint64_t panels = ((uint64_t)N + NR - 1) / NR, groups = ((uint64_t)K + 3) / 4;
   return panels * (HEAD_BYTES + groups * NR * 4);
 }
 

@@ -249,8 +249,8 @@ static wisp_status einsum_infer(wisp_op_ctx *ctx) {
   if (p->gemm) {
     int64_t b = p->cls_size[C_BATCH], m = p->cls_size[C_M], n = p->cls_size[C_N],
             k = p->cls_size[C_K];
-    size_t floats =
-        (size_t)(b * m * k + b * k * n + b * m * n) + wisp_f32_gemm_packed_size((int)k, (int)n);
+    uint64_t floats =
+        (uint64_t)(b * m * k + b * k * n + b * m * n) + wisp_f32_gemm_packed_size((int)k, (int)n);
     if (b * m * k > WISP_MAX_NUMEL || b * k * n > WISP_MAX_NUMEL || b * m * n > WISP_MAX_NUMEL)
       p->gemm = 0;
     else ctx->scratch_bytes = floats * sizeof(float);

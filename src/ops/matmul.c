@@ -99,7 +99,9 @@ wisp_status wisp_matmul_infer(wisp_op_ctx *ctx) {
   if (M * K > WISP_MAX_NUMEL || K * N > WISP_MAX_NUMEL)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "matrices too large");
 
-  size_t packed = wisp_kernels()->f32_gemm.packed_size((int)K, (int)N) * sizeof(float);
+  uint64_t packed = wisp_kernels()->f32_gemm.packed_size((int)K, (int)N) * sizeof(float);
+  if (packed > WISP_MAX_ALLOC_BYTES || (uint64_t)(M * K) * sizeof(float) > WISP_MAX_ALLOC_BYTES)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "packed matrices would exceed 2 GB");
   p->b_packed_once = ctx->in[1]->data && bb.ndim == 0;
   if (bias && (!p->b_packed_once || !bias->data || bias->dtype != WISP_DT_FLOAT ||
                bias->shape.ndim != 1 || bias->shape.dims[0] != N))
@@ -222,15 +224,20 @@ wisp_status wisp_gemm_infer(wisp_op_ctx *ctx) {
   }
   int c_per_column = c && wisp_shape_numel(&c->shape) == N && c->shape.ndim >= 1 &&
                      c->shape.dims[c->shape.ndim - 1] == N;
-  size_t packed = wisp_kernels()->f32_gemm.packed_size((int)K, (int)N) * sizeof(float);
+  uint64_t packed = wisp_kernels()->f32_gemm.packed_size((int)K, (int)N) * sizeof(float);
+  if (packed > WISP_MAX_ALLOC_BYTES)
+    return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "packed weights would exceed 2 GB");
   p->b_packed_once = ctx->in[1]->data != NULL;
   p->bias_fused = p->b_packed_once && (!c || (c->data && c_per_column));
   if (p->b_packed_once && !ctx->state) {
-    ctx->state = wisp_aligned_alloc(packed + (size_t)N * sizeof(float));
+    ctx->state = wisp_aligned_alloc(packed + (uint64_t)N * sizeof(float));
     if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
     /* alpha folded into the weights, beta·C into the bias (scratch after the panels) */
-    float *scaled = wisp_aligned_alloc((size_t)K * N * sizeof(float));
-    if (!scaled) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+    float *scaled = wisp_aligned_alloc((uint64_t)K * N * sizeof(float));
+    if (!scaled) {
+      wisp_aligned_free(ctx->state), ctx->state = NULL;
+      return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
+    }
     const float *B = ctx->in[1]->data;
     for (int64_t i = 0; i < K * N; i++) scaled[i] = p->alpha * B[i];
     float *bias = NULL;

@@ -188,9 +188,9 @@ static wisp_status qconv_pack(wisp_op_ctx *ctx) {
   } else if (epilogue_terms(ctx, p, zps, scale, bias), !(p->chunked && p->Cg == 1 && p->Mg == 1)) {
     int dw = p->Cg == 1 && p->Mg == 1; /* (depthwise sums take no chunks: DIRECT then) */
     p->group_bytes = dw ? 0 : round64((uint64_t)p->Mg * p->lda * sizeof(int16_t));
-    size_t bytes =
-        (dw ? (size_t)(p->M * p->K) * sizeof(float) : p->group_bytes * (size_t)p->group) +
-        2 * sizeof(float) * (size_t)p->M;
+    uint64_t bytes =
+        (dw ? (uint64_t)(p->M * p->K) * sizeof(float) : p->group_bytes * (uint64_t)p->group) +
+        2 * sizeof(float) * (uint64_t)p->M;
     if (!(ctx->state = wisp_aligned_alloc(bytes)))
       s = WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory packing weights");
     else if (dw) pack_depthwise(ctx, p, zps, scale, bias, ctx->state), p->path = DEPTHWISE;

@@ -148,11 +148,54 @@ static void test_empty_tensor_huge_dims(void) {
   wisp_session_free(s);
 }
 
+static void add_node(pbw *graph, const char *op, const char *a, const char *b, const char *y) {
+  pbw node = {0};
+  pbw_str(&node, 1, a);
+  if (b) pbw_str(&node, 1, b);
+  pbw_str(&node, 2, y);
+  pbw_str(&node, 4, op);
+  pbw_msg(graph, 1, &node);
+}
+
+/* Tensors each under 2 GB whose plan needed more at once: Expand to a fed shape, then a and -a
+ * live together. The arena took 3.6 GB on 64-bit builds (found by fuzz_loader in CI, as a
+ * malloc over its 2.2 GB cap); on wasm32 it was allowed up to 3 GB. Now the plan refuses working
+ * memory over 2 GB, with the size, and the session still runs smaller shapes. */
+static void test_plan_over_2gb(void) {
+  int64_t one[] = {1}, three[] = {3}, any[] = {-1, -1, -1};
+  pbw graph = {0}, opset = {0}, model = {0};
+  add_node(&graph, "Expand", "x", "s", "a");
+  add_node(&graph, "Neg", "a", NULL, "b");
+  add_node(&graph, "Mul", "a", "b", "y");
+  pbw x = value_info("x", 1, 1, one), shape = value_info("s", 7, 1, three);
+  pbw y = pbw_value_info("y", 3, any);
+  pbw_msg(&graph, 11, &x);
+  pbw_msg(&graph, 11, &shape);
+  pbw_msg(&graph, 12, &y);
+  pbw_int(&opset, 2, 13);
+  pbw_int(&model, 1, 8);
+  pbw_msg(&model, 8, &opset);
+  pbw_msg(&model, 7, &graph);
+  wisp_session *s;
+  CHECK(wisp_session_create(model.buf, model.len, NULL, &s) == WISP_OK);
+  float xv = 3;
+  int64_t huge[3] = {300, 1024, 1024}, small[3] = {1, 2, 2};
+  wisp_tensor feeds[] = {{WISP_DT_FLOAT, {1, {1}}, &xv}, {WISP_DT_INT64, {1, {3}}, huge}};
+  CHECK(wisp_session_run(s, feeds, 2) == WISP_ERR_NO_MEMORY);
+  CHECK(strstr(wisp_last_error(), "3600 MB of working memory") != NULL);
+  feeds[1].data = small;
+  CHECK(wisp_session_run(s, feeds, 2) == WISP_OK);
+  const wisp_tensor *o = wisp_session_output(s, 0);
+  CHECK(o->shape.ndim == 3 && o->shape.dims[2] == 2 && ((const float *)o->data)[3] == -9);
+  wisp_session_free(s);
+}
+
 int main(void) {
   (void)pbw_unary_model;
   test_pow_int_out_of_range();
   test_output_naming_initializer();
   test_empty_tensor_huge_dims();
   test_dynamic_quant_infinite();
+  test_plan_over_2gb();
   return check_report("fuzz_found");
 }
