@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dmath.h"
 #include "wisp.h"
 
 #ifndef M_PI
@@ -37,7 +38,7 @@ static double hamming_filter(double x) {
   if (x == 0.0) return 1.0;
   if (x >= 1.0) return 0.0;
   x = x * M_PI;
-  return sin(x) / x * (0.54f + 0.46f * cos(x)); /* float constants, as in Pillow */
+  return wisp_sin(x) / x * (0.54f + 0.46f * wisp_cos(x)); /* float constants, as in Pillow */
 }
 
 static double bicubic_filter(double x) {
@@ -51,7 +52,7 @@ static double bicubic_filter(double x) {
 static double sinc_filter(double x) {
   if (x == 0.0) return 1.0;
   x = x * M_PI;
-  return sin(x) / x;
+  return wisp_sin(x) / x;
 }
 
 static double lanczos_filter(double x) {

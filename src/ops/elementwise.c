@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../dmath.h"
 #include "../threads.h"
 #include "../kernels/config.h"
 #include "op.h"
@@ -24,8 +25,8 @@ typedef enum {
 /* One row: out[i] = a[i*sa] op b[i*sb], strides 0 (broadcast) or 1. Returns 0 on an integer
  * division by zero (which would trap in wasm). */
 #define BINARY_ROW(T, NAME, EXPR) \
-  static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
-                  int64_t n) { \
+  WISP_COLD static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
+                            int64_t n) { \
     const T *a = pa, *b = pb; \
     T *o = po; \
     for (int64_t i = 0; i < n; i++) { \
@@ -81,8 +82,8 @@ BINARY_ROW(int64_t, mul_i64, (int64_t)((uint64_t)x *(uint64_t)y))
 
 /* Integer division truncates like C (ONNX Div on ints). */
 #define DIV_ROW(T, NAME, OVERFLOWS) \
-  static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
-                  int64_t n) { \
+  WISP_COLD static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
+                            int64_t n) { \
     const T *a = pa, *b = pb; \
     T *o = po; \
     for (int64_t i = 0; i < n; i++) { \
@@ -99,8 +100,8 @@ DIV_ROW(uint8_t, div_u8, 0)
 /* Mod: fmod=0 takes the divisor's sign (Python's %), fmod=1 the dividend's (C's). x % -1 is
  * computed as 0 since INT_MIN % -1 traps. */
 #define IMOD_ROWS(T, S) \
-  static int mod_##S(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
-                     int64_t n) { \
+  WISP_COLD static int mod_##S(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, \
+                               void *po, int64_t n) { \
     const T *a = pa, *b = pb; \
     T *o = po; \
     for (int64_t i = 0; i < n; i++) { \
@@ -111,8 +112,8 @@ DIV_ROW(uint8_t, div_u8, 0)
     } \
     return 1; \
   } \
-  static int fmod_##S(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
-                      int64_t n) { \
+  WISP_COLD static int fmod_##S(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, \
+                                void *po, int64_t n) { \
     const T *a = pa, *b = pb; \
     T *o = po; \
     for (int64_t i = 0; i < n; i++) { \
@@ -128,8 +129,8 @@ IMOD_ROWS(int32_t, i32)
 IMOD_ROWS(int64_t, i64)
 /* unsigned: both modes are C's % */
 #define UMOD_ROW(T, NAME) \
-  static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
-                  int64_t n) { \
+  WISP_COLD static int NAME(const void *pa, ptrdiff_t sa, const void *pb, ptrdiff_t sb, void *po, \
+                            int64_t n) { \
     const T *a = pa, *b = pb; \
     T *o = po; \
     for (int64_t i = 0; i < n; i++) { \
@@ -203,7 +204,7 @@ typedef struct {
   binary_kind kind;
 } binary_params;
 
-static wisp_status binary_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status binary_infer(wisp_op_ctx *ctx) {
   const binary_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 2, 2));
   const wisp_tensor *a = ctx->in[0], *b = ctx->in[1];
@@ -283,7 +284,7 @@ static void binary_rows(void *ctx, int thread, size_t r0, size_t j, size_t nr, s
       ok = 1; /* mixed types: through double, result in the base's type */
       for (int64_t i = 0; i < inner; i++)
         store_number(o, start + i,
-                     pow(number_at(a, offa + i * q->ia), number_at(b, offb + i * q->ib)));
+                     wisp_pow(number_at(a, offa + i * q->ia), number_at(b, offb + i * q->ib)));
     } else {
       ok = q->row((const char *)a->data + offa * esize, q->ia, (const char *)b->data + offb * esize,
                   q->ib, po, inner);
@@ -348,7 +349,7 @@ BINARY_OP(Mul, BIN_MUL)
 BINARY_OP(Div, BIN_DIV)
 BINARY_OP(Pow, BIN_POW)
 
-static wisp_status mod_parse(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status mod_parse(wisp_op_ctx *ctx) {
   int64_t f = wisp_attr_int(ctx->node, "fmod", 0);
   if (f != 0 && f != 1)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "fmod must be 0 or 1, not %lld", (long long)f);
@@ -356,7 +357,7 @@ static wisp_status mod_parse(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-static wisp_status bitshift_parse(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status bitshift_parse(wisp_op_ctx *ctx) {
   const char *dir = wisp_attr_string(ctx->node, "direction", "");
   if (strcmp(dir, "LEFT") && strcmp(dir, "RIGHT"))
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "direction must be LEFT or RIGHT, not '%s'",
@@ -376,7 +377,7 @@ typedef struct {
   float (*fn)(float x, const wisp_node *n);
 } unary_params;
 
-static wisp_status unary_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status unary_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
   WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
   wisp_op_same_as(ctx->out[0], ctx->in[0]);
@@ -510,7 +511,7 @@ typedef struct {
   int abs;
 } sign_params;
 
-static wisp_status sign_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status sign_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
   wisp_dtype dt = ctx->in[0]->dtype;
   if (dt != WISP_DT_FLOAT && dt != WISP_DT_INT64 && dt != WISP_DT_INT32 && dt != WISP_DT_INT8)

@@ -33,7 +33,7 @@ typedef struct {
   const float *code;
 } bnb4_params;
 
-static wisp_status bnb4_parse(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status bnb4_parse(wisp_op_ctx *ctx) {
   bnb4_params *p = ctx->params;
   const wisp_node *n = ctx->node;
   p->K = wisp_attr_int(n, "K", -1), p->N = wisp_attr_int(n, "N", -1);
@@ -52,7 +52,7 @@ static wisp_status bnb4_parse(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-static wisp_status bnb4_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status bnb4_infer(wisp_op_ctx *ctx) {
   const bnb4_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 3, 3));
   WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));

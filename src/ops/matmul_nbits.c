@@ -30,7 +30,7 @@ static void round_a_int8(const float *a, float *out, size_t M, size_t K, size_t 
     }
 }
 
-static wisp_status nbits_parse(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status nbits_parse(wisp_op_ctx *ctx) {
   nbits_params *p = ctx->params;
   const wisp_node *n = ctx->node;
   p->K = wisp_attr_int(n, "K", -1), p->N = wisp_attr_int(n, "N", -1);
@@ -53,7 +53,7 @@ static size_t panels_bytes(void) {
   return (size_t)wisp_threads() * WISP_Q4_SCRATCH_FLOATS * sizeof(float);
 }
 
-static wisp_status nbits_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status nbits_infer(wisp_op_ctx *ctx) {
   const nbits_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 3, 6));
   WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));

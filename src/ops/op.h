@@ -95,6 +95,14 @@ wisp_status wisp_window_geometry(const wisp_op_ctx *ctx, int nsp, const int64_t 
 /* out gets dtype/shape of in (for elementwise unary ops). */
 void wisp_op_same_as(wisp_tensor *out, const wisp_tensor *in);
 
+/* For code in an -O3 file that runs once per model or on a few elements (shape arithmetic,
+ * integer rows, setup): built for size, so the .wasm download carries its hot loops only. */
+#ifdef __clang__
+#define WISP_COLD __attribute__((minsize))
+#else
+#define WISP_COLD __attribute__((cold)) /* GCC's: optimised for size */
+#endif
+
 #define WISP_OP_FAIL(ctx, status, fmt, ...) \
   wisp_fail((status), "%s node '%s': " fmt, (ctx)->node->op_type, (ctx)->node->name, ##__VA_ARGS__)
 

@@ -26,7 +26,7 @@ static void taps(int64_t start, int64_t k, int64_t d, int64_t n, int64_t *lo, in
   if (*lo > *hi) *lo = *hi;
 }
 
-static wisp_status pool_parse(wisp_op_ctx *ctx, int avg) {
+WISP_COLD static wisp_status pool_parse(wisp_op_ctx *ctx, int avg) {
   pool_params *p = ctx->params;
   p->avg = avg;
   p->ceil_mode = wisp_attr_int(ctx->node, "ceil_mode", 0) != 0;
@@ -37,7 +37,7 @@ static wisp_status pool_parse(wisp_op_ctx *ctx, int avg) {
 static wisp_status max_pool_parse(wisp_op_ctx *ctx) { return pool_parse(ctx, 0); }
 static wisp_status avg_pool_parse(wisp_op_ctx *ctx) { return pool_parse(ctx, 1); }
 
-static wisp_status pool_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status pool_infer(wisp_op_ctx *ctx) {
   pool_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
   const wisp_tensor *x = ctx->in[0];
@@ -230,7 +230,7 @@ const wisp_op_def wisp_op_AveragePool = {
 
 /* ---- GlobalAveragePool, GlobalMaxPool: x (N, C, spatial...) -> y (N, C, 1, ...) ---------- */
 
-static wisp_status global_pool_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status global_pool_infer(wisp_op_ctx *ctx) {
   WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
   WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));
   const wisp_shape *xs = &ctx->in[0]->shape;

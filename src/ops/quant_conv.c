@@ -44,7 +44,7 @@ static const wisp_tensor *port(const wisp_op_ctx *ctx, int i) {
 
 static size_t round64(uint64_t n) { return (size_t)((n + 63) / 64 * 64); }
 
-static wisp_status qconv_parse(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status qconv_parse(wisp_op_ctx *ctx) {
   qconv_params *p = ctx->params;
   p->group = wisp_attr_int(ctx->node, "group", 1);
   if (p->group < 1 || p->group > INT32_MAX)
@@ -54,7 +54,7 @@ static wisp_status qconv_parse(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-static wisp_status qconv_shapes(wisp_op_ctx *ctx, wisp_dtype out_dt) {
+WISP_COLD static wisp_status qconv_shapes(wisp_op_ctx *ctx, wisp_dtype out_dt) {
   qconv_params *p = ctx->params;
   const wisp_tensor *x = ctx->in[0], *w = ctx->in[p->w], *xzp = port(ctx, p->x_zp);
   const wisp_tensor *wzp = port(ctx, p->w_zp), *ws = port(ctx, p->w_scale);
@@ -105,8 +105,8 @@ static const wisp_qs8_gemm_config *pairs(void) { return &wisp_kernels()->qs8_gem
 
 /* Whether every sum over a chunk of kc values of K (plus QLinearConv's bias when whole) stays
  * within 2^24 for every channel: |x - x_zp| ≤ 255. */
-static int chunks_exact(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
-                        int64_t kc, int whole) {
+WISP_COLD static int chunks_exact(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
+                                  int64_t kc, int whole) {
   const wisp_tensor *w = ctx->in[p->w], *b = port(ctx, p->bias);
   for (int64_t m = 0; m < p->M; m++) {
     int64_t bi = b && whole ? ((const int32_t *)b->data)[m] : 0;
@@ -124,8 +124,8 @@ static int chunks_exact(const wisp_op_ctx *ctx, const qconv_params *p, const int
 
 /* The GEMM's per-channel scale and bias: the float form's, or unit scales for the integer forms
  * (QLinearConv's int32 bias added exactly); for those, the chunks K is summed in (p->kc). */
-static void epilogue_terms(const wisp_op_ctx *ctx, qconv_params *p, int32_t *zps, float *scale,
-                           float *bias) {
+WISP_COLD static void epilogue_terms(const wisp_op_ctx *ctx, qconv_params *p, int32_t *zps,
+                                     float *scale, float *bias) {
   const wisp_tensor *ws = port(ctx, p->w_scale), *b = port(ctx, p->bias);
   for (int64_t m = 0; m < p->M; m++) {
     zps[m] = zp_at(port(ctx, p->w_zp), m);
@@ -142,8 +142,9 @@ static void epilogue_terms(const wisp_op_ctx *ctx, qconv_params *p, int32_t *zps
 }
 
 /* DEPTHWISE: [W - W_zp: M × kernel, as floats][scale: M][bias: M]. */
-static void pack_depthwise(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
-                           const float *scale, const float *bias, float *state) {
+WISP_COLD static void pack_depthwise(const wisp_op_ctx *ctx, const qconv_params *p,
+                                     const int32_t *zps, const float *scale, const float *bias,
+                                     float *state) {
   for (int64_t m = 0; m < p->M; m++)
     for (int64_t k = 0; k < p->K; k++)
       state[m * p->K + k] = (float)(qget(ctx->in[p->w], m * p->K + k) - zps[m]);
@@ -153,8 +154,8 @@ static void pack_depthwise(const wisp_op_ctx *ctx, const qconv_params *p, const 
 
 /* GEMM: per group, W's rows (M/group × K) minus their zero points as the GEMM's int16 A rows
  * (lda apart, the pad of the last pair 0); then [scale: M floats][bias: M floats]. */
-static void pack_gemm(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
-                      const float *scale, const float *bias, void *state) {
+WISP_COLD static void pack_gemm(const wisp_op_ctx *ctx, const qconv_params *p, const int32_t *zps,
+                                const float *scale, const float *bias, void *state) {
   for (int64_t g = 0; g < p->group; g++) {
     int16_t *a = (int16_t *)((char *)state + (size_t)g * p->group_bytes);
     for (int64_t j = 0; j < p->Mg; j++) {
@@ -170,7 +171,7 @@ static void pack_gemm(const wisp_op_ctx *ctx, const qconv_params *p, const int32
 
 /* Chooses the path and packs the weights when they, their zero points and (float form) scales
  * and bias are constants; DIRECT otherwise. */
-static wisp_status qconv_pack(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status qconv_pack(wisp_op_ctx *ctx) {
   qconv_params *p = ctx->params;
   const wisp_tensor *w = ctx->in[p->w], *wzp = port(ctx, p->w_zp), *b = port(ctx, p->bias);
   const wisp_tensor *ws = p->y_kind == Y_FLOAT ? port(ctx, p->w_scale) : NULL;
@@ -205,7 +206,7 @@ static size_t image_bytes(const qconv_params *p) {
                          : round64((uint64_t)p->C * p->ppix * sizeof(float) + 16);
 }
 
-static wisp_status qconv_setup(wisp_op_ctx *ctx, wisp_dtype out_dt) {
+WISP_COLD static wisp_status qconv_setup(wisp_op_ctx *ctx, wisp_dtype out_dt) {
   qconv_params *p = ctx->params;
   WISP_TRY(qconv_shapes(ctx, out_dt));
   if (!ctx->state) WISP_TRY(qconv_pack(ctx));
@@ -490,7 +491,7 @@ static wisp_status qconv_exec(wisp_op_ctx *ctx) {
 
 /* ConvInteger(x, w, x_zp?, w_zp?); marked wisp_to_float: (x, w, x_zp, w_zp?, x_scale, w_scale,
  * B?) with float output, the QDQ conv. */
-static wisp_status convi_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status convi_infer(wisp_op_ctx *ctx) {
   qconv_params *p = ctx->params;
   int to_float = (int)wisp_attr_int(ctx->node, "wisp_to_float", 0);
   WISP_TRY(wisp_op_expect_inputs(ctx, to_float ? 6 : 2, to_float ? 7 : 4));
@@ -511,7 +512,7 @@ const wisp_op_def wisp_op_ConvInteger = {
     "", "ConvInteger", sizeof(qconv_params), qconv_parse, convi_infer, qconv_exec, 0};
 
 /* QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B int32) */
-static wisp_status qlconv_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status qlconv_infer(wisp_op_ctx *ctx) {
   qconv_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 8, 9));
   for (int i = 1; i < 8; i += i == 4 ? 2 : 3) WISP_TRY(wisp_op_expect_dtype(ctx, i, WISP_DT_FLOAT));

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../dmath.h"
 #include "op.h"
 
 enum { R_SUM, R_MEAN, R_MAX, R_MIN, R_PROD, R_L1, R_L2, R_SUMSQ, R_LOGSUM, R_LOGSUMEXP };
@@ -144,12 +145,13 @@ static wisp_status reduce_infer(wisp_op_ctx *ctx) {
           shift = -INFINITY; \
           FOR_EACH_ROW(p, base, LOOP(if ((double)v > shift) shift = (double)v)); \
           if (!isfinite(shift)) shift = 0; \
-          FOR_EACH_ROW(p, base, LOOP(acc = ADD(acc, (ACC)exp((double)v - shift)))); \
+          FOR_EACH_ROW(p, base, LOOP(acc = ADD(acc, (ACC)wisp_exp((double)v - shift)))); \
           break; \
       } \
       if (p->kind == R_MEAN) acc = p->n_red ? (ACC)(acc / (ACC)p->n_red) : (ACC)(EMPTY_MEAN); \
       if (p->kind == R_L2) acc = (ACC)sqrt((double)acc); \
-      if (p->kind == R_LOGSUM || p->kind == R_LOGSUMEXP) acc = (ACC)(log((double)acc) + shift); \
+      if (p->kind == R_LOGSUM || p->kind == R_LOGSUMEXP) \
+        acc = (ACC)(wisp_log((double)acc) + shift); \
       y[o] = (T)acc; \
       for (int k = p->nk - 1; k >= 0; k--) { \
         base += p->ks[k]; \

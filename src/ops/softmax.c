@@ -13,7 +13,7 @@ typedef struct {
   int64_t outer, n, inner; /* x viewed as (outer, n, inner), softmax over n */
 } softmax_params;
 
-static wisp_status softmax_parse_common(wisp_op_ctx *ctx, int log) {
+WISP_COLD static wisp_status softmax_parse_common(wisp_op_ctx *ctx, int log) {
   softmax_params *p = ctx->params;
   p->log = log;
   p->axis = wisp_attr_int(ctx->node, "axis", ctx->node->opset >= 13 ? -1 : 1);
@@ -22,7 +22,7 @@ static wisp_status softmax_parse_common(wisp_op_ctx *ctx, int log) {
 static wisp_status softmax_parse(wisp_op_ctx *ctx) { return softmax_parse_common(ctx, 0); }
 static wisp_status log_softmax_parse(wisp_op_ctx *ctx) { return softmax_parse_common(ctx, 1); }
 
-static wisp_status softmax_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status softmax_infer(wisp_op_ctx *ctx) {
   softmax_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 1, 1));
   WISP_TRY(wisp_op_expect_dtype(ctx, 0, WISP_DT_FLOAT));

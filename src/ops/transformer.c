@@ -29,7 +29,7 @@ typedef struct {
   wisp_shape norm;                   /* X's dims [axis:] */
 } layer_norm_params;
 
-static wisp_status layer_norm_parse(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status layer_norm_parse(wisp_op_ctx *ctx) {
   layer_norm_params *p = ctx->params;
   p->axis = wisp_attr_int(ctx->node, "axis", -1);
   p->eps = wisp_attr_float(ctx->node, "epsilon", 1e-5f);
@@ -42,8 +42,8 @@ static wisp_status layer_norm_parse(wisp_op_ctx *ctx) {
 
 /* Checks that `s` broadcasts onto the normalised shape (never widening it); sets its strides
  * over those dims and whether it is already the full (D) tensor. */
-static wisp_status layer_norm_param_shape(wisp_op_ctx *ctx, const wisp_shape *s, const char *what,
-                                          int64_t *strides, int *full) {
+WISP_COLD static wisp_status layer_norm_param_shape(wisp_op_ctx *ctx, const wisp_shape *s,
+                                                    const char *what, int64_t *strides, int *full) {
   layer_norm_params *p = ctx->params;
   const wisp_shape *n = &p->norm;
   /* leading 1s beyond the normalised rank are harmless: (1, 1, D) for D */
@@ -67,7 +67,7 @@ static wisp_status layer_norm_param_shape(wisp_op_ctx *ctx, const wisp_shape *s,
   return WISP_OK;
 }
 
-static wisp_status layer_norm_infer(wisp_op_ctx *ctx) {
+WISP_COLD static wisp_status layer_norm_infer(wisp_op_ctx *ctx) {
   layer_norm_params *p = ctx->params;
   WISP_TRY(wisp_op_expect_inputs(ctx, 2, 3));
   for (int i = 0; i < ctx->n_in; i++)
