@@ -112,7 +112,7 @@ static wisp_status read_external(const loader *L, const external_ref *ext, void 
                "onnx: external data location '%s' is not a relative path inside the model folder",
                ext->location);
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", opts->external_dir, ext->location);
+    wisp_snprintf(path, sizeof path, "%s/%s", opts->external_dir, ext->location);
     FILE *fp = fopen(path, "rb");
     WISP_CHECK(fp, WISP_ERR_INVALID_ARG, "onnx: cannot open external data file '%s'", path);
     int ok = fseek(fp, (long)ext->offset, SEEK_SET) == 0 && fread(dst, 1, bytes, fp) == bytes;
@@ -739,18 +739,18 @@ static wisp_status fail_missing(const loader *L) {
   size_t at = 0;
   for (int i = 0; i < L->n_missing && at < sizeof msg; i++) {
     const char *d = L->missing[i].domain;
-    int w = snprintf(msg + at, sizeof msg - at, "%s%s%s%s", i ? ", " : "", d, *d ? "." : "",
-                     L->missing[i].op_type);
+    int w = wisp_snprintf(msg + at, sizeof msg - at, "%s%s%s%s", i ? ", " : "", d, *d ? "." : "",
+                          L->missing[i].op_type);
     if (w > 0) at += (size_t)w;
     if (at >= sizeof msg) break;
     if (L->missing[i].until < 0)
-      w = snprintf(msg + at, sizeof msg - at, " (in wisp_extra.wasm, which is not loaded)");
+      w = wisp_snprintf(msg + at, sizeof msg - at, " (in wisp_extra.wasm, which is not loaded)");
     else if (L->missing[i].until)
-      w = snprintf(msg + at, sizeof msg - at, " at opset %lld (wisp implements %d-%d)",
-                   (long long)L->missing[i].opset, L->missing[i].since, L->missing[i].until);
+      w = wisp_snprintf(msg + at, sizeof msg - at, " at opset %lld (wisp implements %d-%d)",
+                        (long long)L->missing[i].opset, L->missing[i].since, L->missing[i].until);
     else
-      w = snprintf(msg + at, sizeof msg - at, " (%d node%s, first '%s')", L->missing[i].nodes,
-                   L->missing[i].nodes == 1 ? "" : "s", L->missing[i].first_node);
+      w = wisp_snprintf(msg + at, sizeof msg - at, " (%d node%s, first '%s')", L->missing[i].nodes,
+                        L->missing[i].nodes == 1 ? "" : "s", L->missing[i].first_node);
     if (w > 0) at += (size_t)w;
   }
   return wisp_fail(WISP_ERR_UNSUPPORTED, "unsupported ops: %s", msg);

@@ -5,6 +5,8 @@
 #ifndef WISP_STATUS_H
 #define WISP_STATUS_H
 
+#include <stddef.h>
+
 typedef enum {
   WISP_OK = 0,
   WISP_ERR_INVALID_MODEL = 1, /* malformed or truncated protobuf / ONNX */
@@ -18,6 +20,10 @@ typedef enum {
 wisp_status wisp_fail(wisp_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const char *wisp_last_error(void);
+/* snprintf for wisp's messages: %s (and %.*s), %c, %d/%i/%u with l, ll or z, and %g (whole
+ * numbers in full, others with 6 significant digits). No widths or flags. */
+int wisp_snprintf(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The status of the last wisp_fail (for callers that only get a NULL back, e.g. the wasm shim). */
 wisp_status wisp_last_status(void);
 void wisp_clear_error(void);

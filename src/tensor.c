@@ -1,6 +1,5 @@
 #include "tensor.h"
 
-#include <stdio.h>
 #include <string.h>
 
 size_t wisp_dtype_size(wisp_dtype dt) {
@@ -43,10 +42,11 @@ int wisp_shape_equal(const wisp_shape *a, const wisp_shape *b) {
 }
 
 const char *wisp_shape_str(const wisp_shape *s, char *buf, size_t len) {
-  size_t used = (size_t)snprintf(buf, len, "[");
+  size_t used = (size_t)wisp_snprintf(buf, len, "[");
   for (int i = 0; i < s->ndim && used < len; i++)
-    used += (size_t)snprintf(buf + used, len - used, i ? ",%lld" : "%lld", (long long)s->dims[i]);
-  if (used < len) snprintf(buf + used, len - used, "]");
+    used +=
+        (size_t)wisp_snprintf(buf + used, len - used, i ? ",%lld" : "%lld", (long long)s->dims[i]);
+  if (used < len) wisp_snprintf(buf + used, len - used, "]");
   return buf;
 }
 

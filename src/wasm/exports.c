@@ -20,7 +20,6 @@
 #include <emscripten.h>
 #include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,7 +272,7 @@ KEEP const char *wisp_wasm_output_map_key(wisp_session *s, int i, int k) {
   int64_t v;
   const char *key = wisp_session_output_map_key(s, i, k, &v);
   if (key) return key;
-  snprintf(buf, sizeof buf, "%lld", (long long)v);
+  wisp_snprintf(buf, sizeof buf, "%lld", (long long)v);
   return buf;
 }
 
@@ -328,8 +327,8 @@ KEEP char *wisp_wasm_external_files(const void *model, size_t len) {
   if (list) list[0] = '\0';
   for (int i = 0; i < l.n; i++) {
     if (list)
-      at += (size_t)snprintf(list + at, total - at, "%s%s\t%llu", i ? "\n" : "",
-                             l.files[i].location, (unsigned long long)l.files[i].end);
+      at += (size_t)wisp_snprintf(list + at, total - at, "%s%s\t%llu", i ? "\n" : "",
+                                  l.files[i].location, (unsigned long long)l.files[i].end);
     free(l.files[i].location);
   }
   free(l.files);
