@@ -98,7 +98,11 @@ static int wisp_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap) {
                                   : va_arg(ap, unsigned));
         break;
       case 'c': put(&o, (char)va_arg(ap, int)); break;
-      case 's': put_str(&o, va_arg(ap, const char *), prec); break;
+      case 's': {
+        const char *str = va_arg(ap, const char *);
+        put_str(&o, str ? str : "(null)", prec);
+        break;
+      }
       case 'g': put_double(&o, va_arg(ap, double)); break;
       case '%': put(&o, '%'); break;
       default: /* not used by wisp: shown as written */
