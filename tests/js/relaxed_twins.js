@@ -128,7 +128,7 @@ export async function runRelaxedTwins(bytes) {
       for (let nc = 1; nc <= 8; nc++) {
         const ldc = 9, rowBytes = k.wisp_qs8c4_row_bytes(K);
         const x = alloc(4 * K), W = alloc(K * nc), zp = alloc(nc), scale = alloc(nc);
-        const bias = alloc(nc), A = alloc(rowBytes), P = alloc(k.wisp_qs8c4_gemm_packed_size(K, nc) / 4);
+        const bias = alloc(nc), A = alloc(rowBytes), P = alloc(Number(k.wisp_qs8c4_gemm_packed_size(K, nc)) / 4); // uint64_t: a BigInt
         const C1 = alloc(4 * ldc), C2 = alloc(4 * ldc);
         fill(x, 4 * K, () => 3 * r()), fill(scale, nc, () => 0.01 + 0.01 * Math.abs(r())), fill(bias, nc, r);
         for (let i = 0; i < K * nc; i++) {
