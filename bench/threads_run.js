@@ -52,5 +52,6 @@ export const CASES = [
   { name: 'MiniLM-L6 seq 128', file: 'minilm-l6/onnx/model.onnx', feeds: text },
   { name: 'ResNet-18', file: 'resnet18.onnx', feeds: image },
   { name: 'MobileNetV2', file: 'mobilenet_v2.onnx', feeds: image },
+  { name: 'ResNet-18 q8', file: 'resnet18_quantized.onnx', feeds: image },
   { name: 'MatMul 256×1024·1024²', file: null, feeds: () => ({ x: ['float32', Float32Array.from({ length: 256 * 1024 }, (_, i) => Math.sin(i * 0.7)), [256, 1024]] }) },
 ];

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../kernels/config.h"
+#include "../threads.h"
 #include "op.h"
 #include "quant.h"
 
@@ -36,6 +37,9 @@ typedef struct {
   int64_t kc;  /* integer forms: K is summed in chunks of kc, each exact in the float epilogue */
   int chunked; /* more than one chunk: sums add up in int32, the bias too */
   float lo, hi;
+  int slots;         /* GEMM path: per-thread scratch for the tiles over the threads */
+  size_t slot_bytes; /* a block of pixels packed as the GEMM's B, its result and int32 sums */
+  int64_t mc;        /* output channels a tile computes: Mg, or fewer so few pixels still spread */
 } qconv_params;
 
 static const wisp_tensor *port(const wisp_op_ctx *ctx, int i) {
@@ -216,16 +220,23 @@ WISP_COLD static wisp_status qconv_setup(wisp_op_ctx *ctx, wisp_dtype out_dt) {
   if (p->path == DIRECT) /* int32 sums (ConvInteger's output itself), one channel as floats */
     ctx->scratch_bytes =
         p->y_kind == Y_INT32 ? 0 : round64(y_numel * sizeof(int32_t)) + p->opix * sizeof(float);
-  else /* the centred image (floats for the depthwise kernel, which may read 4 past its end),
-        * then the window offsets of K, a block of pixels packed as the GEMM's B and its result,
-        * or the kernel rows' offsets and one channel */
-    ctx->scratch_bytes =
-        image_bytes(p) + (p->path == GEMM
-                              ? round64((uint64_t)p->K * sizeof(ptrdiff_t)) +
-                                    round64(wisp_qs8_gemm_packed_size((int)p->K, PIX_BLOCK)) +
-                                    (uint64_t)PIX_BLOCK * p->Mg * sizeof(float) * 2
-                              : round64((uint64_t)p->k[0] * p->k[1] * sizeof(ptrdiff_t)) +
-                                    (uint64_t)p->opix * sizeof(float));
+  else if (p->path == GEMM) { /* the centred image, the window offsets of K, then per thread a
+                               * block of pixels packed as the GEMM's B, its result and sums */
+    int64_t blocks = p->group * ((p->opix + PIX_BLOCK - 1) / PIX_BLOCK), t = wisp_threads();
+    /* a late layer's few pixels (7×7: one block) split its channels instead, in multiples of
+     * the GEMM's 4 rows; each tile then packs its pixels again (K·128 against mc·K·128) */
+    p->mc = t > 1 && blocks < 2 * t ? (p->Mg / (2 * t) + 3) / 4 * 4 : p->Mg;
+    if (p->mc < 32) p->mc = p->Mg < 32 ? p->Mg : 32;
+    blocks *= (p->Mg + p->mc - 1) / p->mc;
+    p->slots = t > 1 && blocks >= 2 * t ? t : 1;
+    p->slot_bytes = round64(round64(wisp_qs8_gemm_packed_size((int)p->K, PIX_BLOCK)) +
+                            (uint64_t)PIX_BLOCK * p->Mg * sizeof(float) * 2);
+    ctx->scratch_bytes = image_bytes(p) + round64((uint64_t)p->K * sizeof(ptrdiff_t)) +
+                         (uint64_t)p->slots * p->slot_bytes;
+  } else /* the centred image as floats (the depthwise kernel may read 4 past its end), the
+          * kernel rows' offsets and one channel */
+    ctx->scratch_bytes = image_bytes(p) + round64((uint64_t)p->k[0] * p->k[1] * sizeof(ptrdiff_t)) +
+                         (uint64_t)p->opix * sizeof(float);
   return WISP_OK;
 }
 
@@ -343,46 +354,70 @@ static void pack_pixels(const qconv_params *p, const int16_t *xc, const ptrdiff_
   }
 }
 
-static void run_gemm(const wisp_op_ctx *ctx, int64_t n, const int16_t *xc, char *work,
-                     float a_scale) {
+typedef struct {
+  const wisp_op_ctx *ctx;
+  int64_t n;
+  const int16_t *xc;
+  const ptrdiff_t *off;
+  char *slots;
+  float a_scale;
+} gemm_job;
+
+/* Tile (group g, tile j: a pixel block and mc of its output channels) into the scratch slot of
+ * its thread: tiles write disjoint outputs and every output sums its K in the same order, so
+ * any thread count gives the 1-thread result. */
+static void gemm_block(void *job_, int thread, size_t g, size_t j, size_t ng, size_t nj) {
+  const gemm_job *job = job_;
+  const wisp_op_ctx *ctx = job->ctx;
   const qconv_params *p = ctx->params;
   const float *scale =
       (const float *)((const char *)ctx->state + (size_t)p->group * p->group_bytes);
   const float *bias = scale + p->M;
-  ptrdiff_t *off = (ptrdiff_t *)work;
-  char *B = work + round64((uint64_t)p->K * sizeof(ptrdiff_t));
+  char *B = job->slots + (p->slots > 1 ? (size_t)thread * p->slot_bytes : 0);
   float *Cb = (float *)(B + round64(wisp_qs8_gemm_packed_size((int)p->K, PIX_BLOCK)));
   int32_t *acc = (int32_t *)(Cb + PIX_BLOCK * p->Mg);
+  int64_t chunks = (p->Mg + p->mc - 1) / p->mc, m0 = (int64_t)j % chunks * p->mc;
+  int64_t mn = p->Mg - m0 < p->mc ? p->Mg - m0 : p->mc, p0 = (int64_t)j / chunks * PIX_BLOCK;
+  const int16_t *A = (const int16_t *)((const char *)ctx->state + g * p->group_bytes) + m0 * p->lda;
+  int count = (int)(p->opix - p0 < PIX_BLOCK ? p->opix - p0 : PIX_BLOCK);
+  for (int64_t k0 = 0; k0 < p->K; k0 += p->kc) {
+    int64_t kn = p->K - k0 < p->kc ? p->K - k0 : p->kc;
+    pack_pixels(p, job->xc + (int64_t)g * p->Cg * p->ppix, job->off + k0, kn, p0, count, B);
+    /* rows: this group's output channels (A, packed at load); columns: the pixels */
+    wisp_qs8_gemm_with(pairs()->gemm, (int)mn, count, (int)kn, A + k0, p->lda, B, 1.0f, Cb, count);
+    for (int64_t i = 0; p->chunked && i < mn * count; i++) /* exact integers */
+      acc[i] = (k0 ? acc[i] : 0) + (int32_t)Cb[i];
+  }
+  for (int64_t r = 0; r < mn; r++) {
+    int64_t m = (int64_t)g * p->Mg + m0 + r;
+    float mult = job->a_scale * scale[m], *v = Cb + r * count;
+    if (p->chunked) {
+      store_sums(ctx, job->n, m, p0, count, acc + r * count, v);
+      continue;
+    }
+    for (int i = 0; i < count; i++) v[i] = v[i] * mult + bias[m]; /* integer forms: 1, exact */
+    store_channel(ctx, job->n, m, p0, count, v, 1);
+  }
+  (void)ng, (void)nj;
+}
+
+static void run_gemm(const wisp_op_ctx *ctx, int64_t n, const int16_t *xc, char *work,
+                     float a_scale) {
+  const qconv_params *p = ctx->params;
+  ptrdiff_t *off = (ptrdiff_t *)work;
   int64_t kk = p->k[0] * p->k[1] * p->k[2];
   for (int64_t k = 0; k < p->K; k++) { /* k = (c, k0, k1, k2) */
     int64_t c = k / kk, k0 = k % kk / (p->k[1] * p->k[2]), k1 = k % (p->k[1] * p->k[2]) / p->k[2];
     off[k] = (ptrdiff_t)(c * p->ppix + (k0 * p->d[0] * p->pad[1] + k1 * p->d[1]) * p->pad[2] +
                          k % p->k[2] * p->d[2]);
   }
-  for (int64_t g = 0; g < p->group; g++)
-    for (int64_t p0 = 0; p0 < p->opix; p0 += PIX_BLOCK) {
-      int count = (int)(p->opix - p0 < PIX_BLOCK ? p->opix - p0 : PIX_BLOCK);
-      const int16_t *A = (const int16_t *)((const char *)ctx->state + (size_t)g * p->group_bytes);
-      for (int64_t k0 = 0; k0 < p->K; k0 += p->kc) {
-        int64_t kn = p->K - k0 < p->kc ? p->K - k0 : p->kc;
-        pack_pixels(p, xc + g * p->Cg * p->ppix, off + k0, kn, p0, count, B);
-        /* rows: this group's output channels (A, packed at load); columns: the pixels */
-        wisp_qs8_gemm_with(pairs()->gemm, (int)p->Mg, count, (int)kn, A + k0, p->lda, B, 1.0f, Cb,
-                           count);
-        for (int64_t i = 0; p->chunked && i < p->Mg * count; i++) /* exact integers */
-          acc[i] = (k0 ? acc[i] : 0) + (int32_t)Cb[i];
-      }
-      for (int64_t j = 0; j < p->Mg; j++) {
-        int64_t m = g * p->Mg + j;
-        float mult = a_scale * scale[m], *v = Cb + j * count;
-        if (p->chunked) {
-          store_sums(ctx, n, m, p0, count, acc + j * count, v);
-          continue;
-        }
-        for (int i = 0; i < count; i++) v[i] = v[i] * mult + bias[m]; /* integer forms: 1, exact */
-        store_channel(ctx, n, m, p0, count, v, 1);
-      }
-    }
+  gemm_job job = {ctx, n, xc, off, work + round64((uint64_t)p->K * sizeof(ptrdiff_t)), a_scale};
+  size_t tiles = (size_t)((p->opix + PIX_BLOCK - 1) / PIX_BLOCK * ((p->Mg + p->mc - 1) / p->mc));
+  if (p->slots > 1 && wisp_threads() <= p->slots)
+    wisp_parallel_2d((size_t)p->group, tiles, 1, 1, gemm_block, &job);
+  else
+    for (size_t g = 0; g < (size_t)p->group; g++)
+      for (size_t j = 0; j < tiles; j++) gemm_block(&job, 0, g, j, 1, 1);
 }
 
 /* One channel per group: output channel m reads input channel m, through the float depthwise

@@ -67,7 +67,37 @@ for (const [file, shapes] of FIXTURE_CASES) {
   });
 }
 
-for (const file of ['resnet18.onnx', 'mobilenet_v2.onnx']) {
+// The int8 conv GEMM (quant_conv.c) over the threads, in two groups: ConvInteger's int32 sums
+// and QLinearConv's requantized bytes, K = 432 summed in int32 chunks (products of uint8 values
+// could pass 2^24 in one float sum). 30×29 pixels make 7 blocks of 128 a group; 10×12 one, so
+// its 64 channels a group split in two. ResNet-18 q8 below has the float-output form.
+test('int8 convs: 2 and 4 threads equal 1 thread bit for bit', async () => {
+  const u8 = (n, seed) => Uint8Array.from(randomFloats(n, seed, 0, 255.99), Math.floor);
+  for (const [C, M, H, W] of [[96, 40, 30, 29], [96, 128, 10, 12]]) {
+    const conv = [attrInt('group', 2), attrInts('pads', [1, 1, 1, 1])];
+    const bytes = model({
+      nodes: [
+        node('ConvInteger', ['x', 'w', 'xzp', 'wzp'], ['sums'], conv),
+        node('QLinearConv', ['x', 'xs', 'xzp', 'w', 'ws', 'wzp', 'ys', 'yzp'], ['yq'], conv),
+      ],
+      inputs: [valueInfo('x', DT.uint8, [1, C, H, W])],
+      outputs: [valueInfo('sums', DT.int32, [1, M, H, W]), valueInfo('yq', DT.uint8, [1, M, H, W])],
+      initializers: [
+        tensorProto('w', DT.uint8, [M, C / 2, 3, 3], u8(M * (C / 2) * 9, 31)),
+        tensorProto('xzp', DT.uint8, [], Uint8Array.of(128)),
+        tensorProto('wzp', DT.uint8, [], Uint8Array.of(119)),
+        tensorProto('xs', DT.float, [], Float32Array.of(0.02)),
+        tensorProto('ws', DT.float, [], Float32Array.of(0.003)),
+        tensorProto('ys', DT.float, [], Float32Array.of(0.5)),
+        tensorProto('yzp', DT.uint8, [], Uint8Array.of(100)),
+      ],
+    });
+    const x = new Tensor('uint8', u8(C * H * W, 32), [1, C, H, W]);
+    await sameAcrossThreads(bytes, { x }, `int8 convs ${M} channels, ${H}×${W}`);
+  }
+});
+
+for (const file of ['resnet18.onnx', 'mobilenet_v2.onnx', 'resnet18_quantized.onnx']) {
   const path = join(MODELS, file);
   test(`bench/models/${file}: 2 and 4 threads equal 1 thread bit for bit`, { skip: !existsSync(path) && 'not generated' }, async () => {
     await sameAcrossThreads(path, { pixel_values: floats([1, 3, 224, 224], 3) }, file);
