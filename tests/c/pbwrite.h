@@ -45,9 +45,19 @@ static pbw pbw_value_info(const char *name, int ndim, const int64_t *dims) {
   return vi;
 }
 
+/* A ModelProto (IR 8, opset 13) around a finished GraphProto. */
+static inline pbw pbw_model(const pbw *graph) {
+  pbw opset = {0}, model = {0};
+  pbw_int(&opset, 2, 13);
+  pbw_int(&model, 1, 8);
+  pbw_msg(&model, 8, &opset);
+  pbw_msg(&model, 7, graph);
+  return model;
+}
+
 /* ModelProto with one node `op_type`(x) -> y, x and y float of shape dims, opset 13. */
 static inline pbw pbw_unary_model(const char *op_type, int ndim, const int64_t *dims) {
-  pbw node = {0}, graph = {0}, opset = {0}, model = {0};
+  pbw node = {0}, graph = {0};
   pbw_str(&node, 1, "x");
   pbw_str(&node, 2, "y");
   pbw_str(&node, 3, "the_node");
@@ -56,11 +66,7 @@ static inline pbw pbw_unary_model(const char *op_type, int ndim, const int64_t *
   pbw in = pbw_value_info("x", ndim, dims), out = pbw_value_info("y", ndim, dims);
   pbw_msg(&graph, 11, &in);
   pbw_msg(&graph, 12, &out);
-  pbw_int(&opset, 2, 13);
-  pbw_int(&model, 1, 8);
-  pbw_msg(&model, 8, &opset);
-  pbw_msg(&model, 7, &graph);
-  return model;
+  return pbw_model(&graph);
 }
 
 #endif

@@ -28,18 +28,14 @@ static pbw value_info(const char *name, int elem, int ndim, const int64_t *dims)
 /* One node op(inputs) -> outputs, opset 13; ins/outs are value infos already built. */
 static pbw one_node_model(const char *op, const char *const *in_names, const pbw *ins, int n_in,
                           const char *const *out_names, const pbw *outs, int n_out) {
-  pbw node = {0}, graph = {0}, opset = {0}, model = {0};
+  pbw node = {0}, graph = {0};
   for (int i = 0; i < n_in; i++) pbw_str(&node, 1, in_names[i]);
   for (int i = 0; i < n_out; i++) pbw_str(&node, 2, out_names[i]);
   pbw_str(&node, 4, op);
   pbw_msg(&graph, 1, &node);
   for (int i = 0; i < n_in; i++) pbw_msg(&graph, 11, &ins[i]);
   for (int i = 0; i < n_out; i++) pbw_msg(&graph, 12, &outs[i]);
-  pbw_int(&opset, 2, 13);
-  pbw_int(&model, 1, 8);
-  pbw_msg(&model, 8, &opset);
-  pbw_msg(&model, 7, &graph);
-  return model;
+  return pbw_model(&graph);
 }
 
 /* Pow with an int64 base and a float exponent: results outside int64 (2^100, 0^-1 = inf) and
@@ -90,7 +86,7 @@ static void test_dynamic_quant_infinite(void) {
  * shape stand. */
 static void test_output_naming_initializer(void) {
   int64_t d[] = {2}, big[] = {1000, 38};
-  pbw w = {0}, node = {0}, graph = {0}, opset = {0}, model = {0};
+  pbw w = {0}, node = {0}, graph = {0};
   float wv[2] = {1.5f, -2.0f};
   pbw_int(&w, 1, 2);
   pbw_int(&w, 2, 1); /* float */
@@ -106,10 +102,7 @@ static void test_output_naming_initializer(void) {
   pbw_msg(&graph, 11, &in);
   pbw_msg(&graph, 12, &y);
   pbw_msg(&graph, 12, &wo);
-  pbw_int(&opset, 2, 13);
-  pbw_int(&model, 1, 8);
-  pbw_msg(&model, 8, &opset);
-  pbw_msg(&model, 7, &graph);
+  pbw model = pbw_model(&graph);
   wisp_session *s;
   CHECK(wisp_session_create(model.buf, model.len, NULL, &s) == WISP_OK);
   float x[2] = {-1, 3};
@@ -163,7 +156,7 @@ static void add_node(pbw *graph, const char *op, const char *a, const char *b, c
  * memory over 2 GB, with the size, and the session still runs smaller shapes. */
 static void test_plan_over_2gb(void) {
   int64_t one[] = {1}, three[] = {3}, any[] = {-1, -1, -1};
-  pbw graph = {0}, opset = {0}, model = {0};
+  pbw graph = {0};
   add_node(&graph, "Expand", "x", "s", "a");
   add_node(&graph, "Neg", "a", NULL, "b");
   add_node(&graph, "Mul", "a", "b", "y");
@@ -172,10 +165,7 @@ static void test_plan_over_2gb(void) {
   pbw_msg(&graph, 11, &x);
   pbw_msg(&graph, 11, &shape);
   pbw_msg(&graph, 12, &y);
-  pbw_int(&opset, 2, 13);
-  pbw_int(&model, 1, 8);
-  pbw_msg(&model, 8, &opset);
-  pbw_msg(&model, 7, &graph);
+  pbw model = pbw_model(&graph);
   wisp_session *s;
   CHECK(wisp_session_create(model.buf, model.len, NULL, &s) == WISP_OK);
   float xv = 3;
