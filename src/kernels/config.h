@@ -34,6 +34,7 @@ typedef struct {
               const float *bias, void *packed);
   wisp_f32_minmax_fn minmax; /* dynamic quantization of activations */
   wisp_qd16_quantize_fn quantize;
+  wisp_qd16_pack_cols8_fn pack_cols8; /* int8 convs: im2col of 8 pixels in a row */
 } wisp_qs8_gemm_config;
 
 typedef struct {

@@ -17,3 +17,12 @@ void qd16_quantize__scalar(size_t n, const float *x, float scale, int32_t zp, in
     y[i] = (int16_t)rintf(v);
   }
 }
+
+void qd16_pack_cols8__scalar(size_t kp, size_t K, const int16_t *x, const ptrdiff_t *off,
+                             int stride, int16_t *b) {
+  for (size_t q = 0; q < kp; q++, b += 16)
+    for (int j = 0; j < 8; j++) {
+      b[2 * j] = x[off[2 * q] + j * stride];
+      b[2 * j + 1] = 2 * q + 1 < K ? x[off[2 * q + 1] + j * stride] : 0;
+    }
+}

@@ -52,4 +52,21 @@ void qd16_quantize__wasmsimd(size_t n, const float *x, float scale, int32_t zp, 
     y[i] = (int16_t)rintf(v);
   }
 }
+
+/* 8 pixels: one load (stride 1) or two and the even lanes (stride 2) */
+static inline v128_t pixels8(const int16_t *x, int stride) {
+  if (stride == 1) return wasm_v128_load(x);
+  return wasm_i16x8_shuffle(wasm_v128_load(x), wasm_v128_load(x + 8), 0, 2, 4, 6, 8, 10, 12, 14);
+}
+
+/* two rows of 8 pixels interleaved into pairs: one shuffle per 4 pixels */
+void qd16_pack_cols8__wasmsimd(size_t kp, size_t K, const int16_t *x, const ptrdiff_t *off,
+                               int stride, int16_t *b) {
+  for (size_t q = 0; q < kp; q++, b += 16) {
+    v128_t v0 = pixels8(x + off[2 * q], stride);
+    v128_t v1 = 2 * q + 1 < K ? pixels8(x + off[2 * q + 1], stride) : wasm_i16x8_splat(0);
+    wasm_v128_store(b, wasm_i16x8_shuffle(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+    wasm_v128_store(b + 8, wasm_i16x8_shuffle(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15));
+  }
+}
 #endif

@@ -44,11 +44,21 @@ void qs8_gemm_4x8c2__wasmsimd(int mr, int nc, int kp, const int16_t *A, ptrdiff_
 typedef void (*wisp_f32_minmax_fn)(size_t n, const float *x, float *min, float *max);
 typedef void (*wisp_qd16_quantize_fn)(size_t n, const float *x, float scale, int32_t zp,
                                       int16_t *y);
+/* The int8 conv's im2col for 8 output pixels evenly spaced in the image (stride 1 or 2 along
+ * a row): value k of pixel j is x[off[k] + j·stride]; written as the int16-pair panel rows of
+ * wisp_qs8_gemm_pack's layout, b[16q + 2j + t] = value 2q + t of pixel j (0 past K), q < kp.
+ * Stride 2 reads one value past the last pixel's. */
+typedef void (*wisp_qd16_pack_cols8_fn)(size_t kp, size_t K, const int16_t *x, const ptrdiff_t *off,
+                                        int stride, int16_t *b);
 void f32_minmax__scalar(size_t n, const float *x, float *min, float *max);
 void qd16_quantize__scalar(size_t n, const float *x, float scale, int32_t zp, int16_t *y);
+void qd16_pack_cols8__scalar(size_t kp, size_t K, const int16_t *x, const ptrdiff_t *off,
+                             int stride, int16_t *b);
 #ifdef __wasm_simd128__
 void f32_minmax__wasmsimd(size_t n, const float *x, float *min, float *max);
 void qd16_quantize__wasmsimd(size_t n, const float *x, float scale, int32_t zp, int16_t *y);
+void qd16_pack_cols8__wasmsimd(size_t kp, size_t K, const int16_t *x, const ptrdiff_t *off,
+                               int stride, int16_t *b);
 #endif
 
 /* The relaxed-SIMD layout (KR = 4), for i32x4.relaxed_dot_i8x16_i7x16_add_s. Its result is

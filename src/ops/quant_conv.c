@@ -343,6 +343,13 @@ static void pack_pixels(const qconv_params *p, const int16_t *xc, const ptrdiff_
       base[j] = (ptrdiff_t)(((o0 * p->s[0]) * p->pad[1] + o1 * p->s[1]) * p->pad[2] + o2 * p->s[2]);
       head[j] = 1.0f, head[WISP_QS8_NR + j] = 0.0f;
     }
+    /* 8 pixels evenly spaced in the image, stride 1 or 2 (bases rise by the stride across a
+     * row's end only when the next row continues the spacing: any rise is at least 1): SIMD */
+    if (nc == WISP_QS8_NR && p->s[2] <= 2 && base[WISP_QS8_NR - 1] - base[0] == 7 * p->s[2]) {
+      pairs()->pack_cols8((size_t)kp, (size_t)K, xc + base[0], off, (int)p->s[2], b);
+      panel = (char *)(b + 2 * WISP_QS8_NR * kp);
+      continue;
+    }
     for (int64_t q = 0; q < kp; q++, b += 2 * WISP_QS8_NR) {
       const int16_t *x0 = xc + off[2 * q], *x1 = 2 * q + 1 < K ? xc + off[2 * q + 1] : NULL;
       for (int j = 0; j < WISP_QS8_NR; j++) {

@@ -323,8 +323,28 @@ static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_f
   CHECK(worst_sig < 2e-6 && worst_silu < 1e-6);
 }
 
-/* int16-pair GEMM against exact integer sums (int8 and uint8 weights with zero points), over
- * odd and tail sizes, padded strides; and the activation quantizer (ties, clamps) exactly. */
+/* The int8 conv's im2col of 8 pixels at stride 1 and 2: every pair row against the definition,
+ * K odd and even, offsets anywhere in the image. */
+static void check_pack_cols8(const char *name, wisp_qd16_pack_cols8_fn pack) {
+  int16_t x[620], b[16 * 40];
+  ptrdiff_t off[80];
+  for (int i = 0; i < 620; i++) x[i] = (int16_t)((i * 7919) % 511 - 255);
+  for (int stride = 1; stride <= 2; stride++)
+    for (size_t K = 1; K <= 80; K += 13) {
+      size_t kp = (K + 1) / 2;
+      for (size_t k = 0; k < K; k++) off[k] = (ptrdiff_t)((k * 37) % 590);
+      pack(kp, K, x + 2, off, stride, b);
+      int bad = 0;
+      for (size_t q = 0; q < kp; q++)
+        for (int j = 0; j < 8; j++) {
+          bad += b[16 * q + 2 * j] != x[2 + off[2 * q] + j * stride];
+          bad += b[16 * q + 2 * j + 1] != (2 * q + 1 < K ? x[2 + off[2 * q + 1] + j * stride] : 0);
+        }
+      if (bad) fprintf(stderr, "%s: stride %d, K %zu, %d wrong\n", name, stride, K, bad);
+      CHECK(bad == 0);
+    }
+}
+
 static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minmax_fn minmax,
                       wisp_qd16_quantize_fn quantize) {
   static const int Ks[] = {0, 1, 2, 3, 7, 8, 16, 33, 385};
@@ -593,6 +613,10 @@ int main(void) {
 #ifdef __wasm_simd128__
   check_qs8("qs8_gemm_4x8c2__wasmsimd + qd16__wasmsimd", qs8_gemm_4x8c2__wasmsimd,
             f32_minmax__wasmsimd, qd16_quantize__wasmsimd);
+#endif
+  check_pack_cols8("qd16_pack_cols8__scalar", qd16_pack_cols8__scalar);
+#ifdef __wasm_simd128__
+  check_pack_cols8("qd16_pack_cols8__wasmsimd", qd16_pack_cols8__wasmsimd);
 #endif
   check_q4("q4_unpack_8__scalar + f32_gemm__scalar", q4_unpack_8__scalar, f32_gemm_4x8__scalar,
            f32_gemm_1x8__scalar);
