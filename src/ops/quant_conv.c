@@ -38,7 +38,8 @@ typedef struct {
   int chunked; /* more than one chunk: sums add up in int32, the bias too */
   float lo, hi;
   int slots;         /* GEMM path: per-thread scratch for the tiles over the threads */
-  size_t slot_bytes; /* a block of pixels packed as the GEMM's B, its result and int32 sums */
+  size_t slot_bytes; /* a slot: [B: b_bytes][result: PIX_BLOCK · Mg floats][int32 sums, as many] */
+  size_t b_bytes;    /* a block of pixels packed as the GEMM's B, 64-aligned */
   int64_t mc;        /* output channels a tile computes: Mg, or fewer so few pixels still spread */
 } qconv_params;
 
@@ -229,8 +230,8 @@ WISP_COLD static wisp_status qconv_setup(wisp_op_ctx *ctx, wisp_dtype out_dt) {
     if (p->mc < 32) p->mc = p->Mg < 32 ? p->Mg : 32;
     blocks *= (p->Mg + p->mc - 1) / p->mc;
     p->slots = t > 1 && blocks >= 2 * t ? t : 1;
-    p->slot_bytes = round64(round64(wisp_qs8_gemm_packed_size((int)p->K, PIX_BLOCK)) +
-                            (uint64_t)PIX_BLOCK * p->Mg * sizeof(float) * 2);
+    p->b_bytes = round64(wisp_qs8_gemm_packed_size((int)p->K, PIX_BLOCK));
+    p->slot_bytes = round64(p->b_bytes + (uint64_t)PIX_BLOCK * p->Mg * sizeof(float) * 2);
     ctx->scratch_bytes = image_bytes(p) + round64((uint64_t)p->K * sizeof(ptrdiff_t)) +
                          (uint64_t)p->slots * p->slot_bytes;
   } else /* the centred image as floats (the depthwise kernel may read 4 past its end), the
@@ -381,7 +382,7 @@ static void gemm_block(void *job_, int thread, size_t g, size_t j, size_t ng, si
       (const float *)((const char *)ctx->state + (size_t)p->group * p->group_bytes);
   const float *bias = scale + p->M;
   char *B = job->slots + (p->slots > 1 ? (size_t)thread * p->slot_bytes : 0);
-  float *Cb = (float *)(B + round64(wisp_qs8_gemm_packed_size((int)p->K, PIX_BLOCK)));
+  float *Cb = (float *)(B + p->b_bytes);
   int32_t *acc = (int32_t *)(Cb + PIX_BLOCK * p->Mg);
   int64_t chunks = (p->Mg + p->mc - 1) / p->mc, m0 = (int64_t)j % chunks * p->mc;
   int64_t mn = p->Mg - m0 < p->mc ? p->Mg - m0 : p->mc, p0 = (int64_t)j / chunks * PIX_BLOCK;
