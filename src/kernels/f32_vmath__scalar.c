@@ -1,4 +1,4 @@
-/* Scalar twins of f32_vmath__wasmsimd.c: the same exp, erf and sigmoid, one value at a time. */
+/* Scalar twins of f32_vmath__wasmsimd.c: the same exp, erf, sigmoid and max, one value at a time. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,13 +16,14 @@ static float exp_poly1(float r) { /* e^r for |r| <= ln2/2 */
   return p;
 }
 
-static float exp1(float x) {
-  if (x != x) return x; /* NaN (the SIMD twin keeps it too) */
-  x = x > WISP_EXP_MAX ? WISP_EXP_MAX : x < WISP_EXP_MIN ? WISP_EXP_MIN : x;
-  float n = floorf(x * WISP_LOG2E + 0.5f);
-  float r = x - n * WISP_LN2_HI - n * WISP_LN2_LO;
+static float exp_neg1(float z) {
+  z = z < WISP_EXP_MIN ? WISP_EXP_MIN : z; /* a NaN stays */
+  float v = z * WISP_LOG2E + WISP_EXP_MAGIC, n = v - WISP_EXP_MAGIC;
+  float r = z - n * WISP_LN2_HI - n * WISP_LN2_LO;
   float p = exp_poly1(r);
-  int32_t bits = ((int32_t)n + 127) << 23; /* 2^n */
+  uint32_t bits;
+  memcpy(&bits, &v, 4);
+  bits <<= 23; /* n + 127 from the low mantissa bits into the exponent: 2^n */
   float scale;
   memcpy(&scale, &bits, 4);
   return p * scale;
@@ -49,8 +50,17 @@ static float erf1(float x) {
 
 float f32_vexp__scalar(size_t n, const float *x, float sub, float *y) {
   float sum = 0;
-  for (size_t i = 0; i < n; i++) sum += y[i] = exp1(x[i] - sub);
+  for (size_t i = 0; i < n; i++) sum += y[i] = exp_neg1(x[i] - sub);
   return sum;
+}
+
+float f32_vaddmax__scalar(size_t n, const float *x, const float *b, float *y) {
+  float best = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    float v = b ? (y[i] = x[i] + b[i]) : x[i];
+    best = v > best ? v : best;
+  }
+  return best;
 }
 
 void f32_verf__scalar(size_t n, const float *x, float *y) {
@@ -59,19 +69,6 @@ void f32_verf__scalar(size_t n, const float *x, float *y) {
 
 void f32_vgelu__scalar(size_t n, const float *x, float *y) {
   for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erf1(x[i] * WISP_SQRT1_2));
-}
-
-static float exp_neg1(float z) {
-  z = z < WISP_EXP_MIN ? WISP_EXP_MIN : z; /* a NaN stays */
-  float v = z * WISP_LOG2E + WISP_EXP_MAGIC, n = v - WISP_EXP_MAGIC;
-  float r = z - n * WISP_LN2_HI - n * WISP_LN2_LO;
-  float p = exp_poly1(r);
-  uint32_t bits;
-  memcpy(&bits, &v, 4);
-  bits <<= 23; /* n + 127 from the low mantissa bits into the exponent: 2^n */
-  float scale;
-  memcpy(&scale, &bits, 4);
-  return p * scale;
 }
 
 static float sigmoid1(float x) {

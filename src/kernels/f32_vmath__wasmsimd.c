@@ -1,6 +1,7 @@
-/* exp and erf four at a time (see vmath.h for the method). Clamping uses pmin/pmax, which V8
+/* exp, erf and max four at a time (see vmath.h for the method). Clamping uses pmin/pmax, which V8
  * lowers to one instruction each; tails go through a zero-padded temporary. */
 #ifdef __wasm_simd128__
+#include <math.h>
 #include <string.h>
 #include <wasm_simd128.h>
 
@@ -19,17 +20,19 @@ static inline v128_t exp_poly4(v128_t r) {
   return p;
 }
 
-static inline v128_t exp4(v128_t x) {
-  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(WISP_EXP_MAX)),
-                      wasm_f32x4_splat(WISP_EXP_MIN));
-  v128_t n = wasm_f32x4_floor(
-      wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(WISP_LOG2E)), wasm_f32x4_splat(0.5f)));
-  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_HI)));
+/* exp(z) for z <= 0 (or NaN): exp4's polynomial, with n rounded by adding a magic number that
+ * also leaves n + 127 in the low mantissa bits, shifted from there into the exponent — no floor
+ * and no float-to-int conversion (which V8 lowers to several instructions). SiLU spends most of
+ * its time here. */
+static inline v128_t exp_neg4(v128_t z) {
+  z = wasm_f32x4_pmax(z, wasm_f32x4_splat(WISP_EXP_MIN));
+  v128_t v = wasm_f32x4_add(wasm_f32x4_mul(z, wasm_f32x4_splat(WISP_LOG2E)),
+                            wasm_f32x4_splat(WISP_EXP_MAGIC));
+  v128_t n = wasm_f32x4_sub(v, wasm_f32x4_splat(WISP_EXP_MAGIC));
+  v128_t r = wasm_f32x4_sub(z, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_HI)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_LO)));
   v128_t p = exp_poly4(r);
-  v128_t scale =
-      wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return wasm_f32x4_mul(p, scale);
+  return wasm_f32x4_mul(p, wasm_i32x4_shl(v, 23));
 }
 
 static inline v128_t erf4(v128_t x) {
@@ -51,7 +54,7 @@ float f32_vexp__wasmsimd(size_t n, const float *x, float sub, float *y) {
   v128_t sum = wasm_f32x4_splat(0.0f);
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
-    v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(x + i), vsub));
+    v128_t e = exp_neg4(wasm_f32x4_sub(wasm_v128_load(x + i), vsub));
     wasm_v128_store(y + i, e);
     sum = wasm_f32x4_add(sum, e);
   }
@@ -60,11 +63,30 @@ float f32_vexp__wasmsimd(size_t n, const float *x, float sub, float *y) {
   if (i < n) {
     float tmp[4] = {0};
     memcpy(tmp, x + i, (n - i) * sizeof *x);
-    v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(tmp), vsub));
+    v128_t e = exp_neg4(wasm_f32x4_sub(wasm_v128_load(tmp), vsub));
     wasm_v128_store(tmp, e);
     for (size_t j = 0; j < n - i; j++) total += y[i + j] = tmp[j];
   }
   return total;
+}
+
+float f32_vaddmax__wasmsimd(size_t n, const float *x, const float *b, float *y) {
+  v128_t best = wasm_f32x4_splat(-INFINITY);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_v128_load(x + i);
+    if (b) wasm_v128_store(y + i, v = wasm_f32x4_add(v, wasm_v128_load(b + i)));
+    best = wasm_f32x4_pmax(best, v);
+  }
+  float m0 = wasm_f32x4_extract_lane(best, 0), m1 = wasm_f32x4_extract_lane(best, 1);
+  float m2 = wasm_f32x4_extract_lane(best, 2), m3 = wasm_f32x4_extract_lane(best, 3);
+  m0 = m1 > m0 ? m1 : m0, m2 = m3 > m2 ? m3 : m2;
+  float m = m2 > m0 ? m2 : m0;
+  for (; i < n; i++) {
+    float v = b ? (y[i] = x[i] + b[i]) : x[i];
+    m = v > m ? v : m;
+  }
+  return m;
 }
 
 static inline v128_t gelu4(v128_t x) {
@@ -88,21 +110,6 @@ static inline void map4(size_t n, const float *x, float *y, v128_t (*f)(v128_t))
 void f32_vgelu__wasmsimd(size_t n, const float *x, float *y) { map4(n, x, y, gelu4); }
 
 void f32_verf__wasmsimd(size_t n, const float *x, float *y) { map4(n, x, y, erf4); }
-
-/* exp(z) for z <= 0 (or NaN): exp4's polynomial, with n rounded by adding a magic number that
- * also leaves n + 127 in the low mantissa bits, shifted from there into the exponent — no floor
- * and no float-to-int conversion (which V8 lowers to several instructions). SiLU spends most of
- * its time here. */
-static inline v128_t exp_neg4(v128_t z) {
-  z = wasm_f32x4_pmax(z, wasm_f32x4_splat(WISP_EXP_MIN));
-  v128_t v = wasm_f32x4_add(wasm_f32x4_mul(z, wasm_f32x4_splat(WISP_LOG2E)),
-                            wasm_f32x4_splat(WISP_EXP_MAGIC));
-  v128_t n = wasm_f32x4_sub(v, wasm_f32x4_splat(WISP_EXP_MAGIC));
-  v128_t r = wasm_f32x4_sub(z, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_HI)));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(WISP_LN2_LO)));
-  v128_t p = exp_poly4(r);
-  return wasm_f32x4_mul(p, wasm_i32x4_shl(v, 23));
-}
 
 static inline v128_t sigmoid4(v128_t x) {
   v128_t e = exp_neg4(wasm_f32x4_neg(wasm_f32x4_abs(x)));

@@ -1,35 +1,42 @@
 /* vmath.h — vectorised exp, erf, GELU, sigmoid and SiLU for softmax, Erf, Gelu, Sigmoid and the
- * SiLU / Swish epilogue (x·sigmoid(x)).
+ * SiLU / Swish epilogue (x·sigmoid(x)), and the add-and-max pass before a softmax.
  *
  * exp: x = n·ln2 + r (|r| ≤ ln2/2), a degree-6 polynomial for e^r (Cephes' expf), 2^n built in
- * the exponent bits; relative error ~2e-7 over [-87.3, 88] (inputs are clamped there; softmax and erf
- * only ever ask for x <= 0).
+ * the exponent bits; relative error ~2e-7 over [-87.3, 0] (inputs are clamped there: softmax,
+ * its only user, asks for x - max <= 0).
  * erf: a rational approximation on x clamped to [-4, 4] (erf is 1 to float precision beyond):
  * erf(x) = x·P(x²) / Q(x²), P of degree 6, Q of degree 4 — one division and no exp; absolute
  * error ≤ 4e-7 in float.
  * sigmoid: e = exp(-|x|), then 1 / (1 + e) for x ≥ 0 and e / (1 + e) below, so nothing overflows.
- * Its exp takes only x ≤ 0 and rounds n by adding WISP_EXP_MAGIC (1.5·2^23 + 127): the sum's
- * low mantissa bits are then n + 127, which a shift by 23 turns into 2^n.
+ * exp of x ≤ 0 rounds n by adding WISP_EXP_MAGIC (1.5·2^23 + 127): the sum's low mantissa bits
+ * are then n + 127, which a shift by 23 turns into 2^n (no floor, no float-to-int conversion).
  * The scalar twins compute the same formulas step for step. */
 #ifndef WISP_KERNELS_VMATH_H
 #define WISP_KERNELS_VMATH_H
 
 #include <stddef.h>
 
-/* y[i] = exp(x[i] - sub); returns Σ y (softmax's exponent-and-sum pass). y may alias x. */
+/* y[i] = exp(x[i] - sub) for x[i] <= sub (sub is the row's max); returns Σ y (softmax's
+ * exponent-and-sum pass). y may alias x. */
 typedef float (*wisp_f32_vexp_fn)(size_t n, const float *x, float sub, float *y);
+/* y[i] = x[i] + b[i], returning the largest y; with b NULL only the largest x (y unused). The
+ * max is `v > best ? v : best` from -INFINITY on (f32x4.pmax), so NaNs are skipped. y may
+ * alias x. */
+typedef float (*wisp_f32_vaddmax_fn)(size_t n, const float *x, const float *b, float *y);
 /* y[i] = erf(x[i]); gelu: y[i] = 0.5·x[i]·(1 + erf(x[i]/√2)), in one pass. y may alias x. */
 typedef void (*wisp_f32_verf_fn)(size_t n, const float *x, float *y);
 /* y[i] = sigmoid(x[i]); silu: y[i] = x[i]·sigmoid(x[i]). y may alias x. */
 typedef void (*wisp_f32_vunary_fn)(size_t n, const float *x, float *y);
 
 float f32_vexp__scalar(size_t n, const float *x, float sub, float *y);
+float f32_vaddmax__scalar(size_t n, const float *x, const float *b, float *y);
 void f32_verf__scalar(size_t n, const float *x, float *y);
 void f32_vgelu__scalar(size_t n, const float *x, float *y);
 void f32_vsigmoid__scalar(size_t n, const float *x, float *y);
 void f32_vsilu__scalar(size_t n, const float *x, float *y);
 #ifdef __wasm_simd128__
 float f32_vexp__wasmsimd(size_t n, const float *x, float sub, float *y);
+float f32_vaddmax__wasmsimd(size_t n, const float *x, const float *b, float *y);
 void f32_verf__wasmsimd(size_t n, const float *x, float *y);
 void f32_vgelu__wasmsimd(size_t n, const float *x, float *y);
 void f32_vsigmoid__wasmsimd(size_t n, const float *x, float *y);
@@ -37,7 +44,6 @@ void f32_vsilu__wasmsimd(size_t n, const float *x, float *y);
 #endif
 
 /* the constants both twins use */
-#define WISP_EXP_MAX 88.0f /* keeps 2^n finite: n <= 127 */
 #define WISP_EXP_MIN -87.33654f
 #define WISP_LOG2E 1.44269504088896341f
 #define WISP_EXP_MAGIC 12583039.0f /* 1.5·2^23 + 127 */

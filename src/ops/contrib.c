@@ -382,11 +382,10 @@ static wisp_status bias_softmax_exec(wisp_op_ctx *ctx) {
     y[i] = x[i] + b[off];
     for (int d = xs->ndim - 1; d >= 0 && ++idx[d] == xs->dims[d]; d--) idx[d] = 0;
   }
-  wisp_f32_vexp_fn vexp = wisp_kernels()->vmath.exp;
+  const wisp_vmath_config *vm = &wisp_kernels()->vmath;
   for (int64_t r = 0; r < p->rows && p->D; r++) {
-    float *row = y + r * p->D, max = -INFINITY;
-    for (int64_t k = 0; k < p->D; k++) max = row[k] > max ? row[k] : max;
-    float inv = 1.0f / vexp((size_t)p->D, row, max, row);
+    float *row = y + r * p->D, max = vm->addmax((size_t)p->D, row, NULL, NULL);
+    float inv = 1.0f / vm->exp((size_t)p->D, row, max, row);
     for (int64_t k = 0; k < p->D; k++) row[k] *= inv;
   }
   return WISP_OK;

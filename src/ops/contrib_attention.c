@@ -10,7 +10,7 @@
  *   scores (S, L) = scale · Q_bh · K_bhᵀ + attention_bias + mask,  softmax over L,
  *   out[b, :, h·Hv : (h+1)·Hv] = scores · V_bh
  * Kᵀ and V are read in place through the packing strides (no transposes); scale (default
- * 1/√H) is folded into the packed Kᵀ. The mask is additive: mask_filter_value (default -10000,
+ * 1/√H) is folded into the packed Kᵀ, and softmax's division into the output rows. The mask is additive: mask_filter_value (default -10000,
  * as onnxruntime) where a key is padding — from lengths (B), end and start positions (2B), a 0/1
  * key padding mask (B, L) or (B, S, L) — or in the future of a query when unidirectional.
  * attention_bias may broadcast over any of B, N, S and L (onnxruntime's must be (B|1, N|1, S, L)).
@@ -47,7 +47,7 @@ typedef struct {
   int bsnh;  /* MultiHeadAttention on (B, S, N, H) tensors (see above): their rank, 3 or 4 */
   int slots; /* per-thread scratch slots */
   /* scratch: `before` bytes of the op's own, then per slot [packed Kᵀ (H × L)][packed V
-   * (L × Hv)][scores (ATTN_ROWS × L)][mask row (L)] */
+   * (L × Hv)][scores (ATTN_ROWS × L)][mask + bias row (L)] */
   uint64_t before, slot_bytes, off_v, off_scores, off_mask;
 } attn_params;
 
@@ -188,6 +188,25 @@ typedef struct {
   float *out;
 } attend_job;
 
+/* Row s of batch b's scores (L) plus attention_bias (bias: this batch and head's) and the mask,
+ * exponentiated after subtracting their max; returns the row's sum. The caller divides the
+ * output row by it (Hv multiplies instead of L). add: an L-float buffer. */
+static float exp_scores(const attend_job *a, const float *bias, int64_t b, int64_t s, float *row,
+                        float *add) {
+  const attn_params *p = a->ctx->params;
+  const wisp_vmath_config *vm = &wisp_kernels()->vmath;
+  const int64_t L = p->L;
+  const float *bias_row = bias ? bias + s * p->bias_strides[2] : NULL, *plus = bias_row;
+  if (p->mask_kind || (p->unidirectional && p->S > 1) || (bias && !p->bias_strides[3])) {
+    mask_row(p, a->mask, b, s, add);
+    if (bias)
+      for (int64_t l = 0; l < L; l++) add[l] += bias_row[p->bias_strides[3] ? l : 0];
+    plus = add;
+  }
+  float max = vm->addmax((size_t)L, row, plus, row);
+  return vm->exp((size_t)L, row, max, row);
+}
+
 /* Heads [t0, t0 + nt) of the B·N (batch, head) pairs, in this thread's slot of scratch. */
 static void attend_heads(void *c, int thread, size_t t0, size_t j, size_t nt, size_t nj) {
   const attend_job *a = c;
@@ -195,9 +214,8 @@ static void attend_heads(void *c, int thread, size_t t0, size_t j, size_t nt, si
   const int S = (int)p->S, L = (int)p->L, H = (int)p->H, Hv = (int)p->Hv;
   char *slot = (char *)a->ctx->scratch + p->before + (size_t)thread * p->slot_bytes;
   float *kt = (float *)slot, *vp = (float *)(slot + p->off_v);
-  float *scores = (float *)(slot + p->off_scores), *mask = (float *)(slot + p->off_mask);
-  float scale = p->scale != 0.0f ? p->scale : 1.0f / sqrtf((float)H);
-  int masked = p->mask_kind || (p->unidirectional && S > 1);
+  float *scores = (float *)(slot + p->off_scores), *add = (float *)(slot + p->off_mask);
+  float scale = p->scale != 0.0f ? p->scale : 1.0f / sqrtf((float)H), inv[ATTN_ROWS];
   size_t kt_size = wisp_f32_gemm_packed_size(H, L);
   for (size_t t = t0; t < t0 + nt; t++) {
     int64_t b = (int64_t)t / p->heads, h = (int64_t)t % p->heads;
@@ -211,25 +229,14 @@ static void attend_heads(void *c, int thread, size_t t0, size_t j, size_t nt, si
     const float *ab = a->bias ? a->bias + b * p->bias_strides[0] + h * p->bias_strides[1] : NULL;
     for (int s0 = 0; s0 < S; s0 += ATTN_ROWS) {
       int rows = S - s0 < ATTN_ROWS ? S - s0 : ATTN_ROWS;
+      float *o = ob + s0 * p->Dv;
       wisp_f32_gemm(rows, L, H, qb + s0 * a->ldq, (ptrdiff_t)a->ldq, kt, scores, L, -INFINITY,
                     INFINITY);
-      for (int r = 0; r < rows; r++) {
-        float *row = scores + (size_t)r * L;
-        if (ab) {
-          const float *bias_row = ab + (s0 + r) * p->bias_strides[2];
-          if (p->bias_strides[3])
-            for (int l = 0; l < L; l++) row[l] += bias_row[l];
-          else
-            for (int l = 0; l < L; l++) row[l] += bias_row[0];
-        }
-        if (masked) {
-          mask_row(p, a->mask, b, s0 + r, mask);
-          for (int l = 0; l < L; l++) row[l] += mask[l];
-        }
-        wisp_softmax_row(row, L);
-      }
-      wisp_f32_gemm(rows, Hv, L, scores, L, vp, ob + s0 * p->Dv, (ptrdiff_t)p->Dv, -INFINITY,
-                    INFINITY);
+      for (int r = 0; r < rows; r++)
+        inv[r] = 1.0f / exp_scores(a, ab, b, s0 + r, scores + (size_t)r * L, add);
+      wisp_f32_gemm(rows, Hv, L, scores, L, vp, o, (ptrdiff_t)p->Dv, -INFINITY, INFINITY);
+      for (int r = 0; r < rows; r++)
+        for (int i = 0; i < Hv; i++) o[r * p->Dv + i] *= inv[r];
     }
   }
 }

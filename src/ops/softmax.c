@@ -4,7 +4,6 @@
 
 #include "../kernels/config.h"
 #include "op.h"
-#include "transformer.h"
 #include "../threads.h"
 
 typedef struct {
@@ -39,23 +38,6 @@ WISP_COLD static wisp_status softmax_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-/* Max of a contiguous row as four independent running maxima: one running max is a serial
- * chain of compares the compiler may not reorder (this made MiniLM q8 2% faster). */
-static float row_max(const float *x, int64_t n) {
-  float m[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
-  int64_t k = 0;
-  for (; k + 4 <= n; k += 4)
-    for (int j = 0; j < 4; j++) m[j] = x[k + j] > m[j] ? x[k + j] : m[j];
-  for (; k < n; k++) m[0] = x[k] > m[0] ? x[k] : m[0];
-  float a = m[0] > m[1] ? m[0] : m[1], b = m[2] > m[3] ? m[2] : m[3];
-  return a > b ? a : b;
-}
-
-void wisp_softmax_row(float *x, int64_t n) {
-  float inv = 1.0f / wisp_kernels()->vmath.exp((size_t)n, x, row_max(x, n), x);
-  for (int64_t k = 0; k < n; k++) x[k] *= inv;
-}
-
 typedef struct {
   const softmax_params *p;
   const float *x;
@@ -67,24 +49,24 @@ static void softmax_rows(void *ctx, int thread, size_t r0, size_t j, size_t nr, 
   const softmax_job *s = ctx;
   const softmax_params *p = s->p;
   int64_t n = p->n, inner = p->inner;
-  wisp_f32_vexp_fn vexp = wisp_kernels()->vmath.exp;
+  const wisp_vmath_config *vm = &wisp_kernels()->vmath;
   float row[64];
   for (int64_t r = (int64_t)r0; r < (int64_t)(r0 + nr); r++) {
     int64_t o = r / inner, i = r % inner;
     const float *xr = s->x + o * n * inner + i;
     float *yr = s->y + o * n * inner + i;
     float max = -INFINITY;
-    if (inner == 1) max = row_max(xr, n);
+    if (inner == 1) max = vm->addmax((size_t)n, xr, NULL, NULL);
     else
       for (int64_t k = 0; k < n; k++) max = xr[k * inner] > max ? xr[k * inner] : max;
     float sum = 0;
     if (inner == 1) { /* contiguous (the common last-axis case): exp and sum in one pass */
-      sum = vexp((size_t)n, xr, max, yr);
+      sum = vm->exp((size_t)n, xr, max, yr);
     } else {
       for (int64_t k0 = 0; k0 < n; k0 += 64) { /* strided: gather a chunk, exp, scatter */
         int64_t len = n - k0 < 64 ? n - k0 : 64;
         for (int64_t k = 0; k < len; k++) row[k] = xr[(k0 + k) * inner];
-        sum += vexp((size_t)len, row, max, row);
+        sum += vm->exp((size_t)len, row, max, row);
         for (int64_t k = 0; k < len; k++) yr[(k0 + k) * inner] = row[k];
       }
     }

@@ -1,6 +1,5 @@
-/* transformer.h — row helpers the transformer ops share: LayerNormalization's normaliser
- * (transformer.c; the contrib norms, contrib_norm.c) and Softmax's (softmax.c; attention,
- * contrib_attention.c). */
+/* transformer.h — the row helper the transformer ops share: LayerNormalization's normaliser
+ * (transformer.c; the contrib norms, contrib_norm.c). */
 #ifndef WISP_OPS_TRANSFORMER_H
 #define WISP_OPS_TRANSFORMER_H
 
@@ -12,8 +11,5 @@
  * |mean| >> std. */
 void wisp_norm_row(const float *x, int64_t D, float eps, int rms, const float *scale,
                    const float *bias, float *y, float *mean, float *inv);
-
-/* Softmax of a contiguous row of n > 0 in place, as Softmax computes each row. */
-void wisp_softmax_row(float *x, int64_t n);
 
 #endif

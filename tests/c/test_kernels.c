@@ -270,7 +270,7 @@ static void check_winograd_twins(const char *name, wisp_f32_wino_input4_fn in4,
 }
 #endif
 
-/* exp, erf, GELU, sigmoid and SiLU against libm over a sweep that includes tails of the 4-wide
+/* exp (of x - max, softmax's), erf, GELU, sigmoid and SiLU against libm over a sweep that includes tails of the 4-wide
  * loop (sigmoid and SiLU also in place, the way the Conv epilogue runs them). */
 static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_fn verf,
                         wisp_f32_verf_fn vgelu, wisp_f32_vunary_fn vsigmoid,
@@ -278,7 +278,7 @@ static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_f
   float x[403], y[403];
   double worst_exp = 0, worst_erf = 0, worst_gelu = 0, sum_err = 0, worst_sig = 0, worst_silu = 0;
   for (size_t n = 1; n <= 403; n += 67) {
-    for (size_t i = 0; i < n; i++) x[i] = -20.0f + 25.0f * (float)i / (float)n;
+    for (size_t i = 0; i < n; i++) x[i] = -20.0f + 21.5f * (float)i / (float)n; /* x <= 1.5 */
     double want_sum = 0;
     for (size_t i = 0; i < n; i++) want_sum += exp((double)x[i] - 1.5);
     float sum = vexp(n, x, 1.5f, y);
@@ -321,6 +321,32 @@ static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_f
       name, worst_exp, sum_err, worst_erf, worst_gelu, worst_sig, worst_silu);
   CHECK(worst_exp < 1e-6 && sum_err < 1e-6 && worst_erf < 5e-7 && worst_gelu < 1e-6);
   CHECK(worst_sig < 2e-6 && worst_silu < 1e-6);
+}
+
+/* softmax's add-and-max against a plain loop: every length to 19 (the 4-wide loop's tails), with
+ * and without the added row, in place, and a NaN (skipped) at the front, middle and end. */
+static void check_addmax(const char *name, wisp_f32_vaddmax_fn addmax) {
+  float x[19], b[19], y[19];
+  int bad = 0;
+  for (size_t n = 1; n <= 19; n++)
+    for (int nan_at = -1; nan_at < 3; nan_at++) {
+      for (size_t i = 0; i < n; i++)
+        x[i] = (float)((i * 7 + n) % 11) - 5.5f, b[i] = (float)i * 0.25f;
+      size_t at = nan_at == 0 ? 0 : nan_at == 1 ? n / 2 : n - 1;
+      if (nan_at >= 0 && n > 1) x[at] = NAN;
+      float want_x = -INFINITY, want_xb = -INFINITY;
+      for (size_t i = 0; i < n; i++) {
+        want_x = x[i] > want_x ? x[i] : want_x;
+        want_xb = x[i] + b[i] > want_xb ? x[i] + b[i] : want_xb;
+      }
+      bad += addmax(n, x, NULL, NULL) != want_x;
+      bad += addmax(n, x, b, y) != want_xb;
+      for (size_t i = 0; i < n; i++) bad += y[i] != x[i] + b[i] && !(isnan(y[i]) && isnan(x[i]));
+      memcpy(y, x, sizeof x);
+      bad += addmax(n, y, b, y) != want_xb;
+    }
+  printf("%s: %d wrong\n", name, bad);
+  CHECK(bad == 0);
 }
 
 /* The int8 conv's im2col of 8 pixels at stride 1 and 2: every pair row against the definition,
@@ -586,6 +612,10 @@ int main(void) {
 #ifdef __wasm_simd128__
   check_vmath("f32_vmath__wasmsimd", f32_vexp__wasmsimd, f32_verf__wasmsimd, f32_vgelu__wasmsimd,
               f32_vsigmoid__wasmsimd, f32_vsilu__wasmsimd);
+#endif
+  check_addmax("f32_vaddmax__scalar", f32_vaddmax__scalar);
+#ifdef __wasm_simd128__
+  check_addmax("f32_vaddmax__wasmsimd", f32_vaddmax__wasmsimd);
 #endif
   check_dwconv("f32_dwconv_rows__scalar", f32_dwconv_rows__scalar);
 #ifdef __wasm_simd128__
