@@ -1,7 +1,15 @@
 // threads_run.js — one row of bench/threads.js's table (plain ES module: it runs in Node and in
 // the benchmark page): wisp on 1 and T threads and onnxruntime-web on T threads, one model, one
-// process, interleaved (the order rotates each round) after a warm-up.
+// process, interleaved (the order rotates each round) after a warm-up. Each timed run starts
+// after a pause of SETTLE_MS: onnxruntime-web's pool keeps a thread spinning for a while after
+// its run, and on 2 cores a wisp 2-thread run started right after it took 1.31× (MiniLM) and
+// 1.38× (ResNet-18) as long as one started after 50 ms; onnxruntime-web right after wisp took
+// 1.00× and 1.01× (wisp's helpers spin 0.1 ms). Without the pause the table was biased
+// against wisp's threads.
 import { median } from './inputs.js';
+
+const SETTLE_MS = 50;
+const pause = (ms) => new Promise((res) => setTimeout(res, ms));
 
 // feeds: {name: [type, data, dims]}, those a model lacks ignored. Returns the median times, the
 // fastest times (the least disturbed by other load) and the medians of the per-round ratios.
@@ -21,6 +29,7 @@ export async function threadsRow({ InferenceSession, Tensor, ort, model, feeds, 
   for (let r = 0; r < rounds; r++) {
     const round = {};
     for (let k = 0; k < keys.length; k++) {
+      await pause(SETTLE_MS);
       const who = keys[(r + k) % keys.length], t0 = performance.now();
       await runs[who]();
       times[who].push((round[who] = performance.now() - t0));
