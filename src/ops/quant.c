@@ -119,12 +119,13 @@ static wisp_status dql_infer(wisp_op_ctx *ctx) {
   return WISP_OK;
 }
 
-/* On the int8 GEMM's SIMD kernels (minmax, and quantize to x_q - zp as int16, here in chunks
- * through a stack buffer then shifted back to uint8): saturate(rint(x / scale) + zp), as the
- * plain loop it replaced, which took 40 of ResNet-18 q8's 240 ms (this: 4.4 ms, op_profile):
- * quantize_dynamic's CNNs run one before every conv. */
+/* On the int16-pair GEMM's SIMD kernels (minmax, and quantize to x_q - zp as int16, here in
+ * chunks through a stack buffer then shifted back to uint8): saturate(rint(x / scale) + zp), as
+ * the plain loop it replaced, which took 40 of ResNet-18 q8's 240 ms (this: 4.4 ms, op_profile):
+ * quantize_dynamic's CNNs run one before every conv. The fallback configuration always has
+ * them; the relaxed int8 one has no int16 quantizer. */
 static wisp_status dql_exec(wisp_op_ctx *ctx) {
-  const wisp_qs8_gemm_config *ks = &wisp_kernels()->qs8_gemm;
+  const wisp_qs8_gemm_config *ks = &wisp_kernels()->qs8_gemm_fallback;
   const float *x = ctx->in[0]->data;
   uint8_t *y = ctx->out[0]->data;
   size_t n = (size_t)wisp_shape_numel(&ctx->in[0]->shape);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { getWasm, relaxedSimdSupported } from '../../web/wasm.js';
 import { runRelaxedTwins } from './relaxed_twins.js';
 import ort from 'onnxruntime-node';
-import { CHROMIUM, launchChromium, maxAbsDiff, randomFloats, serveStatic } from './helpers.js';
+import { CHROMIUM, DT, launchChromium, maxAbsDiff, model, node, randomFloats, serveStatic, valueInfo } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TWINS = `${ROOT}build-wasm/wisp_relaxed_test.wasm`;
@@ -72,42 +72,57 @@ test('relaxed kernels match their scalar twins (headless Chromium)', { skip: !ex
   }
 });
 
-// The int8 GEMM as a page runs it: an int8 MatMul chain (odd sizes: 10×37×19, 10×19×8) through
-// the relaxed build and the baseline one, each in its own page, against onnxruntime-node. The
-// int8 products are exact in both, so the two builds must agree bit for bit.
+// The int8 paths as a page runs them, through the relaxed build and the baseline one, each in its
+// own page, against onnxruntime-node: an int8 MatMul chain (odd sizes: 10×37×19, 10×19×8) and a
+// lone DynamicQuantizeLinear (ResNet-18 q8 has them where one quantized input feeds two convs; it
+// called a kernel the relaxed int8 configuration lacked, a crash, until session 8). Integer
+// results are exact in both builds, so the two must agree bit for bit.
 test('q8 in headless Chromium: relaxed and baseline builds agree bit for bit and match onnxruntime', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, async () => {
-  const model = 'tests/fixtures/quant/matmul_s8.onnx', dims = [2, 5, 37];
-  const x = randomFloats(2 * 5 * 37, 3, -2, 2);
-  const o = await ort.InferenceSession.create(ROOT + model);
-  const want = (await o.run({ x: new ort.Tensor('float32', x, dims) })).y.data;
+  const lone = model({
+    nodes: [node('DynamicQuantizeLinear', ['x'], ['y', 'y_scale', 'y_zero_point'])],
+    inputs: [valueInfo('x', DT.float, [2, 5, 37])],
+    outputs: [valueInfo('y', DT.uint8, [2, 5, 37]), valueInfo('y_scale', DT.float, []), valueInfo('y_zero_point', DT.uint8, [])],
+  });
+  const cases = [
+    { name: 'MatMul chain', model: await readFile(`${ROOT}tests/fixtures/quant/matmul_s8.onnx`), tol: 1e-5 },
+    { name: 'DynamicQuantizeLinear', model: lone, tol: 0 },
+  ];
+  const dims = [2, 5, 37], x = randomFloats(2 * 5 * 37, 3, -2, 2);
   const { server, url } = await serveStatic(ROOT);
   const { chromium } = await import('playwright-core');
   const browser = await launchChromium(chromium);
   try {
-    const runs = {};
-    for (const kernels of ['auto', 'baseline']) {
-      const page = await browser.newPage();
-      await page.goto(`${url}/web/index.js`);
-      runs[kernels] = await page.evaluate(async ({ model, x, dims, kernels }) => {
-        const { InferenceSession, Tensor, env } = await import('/web/index.js');
-        if (kernels === 'baseline') env.wasm.relaxedSimd = false;
-        const s = await InferenceSession.create(`/${model}`, { numThreads: 1 });
-        const { y } = await s.run({ x: new Tensor('float32', Float32Array.from(x), dims) });
-        return { y: Array.from(y.data), config: s.kernelConfig };
-      }, { model, x: Array.from(x), dims, kernels });
-      await page.close();
-    }
     const page = await browser.newPage();
     await page.goto(`${url}/web/index.js`);
     const exact = await page.evaluate(async () => {
       const { instance } = await WebAssembly.instantiate(await (await fetch('/build-wasm/wisp_relaxed_test.wasm')).arrayBuffer(), {});
       return instance.exports.wisp_relaxed_usdot_exact() === 1;
     });
-    console.log(`Chromium: relaxed dot exact on uint8: ${exact}; relaxed build: ${runs.auto.config}`);
-    assert.equal(runs.auto.config.includes('qs8_gemm_4x8c4__wasmrelaxed'), exact);
-    assert.deepEqual(runs.auto.y, runs.baseline.y);
-    const d = maxAbsDiff(Float32Array.from(runs.auto.y), want);
-    assert.ok(d <= 1e-5, `max |Δ| ${d} against onnxruntime-node`);
+    await page.close();
+    for (const c of cases) {
+      const o = await ort.InferenceSession.create(c.model);
+      const want = await o.run({ x: new ort.Tensor('float32', x, dims) });
+      const runs = {};
+      for (const kernels of ['auto', 'baseline']) {
+        const page = await browser.newPage();
+        await page.goto(`${url}/web/index.js`);
+        runs[kernels] = await page.evaluate(async ({ bytes, x, dims, kernels }) => {
+          const { InferenceSession, Tensor, env } = await import('/web/index.js');
+          if (kernels === 'baseline') env.wasm.relaxedSimd = false;
+          const s = await InferenceSession.create(Uint8Array.from(bytes), { numThreads: 1 });
+          const out = await s.run({ x: new Tensor('float32', Float32Array.from(x), dims) });
+          return { out: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Array.from(t.data)])), config: s.kernelConfig };
+        }, { bytes: Array.from(c.model), x: Array.from(x), dims, kernels });
+        await page.close();
+      }
+      console.log(`Chromium, ${c.name}: relaxed dot exact on uint8: ${exact}; relaxed build: ${runs.auto.config}`);
+      assert.equal(runs.auto.config.includes('qs8_gemm_4x8c4__wasmrelaxed'), exact);
+      assert.deepEqual(runs.auto.out, runs.baseline.out, c.name);
+      for (const [k, t] of Object.entries(want)) {
+        const d = maxAbsDiff(Float32Array.from(runs.auto.out[k]), Float32Array.from(t.data));
+        assert.ok(d <= c.tol, `${c.name} ${k}: max |Δ| ${d} against onnxruntime-node`);
+      }
+    }
   } finally {
     await browser.close();
     server.close();
