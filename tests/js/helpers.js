@@ -1,5 +1,5 @@
-// helpers.js — shared by the JS tests: fixture paths, a seeded PRNG, max |Δ|, and a tiny ONNX
-// writer so tests can build small models by hand (no Python needed at test time).
+// helpers.js — shared by the JS tests: fixture paths, a seeded PRNG, max |Δ|, the zoo's feeds,
+// and a tiny ONNX writer so tests can build small models by hand (no Python needed at test time).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
@@ -25,6 +25,28 @@ export function maxAbsDiff(a, b) {
     if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d; // NaN on one side only counts as a failure
   }
   return m;
+}
+
+// Seeded feeds for one shape set of a bench/models/zoo member (its manifest's inputs): images /
+// floats in [-2, 2]; token ids in [lo, vocab). With an attention mask, row b is padded over its
+// last 2b positions (mask 0, ids = pad), so RoBERTa's cumsum position ids and the key padding
+// mask see padding. Returns [{name, type, data, dims}].
+export function zooFeeds(inputs, shapes, seed) {
+  const masked = inputs.some((inp) => inp.kind === 'mask');
+  return inputs.map((inp, i) => {
+    const dims = shapes[i], n = dims.reduce((a, b) => a * b, 1);
+    if (inp.kind !== 'tokens' && inp.kind !== 'mask') {
+      return { name: inp.name, type: 'float32', data: randomFloats(n, seed + i, -2, 2), dims };
+    }
+    const r = rng(seed + i), t = dims[1];
+    const padded = (k) => masked && k % t >= t - 2 * Math.floor(k / t);
+    const data = BigInt64Array.from({ length: n }, (_, k) => {
+      if (inp.kind === 'mask') return padded(k) ? 0n : 1n;
+      const id = BigInt(inp.lo + Math.floor(r() * (inp.vocab - inp.lo)));
+      return padded(k) ? BigInt(inp.pad) : id;
+    });
+    return { name: inp.name, type: 'int64', data, dims };
+  });
 }
 
 // ---- protobuf / ONNX writer (fields from onnx/onnx.proto) ----

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 
 import { InferenceSession, Tensor } from '../../web/index.js';
-import { randomFloats, rng } from './helpers.js';
+import { zooFeeds } from './helpers.js';
 
 const ZOO = fileURLToPath(new URL('../../bench/models/zoo/', import.meta.url));
 const MANIFEST = join(ZOO, 'manifest.json');
@@ -23,29 +23,12 @@ const TOL = 1e-4;
 const FULL = process.env.WISP_FULL === '1';
 const ORT_OPTS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' };
 
-// Seeded feeds for one shape set: images / floats in [-2, 2]; token ids in [lo, vocab). With an
-// attention mask, row b is padded over its last 2b positions (mask 0, ids = pad), so RoBERTa's
-// cumsum position ids and the key padding mask see padding.
+// Seeded feeds for one shape set (helpers.js zooFeeds) as wisp and onnxruntime tensors.
 function makeFeeds(inputs, shapes, seed) {
   const w = {}, o = {};
-  const masked = inputs.some((inp) => inp.kind === 'mask');
-  for (const [i, inp] of inputs.entries()) {
-    const dims = shapes[i], n = dims.reduce((a, b) => a * b, 1);
-    if (inp.kind === 'tokens' || inp.kind === 'mask') {
-      const r = rng(seed + i), t = dims[1];
-      const padded = (k) => masked && k % t >= t - 2 * Math.floor(k / t);
-      const data = BigInt64Array.from({ length: n }, (_, k) => {
-        if (inp.kind === 'mask') return padded(k) ? 0n : 1n;
-        const id = BigInt(inp.lo + Math.floor(r() * (inp.vocab - inp.lo)));
-        return padded(k) ? BigInt(inp.pad) : id;
-      });
-      w[inp.name] = new Tensor('int64', data, dims);
-      o[inp.name] = new ort.Tensor('int64', data, dims);
-    } else {
-      const data = randomFloats(n, seed + i, -2, 2);
-      w[inp.name] = new Tensor('float32', data, dims);
-      o[inp.name] = new ort.Tensor('float32', data, dims);
-    }
+  for (const { name, type, data, dims } of zooFeeds(inputs, shapes, seed)) {
+    w[name] = new Tensor(type, data, dims);
+    o[name] = new ort.Tensor(type, data, dims);
   }
   return [w, o];
 }
