@@ -218,7 +218,8 @@ async function compile(url, options = {}) {
   return WebAssembly.compile(bytes);
 }
 
-const RELAXED_NAMES = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4', 'f32_dwconv_rows'];
+const RELAXED_NAMES = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4', 'f32_dwconv_rows',
+  'f32_vexp', 'f32_verf', 'f32_vgelu', 'f32_vsigmoid', 'f32_vsilu']; // wisp_wasm_use_relaxed's order
 
 // Appends the relaxed kernels to a function table; returns their slots, and whether this engine's
 // relaxed dot product is exact on uint8 × int8 (the int8 GEMM's condition, qs8_gemm.h). A
@@ -227,7 +228,7 @@ export async function installRelaxed(table, module, memory) {
   const { exports: k } = await WebAssembly.instantiate(module, { env: { memory } });
   const first = table.grow(RELAXED_NAMES.length);
   RELAXED_NAMES.forEach((n, i) => table.set(first + i, k[`${n}__wasmrelaxed`]));
-  return { slots: RELAXED_NAMES.map((_, i) => first + i), int8: k.wisp_relaxed_usdot_exact() === 1 };
+  return { slots: RELAXED_NAMES.map((_, i) => first + i), int8: k.wisp_relaxed_usdot_exact(-128, 127, 255) === 1 };
 }
 
 // The relaxed-SIMD kernels (web/wisp_relaxed.wasm) share the core's memory; their exports go

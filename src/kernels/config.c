@@ -39,8 +39,9 @@ const char *wisp_kernels_describe(void) { return kernels.description; }
 #ifdef __wasm_simd128__
 #define RELAXED_REST \
   " f32_dwconv=f32_dwconv_rows__wasmrelaxed pool=f32_vmax_rows__" ISA ",f32_hmax__" ISA \
-  ",f32_vsum__" ISA " vmath=f32_vexp__" ISA ",f32_vaddmax__" ISA ",f32_verf__" ISA \
-  ",f32_vgelu__" ISA ",f32_vsigmoid__" ISA ",f32_vsilu__" ISA " qd16=f32_minmax__" ISA \
+  ",f32_vsum__" ISA " vmath=f32_vexp__wasmrelaxed,f32_vaddmax__" ISA \
+  ",f32_verf__wasmrelaxed" \
+  ",f32_vgelu__wasmrelaxed,f32_vsigmoid__wasmrelaxed,f32_vsilu__wasmrelaxed qd16=f32_minmax__" ISA \
   ",qd16_quantize__" ISA ",qd16_pack_cols8__" ISA " winograd=f32_wino_input4__" ISA \
   ",f32_wino_output4__" ISA " q4_unpack=q4_unpack_8__" ISA " bnb4_gemm=bnb4_gemm__" ISA
 #define RELAXED_F32 \
@@ -48,10 +49,11 @@ const char *wisp_kernels_describe(void) { return kernels.description; }
 
 void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
                               wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
-                              wisp_f32_dwconv_rows_fn dwconv) {
+                              wisp_f32_dwconv_rows_fn dwconv, const wisp_vmath_config *vmath) {
   kernels.f32_gemm.gemm = gemm, kernels.f32_gemm.gemm_1row = gemm_1row;
   kernels.f32_gemm.rowbias = rowbias;
   kernels.dwconv.rows = dwconv;
+  kernels.vmath = *vmath;
   /* the int8 one only where the engine's relaxed dot is exact on uint8 (web/wasm.js checks) */
   if (qs8)
     kernels.qs8_gemm = (wisp_qs8_gemm_config){NULL,

@@ -85,8 +85,9 @@ void qs8_gemm_4x8c4__scalar(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t 
 #ifdef __wasm_relaxed_simd__
 void qs8_gemm_4x8c4__wasmrelaxed(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda,
                                  const void *w, float a_scale, float *C, ptrdiff_t ldc);
-/* 1 where this engine's relaxed dot multiplies its second operand as uint8, exactly. */
-int wisp_relaxed_usdot_exact(void);
+/* 1 where this engine's relaxed dot multiplies its second operand as uint8, exactly; JS calls it
+ * with (-128, 127, 255). */
+int wisp_relaxed_usdot_exact(int lo, int hi, int top);
 #endif
 void wisp_qs8c4_gemm_with(wisp_qs8c4_gemm_ukernel uk, int M, int N, int K, const uint8_t *A,
                           const void *packed, float a_scale, float *C, ptrdiff_t ldc);

@@ -58,14 +58,14 @@ void qs8_gemm_4x8c4__wasmrelaxed(int mr, int nc, int kg, const uint8_t *A, ptrdi
 #undef OUT
 }
 
-/* 4·255·(-128) and 4·255·127 come out exactly only where the second operand is read as uint8 and
- * nothing saturates (a pmaddubsw lowering gives ±65536-ish, a signed one 512 and -508). */
-int wisp_relaxed_usdot_exact(void) {
-  volatile int8_t lo = -128, hi = 127;
-  volatile uint8_t top = 255;
-  const v128_t a = wasm_u8x16_splat(top), zero = wasm_i32x4_const_splat(0);
-  const v128_t neg = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_i8x16_splat(lo), a, zero);
-  const v128_t pos = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_i8x16_splat(hi), a, zero);
+/* Called with (-128, 127, 255), which the compiler cannot fold (arguments, not volatile locals:
+ * the module has no stack). 4·255·(-128) and 4·255·127 come out exactly only where the second
+ * operand is read as uint8 and nothing saturates (a pmaddubsw lowering gives ±65536-ish, a signed
+ * one 512 and -508). */
+int wisp_relaxed_usdot_exact(int lo, int hi, int top) {
+  const v128_t a = wasm_u8x16_splat((uint8_t)top), zero = wasm_i32x4_const_splat(0);
+  const v128_t neg = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_i8x16_splat((int8_t)lo), a, zero);
+  const v128_t pos = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_i8x16_splat((int8_t)hi), a, zero);
   return wasm_i32x4_extract_lane(neg, 0) == -130560 && wasm_i32x4_extract_lane(pos, 3) == 129540;
 }
 #endif

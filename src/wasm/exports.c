@@ -80,8 +80,12 @@ KEEP const char *wisp_wasm_kernel_config(void) { return wisp_kernel_config(); }
 /* Arguments are indices in the core's function table (web/wasm.js, before any model loads). */
 KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
                                 wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
-                                wisp_f32_dwconv_rows_fn dwconv) {
-  wisp_kernels_use_relaxed(gemm, gemm_1row, rowbias, qs8, dwconv);
+                                wisp_f32_dwconv_rows_fn dwconv, wisp_f32_vexp_fn vexp,
+                                wisp_f32_verf_fn verf, wisp_f32_verf_fn vgelu,
+                                wisp_f32_vunary_fn vsigmoid, wisp_f32_vunary_fn vsilu) {
+  const wisp_vmath_config vmath = {vexp, wisp_kernels()->vmath.addmax, verf, vgelu, vsigmoid,
+                                   vsilu};
+  wisp_kernels_use_relaxed(gemm, gemm_1row, rowbias, qs8, dwconv, &vmath);
 }
 
 /* ---- threads (src/threads.h): JS sets the count per run; its workers run the loop ---- */

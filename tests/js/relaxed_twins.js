@@ -2,10 +2,11 @@
 // in whatever engine runs it (relaxed_kernels.test.js: Node 22 and headless Chromium). The
 // module is build-wasm/wisp_relaxed_test.wasm: the relaxed kernels plus the scalar twins, over a
 // memory of its own. relaxed_madd may fuse or not: results must agree within a few ulps of
-// Σ|a·b|; the int8 GEMM (relaxed_dot_i8x16_i7x16_add_s on uint8 × int8, exact only where
-// wisp_relaxed_usdot_exact() says so, the only engines that use it; tests/c/test_kernels.c proves
-// the scalar twin equals the integer product) must equal its twin bit for bit there. Returns the
-// number of cases checked and whether the int8 GEMM was; throws on the first mismatch.
+// Σ|a·b| (vector math: of the result); the int8 GEMM (relaxed_dot_i8x16_i7x16_add_s on uint8 ×
+// int8, exact only where wisp_relaxed_usdot_exact says so, the only engines that use it;
+// tests/c/test_kernels.c proves the scalar twin equals the integer product) must equal its twin
+// bit for bit there. Returns the number of cases checked and whether the int8 GEMM was; throws
+// on the first mismatch.
 
 function rng(seed) {
   let s = seed >>> 0;
@@ -120,8 +121,26 @@ export async function runRelaxedTwins(bytes) {
               compare(`f32_dwconv_rows ${kh}×${kw} s=${s} d=${d} ow=${ow} clamp=${lo}`, O1, O2, out, bnd);
             }
   }
+  // vector math (kernels/vmath.h): softmax's exp of x - max, erf, GELU, sigmoid and SiLU over
+  // sweeps with the 4-wide loop's tails; a few ulps apart (relaxed_madd may fuse)
+  for (const n of [1, 3, 4, 5, 8, 13, 67]) {
+    const X = alloc(n), Y1 = alloc(n), Y2 = alloc(n);
+    const sweep = (lo, hi) => { const h = f32(); for (let i = 0; i < n; i++) h[(X >> 2) + i] = lo + ((hi - lo) * (i + 0.37)) / n; };
+    const scaled = (Y, rel, abs) => Float64Array.from(f32().subarray(Y >> 2, (Y >> 2) + n), (v) => (rel * Math.abs(v) + abs) / 4e-7);
+    sweep(-30, 1.5);
+    const s1 = k.f32_vexp__wasmrelaxed(n, X, 1.5, Y1), s2 = k.f32_vexp__scalar(n, X, 1.5, Y2);
+    compare(`f32_vexp n=${n}`, Y1, Y2, n, scaled(Y2, 2e-6, 0));
+    if (!(Math.abs(s1 - s2) <= 2e-6 * Math.abs(s2))) throw new Error(`f32_vexp n=${n}: sum ${s1} vs ${s2}`);
+    for (const [name, lo, hi, rel, abs] of [['f32_verf', -5, 5, 0, 2e-6], ['f32_vgelu', -8, 8, 2e-6, 2e-6],
+      ['f32_vsigmoid', -40, 40, 2e-6, 0], ['f32_vsilu', -40, 40, 2e-6, 1e-30]]) {
+      sweep(lo, hi);
+      k[`${name}__wasmrelaxed`](n, X, Y1);
+      k[`${name}__scalar`](n, X, Y2);
+      compare(`${name} n=${n}`, Y1, Y2, n, scaled(Y2, rel, abs));
+    }
+  }
   // int8 quads: int8 weights (-128 and 127 included) and uint8 with zero points
-  const int8 = k.wisp_relaxed_usdot_exact() === 1;
+  const int8 = k.wisp_relaxed_usdot_exact(-128, 127, 255) === 1;
   const i32 = () => new Int32Array(mem.buffer), u8 = () => new Uint8Array(mem.buffer);
   for (const K of int8 ? [0, 1, 3, 4, 5, 17, 64, 130] : [])
     for (const signed of [1, 0])
