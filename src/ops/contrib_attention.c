@@ -10,9 +10,10 @@
  *   scores (S, L) = scale · Q_bh · K_bhᵀ + attention_bias + mask,  softmax over L,
  *   out[b, :, h·Hv : (h+1)·Hv] = scores · V_bh
  * Kᵀ and V are read in place through the packing strides (no transposes); scale (default
- * 1/√H) is folded into the packed Kᵀ, and softmax's division into the output rows. The mask is additive: mask_filter_value (default -10000,
- * as onnxruntime) where a key is padding — from lengths (B), end and start positions (2B), a 0/1
- * key padding mask (B, L) or (B, S, L) — or in the future of a query when unidirectional.
+ * 1/√H) is folded into the packed Kᵀ, and softmax's division into the output rows. The mask is
+ * additive: mask_filter_value (default -10000, as onnxruntime) where a key is padding — from
+ * lengths (B), end and start positions (2B), a 0/1 key padding mask (B, L) or (B, S, L) — or in
+ * the future of a query when unidirectional.
  * attention_bias may broadcast over any of B, N, S and L (onnxruntime's must be (B|1, N|1, S, L)).
  * Heads run in parallel, each on its thread's scratch, its queries in blocks of rows whose scores
  * stay in cache from the first product through the softmax to the second.
