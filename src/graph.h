@@ -55,8 +55,14 @@ struct wisp_op_def;
 typedef struct {
   float lo, hi; /* an activation's clamp (Relu, Clip); -INFINITY, INFINITY when none */
   float scale;  /* a constant factor on a MatMul's B (attention's Div by √d); 1 when none */
-  int silu;     /* Conv only: then x·sigmoid(x) (SiLU / Swish, exported as Sigmoid and Mul) */
+  int gate;     /* Conv only: then x·gate(x) (WISP_GATE_*), on each output block in cache */
 } wisp_epilogue;
+
+enum {
+  WISP_GATE_NONE,
+  WISP_GATE_SIGMOID, /* SiLU / Swish, exported as Sigmoid and Mul */
+  WISP_GATE_HARD     /* HardSwish: clamp(x/6 + 1/2, 0, 1), or HardSigmoid(1/6, 1/2) and Mul */
+};
 
 typedef struct {
   const char *name, *op_type, *domain; /* domain "" is the default ONNX domain */

@@ -31,7 +31,7 @@ wisp_status fuse_activation(wisp_fuser *f, wisp_node *act) {
       !wisp_attr_int(prod, "wisp_to_float", 0))
     prod = NULL; /* only the QDQ conv's float output (qdq_conv.c) clamps */
   float lo, hi;
-  if (!prod || f->uses[v] != 1 || wisp_node_epilogue(prod)->silu ||
+  if (!prod || f->uses[v] != 1 || wisp_node_epilogue(prod)->gate ||
       isfinite(wisp_node_epilogue(prod)->lo) || isfinite(wisp_node_epilogue(prod)->hi) ||
       !activation_bounds(f, act, &lo, &hi))
     return WISP_OK;

@@ -87,6 +87,6 @@ wisp_status fuse_dynamic_quant_matmul(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_matmul_integer_to_float(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_batch_norm(wisp_fuser *f, wisp_node *n);
 wisp_status fuse_activation(wisp_fuser *f, wisp_node *n);
-wisp_status fuse_silu(wisp_fuser *f, wisp_node *n);
+wisp_status fuse_gate(wisp_fuser *f, wisp_node *n);
 
 #endif

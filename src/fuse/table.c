@@ -20,7 +20,7 @@ const wisp_fuse_pattern wisp_fuse_patterns[] = {
     {"matmul_integer_to_float", NULL, 0, fuse_matmul_integer_to_float},
     {"batch_norm", NULL, 0, fuse_batch_norm},
     {"activation", NULL, 1, fuse_activation},
-    {"silu", NULL, 1, fuse_silu}, /* after batch_norm: the Conv then writes BN's output */
+    {"gate", NULL, 1, fuse_gate}, /* after batch_norm: the Conv then writes BN's output */
 };
 const int wisp_fuse_pattern_count = sizeof wisp_fuse_patterns / sizeof *wisp_fuse_patterns;
 

@@ -51,7 +51,7 @@ typedef struct {
   wisp_f32_vexp_fn exp;
   wisp_f32_vaddmax_fn addmax;
   wisp_f32_verf_fn erf, gelu;
-  wisp_f32_vunary_fn sigmoid, silu;
+  wisp_f32_vunary_fn sigmoid, silu, hswish;
 } wisp_vmath_config;
 
 typedef struct {

@@ -83,3 +83,10 @@ void f32_vsigmoid__scalar(size_t n, const float *x, float *y) {
 void f32_vsilu__scalar(size_t n, const float *x, float *y) {
   for (size_t i = 0; i < n; i++) y[i] = x[i] * sigmoid1(x[i]);
 }
+
+void f32_vhswish__scalar(size_t n, const float *x, float *y) {
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i], g = v * WISP_HSWISH_A + WISP_HSWISH_B;
+    y[i] = v * (g < 0.0f ? 0.0f : g > 1.0f ? 1.0f : g); /* a NaN stays */
+  }
+}

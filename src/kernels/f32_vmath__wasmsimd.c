@@ -122,4 +122,13 @@ static inline v128_t silu4(v128_t x) { return wasm_f32x4_mul(x, sigmoid4(x)); }
 void WISP_SIMD(f32_vsigmoid)(size_t n, const float *x, float *y) { map4(n, x, y, sigmoid4); }
 
 void WISP_SIMD(f32_vsilu)(size_t n, const float *x, float *y) { map4(n, x, y, silu4); }
+
+/* x·clamp(x/6 + 1/2, 0, 1): pmin/pmax keep a NaN as the scalar compares do (a plain mul and add
+ * even in the relaxed build, to round as the HardSwish and HardSigmoid loops do) */
+static inline v128_t hswish4(v128_t x) {
+  v128_t g = wasm_f32x4_add(wasm_f32x4_mul(x, SPLAT(WISP_HSWISH_A)), SPLAT(WISP_HSWISH_B));
+  return wasm_f32x4_mul(x, wasm_f32x4_pmax(wasm_f32x4_pmin(g, SPLAT(1.0f)), SPLAT(0.0f)));
+}
+
+void WISP_SIMD(f32_vhswish)(size_t n, const float *x, float *y) { map4(n, x, y, hswish4); }
 #endif

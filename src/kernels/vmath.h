@@ -1,5 +1,6 @@
-/* vmath.h — vectorised exp, erf, GELU, sigmoid and SiLU for softmax, Erf, Gelu, Sigmoid and the
- * SiLU / Swish epilogue (x·sigmoid(x)), and the add-and-max pass before a softmax.
+/* vmath.h — vectorised exp, erf, GELU, sigmoid, SiLU and HardSwish for softmax, Erf, Gelu,
+ * Sigmoid, HardSwish and the Conv epilogues x·sigmoid(x) and x·hardsigmoid(x), and the
+ * add-and-max pass before a softmax.
  *
  * exp: x = n·ln2 + r (|r| ≤ ln2/2), a degree-6 polynomial for e^r (Cephes' expf), 2^n built in
  * the exponent bits; relative error ~2e-7 over [-87.3, 0] (inputs are clamped there: softmax,
@@ -25,7 +26,8 @@ typedef float (*wisp_f32_vexp_fn)(size_t n, const float *x, float sub, float *y)
 typedef float (*wisp_f32_vaddmax_fn)(size_t n, const float *x, const float *b, float *y);
 /* y[i] = erf(x[i]); gelu: y[i] = 0.5·x[i]·(1 + erf(x[i]/√2)), in one pass. y may alias x. */
 typedef void (*wisp_f32_verf_fn)(size_t n, const float *x, float *y);
-/* y[i] = sigmoid(x[i]); silu: y[i] = x[i]·sigmoid(x[i]). y may alias x. */
+/* y[i] = sigmoid(x[i]); silu: y[i] = x[i]·sigmoid(x[i]); hswish: y[i] = x[i]·clamp(x[i]·(1/6) +
+ * 1/2, 0, 1), rounding as HardSwish's and HardSigmoid(1/6, 1/2)'s loops do. y may alias x. */
 typedef void (*wisp_f32_vunary_fn)(size_t n, const float *x, float *y);
 
 float f32_vexp__scalar(size_t n, const float *x, float sub, float *y);
@@ -34,6 +36,7 @@ void f32_verf__scalar(size_t n, const float *x, float *y);
 void f32_vgelu__scalar(size_t n, const float *x, float *y);
 void f32_vsigmoid__scalar(size_t n, const float *x, float *y);
 void f32_vsilu__scalar(size_t n, const float *x, float *y);
+void f32_vhswish__scalar(size_t n, const float *x, float *y);
 #ifdef __wasm_simd128__
 float f32_vexp__wasmsimd(size_t n, const float *x, float sub, float *y);
 float f32_vaddmax__wasmsimd(size_t n, const float *x, const float *b, float *y);
@@ -41,6 +44,7 @@ void f32_verf__wasmsimd(size_t n, const float *x, float *y);
 void f32_vgelu__wasmsimd(size_t n, const float *x, float *y);
 void f32_vsigmoid__wasmsimd(size_t n, const float *x, float *y);
 void f32_vsilu__wasmsimd(size_t n, const float *x, float *y);
+void f32_vhswish__wasmsimd(size_t n, const float *x, float *y);
 #endif
 
 /* the constants both twins use */
@@ -55,6 +59,8 @@ void f32_vsilu__wasmsimd(size_t n, const float *x, float *y);
 #define WISP_EXP_P3 4.1665795894e-2f
 #define WISP_EXP_P4 1.6666665459e-1f
 #define WISP_EXP_P5 5.0000001201e-1f
+#define WISP_HSWISH_A (1.0f / 6.0f)
+#define WISP_HSWISH_B 0.5f
 #define WISP_ERF_CLAMP 4.0f
 #define WISP_SQRT1_2 0.70710678118654752f
 #define WISP_ERF_P6 -2.72614225801306e-10f

@@ -78,7 +78,7 @@ static wisp_status act_exec(wisp_op_ctx *ctx) {
   const float k_tanh = 0.7978845608028654f; /* sqrt(2 / pi) */
   switch (p->kind) {
     case ACT_HARD_SIGMOID: ACT_LOOP(unit_clamp(a * v + b))
-    case ACT_HARD_SWISH: ACT_LOOP(v * unit_clamp(v * (1.0f / 6.0f) + 0.5f))
+    case ACT_HARD_SWISH: wisp_parallel_map(wisp_kernels()->vmath.hswish, (size_t)n, x, y); break;
     case ACT_LEAKY_RELU: ACT_LOOP(v < 0.0f ? a * v : v)
     case ACT_ELU: ACT_LOOP(v < 0.0f ? a * expm1f(v) : v)
     case ACT_SELU: ACT_LOOP(v <= 0.0f ? g * a * expm1f(v) : g * v)

@@ -78,7 +78,7 @@ wisp_status wisp_window_geometry(const wisp_op_ctx *ctx, int nsp, const int64_t 
 wisp_status wisp_conv_parse(wisp_op_ctx *ctx) {
   wisp_conv_params *p = ctx->params;
   const wisp_epilogue *e = wisp_node_epilogue(ctx->node);
-  p->lo = e->lo, p->hi = e->hi, p->silu = e->silu;
+  p->lo = e->lo, p->hi = e->hi, p->gate = e->gate;
   p->group = wisp_attr_int(ctx->node, "group", 1);
   if (p->group < 1 || p->group > INT32_MAX)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_MODEL, "group %lld must be positive",
@@ -291,6 +291,12 @@ static void pack_pixels(const wisp_conv_params *p, const float *xp, int64_t p0, 
   }
 }
 
+/* The epilogue's x·gate(x) (WISP_GATE_*), or NULL. */
+static wisp_f32_vunary_fn gate_kernel(int gate) {
+  const wisp_vmath_config *vm = &wisp_kernels()->vmath;
+  return gate == WISP_GATE_SIGMOID ? vm->silu : gate == WISP_GATE_HARD ? vm->hswish : NULL;
+}
+
 typedef struct {
   const wisp_conv_params *p;
   const float *x, *w, *b;
@@ -304,7 +310,7 @@ static void dw_tile(void *ctx, int thread, size_t n0, size_t m0, size_t nn, size
   const wisp_conv_params *p = j->p;
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
   wisp_f32_dwconv_rows_fn rows_kernel = wisp_kernels()->dwconv.rows;
-  wisp_f32_vunary_fn silu = p->silu ? wisp_kernels()->vmath.silu : NULL;
+  wisp_f32_vunary_fn gate = gate_kernel(p->gate);
   int64_t plane = in[0] * in[1] * in[2], oh_n = p->out[1], ow_n = p->out[2];
   float *padded = (float *)((char *)j->planes + (size_t)thread * p->tile_bytes);
   memset(padded, 0, (size_t)(pd[0] * pd[1] * pd[2]) * sizeof *padded);
@@ -323,7 +329,7 @@ static void dw_tile(void *ctx, int thread, size_t n0, size_t m0, size_t nn, size
         rows_kernel((int)oh_n, (int)ow_n, (int)(k[0] * k[1]), (int)k[2], (int)s[2], (int)d[2],
                     padded + od * s[0] * pd[1] * pd[2], (ptrdiff_t)(s[1] * pd[2]), j->tap,
                     j->w + m * p->K, j->b ? j->b[m] : 0.0f, j->lo, j->hi, ym);
-        if (silu) silu((size_t)(oh_n * ow_n), ym, ym);
+        if (gate) gate((size_t)(oh_n * ow_n), ym, ym);
       }
     }
 }
@@ -356,7 +362,7 @@ typedef struct {
   const float *src, *wb; /* the (padded) input and W' of one image and group */
   char *tiles;           /* per-thread tiles of packed panels */
   float *yg, lo, hi;     /* Y (Mg, npix) of that image and group */
-  wisp_f32_vunary_fn silu;
+  wisp_f32_vunary_fn gate;
 } im2col_job;
 
 /* Pixel tiles [t0, t0 + nt), each packed in this thread's buffer and multiplied by W'. */
@@ -371,8 +377,8 @@ static void im2col_tiles(void *ctx, int thread, size_t t0, size_t j, size_t nt, 
     pack_pixels(p, b->src, p0, cols, packed);
     /* Y[:, p0 : p0 + cols] = W'g (Mg × K+1) · packed (K+1 × cols) */
     wisp_f32_gemm((int)Mg, (int)cols, (int)K1, b->wb, K1, packed, b->yg + p0, npix, b->lo, b->hi);
-    for (int64_t m = 0; b->silu && m < Mg; m++)
-      b->silu((size_t)cols, b->yg + m * npix + p0, b->yg + m * npix + p0);
+    for (int64_t m = 0; b->gate && m < Mg; m++)
+      b->gate((size_t)cols, b->yg + m * npix + p0, b->yg + m * npix + p0);
   }
 }
 
@@ -382,7 +388,7 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
   const float *x = ctx->in[0]->data, *w = ctx->in[1]->data;
   const float *b = ctx->n_in > 2 && ctx->in[2] ? ctx->in[2]->data : NULL;
   float *y = ctx->out[0]->data, lo = p->lo, hi = p->hi;
-  wisp_f32_vunary_fn silu = p->silu ? wisp_kernels()->vmath.silu : NULL;
+  wisp_f32_vunary_fn gate = gate_kernel(p->gate);
   if (p->pointwise) {
     float *tail = ctx->scratch, *zeros = (float *)((char *)ctx->scratch + p->tile_bytes);
     if (!b) memset(zeros, 0, (size_t)p->Mg * sizeof *zeros);
@@ -391,14 +397,14 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
         wisp_f32_gemm_rowbias((int)p->Mg, (int)p->npix, (int)p->K, w + g * p->Mg * p->K, p->K,
                               x + (n * p->C + g * p->Cg) * p->npix, p->npix,
                               b ? b + g * p->Mg : zeros, y + (n * p->M + g * p->Mg) * p->npix,
-                              p->npix, lo, hi, silu, tail);
+                              p->npix, lo, hi, gate, tail);
     return WISP_OK;
   }
   if (p->winograd) {
     size_t xsize = (size_t)p->C * p->in[1] * p->in[2], ysize = (size_t)p->M * p->npix;
     for (int64_t n = 0; n < p->N; n++)
       wisp_wino_conv(&p->wino, x + n * xsize, ctx->state, b, lo, hi, ctx->scratch, y + n * ysize);
-    if (silu) silu((size_t)p->N * ysize, y, y);
+    if (gate) gate((size_t)p->N * ysize, y, y);
     return WISP_OK;
   }
   if (p->depthwise) {
@@ -427,7 +433,7 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
                       y + (n * p->M + g * Mg) * npix,
                       lo,
                       hi,
-                      silu};
+                      gate};
       if (spread) wisp_parallel_2d(tiles, 1, 1, 1, im2col_tiles, &j);
       else im2col_tiles(&j, 0, 0, 0, tiles, 1);
     }

@@ -8,7 +8,7 @@
 
 typedef struct {
   float lo, hi; /* the clamp of the GEMM epilogue (parse) */
-  int silu;     /* then x·sigmoid(x) on each block of output while it is in cache (parse) */
+  int gate;     /* then x·gate(x) on each block of output while it is in cache (parse) */
   int64_t group;
   int64_t N, C, M, Cg, Mg, K; /* K = Cg·kd·kh·kw */
   int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];

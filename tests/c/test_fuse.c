@@ -112,14 +112,22 @@ static void check_conv_bn(void) {
   }
 }
 
-static void check_silu(void) {
+/* tests/fixtures/conv_paths.onnx: four SiLUs and four HardSwishes (two as the op, two as
+ * HardSigmoid(1/6, 1/2) and Mul) folded into their Convs; the HardSigmoid(0.2, 0.5) and its Mul
+ * stay. */
+static void check_gates(void) {
   wisp_graph g;
   CHECK(load("tests/fixtures/conv_paths.onnx", 1, &g));
   if (g.nodes) {
-    int silu = 0;
-    for (int i = 0; i < g.n_nodes; i++)
-      silu += !strcmp(g.nodes[i].op_type, "Conv") && wisp_node_epilogue(&g.nodes[i])->silu;
-    CHECK(silu == 4 && count_op(&g, "", "Sigmoid") == 0 && count_op(&g, "", "Mul") == 0);
+    int sigmoid = 0, hard = 0;
+    for (int i = 0; i < g.n_nodes; i++) {
+      if (strcmp(g.nodes[i].op_type, "Conv")) continue;
+      sigmoid += wisp_node_epilogue(&g.nodes[i])->gate == WISP_GATE_SIGMOID;
+      hard += wisp_node_epilogue(&g.nodes[i])->gate == WISP_GATE_HARD;
+    }
+    CHECK(sigmoid == 4 && hard == 4 && count_op(&g, "", "Sigmoid") == 0);
+    CHECK(count_op(&g, "", "HardSwish") == 0 && count_op(&g, "", "HardSigmoid") == 1);
+    CHECK(count_op(&g, "", "Mul") == 1);
     wisp_graph_free(&g);
   }
 }
@@ -200,7 +208,7 @@ int main(void) {
   check_table();
   check_dynamic_conv();
   check_attention();
-  check_silu();
+  check_gates();
   check_qdq();
   check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb1.onnx");
   check_qdq_gemm("tests/fixtures/precision/qdq/qdq_gemm_tb0_u8.onnx");

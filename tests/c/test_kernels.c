@@ -270,6 +270,30 @@ static void check_winograd_twins(const char *name, wisp_f32_wino_input4_fn in4,
 }
 #endif
 
+/* HardSwish bit for bit against the expression the HardSwish op (and HardSigmoid(1/6, 1/2) then
+ * Mul) computes, so folding it into a Conv changes no result: every length to 19, in place, with
+ * NaN, ±infinity, ±0 and the clamp's corners -3 and 3. */
+static void check_hswish(const char *name, wisp_f32_vunary_fn hswish) {
+  float x[19], y[19];
+  int bad = 0;
+  for (size_t n = 1; n <= 19; n++) {
+    for (size_t i = 0; i < n; i++) x[i] = -4.5f + 9.0f * (float)i / (float)n;
+    const float special[] = {NAN, INFINITY, -INFINITY, -0.0f, 0.0f, -3.0f, 3.0f};
+    for (size_t i = 0; i < n && i < 7; i++) x[(i * 5) % n] = special[i];
+    memcpy(y, x, sizeof x);
+    hswish(n, y, y);
+    for (size_t i = 0; i < n; i++) {
+      float v = x[i], g = v * (1.0f / 6.0f) + 0.5f,
+            want = v * (g < 0.0f   ? 0.0f
+                        : g > 1.0f ? 1.0f
+                                   : g);
+      bad += memcmp(&want, &y[i], 4) != 0 && !(isnan(want) && isnan(y[i]));
+    }
+  }
+  printf("%s: %d differ\n", name, bad);
+  CHECK(bad == 0);
+}
+
 /* exp (of x - max, softmax's), erf, GELU, sigmoid and SiLU against libm over a sweep that includes tails of the 4-wide
  * loop (sigmoid and SiLU also in place, the way the Conv epilogue runs them). */
 static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_fn verf,
@@ -612,6 +636,10 @@ int main(void) {
 #ifdef __wasm_simd128__
   check_vmath("f32_vmath__wasmsimd", f32_vexp__wasmsimd, f32_verf__wasmsimd, f32_vgelu__wasmsimd,
               f32_vsigmoid__wasmsimd, f32_vsilu__wasmsimd);
+#endif
+  check_hswish("f32_vhswish__scalar", f32_vhswish__scalar);
+#ifdef __wasm_simd128__
+  check_hswish("f32_vhswish__wasmsimd", f32_vhswish__wasmsimd);
 #endif
   check_addmax("f32_vaddmax__scalar", f32_vaddmax__scalar);
 #ifdef __wasm_simd128__
