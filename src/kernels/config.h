@@ -68,7 +68,6 @@ typedef struct {
   wisp_vmath_config vmath;
   wisp_winograd_config winograd;
   wisp_q4_unpack_fn q4_unpack; /* MatMulNBits, bits 4: unpacks panels for the f32 tiles */
-  wisp_bnb4_gemm_fn bnb4_gemm; /* MatMulBnb4 */
   const char *description;
 } wisp_kernel_set;
 

@@ -4,6 +4,7 @@
  * (layout in kernels/bnb4_gemm.h). onnxruntime's CPU provider takes float A and absmax only,
  * transB 1 (its default; 0 is not a layout it can run) and ignores training_mode. */
 #include "../kernels/config.h"
+#include "../threads.h"
 #include "op.h"
 
 /* The 16 values of each code as onnxruntime's CPU provider dequantizes them (FP4's
@@ -69,15 +70,17 @@ WISP_COLD static wisp_status bnb4_infer(wisp_op_ctx *ctx) {
   wisp_tensor *y = ctx->out[0];
   y->dtype = WISP_DT_FLOAT, y->shape = a->shape;
   y->shape.dims[y->shape.ndim - 1] = p->N;
+  /* a decoded panel a thread */
+  ctx->scratch_bytes = (uint64_t)wisp_threads() * WISP_BNB4_SCRATCH_FLOATS * sizeof(float);
   return WISP_OK;
 }
 
 static wisp_status bnb4_exec(wisp_op_ctx *ctx) {
   const bnb4_params *p = ctx->params;
   size_t M = (size_t)(wisp_shape_numel(&ctx->in[0]->shape) / p->K);
-  wisp_kernels()->bnb4_gemm(M, (size_t)p->N, (size_t)p->K, (size_t)p->block, p->code,
-                            ctx->in[0]->data, (size_t)p->K, ctx->in[1]->data, ctx->in[2]->data,
-                            ctx->out[0]->data, (size_t)p->N);
+  wisp_bnb4_gemm(M, (size_t)p->N, (size_t)p->K, (size_t)p->block, p->code, ctx->in[0]->data,
+                 (size_t)p->K, ctx->in[1]->data, ctx->in[2]->data, ctx->out[0]->data, (size_t)p->N,
+                 ctx->scratch);
   return WISP_OK;
 }
 

@@ -520,19 +520,21 @@ static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_u
   CHECK(bad == 0);
 }
 
-/* The bitsandbytes 4-bit GEMM against W [N, K] dequantized whole here as onnxruntime's CPU
- * provider does (flat index f: the high nibble of byte f/2 when f is even, block f / block),
- * over odd M, N, K: blocks spanning two columns and columns starting mid-byte. */
-static void check_bnb4(const char *name, wisp_bnb4_gemm_fn bnb4) {
-  static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600};
+/* The bitsandbytes 4-bit GEMM (the decoder with f32 tiles) against W [N, K] dequantized whole
+ * here as onnxruntime's CPU provider does (flat index f: the high nibble of byte f/2 when f is
+ * even, block f / block), over odd M, N, K: blocks spanning two columns, columns starting
+ * mid-byte, K past one panel of WISP_BNB4_KC. */
+static void check_bnb4(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1) {
+  static float scratch[WISP_BNB4_SCRATCH_FLOATS];
+  static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600, 1100};
   float code[16];
   for (int i = 0; i < 16; i++) code[i] = (float)(i - 7) / 8.0f + (i == 3 ? 0.01f : 0.0f);
   unsigned seed = 9;
   int cases = 0, bad = 0;
   for (int block = 16; block <= WISP_BNB4_MAX_BLOCK; block *= 2)
     for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
-      for (int M = 1; M <= 5; M += 2)
-        for (int N = 1; N <= 9; N += 2) {
+      for (int M = 1; M <= 9; M += 2)
+        for (int N = 1; N <= 17; N += 4) {
           int K = Ks[ki], numel = N * K, blocks = (numel + block - 1) / block;
           int lda = K + 3, ldy = N + 2;
           float *A = malloc(sizeof(float) * (size_t)(M * lda));
@@ -543,8 +545,8 @@ static void check_bnb4(const char *name, wisp_bnb4_gemm_fn bnb4) {
           for (int i = 0; i < (numel + 1) / 2; i++) B[i] = (uint8_t)(128 + 127 * frand(&seed));
           for (int i = 0; i < blocks; i++) absmax[i] = 1.0f + frand(&seed);
           for (int i = 0; i < M * ldy; i++) Y[i] = 12345.0f;
-          bnb4((size_t)M, (size_t)N, (size_t)K, (size_t)block, code, A, (size_t)lda, B, absmax, Y,
-               (size_t)ldy);
+          wisp_bnb4_gemm_with(uk, uk1, (size_t)M, (size_t)N, (size_t)K, (size_t)block, code, A,
+                              (size_t)lda, B, absmax, Y, (size_t)ldy, scratch);
           for (int m = 0; m < M; m++)
             for (int n = 0; n < ldy; n++) {
               double want = 12345.0;
@@ -682,9 +684,9 @@ int main(void) {
   check_q4("q4_unpack_8__wasmsimd + f32_gemm__wasmsimd", q4_unpack_8__wasmsimd,
            f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd);
 #endif
-  check_bnb4("bnb4_gemm__scalar", bnb4_gemm__scalar);
+  check_bnb4("bnb4 + f32_gemm__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar);
 #ifdef __wasm_simd128__
-  check_bnb4("bnb4_gemm__wasmsimd", bnb4_gemm__wasmsimd);
+  check_bnb4("bnb4 + f32_gemm__wasmsimd", f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd);
 #endif
   check_qs8c4();
   printf("kernel config: %s\n", wisp_kernel_config());
