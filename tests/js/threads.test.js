@@ -140,7 +140,8 @@ test('row- and batch-parallel ops: 2 and 4 threads equal 1 thread bit for bit', 
 
 // The int8 GEMM (the q8 MatMul chain src/fuse/ turns into DynamicQuantizeMatMul: A quantized
 // by rows over the threads, then tiles of the packed int8 B), M and N not multiples of its 4×8
-// blocks; and the 4-bit GEMM (MatMulNBits: spans of column panels, a panel of scratch a thread).
+// blocks; and the 4-bit GEMMs (MatMulNBits and MatMulBnb4: spans of column panels, a panel of
+// scratch a thread).
 test('int8 and 4-bit GEMMs: 2 and 4 threads equal 1 thread bit for bit', async () => {
   const [M, K, N] = [97, 200, 75];
   const r = randomFloats(K * N, 21, -127, 127);
@@ -165,6 +166,7 @@ test('int8 and 4-bit GEMMs: 2 and 4 threads equal 1 thread bit for bit', async (
   await sameAcrossThreads(bytes, { x: floats([M, K], 23) }, 'int8 MatMul');
   const bert = join(FIXTURES, 'precision/bert/onnx/model_q4.onnx');
   await sameAcrossThreads(bert, textFeeds(3, 64, 128), 'BERT fixture q4');
+  await sameAcrossThreads(bert.replace('_q4', '_bnb4'), textFeeds(3, 64, 128), 'BERT fixture bnb4');
 });
 
 const MINILM = join(MODELS, 'minilm-l6/onnx');
