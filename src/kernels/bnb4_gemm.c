@@ -48,18 +48,9 @@ static void bnb4_columns(void *ctx, int thread, size_t i, size_t n_first, size_t
     for (size_t k0 = 0; k0 < K; k0 += WISP_BNB4_KC) { /* K ≥ 1 */
       size_t kc = K - k0 < WISP_BNB4_KC ? K - k0 : WISP_BNB4_KC;
       decode_panel(n0, nc, K, k0, kc, g->block, g->code, g->B, g->absmax, panel);
-      const float *b = k0 ? NULL : zeros, *a = g->A + k0; /* the first block starts from 0 */
-      float *y = g->Y + n0;
-      size_t m = 0;
-      for (; m + WISP_GEMM_MR <= M; m += WISP_GEMM_MR)
-        g->uk(WISP_GEMM_MR, nc, (int)kc, a + m * lda, (ptrdiff_t)lda, panel, b, y + m * ldy,
-              (ptrdiff_t)ldy, -INFINITY, INFINITY);
-      if (M - m >= 2)
-        g->uk((int)(M - m), nc, (int)kc, a + m * lda, (ptrdiff_t)lda, panel, b, y + m * ldy,
-              (ptrdiff_t)ldy, -INFINITY, INFINITY);
-      else if (M - m == 1)
-        g->uk1(1, nc, (int)kc, a + m * lda, (ptrdiff_t)lda, panel, b, y + m * ldy, (ptrdiff_t)ldy,
-               -INFINITY, INFINITY);
+      /* the first K block starts from 0 */
+      wisp_f32_gemm_rows(g->uk, g->uk1, (int)M, nc, (int)kc, g->A + k0, (ptrdiff_t)lda, panel,
+                         k0 ? NULL : zeros, g->Y + n0, (ptrdiff_t)ldy, -INFINITY, INFINITY);
     }
   }
 }

@@ -31,6 +31,16 @@ void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdif
   }
 }
 
+void wisp_f32_gemm_rows(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int nc, int kc,
+                        const float *A, ptrdiff_t lda, const float *w, const float *bias, float *C,
+                        ptrdiff_t ldc, float min, float max) {
+  int m0 = 0;
+  for (; m0 + WISP_GEMM_MR <= M; m0 += WISP_GEMM_MR)
+    uk(WISP_GEMM_MR, nc, kc, A + m0 * lda, lda, w, bias, C + m0 * ldc, ldc, min, max);
+  if (M - m0 >= 2) uk(M - m0, nc, kc, A + m0 * lda, lda, w, bias, C + m0 * ldc, ldc, min, max);
+  else if (M - m0 == 1) uk1(1, nc, kc, A + m0 * lda, lda, w, bias, C + m0 * ldc, ldc, min, max);
+}
+
 /* Rows [0, M) × columns [0, N) of one tile (the whole matrix with one thread). */
 static void gemm_tile(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
                       const float *A, ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc,
@@ -45,14 +55,7 @@ static void gemm_tile(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M
       int nc = N - n0 < WISP_GEMM_NR ? N - n0 : WISP_GEMM_NR;
       const float *panel = packed + (size_t)(n0 / WISP_GEMM_NR) * panel_size;
       const float *bias = k0 ? NULL : panel, *w = panel + WISP_GEMM_NR * (1 + (size_t)k0);
-      const float *a = A + k0;
-      float *c = C + n0;
-      int m0 = 0;
-      for (; m0 + WISP_GEMM_MR <= M; m0 += WISP_GEMM_MR)
-        uk(WISP_GEMM_MR, nc, kc, a + m0 * lda, lda, w, bias, c + m0 * ldc, ldc, lo, hi);
-      if (M - m0 >= 2) /* a 2- or 3-row tail still fills most of the 4-row tile */
-        uk(M - m0, nc, kc, a + m0 * lda, lda, w, bias, c + m0 * ldc, ldc, lo, hi);
-      else if (M - m0 == 1) uk1(1, nc, kc, a + m0 * lda, lda, w, bias, c + m0 * ldc, ldc, lo, hi);
+      wisp_f32_gemm_rows(uk, uk1, M, nc, kc, A + k0, lda, w, bias, C + n0, ldc, lo, hi);
     }
     k0 += kc;
   } while (k0 < K);

@@ -73,6 +73,12 @@ void wisp_gemm_tiles(int M, int N, int K, int mr, int nr, size_t *tile_m, size_t
 /* Full GEMM with the microkernels chosen by config.c, on wisp_threads() threads. */
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
                    float *C, ptrdiff_t ldc, float min, float max);
+/* Every row of A (M rows, lda apart, kc columns) times one panel w (kc rows of 8, nc ≤ 8 real
+ * columns) into those columns of C: 4-row tiles, a 2- or 3-row tail on `uk` too (it still
+ * fills most of the tile), a single row on `uk1`; bias as the tiles take it. */
+void wisp_f32_gemm_rows(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int nc, int kc,
+                        const float *A, ptrdiff_t lda, const float *w, const float *bias, float *C,
+                        ptrdiff_t ldc, float min, float max);
 /* The same loop with given microkernels: `uk` for 4-row tiles, `uk1` for single rows. */
 void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
                         const float *A, ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc,

@@ -33,18 +33,8 @@ static void q4_columns(void *ctx, int thread, size_t i, size_t n_first, size_t n
       size_t kc = K - k0 < WISP_Q4_KC ? K - k0 : WISP_Q4_KC;
       unpack(nc, k0 / block, (kc + block - 1) / block, block, blocks, B + n0 * blocks * (block / 2),
              scales + n0 * blocks, zp ? zp + n0 * zb : NULL, scratch);
-      const float *b = k0 ? NULL : b8, *a = A + k0;
-      float *y = Y + n0;
-      size_t m = 0;
-      for (; m + WISP_GEMM_MR <= M; m += WISP_GEMM_MR)
-        uk(WISP_GEMM_MR, nc, (int)kc, a + m * lda, (ptrdiff_t)lda, scratch, b, y + m * ldy,
-           (ptrdiff_t)ldy, -INFINITY, INFINITY);
-      if (M - m >= 2)
-        uk((int)(M - m), nc, (int)kc, a + m * lda, (ptrdiff_t)lda, scratch, b, y + m * ldy,
-           (ptrdiff_t)ldy, -INFINITY, INFINITY);
-      else if (M - m == 1)
-        uk1(1, nc, (int)kc, a + m * lda, (ptrdiff_t)lda, scratch, b, y + m * ldy, (ptrdiff_t)ldy,
-            -INFINITY, INFINITY);
+      wisp_f32_gemm_rows(uk, uk1, (int)M, nc, (int)kc, A + k0, (ptrdiff_t)lda, scratch,
+                         k0 ? NULL : b8, Y + n0, (ptrdiff_t)ldy, -INFINITY, INFINITY);
     }
   }
 }
