@@ -60,11 +60,8 @@ void wisp_bnb4_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, si
                          const uint8_t *B, const float *absmax, float *Y, size_t ldy,
                          float *scratch) {
   bnb4_job g = {uk, uk1, M, K, block, lda, ldy, code, A, absmax, B, Y, scratch};
-  /* columns only, so each panel is decoded once; about 4 spans of whole panels a thread */
-  size_t panels = (N + WISP_GEMM_NR - 1) / WISP_GEMM_NR, per = (size_t)wisp_threads() * 4;
-  size_t tile = (panels + per - 1) / per * WISP_GEMM_NR;
-  if (wisp_threads() == 1 || (double)M * N * K < 65536) tile = N;
-  if (N) wisp_parallel_2d(1, N, 1, tile, bnb4_columns, &g);
+  /* columns only, so each panel is decoded once */
+  if (N) wisp_parallel_2d(1, N, 1, wisp_gemm_column_span(M, N, K), bnb4_columns, &g);
 }
 
 void wisp_bnb4_gemm(size_t M, size_t N, size_t K, size_t block, const float *code, const float *A,

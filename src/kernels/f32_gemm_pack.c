@@ -31,6 +31,12 @@ void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdif
   }
 }
 
+size_t wisp_gemm_column_span(size_t M, size_t N, size_t K) {
+  size_t panels = (N + WISP_GEMM_NR - 1) / WISP_GEMM_NR, per = (size_t)wisp_threads() * 4;
+  if (wisp_threads() == 1 || (double)M * N * K < 65536) return N;
+  return (panels + per - 1) / per * WISP_GEMM_NR;
+}
+
 void wisp_f32_gemm_rows(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int nc, int kc,
                         const float *A, ptrdiff_t lda, const float *w, const float *bias, float *C,
                         ptrdiff_t ldc, float min, float max) {

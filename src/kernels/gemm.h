@@ -73,6 +73,10 @@ void wisp_gemm_tiles(int M, int N, int K, int mr, int nr, size_t *tile_m, size_t
 /* Full GEMM with the microkernels chosen by config.c, on wisp_threads() threads. */
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
                    float *C, ptrdiff_t ldc, float min, float max);
+/* Columns per span of a parallel-for over N for the drivers that unpack each panel of 8 once
+ * (q4_gemm.h, bnb4_gemm.h): whole panels, about 4 spans a thread; all of N on one thread or
+ * when M·N·K is too small to share. */
+size_t wisp_gemm_column_span(size_t M, size_t N, size_t K);
 /* Every row of A (M rows, lda apart, kc columns) times one panel w (kc rows of 8, nc ≤ 8 real
  * columns) into those columns of C: 4-row tiles, a 2- or 3-row tail on `uk` too (it still
  * fills most of the tile), a single row on `uk1`; bias as the tiles take it. */

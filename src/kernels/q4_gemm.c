@@ -44,11 +44,8 @@ void wisp_q4_gemm_with(wisp_q4_unpack_fn unpack, wisp_f32_gemm_ukernel uk,
                        const float *A, size_t lda, const uint8_t *B, const float *scales,
                        const uint8_t *zp, const float *bias, float *Y, size_t ldy, float *scratch) {
   q4_job g = {unpack, uk, uk1, M, N, K, block, lda, ldy, A, scales, bias, B, zp, Y, scratch};
-  /* columns only, so each panel is unpacked once; about 4 spans of whole panels a thread */
-  size_t panels = (N + WISP_GEMM_NR - 1) / WISP_GEMM_NR, per = (size_t)wisp_threads() * 4;
-  size_t tile = (panels + per - 1) / per * WISP_GEMM_NR;
-  if (wisp_threads() == 1 || (double)M * N * K < 65536) tile = N;
-  if (N) wisp_parallel_2d(1, N, 1, tile, q4_columns, &g);
+  /* columns only, so each panel is unpacked once */
+  if (N) wisp_parallel_2d(1, N, 1, wisp_gemm_column_span(M, N, K), q4_columns, &g);
 }
 
 void wisp_q4_gemm(size_t M, size_t N, size_t K, size_t block, const float *A, size_t lda,

@@ -83,7 +83,8 @@ KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukerne
                                 wisp_f32_dwconv_rows_fn dwconv, wisp_f32_vexp_fn vexp,
                                 wisp_f32_verf_fn verf, wisp_f32_verf_fn vgelu,
                                 wisp_f32_vunary_fn vsigmoid, wisp_f32_vunary_fn vsilu) {
-  const wisp_vmath_config *base = &wisp_kernels()->vmath; /* no multiply-adds to fuse in these */
+  /* addmax has no multiply-add to fuse; hswish must round as the unfused HardSwish ops do */
+  const wisp_vmath_config *base = &wisp_kernels()->vmath;
   const wisp_vmath_config vmath = {vexp, base->addmax, verf, vgelu, vsigmoid, vsilu, base->hswish};
   wisp_kernels_use_relaxed(gemm, gemm_1row, rowbias, qs8, dwconv, &vmath);
 }
