@@ -51,15 +51,6 @@ static pbw branch(const pbw *n, const char *out) {
   return g;
 }
 
-static pbw model(const pbw *graph) {
-  pbw m = {0}, opset = {0};
-  pbw_int(&m, 1, 8);
-  pbw_int(&opset, 2, 13);
-  pbw_msg(&m, 8, &opset);
-  pbw_msg(&m, 7, graph);
-  return m;
-}
-
 #define L(...) ((const char *const[]){__VA_ARGS__, NULL})
 static const int64_t two[] = {2};
 
@@ -82,7 +73,7 @@ static void test_nested_capture(void) {
   pbw_msg(&g, 11, &c);
   pbw_msg(&g, 11, &x);
   pbw_msg(&g, 12, &y);
-  pbw m = model(&g);
+  pbw m = pbw_model(&g);
   wisp_session *s = NULL;
   CHECK(wisp_session_create(m.buf, m.len, NULL, &s) == WISP_OK);
   if (!s) return;
@@ -127,7 +118,7 @@ static void test_scan_empty_slices(void) {
   pbw_msg(&g, 11, &x);
   pbw_msg(&g, 12, &sf);
   pbw_msg(&g, 12, &y);
-  pbw m = model(&g);
+  pbw m = pbw_model(&g);
   wisp_session *sess = NULL;
   CHECK(wisp_session_create(m.buf, m.len, NULL, &sess) == WISP_OK);
   if (!sess) return;
@@ -183,7 +174,7 @@ static pbw while_loop(int with_scan_output) {
   pbw_msg(&g, 11, &v0);
   pbw_msg(&g, 12, &v);
   if (with_scan_output) pbw_msg(&g, 12, &scan);
-  return model(&g);
+  return pbw_model(&g);
 }
 
 static void test_while_loop(void) {
@@ -232,7 +223,7 @@ static void test_refusals(void) {
     graph_attr(&n, "then_branch", &prev);
     g = branch(&n, "y");
   }
-  pbw m = model(&g);
+  pbw m = pbw_model(&g);
   wisp_session *s = NULL;
   CHECK(wisp_session_create(m.buf, m.len, NULL, &s) == WISP_ERR_UNSUPPORTED);
   CHECK(s == NULL && strstr(wisp_last_error(), "nested") != NULL);
@@ -249,7 +240,7 @@ static void test_refusals(void) {
   pbw_msg(&g, 11, &c);
   pbw_msg(&g, 11, &x);
   pbw_msg(&g, 12, &y);
-  m = model(&g);
+  m = pbw_model(&g);
   CHECK(wisp_session_create(m.buf, m.len, NULL, &s) == WISP_ERR_UNSUPPORTED);
   CHECK(s == NULL && strstr(wisp_last_error(), "FooBar") != NULL);
 
@@ -264,7 +255,7 @@ static void test_refusals(void) {
   pbw_msg(&g, 11, &c);
   pbw_msg(&g, 11, &x);
   pbw_msg(&g, 12, &y);
-  m = model(&g);
+  m = pbw_model(&g);
   CHECK(wisp_session_create(m.buf, m.len, NULL, &s) == WISP_ERR_INVALID_MODEL);
   CHECK(s == NULL && strstr(wisp_last_error(), "nowhere") != NULL);
 }
