@@ -137,3 +137,17 @@ export async function serveStatic(root, { isolated = false, files = {} } = {}) {
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   return { server, url: `http://127.0.0.1:${server.address().port}` };
 }
+
+// Serves root (serveStatic, with its options) and launches headless Chromium for
+// fn({ browser, url }); closes both when fn is done, passed or failed. Returns fn's result.
+export async function inChromium(root, fn, options) {
+  const { server, url } = await serveStatic(root, options);
+  const { chromium } = await import('playwright-core');
+  const browser = await launchChromium(chromium);
+  try {
+    return await fn({ browser, url });
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}

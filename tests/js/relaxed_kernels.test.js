@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { getWasm, relaxedSimdSupported } from '../../web/wasm.js';
 import { runRelaxedTwins } from './relaxed_twins.js';
 import ort from 'onnxruntime-node';
-import { CHROMIUM, DT, launchChromium, maxAbsDiff, model, node, randomFloats, serveStatic, valueInfo } from './helpers.js';
+import { CHROMIUM, DT, inChromium, launchChromium, maxAbsDiff, model, node, randomFloats, valueInfo } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TWINS = `${ROOT}build-wasm/wisp_relaxed_test.wasm`;
@@ -112,10 +112,7 @@ test('q8 in headless Chromium: relaxed and baseline builds agree bit for bit and
     { name: 'DynamicQuantizeLinear', model: lone, tol: 0 },
   ];
   const dims = [2, 5, 37], x = randomFloats(2 * 5 * 37, 3, -2, 2);
-  const { server, url } = await serveStatic(ROOT);
-  const { chromium } = await import('playwright-core');
-  const browser = await launchChromium(chromium);
-  try {
+  await inChromium(ROOT, async ({ browser, url }) => {
     const page = await browser.newPage();
     await page.goto(`${url}/web/index.js`);
     const exact = await page.evaluate(async () => {
@@ -147,8 +144,5 @@ test('q8 in headless Chromium: relaxed and baseline builds agree bit for bit and
         assert.ok(d <= c.tol, `${c.name} ${k}: max |Δ| ${d} against onnxruntime-node`);
       }
     }
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 });

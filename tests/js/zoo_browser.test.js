@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 
-import { CHROMIUM, launchChromium, serveStatic, zooFeeds } from './helpers.js';
+import { CHROMIUM, inChromium, zooFeeds } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MANIFEST = `${ROOT}bench/models/zoo/manifest.json`;
@@ -23,10 +23,7 @@ test('the zoo in headless Chromium (relaxed build) matches onnxruntime-node', { 
   const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
   const members = Object.entries(manifest).filter(([, e]) => !e.full && existsSync(`${ROOT}bench/models/zoo/${e.file}`));
   assert.ok(members.length >= 5, `only ${members.length} zoo members`);
-  const { server, url } = await serveStatic(ROOT);
-  const { chromium } = await import('playwright-core');
-  const browser = await launchChromium(chromium);
-  try {
+  await inChromium(ROOT, async ({ browser, url }) => {
     const page = await browser.newPage();
     await page.goto(`${url}/web/index.js`);
     for (const [name, entry] of members) {
@@ -57,8 +54,5 @@ test('the zoo in headless Chromium (relaxed build) matches onnxruntime-node', { 
         assert.ok(worst <= TOL, `${name} ${out}: ${worst} > ${TOL}`);
       }
     }
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 });
