@@ -31,10 +31,14 @@ function setup({ e }, M, K, N) {
 }
 
 const gops = (ops, ms) => ops / (ms / 1e3) / 1e9;
+// ms per call, over as many calls as fill 5 ms: a page's clock ticks in 0.1 ms, and a call
+// can take 0.3 ms
 function time(fn) {
   const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
+  let calls = 0, t;
+  do fn(), calls++;
+  while ((t = performance.now() - t0) < 5);
+  return t / calls;
 }
 
 export async function runGemmBench(bytesOf, rounds = 7) {
@@ -42,15 +46,15 @@ export async function runGemmBench(bytesOf, rounds = 7) {
   for (const v of ['simd128', 'relaxed']) builds.push(await load(v, bytesOf));
   const runs = {
     tile: (b) => gops(4000 * 64 * 8 * 8, time(() => b.e.tile_loop(BASE, BASE + 4096, 4000))),
-    qtile: (b) => gops(4000 * 64 * 2 * 32 * b.e.qtile_depth(), time(() => b.e.qtile_loop(BASE, BASE + 4096, 4000))),
+    qtile: (b) => gops(4000 * 64 * 2 * b.e.qtile_macs(), time(() => b.e.qtile_loop(BASE, BASE + 4096, 4000))),
     f32: (b, [M, K, N], s) => gops(2 * M * K * N, time(() => b.e.gemm(M, N, K, s.A, s.P, s.C))),
     int8: (b, [M, K, N], s) => gops(2 * M * K * N, time(() => b.e.qgemm(M, N, K, s.QA, s.QP, s.C))),
   };
   for (const b of builds) { // warm-up: engines tier up only after many calls
-    for (let i = 0; i < 200; i++) runs.tile(b), runs.qtile(b);
+    for (let i = 0; i < 40; i++) runs.tile(b), runs.qtile(b);
     for (const shape of SHAPES) {
       const s = setup(b, ...shape);
-      for (let i = 0; i < 30; i++) runs.f32(b, shape, s), runs.int8(b, shape, s);
+      for (let i = 0; i < 10; i++) runs.f32(b, shape, s), runs.int8(b, shape, s);
     }
   }
   const results = {};
@@ -64,7 +68,7 @@ export async function runGemmBench(bytesOf, rounds = 7) {
         for (const kind of ['f32', 'int8']) (results[`${b.v} ${kind} ${shape}`] ??= []).push(best(10, () => runs[kind](b, shape, s)));
       }
     }
-  const lines = [`medians of ${rounds} interleaved rounds (best of 10-20 calls each), G multiply-add·2 per s`];
+  const lines = [`medians of ${rounds} interleaved rounds (best of 10-20 timings of ≥ 5 ms each), G multiply-add·2 per s`];
   for (const b of builds) {
     for (const [kind, tileKey, tileName] of [['f32', 'tile', 'mul+add / relaxed_madd'], ['int8', 'qtile', 'dot_i16x8 / relaxed dot']]) {
       const tile = median(results[`${b.v} ${tileKey}`]);

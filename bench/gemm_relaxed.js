@@ -1,9 +1,12 @@
 // gemm_relaxed.js — the GEMM microbenchmark (bench/gemm_micro.js): the f32 and int8 GEMMs of the
 // SIMD128 and relaxed-SIMD kernel builds, each against a tile loop of its own instructions from
-// L1, back to back in one process. Needs an engine with relaxed SIMD (Node 22+, Chromium); build
-// first with bench/gemm_relaxed.sh.
+// L1, back to back in one process; then the CPU's own rate of the x86 instructions V8 lowers the
+// tile loops to (bench/peak.c, native). Needs an engine with relaxed SIMD (Node 22+, Chromium);
+// build first with bench/gemm_relaxed.sh.
 //   .node22/node_modules/.bin/node bench/gemm_relaxed.js [rounds]
 //   node bench/gemm_relaxed.js --browser [rounds]      in headless Chromium
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -34,3 +37,5 @@ if (browser) {
   const lines = await runGemmBench((v) => readFile(`${ROOT}build-wasm/gemm_tile_${v}.wasm`), rounds);
   console.log(`node ${process.version}; ${lines.join('\n')}`);
 }
+const peak = `${ROOT}build-wasm/peak`;
+if (existsSync(peak)) console.log(`native, bench/peak.c: ${execFileSync(peak, { encoding: 'utf8' }).trim()}`);

@@ -48,41 +48,41 @@ __attribute__((export_name("pack"))) void pack(int K, int N, const float *B, flo
 /* ---- int8: the build's own int8 GEMM against a tile loop of its own dot instruction ---- */
 #include "../src/kernels/qs8_gemm.h"
 
-/* The 4×8 tile's inner loop over a 64-step panel in L1: per step 2 weight loads, 4 A splats and
- * 8 dots — i32x4.dot_i16x8_s + add (64 multiply-adds a step) in the SIMD128 build, the relaxed
- * dot (128 a step, one vpdpbusd where VNNI lowers it) in the relaxed one. */
-__attribute__((export_name("qtile_loop"))) int qtile_loop(const int8_t *a, const int8_t *b,
-                                                          int iters) {
-  v128_t c0, c1, c2, c3, c4, c5, c6, c7;
-  c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = wasm_i32x4_splat(0);
-  for (int n = 0; n < iters; n++)
-    for (int k = 0; k < 64; k++) {
-      const v128_t bl = wasm_v128_load(b + 32 * k), bh = wasm_v128_load(b + 32 * k + 16);
-      const v128_t v0 = wasm_v128_load32_splat(a + 4 * k),
-                   v1 = wasm_v128_load32_splat(a + 256 + 4 * k);
-      const v128_t v2 = wasm_v128_load32_splat(a + 512 + 4 * k),
-                   v3 = wasm_v128_load32_splat(a + 768 + 4 * k);
+/* The int8 tile's inner loop over a 64-step panel in L1: per step 2 weight loads, a splat of A
+ * per row and 2 dots per row — 4 rows of i32x4.dot_i16x8_s + add (64 multiply-adds a step) in
+ * the SIMD128 build, 6 rows (WISP_QS8C4_MR) of the relaxed dot (192 a step, one vpdpbusd each
+ * where VNNI lowers it) in the relaxed one. */
 #ifdef __wasm_relaxed_simd__
+#define QTILE_MR WISP_QS8C4_MR
+#define QTILE_DEPTH 4
 #define QDOT(c, w, x) c = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(w, x, c)
 #else
+#define QTILE_MR WISP_QS8_MR
+#define QTILE_DEPTH 2
 #define QDOT(c, w, x) c = wasm_i32x4_add(c, wasm_i32x4_dot_i16x8(x, w))
 #endif
-      QDOT(c0, bl, v0), QDOT(c1, bh, v0), QDOT(c2, bl, v1), QDOT(c3, bh, v1);
-      QDOT(c4, bl, v2), QDOT(c5, bh, v2), QDOT(c6, bl, v3), QDOT(c7, bh, v3);
-#undef QDOT
+__attribute__((export_name("qtile_loop"))) int qtile_loop(const int8_t *a, const int8_t *b,
+                                                          int iters) {
+  v128_t c[2 * QTILE_MR];
+  for (int i = 0; i < 2 * QTILE_MR; i++) c[i] = wasm_i32x4_splat(0);
+  for (int n = 0; n < iters; n++) {
+    const int8_t *w = b;
+    for (int k = 0; k < 64; k++, w += 32) {
+      const v128_t bl = wasm_v128_load(w), bh = wasm_v128_load(w + 16);
+      v128_t v[QTILE_MR];
+      for (int i = 0; i < QTILE_MR; i++) v[i] = wasm_v128_load32_splat(a + 256 * i + 4 * k);
+      for (int i = 0; i < QTILE_MR; i++) QDOT(c[2 * i], bl, v[i]), QDOT(c[2 * i + 1], bh, v[i]);
     }
-  v128_t s = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_add(c0, c1), wasm_i32x4_add(c2, c3)),
-                            wasm_i32x4_add(wasm_i32x4_add(c4, c5), wasm_i32x4_add(c6, c7)));
+  }
+  v128_t s = c[0];
+  for (int i = 1; i < 2 * QTILE_MR; i++) s = wasm_i32x4_add(s, c[i]);
   return wasm_i32x4_extract_lane(s, 0);
 }
+#undef QDOT
 
-/* Multiply-adds of one qtile_loop step: 4 rows × 8 columns × the dot's depth. */
-__attribute__((export_name("qtile_depth"))) int qtile_depth(void) {
-#ifdef __wasm_relaxed_simd__
-  return 4;
-#else
-  return 2;
-#endif
+/* Multiply-adds of one qtile_loop step: rows × 8 columns × the dot's depth. */
+__attribute__((export_name("qtile_macs"))) int qtile_macs(void) {
+  return QTILE_MR * 8 * QTILE_DEPTH;
 }
 
 /* Bytes of A's quantized rows and of the packed weights (K×N int8, zero point 0, scale 1). */
@@ -122,7 +122,7 @@ __attribute__((export_name("qquantize"))) void qquantize(int M, int K, const flo
 __attribute__((export_name("qgemm"))) void qgemm(int M, int N, int K, const void *A,
                                                  const void *packed, float *C) {
 #ifdef __wasm_relaxed_simd__
-  wisp_qs8c4_gemm_with(qs8_gemm_4x8c4__wasmrelaxed, M, N, K, A, packed, 1.0f, C, N);
+  wisp_qs8c4_gemm_with(qs8_gemm_6x8c4__wasmrelaxed, M, N, K, A, packed, 1.0f, C, N);
 #else
   wisp_qs8_gemm_with(qs8_gemm_4x8c2__wasmsimd, M, N, K, A, (K + 1) & ~1, packed, 1.0f, C, N);
 #endif

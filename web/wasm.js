@@ -218,7 +218,7 @@ async function compile(url, options = {}) {
   return WebAssembly.compile(bytes);
 }
 
-const RELAXED_NAMES = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_4x8c4', 'f32_dwconv_rows',
+const RELAXED_NAMES = ['f32_gemm_4x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_6x8c4', 'f32_dwconv_rows',
   'f32_vexp', 'f32_verf', 'f32_vgelu', 'f32_vsigmoid', 'f32_vsilu']; // wisp_wasm_use_relaxed's order
 
 // Appends the relaxed kernels to a function table; returns their slots, and whether this engine's

@@ -58,7 +58,7 @@ void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel 
   if (qs8)
     kernels.qs8_gemm = (wisp_qs8_gemm_config){NULL,
                                               qs8,
-                                              WISP_QS8_MR,
+                                              WISP_QS8C4_MR,
                                               WISP_QS8_NR,
                                               4,
                                               wisp_qs8c4_gemm_packed_size,
@@ -66,7 +66,7 @@ void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel 
                                               f32_minmax__wasmsimd,
                                               NULL};
   kernels.description =
-      qs8 ? RELAXED_F32 " qs8_gemm=qs8_gemm_4x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA RELAXED_REST
+      qs8 ? RELAXED_F32 " qs8_gemm=qs8_gemm_6x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA RELAXED_REST
           : RELAXED_F32 " qs8_gemm=qs8_gemm_4x8c2__" ISA RELAXED_REST;
 }
 #endif

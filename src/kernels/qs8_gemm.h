@@ -71,7 +71,9 @@ void qd16_pack_cols8__wasmsimd(size_t kp, size_t K, const int16_t *x, const ptrd
  *   Σ_k (x_q - x_zp)·(w' + o) = Σ_k x_q·w' + o·(Σ_k x_q - K·x_zp) - x_zp·Σ_k w'.
  * A rows (lda bytes, a multiple of 4): [int32 x_zp][int32 Σ_k x_q - K·x_zp][x_q: K uint8,
  * 0-padded to 4]. Weight panels of 8 columns: [scale 8 f32][bias 8 f32][Σ_k w' 8 i32][o 8 i32]
- * then per group of 4 k: [w': 8 columns × 4 k int8]. */
+ * then per group of 4 k: [w': 8 columns × 4 k int8]. Tiles are 6 rows × 8 columns (the
+ * kernel says why). */
+#define WISP_QS8C4_MR 6
 typedef void (*wisp_qs8c4_gemm_ukernel)(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda,
                                         const void *w, float a_scale, float *C, ptrdiff_t ldc);
 uint64_t wisp_qs8c4_gemm_packed_size(int K, int N);
@@ -80,10 +82,10 @@ int wisp_qs8c4_gemm_pack(int K, int N, const void *W, int w_signed, const int32_
 /* Bytes of one A row, and the rows of A (M×K floats) quantized into that layout. */
 size_t wisp_qs8c4_row_bytes(int K);
 void wisp_qs8c4_quantize_rows(int M, int K, const float *x, float scale, int32_t zp, uint8_t *A);
-void qs8_gemm_4x8c4__scalar(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda, const void *w,
+void qs8_gemm_6x8c4__scalar(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda, const void *w,
                             float a_scale, float *C, ptrdiff_t ldc);
 #ifdef __wasm_relaxed_simd__
-void qs8_gemm_4x8c4__wasmrelaxed(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda,
+void qs8_gemm_6x8c4__wasmrelaxed(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda,
                                  const void *w, float a_scale, float *C, ptrdiff_t ldc);
 /* 1 where this engine's relaxed dot multiplies its second operand as uint8, exactly; JS calls it
  * with (-128, 127, 255). */

@@ -68,8 +68,8 @@ void wisp_qs8c4_gemm_with(wisp_qs8c4_gemm_ukernel uk, int M, int N, int K, const
                           const void *packed, float a_scale, float *C, ptrdiff_t ldc) {
   int kg = (K + 3) / 4;
   size_t panel = wisp_qs8c4_gemm_packed_size(K, NR), lda = wisp_qs8c4_row_bytes(K);
-  for (int m0 = 0; m0 < M; m0 += WISP_QS8_MR) {
-    int mr = M - m0 < WISP_QS8_MR ? M - m0 : WISP_QS8_MR;
+  for (int m0 = 0; m0 < M; m0 += WISP_QS8C4_MR) {
+    int mr = M - m0 < WISP_QS8C4_MR ? M - m0 : WISP_QS8C4_MR;
     for (int n0 = 0; n0 < N; n0 += NR)
       uk(mr, N - n0 < NR ? N - n0 : NR, kg, A + m0 * lda, (ptrdiff_t)lda,
          (const char *)packed + (size_t)(n0 / NR) * panel, a_scale, C + m0 * ldc + n0, ldc);

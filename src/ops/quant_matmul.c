@@ -134,7 +134,7 @@ typedef struct {
   float a_scale, *C;
 } gemm_job;
 
-/* Rows [i, i + ni) × columns [j, j + nj) of C, whole blocks of the kernel's 4×8: the driver
+/* Rows [i, i + ni) × columns [j, j + nj) of C, whole tiles of the kernel (mr × 8): the driver
  * over that part of A, of the packed panels and of C. */
 static void gemm_tile(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj) {
   const gemm_job *g = ctx;
@@ -157,7 +157,7 @@ static void gemm_quantized_a(wisp_op_ctx *ctx, float a_scale) {
   const dqmm_params *p = ctx->params;
   gemm_job g = {p, dqmm_config(p), ctx->scratch, ctx->state, a_scale, ctx->out[0]->data};
   size_t tm, tn;
-  wisp_gemm_tiles((int)p->M, p->N, p->K, WISP_QS8_MR, WISP_QS8_NR, &tm, &tn);
+  wisp_gemm_tiles((int)p->M, p->N, p->K, g.ks->mr, WISP_QS8_NR, &tm, &tn);
   if (p->M && p->N) wisp_parallel_2d((size_t)p->M, (size_t)p->N, tm, tn, gemm_tile, &g);
 }
 

@@ -574,7 +574,7 @@ static void check_qs8c4(void) {
   static const int Ks[] = {0, 1, 3, 4, 5, 17, 64, 385};
   unsigned seed = 5;
   int cases = 0, bad = 0;
-  for (int M = 1; M <= 6; M++)
+  for (int M = 1; M <= 13; M++) /* past two 6-row tiles */
     for (int N = 1; N <= 17; N += 3)
       for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
         for (int sgn = 0; sgn <= 1; sgn++) {
@@ -609,7 +609,7 @@ static void check_qs8c4(void) {
           wisp_qs8c4_quantize_rows(M, K, x, a_scale, a_zp, A);
           for (int i = 0; i < M * ldc; i++) C[i] = 12345.0f;
           CHECK(wisp_qs8c4_gemm_pack(K, N, W, sgn, zp, scale, bias, packed) == 0);
-          wisp_qs8c4_gemm_with(qs8_gemm_4x8c4__scalar, M, N, K, A, packed, a_scale, C, ldc);
+          wisp_qs8c4_gemm_with(qs8_gemm_6x8c4__scalar, M, N, K, A, packed, a_scale, C, ldc);
           for (int m = 0; m < M; m++)
             for (int n = 0; n < ldc; n++) {
               float want = 12345.0f;
@@ -628,7 +628,7 @@ static void check_qs8c4(void) {
           free(x), free(W), free(C), free(A);
           wisp_aligned_free(packed);
         }
-  printf("qs8_gemm_4x8c4__scalar (int8 quads): %d cases, %d wrong elements\n", cases, bad);
+  printf("qs8_gemm_6x8c4__scalar (int8 quads): %d cases, %d wrong elements\n", cases, bad);
   CHECK(bad == 0);
 }
 

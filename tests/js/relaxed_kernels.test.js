@@ -54,7 +54,7 @@ test('the core picks relaxed kernels exactly where the engine has relaxed SIMD',
   const want = process.env.WISP_KERNELS ?? (relaxed ? 'relaxed' : 'baseline');
   assert.equal(config.includes('f32_gemm_4x8__wasmrelaxed'), want === 'relaxed', config);
   assert.equal(config.includes('f32_gemm_4x8__wasmsimd'), want === 'baseline', config);
-  assert.equal(config.includes('qs8_gemm_4x8c4__wasmrelaxed'), want === 'relaxed' && await usdotExact(), config);
+  assert.equal(config.includes('qs8_gemm_6x8c4__wasmrelaxed'), want === 'relaxed' && await usdotExact(), config);
 });
 
 test('relaxed kernels match their scalar twins (this engine)', { skip: !relaxed && `${process.version} has no relaxed SIMD` }, async () => {
@@ -137,7 +137,7 @@ test('q8 in headless Chromium: relaxed and baseline builds agree bit for bit and
         await page.close();
       }
       console.log(`Chromium, ${c.name}: relaxed dot exact on uint8: ${exact}; relaxed build: ${runs.auto.config}`);
-      assert.equal(runs.auto.config.includes('qs8_gemm_4x8c4__wasmrelaxed'), exact);
+      assert.equal(runs.auto.config.includes('qs8_gemm_6x8c4__wasmrelaxed'), exact);
       assert.deepEqual(runs.auto.out, runs.baseline.out, c.name);
       for (const [k, t] of Object.entries(want)) {
         const d = maxAbsDiff(Float32Array.from(runs.auto.out[k]), Float32Array.from(t.data));

@@ -146,10 +146,10 @@ export async function runRelaxedTwins(bytes) {
     for (const signed of [1, 0])
       for (let nc = 1; nc <= 8; nc++) {
         const ldc = 9, rowBytes = k.wisp_qs8c4_row_bytes(K);
-        const x = alloc(4 * K), W = alloc(K * nc), zp = alloc(nc), scale = alloc(nc);
-        const bias = alloc(nc), A = alloc(rowBytes), P = alloc(Number(k.wisp_qs8c4_gemm_packed_size(K, nc)) / 4); // uint64_t: a BigInt
-        const C1 = alloc(4 * ldc), C2 = alloc(4 * ldc);
-        fill(x, 4 * K, () => 3 * r()), fill(scale, nc, () => 0.01 + 0.01 * Math.abs(r())), fill(bias, nc, r);
+        const x = alloc(6 * K), W = alloc(K * nc), zp = alloc(nc), scale = alloc(nc);
+        const bias = alloc(nc), A = alloc(2 * rowBytes), P = alloc(Number(k.wisp_qs8c4_gemm_packed_size(K, nc)) / 4); // uint64_t: a BigInt
+        const C1 = alloc(6 * ldc), C2 = alloc(6 * ldc);
+        fill(x, 6 * K, () => 3 * r()), fill(scale, nc, () => 0.01 + 0.01 * Math.abs(r())), fill(bias, nc, r);
         for (let i = 0; i < K * nc; i++) {
           const v = i % 7 === 0 ? -128 : i % 7 === 1 ? 127 : Math.round(127 * r());
           u8()[W + i] = signed ? v & 255 : (v + 128) & 255;
@@ -157,14 +157,14 @@ export async function runRelaxedTwins(bytes) {
         for (let j = 0; j < nc; j++) i32()[(zp >> 2) + j] = signed ? 0 : [90, 0, 255][j % 3];
         k.wisp_qs8c4_gemm_pack(K, nc, W, signed, zp, scale, bias, P);
         for (const [aScale, aZp] of [[0.02, 77], [0.013, 0], [0.05, 255]]) {
-          k.wisp_qs8c4_quantize_rows(4, K, x, aScale, aZp, A);
-          for (let mr = 1; mr <= 4; mr++) {
-            fill(C1, 4 * ldc, r), copy(C1, C2, 4 * ldc);
+          k.wisp_qs8c4_quantize_rows(6, K, x, aScale, aZp, A);
+          for (let mr = 1; mr <= 6; mr++) {
+            fill(C1, 6 * ldc, r), copy(C1, C2, 6 * ldc);
             const kg = (K + 3) >> 2;
-            k.qs8_gemm_4x8c4__wasmrelaxed(mr, nc, kg, A, rowBytes, P, aScale, C1, ldc);
-            k.qs8_gemm_4x8c4__scalar(mr, nc, kg, A, rowBytes, P, aScale, C2, ldc);
-            compare(`qs8_gemm_4x8c4 mr=${mr} nc=${nc} K=${K} signed=${signed} zp=${aZp}`, C1, C2,
-              4 * ldc, new Float64Array(4 * ldc));
+            k.qs8_gemm_6x8c4__wasmrelaxed(mr, nc, kg, A, rowBytes, P, aScale, C1, ldc);
+            k.qs8_gemm_6x8c4__scalar(mr, nc, kg, A, rowBytes, P, aScale, C2, ldc);
+            compare(`qs8_gemm_6x8c4 mr=${mr} nc=${nc} K=${K} signed=${signed} zp=${aZp}`, C1, C2,
+              6 * ldc, new Float64Array(6 * ldc));
           }
         }
       }

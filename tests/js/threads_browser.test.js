@@ -119,7 +119,7 @@ test('int8 MatMul in Chromium: 2 threads equal 1 thread', { skip: !existsSync(CH
       return { isolated: globalThis.crossOriginIsolated, out };
     }, [M, K]);
     assert.equal(r.isolated, true);
-    assert.match(r.out[1].config, /qs8_gemm=qs8_gemm_4x8c4__wasmrelaxed.* threads=2$/, 'not the 4-byte-group kernels');
+    assert.match(r.out[1].config, /qs8_gemm=qs8_gemm_6x8c4__wasmrelaxed.* threads=2$/, 'not the 4-byte-group kernels');
     assert.equal(r.out[0].y.length, M * N * 4);
     assert.ok(r.out[0].y.some((v) => v !== 0), 'all zeros');
     assert.deepEqual(r.out[1].y, r.out[0].y, '2 threads differ from 1 thread');

@@ -1,12 +1,12 @@
-/* 4×8 tile of the int8-quad layout (qs8_gemm.h, KR = 4), plain C: the twin of the relaxed one. */
+/* 6×8 tile of the int8-quad layout (qs8_gemm.h, KR = 4), plain C: the twin of the relaxed one. */
 #include <assert.h>
 #include <string.h>
 
 #include "qs8_gemm.h"
 
-void qs8_gemm_4x8c4__scalar(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda, const void *w,
+void qs8_gemm_6x8c4__scalar(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda, const void *w,
                             float a_scale, float *C, ptrdiff_t ldc) {
-  assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
+  assert(mr >= 1 && mr <= WISP_QS8C4_MR && nc >= 1 && nc <= 8);
   const float *scale = w, *bias = scale + 8;
   const int32_t *colsum = (const int32_t *)(bias + 8), *off = colsum + 8;
   const int8_t *v = (const int8_t *)(off + 8);

@@ -1,7 +1,11 @@
-/* 4×8 tile of the int8-quad layout (qs8_gemm.h, KR = 4) for relaxed SIMD, built only into the
+/* 6×8 tile of the int8-quad layout (qs8_gemm.h, KR = 4) for relaxed SIMD, built only into the
  * relaxed kernels module and used only where wisp_relaxed_usdot_exact(): per group of 4 k, each
  * A row's 4 uint8 splat as one 32-bit lane, and two weight vectors (columns 0-3, 4-7); each
- * i32x4.relaxed_dot_i8x16_i7x16_add_s does 16 multiply-adds (one vpdpbusd). */
+ * i32x4.relaxed_dot_i8x16_i7x16_add_s does 16 multiply-adds (one vpdpbusd). Six rows, not four:
+ * vpdpbusd's latency (5 cycles) times its throughput (2 a cycle) needs 10 independent
+ * accumulators in flight; 8 held its tile loop at 79% of the instruction's native rate, 12 reach
+ * it (bench/peak.c, bench/gemm_relaxed.js). 12 accumulators, 2 weight vectors and a splat fill
+ * the 15 XMM registers V8 allocates on x86. */
 #ifdef __wasm_relaxed_simd__
 #include <assert.h>
 #include <wasm_simd128.h>
@@ -11,26 +15,33 @@
 
 #define DOT(c, w, a) c = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(w, a, c)
 
-void qs8_gemm_4x8c4__wasmrelaxed(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda,
+void qs8_gemm_6x8c4__wasmrelaxed(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda,
                                  const void *w, float a_scale, float *C, ptrdiff_t ldc) {
-  assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
+  assert(mr >= 1 && mr <= WISP_QS8C4_MR && nc >= 1 && nc <= 8);
   /* rows past mr alias the last real row: computed, never stored */
-  const uint8_t *a0 = A;
-  const uint8_t *a1 = mr > 1 ? a0 + lda : a0;
-  const uint8_t *a2 = mr > 2 ? a1 + lda : a1;
-  const uint8_t *a3 = mr > 3 ? a2 + lda : a2;
+  const uint8_t *a[WISP_QS8C4_MR];
+  a[0] = A;
+  for (int i = 1; i < WISP_QS8C4_MR; i++) a[i] = i < mr ? a[i - 1] + lda : a[i - 1];
+  const uint8_t *a0 = a[0] + 8, *a1 = a[1] + 8, *a2 = a[2] + 8, *a3 = a[3] + 8, *a4 = a[4] + 8,
+                *a5 = a[5] + 8;
   const float *head = w;
   const int8_t *b = (const int8_t *)(head + 32);
-  v128_t c0l = wasm_i32x4_const_splat(0), c0h = c0l, c1l = c0l, c1h = c0l, c2l = c0l, c2h = c0l,
-         c3l = c0l, c3h = c0l;
+  v128_t c[2 * WISP_QS8C4_MR];
+  for (int i = 0; i < 2 * WISP_QS8C4_MR; i++) c[i] = wasm_i32x4_const_splat(0);
   for (int g = 0; g < kg; g++, b += 32) {
     const v128_t wl = wasm_v128_load(b), wh = wasm_v128_load(b + 16);
-    const v128_t v0 = wasm_v128_load32_splat(a0 + 8 + 4 * g);
-    const v128_t v1 = wasm_v128_load32_splat(a1 + 8 + 4 * g);
-    const v128_t v2 = wasm_v128_load32_splat(a2 + 8 + 4 * g);
-    const v128_t v3 = wasm_v128_load32_splat(a3 + 8 + 4 * g);
-    DOT(c0l, wl, v0), DOT(c0h, wh, v0), DOT(c1l, wl, v1), DOT(c1h, wh, v1);
-    DOT(c2l, wl, v2), DOT(c2h, wh, v2), DOT(c3l, wl, v3), DOT(c3h, wh, v3);
+    v128_t v = wasm_v128_load32_splat(a0 + 4 * g);
+    DOT(c[0], wl, v), DOT(c[1], wh, v);
+    v = wasm_v128_load32_splat(a1 + 4 * g);
+    DOT(c[2], wl, v), DOT(c[3], wh, v);
+    v = wasm_v128_load32_splat(a2 + 4 * g);
+    DOT(c[4], wl, v), DOT(c[5], wh, v);
+    v = wasm_v128_load32_splat(a3 + 4 * g);
+    DOT(c[6], wl, v), DOT(c[7], wh, v);
+    v = wasm_v128_load32_splat(a4 + 4 * g);
+    DOT(c[8], wl, v), DOT(c[9], wh, v);
+    v = wasm_v128_load32_splat(a5 + 4 * g);
+    DOT(c[10], wl, v), DOT(c[11], wh, v);
   }
   /* + o·(Σ_k x_q - K·x_zp) - x_zp·Σ_k w', then the float epilogue */
   const v128_t sl = wasm_v128_load(head + 16), sh = wasm_v128_load(head + 20);
@@ -43,17 +54,10 @@ void qs8_gemm_4x8c4__wasmrelaxed(int mr, int nc, int kg, const uint8_t *A, ptrdi
   wasm_i32x4_add(c, wasm_i32x4_sub(wasm_i32x4_mul(o, wasm_v128_load32_splat(a + 4)), \
                                    wasm_i32x4_mul(s, wasm_v128_load32_splat(a))))
 #define OUT(c, f, bb) wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(c), f), bb)
-  wisp_store_row8__wasmsimd(C, nc, OUT(FIX(c0l, sl, ol, a0), fl, bl),
-                            OUT(FIX(c0h, sh, oh, a0), fh, bh));
-  if (mr > 1)
-    wisp_store_row8__wasmsimd(C + ldc, nc, OUT(FIX(c1l, sl, ol, a1), fl, bl),
-                              OUT(FIX(c1h, sh, oh, a1), fh, bh));
-  if (mr > 2)
-    wisp_store_row8__wasmsimd(C + 2 * ldc, nc, OUT(FIX(c2l, sl, ol, a2), fl, bl),
-                              OUT(FIX(c2h, sh, oh, a2), fh, bh));
-  if (mr > 3)
-    wisp_store_row8__wasmsimd(C + 3 * ldc, nc, OUT(FIX(c3l, sl, ol, a3), fl, bl),
-                              OUT(FIX(c3h, sh, oh, a3), fh, bh));
+  for (int i = 0; i < WISP_QS8C4_MR; i++) /* a fixed count: unrolled, no array in memory */
+    if (i < mr)
+      wisp_store_row8__wasmsimd(C + i * ldc, nc, OUT(FIX(c[2 * i], sl, ol, a[i]), fl, bl),
+                                OUT(FIX(c[2 * i + 1], sh, oh, a[i]), fh, bh));
 #undef FIX
 #undef OUT
 }
