@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['node_modules/', 'build*/', 'bench/models/', 'tests/artifacts/', '.node22/', 'docs/'] },
+  { ignores: ['node_modules/', 'build*/', 'bench/models/', 'tests/artifacts/', '.node22/', '.node24/', 'docs/'] },
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {

@@ -37,8 +37,8 @@ __attribute__((export_name("tile_loop"))) float tile_loop(const float *a, const 
 /* wisp_f32_gemm_with over this build's tiles (f32_gemm_pack.c, linked in). */
 __attribute__((export_name("gemm"))) void gemm(int M, int N, int K, const float *A,
                                                const float *packed, float *C) {
-  wisp_f32_gemm_with(WISP_SIMD(f32_gemm_4x8), WISP_SIMD(f32_gemm_1x8), M, N, K, A, K, packed, C, N,
-                     -INFINITY, INFINITY);
+  wisp_f32_gemm_with(WISP_SIMD(f32_gemm_4x8), WISP_SIMD(f32_gemm_1x8), WISP_GEMM_MR, M, N, K, A, K,
+                     packed, C, N, -INFINITY, INFINITY);
 }
 
 __attribute__((export_name("pack"))) void pack(int K, int N, const float *B, float *packed) {

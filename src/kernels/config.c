@@ -44,13 +44,18 @@ const char *wisp_kernels_describe(void) { return kernels.description; }
   ",f32_vgelu__wasmrelaxed,f32_vsigmoid__wasmrelaxed,f32_vsilu__wasmrelaxed,f32_vhswish__" ISA \
   " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA ",qd16_pack_cols8__" ISA \
   " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA " q4_unpack=q4_unpack_8__" ISA
-#define RELAXED_F32 \
-  "f32_gemm=f32_gemm_4x8__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,f32_gemm_rowbias_4x8__wasmrelaxed"
+#define RELAXED_F32(tile) \
+  "f32_gemm=f32_gemm_" tile \
+  "__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,f32_gemm_rowbias_4x8__wasmrelaxed"
+#define RELAXED_QS8 " qs8_gemm=qs8_gemm_6x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA
+#define RELAXED_NO_QS8 " qs8_gemm=qs8_gemm_4x8c2__" ISA
 
-void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
+void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
+                              wisp_f32_gemm_ukernel gemm_1row,
                               wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
                               wisp_f32_dwconv_rows_fn dwconv, const wisp_vmath_config *vmath) {
-  kernels.f32_gemm.gemm = gemm, kernels.f32_gemm.gemm_1row = gemm_1row;
+  kernels.f32_gemm.gemm = gemm, kernels.f32_gemm.mr = gemm_mr;
+  kernels.f32_gemm.gemm_1row = gemm_1row;
   kernels.f32_gemm.rowbias = rowbias;
   kernels.dwconv.rows = dwconv;
   kernels.vmath = *vmath;
@@ -65,8 +70,9 @@ void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel 
                                               wisp_qs8c4_gemm_pack,
                                               f32_minmax__wasmsimd,
                                               NULL};
-  kernels.description =
-      qs8 ? RELAXED_F32 " qs8_gemm=qs8_gemm_6x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA RELAXED_REST
-          : RELAXED_F32 " qs8_gemm=qs8_gemm_4x8c2__" ISA RELAXED_REST;
+  kernels.description = gemm_mr == 6 ? (qs8 ? RELAXED_F32("6x8") RELAXED_QS8 RELAXED_REST
+                                            : RELAXED_F32("6x8") RELAXED_NO_QS8 RELAXED_REST)
+                                     : (qs8 ? RELAXED_F32("4x8") RELAXED_QS8 RELAXED_REST
+                                            : RELAXED_F32("4x8") RELAXED_NO_QS8 RELAXED_REST);
 }
 #endif

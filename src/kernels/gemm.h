@@ -27,7 +27,7 @@ uint64_t wisp_f32_gemm_packed_size(int K, int N);
 void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,
                         const float *bias, float *packed);
 
-/* One tile: rows mr ≤ 4, columns nc ≤ 8 of C = A (mr × kc, stride lda) · w (kc rows of 8),
+/* One tile: rows mr ≤ the kernel's (4, or 6 for f32_gemm_6x8), columns nc ≤ 8 of C = A (mr × kc, stride lda) · w (kc rows of 8),
  * starting from bias[8] when given, else from C (accumulating a later K block); then clamped. */
 typedef void (*wisp_f32_gemm_ukernel)(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
                                       const float *w, const float *bias, float *C, ptrdiff_t ldc,
@@ -38,11 +38,19 @@ void f32_gemm_4x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
 /* One row only (mr == 1): row tails and M = 1. */
 void f32_gemm_1x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
                           const float *bias, float *C, ptrdiff_t ldc, float min, float max);
+/* Twin of the relaxed-SIMD build's 6×8 tile (f32_gemm_6x8__wasmrelaxed.c). */
+void f32_gemm_6x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
+                          const float *bias, float *C, ptrdiff_t ldc, float min, float max);
 #ifdef __wasm_simd128__
 void f32_gemm_4x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
                             const float *bias, float *C, ptrdiff_t ldc, float min, float max);
 void f32_gemm_1x8__wasmsimd(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
                             const float *bias, float *C, ptrdiff_t ldc, float min, float max);
+#endif
+#ifdef __wasm_relaxed_simd__
+void f32_gemm_6x8__wasmrelaxed(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
+                               const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                               float min, float max);
 #endif
 
 /* The same tiles over B as it lies in memory (k rows ldb apart), for columns [0, n) of one row
@@ -78,14 +86,14 @@ void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const flo
  * when M·N·K is too small to share. */
 size_t wisp_gemm_column_span(size_t M, size_t N, size_t K);
 /* Every row of A (M rows, lda apart, kc columns) times one panel w (kc rows of 8, nc ≤ 8 real
- * columns) into those columns of C: 4-row tiles, a 2- or 3-row tail on `uk` too (it still
- * fills most of the tile), a single row on `uk1`; bias as the tiles take it. */
-void wisp_f32_gemm_rows(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int nc, int kc,
-                        const float *A, ptrdiff_t lda, const float *w, const float *bias, float *C,
+ * columns) into those columns of C: tiles of mr rows (uk's), a tail of 2 or more rows on `uk`
+ * too (it still fills most of the tile), a single row on `uk1`; bias as the tiles take it. */
+void wisp_f32_gemm_rows(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int mr, int M, int nc,
+                        int kc, const float *A, ptrdiff_t lda, const float *w, const float *bias,
+                        float *C, ptrdiff_t ldc, float min, float max);
+/* The same loop with given microkernels: `uk` for tiles of mr rows, `uk1` for single rows. */
+void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int mr, int M, int N,
+                        int K, const float *A, ptrdiff_t lda, const float *packed, float *C,
                         ptrdiff_t ldc, float min, float max);
-/* The same loop with given microkernels: `uk` for 4-row tiles, `uk1` for single rows. */
-void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int M, int N, int K,
-                        const float *A, ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc,
-                        float min, float max);
 
 #endif

@@ -132,8 +132,9 @@ void wisp_wino_conv(const wisp_wino_geom *g, const float *x, const float *u, con
       memcpy(xp + c * k.plane + (size_t)(r + g->top) * g->Wp + g->left,
              x + ((size_t)c * g->H + r) * g->W, (size_t)g->W * sizeof *x);
   size_t per = (size_t)wisp_threads() * 4, tc = (C + per - 1) / per, tm = (M + per - 1) / per;
-  size_t tg = ((size_t)M * 16 + per - 1) / per; /* rows of the 16 GEMMs per tile */
-  tg = tg < (size_t)M ? (tg + WISP_GEMM_MR - 1) / WISP_GEMM_MR * WISP_GEMM_MR : (size_t)M;
+  size_t tg = ((size_t)M * 16 + per - 1) / per;          /* rows of the 16 GEMMs per tile */
+  const size_t mr = (size_t)wisp_kernels()->f32_gemm.mr; /* whole tiles: bit for bit */
+  tg = tg < (size_t)M ? (tg + mr - 1) / mr * mr : (size_t)M;
   for (int t0 = 0; t0 < T; t0 += g->block) {
     int nb = T - t0 < g->block ? T - t0 : g->block, npanels = (nb + NR - 1) / NR;
     float *v = k.v;

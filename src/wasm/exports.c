@@ -78,7 +78,8 @@ KEEP const char *wisp_wasm_last_error(void) { return wisp_last_error(); }
 KEEP int wisp_wasm_last_status(void) { return wisp_last_status(); }
 KEEP const char *wisp_wasm_kernel_config(void) { return wisp_kernel_config(); }
 /* Arguments are indices in the core's function table (web/wasm.js, before any model loads). */
-KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukernel gemm_1row,
+KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
+                                wisp_f32_gemm_ukernel gemm_1row,
                                 wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
                                 wisp_f32_dwconv_rows_fn dwconv, wisp_f32_vexp_fn vexp,
                                 wisp_f32_verf_fn verf, wisp_f32_verf_fn vgelu,
@@ -86,7 +87,7 @@ KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, wisp_f32_gemm_ukerne
   /* addmax has no multiply-add to fuse; hswish must round as the unfused HardSwish ops do */
   const wisp_vmath_config *base = &wisp_kernels()->vmath;
   const wisp_vmath_config vmath = {vexp, base->addmax, verf, vgelu, vsigmoid, vsilu, base->hswish};
-  wisp_kernels_use_relaxed(gemm, gemm_1row, rowbias, qs8, dwconv, &vmath);
+  wisp_kernels_use_relaxed(gemm, gemm_mr, gemm_1row, rowbias, qs8, dwconv, &vmath);
 }
 
 /* ---- threads (src/threads.h): JS sets the count per run; its workers run the loop ---- */

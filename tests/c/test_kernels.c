@@ -24,7 +24,8 @@ static float frand(unsigned *seed) {
   return (float)((*seed >> 8) & 0xffff) / 32768.0f - 1.0f;
 }
 
-static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1) {
+static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1,
+                         int mr) {
   static const int Ks[] = {0, 1, 2, 3, 7, 8, 16, 33, WISP_GEMM_KC + 5, 2 * WISP_GEMM_KC};
   unsigned seed = 1;
   int cases = 0, bad = 0;
@@ -45,7 +46,7 @@ static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_ge
           for (int i = 0; i < N; i++) bias[i] = frand(&seed);
           for (int i = 0; i < M * ldc; i++) C[i] = 12345.0f; /* sentinel outside the tile */
           wisp_f32_gemm_pack(K, N, B, N, 1, bias, packed);
-          wisp_f32_gemm_with(uk, uk1, M, N, K, A, lda, packed, C, ldc, lo, hi);
+          wisp_f32_gemm_with(uk, uk1, mr, M, N, K, A, lda, packed, C, ldc, lo, hi);
           for (int m = 0; m < M; m++)
             for (int n = 0; n < ldc; n++) {
               float want = 12345.0f;
@@ -470,7 +471,7 @@ static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minma
  * indexing of the layout), over odd M, N, K (partial last blocks, K past one panel of
  * WISP_Q4_KC), every block size, with and without zero points and bias. */
 static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_ukernel uk,
-                     wisp_f32_gemm_ukernel uk1) {
+                     wisp_f32_gemm_ukernel uk1, int mr) {
   static float scratch[WISP_Q4_SCRATCH_FLOATS];
   static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600, 1100};
   unsigned seed = 7;
@@ -497,8 +498,8 @@ static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_u
             for (int i = 0; i < M * ldy; i++) Y[i] = 12345.0f;
             const uint8_t *z = opt & 1 ? zp : NULL;
             const float *bi = opt & 2 ? bias : NULL;
-            wisp_q4_gemm_with(unpack, uk, uk1, (size_t)M, (size_t)N, (size_t)K, (size_t)block, A,
-                              (size_t)lda, B, scales, z, bi, Y, (size_t)ldy, scratch);
+            wisp_q4_gemm_with(unpack, uk, uk1, mr, (size_t)M, (size_t)N, (size_t)K, (size_t)block,
+                              A, (size_t)lda, B, scales, z, bi, Y, (size_t)ldy, scratch);
             for (int m = 0; m < M; m++)
               for (int n = 0; n < ldy; n++) {
                 double want = 12345.0;
@@ -524,7 +525,8 @@ static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_u
  * here as onnxruntime's CPU provider does (flat index f: the high nibble of byte f/2 when f is
  * even, block f / block), over odd M, N, K: blocks spanning two columns, columns starting
  * mid-byte, K past one panel of WISP_BNB4_KC. */
-static void check_bnb4(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1) {
+static void check_bnb4(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1,
+                       int mr) {
   static float scratch[WISP_BNB4_SCRATCH_FLOATS];
   static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600, 1100};
   float code[16];
@@ -545,7 +547,7 @@ static void check_bnb4(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm
           for (int i = 0; i < (numel + 1) / 2; i++) B[i] = (uint8_t)(128 + 127 * frand(&seed));
           for (int i = 0; i < blocks; i++) absmax[i] = 1.0f + frand(&seed);
           for (int i = 0; i < M * ldy; i++) Y[i] = 12345.0f;
-          wisp_bnb4_gemm_with(uk, uk1, (size_t)M, (size_t)N, (size_t)K, (size_t)block, code, A,
+          wisp_bnb4_gemm_with(uk, uk1, mr, (size_t)M, (size_t)N, (size_t)K, (size_t)block, code, A,
                               (size_t)lda, B, absmax, Y, (size_t)ldy, scratch);
           for (int m = 0; m < M; m++)
             for (int n = 0; n < ldy; n++) {
@@ -661,12 +663,13 @@ int main(void) {
   check_winograd_twins("f32_wino_*4__wasmsimd", f32_wino_input4__wasmsimd,
                        f32_wino_output4__wasmsimd);
 #endif
-  check_kernel("f32_gemm_4x8__scalar + 1x8__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar);
+  check_kernel("f32_gemm_4x8__scalar + 1x8__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar, 4);
+  check_kernel("f32_gemm_6x8__scalar + 1x8__scalar", f32_gemm_6x8__scalar, f32_gemm_1x8__scalar, 6);
 #ifdef __wasm_simd128__
   check_kernel("f32_gemm_4x8__wasmsimd + 1x8__wasmsimd", f32_gemm_4x8__wasmsimd,
-               f32_gemm_1x8__wasmsimd);
-  check_kernel("f32_gemm_4x8__wasmsimd + 1x8__scalar", f32_gemm_4x8__wasmsimd,
-               f32_gemm_1x8__scalar);
+               f32_gemm_1x8__wasmsimd, 4);
+  check_kernel("f32_gemm_4x8__wasmsimd + 1x8__scalar", f32_gemm_4x8__wasmsimd, f32_gemm_1x8__scalar,
+               4);
 #endif
   check_qs8("qs8_gemm_4x8c2__scalar + qd16__scalar", qs8_gemm_4x8c2__scalar, f32_minmax__scalar,
             qd16_quantize__scalar);
@@ -679,14 +682,17 @@ int main(void) {
   check_pack_cols8("qd16_pack_cols8__wasmsimd", qd16_pack_cols8__wasmsimd);
 #endif
   check_q4("q4_unpack_8__scalar + f32_gemm__scalar", q4_unpack_8__scalar, f32_gemm_4x8__scalar,
-           f32_gemm_1x8__scalar);
+           f32_gemm_1x8__scalar, 4);
+  check_q4("q4_unpack_8__scalar + f32_gemm_6x8__scalar", q4_unpack_8__scalar, f32_gemm_6x8__scalar,
+           f32_gemm_1x8__scalar, 6);
 #ifdef __wasm_simd128__
   check_q4("q4_unpack_8__wasmsimd + f32_gemm__wasmsimd", q4_unpack_8__wasmsimd,
-           f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd);
+           f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd, 4);
 #endif
-  check_bnb4("bnb4 + f32_gemm__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar);
+  check_bnb4("bnb4 + f32_gemm__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar, 4);
+  check_bnb4("bnb4 + f32_gemm_6x8__scalar", f32_gemm_6x8__scalar, f32_gemm_1x8__scalar, 6);
 #ifdef __wasm_simd128__
-  check_bnb4("bnb4 + f32_gemm__wasmsimd", f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd);
+  check_bnb4("bnb4 + f32_gemm__wasmsimd", f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd, 4);
 #endif
   check_qs8c4();
   printf("kernel config: %s\n", wisp_kernel_config());

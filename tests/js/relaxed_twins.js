@@ -44,13 +44,13 @@ export async function runRelaxedTwins(bytes) {
 
   for (const kc of [0, 1, 2, 3, 7, 16, 33, 130]) {
     const lda = kc + 3, ldc = 11;
-    const A = alloc(4 * lda), W = alloc(8 + 8 * kc), C1 = alloc(4 * ldc), C2 = alloc(4 * ldc);
+    const A = alloc(6 * lda), W = alloc(8 + 8 * kc), C1 = alloc(6 * ldc), C2 = alloc(6 * ldc);
     const B = alloc(kc * 21 + 8), bias = alloc(4);
-    fill(A, 4 * lda, r), fill(W, 8 + 8 * kc, r), fill(B, kc * 21 + 8, r), fill(bias, 4, r);
+    fill(A, 6 * lda, r), fill(W, 8 + 8 * kc, r), fill(B, kc * 21 + 8, r), fill(bias, 4, r);
     const h = f32();
     // Σ|a·b| + |bias| + |C| bounds the rounding difference of each output
     const bound = (mr, nc, getB, start) => {
-      const out = new Float64Array(4 * ldc).fill(1);
+      const out = new Float64Array(6 * ldc).fill(1);
       for (let i = 0; i < mr; i++)
         for (let j = 0; j < nc; j++) {
           let s = Math.abs(start(i, j));
@@ -61,18 +61,18 @@ export async function runRelaxedTwins(bytes) {
     };
     for (const [lo, hi] of [[-Infinity, Infinity], [-0.5, 0.75]])
       for (const fromBias of [true, false])
-        for (let mr = 1; mr <= 4; mr++)
+        for (let mr = 1; mr <= 6; mr++)
           for (let nc = 1; nc <= 8; nc++) {
             const wb = fromBias ? W : 0;
-            for (const [name, ok] of [['f32_gemm_4x8', true], ['f32_gemm_1x8', mr === 1]]) {
+            for (const [name, ok] of [['f32_gemm_4x8', mr <= 4], ['f32_gemm_6x8', true], ['f32_gemm_1x8', mr === 1]]) {
               if (!ok) continue;
-              fill(C1, 4 * ldc, r), copy(C1, C2, 4 * ldc);
+              fill(C1, 6 * ldc, r), copy(C1, C2, 6 * ldc);
               const start = (i, j) => (fromBias ? h[(W >> 2) + j] : h[(C1 >> 2) + i * ldc + j]);
               const bnd = bound(mr, nc, (q, j) => h[(W >> 2) + 8 + q * 8 + j], start);
               k[`${name}__wasmrelaxed`](mr, nc, kc, A, lda, W + 32, wb, C1, ldc, lo, hi);
               k[`${name}__scalar`](mr, nc, kc, A, lda, W + 32, wb, C2, ldc, lo, hi);
               compare(`${name} mr=${mr} nc=${nc} kc=${kc} bias=${fromBias} clamp=${lo}`, C1, C2,
-                4 * ldc, bnd);
+                6 * ldc, bnd);
             }
           }
     for (const n of [1, 5, 8, 13, 21])

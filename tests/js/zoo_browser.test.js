@@ -39,7 +39,7 @@ test('the zoo in headless Chromium (relaxed build) matches onnxruntime-node', { 
         await s.release();
         return { config, out: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: t.dims, data: Array.from(t.data) }])) };
       }, { file: entry.file, feeds: feeds.map((f) => ({ ...f, data: Array.from(f.data, Number) })) });
-      assert.match(got.config, /f32_gemm_4x8__wasmrelaxed/, 'Chromium 114+ picks the relaxed build');
+      assert.match(got.config, /f32_gemm_6x8__wasmrelaxed/, 'Chromium 130+ picks the relaxed build, 6-row f32 tiles');
       for (const out of o.outputNames) {
         const ref = want[out].data, w = got.out[out];
         assert.deepEqual(w.dims, Array.from(want[out].dims, Number), `${name} ${out} dims`);
