@@ -44,40 +44,46 @@ function time(fn) {
 export async function runGemmBench(bytesOf, rounds = 7) {
   const builds = [];
   for (const v of ['simd128', 'relaxed']) builds.push(await load(v, bytesOf));
+  const gemm = (fn, [M, K, N], s) => gops(2 * M * K * N, time(() => fn(M, N, K, s.A, s.P, s.C)));
   const runs = {
-    tile: (b) => gops(4000 * 64 * 8 * 8, time(() => b.e.tile_loop(BASE, BASE + 4096, 4000))),
-    qtile: (b) => gops(4000 * 64 * 2 * b.e.qtile_macs(), time(() => b.e.qtile_loop(BASE, BASE + 4096, 4000))),
-    f32: (b, [M, K, N], s) => gops(2 * M * K * N, time(() => b.e.gemm(M, N, K, s.A, s.P, s.C))),
+    f32: (b) => gops(4000 * 64 * 8 * 8, time(() => b.e.tile_loop(BASE, BASE + 4096, 4000))),
+    f32x6: (b) => gops(4000 * 64 * 8 * 12, time(() => b.e.tile_loop6(BASE, BASE + 4096, 4000))),
+    int8: (b) => gops(4000 * 64 * 2 * b.e.qtile_macs(), time(() => b.e.qtile_loop(BASE, BASE + 4096, 4000))),
+  };
+  const gemms = {
+    f32: (b, shape, s) => gemm(b.e.gemm, shape, s),
+    f32x6: (b, shape, s) => gemm(b.e.gemm6, shape, s),
     int8: (b, [M, K, N], s) => gops(2 * M * K * N, time(() => b.e.qgemm(M, N, K, s.QA, s.QP, s.C))),
   };
+  // f32x6: the relaxed build's 6-row f32 tile (web/wasm.js takes it where V8 is 13 or later)
+  const kinds = (b) => (b.e.gemm6 ? ['f32', 'f32x6', 'int8'] : ['f32', 'int8']);
   for (const b of builds) { // warm-up: engines tier up only after many calls
-    for (let i = 0; i < 40; i++) runs.tile(b), runs.qtile(b);
+    for (const kind of kinds(b)) for (let i = 0; i < 40; i++) runs[kind](b);
     for (const shape of SHAPES) {
       const s = setup(b, ...shape);
-      for (let i = 0; i < 10; i++) runs.f32(b, shape, s), runs.int8(b, shape, s);
+      for (const kind of kinds(b)) for (let i = 0; i < 10; i++) gemms[kind](b, shape, s);
     }
   }
   const results = {};
   const best = (n, fn) => Math.max(...Array.from({ length: n }, fn));
   for (let r = 0; r < rounds; r++)
     for (const b of builds) {
-      (results[`${b.v} tile`] ??= []).push(best(20, () => runs.tile(b)));
-      (results[`${b.v} qtile`] ??= []).push(best(20, () => runs.qtile(b)));
+      for (const kind of kinds(b)) (results[`${b.v} ${kind} tile`] ??= []).push(best(20, () => runs[kind](b)));
       for (const shape of SHAPES) {
         const s = setup(b, ...shape);
-        for (const kind of ['f32', 'int8']) (results[`${b.v} ${kind} ${shape}`] ??= []).push(best(10, () => runs[kind](b, shape, s)));
+        for (const kind of kinds(b)) (results[`${b.v} ${kind} ${shape}`] ??= []).push(best(10, () => gemms[kind](b, shape, s)));
       }
     }
   const lines = [`medians of ${rounds} interleaved rounds (best of 10-20 timings of ≥ 5 ms each), G multiply-add·2 per s`];
-  for (const b of builds) {
-    for (const [kind, tileKey, tileName] of [['f32', 'tile', 'mul+add / relaxed_madd'], ['int8', 'qtile', 'dot_i16x8 / relaxed dot']]) {
-      const tile = median(results[`${b.v} ${tileKey}`]);
-      lines.push(`${b.v.padEnd(8)} ${kind.padEnd(4)} tile loop (${tileName}) ${tile.toFixed(1)}`);
+  const names = { f32: 'mul+add / relaxed_madd, 4 rows', f32x6: 'relaxed_madd, 6 rows', int8: 'dot_i16x8 / relaxed dot' };
+  for (const b of builds)
+    for (const kind of kinds(b)) {
+      const tile = median(results[`${b.v} ${kind} tile`]);
+      lines.push(`${b.v.padEnd(8)} ${kind.padEnd(5)} tile loop (${names[kind]}) ${tile.toFixed(1)}`);
       for (const shape of SHAPES) {
         const g = median(results[`${b.v} ${kind} ${shape}`]);
-        lines.push(`${b.v.padEnd(8)} ${kind.padEnd(4)} gemm ${shape.join('x').padEnd(13)} ${g.toFixed(1)}  (${(100 * g / tile).toFixed(0)}% of its tile loop)`);
+        lines.push(`${b.v.padEnd(8)} ${kind.padEnd(5)} gemm ${shape.join('x').padEnd(13)} ${g.toFixed(1)}  (${(100 * g / tile).toFixed(0)}% of its tile loop)`);
       }
     }
-  }
   return lines;
 }

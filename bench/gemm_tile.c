@@ -1,8 +1,8 @@
 /* gemm_tile.c — the f32 GEMM of one kernel build against a tile loop of its own instructions,
  * built twice by bench/gemm_relaxed.sh (clang-19 -msimd128, and with -mrelaxed-simd) so
  * bench/gemm_relaxed.js can time both builds back to back in one process. The tile loop is the
- * 4×8 tile's inner loop (2 B loads, 4 A splats, 8 multiply-adds per k) over a 64-row panel that
- * stays in L1: the most this instruction mix retires per second. */
+ * tile's inner loop (2 B loads, a splat of A per row, 2 multiply-adds per row and k) over a
+ * 64-row panel that stays in L1: the most this instruction mix retires per second. */
 #include <math.h>
 #include <wasm_simd128.h>
 
@@ -14,25 +14,28 @@ void WISP_SIMD(f32_gemm_4x8)(int mr, int nc, int kc, const float *A, ptrdiff_t l
 void WISP_SIMD(f32_gemm_1x8)(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
                              const float *bias, float *C, ptrdiff_t ldc, float min, float max);
 
-__attribute__((export_name("tile_loop"))) float tile_loop(const float *a, const float *b,
-                                                          int iters) {
-  v128_t c0, c1, c2, c3, c4, c5, c6, c7;
-  c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = wasm_f32x4_splat(0.0f);
-  for (int n = 0; n < iters; n++)
-    for (int k = 0; k < 64; k++) {
-      const v128_t bl = wasm_v128_load(b + 8 * k), bh = wasm_v128_load(b + 8 * k + 4);
-      const v128_t v0 = wasm_v128_load32_splat(a + k), v1 = wasm_v128_load32_splat(a + 64 + k);
-      const v128_t v2 = wasm_v128_load32_splat(a + 128 + k),
-                   v3 = wasm_v128_load32_splat(a + 192 + k);
-      c0 = WISP_F32X4_MULADD(v0, bl, c0), c1 = WISP_F32X4_MULADD(v0, bh, c1);
-      c2 = WISP_F32X4_MULADD(v1, bl, c2), c3 = WISP_F32X4_MULADD(v1, bh, c3);
-      c4 = WISP_F32X4_MULADD(v2, bl, c4), c5 = WISP_F32X4_MULADD(v2, bh, c5);
-      c6 = WISP_F32X4_MULADD(v3, bl, c6), c7 = WISP_F32X4_MULADD(v3, bh, c7);
-    }
-  v128_t s = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(c0, c1), wasm_f32x4_add(c2, c3)),
-                            wasm_f32x4_add(wasm_f32x4_add(c4, c5), wasm_f32x4_add(c6, c7)));
-  return wasm_f32x4_extract_lane(s, 0);
-}
+/* The f32 tile's inner loop over a 64-step panel in L1 for ROWS rows: 2 B loads, a splat of A
+ * per row and 2 multiply-adds per row a step. */
+#define F32_TILE_LOOP(name, ROWS) \
+  __attribute__((export_name(#name))) float name(const float *a, const float *b, int iters) { \
+    v128_t c[2 * ROWS]; \
+    for (int i = 0; i < 2 * ROWS; i++) c[i] = wasm_f32x4_splat(0.0f); \
+    for (int n = 0; n < iters; n++) { \
+      const float *w = b; \
+      for (int k = 0; k < 64; k++, w += 8) { \
+        const v128_t bl = wasm_v128_load(w), bh = wasm_v128_load(w + 4); \
+        v128_t v[ROWS]; \
+        for (int i = 0; i < ROWS; i++) v[i] = wasm_v128_load32_splat(a + 64 * i + k); \
+        for (int i = 0; i < ROWS; i++) \
+          c[2 * i] = WISP_F32X4_MULADD(v[i], bl, c[2 * i]), \
+                c[2 * i + 1] = WISP_F32X4_MULADD(v[i], bh, c[2 * i + 1]); \
+      } \
+    } \
+    v128_t s = c[0]; \
+    for (int i = 1; i < 2 * ROWS; i++) s = wasm_f32x4_add(s, c[i]); \
+    return wasm_f32x4_extract_lane(s, 0); \
+  }
+F32_TILE_LOOP(tile_loop, 4)
 
 /* wisp_f32_gemm_with over this build's tiles (f32_gemm_pack.c, linked in). */
 __attribute__((export_name("gemm"))) void gemm(int M, int N, int K, const float *A,
@@ -40,6 +43,16 @@ __attribute__((export_name("gemm"))) void gemm(int M, int N, int K, const float 
   wisp_f32_gemm_with(WISP_SIMD(f32_gemm_4x8), WISP_SIMD(f32_gemm_1x8), WISP_GEMM_MR, M, N, K, A, K,
                      packed, C, N, -INFINITY, INFINITY);
 }
+
+#ifdef __wasm_relaxed_simd__
+/* The relaxed build's 6-row f32 tile, which web/wasm.js takes where V8 is 13 or later. */
+F32_TILE_LOOP(tile_loop6, 6)
+__attribute__((export_name("gemm6"))) void gemm6(int M, int N, int K, const float *A,
+                                                 const float *packed, float *C) {
+  wisp_f32_gemm_with(f32_gemm_6x8__wasmrelaxed, f32_gemm_1x8__wasmrelaxed, 6, M, N, K, A, K, packed,
+                     C, N, -INFINITY, INFINITY);
+}
+#endif
 
 __attribute__((export_name("pack"))) void pack(int K, int N, const float *B, float *packed) {
   wisp_f32_gemm_pack(K, N, B, N, 1, NULL, packed);
