@@ -41,7 +41,8 @@ function time(fn) {
   return t / calls;
 }
 
-export async function runGemmBench(bytesOf, rounds = 7) {
+// shapes: [M, K, N] triples (MiniLM's unless given)
+export async function runGemmBench(bytesOf, rounds = 7, shapes = SHAPES) {
   const builds = [];
   for (const v of ['simd128', 'relaxed']) builds.push(await load(v, bytesOf));
   const gemm = (fn, [M, K, N], s) => gops(2 * M * K * N, time(() => fn(M, N, K, s.A, s.P, s.C)));
@@ -59,7 +60,7 @@ export async function runGemmBench(bytesOf, rounds = 7) {
   const kinds = (b) => (b.e.gemm6 ? ['f32', 'f32x6', 'int8'] : ['f32', 'int8']);
   for (const b of builds) { // warm-up: engines tier up only after many calls
     for (const kind of kinds(b)) for (let i = 0; i < 40; i++) runs[kind](b);
-    for (const shape of SHAPES) {
+    for (const shape of shapes) {
       const s = setup(b, ...shape);
       for (const kind of kinds(b)) for (let i = 0; i < 10; i++) gemms[kind](b, shape, s);
     }
@@ -69,7 +70,7 @@ export async function runGemmBench(bytesOf, rounds = 7) {
   for (let r = 0; r < rounds; r++)
     for (const b of builds) {
       for (const kind of kinds(b)) (results[`${b.v} ${kind} tile`] ??= []).push(best(20, () => runs[kind](b)));
-      for (const shape of SHAPES) {
+      for (const shape of shapes) {
         const s = setup(b, ...shape);
         for (const kind of kinds(b)) (results[`${b.v} ${kind} ${shape}`] ??= []).push(best(10, () => gemms[kind](b, shape, s)));
       }
@@ -80,7 +81,7 @@ export async function runGemmBench(bytesOf, rounds = 7) {
     for (const kind of kinds(b)) {
       const tile = median(results[`${b.v} ${kind} tile`]);
       lines.push(`${b.v.padEnd(8)} ${kind.padEnd(5)} tile loop (${names[kind]}) ${tile.toFixed(1)}`);
-      for (const shape of SHAPES) {
+      for (const shape of shapes) {
         const g = median(results[`${b.v} ${kind} ${shape}`]);
         lines.push(`${b.v.padEnd(8)} ${kind.padEnd(5)} gemm ${shape.join('x').padEnd(13)} ${g.toFixed(1)}  (${(100 * g / tile).toFixed(0)}% of its tile loop)`);
       }

@@ -3,9 +3,10 @@
  * C (M×N) = clamp(A (M×K) · B (K×N) + bias, min, max): the clamp is a fused ReLU / ReLU6 / Clip
  * (±INFINITY for none). B is packed by wisp_f32_gemm_pack into
  * ceil(N/8) panels laid out [bias 8][k=0: 8 columns][k=1: 8 columns]…, zero-padded past N, so a
- * microkernel streams its panel linearly (the XNNPACK layout). Microkernels compute up to
- * MR=4 rows × NR=8 columns of C over kc of the K rows; they see only pointers, sizes and strides.
- * The driver splits K into blocks of WISP_GEMM_KC so one block of a panel and of 4 A rows stay in
+ * microkernel streams its panel linearly (the XNNPACK layout). Microkernels compute up to mr
+ * rows (WISP_GEMM_MR = 4; 6 for the relaxed build's 6×8 tile where V8 keeps it, the config's mr)
+ * × NR=8 columns of C over kc of the K rows; they see only pointers, sizes and strides.
+ * The driver splits K into blocks of WISP_GEMM_KC so one block of a panel and of mr A rows stay in
  * L1 (ResNet's K reaches 4609): the first block starts from the bias, later ones from C, and
  * only the last one clamps. */
 #ifndef WISP_KERNELS_GEMM_H
