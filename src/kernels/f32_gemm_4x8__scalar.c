@@ -1,22 +1,11 @@
 /* Scalar twin of f32_gemm_4x8__wasmsimd: same tile, same packed panel, plain C. */
 #include <assert.h>
 
+#include "f32_gemm_tile__scalar.h"
 #include "gemm.h"
 
 void f32_gemm_4x8__scalar(int mr, int nc, int kc, const float *A, ptrdiff_t lda, const float *w,
                           const float *bias, float *C, ptrdiff_t ldc, float min, float max) {
   assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8);
-  float acc[4][8] = {{0}};
-  for (int i = 0; i < mr; i++)
-    for (int j = 0; j < nc; j++) acc[i][j] = bias ? bias[j] : C[i * ldc + j];
-  for (int k = 0; k < kc; k++, w += 8)
-    for (int i = 0; i < mr; i++) {
-      float a = A[i * lda + k];
-      for (int j = 0; j < 8; j++) acc[i][j] += a * w[j];
-    }
-  for (int i = 0; i < mr; i++)
-    for (int j = 0; j < nc; j++) {
-      float v = acc[i][j] < min ? min : acc[i][j];
-      C[i * ldc + j] = v > max ? max : v;
-    }
+  wisp_f32_tile__scalar(mr, nc, kc, A, lda, w, bias, C, ldc, min, max);
 }
