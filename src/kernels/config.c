@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "../status.h"
+
 #ifdef __wasm_simd128__
 #define K(name) name##__wasmsimd
 #define ISA "wasmsimd"
@@ -44,11 +46,6 @@ const char *wisp_kernels_describe(void) { return kernels.description; }
   ",f32_vgelu__wasmrelaxed,f32_vsigmoid__wasmrelaxed,f32_vsilu__wasmrelaxed,f32_vhswish__" ISA \
   " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA ",qd16_pack_cols8__" ISA \
   " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA " q4_unpack=q4_unpack_8__" ISA
-#define RELAXED_F32(tile) \
-  "f32_gemm=f32_gemm_" tile \
-  "__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,f32_gemm_rowbias_4x8__wasmrelaxed"
-#define RELAXED_QS8 " qs8_gemm=qs8_gemm_6x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA
-#define RELAXED_NO_QS8 " qs8_gemm=qs8_gemm_4x8c2__" ISA
 
 void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
                               wisp_f32_gemm_ukernel gemm_1row,
@@ -70,9 +67,12 @@ void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
                                               wisp_qs8c4_gemm_pack,
                                               f32_minmax__wasmsimd,
                                               NULL};
-  kernels.description = gemm_mr == 6 ? (qs8 ? RELAXED_F32("6x8") RELAXED_QS8 RELAXED_REST
-                                            : RELAXED_F32("6x8") RELAXED_NO_QS8 RELAXED_REST)
-                                     : (qs8 ? RELAXED_F32("4x8") RELAXED_QS8 RELAXED_REST
-                                            : RELAXED_F32("4x8") RELAXED_NO_QS8 RELAXED_REST);
+  static char description[1024]; /* the tile height and the int8 kernel vary; the rest not */
+  wisp_snprintf(description, sizeof description,
+                "f32_gemm=f32_gemm_%dx8__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,"
+                "f32_gemm_rowbias_4x8__wasmrelaxed qs8_gemm=%s" RELAXED_REST,
+                gemm_mr,
+                qs8 ? "qs8_gemm_6x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA : "qs8_gemm_4x8c2__" ISA);
+  kernels.description = description;
 }
 #endif

@@ -28,8 +28,9 @@ uint64_t wisp_f32_gemm_packed_size(int K, int N);
 void wisp_f32_gemm_pack(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,
                         const float *bias, float *packed);
 
-/* One tile: rows mr ≤ the kernel's (4, or 6 for f32_gemm_6x8), columns nc ≤ 8 of C = A (mr × kc, stride lda) · w (kc rows of 8),
- * starting from bias[8] when given, else from C (accumulating a later K block); then clamped. */
+/* One tile: rows mr ≤ the kernel's (4, or 6 for f32_gemm_6x8), columns nc ≤ 8 of
+ * C = A (mr × kc, stride lda) · w (kc rows of 8), starting from bias[8] when given, else from C
+ * (accumulating a later K block); then clamped. */
 typedef void (*wisp_f32_gemm_ukernel)(int mr, int nc, int kc, const float *A, ptrdiff_t lda,
                                       const float *w, const float *bias, float *C, ptrdiff_t ldc,
                                       float min, float max);
