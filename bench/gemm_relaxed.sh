@@ -10,7 +10,8 @@ for v in simd128 relaxed; do
   [ $v = relaxed ] && flags+=(-mrelaxed-simd)
   objs=()
   q=(src/kernels/qs8_gemm_4x8c2__wasmsimd.c src/kernels/qs8_gemm_pack.c src/kernels/qd16_quantize__scalar.c)
-  [ $v = relaxed ] && q=(src/kernels/qs8_gemm_6x8c4__wasmrelaxed.c src/kernels/qs8c4_gemm_pack.c)
+  [ $v = relaxed ] && q=(src/kernels/qs8_gemm_6x8c4__wasmrelaxed.c src/kernels/qs8c4_gemm_pack.c
+                         src/kernels/qd16_quantize__scalar.c)
   f32=(src/kernels/f32_gemm_4x8__wasmsimd.c)
   [ $v = relaxed ] && f32+=(src/kernels/f32_gemm_6x8__wasmrelaxed.c)
   for f in bench/gemm_tile.c "${f32[@]}" src/kernels/f32_gemm_1x8__wasmsimd.c \

@@ -120,7 +120,7 @@ __attribute__((export_name("qpack"))) void qpack(int K, int N, const int8_t *W, 
 /* Quantizes x (M×K) as DynamicQuantizeLinear would with scale 1/64, zero point 128, into A. */
 __attribute__((export_name("qquantize"))) void qquantize(int M, int K, const float *x, void *A) {
 #ifdef __wasm_relaxed_simd__
-  wisp_qs8c4_quantize_rows(M, K, x, 1.0f / 64, 128, A);
+  qd8c4_quantize_rows__scalar(M, K, x, 1.0f / 64, 128, A);
 #else
   int16_t *a = A;
   int lda = (K + 1) & ~1;

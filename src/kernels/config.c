@@ -14,9 +14,9 @@ static wisp_kernel_set kernels = {
     {K(f32_gemm_4x8), K(f32_gemm_1x8), K(f32_gemm_rowbias_4x8), WISP_GEMM_MR, WISP_GEMM_NR, 1,
      wisp_f32_gemm_packed_size, wisp_f32_gemm_pack},
     {K(qs8_gemm_4x8c2), NULL, WISP_QS8_MR, WISP_QS8_NR, 2, wisp_qs8_gemm_packed_size,
-     wisp_qs8_gemm_pack, K(f32_minmax), K(qd16_quantize), K(qd16_pack_cols8)},
+     wisp_qs8_gemm_pack, K(f32_minmax), K(qd16_quantize), NULL, K(qd16_pack_cols8)},
     {K(qs8_gemm_4x8c2), NULL, WISP_QS8_MR, WISP_QS8_NR, 2, wisp_qs8_gemm_packed_size,
-     wisp_qs8_gemm_pack, K(f32_minmax), K(qd16_quantize), K(qd16_pack_cols8)},
+     wisp_qs8_gemm_pack, K(f32_minmax), K(qd16_quantize), NULL, K(qd16_pack_cols8)},
     {K(f32_dwconv_rows)},
     {K(f32_vmax_rows), K(f32_hmax), K(f32_vsum)},
     {K(f32_vexp), K(f32_vaddmax), K(f32_verf), K(f32_vgelu), K(f32_vsigmoid), K(f32_vsilu),
@@ -66,13 +66,17 @@ void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
                                               wisp_qs8c4_gemm_packed_size,
                                               wisp_qs8c4_gemm_pack,
                                               f32_minmax__wasmsimd,
+                                              NULL,
+                                              qd8c4_quantize_rows__wasmsimd,
                                               NULL};
   static char description[1024]; /* the tile height and the int8 kernel vary; the rest not */
   wisp_snprintf(description, sizeof description,
                 "f32_gemm=f32_gemm_%dx8__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,"
                 "f32_gemm_rowbias_4x8__wasmrelaxed qs8_gemm=%s" RELAXED_REST,
                 gemm_mr,
-                qs8 ? "qs8_gemm_6x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA : "qs8_gemm_4x8c2__" ISA);
+                qs8 ? "qs8_gemm_6x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA
+                      " qd8c4=qd8c4_quantize_rows__" ISA
+                    : "qs8_gemm_4x8c2__" ISA);
   kernels.description = description;
 }
 #endif

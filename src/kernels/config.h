@@ -32,9 +32,10 @@ typedef struct {
   /* nonzero: these weights do not fit the layout (use qs8_gemm_fallback) */
   int (*pack)(int K, int N, const void *W, int w_signed, const int32_t *zp, const float *scale,
               const float *bias, void *packed);
-  wisp_f32_minmax_fn minmax; /* dynamic quantization of activations */
-  wisp_qd16_quantize_fn quantize;
-  wisp_qd16_pack_cols8_fn pack_cols8; /* int8 convs: im2col of 8 pixels in a row */
+  wisp_f32_minmax_fn minmax;               /* dynamic quantization of activations */
+  wisp_qd16_quantize_fn quantize;          /* kr 2 */
+  wisp_qd8c4_quantize_rows_fn quantize_c4; /* kr 4 */
+  wisp_qd16_pack_cols8_fn pack_cols8;      /* int8 convs: im2col of 8 pixels in a row */
 } wisp_qs8_gemm_config;
 
 typedef struct {

@@ -1,5 +1,7 @@
-/* Dynamic quantization of activations to int16 (qs8_gemm.h), plain C: the twin of the SIMD one. */
+/* Dynamic quantization of activations to int16, and to the relaxed int8 layout's uint8 rows
+ * (qs8_gemm.h), plain C: the twins of the SIMD ones. */
 #include <math.h>
+#include <string.h>
 
 #include "qs8_gemm.h"
 
@@ -25,4 +27,23 @@ void qd16_pack_cols8__scalar(size_t kp, size_t K, const int16_t *x, const ptrdif
       b[2 * j] = x[off[2 * q] + j * stride];
       b[2 * j + 1] = 2 * q + 1 < K ? x[off[2 * q + 1] + j * stride] : 0;
     }
+}
+
+void qd8c4_quantize_rows__scalar(int M, int K, const float *x, float scale, int32_t zp,
+                                 uint8_t *A) {
+  size_t row = wisp_qs8c4_row_bytes(K);
+  float lo = (float)-zp, hi = (float)(255 - zp);
+  for (int m = 0; m < M; m++, A += row, x += K) {
+    uint8_t *a = A + 8;
+    int32_t sum = 0;
+    for (int k = 0; k < K; k++) {
+      float v = x[k] / scale;
+      v = v >= lo ? (v <= hi ? v : hi) : lo; /* NaN -> lo */
+      a[k] = (uint8_t)((int)rintf(v) + zp);
+      sum += a[k];
+    }
+    memset(a + K, 0, row - 8 - K);
+    int32_t head[2] = {zp, sum - K * zp};
+    memcpy(A, head, sizeof head);
+  }
 }

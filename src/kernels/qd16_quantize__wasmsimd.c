@@ -1,7 +1,9 @@
-/* Dynamic quantization of activations to int16 (qs8_gemm.h) for WASM SIMD128: 8 floats per step,
- * divide (as onnxruntime does, not a reciprocal multiply), clamp, round half to even, narrow. */
+/* Dynamic quantization of activations (qs8_gemm.h) for WASM SIMD128, to int16 and to the relaxed
+ * int8 layout's uint8 rows: divide (as onnxruntime does, not a reciprocal multiply), clamp, round
+ * half to even, narrow. */
 #ifdef __wasm_simd128__
 #include <math.h>
+#include <string.h>
 #include <wasm_simd128.h>
 
 #include "qs8_gemm.h"
@@ -50,6 +52,50 @@ void qd16_quantize__wasmsimd(size_t n, const float *x, float scale, int32_t zp, 
     float v = x[i] / scale;
     v = v >= flo ? (v <= fhi ? v : fhi) : flo;
     y[i] = (int16_t)rintf(v);
+  }
+}
+
+/* x_q = rint(clamp(x / scale, -zp, 255 - zp)) + zp for 4 floats, rounded as qd16_quantize__wasmsimd
+ * does, the zero point riding along in the integer subtract: bits_zp = bits(1.5·2^23) - zp. */
+static inline v128_t quantize_u8x4(const float *x, v128_t scale, v128_t lo, v128_t hi, v128_t magic,
+                                   v128_t bits_zp) {
+  v128_t v = wasm_f32x4_div(wasm_v128_load(x), scale);
+  v = wasm_f32x4_add(wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, v)), magic); /* NaN -> lo */
+  return wasm_i32x4_sub(v, bits_zp);
+}
+
+/* 16 at a time: x_q ∈ [0, 255] summed as int32 and narrowed twice (both saturating, neither
+ * binding). */
+void qd8c4_quantize_rows__wasmsimd(int M, int K, const float *x, float scale, int32_t zp,
+                                   uint8_t *A) {
+  const size_t row = wisp_qs8c4_row_bytes(K);
+  const float flo = (float)-zp, fhi = (float)(255 - zp);
+  const v128_t s = wasm_f32x4_splat(scale), lo = wasm_f32x4_splat(flo), hi = wasm_f32x4_splat(fhi);
+  const v128_t magic = wasm_f32x4_splat(12582912.0f), bits_zp = wasm_i32x4_splat(0x4B400000 - zp);
+  for (int m = 0; m < M; m++, A += row, x += K) {
+    uint8_t *a = A + 8;
+    v128_t vsum = wasm_i32x4_splat(0);
+    int k = 0;
+    for (; k + 16 <= K; k += 16) {
+      const v128_t q0 = quantize_u8x4(x + k, s, lo, hi, magic, bits_zp);
+      const v128_t q1 = quantize_u8x4(x + k + 4, s, lo, hi, magic, bits_zp);
+      const v128_t q2 = quantize_u8x4(x + k + 8, s, lo, hi, magic, bits_zp);
+      const v128_t q3 = quantize_u8x4(x + k + 12, s, lo, hi, magic, bits_zp);
+      vsum = wasm_i32x4_add(vsum, wasm_i32x4_add(wasm_i32x4_add(q0, q1), wasm_i32x4_add(q2, q3)));
+      wasm_v128_store(a + k, wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(q0, q1),
+                                                     wasm_i16x8_narrow_i32x4(q2, q3)));
+    }
+    int32_t sum = wasm_i32x4_extract_lane(vsum, 0) + wasm_i32x4_extract_lane(vsum, 1) +
+                  wasm_i32x4_extract_lane(vsum, 2) + wasm_i32x4_extract_lane(vsum, 3);
+    for (; k < K; k++) {
+      float v = x[k] / scale;
+      v = v >= flo ? (v <= fhi ? v : fhi) : flo;
+      a[k] = (uint8_t)((int)rintf(v) + zp);
+      sum += a[k];
+    }
+    memset(a + K, 0, row - 8 - K);
+    int32_t head[2] = {zp, sum - K * zp};
+    memcpy(A, head, sizeof head);
   }
 }
 

@@ -79,9 +79,16 @@ typedef void (*wisp_qs8c4_gemm_ukernel)(int mr, int nc, int kg, const uint8_t *A
 uint64_t wisp_qs8c4_gemm_packed_size(int K, int N);
 int wisp_qs8c4_gemm_pack(int K, int N, const void *W, int w_signed, const int32_t *zp,
                          const float *scale, const float *bias, void *packed);
-/* Bytes of one A row, and the rows of A (M×K floats) quantized into that layout. */
+/* Bytes of one A row; and the rows of A (M×K floats, contiguous) quantized into that layout
+ * as qd16_quantize does, keeping x_q as uint8 (the kernel config's quantize_c4). */
 size_t wisp_qs8c4_row_bytes(int K);
-void wisp_qs8c4_quantize_rows(int M, int K, const float *x, float scale, int32_t zp, uint8_t *A);
+typedef void (*wisp_qd8c4_quantize_rows_fn)(int M, int K, const float *x, float scale, int32_t zp,
+                                            uint8_t *A);
+void qd8c4_quantize_rows__scalar(int M, int K, const float *x, float scale, int32_t zp, uint8_t *A);
+#ifdef __wasm_simd128__
+void qd8c4_quantize_rows__wasmsimd(int M, int K, const float *x, float scale, int32_t zp,
+                                   uint8_t *A);
+#endif
 void qs8_gemm_6x8c4__scalar(int mr, int nc, int kg, const uint8_t *A, ptrdiff_t lda, const void *w,
                             float a_scale, float *C, ptrdiff_t ldc);
 #ifdef __wasm_relaxed_simd__

@@ -1,5 +1,4 @@
 /* The relaxed-SIMD int8 layout of qs8_gemm.h (KR = 4): packing, activation rows, the driver. */
-#include <math.h>
 #include <string.h>
 
 #include "qs8_gemm.h"
@@ -44,25 +43,6 @@ int wisp_qs8c4_gemm_pack(int K, int N, const void *W, int w_signed, const int32_
 }
 
 size_t wisp_qs8c4_row_bytes(int K) { return 8 + ((size_t)K + 3) / 4 * 4; }
-
-/* As qd16_quantize (DynamicQuantizeLinear, half to even), keeping x_q as uint8. */
-void wisp_qs8c4_quantize_rows(int M, int K, const float *x, float scale, int32_t zp, uint8_t *A) {
-  size_t row = wisp_qs8c4_row_bytes(K);
-  float lo = (float)-zp, hi = (float)(255 - zp);
-  for (int m = 0; m < M; m++, A += row, x += K) {
-    uint8_t *a = A + 8;
-    int32_t sum = 0;
-    for (int k = 0; k < K; k++) {
-      float v = x[k] / scale;
-      v = v >= lo ? (v <= hi ? v : hi) : lo; /* NaN -> lo */
-      a[k] = (uint8_t)((int)rintf(v) + zp);
-      sum += a[k];
-    }
-    memset(a + K, 0, row - 8 - K);
-    int32_t head[2] = {zp, sum - K * zp};
-    memcpy(A, head, sizeof head);
-  }
-}
 
 void wisp_qs8c4_gemm_with(wisp_qs8c4_gemm_ukernel uk, int M, int N, int K, const uint8_t *A,
                           const void *packed, float a_scale, float *C, ptrdiff_t ldc) {

@@ -114,8 +114,8 @@ static void quantize_rows(void *ctx, int thread, size_t m, size_t j, size_t n, s
   const dqmm_params *p = q->p;
   const float *a = q->a + m * (size_t)p->K;
   if (q->ks->kr == 4) {
-    wisp_qs8c4_quantize_rows((int)n, p->K, a, q->scale, q->zp,
-                             (uint8_t *)q->aq + m * wisp_qs8c4_row_bytes(p->K));
+    q->ks->quantize_c4((int)n, p->K, a, q->scale, q->zp,
+                       (uint8_t *)q->aq + m * wisp_qs8c4_row_bytes(p->K));
     return;
   }
   int16_t *aq = (int16_t *)q->aq + m * (size_t)p->lda;

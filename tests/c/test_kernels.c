@@ -608,7 +608,7 @@ static void check_qs8c4(void) {
           if (M > 0 && K > 0) f32_minmax__scalar((size_t)(M * K), x, &lo, &hi);
           else lo = hi = 0.0f;
           wisp_dynamic_quant_params(lo, hi, &a_scale, &a_zp);
-          wisp_qs8c4_quantize_rows(M, K, x, a_scale, a_zp, A);
+          qd8c4_quantize_rows__scalar(M, K, x, a_scale, a_zp, A);
           for (int i = 0; i < M * ldc; i++) C[i] = 12345.0f;
           CHECK(wisp_qs8c4_gemm_pack(K, N, W, sgn, zp, scale, bias, packed) == 0);
           wisp_qs8c4_gemm_with(qs8_gemm_6x8c4__scalar, M, N, K, A, packed, a_scale, C, ldc);
@@ -633,6 +633,39 @@ static void check_qs8c4(void) {
   printf("qs8_gemm_6x8c4__scalar (int8 quads): %d cases, %d wrong elements\n", cases, bad);
   CHECK(bad == 0);
 }
+
+#ifdef __wasm_simd128__
+/* The SIMD row quantizer of the int8-quad layout against its scalar twin, byte for byte (values,
+ * row sums, padding): K around the 16-float step, zero points at both ends, scales that put
+ * values past both clamps, exact halves (half to even), NaN and infinities. */
+static void check_qd8c4_twins(void) {
+  static const int Ks[] = {0, 1, 3, 15, 16, 17, 33, 64, 385};
+  static const int32_t zps[] = {0, 1, 77, 128, 255};
+  static const float scales[] = {0.5f, 1.0f / 64, 0.013f};
+  unsigned seed = 11;
+  int cases = 0, bad = 0;
+  for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+    for (size_t zi = 0; zi < sizeof zps / sizeof *zps; zi++)
+      for (size_t si = 0; si < sizeof scales / sizeof *scales; si++) {
+        int M = 3, K = Ks[ki];
+        size_t bytes = wisp_qs8c4_row_bytes(K) * (size_t)M;
+        float *x = malloc(sizeof(float) * (size_t)(M * K + 1));
+        uint8_t *a1 = malloc(bytes), *a2 = malloc(bytes);
+        for (int i = 0; i < M * K; i++) {
+          float special[] = {NAN, INFINITY, -INFINITY, 2.5f * scales[si], -1.5f * scales[si]};
+          x[i] = i % 11 == 0 ? special[(i / 11) % 5] : 4.0f * frand(&seed);
+        }
+        memset(a1, 0xAB, bytes), memset(a2, 0xCD, bytes);
+        qd8c4_quantize_rows__wasmsimd(M, K, x, scales[si], zps[zi], a1);
+        qd8c4_quantize_rows__scalar(M, K, x, scales[si], zps[zi], a2);
+        bad += memcmp(a1, a2, bytes) != 0;
+        cases++;
+        free(x), free(a1), free(a2);
+      }
+  printf("qd8c4_quantize_rows__wasmsimd vs __scalar: %d cases, %d differ\n", cases, bad);
+  CHECK(bad == 0);
+}
+#endif
 
 int main(void) {
   check_vmath("f32_vmath__scalar", f32_vexp__scalar, f32_verf__scalar, f32_vgelu__scalar,
@@ -695,6 +728,9 @@ int main(void) {
   check_bnb4("bnb4 + f32_gemm__wasmsimd", f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd, 4);
 #endif
   check_qs8c4();
+#ifdef __wasm_simd128__
+  check_qd8c4_twins();
+#endif
   printf("kernel config: %s\n", wisp_kernel_config());
   return check_report("test_kernels");
 }

@@ -157,7 +157,7 @@ export async function runRelaxedTwins(bytes) {
         for (let j = 0; j < nc; j++) i32()[(zp >> 2) + j] = signed ? 0 : [90, 0, 255][j % 3];
         k.wisp_qs8c4_gemm_pack(K, nc, W, signed, zp, scale, bias, P);
         for (const [aScale, aZp] of [[0.02, 77], [0.013, 0], [0.05, 255]]) {
-          k.wisp_qs8c4_quantize_rows(6, K, x, aScale, aZp, A);
+          k.qd8c4_quantize_rows__scalar(6, K, x, aScale, aZp, A);
           for (let mr = 1; mr <= 6; mr++) {
             fill(C1, 6 * ldc, r), copy(C1, C2, 6 * ldc);
             const kg = (K + 3) >> 2;
