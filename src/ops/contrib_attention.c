@@ -52,8 +52,10 @@ typedef struct {
   uint64_t before, slot_bytes, off_v, off_scores, off_mask;
 } attn_params;
 
-/* Query rows per block: a block's scores (ATTN_ROWS × L) stay in cache between the products. */
-#define ATTN_ROWS 32
+/* Query rows per block: a block's scores (ATTN_ROWS × L) stay in cache between the products. A
+ * multiple of both f32 tile heights (4 and 6), so only a head's last block ends in a part tile
+ * (32 left one in every block of the 6-row tile: BERT-tiny q8 2% slower under Node 24). */
+#define ATTN_ROWS 48
 
 static uint64_t round64(uint64_t n) { return (n + 63) / 64 * 64; }
 
