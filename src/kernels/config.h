@@ -58,6 +58,8 @@ typedef struct {
 typedef struct {
   wisp_f32_wino_input4_fn input4; /* Winograd F(2×2, 3×3), 4 tiles at a time */
   wisp_f32_wino_output4_fn output4;
+  wisp_f32_wino_input4_fn input4_43; /* F(4×4, 3×3) */
+  wisp_f32_wino_output4_fn output4_43;
 } wisp_winograd_config;
 
 typedef struct {

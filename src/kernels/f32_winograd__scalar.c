@@ -1,5 +1,5 @@
-/* Winograd F(2×2, 3×3) transforms, one tile at a time (the reference twins, and the ragged
- * tiles at the end of a tile row). */
+/* Winograd F(2×2, 3×3) and F(4×4, 3×3) transforms, one tile at a time (the reference twins, and
+ * the ragged tiles at the end of a tile row). */
 #include "winograd.h"
 
 void wisp_f32_wino_weights(const float *g, float *u, ptrdiff_t ustride) {
@@ -52,4 +52,75 @@ void f32_wino_output4__scalar(const float *m, ptrdiff_t mstride, float bias, flo
                               float *y, ptrdiff_t ystride) {
   for (int i = 0; i < 4; i++)
     f32_wino_output1__scalar(m + i, mstride, bias, lo, hi, y + 2 * i, ystride, 2, 2);
+}
+
+/* ---- F(4×4, 3×3): 6×6 patches, 4×4 output tiles, 36 positions ---- */
+
+/* G g for one column (g0, g1, g2) of a 3×3 kernel: G's rows are (¼,0,0), -(1,1,1)/6,
+ * -(1,-1,1)/6, (1/24,1/12,1/6), (1/24,-1/12,1/6), (0,0,1). */
+static void wino43_g(float g0, float g1, float g2, float *t, ptrdiff_t ts) {
+  t[0] = g0 / 4, t[ts] = -(g0 + g1 + g2) / 6, t[2 * ts] = -(g0 - g1 + g2) / 6;
+  t[3 * ts] = g0 / 24 + g1 / 12 + g2 / 6, t[4 * ts] = g0 / 24 - g1 / 12 + g2 / 6, t[5 * ts] = g2;
+}
+
+void wisp_f32_wino43_weights(const float *g, float *u, ptrdiff_t ustride) {
+  float t[6][3]; /* G g */
+  for (int j = 0; j < 3; j++) wino43_g(g[j], g[3 + j], g[6 + j], &t[0][j], 3);
+  for (int i = 0; i < 6; i++) wino43_g(t[i][0], t[i][1], t[i][2], u + 6 * i * ustride, ustride);
+}
+
+/* Bᵀ x for x = (x0 … x5), Bᵀ's rows (4,0,-5,0,1,0), (0,-4,-4,1,1,0), (0,4,-4,-1,1,0),
+ * (0,-2,-1,2,1,0), (0,2,-1,-2,1,0), (0,4,0,-5,0,1), in the order the SIMD twin computes it. */
+#define WINO43_BT(x0, x1, x2, x3, x4, x5, b) \
+  do { \
+    float q_ = x1 + x2, s_ = x1 - x2, u_ = x4 - x2, v_ = x3 - x1; \
+    b[0] = (4 * x0 + x4) - 5 * x2, b[1] = (x3 + x4) - 4 * q_, b[2] = (x4 - x3) + 4 * s_; \
+    b[3] = u_ + 2 * v_, b[4] = u_ - 2 * v_, b[5] = (4 * x1 + x5) - 5 * x3; \
+  } while (0)
+
+void f32_wino43_input1__scalar(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride) {
+  float a[6][6]; /* d B, row by row */
+  for (int i = 0; i < 6; i++) {
+    const float *d = x + i * stride;
+    WINO43_BT(d[0], d[1], d[2], d[3], d[4], d[5], a[i]);
+  }
+  for (int j = 0; j < 6; j++) { /* Bᵀ (d B) */
+    float b[6];
+    WINO43_BT(a[0][j], a[1][j], a[2][j], a[3][j], a[4][j], a[5][j], b);
+    for (int i = 0; i < 6; i++) out[(6 * i + j) * ostride] = b[i];
+  }
+}
+
+/* Aᵀ m for m = (m0 … m5), Aᵀ's rows (1,1,1,1,1,0), (0,1,-1,2,-2,0), (0,1,1,4,4,0),
+ * (0,1,-1,8,-8,1). */
+#define WINO43_AT(m0, m1, m2, m3, m4, m5, s) \
+  do { \
+    float p_ = m1 + m2, d_ = m1 - m2, P_ = m3 + m4, D_ = m3 - m4; \
+    s[0] = m0 + p_ + P_, s[1] = d_ + 2 * D_, s[2] = p_ + 4 * P_, s[3] = (d_ + 8 * D_) + m5; \
+  } while (0)
+
+void f32_wino43_output1__scalar(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
+                                float *y, ptrdiff_t ystride, int rows, int cols) {
+  float s[6][4]; /* Aᵀ m, one column of positions at a time */
+  for (int j = 0; j < 6; j++)
+    WINO43_AT(m[j * mstride], m[(6 + j) * mstride], m[(12 + j) * mstride], m[(18 + j) * mstride],
+              m[(24 + j) * mstride], m[(30 + j) * mstride], s[j]);
+  for (int i = 0; i < rows; i++) { /* (Aᵀ m) A */
+    float v[4];
+    WINO43_AT(s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i], v);
+    for (int j = 0; j < cols; j++) {
+      float o = v[j] + bias;
+      y[i * ystride + j] = o < lo ? lo : o > hi ? hi : o;
+    }
+  }
+}
+
+void f32_wino43_input4__scalar(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride) {
+  for (int i = 0; i < 4; i++) f32_wino43_input1__scalar(x + 4 * i, stride, out + i, ostride);
+}
+
+void f32_wino43_output4__scalar(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
+                                float *y, ptrdiff_t ystride) {
+  for (int i = 0; i < 4; i++)
+    f32_wino43_output1__scalar(m + i, mstride, bias, lo, hi, y + 4 * i, ystride, 4, 4);
 }

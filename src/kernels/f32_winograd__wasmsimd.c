@@ -1,6 +1,6 @@
-/* Winograd F(2×2, 3×3) transforms for WASM SIMD128: four tiles of a tile row at once, one tile
- * per lane. Patches start 2 columns apart, so each patch column is a stride-2 gather, done as
- * two loads and a constant shuffle. */
+/* Winograd F(2×2, 3×3) and F(4×4, 3×3) transforms for WASM SIMD128: four tiles of a tile row at
+ * once, one tile per lane. F(2×2) patches start 2 columns apart, so each patch column is a
+ * stride-2 gather, done as two loads and a constant shuffle. */
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 
@@ -46,4 +46,83 @@ void f32_wino_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, f
     wasm_v128_store(y + i * ystride + 4, wasm_i32x4_shuffle(y0, y1, 2, 6, 3, 7));
   }
 }
+
+/* ---- F(4×4, 3×3): patches 4 columns apart, so a patch column is a 4×4 transpose ----
+ * Their loops stay rolled: unrolled, the two kernels took 6.7 KB more of the download and ran
+ * ResNet-18 no faster (bench/ab.js: rolled 0.992 of unrolled). */
+
+#define ADD wasm_f32x4_add
+#define SUB wasm_f32x4_sub
+#define MULK(k, v) wasm_f32x4_mul(wasm_f32x4_splat(k), v)
+
+/* Bᵀ x, as the scalar twin's WINO43_BT. */
+static inline void bt6(const v128_t x[6], v128_t b[6]) {
+  v128_t q = ADD(x[1], x[2]), s = SUB(x[1], x[2]), u = SUB(x[4], x[2]), v = SUB(x[3], x[1]);
+  b[0] = SUB(ADD(MULK(4, x[0]), x[4]), MULK(5, x[2]));
+  b[1] = SUB(ADD(x[3], x[4]), MULK(4, q)), b[2] = ADD(SUB(x[4], x[3]), MULK(4, s));
+  b[3] = ADD(u, MULK(2, v)), b[4] = SUB(u, MULK(2, v));
+  b[5] = SUB(ADD(MULK(4, x[1]), x[5]), MULK(5, x[3]));
+}
+
+/* Aᵀ m, as WINO43_AT. */
+static inline void at6(const v128_t m[6], v128_t s[4]) {
+  v128_t p = ADD(m[1], m[2]), d = SUB(m[1], m[2]), P = ADD(m[3], m[4]), D = SUB(m[3], m[4]);
+  s[0] = ADD(ADD(m[0], p), P), s[1] = ADD(d, MULK(2, D)), s[2] = ADD(p, MULK(4, P));
+  s[3] = ADD(ADD(d, MULK(8, D)), m[5]);
+}
+
+void f32_wino43_input4__wasmsimd(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride) {
+  v128_t a[6][6]; /* d B per patch row, lanes = tiles */
+#pragma clang loop unroll(disable)
+  for (int i = 0; i < 6; i++) {
+    const float *r = x + i * stride;
+    /* tile t's column j is r[4t + j]: columns 0-3 transpose r[0..16), 4-5 come from r[4..18) */
+    v128_t v0 = wasm_v128_load(r), v1 = wasm_v128_load(r + 4), v2 = wasm_v128_load(r + 8);
+    v128_t v3 = wasm_v128_load(r + 12), v4 = wasm_v128_load(r + 14);
+    v128_t t0 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
+    v128_t t2 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
+    v128_t u0 = wasm_i32x4_shuffle(v1, v2, 0, 4, 1, 5), u1 = wasm_i32x4_shuffle(v3, v4, 0, 6, 1, 7);
+    v128_t c[6] = {wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5), wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7),
+                   wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5), wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7),
+                   wasm_i32x4_shuffle(u0, u1, 0, 1, 4, 5), wasm_i32x4_shuffle(u0, u1, 2, 3, 6, 7)};
+    bt6(c, a[i]);
+  }
+#pragma clang loop unroll(disable)
+  for (int j = 0; j < 6; j++) { /* Bᵀ (d B) */
+    v128_t col[6] = {a[0][j], a[1][j], a[2][j], a[3][j], a[4][j], a[5][j]}, b[6];
+    bt6(col, b);
+    for (int i = 0; i < 6; i++) wasm_v128_store(out + (6 * i + j) * ostride, b[i]);
+  }
+}
+
+void f32_wino43_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
+                                  float *y, ptrdiff_t ystride) {
+  v128_t s[6][4]; /* Aᵀ m per column of positions, lanes = tiles */
+#pragma clang loop unroll(disable)
+  for (int j = 0; j < 6; j++) {
+    v128_t col[6];
+    for (int i = 0; i < 6; i++) col[i] = wasm_v128_load(m + (6 * i + j) * mstride);
+    at6(col, s[j]);
+  }
+  const v128_t vb = wasm_f32x4_splat(bias), vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+#pragma clang loop unroll(disable)
+  for (int r = 0; r < 4; r++) {
+    v128_t row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]}, v[4];
+    at6(row, v);
+    for (int c = 0; c < 4; c++) v[c] = wasm_f32x4_pmin(wasm_f32x4_pmax(ADD(v[c], vb), vlo), vhi);
+    /* lanes are tiles, v[c] column c: transposed, each tile's 4 pixels of row r */
+    v128_t t0 = wasm_i32x4_shuffle(v[0], v[1], 0, 4, 1, 5),
+           t1 = wasm_i32x4_shuffle(v[2], v[3], 0, 4, 1, 5);
+    v128_t t2 = wasm_i32x4_shuffle(v[0], v[1], 2, 6, 3, 7),
+           t3 = wasm_i32x4_shuffle(v[2], v[3], 2, 6, 3, 7);
+    float *yr = y + r * ystride;
+    wasm_v128_store(yr, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+    wasm_v128_store(yr + 4, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+    wasm_v128_store(yr + 8, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+    wasm_v128_store(yr + 12, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+  }
+}
+#undef ADD
+#undef SUB
+#undef MULK
 #endif

@@ -1,4 +1,5 @@
-/* winograd.h — the transforms of Winograd F(2×2, 3×3) for 3×3 stride-1 convolution.
+/* winograd.h — the transforms of Winograd F(2×2, 3×3) and F(4×4, 3×3) for 3×3 stride-1
+ * convolution.
  *
  * Each output tile of 2×2 pixels reads a 4×4 input patch d; with U = G g Gᵀ made once from the
  * 3×3 weights, Y = Aᵀ [Σ_c U ⊙ (Bᵀ d B)] A. The Σ_c is 16 GEMMs (one per position ξ of the
@@ -36,6 +37,22 @@ void f32_wino_output4__scalar(const float *m, ptrdiff_t mstride, float bias, flo
 void f32_wino_input4__wasmsimd(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride);
 void f32_wino_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
                                 float *y, ptrdiff_t ystride);
+#endif
+
+/* F(4×4, 3×3) (the same paper): 6×6 patches 4 columns apart, 4×4 output tiles and 36 positions,
+ * 2.25 multiplies per output pixel and channel where F(2×2, 3×3) does 4, at the price of larger
+ * transform constants (rounding grows with them). Same layout and contracts as above. */
+void wisp_f32_wino43_weights(const float *g, float *u, ptrdiff_t ustride);
+void f32_wino43_input1__scalar(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride);
+void f32_wino43_output1__scalar(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
+                                float *y, ptrdiff_t ystride, int rows, int cols);
+void f32_wino43_input4__scalar(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride);
+void f32_wino43_output4__scalar(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
+                                float *y, ptrdiff_t ystride);
+#ifdef __wasm_simd128__
+void f32_wino43_input4__wasmsimd(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride);
+void f32_wino43_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
+                                  float *y, ptrdiff_t ystride);
 #endif
 
 #endif

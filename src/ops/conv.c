@@ -170,8 +170,9 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
   p->depthwise = p->Cg == 1 && g > 1;
   for (int i = 0; i < 3; i++) p->padded[i] = p->in[i] + p->pb[i] + p->pe[i];
   p->needs_padding = p->pb[0] + p->pb[1] + p->pb[2] + p->pe[0] + p->pe[1] + p->pe[2] > 0;
-  /* Winograd when it saves work: enough channels that the 16 GEMMs are not all overhead; the
-   * choice depends on W only, so a new input shape never changes what ctx->state holds */
+  /* Winograd when it saves work: enough channels that its GEMMs are not all overhead; the choice
+   * (and the tile, wisp_wino_tile) depends on W only, so a new input shape never changes what
+   * ctx->state holds */
   p->winograd = nsp == 2 && g == 1 && p->k[1] == 3 && p->k[2] == 3 && p->s[1] == 1 &&
                 p->s[2] == 1 && p->d[1] == 1 && p->d[2] == 1 && p->C >= 8 && p->M >= 8 &&
                 p->C * p->M <= (1 << 22) && w->data && (!b || b->data);
@@ -186,12 +187,13 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
     if (p->in[1] > 32768 || p->in[2] > 32768)
       return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                           "a 3×3 Conv over more than 32768 rows or columns");
-    wisp_wino_geometry(&p->wino, (int)p->C, (int)p->M, (int)p->in[1], (int)p->in[2], (int)p->out[1],
-                       (int)p->out[2], (int)p->pb[1], (int)p->pb[2]);
+    int m = wisp_wino_tile((int)p->C, (int)p->M);
+    wisp_wino_geometry(&p->wino, m, (int)p->C, (int)p->M, (int)p->in[1], (int)p->in[2],
+                       (int)p->out[1], (int)p->out[2], (int)p->pb[1], (int)p->pb[2]);
     if (!ctx->state) {
-      ctx->state = wisp_aligned_alloc((size_t)wisp_wino_weights_bytes((int)p->M, (int)p->C));
+      ctx->state = wisp_aligned_alloc((size_t)wisp_wino_weights_bytes(m, (int)p->M, (int)p->C));
       if (!ctx->state) return WISP_OP_FAIL(ctx, WISP_ERR_NO_MEMORY, "out of memory for weights");
-      wisp_wino_weights((int)p->M, (int)p->C, w->data, ctx->state);
+      wisp_wino_weights(m, (int)p->M, (int)p->C, w->data, ctx->state);
     }
     scratch = wisp_wino_scratch_bytes(&p->wino);
   } else if (p->depthwise) {

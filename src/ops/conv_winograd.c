@@ -1,6 +1,7 @@
-/* conv_winograd.c — the Winograd F(2×2, 3×3) driver: pad the image once, then for each block of
- * tiles transform the input patches into the GEMM's packed panels, run one GEMM per transformed
- * position (U_ξ (M × C) · V_ξ (C × tiles)), and transform the products back into pixels. */
+/* conv_winograd.c — the Winograd driver, F(2×2, 3×3) or F(4×4, 3×3) (kernels/winograd.h): pad
+ * the image once, then for each block of tiles transform the input patches into the GEMM's
+ * packed panels, run one GEMM per transformed position (U_ξ (M × C) · V_ξ (C × tiles)), and
+ * transform the products back into pixels. */
 #include "conv_winograd.h"
 
 #include <math.h>
@@ -11,22 +12,34 @@
 
 #define NR WISP_GEMM_NR
 
-void wisp_wino_geometry(wisp_wino_geom *g, int C, int M, int H, int W, int OH, int OW, int top,
-                        int left) {
-  g->C = C, g->M = M, g->H = H, g->W = W, g->OH = OH, g->OW = OW, g->top = top, g->left = left;
-  g->TH = (OH + 1) / 2, g->TW = (OW + 1) / 2;
-  g->Hp = 2 * g->TH + 2, g->Wp = 2 * g->TW + 2;
-  /* about 512 KB of transformed input per block, so it and the products stay in L2 */
-  int block = 8192 / C / NR * NR, tiles = (g->TH * g->TW + NR - 1) / NR * NR;
+int wisp_wino_tile(int C, int M) { return (int64_t)C * M <= WISP_WINO43_MAX_CM ? 4 : 2; }
+
+/* Positions of the transformed tile: (m + 2)². */
+static int positions(int m) { return (m + 2) * (m + 2); }
+
+void wisp_wino_geometry(wisp_wino_geom *g, int m, int C, int M, int H, int W, int OH, int OW,
+                        int top, int left) {
+  g->m = m, g->C = C, g->M = M, g->H = H, g->W = W, g->OH = OH, g->OW = OW, g->top = top;
+  g->left = left;
+  g->TH = (OH + m - 1) / m, g->TW = (OW + m - 1) / m;
+  g->Hp = m * g->TH + 2, g->Wp = m * g->TW + 2;
+  /* about 512 KB of transformed input per block, so it and the products stay in L2; 1 MB for
+   * F(4×4), so that fewer blocks each read all 36 of its U matrices */
+  int block = (m == 2 ? 8192 : 2 * 8192 * 16 / 36) / C / NR * NR;
+  int tiles = (g->TH * g->TW + NR - 1) / NR * NR;
   block = block < NR ? NR : block;
   g->block = block < tiles ? block : tiles;
 }
 
-uint64_t wisp_wino_weights_bytes(int M, int C) { return (uint64_t)16 * M * C * sizeof(float); }
+uint64_t wisp_wino_weights_bytes(int m, int M, int C) {
+  return (uint64_t)positions(m) * M * C * sizeof(float);
+}
 
-void wisp_wino_weights(int M, int C, const float *w, float *u) {
+void wisp_wino_weights(int m, int M, int C, const float *w, float *u) {
   size_t plane = (size_t)M * C;
-  for (size_t mc = 0; mc < plane; mc++) wisp_f32_wino_weights(w + 9 * mc, u + mc, (ptrdiff_t)plane);
+  for (size_t mc = 0; mc < plane; mc++)
+    (m == 2 ? wisp_f32_wino_weights : wisp_f32_wino43_weights)(w + 9 * mc, u + mc,
+                                                               (ptrdiff_t)plane);
 }
 
 static size_t panels_floats(const wisp_wino_geom *g) {
@@ -35,9 +48,10 @@ static size_t panels_floats(const wisp_wino_geom *g) {
 
 /* 64-bit: the caller rejects sizes a 32-bit size_t cannot hold */
 uint64_t wisp_wino_scratch_bytes(const wisp_wino_geom *g) {
+  uint64_t P = (uint64_t)positions(g->m);
   uint64_t padded = (uint64_t)g->C * g->Hp * g->Wp;
-  uint64_t v = (uint64_t)16 * ((uint64_t)g->block / NR) * ((uint64_t)g->C + 1) * NR;
-  uint64_t products = (uint64_t)16 * g->M * g->block;
+  uint64_t v = P * ((uint64_t)g->block / NR) * ((uint64_t)g->C + 1) * NR;
+  uint64_t products = P * g->M * g->block;
   return (padded + v + products) * sizeof(float) + 3 * 64;
 }
 
@@ -49,24 +63,28 @@ typedef struct {
   const float *xp, *u, *bias;
   float *v, *prod, *y, lo, hi;
   size_t plane, vsz, panel;
-  int t0, nb;
+  int t0, nb, P;
 } wino_block;
 
 /* Channels [c, c + nc): their transformed patches, into every position's panels. */
 static void wino_input(void *ctx, int thread, size_t c0, size_t j0, size_t nc, size_t nj) {
   const wino_block *k = ctx;
   const wisp_wino_geom *g = k->g;
-  const wisp_kernel_set *ks = wisp_kernels();
+  const wisp_winograd_config *wc = &wisp_kernels()->winograd;
+  const int m = g->m;
+  wisp_f32_wino_input4_fn in4 = m == 2 ? wc->input4 : wc->input4_43;
+  void (*in1)(const float *, ptrdiff_t, float *, ptrdiff_t) =
+      m == 2 ? f32_wino_input1__scalar : f32_wino43_input1__scalar;
   for (size_t c = c0; c < c0 + nc; c++)
     for (int j = 0; j < k->nb;) {
       int t = k->t0 + j, ty = t / g->TW, tx = t % g->TW;
-      const float *patch = k->xp + c * k->plane + (size_t)2 * ty * g->Wp + 2 * tx;
+      const float *patch = k->xp + c * k->plane + (size_t)m * ty * g->Wp + m * tx;
       float *out = k->v + (j / NR) * k->panel + NR * (1 + c) + j % NR;
-      if (j % 4 == 0 && j + 4 <= k->nb && tx + 4 <= g->TW) { /* 4 tiles in one row and panel */
-        ks->winograd.input4(patch, g->Wp, out, (ptrdiff_t)k->vsz);
+      if (j % NR <= NR - 4 && j + 4 <= k->nb && tx + 4 <= g->TW) { /* 4 in one row and panel */
+        in4(patch, g->Wp, out, (ptrdiff_t)k->vsz);
         j += 4;
       } else {
-        f32_wino_input1__scalar(patch, g->Wp, out, (ptrdiff_t)k->vsz);
+        in1(patch, g->Wp, out, (ptrdiff_t)k->vsz);
         j++;
       }
     }
@@ -85,31 +103,34 @@ static void wino_gemm(void *ctx, int thread, size_t xi0, size_t m0, size_t n, si
 static void wino_output(void *ctx, int thread, size_t m0, size_t j0, size_t nm, size_t nj) {
   const wino_block *k = ctx;
   const wisp_wino_geom *g = k->g;
-  const wisp_kernel_set *ks = wisp_kernels();
-  const int M = g->M, nb = k->nb, TW = g->TW;
+  const wisp_winograd_config *wc = &wisp_kernels()->winograd;
+  const int M = g->M, nb = k->nb, TW = g->TW, s = g->m;
+  wisp_f32_wino_output4_fn out4 = s == 2 ? wc->output4 : wc->output4_43;
+  void (*out1)(const float *, ptrdiff_t, float, float, float, float *, ptrdiff_t, int, int) =
+      s == 2 ? f32_wino_output1__scalar : f32_wino43_output1__scalar;
   for (size_t m = m0; m < m0 + nm; m++) {
     const float *pm = k->prod + m * nb;
     float *ym = k->y + m * g->OH * g->OW, b = k->bias ? k->bias[m] : 0.0f;
     for (int j = 0; j < nb;) {
-      int t = k->t0 + j, ty = t / TW, tx = t % TW, rows = g->OH - 2 * ty, cols = g->OW - 2 * tx;
-      float *yt = ym + (size_t)2 * ty * g->OW + 2 * tx;
-      if (j + 4 <= nb && tx + 4 <= TW && rows >= 2 && 2 * (tx + 4) <= g->OW) {
-        ks->winograd.output4(pm + j, (ptrdiff_t)M * nb, b, k->lo, k->hi, yt, g->OW);
+      int t = k->t0 + j, ty = t / TW, tx = t % TW, rows = g->OH - s * ty, cols = g->OW - s * tx;
+      float *yt = ym + (size_t)s * ty * g->OW + s * tx;
+      if (j + 4 <= nb && tx + 4 <= TW && rows >= s && s * (tx + 4) <= g->OW) {
+        out4(pm + j, (ptrdiff_t)M * nb, b, k->lo, k->hi, yt, g->OW);
         j += 4;
       } else {
-        f32_wino_output1__scalar(pm + j, (ptrdiff_t)M * nb, b, k->lo, k->hi, yt, g->OW,
-                                 rows < 2 ? rows : 2, cols < 2 ? cols : 2);
+        out1(pm + j, (ptrdiff_t)M * nb, b, k->lo, k->hi, yt, g->OW, rows < s ? rows : s,
+             cols < s ? cols : s);
         j++;
       }
     }
   }
 }
 
-/* Each block's three steps are parallel-fors: transforms over channels, the 16 GEMMs over
- * (position, rows of 4), so one wake-up of the threads covers all 16. */
+/* Each block's three steps are parallel-fors: transforms over channels, the GEMMs over
+ * (position, rows of the tile height), so one wake-up of the threads covers all of them. */
 void wisp_wino_conv(const wisp_wino_geom *g, const float *x, const float *u, const float *bias,
                     float lo, float hi, void *scratch, float *y) {
-  const int C = g->C, M = g->M, T = g->TH * g->TW;
+  const int C = g->C, M = g->M, T = g->TH * g->TW, P = positions(g->m);
   wino_block k = {g,
                   NULL,
                   u,
@@ -123,28 +144,29 @@ void wisp_wino_conv(const wisp_wino_geom *g, const float *x, const float *u, con
                   panels_floats(g),
                   ((size_t)C + 1) * NR,
                   0,
-                  0};
+                  0,
+                  P};
   float *xp = align64(scratch);
-  k.xp = xp, k.v = align64(xp + C * k.plane), k.prod = align64(k.v + 16 * k.vsz);
+  k.xp = xp, k.v = align64(xp + C * k.plane), k.prod = align64(k.v + P * k.vsz);
   memset(xp, 0, C * k.plane * sizeof *xp);
   for (int c = 0; c < C; c++)
     for (int r = 0; r < g->H; r++)
       memcpy(xp + c * k.plane + (size_t)(r + g->top) * g->Wp + g->left,
              x + ((size_t)c * g->H + r) * g->W, (size_t)g->W * sizeof *x);
   size_t per = (size_t)wisp_threads() * 4, tc = (C + per - 1) / per, tm = (M + per - 1) / per;
-  size_t tg = ((size_t)M * 16 + per - 1) / per;          /* rows of the 16 GEMMs per tile */
+  size_t tg = ((size_t)M * P + per - 1) / per;           /* rows of the P GEMMs per tile */
   const size_t mr = (size_t)wisp_kernels()->f32_gemm.mr; /* whole tiles: bit for bit */
   tg = tg < (size_t)M ? (tg + mr - 1) / mr * mr : (size_t)M;
   for (int t0 = 0; t0 < T; t0 += g->block) {
     int nb = T - t0 < g->block ? T - t0 : g->block, npanels = (nb + NR - 1) / NR;
     float *v = k.v;
-    for (int xi = 0; xi < 16; xi++) { /* zero bias slots, and the last panel if it is partial */
+    for (int xi = 0; xi < P; xi++) { /* zero bias slots, and the last panel if it is partial */
       for (int q = 0; q < npanels; q++) memset(v + xi * k.vsz + q * k.panel, 0, NR * sizeof *v);
       if (nb % NR) memset(v + xi * k.vsz + (npanels - 1) * k.panel, 0, k.panel * sizeof *v);
     }
     k.t0 = t0, k.nb = nb;
     wisp_parallel_2d((size_t)C, 1, tc, 1, wino_input, &k);
-    wisp_parallel_2d(16, (size_t)M, 1, tg, wino_gemm, &k);
+    wisp_parallel_2d((size_t)P, (size_t)M, 1, tg, wino_gemm, &k);
     wisp_parallel_2d((size_t)M, 1, tm, 1, wino_output, &k);
   }
 }

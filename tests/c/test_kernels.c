@@ -195,13 +195,14 @@ static void check_pool(const char *name, wisp_f32_vmax_rows_fn vmax, wisp_f32_hm
   CHECK(bad == 0);
 }
 
-/* Winograd F(2×2, 3×3) convolution (the driver with this build's kernels) against a direct 3×3
+/* Winograd F(tile×tile, 3×3) convolution (the driver with this build's kernels) against a direct 3×3
  * convolution over odd and even planes (ragged tile rows and columns), every padding from 0 to 2
  * on each side, with and without bias and clamp. */
-static void check_winograd(void) {
+static void check_winograd(int tile) {
   unsigned seed = 11;
   int cases = 0, bad = 0;
-  static const int sizes[][2] = {{1, 1}, {2, 3}, {5, 4}, {7, 7}, {8, 9}, {14, 17}, {3, 20}};
+  static const int sizes[][2] = {{1, 1}, {2, 3},   {5, 4},  {7, 7},
+                                 {8, 9}, {14, 17}, {3, 20}, {19, 37}};
   for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++)
     for (int C = 8; C <= 13; C += 5)
       for (int pad = 0; pad < 9; pad++) {
@@ -219,10 +220,10 @@ static void check_winograd(void) {
         for (int i = 0; i < M * C * 9; i++) w[i] = frand(&seed);
         for (int i = 0; i < M; i++) bias[i] = frand(&seed);
         wisp_wino_geom g;
-        wisp_wino_geometry(&g, C, M, H, W, OH, OW, top, left);
-        float *u = wisp_aligned_alloc((size_t)wisp_wino_weights_bytes(M, C));
+        wisp_wino_geometry(&g, tile, C, M, H, W, OH, OW, top, left);
+        float *u = wisp_aligned_alloc((size_t)wisp_wino_weights_bytes(tile, M, C));
         void *scratch = wisp_aligned_alloc((size_t)wisp_wino_scratch_bytes(&g));
-        wisp_wino_weights(M, C, w, u);
+        wisp_wino_weights(tile, M, C, w, u);
         const float *b = pad < 6 ? bias : NULL;
         wisp_wino_conv(&g, x, u, b, lo, hi, scratch, y);
         for (int m = 0; m < M; m++)
@@ -243,28 +244,32 @@ static void check_winograd(void) {
         free(x), free(w), free(bias), free(y);
         wisp_aligned_free(u), wisp_aligned_free(scratch);
       }
-  printf("winograd conv: %d shapes, %d wrong elements\n", cases, bad);
+  printf("winograd F(%dx%d, 3x3) conv: %d shapes, %d wrong elements\n", tile, tile, cases, bad);
   CHECK(bad == 0);
 }
 
 #ifdef __wasm_simd128__
-/* The 4-tile Winograd transforms against their one-tile reference, bit for bit. */
-static void check_winograd_twins(const char *name, wisp_f32_wino_input4_fn in4,
-                                 wisp_f32_wino_output4_fn out4) {
+/* The 4-tile Winograd transforms of tile side m against their one-tile reference (in4s, out4s),
+ * bit for bit, over an input row exactly as long as the four patches (m·4 + 2: no read past). */
+static void check_winograd_twins(const char *name, int m, wisp_f32_wino_input4_fn in4,
+                                 wisp_f32_wino_output4_fn out4, wisp_f32_wino_input4_fn in4s,
+                                 wisp_f32_wino_output4_fn out4s) {
+  enum { XS = 18, VS = 5, YS = 17 }; /* row strides, none a multiple of 4 */
+  const int a = m + 2, P = a * a, len = 4 * m + 2;
   unsigned seed = 5;
-  float x[4 * 12], v4[16 * 5], v1[16 * 5], y4[2 * 9], y1[2 * 9];
+  float x[6 * XS], v4[36 * VS], v1[36 * VS], y4[4 * YS], y1[4 * YS];
   int bad = 0;
   for (int round = 0; round < 50; round++) {
-    for (int i = 0; i < 4 * 12; i++) x[i] = frand(&seed);
-    in4(x, 12, v4, 5);
-    f32_wino_input4__scalar(x, 12, v1, 5);
-    for (int xi = 0; xi < 16; xi++)
-      for (int t = 0; t < 4; t++) bad += v4[xi * 5 + t] != v1[xi * 5 + t];
+    for (int i = 0; i < 6 * XS; i++) x[i] = (i % XS) < len ? frand(&seed) : NAN;
+    in4(x, XS, v4, VS);
+    in4s(x, XS, v1, VS);
+    for (int xi = 0; xi < P; xi++)
+      for (int t = 0; t < 4; t++) bad += v4[xi * VS + t] != v1[xi * VS + t];
     float lo = round % 2 ? -0.5f : -INFINITY, hi = round % 2 ? 0.5f : INFINITY;
-    out4(v1, 5, 0.25f, lo, hi, y4, 9);
-    f32_wino_output4__scalar(v1, 5, 0.25f, lo, hi, y1, 9);
-    for (int r = 0; r < 2; r++)
-      for (int c = 0; c < 8; c++) bad += y4[r * 9 + c] != y1[r * 9 + c];
+    out4(v1, VS, 0.25f, lo, hi, y4, YS);
+    out4s(v1, VS, 0.25f, lo, hi, y1, YS);
+    for (int r = 0; r < m; r++)
+      for (int c = 0; c < 4 * m; c++) bad += y4[r * YS + c] != y1[r * YS + c];
   }
   printf("%s: 50 rounds, %d different elements\n", name, bad);
   CHECK(bad == 0);
@@ -690,11 +695,16 @@ int main(void) {
 #ifdef __wasm_simd128__
   check_pool("f32_pool__wasmsimd", f32_vmax_rows__wasmsimd, f32_hmax__wasmsimd, f32_vsum__wasmsimd);
 #endif
-  check_winograd();
+  check_winograd(2);
+  check_winograd(4);
   check_rowbias();
 #ifdef __wasm_simd128__
-  check_winograd_twins("f32_wino_*4__wasmsimd", f32_wino_input4__wasmsimd,
-                       f32_wino_output4__wasmsimd);
+  check_winograd_twins("f32_wino_*4__wasmsimd", 2, f32_wino_input4__wasmsimd,
+                       f32_wino_output4__wasmsimd, f32_wino_input4__scalar,
+                       f32_wino_output4__scalar);
+  check_winograd_twins("f32_wino43_*4__wasmsimd", 4, f32_wino43_input4__wasmsimd,
+                       f32_wino43_output4__wasmsimd, f32_wino43_input4__scalar,
+                       f32_wino43_output4__scalar);
 #endif
   check_kernel("f32_gemm_4x8__scalar + 1x8__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar, 4);
   check_kernel("f32_gemm_6x8__scalar + 1x8__scalar", f32_gemm_6x8__scalar, f32_gemm_1x8__scalar, 6);
