@@ -60,11 +60,23 @@ static float *align64(void *p) { return (float *)(((size_t)p + 63) / 64 * 64); }
 /* One block of tiles [t0, t0 + nb): the state its three parallel steps share. */
 typedef struct {
   const wisp_wino_geom *g;
-  const float *xp, *u, *bias;
+  const float *x, *xp, *u, *bias;
   float *v, *prod, *y, lo, hi;
   size_t plane, vsz, panel;
   int t0, nb, P;
 } wino_block;
+
+/* Channels [c, c + nc) of the image, zero-padded into xp. */
+static void wino_pad(void *ctx, int thread, size_t c0, size_t j0, size_t nc, size_t nj) {
+  const wino_block *k = ctx;
+  const wisp_wino_geom *g = k->g;
+  float *xp = (float *)k->xp + c0 * k->plane;
+  memset(xp, 0, nc * k->plane * sizeof *xp);
+  for (size_t c = c0; c < c0 + nc; c++, xp += k->plane)
+    for (int r = 0; r < g->H; r++)
+      memcpy(xp + (size_t)(r + g->top) * g->Wp + g->left, k->x + (c * g->H + r) * g->W,
+             (size_t)g->W * sizeof *xp);
+}
 
 /* Channels [c, c + nc): their transformed patches, into every position's panels. */
 static void wino_input(void *ctx, int thread, size_t c0, size_t j0, size_t nc, size_t nj) {
@@ -132,6 +144,7 @@ void wisp_wino_conv(const wisp_wino_geom *g, const float *x, const float *u, con
                     float lo, float hi, void *scratch, float *y) {
   const int C = g->C, M = g->M, T = g->TH * g->TW, P = positions(g->m);
   wino_block k = {g,
+                  x,
                   NULL,
                   u,
                   bias,
@@ -148,12 +161,8 @@ void wisp_wino_conv(const wisp_wino_geom *g, const float *x, const float *u, con
                   P};
   float *xp = align64(scratch);
   k.xp = xp, k.v = align64(xp + C * k.plane), k.prod = align64(k.v + P * k.vsz);
-  memset(xp, 0, C * k.plane * sizeof *xp);
-  for (int c = 0; c < C; c++)
-    for (int r = 0; r < g->H; r++)
-      memcpy(xp + c * k.plane + (size_t)(r + g->top) * g->Wp + g->left,
-             x + ((size_t)c * g->H + r) * g->W, (size_t)g->W * sizeof *x);
   size_t per = (size_t)wisp_threads() * 4, tc = (C + per - 1) / per, tm = (M + per - 1) / per;
+  wisp_parallel_2d((size_t)C, 1, tc, 1, wino_pad, &k);
   size_t tg = ((size_t)M * P + per - 1) / per;           /* rows of the P GEMMs per tile */
   const size_t mr = (size_t)wisp_kernels()->f32_gemm.mr; /* whole tiles: bit for bit */
   tg = tg < (size_t)M ? (tg + mr - 1) / mr * mr : (size_t)M;
