@@ -20,6 +20,11 @@ typedef void (*wisp_f32_wino_input4_fn)(const float *x, ptrdiff_t stride, float 
                                         ptrdiff_t ostride);
 typedef void (*wisp_f32_wino_output4_fn)(const float *m, ptrdiff_t mstride, float bias, float lo,
                                          float hi, float *y, ptrdiff_t ystride);
+/* One tile: the scalar ones below, for the tiles the 4-tile kernels cannot take. */
+typedef void (*wisp_f32_wino_input1_fn)(const float *x, ptrdiff_t stride, float *out,
+                                        ptrdiff_t ostride);
+typedef void (*wisp_f32_wino_output1_fn)(const float *m, ptrdiff_t mstride, float bias, float lo,
+                                         float hi, float *y, ptrdiff_t ystride, int rows, int cols);
 
 /* U (16 × 1 per 3×3 kernel): U[ξ·ustride] = (G g Gᵀ)[ξ / 4][ξ % 4]. */
 void wisp_f32_wino_weights(const float *g, float *u, ptrdiff_t ustride);

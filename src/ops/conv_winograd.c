@@ -63,7 +63,7 @@ typedef struct {
   const float *x, *xp, *u, *bias;
   float *v, *prod, *y, lo, hi;
   size_t plane, vsz, panel;
-  int t0, nb, P;
+  int t0, nb;
 } wino_block;
 
 /* Channels [c, c + nc) of the image, zero-padded into xp. */
@@ -85,8 +85,7 @@ static void wino_input(void *ctx, int thread, size_t c0, size_t j0, size_t nc, s
   const wisp_winograd_config *wc = &wisp_kernels()->winograd;
   const int m = g->m;
   wisp_f32_wino_input4_fn in4 = m == 2 ? wc->input4 : wc->input4_43;
-  void (*in1)(const float *, ptrdiff_t, float *, ptrdiff_t) =
-      m == 2 ? f32_wino_input1__scalar : f32_wino43_input1__scalar;
+  wisp_f32_wino_input1_fn in1 = m == 2 ? f32_wino_input1__scalar : f32_wino43_input1__scalar;
   for (size_t c = c0; c < c0 + nc; c++)
     for (int j = 0; j < k->nb;) {
       int t = k->t0 + j, ty = t / g->TW, tx = t % g->TW;
@@ -118,8 +117,7 @@ static void wino_output(void *ctx, int thread, size_t m0, size_t j0, size_t nm, 
   const wisp_winograd_config *wc = &wisp_kernels()->winograd;
   const int M = g->M, nb = k->nb, TW = g->TW, s = g->m;
   wisp_f32_wino_output4_fn out4 = s == 2 ? wc->output4 : wc->output4_43;
-  void (*out1)(const float *, ptrdiff_t, float, float, float, float *, ptrdiff_t, int, int) =
-      s == 2 ? f32_wino_output1__scalar : f32_wino43_output1__scalar;
+  wisp_f32_wino_output1_fn out1 = s == 2 ? f32_wino_output1__scalar : f32_wino43_output1__scalar;
   for (size_t m = m0; m < m0 + nm; m++) {
     const float *pm = k->prod + m * nb;
     float *ym = k->y + m * g->OH * g->OW, b = k->bias ? k->bias[m] : 0.0f;
@@ -157,8 +155,7 @@ void wisp_wino_conv(const wisp_wino_geom *g, const float *x, const float *u, con
                   panels_floats(g),
                   ((size_t)C + 1) * NR,
                   0,
-                  0,
-                  P};
+                  0};
   float *xp = align64(scratch);
   k.xp = xp, k.v = align64(xp + C * k.plane), k.prod = align64(k.v + P * k.vsz);
   size_t per = (size_t)wisp_threads() * 4, tc = (C + per - 1) / per, tm = (M + per - 1) / per;
