@@ -69,45 +69,41 @@ void wisp_f32_wino43_weights(const float *g, float *u, ptrdiff_t ustride) {
   for (int i = 0; i < 6; i++) wino43_g(t[i][0], t[i][1], t[i][2], u + 6 * i * ustride, ustride);
 }
 
-/* Bᵀ x for x = (x0 … x5), Bᵀ's rows (4,0,-5,0,1,0), (0,-4,-4,1,1,0), (0,4,-4,-1,1,0),
- * (0,-2,-1,2,1,0), (0,2,-1,-2,1,0), (0,4,0,-5,0,1), in the order the SIMD twin computes it. */
-#define WINO43_BT(x0, x1, x2, x3, x4, x5, b) \
-  do { \
-    float q_ = x1 + x2, s_ = x1 - x2, u_ = x4 - x2, v_ = x3 - x1; \
-    b[0] = (4 * x0 + x4) - 5 * x2, b[1] = (x3 + x4) - 4 * q_, b[2] = (x4 - x3) + 4 * s_; \
-    b[3] = u_ + 2 * v_, b[4] = u_ - 2 * v_, b[5] = (4 * x1 + x5) - 5 * x3; \
-  } while (0)
+/* Bᵀ x, Bᵀ's rows (4,0,-5,0,1,0), (0,-4,-4,1,1,0), (0,4,-4,-1,1,0), (0,-2,-1,2,1,0),
+ * (0,2,-1,-2,1,0), (0,4,0,-5,0,1), in the order the SIMD twin's bt6 computes it. */
+static void bt6(const float x[6], float b[6]) {
+  float q = x[1] + x[2], s = x[1] - x[2], u = x[4] - x[2], v = x[3] - x[1];
+  b[0] = (4 * x[0] + x[4]) - 5 * x[2], b[1] = (x[3] + x[4]) - 4 * q, b[2] = (x[4] - x[3]) + 4 * s;
+  b[3] = u + 2 * v, b[4] = u - 2 * v, b[5] = (4 * x[1] + x[5]) - 5 * x[3];
+}
 
 void f32_wino43_input1__scalar(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride) {
   float a[6][6]; /* d B, row by row */
-  for (int i = 0; i < 6; i++) {
-    const float *d = x + i * stride;
-    WINO43_BT(d[0], d[1], d[2], d[3], d[4], d[5], a[i]);
-  }
+  for (int i = 0; i < 6; i++) bt6(x + i * stride, a[i]);
   for (int j = 0; j < 6; j++) { /* Bᵀ (d B) */
-    float b[6];
-    WINO43_BT(a[0][j], a[1][j], a[2][j], a[3][j], a[4][j], a[5][j], b);
+    float col[6] = {a[0][j], a[1][j], a[2][j], a[3][j], a[4][j], a[5][j]}, b[6];
+    bt6(col, b);
     for (int i = 0; i < 6; i++) out[(6 * i + j) * ostride] = b[i];
   }
 }
 
-/* Aᵀ m for m = (m0 … m5), Aᵀ's rows (1,1,1,1,1,0), (0,1,-1,2,-2,0), (0,1,1,4,4,0),
- * (0,1,-1,8,-8,1). */
-#define WINO43_AT(m0, m1, m2, m3, m4, m5, s) \
-  do { \
-    float p_ = m1 + m2, d_ = m1 - m2, P_ = m3 + m4, D_ = m3 - m4; \
-    s[0] = m0 + p_ + P_, s[1] = d_ + 2 * D_, s[2] = p_ + 4 * P_, s[3] = (d_ + 8 * D_) + m5; \
-  } while (0)
+/* Aᵀ m, Aᵀ's rows (1,1,1,1,1,0), (0,1,-1,2,-2,0), (0,1,1,4,4,0), (0,1,-1,8,-8,1), as at6. */
+static void at6(const float m[6], float s[4]) {
+  float p = m[1] + m[2], d = m[1] - m[2], P = m[3] + m[4], D = m[3] - m[4];
+  s[0] = m[0] + p + P, s[1] = d + 2 * D, s[2] = p + 4 * P, s[3] = (d + 8 * D) + m[5];
+}
 
 void f32_wino43_output1__scalar(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
                                 float *y, ptrdiff_t ystride, int rows, int cols) {
   float s[6][4]; /* Aᵀ m, one column of positions at a time */
-  for (int j = 0; j < 6; j++)
-    WINO43_AT(m[j * mstride], m[(6 + j) * mstride], m[(12 + j) * mstride], m[(18 + j) * mstride],
-              m[(24 + j) * mstride], m[(30 + j) * mstride], s[j]);
+  for (int j = 0; j < 6; j++) {
+    float col[6];
+    for (int i = 0; i < 6; i++) col[i] = m[(6 * i + j) * mstride];
+    at6(col, s[j]);
+  }
   for (int i = 0; i < rows; i++) { /* (Aᵀ m) A */
-    float v[4];
-    WINO43_AT(s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i], v);
+    float row[6] = {s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i]}, v[4];
+    at6(row, v);
     for (int j = 0; j < cols; j++) {
       float o = v[j] + bias;
       y[i * ystride + j] = o < lo ? lo : o > hi ? hi : o;
