@@ -6,6 +6,7 @@
 #define WISP_KERNELS_CONFIG_H
 
 #include "bnb4_gemm.h"
+#include "copy.h"
 #include "dwconv.h"
 #include "gemm.h"
 #include "pool.h"
@@ -71,6 +72,7 @@ typedef struct {
   wisp_vmath_config vmath;
   wisp_winograd_config winograd;
   wisp_q4_unpack_fn q4_unpack; /* MatMulNBits, bits 4: unpacks panels for the f32 tiles */
+  wisp_f32_copy_rows_fn copy_rows; /* convolutions' zero-padded copies of their input */
   const char *description;
 } wisp_kernel_set;
 

@@ -55,18 +55,26 @@ static inline void wide_row(v128_t *acc0, v128_t *acc1, int n8, const float *r, 
   }
 }
 
-/* Row oh's outputs of a kn×kn undilated window up to the last whole 4; returns how many. */
+/* Where the next 4 outputs of a row of ow_n start, after those before ow: ow itself while 4 fit;
+ * then, if some are left, the row's last 4 (recomputing a few: the same sums in the same order,
+ * so the same values), which beats a scalar tail of up to 3 outputs × taps on small planes
+ * (MobileNet's 7×7 and 14×14); -1 when the row is done or narrower than 4. */
+static inline int next4(int ow, int ow_n) {
+  return ow + 4 <= ow_n ? ow : ow < ow_n && ow_n >= 4 ? ow_n - 4 : -1;
+}
+
+/* Row oh's outputs of a kn×kn undilated window, 8 a step while 8 fit; returns where it stopped
+ * (ow_n unless the row is narrower than 4). */
 static inline int wide_rows(int ow_n, int kn, int stride, const float *base, const ptrdiff_t *tap,
                             const float *w, v128_t vb, v128_t vlo, v128_t vhi, float *out) {
   int ow = 0;
-  for (; ow + 4 <= ow_n; ow += 8) {
-    int n8 = ow + 8 <= ow_n;
+  for (int o; (o = next4(ow, ow_n)) >= 0; ow = o + (o + 8 <= ow_n ? 8 : 4)) {
+    int n8 = o + 8 <= ow_n;
     v128_t acc0 = vb, acc1 = vb;
     for (int t = 0; t < kn; t++)
-      wide_row(&acc0, &acc1, n8, base + tap[t] + ow * stride, w + t * kn, kn, stride);
-    wasm_v128_store(out + ow, wasm_f32x4_pmin(wasm_f32x4_pmax(acc0, vlo), vhi));
-    if (!n8) return ow + 4;
-    wasm_v128_store(out + ow + 4, wasm_f32x4_pmin(wasm_f32x4_pmax(acc1, vlo), vhi));
+      wide_row(&acc0, &acc1, n8, base + tap[t] + o * stride, w + t * kn, kn, stride);
+    wasm_v128_store(out + o, wasm_f32x4_pmin(wasm_f32x4_pmax(acc0, vlo), vhi));
+    if (n8) wasm_v128_store(out + o + 4, wasm_f32x4_pmin(wasm_f32x4_pmax(acc1, vlo), vhi));
   }
   return ow;
 }
@@ -92,24 +100,24 @@ void WISP_SIMD(f32_dwconv_rows)(int oh_n, int ow_n, int taps, int kw_n, int stri
     else if (k3x3) {
       const float *r0 = base + tap[0], *r1 = base + tap[1], *r2 = base + tap[2];
       if (stride == 1)
-        for (; ow + 4 <= ow_n; ow += 4) {
-          v128_t acc = s1_row(vb, r0 + ow, wv[0], wv[1], wv[2]);
-          acc = s1_row(acc, r1 + ow, wv[3], wv[4], wv[5]);
-          acc = s1_row(acc, r2 + ow, wv[6], wv[7], wv[8]);
-          wasm_v128_store(out + ow, wasm_f32x4_pmin(wasm_f32x4_pmax(acc, vlo), vhi));
+        for (int o; (o = next4(ow, ow_n)) >= 0; ow = o + 4) {
+          v128_t acc = s1_row(vb, r0 + o, wv[0], wv[1], wv[2]);
+          acc = s1_row(acc, r1 + o, wv[3], wv[4], wv[5]);
+          acc = s1_row(acc, r2 + o, wv[6], wv[7], wv[8]);
+          wasm_v128_store(out + o, wasm_f32x4_pmin(wasm_f32x4_pmax(acc, vlo), vhi));
         }
       else
-        for (; ow + 4 <= ow_n; ow += 4) {
-          v128_t acc = s2_row(vb, r0 + 2 * ow, wv[0], wv[1], wv[2]);
-          acc = s2_row(acc, r1 + 2 * ow, wv[3], wv[4], wv[5]);
-          acc = s2_row(acc, r2 + 2 * ow, wv[6], wv[7], wv[8]);
-          wasm_v128_store(out + ow, wasm_f32x4_pmin(wasm_f32x4_pmax(acc, vlo), vhi));
+        for (int o; (o = next4(ow, ow_n)) >= 0; ow = o + 4) {
+          v128_t acc = s2_row(vb, r0 + 2 * o, wv[0], wv[1], wv[2]);
+          acc = s2_row(acc, r1 + 2 * o, wv[3], wv[4], wv[5]);
+          acc = s2_row(acc, r2 + 2 * o, wv[6], wv[7], wv[8]);
+          wasm_v128_store(out + o, wasm_f32x4_pmin(wasm_f32x4_pmax(acc, vlo), vhi));
         }
     } else if (stride == 1 || stride == 2) {
-      for (; ow + 4 <= ow_n; ow += 4) {
+      for (int o; (o = next4(ow, ow_n)) >= 0; ow = o + 4) {
         v128_t acc = vb;
         for (int t = 0; t < taps; t++) {
-          const float *r = base + tap[t] + ow * stride;
+          const float *r = base + tap[t] + o * stride;
           for (int kw = 0; kw < kw_n; kw++) {
             const float *p = r + kw * dilation;
             v128_t x = stride == 1 ? wasm_v128_load(p)
@@ -118,10 +126,10 @@ void WISP_SIMD(f32_dwconv_rows)(int oh_n, int ow_n, int taps, int kw_n, int stri
             acc = MADD(acc, wasm_f32x4_splat(w[t * kw_n + kw]), x);
           }
         }
-        wasm_v128_store(out + ow, wasm_f32x4_pmin(wasm_f32x4_pmax(acc, vlo), vhi));
+        wasm_v128_store(out + o, wasm_f32x4_pmin(wasm_f32x4_pmax(acc, vlo), vhi));
       }
     }
-    for (; ow < ow_n; ow++) { /* tail, and other strides */
+    for (; ow < ow_n; ow++) { /* rows narrower than 4, and other strides */
       float acc = bias;
       for (int t = 0; t < taps; t++)
         for (int kw = 0; kw < kw_n; kw++)

@@ -247,12 +247,12 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
  * packing reads every tap without bounds checks. */
 static void pad_input(const wisp_conv_params *p, const float *x, float *xp) {
   const int64_t *in = p->in, *pd = p->padded, *pb = p->pb;
+  wisp_f32_copy_rows_fn copy_rows = wisp_kernels()->copy_rows;
   memset(xp, 0, (size_t)(p->Cg * pd[0] * pd[1] * pd[2]) * sizeof *xp);
   for (int64_t c = 0; c < p->Cg; c++)
     for (int64_t z = 0; z < in[0]; z++)
-      for (int64_t r = 0; r < in[1]; r++)
-        memcpy(xp + ((c * pd[0] + z + pb[0]) * pd[1] + r + pb[1]) * pd[2] + pb[2],
-               x + ((c * in[0] + z) * in[1] + r) * in[2], (size_t)in[2] * sizeof *x);
+      copy_rows((size_t)in[1], (size_t)in[2], x + (c * in[0] + z) * in[1] * in[2], (ptrdiff_t)in[2],
+                xp + ((c * pd[0] + z + pb[0]) * pd[1] + pb[1]) * pd[2] + pb[2], (ptrdiff_t)pd[2]);
 }
 
 /* Packs output pixels [p0, p0 + cols) of one image and group as the GEMM's B (K+1 × cols) in
@@ -312,6 +312,7 @@ static void dw_tile(void *ctx, int thread, size_t n0, size_t m0, size_t nn, size
   const wisp_conv_params *p = j->p;
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
   wisp_f32_dwconv_rows_fn rows_kernel = wisp_kernels()->dwconv.rows;
+  wisp_f32_copy_rows_fn copy_rows = wisp_kernels()->copy_rows;
   wisp_f32_vunary_fn gate = gate_kernel(p->gate);
   int64_t plane = in[0] * in[1] * in[2], oh_n = p->out[1], ow_n = p->out[2];
   float *padded = (float *)((char *)j->planes + (size_t)thread * p->tile_bytes);
@@ -322,9 +323,8 @@ static void dw_tile(void *ctx, int thread, size_t n0, size_t m0, size_t nn, size
       if (m == (int64_t)m0 || m % p->Mg == 0) { /* a new input plane; the padding stays zero */
         const float *xc = j->x + (n * p->C + c) * plane;
         for (int64_t z = 0; z < in[0]; z++)
-          for (int64_t r = 0; r < in[1]; r++)
-            memcpy(padded + ((z + pb[0]) * pd[1] + r + pb[1]) * pd[2] + pb[2],
-                   xc + (z * in[1] + r) * in[2], (size_t)in[2] * sizeof *xc);
+          copy_rows((size_t)in[1], (size_t)in[2], xc + z * in[1] * in[2], (ptrdiff_t)in[2],
+                    padded + ((z + pb[0]) * pd[1] + pb[1]) * pd[2] + pb[2], (ptrdiff_t)pd[2]);
       }
       float *ym = j->y + (n * p->M + m) * p->npix;
       for (int64_t od = 0; od < p->out[0]; od++, ym += oh_n * ow_n) {

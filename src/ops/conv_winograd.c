@@ -73,9 +73,8 @@ static void wino_pad(void *ctx, int thread, size_t c0, size_t j0, size_t nc, siz
   float *xp = (float *)k->xp + c0 * k->plane;
   memset(xp, 0, nc * k->plane * sizeof *xp);
   for (size_t c = c0; c < c0 + nc; c++, xp += k->plane)
-    for (int r = 0; r < g->H; r++)
-      memcpy(xp + (size_t)(r + g->top) * g->Wp + g->left, k->x + (c * g->H + r) * g->W,
-             (size_t)g->W * sizeof *xp);
+    wisp_kernels()->copy_rows((size_t)g->H, (size_t)g->W, k->x + c * g->H * g->W, g->W,
+                              xp + (size_t)g->top * g->Wp + g->left, g->Wp);
 }
 
 /* Channels [c, c + nc): their transformed patches, into every position's panels. */

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "kernels/bnb4_gemm.h"
 #include "kernels/config.h"
+#include "kernels/copy.h"
 #include "kernels/dwconv.h"
 #include "kernels/vmath.h"
 #include "kernels/gemm.h"
@@ -142,6 +143,29 @@ static void check_dwconv(const char *name, wisp_f32_dwconv_rows_fn fn) {
                 }
               cases++;
             }
+  printf("%s: %d shapes, %d wrong elements\n", name, cases, bad);
+  CHECK(bad == 0);
+}
+
+/* Row copies into a padded plane: widths 0 to 19 (under, at and over the 4-float moves), 1 to 3
+ * rows, strides past the width; every float outside the copied rows stays untouched. */
+static void check_copy_rows(const char *name, wisp_f32_copy_rows_fn fn) {
+  enum { S = 24, D = 29, ROWS = 3 };
+  unsigned seed = 5;
+  int cases = 0, bad = 0;
+  float src[ROWS * S], dst[ROWS * D];
+  for (int i = 0; i < ROWS * S; i++) src[i] = frand(&seed);
+  for (int rows = 1; rows <= ROWS; rows++)
+    for (int cols = 0; cols <= 19; cols++) {
+      for (int i = 0; i < ROWS * D; i++) dst[i] = -7.0f;
+      fn((size_t)rows, (size_t)cols, src, S, dst + 2, D);
+      for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < D; c++) {
+          int in = r < rows && c >= 2 && c < 2 + cols, at = r * D + c;
+          if (dst[at] != (in ? src[r * S + c - 2] : -7.0f)) bad++;
+        }
+      cases++;
+    }
   printf("%s: %d shapes, %d wrong elements\n", name, cases, bad);
   CHECK(bad == 0);
 }
@@ -690,6 +714,10 @@ int main(void) {
   check_dwconv("f32_dwconv_rows__scalar", f32_dwconv_rows__scalar);
 #ifdef __wasm_simd128__
   check_dwconv("f32_dwconv_rows__wasmsimd", f32_dwconv_rows__wasmsimd);
+#endif
+  check_copy_rows("f32_copy_rows__scalar", f32_copy_rows__scalar);
+#ifdef __wasm_simd128__
+  check_copy_rows("f32_copy_rows__wasmsimd", f32_copy_rows__wasmsimd);
 #endif
   check_pool("f32_pool__scalar", f32_vmax_rows__scalar, f32_hmax__scalar, f32_vsum__scalar);
 #ifdef __wasm_simd128__
