@@ -23,7 +23,7 @@ static wisp_kernel_set kernels = {
      K(f32_vhswish)},
     {K(f32_wino_input4), K(f32_wino_output4), K(f32_wino43_input4), K(f32_wino43_output4)},
     K(q4_unpack_8),
-    K(f32_copy_rows),
+    {K(f32_copy_rows), K(f32_pack_cols8)},
     "f32_gemm=f32_gemm_4x8__" ISA ",f32_gemm_1x8__" ISA ",f32_gemm_rowbias_4x8__" ISA
     " f32_dwconv=f32_dwconv_rows__" ISA " pool=f32_vmax_rows__" ISA ",f32_hmax__" ISA
     ",f32_vsum__" ISA " vmath=f32_vexp__" ISA ",f32_vaddmax__" ISA ",f32_verf__" ISA
@@ -31,7 +31,7 @@ static wisp_kernel_set kernels = {
     " qs8_gemm=qs8_gemm_4x8c2__" ISA " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA
     ",qd16_pack_cols8__" ISA " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA
     ",f32_wino43_input4__" ISA ",f32_wino43_output4__" ISA " q4_unpack=q4_unpack_8__" ISA
-    " copy=f32_copy_rows__" ISA,
+    " copy=f32_copy_rows__" ISA ",f32_pack_cols8__" ISA,
 };
 
 const wisp_kernel_set *wisp_kernels(void) { return &kernels; }
@@ -48,7 +48,8 @@ const char *wisp_kernels_describe(void) { return kernels.description; }
   ",f32_vgelu__wasmrelaxed,f32_vsigmoid__wasmrelaxed,f32_vsilu__wasmrelaxed,f32_vhswish__" ISA \
   " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA ",qd16_pack_cols8__" ISA \
   " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA ",f32_wino43_input4__" ISA \
-  ",f32_wino43_output4__" ISA " q4_unpack=q4_unpack_8__" ISA " copy=f32_copy_rows__" ISA
+  ",f32_wino43_output4__" ISA " q4_unpack=q4_unpack_8__" ISA " copy=f32_copy_rows__" ISA \
+  ",f32_pack_cols8__" ISA
 
 void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
                               wisp_f32_gemm_ukernel gemm_1row,

@@ -57,6 +57,10 @@ typedef struct {
 } wisp_vmath_config;
 
 typedef struct {
+  wisp_f32_copy_rows_fn rows;        /* convolutions' zero-padded copies of their input */
+  wisp_f32_pack_cols8_fn pack_cols8; /* f32 convolutions' im2col of 8 pixels in a row */
+} wisp_copy_config;
+typedef struct {
   wisp_f32_wino_input4_fn input4; /* Winograd F(2×2, 3×3), 4 tiles at a time */
   wisp_f32_wino_output4_fn output4;
   wisp_f32_wino_input4_fn input4_43; /* F(4×4, 3×3) */
@@ -72,7 +76,7 @@ typedef struct {
   wisp_vmath_config vmath;
   wisp_winograd_config winograd;
   wisp_q4_unpack_fn q4_unpack; /* MatMulNBits, bits 4: unpacks panels for the f32 tiles */
-  wisp_f32_copy_rows_fn copy_rows; /* convolutions' zero-padded copies of their input */
+  wisp_copy_config copy;
   const char *description;
 } wisp_kernel_set;
 

@@ -234,8 +234,10 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
     if (pbytes > WISP_MAX_TENSOR_BYTES)
       return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "padded input would exceed 2 GB");
     p->padded_bytes = round64(pbytes);
+    /* […][where each of a window's K values sits relative to its start] (fewer bytes than a
+     * tile's panels, so within 2 GB too) */
     scratch = (p->weights_once ? 0 : p->weights_bytes) + (uint64_t)p->slots * p->tile_bytes +
-              p->padded_bytes;
+              p->padded_bytes + (uint64_t)p->K * sizeof(ptrdiff_t);
   }
   if (scratch > WISP_MAX_TENSOR_BYTES)
     return WISP_OP_FAIL(ctx, WISP_ERR_INVALID_ARG, "scratch would exceed 2 GB");
@@ -247,7 +249,7 @@ wisp_status wisp_conv_infer(wisp_op_ctx *ctx) {
  * packing reads every tap without bounds checks. */
 static void pad_input(const wisp_conv_params *p, const float *x, float *xp) {
   const int64_t *in = p->in, *pd = p->padded, *pb = p->pb;
-  wisp_f32_copy_rows_fn copy_rows = wisp_kernels()->copy_rows;
+  wisp_f32_copy_rows_fn copy_rows = wisp_kernels()->copy.rows;
   memset(xp, 0, (size_t)(p->Cg * pd[0] * pd[1] * pd[2]) * sizeof *xp);
   for (int64_t c = 0; c < p->Cg; c++)
     for (int64_t z = 0; z < in[0]; z++)
@@ -257,38 +259,33 @@ static void pad_input(const wisp_conv_params *p, const float *x, float *xp) {
 
 /* Packs output pixels [p0, p0 + cols) of one image and group as the GEMM's B (K+1 × cols) in
  * 8-pixel panels: [8 zeros (panel bias slot)][k = 0: 8 inputs]…[k = K: 8 ones], inputs under the
- * kernel in W's (c, kd, kh, kw) order. xp is the padded input (Cg, Dp, Hp, Wp) (pad_input; the
- * input itself when there is no padding). Columns past the last pixel repeat the first: the
- * GEMM never stores them. */
-static void pack_pixels(const wisp_conv_params *p, const float *xp, int64_t p0, int64_t cols,
-                        float *packed) {
-  const int64_t *k = p->k, *d = p->d, *s = p->s, *pd = p->padded;
-  int64_t volume = pd[0] * pd[1] * pd[2];
+ * kernel in W's (c, kd, kh, kw) order, value k of a window off[k] past its start. xp is the
+ * padded input (Cg, Dp, Hp, Wp) (pad_input; the input itself when there is no padding). Columns
+ * past the last pixel repeat the first: the GEMM never stores them. */
+static void pack_pixels(const wisp_conv_params *p, const float *xp, const ptrdiff_t *off,
+                        int64_t p0, int64_t cols, float *packed) {
+  const int64_t *s = p->s, *pd = p->padded;
   for (int64_t j0 = 0; j0 < cols; j0 += WISP_GEMM_NR, packed += (p->K + 2) * WISP_GEMM_NR) {
     int64_t first = p0 + j0;
     int nc = p->npix - first < WISP_GEMM_NR ? (int)(p->npix - first) : WISP_GEMM_NR;
     /* where each pixel's window starts in the padded input */
-    int64_t base[WISP_GEMM_NR];
+    ptrdiff_t base[WISP_GEMM_NR];
     for (int j = 0; j < WISP_GEMM_NR; j++) {
       int64_t q = first + (j < nc ? j : 0);
       int64_t ow = q % p->out[2], oh = q / p->out[2] % p->out[1], od = q / p->out[2] / p->out[1];
-      base[j] = ((od * s[0]) * pd[1] + oh * s[1]) * pd[2] + ow * s[2];
+      base[j] = (ptrdiff_t)(((od * s[0]) * pd[1] + oh * s[1]) * pd[2] + ow * s[2]);
     }
-    int contiguous = base[WISP_GEMM_NR - 1] - base[0] == WISP_GEMM_NR - 1; /* one row, stride 1 */
+    int even = nc == WISP_GEMM_NR && s[2] <= 2; /* 8 pixels s[2] apart, even across rows: SIMD */
+    for (int j = 1; j < WISP_GEMM_NR; j++) even = even && base[j] - base[j - 1] == s[2];
     float *w = packed;
     memset(w, 0, WISP_GEMM_NR * sizeof *w);
     w += WISP_GEMM_NR;
-    for (int64_t c = 0; c < p->Cg; c++)
-      for (int64_t kd = 0; kd < k[0]; kd++)
-        for (int64_t kh = 0; kh < k[1]; kh++) {
-          const float *row = xp + c * volume + (kd * d[0] * pd[1] + kh * d[1]) * pd[2];
-          for (int64_t kw = 0; kw < k[2]; kw++, w += WISP_GEMM_NR) {
-            const float *tap = row + kw * d[2];
-            if (contiguous) memcpy(w, tap + base[0], WISP_GEMM_NR * sizeof *w);
-            else
-              for (int j = 0; j < WISP_GEMM_NR; j++) w[j] = tap[base[j]];
-          }
-        }
+    if (even) {
+      wisp_kernels()->copy.pack_cols8((size_t)p->K, xp + base[0], off, (int)s[2], w);
+      w += p->K * WISP_GEMM_NR;
+    } else
+      for (int64_t k = 0; k < p->K; k++, w += WISP_GEMM_NR)
+        for (int j = 0; j < WISP_GEMM_NR; j++) w[j] = xp[off[k] + base[j]];
     for (int j = 0; j < WISP_GEMM_NR; j++) w[j] = 1.0f; /* the bias row */
   }
 }
@@ -312,7 +309,7 @@ static void dw_tile(void *ctx, int thread, size_t n0, size_t m0, size_t nn, size
   const wisp_conv_params *p = j->p;
   const int64_t *in = p->in, *k = p->k, *s = p->s, *d = p->d, *pb = p->pb, *pd = p->padded;
   wisp_f32_dwconv_rows_fn rows_kernel = wisp_kernels()->dwconv.rows;
-  wisp_f32_copy_rows_fn copy_rows = wisp_kernels()->copy_rows;
+  wisp_f32_copy_rows_fn copy_rows = wisp_kernels()->copy.rows;
   wisp_f32_vunary_fn gate = gate_kernel(p->gate);
   int64_t plane = in[0] * in[1] * in[2], oh_n = p->out[1], ow_n = p->out[2];
   float *padded = (float *)((char *)j->planes + (size_t)thread * p->tile_bytes);
@@ -362,6 +359,7 @@ static void conv_depthwise(const wisp_conv_params *p, const float *x, const floa
 typedef struct {
   const wisp_conv_params *p;
   const float *src, *wb; /* the (padded) input and W' of one image and group */
+  const ptrdiff_t *off;  /* pack_pixels' window offsets */
   char *tiles;           /* per-thread tiles of packed panels */
   float *yg, lo, hi;     /* Y (Mg, npix) of that image and group */
   wisp_f32_vunary_fn gate;
@@ -376,7 +374,7 @@ static void im2col_tiles(void *ctx, int thread, size_t t0, size_t j, size_t nt, 
   for (int64_t p0 = (int64_t)t0 * p->tile; p0 < npix && p0 < (int64_t)(t0 + nt) * p->tile;
        p0 += p->tile) {
     int64_t cols = npix - p0 < p->tile ? npix - p0 : p->tile;
-    pack_pixels(p, b->src, p0, cols, packed);
+    pack_pixels(p, b->src, b->off, p0, cols, packed);
     /* Y[:, p0 : p0 + cols] = W'g (Mg × K+1) · packed (K+1 × cols) */
     wisp_f32_gemm((int)Mg, (int)cols, (int)K1, b->wb, K1, packed, b->yg + p0, npix, b->lo, b->hi);
     for (int64_t m = 0; b->gate && m < Mg; m++)
@@ -421,6 +419,13 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
     scratch += p->weights_bytes;
   }
   float *padded = (float *)(scratch + (size_t)p->slots * p->tile_bytes);
+  ptrdiff_t *off = (ptrdiff_t *)((char *)padded + p->padded_bytes), *o = off;
+  const int64_t *k = p->k, *d = p->d, *pd = p->padded;
+  for (int64_t c = 0; c < p->Cg; c++)
+    for (int64_t kd = 0; kd < k[0]; kd++)
+      for (int64_t kh = 0; kh < k[1]; kh++)
+        for (int64_t kw = 0; kw < k[2]; kw++)
+          *o++ = (ptrdiff_t)(((c * pd[0] + kd * d[0]) * pd[1] + kh * d[1]) * pd[2] + kw * d[2]);
   int64_t plane = p->in[0] * p->in[1] * p->in[2], Mg = p->Mg, npix = p->npix;
   size_t tiles = (size_t)((npix + p->tile - 1) / p->tile);
   int spread = p->slots > 1 && wisp_threads() > 1 && wisp_threads() <= p->slots;
@@ -431,6 +436,7 @@ wisp_status wisp_conv_exec(wisp_op_ctx *ctx) {
       im2col_job j = {p,
                       p->needs_padding ? padded : xg,
                       wb + g * Mg * (p->K + 1),
+                      off,
                       scratch,
                       y + (n * p->M + g * Mg) * npix,
                       lo,

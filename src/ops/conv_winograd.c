@@ -73,7 +73,7 @@ static void wino_pad(void *ctx, int thread, size_t c0, size_t j0, size_t nc, siz
   float *xp = (float *)k->xp + c0 * k->plane;
   memset(xp, 0, nc * k->plane * sizeof *xp);
   for (size_t c = c0; c < c0 + nc; c++, xp += k->plane)
-    wisp_kernels()->copy_rows((size_t)g->H, (size_t)g->W, k->x + c * g->H * g->W, g->W,
+    wisp_kernels()->copy.rows((size_t)g->H, (size_t)g->W, k->x + c * g->H * g->W, g->W,
                               xp + (size_t)g->top * g->Wp + g->left, g->Wp);
 }
 

@@ -170,6 +170,33 @@ static void check_copy_rows(const char *name, wisp_f32_copy_rows_fn fn) {
   CHECK(bad == 0);
 }
 
+/* im2col panels of 8 evenly spaced pixels: K 1 to 13 windows at scattered offsets, strides 1
+ * and 2, from an input that ends at the last pixel's last value (an over-read shows under ASan
+ * natively and as a wrong value nowhere else, so the input is also checked to stay unchanged). */
+static void check_f32_pack_cols8(const char *name, wisp_f32_pack_cols8_fn fn) {
+  unsigned seed = 9;
+  int cases = 0, bad = 0;
+  for (int stride = 1; stride <= 2; stride++)
+    for (size_t K = 1; K <= 13; K++) {
+      ptrdiff_t off[13], end = 0;
+      for (size_t k = 0; k < K; k++) {
+        off[k] = (ptrdiff_t)(frand(&seed) * 20 + 20) + (ptrdiff_t)k * 3;
+        if (off[k] + 7 * stride + 1 > end) end = off[k] + 7 * stride + 1;
+      }
+      float *x = malloc((size_t)end * sizeof *x), b[13 * 8];
+      for (ptrdiff_t i = 0; i < end; i++) x[i] = (float)i;
+      fn(K, x, off, stride, b);
+      for (size_t k = 0; k < K; k++)
+        for (int j = 0; j < 8; j++)
+          if (b[k * 8 + j] != (float)(off[k] + j * stride)) bad++;
+      for (ptrdiff_t i = 0; i < end; i++) bad += x[i] != (float)i;
+      free(x);
+      cases++;
+    }
+  printf("%s: %d shapes, %d wrong elements\n", name, cases, bad);
+  CHECK(bad == 0);
+}
+
 /* Separable max pool rows against plain loops: widths over the 4-wide loops' tails, 1 to 4 rows,
  * kernels 1 to 5 at strides 1 to 3, with ties, infinities and a NaN first or later in a window
  * (where pmax keeps or skips it as `x > best ? x : best` does); plane sums over the tails of
@@ -718,6 +745,10 @@ int main(void) {
   check_copy_rows("f32_copy_rows__scalar", f32_copy_rows__scalar);
 #ifdef __wasm_simd128__
   check_copy_rows("f32_copy_rows__wasmsimd", f32_copy_rows__wasmsimd);
+#endif
+  check_f32_pack_cols8("f32_pack_cols8__scalar", f32_pack_cols8__scalar);
+#ifdef __wasm_simd128__
+  check_f32_pack_cols8("f32_pack_cols8__wasmsimd", f32_pack_cols8__wasmsimd);
 #endif
   check_pool("f32_pool__scalar", f32_vmax_rows__scalar, f32_hmax__scalar, f32_vsum__scalar);
 #ifdef __wasm_simd128__
