@@ -51,7 +51,8 @@ typedef struct {
 struct wisp_op_def;
 
 /* What a load-time fusion (src/fuse/) folded into a node's output; the ops that support it
- * (Conv, Gemm, MatMul) copy it into their params at parse. A new epilogue is a field here. */
+ * (Conv, Gemm, MatMul; BatchNormalization the clamp) copy it into their params at parse. A new
+ * epilogue is a field here. */
 typedef struct {
   float lo, hi; /* an activation's clamp (Relu, Clip); -INFINITY, INFINITY when none */
   float scale;  /* a constant factor on a MatMul's B (attention's Div by √d); 1 when none */

@@ -1,5 +1,7 @@
 /* activation.c — Conv / Gemm / MatMul (and the QDQ conv, qdq_conv.c) → Relu | Clip(constant bounds) becomes one node that
- * clamps in its GEMM epilogue (MobileNet's ReLU6, ResNet's ReLU). */
+ * clamps in its GEMM epilogue (MobileNet's ReLU6, ResNet's ReLU); so does an inference
+ * BatchNormalization, in its one pass (DenseNet's BN → ReLU → Conv, where BN follows a Concat
+ * and cannot fold into a Conv). */
 #include <float.h>
 #include <math.h>
 
@@ -30,6 +32,9 @@ wisp_status fuse_activation(wisp_fuser *f, wisp_node *act) {
   if (!prod && (prod = fuse_made_by(f, v, "ConvInteger")) &&
       !wisp_attr_int(prod, "wisp_to_float", 0))
     prod = NULL; /* only the QDQ conv's float output (qdq_conv.c) clamps */
+  if (!prod && (prod = fuse_made_by(f, v, "BatchNormalization")) &&
+      (prod->n_out != 1 || (prod->opset >= 14 && wisp_attr_int(prod, "training_mode", 0))))
+    prod = NULL; /* training mode updates statistics too */
   float lo, hi;
   if (!prod || f->uses[v] != 1 || wisp_node_epilogue(prod)->gate ||
       isfinite(wisp_node_epilogue(prod)->lo) || isfinite(wisp_node_epilogue(prod)->hi) ||

@@ -20,7 +20,7 @@ static wisp_kernel_set kernels = {
     {K(f32_dwconv_rows)},
     {K(f32_vmax_rows), K(f32_hmax), K(f32_vsum)},
     {K(f32_vexp), K(f32_vaddmax), K(f32_verf), K(f32_vgelu), K(f32_vsigmoid), K(f32_vsilu),
-     K(f32_vhswish)},
+     K(f32_vhswish), K(f32_vaffine)},
     {K(f32_wino_input4), K(f32_wino_output4), K(f32_wino43_input4), K(f32_wino43_output4)},
     K(q4_unpack_8),
     {K(f32_copy_rows), K(f32_pack_cols8)},
@@ -28,10 +28,10 @@ static wisp_kernel_set kernels = {
     " f32_dwconv=f32_dwconv_rows__" ISA " pool=f32_vmax_rows__" ISA ",f32_hmax__" ISA
     ",f32_vsum__" ISA " vmath=f32_vexp__" ISA ",f32_vaddmax__" ISA ",f32_verf__" ISA
     ",f32_vgelu__" ISA ",f32_vsigmoid__" ISA ",f32_vsilu__" ISA ",f32_vhswish__" ISA
-    " qs8_gemm=qs8_gemm_4x8c2__" ISA " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA
-    ",qd16_pack_cols8__" ISA " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA
-    ",f32_wino43_input4__" ISA ",f32_wino43_output4__" ISA " q4_unpack=q4_unpack_8__" ISA
-    " copy=f32_copy_rows__" ISA ",f32_pack_cols8__" ISA,
+    ",f32_vaffine__" ISA " qs8_gemm=qs8_gemm_4x8c2__" ISA " qd16=f32_minmax__" ISA
+    ",qd16_quantize__" ISA ",qd16_pack_cols8__" ISA " winograd=f32_wino_input4__" ISA
+    ",f32_wino_output4__" ISA ",f32_wino43_input4__" ISA ",f32_wino43_output4__" ISA
+    " q4_unpack=q4_unpack_8__" ISA " copy=f32_copy_rows__" ISA ",f32_pack_cols8__" ISA,
 };
 
 const wisp_kernel_set *wisp_kernels(void) { return &kernels; }
@@ -46,7 +46,7 @@ const char *wisp_kernels_describe(void) { return kernels.description; }
   ",f32_vsum__" ISA " vmath=f32_vexp__wasmrelaxed,f32_vaddmax__" ISA \
   ",f32_verf__wasmrelaxed" \
   ",f32_vgelu__wasmrelaxed,f32_vsigmoid__wasmrelaxed,f32_vsilu__wasmrelaxed,f32_vhswish__" ISA \
-  " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA ",qd16_pack_cols8__" ISA \
+  ",f32_vaffine__" ISA " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA ",qd16_pack_cols8__" ISA \
   " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA ",f32_wino43_input4__" ISA \
   ",f32_wino43_output4__" ISA " q4_unpack=q4_unpack_8__" ISA " copy=f32_copy_rows__" ISA \
   ",f32_pack_cols8__" ISA

@@ -54,6 +54,7 @@ typedef struct {
   wisp_f32_vaddmax_fn addmax;
   wisp_f32_verf_fn erf, gelu;
   wisp_f32_vunary_fn sigmoid, silu, hswish;
+  wisp_f32_vaffine_fn affine;
 } wisp_vmath_config;
 
 typedef struct {

@@ -90,3 +90,11 @@ void f32_vhswish__scalar(size_t n, const float *x, float *y) {
     y[i] = v * (g < 0.0f ? 0.0f : g > 1.0f ? 1.0f : g); /* a NaN stays */
   }
 }
+
+void f32_vaffine__scalar(size_t n, const float *x, float a, float b, float lo, float hi, float *y) {
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i] * a + b;
+    v = v < lo ? lo : v;
+    y[i] = v > hi ? hi : v;
+  }
+}

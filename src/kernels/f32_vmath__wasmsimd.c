@@ -131,4 +131,21 @@ static inline v128_t hswish4(v128_t x) {
 }
 
 void WISP_SIMD(f32_vhswish)(size_t n, const float *x, float *y) { map4(n, x, y, hswish4); }
+
+/* pmax(v, lo) is `v < lo ? lo : v` and pmin(v, hi) `hi < v ? hi : v`: the scalar twin's
+ * compares, NaN included */
+void WISP_SIMD(f32_vaffine)(size_t n, const float *x, float a, float b, float lo, float hi,
+                            float *y) {
+  const v128_t va = SPLAT(a), vb = SPLAT(b), vlo = SPLAT(lo), vhi = SPLAT(hi);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + i), va), vb);
+    wasm_v128_store(y + i, wasm_f32x4_pmin(wasm_f32x4_pmax(v, vlo), vhi));
+  }
+  for (; i < n; i++) {
+    float v = x[i] * a + b;
+    v = v < lo ? lo : v;
+    y[i] = v > hi ? hi : v;
+  }
+}
 #endif

@@ -1,6 +1,6 @@
 /* vmath.h — vectorised exp, erf, GELU, sigmoid, SiLU and HardSwish for softmax, Erf, Gelu,
- * Sigmoid, HardSwish and the Conv epilogues x·sigmoid(x) and x·hardsigmoid(x), and the
- * add-and-max pass before a softmax.
+ * Sigmoid, HardSwish and the Conv epilogues x·sigmoid(x) and x·hardsigmoid(x), the
+ * add-and-max pass before a softmax, and the clamped affine map of BatchNormalization.
  *
  * exp: x = n·ln2 + r (|r| ≤ ln2/2), a degree-6 polynomial for e^r (Cephes' expf), 2^n built in
  * the exponent bits; relative error ~2e-7 over [-87.3, 0] (inputs are clamped there: softmax,
@@ -29,6 +29,10 @@ typedef void (*wisp_f32_verf_fn)(size_t n, const float *x, float *y);
 /* y[i] = sigmoid(x[i]); silu: y[i] = x[i]·sigmoid(x[i]); hswish: y[i] = x[i]·clamp(x[i]·(1/6) +
  * 1/2, 0, 1), rounding as HardSwish's and HardSigmoid(1/6, 1/2)'s loops do. y may alias x. */
 typedef void (*wisp_f32_vunary_fn)(size_t n, const float *x, float *y);
+/* y[i] = clamp(x[i]·a + b, lo, hi) (a multiply, then an add: the same rounding in every build;
+ * a NaN stays). y may alias x. */
+typedef void (*wisp_f32_vaffine_fn)(size_t n, const float *x, float a, float b, float lo, float hi,
+                                    float *y);
 
 float f32_vexp__scalar(size_t n, const float *x, float sub, float *y);
 float f32_vaddmax__scalar(size_t n, const float *x, const float *b, float *y);
@@ -37,6 +41,7 @@ void f32_vgelu__scalar(size_t n, const float *x, float *y);
 void f32_vsigmoid__scalar(size_t n, const float *x, float *y);
 void f32_vsilu__scalar(size_t n, const float *x, float *y);
 void f32_vhswish__scalar(size_t n, const float *x, float *y);
+void f32_vaffine__scalar(size_t n, const float *x, float a, float b, float lo, float hi, float *y);
 #ifdef __wasm_simd128__
 float f32_vexp__wasmsimd(size_t n, const float *x, float sub, float *y);
 float f32_vaddmax__wasmsimd(size_t n, const float *x, const float *b, float *y);
@@ -45,6 +50,8 @@ void f32_vgelu__wasmsimd(size_t n, const float *x, float *y);
 void f32_vsigmoid__wasmsimd(size_t n, const float *x, float *y);
 void f32_vsilu__wasmsimd(size_t n, const float *x, float *y);
 void f32_vhswish__wasmsimd(size_t n, const float *x, float *y);
+void f32_vaffine__wasmsimd(size_t n, const float *x, float a, float b, float lo, float hi,
+                           float *y);
 #endif
 
 /* the constants both twins use */

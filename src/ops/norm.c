@@ -10,10 +10,12 @@
  * then a per-channel scale and bias. */
 #include <math.h>
 
+#include "../kernels/config.h"
 #include "op.h"
 
 typedef struct {
   float eps, momentum;
+  float lo, hi; /* a fused Relu / Clip (src/fuse/activation.c), inference only */
   int training;
   int64_t N, C, inner; /* x viewed as (N, C, inner) */
   int folded;          /* a, b in ctx->state */
@@ -25,6 +27,7 @@ static wisp_status bn_parse(wisp_op_ctx *ctx) {
   p->eps = wisp_attr_float(ctx->node, "epsilon", 1e-5f);
   p->momentum = wisp_attr_float(ctx->node, "momentum", 0.9f);
   p->training = ctx->node->opset >= 14 && wisp_attr_int(ctx->node, "training_mode", 0);
+  p->lo = wisp_node_epilogue(ctx->node)->lo, p->hi = wisp_node_epilogue(ctx->node)->hi;
   if (ctx->node->opset < 9 && !wisp_attr_int(ctx->node, "spatial", 1))
     return WISP_OP_FAIL(ctx, WISP_ERR_UNSUPPORTED,
                         "spatial=0 (per-element statistics) is not supported");
@@ -135,11 +138,10 @@ static wisp_status bn_exec(wisp_op_ctx *ctx) {
   if (!p->folded) bn_coeffs(ctx, a, a + p->C);
   const float *b = a + p->C, *x = ctx->in[0]->data;
   float *y = ctx->out[0]->data;
+  wisp_f32_vaffine_fn affine = wisp_kernels()->vmath.affine;
   for (int64_t n = 0; n < p->N; n++)
-    for (int64_t c = 0; c < p->C; c++, x += p->inner, y += p->inner) {
-      float ac = a[c], bc = b[c];
-      for (int64_t i = 0; i < p->inner; i++) y[i] = x[i] * ac + bc;
-    }
+    for (int64_t c = 0; c < p->C; c++, x += p->inner, y += p->inner)
+      affine((size_t)p->inner, x, a[c], b[c], p->lo, p->hi, y);
   return WISP_OK;
 }
 

@@ -84,9 +84,11 @@ KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
                                 wisp_f32_dwconv_rows_fn dwconv, wisp_f32_vexp_fn vexp,
                                 wisp_f32_verf_fn verf, wisp_f32_verf_fn vgelu,
                                 wisp_f32_vunary_fn vsigmoid, wisp_f32_vunary_fn vsilu) {
-  /* addmax has no multiply-add to fuse; hswish must round as the unfused HardSwish ops do */
+  /* addmax has no multiply-add to fuse; hswish and affine must round as the unfused HardSwish
+   * and BatchNormalization loops do */
   const wisp_vmath_config *base = &wisp_kernels()->vmath;
-  const wisp_vmath_config vmath = {vexp, base->addmax, verf, vgelu, vsigmoid, vsilu, base->hswish};
+  const wisp_vmath_config vmath = {vexp,     base->addmax, verf,         vgelu,
+                                   vsigmoid, vsilu,        base->hswish, base->affine};
   wisp_kernels_use_relaxed(gemm, gemm_mr, gemm_1row, rowbias, qs8, dwconv, &vmath);
 }
 

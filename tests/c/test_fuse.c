@@ -1,7 +1,8 @@
 /* Load-time fusions (src/fuse/): the pattern table is well formed, and fixtures come out of
  * wisp_graph_fuse with their chains rewritten: static QDQ MatMul and Gemm onto the int8 GEMM
  * (MatMulIntegerToFloat quantizing x itself, no QuantizeLinear / DequantizeLinear left),
- * BatchNorm folded into its Conv, the Relu after that Conv folded into its epilogue, and SiLU
+ * BatchNorm folded into its Conv, the Relu after that Conv (or after a BatchNorm with no Conv
+ * before it) folded into its epilogue, and SiLU
  * (Sigmoid + Mul, either order) into its Conv; static QDQ Conv onto the int8 GEMM; BERT-style
  * attention into MultiHeadAttention; quantize_dynamic's ConvInteger chain into one ConvInteger
  * with float output. Numbers are checked by the parity tests. */
@@ -112,6 +113,24 @@ static void check_conv_bn(void) {
   }
 }
 
+/* tests/fixtures/bn_act.onnx: BatchNormalization → Relu, and Concat → BatchNormalization →
+ * Clip(0, 6), no Conv before either: the clamps fold into the BatchNormalizations. */
+static void check_bn_act(void) {
+  wisp_graph g;
+  CHECK(load("tests/fixtures/bn_act.onnx", 1, &g));
+  if (g.nodes) {
+    int relu = 0, relu6 = 0;
+    for (int i = 0; i < g.n_nodes; i++) {
+      const wisp_epilogue *e = wisp_node_epilogue(&g.nodes[i]);
+      if (strcmp(g.nodes[i].op_type, "BatchNormalization")) continue;
+      relu += e->lo == 0.0f && isinf(e->hi), relu6 += e->lo == 0.0f && e->hi == 6.0f;
+    }
+    CHECK(relu == 1 && relu6 == 1 && count_op(&g, "", "BatchNormalization") == 2);
+    CHECK(count_op(&g, "", "Relu") == 0 && count_op(&g, "", "Clip") == 0);
+    wisp_graph_free(&g);
+  }
+}
+
 /* tests/fixtures/conv_paths.onnx: four SiLUs and four HardSwishes (two as the op, two as
  * HardSigmoid(1/6, 1/2) and Mul) folded into their Convs; the HardSigmoid(0.2, 0.5) and its Mul
  * stay. */
@@ -215,5 +234,6 @@ int main(void) {
   check_qdq_shared();
   check_qdq_conv();
   check_conv_bn();
+  check_bn_act();
   return check_report("test_fuse");
 }

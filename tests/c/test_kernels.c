@@ -351,6 +351,31 @@ static void check_hswish(const char *name, wisp_f32_vunary_fn hswish) {
   CHECK(bad == 0);
 }
 
+/* BatchNormalization's clamp(x·a + b, lo, hi) bit for bit against the plain loop (in place, over
+ * the 4-wide loop's tails, with NaN and infinities; unclamped, ReLU and ReLU6). */
+static void check_vaffine(const char *name, wisp_f32_vaffine_fn affine) {
+  static const float bounds[][2] = {{-INFINITY, INFINITY}, {0.0f, INFINITY}, {0.0f, 6.0f}};
+  float x[19], y[19];
+  int bad = 0;
+  for (int k = 0; k < 3; k++)
+    for (size_t n = 0; n <= 19; n++) {
+      const float a = 1.7f, b = -0.3f, lo = bounds[k][0], hi = bounds[k][1];
+      for (size_t i = 0; i < n; i++) x[i] = -5.5f + 11.0f * (float)i / (float)n;
+      const float special[] = {NAN, INFINITY, -INFINITY, -0.0f};
+      for (size_t i = 0; i < n && i < 4; i++) x[(i * 5) % n] = special[i];
+      memcpy(y, x, sizeof x);
+      affine(n, y, a, b, lo, hi, y);
+      for (size_t i = 0; i < n; i++) {
+        float v = x[i] * a + b;
+        v = v < lo ? lo : v;
+        float want = v > hi ? hi : v;
+        bad += memcmp(&want, &y[i], 4) != 0 && !(isnan(want) && isnan(y[i]));
+      }
+    }
+  printf("%s: %d differ\n", name, bad);
+  CHECK(bad == 0);
+}
+
 /* exp (of x - max, softmax's), erf, GELU, sigmoid and SiLU against libm over a sweep that includes tails of the 4-wide
  * loop (sigmoid and SiLU also in place, the way the Conv epilogue runs them). */
 static void check_vmath(const char *name, wisp_f32_vexp_fn vexp, wisp_f32_verf_fn verf,
@@ -729,6 +754,10 @@ int main(void) {
 #ifdef __wasm_simd128__
   check_vmath("f32_vmath__wasmsimd", f32_vexp__wasmsimd, f32_verf__wasmsimd, f32_vgelu__wasmsimd,
               f32_vsigmoid__wasmsimd, f32_vsilu__wasmsimd);
+#endif
+  check_vaffine("f32_vaffine__scalar", f32_vaffine__scalar);
+#ifdef __wasm_simd128__
+  check_vaffine("f32_vaffine__wasmsimd", f32_vaffine__wasmsimd);
 #endif
   check_hswish("f32_vhswish__scalar", f32_vhswish__scalar);
 #ifdef __wasm_simd128__

@@ -12,21 +12,29 @@ import { randomFloats, maxAbsDiff } from './helpers.js';
 import { fashionTestSet, accuracy } from '../../models/evaluate.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TOL = 1e-4;
+// 1e-4; for conv_paths.onnx (unnormalised weights, outputs up to 42) 1e-5 of its largest output:
+// Winograd F(4×4)'s transforms round in proportion to the values, and over 60 random inputs it
+// differs by up to 1.54e-4, 4.4e-6 of its largest output (with F(2×2) only: 1.3e-5). The real
+// models keep 1e-4 (ResNet-18: 1.05e-5).
+const tolerance = (path, ref) => (path.endsWith('conv_paths.onnx')
+  ? Math.max(1e-4, 1e-5 * ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0)) : 1e-4);
 
-async function parity(path, dims, seed) {
+// Returns the largest difference from onnxruntime-node's output, and the tolerance for it.
+async function parity(path, dims, seed, session) {
   assert.ok(existsSync(path), `${path} is missing: run /usr/bin/python3 bench/make_models.py`);
-  const [w, o] = await Promise.all([InferenceSession.create(path), ort.InferenceSession.create(path)]);
+  const [w, o] = await Promise.all([session ?? InferenceSession.create(path), ort.InferenceSession.create(path)]);
   const data = randomFloats(dims.reduce((a, b) => a * b, 1), seed, -2, 2);
   const name = o.inputNames[0];
   const rw = await w.run({ [name]: new Tensor('float32', data, dims) });
   const ro = await o.run({ [name]: new ort.Tensor('float32', data, dims) });
   const out = o.outputNames[0];
   assert.deepEqual(rw[out].dims, Array.from(ro[out].dims, Number));
-  const d = maxAbsDiff(rw[out].data, ro[out].data);
-  console.log(`${path.replace(ROOT, '')} ${JSON.stringify(dims)}: max |Δ| = ${d.toExponential(2)}`);
-  await w.release();
-  return d;
+  const d = maxAbsDiff(rw[out].data, ro[out].data), tol = tolerance(path, ro[out].data);
+  if (!session) {
+    console.log(`${path.replace(ROOT, '')} ${JSON.stringify(dims)}: max |Δ| = ${d.toExponential(2)} (tolerance ${tol.toExponential(2)})`);
+    await w.release();
+  }
+  return { d, tol };
 }
 
 const CASES = [
@@ -40,11 +48,29 @@ const CASES = [
   ['bench/models/mobilenet_v2.onnx', [1, 3, 224, 224]],
   ['bench/models/resnet18.onnx', [1, 3, 224, 224]],
   ['bench/models/resnet18.onnx', [2, 3, 224, 224]],
+  ['tests/fixtures/bn_act.onnx', [2, 3, 9, 11]], // Relu and Clip folded into BatchNorms
 ];
 CASES.forEach(([file, dims], i) => {
   test(`${file} ${dims} matches onnxruntime`, async () => {
-    assert.ok(await parity(ROOT + file, dims, 7 + i) <= TOL);
+    const { d, tol } = await parity(ROOT + file, dims, 7 + i);
+    assert.ok(d <= tol, `max |Δ| ${d} over ${tol}`);
   });
+});
+
+// not a lucky seed: every Conv path over 30 random inputs a shape (printed: the worst as a share
+// of the tolerance)
+test('tests/fixtures/conv_paths.onnx matches onnxruntime over 30 inputs a shape', async () => {
+  const path = ROOT + 'tests/fixtures/conv_paths.onnx', w = await InferenceSession.create(path);
+  for (const dims of [[1, 16, 9, 13], [2, 16, 14, 14], [1, 16, 7, 5]]) {
+    let worst = 0;
+    for (let seed = 100; seed < 130; seed++) {
+      const { d, tol } = await parity(path, dims, seed, w);
+      assert.ok(d <= tol, `${dims} seed ${seed}: max |Δ| ${d} over ${tol}`);
+      worst = Math.max(worst, d / tol);
+    }
+    console.log(`conv_paths ${JSON.stringify(dims)}: worst max |Δ| over 30 inputs ${worst.toFixed(2)} of the tolerance`);
+  }
+  await w.release();
 });
 
 test('shipped Fashion-MNIST models reach their test accuracy through load/classify', async () => {
