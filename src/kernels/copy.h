@@ -17,17 +17,16 @@
 
 typedef void (*wisp_f32_copy_rows_fn)(size_t rows, size_t cols, const float *src,
                                       ptrdiff_t src_stride, float *dst, ptrdiff_t dst_stride);
-
-void f32_copy_rows__scalar(size_t rows, size_t cols, const float *src, ptrdiff_t src_stride,
-                           float *dst, ptrdiff_t dst_stride);
 typedef void (*wisp_f32_pack_cols8_fn)(size_t K, const float *x, const ptrdiff_t *off, int stride,
                                        float *b);
 
+void f32_copy_rows__scalar(size_t rows, size_t cols, const float *src, ptrdiff_t src_stride,
+                           float *dst, ptrdiff_t dst_stride);
 void f32_pack_cols8__scalar(size_t K, const float *x, const ptrdiff_t *off, int stride, float *b);
 #ifdef __wasm_simd128__
-void f32_pack_cols8__wasmsimd(size_t K, const float *x, const ptrdiff_t *off, int stride, float *b);
 void f32_copy_rows__wasmsimd(size_t rows, size_t cols, const float *src, ptrdiff_t src_stride,
                              float *dst, ptrdiff_t dst_stride);
+void f32_pack_cols8__wasmsimd(size_t K, const float *x, const ptrdiff_t *off, int stride, float *b);
 #endif
 
 #endif
