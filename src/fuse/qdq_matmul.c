@@ -32,10 +32,12 @@ wisp_status fuse_qdq_matmul(wisp_fuser *f, wisp_node *mm) {
   if (gemm && (wisp_attr_int(mm, "transA", 0) != 0 || wisp_attr_float(mm, "alpha", 1.0f) != 1.0f ||
                wisp_attr_float(mm, "beta", 1.0f) != 1.0f || (trans_b != 0 && trans_b != 1)))
     return WISP_OK;
-  const wisp_value *a = &f->g->values[mm->in[0]];
-  if (gemm && a->has_shape && a->shape.ndim != 2) return WISP_OK; /* Gemm refuses it */
   fuse_qdq q;
   if (!fuse_qdq_operands(f, mm, &q) || q.w.shape.ndim != 2) return WISP_OK;
+  /* A is a DequantizeLinear's output now, so a value (a missing input, "", is -1: fuzz_external
+   * found this read before the operands were checked) */
+  const wisp_value *a = &f->g->values[mm->in[0]];
+  if (gemm && a->has_shape && a->shape.ndim != 2) return WISP_OK; /* Gemm refuses it */
   wisp_node *dqa = q.dqa, *dqw = q.dqw;
   wisp_tensor w = q.w, sw = q.sw, t;
   int za = q.za, zw = q.zw;
