@@ -109,9 +109,10 @@ int fuse_qdq_operands(const wisp_fuser *f, const wisp_node *n, fuse_qdq *q) {
   wisp_tensor sa, t;
   q->dqa = fuse_made_by(f, n->in[0], "DequantizeLinear");
   q->dqw = fuse_made_by(f, n->in[1], "DequantizeLinear");
-  if (!q->dqa || !q->dqw || q->dqa == q->dqw || !dequantize_inputs(f, q->dqa, &sa, &q->za) ||
-      !dequantize_inputs(f, q->dqw, &q->sw, &q->zw) || wisp_shape_numel(&sa.shape) != 1 ||
-      !fuse_constant(f, q->dqw->in[0], &q->w) ||
+  /* x_q must be a value: the fusions count its readers (a missing input "" is -1) */
+  if (!q->dqa || !q->dqw || q->dqa == q->dqw || q->dqa->in[0] < 0 ||
+      !dequantize_inputs(f, q->dqa, &sa, &q->za) || !dequantize_inputs(f, q->dqw, &q->sw, &q->zw) ||
+      wisp_shape_numel(&sa.shape) != 1 || !fuse_constant(f, q->dqw->in[0], &q->w) ||
       (q->w.dtype != WISP_DT_INT8 && q->w.dtype != WISP_DT_UINT8) || f->uses[n->in[1]] != 1 ||
       wisp_attr_int(q->dqw, "block_size", 0) != 0)
     return 0;

@@ -9,7 +9,7 @@
 static wisp_status quantize_into(wisp_fuser *f, wisp_node *n) {
   wisp_node *q = fuse_made_by(f, n->in[0], "QuantizeLinear");
   /* the same scale and zero point values (QDQ exporters share them between Q and DQ) */
-  if (!q || q->n_in != 3 || q->in[1] != n->in[2] || q->in[2] != n->in[4] ||
+  if (!q || q->n_in != 3 || q->in[0] < 0 || q->in[1] != n->in[2] || q->in[2] != n->in[4] ||
       wisp_attr_int(q, "saturate", 1) != 1 || wisp_attr_int(q, "block_size", 0) != 0)
     return WISP_OK;
   int in[7];

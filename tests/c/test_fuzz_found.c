@@ -207,6 +207,54 @@ static void test_gemm_missing_input(void) {
   CHECK(st != WISP_OK && strstr(wisp_last_error(), "Gemm") != NULL);
 }
 
+/* TensorProto name (dtype, dims) with raw data. */
+static pbw initializer(const char *name, int dtype, int ndim, const int64_t *dims, const void *raw,
+                       size_t bytes) {
+  pbw t = {0};
+  for (int i = 0; i < ndim; i++) pbw_int(&t, 1, (uint64_t)dims[i]);
+  pbw_int(&t, 2, (uint64_t)dtype);
+  pbw_str(&t, 8, name);
+  pbw_bytes(&t, 9, raw, bytes);
+  return t;
+}
+
+/* The same family as test_gemm_missing_input, found by reading the fusions after it: a
+ * DequantizeLinear of the missing input "" read by two MatMuls on constant int8 weights. Fusing
+ * the first one counted a new reader of x_q, f->uses[-1]++ (a write before the array). The QDQ
+ * fusions now need x_q to be a value; the session refuses the node instead. */
+static void test_qdq_missing_input(void) {
+  int64_t d2[] = {2, 2};
+  float scale = 0.5f;
+  uint8_t zp = 3;
+  int8_t w[4] = {1, -2, 3, -4};
+  pbw graph = {0};
+  const char *dq[][3] = {{"", "s", "zp"}, {"w", "s", NULL}, {"w", "s", NULL}};
+  const char *dq_out[] = {"xa", "w1", "w2"};
+  for (int i = 0; i < 3; i++) {
+    pbw node = {0};
+    for (int k = 0; k < 3 && dq[i][k]; k++) pbw_str(&node, 1, dq[i][k]);
+    pbw_str(&node, 2, dq_out[i]);
+    pbw_str(&node, 4, "DequantizeLinear");
+    pbw_msg(&graph, 1, &node);
+  }
+  add_node(&graph, "MatMul", "xa", "w1", "y1");
+  add_node(&graph, "MatMul", "xa", "w2", "y2");
+  pbw inits[] = {initializer("s", 1, 0, NULL, &scale, sizeof scale),
+                 initializer("zp", 2, 0, NULL, &zp, 1), initializer("w", 3, 2, d2, w, sizeof w)};
+  for (int i = 0; i < 3; i++) pbw_msg(&graph, 5, &inits[i]);
+  pbw y1 = value_info("y1", 1, 2, d2), y2 = value_info("y2", 1, 2, d2);
+  pbw_msg(&graph, 12, &y1);
+  pbw_msg(&graph, 12, &y2);
+  pbw m = pbw_model(&graph);
+  wisp_session *s = NULL;
+  wisp_status st = wisp_session_create(m.buf, m.len, NULL, &s);
+  if (st == WISP_OK) {
+    st = wisp_session_run(s, NULL, 0);
+    wisp_session_free(s);
+  }
+  CHECK(st != WISP_OK);
+}
+
 int main(void) {
   (void)pbw_unary_model;
   test_pow_int_out_of_range();
@@ -215,5 +263,6 @@ int main(void) {
   test_dynamic_quant_infinite();
   test_plan_over_2gb();
   test_gemm_missing_input();
+  test_qdq_missing_input();
   return check_report("fuzz_found");
 }
