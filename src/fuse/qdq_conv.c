@@ -11,10 +11,11 @@
 
 #include "fuser.h"
 
-/* QuantizeLinear(x, x_scale, x_zp) feeding dq with the same scale and zero point, or NULL. */
+/* QuantizeLinear(x, x_scale, x_zp) feeding dq with the same scale and zero point, or NULL; x must
+ * be a value (not the missing input "", -1): the fusion counts its readers. */
 static wisp_node *matching_quantize(const wisp_fuser *f, const wisp_node *dq) {
   wisp_node *q = fuse_made_by(f, dq->in[0], "QuantizeLinear");
-  return q && q->n_in == 3 && q->in[1] == dq->in[1] && q->in[2] == dq->in[2] &&
+  return q && q->n_in == 3 && q->in[0] >= 0 && q->in[1] == dq->in[1] && q->in[2] == dq->in[2] &&
                  wisp_attr_int(q, "saturate", 1) == 1 && wisp_attr_int(q, "block_size", 0) == 0
              ? q
              : NULL;
