@@ -185,15 +185,10 @@ static void test_plan_over_2gb(void) {
  * CI). Now the fusion looks only past that check, and the session refuses the node by name. */
 static void test_gemm_missing_input(void) {
   int64_t d[] = {2, 2};
-  const char *in_names[] = {"", "b"}, *out_names[] = {"y"};
-  pbw ins[] = {value_info("b", 1, 2, d)};
-  pbw node = {0}, graph = {0};
-  for (int i = 0; i < 2; i++) pbw_str(&node, 1, in_names[i]);
-  pbw_str(&node, 2, out_names[0]);
-  pbw_str(&node, 4, "Gemm");
-  pbw_msg(&graph, 1, &node);
-  pbw_msg(&graph, 11, &ins[0]);
-  pbw out = value_info("y", 1, 2, d);
+  pbw graph = {0};
+  add_node(&graph, "Gemm", "", "b", "y");
+  pbw in = value_info("b", 1, 2, d), out = value_info("y", 1, 2, d);
+  pbw_msg(&graph, 11, &in);
   pbw_msg(&graph, 12, &out);
   pbw m = pbw_model(&graph);
   wisp_session *s = NULL;
