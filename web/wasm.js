@@ -220,7 +220,8 @@ async function compile(url, options = {}) {
 
 // wisp_wasm_use_relaxed's order after its f32 GEMM tile and row count, which useRelaxed picks
 const RELAXED_NAMES = ['f32_gemm_4x8', 'f32_gemm_6x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_6x8c4',
-  'f32_dwconv_rows', 'f32_vexp', 'f32_verf', 'f32_vgelu', 'f32_vsigmoid', 'f32_vsilu'];
+  'f32_dwconv_rows', 'f32_vexp', 'f32_verf', 'f32_vgelu', 'f32_vsigmoid', 'f32_vsilu',
+  'f32_wino43_input4', 'f32_wino43_output4'];
 
 // Rows of the relaxed f32 GEMM tile: 6 where V8 keeps the 6×8 tile's 12 accumulators in
 // registers, which makes it about 15% faster than the 4×8 (measured: V8 13.6 in Node 24 and

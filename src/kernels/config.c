@@ -47,19 +47,22 @@ const char *wisp_kernels_describe(void) { return kernels.description; }
   ",f32_verf__wasmrelaxed" \
   ",f32_vgelu__wasmrelaxed,f32_vsigmoid__wasmrelaxed,f32_vsilu__wasmrelaxed,f32_vhswish__" ISA \
   ",f32_vaffine__" ISA " qd16=f32_minmax__" ISA ",qd16_quantize__" ISA ",qd16_pack_cols8__" ISA \
-  " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA ",f32_wino43_input4__" ISA \
-  ",f32_wino43_output4__" ISA " q4_unpack=q4_unpack_8__" ISA " copy=f32_copy_rows__" ISA \
+  " winograd=f32_wino_input4__" ISA ",f32_wino_output4__" ISA \
+  ",f32_wino43_input4__wasmrelaxed" \
+  ",f32_wino43_output4__wasmrelaxed q4_unpack=q4_unpack_8__" ISA " copy=f32_copy_rows__" ISA \
   ",f32_pack_cols8__" ISA
 
 void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
                               wisp_f32_gemm_ukernel gemm_1row,
                               wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
-                              wisp_f32_dwconv_rows_fn dwconv, const wisp_vmath_config *vmath) {
+                              wisp_f32_dwconv_rows_fn dwconv, const wisp_vmath_config *vmath,
+                              const wisp_winograd_config *winograd) {
   kernels.f32_gemm.gemm = gemm, kernels.f32_gemm.mr = gemm_mr;
   kernels.f32_gemm.gemm_1row = gemm_1row;
   kernels.f32_gemm.rowbias = rowbias;
   kernels.dwconv.rows = dwconv;
   kernels.vmath = *vmath;
+  kernels.winograd = *winograd;
   /* the int8 one only where the engine's relaxed dot is exact on uint8 (web/wasm.js checks) */
   if (qs8)
     kernels.qs8_gemm = (wisp_qs8_gemm_config){NULL,

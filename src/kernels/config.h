@@ -86,13 +86,14 @@ const wisp_kernel_set *wisp_kernels(void);
 void wisp_kernels_install(const wisp_kernel_set *ks);
 #ifdef __wasm_simd128__
 /* The relaxed-SIMD kernels module's tiles (f32: the same panel layout, tiles of gemm_mr rows, 4
- * or 6; int8: the KR = 4 one), depthwise rows and vector math, which web/wasm.js puts in the
- * core's function table when the engine validates relaxed SIMD; qs8 NULL keeps the int16-pair
- * int8 GEMM. */
+ * or 6; int8: the KR = 4 one), depthwise rows, vector math and Winograd F(4×4) transforms, which
+ * web/wasm.js puts in the core's function table when the engine validates relaxed SIMD; qs8 NULL
+ * keeps the int16-pair int8 GEMM. */
 void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
                               wisp_f32_gemm_ukernel gemm_1row,
                               wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
-                              wisp_f32_dwconv_rows_fn dwconv, const wisp_vmath_config *vmath);
+                              wisp_f32_dwconv_rows_fn dwconv, const wisp_vmath_config *vmath,
+                              const wisp_winograd_config *winograd);
 #endif
 /* e.g. "f32_gemm=f32_gemm_4x8__wasmsimd,f32_gemm_1x8__wasmsimd f32_dwconv=..." */
 const char *wisp_kernels_describe(void);

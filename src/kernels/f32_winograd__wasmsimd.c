@@ -1,9 +1,11 @@
 /* Winograd F(2×2, 3×3) and F(4×4, 3×3) transforms for WASM SIMD128: four tiles of a tile row at
  * once, one tile per lane. F(2×2) patches start 2 columns apart, so each patch column is a
- * stride-2 gather, done as two loads and a constant shuffle. */
+ * stride-2 gather, done as two loads and a constant shuffle. The F(4×4) ones are built twice,
+ * like the GEMM tiles: relaxed_madd for their multiplies in the relaxed kernels module. */
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 
+#include "store__wasmsimd.h"
 #include "winograd.h"
 
 void f32_wino_input4__wasmsimd(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride) {
@@ -48,32 +50,41 @@ void f32_wino_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, f
 }
 
 /* ---- F(4×4, 3×3): patches 4 columns apart, so a patch column is a 4×4 transpose ----
- * Their loops stay rolled: unrolled, the two kernels took 6.7 KB more of the download and ran
- * ResNet-18 no faster (bench/ab.js: rolled 0.992 of unrolled). */
+ * In the core their loops stay rolled: unrolled, the two kernels took 6.7 KB more of the download
+ * and ran ResNet-18 no faster (bench/ab.js: rolled 0.992 of unrolled). The relaxed module has no
+ * stack, so there they unroll, which turns their arrays into locals. */
+#ifdef __wasm_relaxed_simd__
+#define WINO_LOOP _Pragma("clang loop unroll(full)")
+#else
+#define WINO_LOOP _Pragma("clang loop unroll(disable)")
+#endif
 
 #define ADD wasm_f32x4_add
 #define SUB wasm_f32x4_sub
-#define MULK(k, v) wasm_f32x4_mul(wasm_f32x4_splat(k), v)
+#define MADD(k, v, acc) WISP_F32X4_MULADD(wasm_f32x4_splat(k), v, acc) /* acc + k·v */
 
-/* Bᵀ x, as the scalar twin's WINO43_BT. */
+/* Bᵀ x, as the scalar twin's bt6 (a - k·v there is a + (-k)·v here: the same bits unfused). */
 static inline void bt6(const v128_t x[6], v128_t b[6]) {
-  v128_t q = ADD(x[1], x[2]), s = SUB(x[1], x[2]), u = SUB(x[4], x[2]), v = SUB(x[3], x[1]);
-  b[0] = SUB(ADD(MULK(4, x[0]), x[4]), MULK(5, x[2]));
-  b[1] = SUB(ADD(x[3], x[4]), MULK(4, q)), b[2] = ADD(SUB(x[4], x[3]), MULK(4, s));
-  b[3] = ADD(u, MULK(2, v)), b[4] = SUB(u, MULK(2, v));
-  b[5] = SUB(ADD(MULK(4, x[1]), x[5]), MULK(5, x[3]));
+  v128_t v = SUB(x[3], x[1]), u = SUB(x[4], x[2]);
+  b[0] = MADD(-2, x[2], MADD(1.5f, v, ADD(x[0], x[4])));
+  b[1] = MADD(-2.5f, x[2], MADD(0.5f, x[3], ADD(x[1], x[4])));
+  b[2] = MADD(2.5f, x[3], MADD(0.5f, x[2], SUB(x[4], x[1])));
+  b[3] = MADD(2, v, u), b[4] = MADD(-0.5f, v, u);
+  b[5] = MADD(-2, x[3], MADD(1.5f, u, ADD(x[1], x[5])));
 }
 
-/* Aᵀ m, as WINO43_AT. */
+/* Aᵀ m, as the scalar twin's at6. */
 static inline void at6(const v128_t m[6], v128_t s[4]) {
-  v128_t p = ADD(m[1], m[2]), d = SUB(m[1], m[2]), P = ADD(m[3], m[4]), D = SUB(m[3], m[4]);
-  s[0] = ADD(ADD(m[0], p), P), s[1] = ADD(d, MULK(2, D)), s[2] = ADD(p, MULK(4, P));
-  s[3] = ADD(ADD(d, MULK(8, D)), m[5]);
+  v128_t p = ADD(m[1], m[2]), d = SUB(m[2], m[1]);
+  s[0] = ADD(ADD(ADD(m[0], p), m[3]), m[4]);
+  s[1] = MADD(-2, m[4], MADD(0.5f, m[3], d));
+  s[2] = MADD(4, m[4], MADD(0.25f, m[3], p));
+  s[3] = ADD(MADD(-8, m[4], MADD(0.125f, m[3], d)), m[5]);
 }
 
-void f32_wino43_input4__wasmsimd(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride) {
+void WISP_SIMD(f32_wino43_input4)(const float *x, ptrdiff_t stride, float *out, ptrdiff_t ostride) {
   v128_t a[6][6]; /* d B per patch row, lanes = tiles */
-#pragma clang loop unroll(disable)
+  WINO_LOOP
   for (int i = 0; i < 6; i++) {
     const float *r = x + i * stride;
     /* tile t's column j is r[4t + j]: columns 0-3 transpose r[0..16), 4-5 come from r[4..18) */
@@ -87,7 +98,7 @@ void f32_wino43_input4__wasmsimd(const float *x, ptrdiff_t stride, float *out, p
                    wasm_i32x4_shuffle(u0, u1, 0, 1, 4, 5), wasm_i32x4_shuffle(u0, u1, 2, 3, 6, 7)};
     bt6(c, a[i]);
   }
-#pragma clang loop unroll(disable)
+  WINO_LOOP
   for (int j = 0; j < 6; j++) { /* Bᵀ (d B) */
     v128_t col[6] = {a[0][j], a[1][j], a[2][j], a[3][j], a[4][j], a[5][j]}, b[6];
     bt6(col, b);
@@ -95,17 +106,17 @@ void f32_wino43_input4__wasmsimd(const float *x, ptrdiff_t stride, float *out, p
   }
 }
 
-void f32_wino43_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, float lo, float hi,
-                                  float *y, ptrdiff_t ystride) {
+void WISP_SIMD(f32_wino43_output4)(const float *m, ptrdiff_t mstride, float bias, float lo,
+                                   float hi, float *y, ptrdiff_t ystride) {
   v128_t s[6][4]; /* Aᵀ m per column of positions, lanes = tiles */
-#pragma clang loop unroll(disable)
+  WINO_LOOP
   for (int j = 0; j < 6; j++) {
     v128_t col[6];
     for (int i = 0; i < 6; i++) col[i] = wasm_v128_load(m + (6 * i + j) * mstride);
     at6(col, s[j]);
   }
   const v128_t vb = wasm_f32x4_splat(bias), vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
-#pragma clang loop unroll(disable)
+  WINO_LOOP
   for (int r = 0; r < 4; r++) {
     v128_t row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]}, v[4];
     at6(row, v);
@@ -124,5 +135,6 @@ void f32_wino43_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias,
 }
 #undef ADD
 #undef SUB
-#undef MULK
+#undef MADD
+#undef WINO_LOOP
 #endif

@@ -83,13 +83,17 @@ KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
                                 wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
                                 wisp_f32_dwconv_rows_fn dwconv, wisp_f32_vexp_fn vexp,
                                 wisp_f32_verf_fn verf, wisp_f32_verf_fn vgelu,
-                                wisp_f32_vunary_fn vsigmoid, wisp_f32_vunary_fn vsilu) {
+                                wisp_f32_vunary_fn vsigmoid, wisp_f32_vunary_fn vsilu,
+                                wisp_f32_wino_input4_fn wino43_input4,
+                                wisp_f32_wino_output4_fn wino43_output4) {
   /* addmax has no multiply-add to fuse; hswish and affine must round as the unfused HardSwish
    * and BatchNormalization loops do */
   const wisp_vmath_config *base = &wisp_kernels()->vmath;
   const wisp_vmath_config vmath = {vexp,     base->addmax, verf,         vgelu,
                                    vsigmoid, vsilu,        base->hswish, base->affine};
-  wisp_kernels_use_relaxed(gemm, gemm_mr, gemm_1row, rowbias, qs8, dwconv, &vmath);
+  wisp_winograd_config winograd = wisp_kernels()->winograd;
+  winograd.input4_43 = wino43_input4, winograd.output4_43 = wino43_output4;
+  wisp_kernels_use_relaxed(gemm, gemm_mr, gemm_1row, rowbias, qs8, dwconv, &vmath, &winograd);
 }
 
 /* ---- threads (src/threads.h): JS sets the count per run; its workers run the loop ---- */

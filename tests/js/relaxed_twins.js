@@ -121,6 +121,43 @@ export async function runRelaxedTwins(bytes) {
               compare(`f32_dwconv_rows ${kh}×${kw} s=${s} d=${d} ow=${ow} clamp=${lo}`, O1, O2, out, bnd);
             }
   }
+  // Winograd F(4×4, 3×3) transforms (kernels/winograd.h), 4 tiles a call: the input's 6×6 patches
+  // 4 columns apart, the output's 4×4 tiles with bias and clamps; bound: Σ|terms| of each value,
+  // doubled (two passes of up to 4 roundings each)
+  {
+    const BT = [[1, -1.5, -2, 1.5, 1, 0], [0, 1, -2.5, 0.5, 1, 0], [0, -1, 0.5, 2.5, 1, 0],
+      [0, -2, -1, 2, 1, 0], [0, 0.5, -1, -0.5, 1, 0], [0, 1, -1.5, -2, 1.5, 1]];
+    const AT = [[1, 1, 1, 1, 1, 0], [0, -1, 1, 0.5, -2, 0], [0, 1, 1, 0.25, 4, 0], [0, -1, 1, 0.125, -8, 1]];
+    const terms = (L, a, b, at) => { // Σ_ij |L[a][i] L[b][j] v(i, j)|
+      let acc = 0;
+      for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) acc += Math.abs(L[a][i] * L[b][j] * at(i, j));
+      return 2 * acc;
+    };
+    const XS = 20, X = alloc(6 * XS), OS = 5, I1 = alloc(36 * OS), I2 = alloc(36 * OS);
+    const YS = 18, Y1 = alloc(4 * YS), Y2 = alloc(4 * YS);
+    for (let round = 0; round < 20; round++) {
+      const scale = [1, 1e-3, 300][round % 3];
+      fill(X, 6 * XS, () => scale * r()), fill(I1, 36 * OS, r), copy(I1, I2, 36 * OS);
+      k.f32_wino43_input4__wasmrelaxed(X, XS, I1, OS);
+      k.f32_wino43_input4__scalar(X, XS, I2, OS);
+      const h = f32(), bin = new Float64Array(36 * OS);
+      for (let xi = 0; xi < 36; xi++)
+        for (let t = 0; t < 4; t++)
+          bin[xi * OS + t] = terms(BT, Math.floor(xi / 6), xi % 6, (i, j) => h[(X >> 2) + i * XS + 4 * t + j]);
+      compare(`f32_wino43_input4 round ${round}`, I1, I2, 36 * OS, bin);
+      // the input transform's output (lanes 0-3 of each position) is the output transform's input
+      const bias = 0.3 * scale, [lo, hi] = round % 2 ? [-Infinity, Infinity] : [-0.5 * scale, 2 * scale];
+      fill(Y1, 4 * YS, r), copy(Y1, Y2, 4 * YS);
+      k.f32_wino43_output4__wasmrelaxed(I2, OS, bias, lo, hi, Y1, YS);
+      k.f32_wino43_output4__scalar(I2, OS, bias, lo, hi, Y2, YS);
+      const bout = new Float64Array(4 * YS), h2 = f32();
+      for (let rr = 0; rr < 4; rr++)
+        for (let t = 0; t < 4; t++)
+          for (let c = 0; c < 4; c++)
+            bout[rr * YS + 4 * t + c] = terms(AT, rr, c, (i, j) => h2[(I2 >> 2) + (6 * i + j) * OS + t]) + 2 * Math.abs(bias);
+      compare(`f32_wino43_output4 round ${round}`, Y1, Y2, 4 * YS, bout);
+    }
+  }
   // vector math (kernels/vmath.h): softmax's exp of x - max, erf, GELU, sigmoid and SiLU over
   // sweeps with the 4-wide loop's tails; a few ulps apart (relaxed_madd may fuse)
   for (const n of [1, 3, 4, 5, 8, 13, 67]) {
