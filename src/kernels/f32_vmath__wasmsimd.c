@@ -11,8 +11,8 @@
 #include "store__wasmsimd.h"
 #include "vmath.h"
 
+#define SPLAT wisp_f32x4_splat_hoisted /* constants are used in loops */
 #define MADD(a, b, c) WISP_F32X4_MULADD(a, SPLAT(b), c)
-#define SPLAT wasm_f32x4_splat
 
 /* e^r for |r| <= ln2/2 */
 static inline v128_t exp_poly4(v128_t r) {
