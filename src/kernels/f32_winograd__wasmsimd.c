@@ -61,14 +61,7 @@ void f32_wino_output4__wasmsimd(const float *m, ptrdiff_t mstride, float bias, f
 
 #define ADD wasm_f32x4_add
 #define SUB wasm_f32x4_sub
-/* acc + k·v. The relaxed build's constants are hoisted (store__wasmsimd.h: ResNet-18 0.949× its
- * time under Node 24); the SIMD128 build's are not, as V8 11 (Node 20) ran ResNet-18 0.7% slower
- * with them held in registers. */
-#ifdef __wasm_relaxed_simd__
-#define MADD(k, v, acc) WISP_F32X4_MULADD(wisp_f32x4_splat_hoisted(k), v, acc)
-#else
-#define MADD(k, v, acc) WISP_F32X4_MULADD(wasm_f32x4_splat(k), v, acc)
-#endif
+#define MADD(k, v, acc) WISP_F32X4_MULADD(wisp_f32x4_splat_hoisted(k), v, acc) /* acc + k·v */
 
 /* Bᵀ x, as the scalar twin's bt6 (a - k·v there is a + (-k)·v here: the same bits unfused). */
 static inline void bt6(const v128_t x[6], v128_t b[6]) {

@@ -7,11 +7,9 @@
 #include <wasm_simd128.h>
 
 #include "q4_gemm.h"
-#include "store__wasmsimd.h"
 
 static void dequant_block(const uint8_t *q, size_t block, int z, float s, float *w) {
-  const v128_t mask = wisp_i32x4_splat_hoisted(0x0F0F0F0F),
-               bits = wisp_i32x4_splat_hoisted(0x4B000000);
+  const v128_t mask = wasm_i8x16_splat(15), bits = wasm_i32x4_splat(0x4B000000);
   const v128_t off = wasm_f32x4_splat(8388608.0f + (float)z), vs = wasm_f32x4_splat(s);
   for (size_t k = 0; k < block; k += 16) {
     v128_t v = wasm_v128_load64_zero(q + k / 2);

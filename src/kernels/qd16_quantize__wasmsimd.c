@@ -7,7 +7,6 @@
 #include <wasm_simd128.h>
 
 #include "qs8_gemm.h"
-#include "store__wasmsimd.h"
 
 void f32_minmax__wasmsimd(size_t n, const float *x, float *min, float *max) {
   float lo = x[0], hi = x[0];
@@ -40,8 +39,7 @@ void qd16_quantize__wasmsimd(size_t n, const float *x, float scale, int32_t zp, 
   /* v + 1.5·2^23 rounds v (|v| ≤ 255) to an integer, half to even, into the low mantissa bits:
    * one add and one integer subtract instead of f32x4.nearest and i32x4.trunc_sat_f32x4, which
    * V8 expands into several x86 instructions each */
-  const v128_t magic = wisp_f32x4_splat_hoisted(12582912.0f),
-               magic_bits = wisp_i32x4_splat_hoisted(0x4B400000);
+  const v128_t magic = wasm_f32x4_splat(12582912.0f), magic_bits = wasm_i32x4_splat(0x4B400000);
   for (; i + 8 <= n; i += 8) {
     v128_t a = wasm_f32x4_div(wasm_v128_load(x + i), s),
            b = wasm_f32x4_div(wasm_v128_load(x + i + 4), s);
@@ -73,8 +71,7 @@ void qd8c4_quantize_rows__wasmsimd(int M, int K, const float *x, float scale, in
   const size_t row = wisp_qs8c4_row_bytes(K);
   const float flo = (float)-zp, fhi = (float)(255 - zp);
   const v128_t s = wasm_f32x4_splat(scale), lo = wasm_f32x4_splat(flo), hi = wasm_f32x4_splat(fhi);
-  const v128_t magic = wisp_f32x4_splat_hoisted(12582912.0f),
-               bits_zp = wasm_i32x4_splat(0x4B400000 - zp);
+  const v128_t magic = wasm_f32x4_splat(12582912.0f), bits_zp = wasm_i32x4_splat(0x4B400000 - zp);
   for (int m = 0; m < M; m++, A += row, x += K) {
     uint8_t *a = A + 8;
     v128_t vsum = wasm_i32x4_splat(0);

@@ -25,17 +25,18 @@ static inline void wisp_store_row8__wasmsimd(float *c, int nc, v128_t lo, v128_t
 
 /* Splats of constants for loops. V8 13 and later (Chromium 130+, Node 24) rebuild a v128.const
  * at every use, as three x86 instructions (movabs, movq, punpcklqdq), and do not hoist them out
- * of loops; a splat of a value clang cannot fold (the empty asm) stays a local, made once before
- * the loop. (The vector math: MiniLM q8 0.900× its time, EfficientNet-B0 0.906× in the relaxed
- * build under Node 24; Node 20 and 22 ran the same either way.) */
+ * of loops. In the relaxed kernels module, a splat of a value clang cannot fold (the empty asm)
+ * stays a local made once before the loop (its vector math: MiniLM q8 0.900× its time,
+ * EfficientNet-B0 0.906× under Node 24). The core gets plain splats: emcc's wasm-opt folds such
+ * locals back into v128.const inside the loops anyway. */
+#ifdef __wasm_relaxed_simd__
 static inline v128_t wisp_f32x4_splat_hoisted(float c) {
   __asm__("" : "+r"(c));
   return wasm_f32x4_splat(c);
 }
-static inline v128_t wisp_i32x4_splat_hoisted(int c) {
-  __asm__("" : "+r"(c));
-  return wasm_i32x4_splat(c);
-}
+#else
+#define wisp_f32x4_splat_hoisted wasm_f32x4_splat
+#endif
 
 /* The first n ≤ 4 floats of c, the rest zero, reading nothing past them. */
 static inline v128_t wisp_load_upto4__wasmsimd(const float *c, int n) {
