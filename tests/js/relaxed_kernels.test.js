@@ -4,6 +4,7 @@
 // path; under Node 20, which lacks relaxed SIMD, the core must pick the baseline SIMD128 kernels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -46,6 +47,20 @@ test('the relaxed kernels modules have no stack: their stack pointer is 0', () =
     assert.equal(globals.length, 1 + 5 * n, `${file}: globals ${Buffer.from(globals).toString('hex')}`);
     for (let g = 0; g < n; g++)
       assert.deepEqual([...globals.subarray(1 + 5 * g + 2, 1 + 5 * g + 5)], [0x41, 0x00, 0x0b], `${file}: global ${g} does not start at 0`);
+  }
+});
+
+// ... and no kernel may touch it: a stack pointer of 0 only makes a kernel that does trap when it
+// runs, and only a run that reaches it shows that (the Winograd F(4×4) transforms did, session
+// 12, while their loops were rolled over arrays on the stack). The modules' one global is that
+// pointer, so the disassembly (llvm-objdump-19, from llvm-19 next to the clang-19 that builds
+// them) must have no global.get or global.set at all.
+test('no relaxed kernel uses the stack: the modules read and write no global', () => {
+  for (const file of ['wisp_relaxed.wasm', 'wisp_relaxed_mt.wasm']) {
+    const dis = execFileSync('llvm-objdump-19', ['-d', `${ROOT}web/${file}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.ok(dis.includes('v128.load'), `${file}: no disassembly`);
+    const uses = dis.split('\n').filter((l) => /\bglobal\.(get|set)\b/.test(l));
+    assert.deepEqual(uses, [], `${file}: a kernel uses the stack pointer`);
   }
 });
 
