@@ -137,15 +137,14 @@ void WISP_SIMD(f32_vhswish)(size_t n, const float *x, float *y) { map4(n, x, y, 
 void WISP_SIMD(f32_vaffine)(size_t n, const float *x, float a, float b, float lo, float hi,
                             float *y) {
   const v128_t va = SPLAT(a), vb = SPLAT(b), vlo = SPLAT(lo), vhi = SPLAT(hi);
+#define AFFINE4(v) \
+  wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_add(wasm_f32x4_mul(v, va), vb), vlo), vhi)
   size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + i), va), vb);
-    wasm_v128_store(y + i, wasm_f32x4_pmin(wasm_f32x4_pmax(v, vlo), vhi));
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, AFFINE4(wasm_v128_load(x + i)));
+  if (i < n) { /* the last 1-3 by lane loads and stores, as map4 */
+    v128_t v = AFFINE4(wisp_load_upto4__wasmsimd(x + i, (int)(n - i)));
+    wisp_store_row8__wasmsimd(y + i, (int)(n - i), v, v);
   }
-  for (; i < n; i++) {
-    float v = x[i] * a + b;
-    v = v < lo ? lo : v;
-    y[i] = v > hi ? hi : v;
-  }
+#undef AFFINE4
 }
 #endif
