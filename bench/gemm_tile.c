@@ -40,17 +40,18 @@ F32_TILE_LOOP(tile_loop, 4)
 /* wisp_f32_gemm_with over this build's tiles (f32_gemm_pack.c, linked in). */
 __attribute__((export_name("gemm"))) void gemm(int M, int N, int K, const float *A,
                                                const float *packed, float *C) {
-  wisp_f32_gemm_with(WISP_SIMD(f32_gemm_4x8), WISP_SIMD(f32_gemm_1x8), WISP_GEMM_MR, M, N, K, A, K,
-                     packed, C, N, -INFINITY, INFINITY);
+  const wisp_f32_gemm_tiles t = {WISP_SIMD(f32_gemm_4x8), NULL, WISP_SIMD(f32_gemm_1x8), 4};
+  wisp_f32_gemm_with(&t, M, N, K, A, K, packed, C, N, -INFINITY, INFINITY);
 }
 
 #ifdef __wasm_relaxed_simd__
-/* The relaxed build's 6-row f32 tile, which web/wasm.js takes where V8 is 13 or later. */
+/* The relaxed build's 6-row f32 tile (4-row past it), which web/wasm.js takes where V8 is 13+. */
 F32_TILE_LOOP(tile_loop6, 6)
 __attribute__((export_name("gemm6"))) void gemm6(int M, int N, int K, const float *A,
                                                  const float *packed, float *C) {
-  wisp_f32_gemm_with(f32_gemm_6x8__wasmrelaxed, f32_gemm_1x8__wasmrelaxed, 6, M, N, K, A, K, packed,
-                     C, N, -INFINITY, INFINITY);
+  const wisp_f32_gemm_tiles t = {f32_gemm_6x8__wasmrelaxed, f32_gemm_4x8__wasmrelaxed,
+                                 f32_gemm_1x8__wasmrelaxed, 6};
+  wisp_f32_gemm_with(&t, M, N, K, A, K, packed, C, N, -INFINITY, INFINITY);
 }
 #endif
 

@@ -256,7 +256,9 @@ async function useRelaxed(wasm, url, options) {
   const [gemm4x8, gemm6x8, ...rest] = slots;
   if (!int8) rest[2] = 0; // NULL: keep the int16-pair kernel
   const rows = relaxedGemmRows();
-  wasm.exports.wisp_wasm_use_relaxed(rows === 6 ? gemm6x8 : gemm4x8, rows, ...rest);
+  // with the 6-row tile, the 4-row one takes the 2-4 rows past its tiles (gemm.h); 0 is NULL
+  if (rows === 6) wasm.exports.wisp_wasm_use_relaxed(gemm6x8, 6, gemm4x8, ...rest);
+  else wasm.exports.wisp_wasm_use_relaxed(gemm4x8, 4, 0, ...rest);
   return module;
 }
 

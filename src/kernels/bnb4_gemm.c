@@ -30,8 +30,7 @@ static void decode_panel(size_t n0, int nc, size_t K, size_t k0, size_t kc, size
 }
 
 typedef struct {
-  wisp_f32_gemm_ukernel uk, uk1;
-  int mr;
+  const wisp_f32_gemm_tiles *tiles;
   size_t M, K, block, lda, ldy;
   const float *code, *A, *absmax;
   const uint8_t *B;
@@ -50,17 +49,17 @@ static void bnb4_columns(void *ctx, int thread, size_t i, size_t n_first, size_t
       size_t kc = K - k0 < WISP_BNB4_KC ? K - k0 : WISP_BNB4_KC;
       decode_panel(n0, nc, K, k0, kc, g->block, g->code, g->B, g->absmax, panel);
       /* the first K block starts from 0 */
-      wisp_f32_gemm_rows(g->uk, g->uk1, g->mr, (int)M, nc, (int)kc, g->A + k0, (ptrdiff_t)lda,
-                         panel, k0 ? NULL : zeros, g->Y + n0, (ptrdiff_t)ldy, -INFINITY, INFINITY);
+      wisp_f32_gemm_rows(g->tiles, (int)M, nc, (int)kc, g->A + k0, (ptrdiff_t)lda, panel,
+                         k0 ? NULL : zeros, g->Y + n0, (ptrdiff_t)ldy, -INFINITY, INFINITY);
     }
   }
 }
 
-void wisp_bnb4_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int mr, size_t M,
-                         size_t N, size_t K, size_t block, const float *code, const float *A,
-                         size_t lda, const uint8_t *B, const float *absmax, float *Y, size_t ldy,
+void wisp_bnb4_gemm_with(const wisp_f32_gemm_tiles *tiles, size_t M, size_t N, size_t K,
+                         size_t block, const float *code, const float *A, size_t lda,
+                         const uint8_t *B, const float *absmax, float *Y, size_t ldy,
                          float *scratch) {
-  bnb4_job g = {uk, uk1, mr, M, K, block, lda, ldy, code, A, absmax, B, Y, scratch};
+  bnb4_job g = {tiles, M, K, block, lda, ldy, code, A, absmax, B, Y, scratch};
   /* columns only, so each panel is decoded once */
   if (N) wisp_parallel_2d(1, N, 1, wisp_gemm_column_span(M, N, K), bnb4_columns, &g);
 }
@@ -68,7 +67,6 @@ void wisp_bnb4_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, in
 void wisp_bnb4_gemm(size_t M, size_t N, size_t K, size_t block, const float *code, const float *A,
                     size_t lda, const uint8_t *B, const float *absmax, float *Y, size_t ldy,
                     float *scratch) {
-  const wisp_kernel_set *ks = wisp_kernels();
-  wisp_bnb4_gemm_with(ks->f32_gemm.gemm, ks->f32_gemm.gemm_1row, ks->f32_gemm.mr, M, N, K, block,
-                      code, A, lda, B, absmax, Y, ldy, scratch);
+  wisp_bnb4_gemm_with(&wisp_kernels()->f32_gemm.tiles, M, N, K, block, code, A, lda, B, absmax, Y,
+                      ldy, scratch);
 }

@@ -22,10 +22,10 @@
 /* Floats of scratch the driver needs per thread (wisp_threads(): a panel each). */
 #define WISP_BNB4_SCRATCH_FLOATS (WISP_BNB4_KC * WISP_GEMM_NR)
 
-/* The GEMM with the given f32 tiles (uk mr rows, uk1 one row). */
-void wisp_bnb4_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int mr, size_t M,
-                         size_t N, size_t K, size_t block, const float *code, const float *A,
-                         size_t lda, const uint8_t *B, const float *absmax, float *Y, size_t ldy,
+/* The GEMM with the given f32 tiles. */
+void wisp_bnb4_gemm_with(const wisp_f32_gemm_tiles *tiles, size_t M, size_t N, size_t K,
+                         size_t block, const float *code, const float *A, size_t lda,
+                         const uint8_t *B, const float *absmax, float *Y, size_t ldy,
                          float *scratch);
 /* The same with the tiles config.c chose. */
 void wisp_bnb4_gemm(size_t M, size_t N, size_t K, size_t block, const float *code, const float *A,

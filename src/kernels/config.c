@@ -11,8 +11,12 @@
 #endif
 
 static wisp_kernel_set kernels = {
-    {K(f32_gemm_4x8), K(f32_gemm_1x8), K(f32_gemm_rowbias_4x8), WISP_GEMM_MR, WISP_GEMM_NR, 1,
-     wisp_f32_gemm_packed_size, wisp_f32_gemm_pack},
+    {{K(f32_gemm_4x8), NULL, K(f32_gemm_1x8), WISP_GEMM_MR},
+     K(f32_gemm_rowbias_4x8),
+     WISP_GEMM_NR,
+     1,
+     wisp_f32_gemm_packed_size,
+     wisp_f32_gemm_pack},
     {K(qs8_gemm_4x8c2), NULL, WISP_QS8_MR, WISP_QS8_NR, 2, wisp_qs8_gemm_packed_size,
      wisp_qs8_gemm_pack, K(f32_minmax), K(qd16_quantize), NULL, K(qd16_pack_cols8)},
     {K(qs8_gemm_4x8c2), NULL, WISP_QS8_MR, WISP_QS8_NR, 2, wisp_qs8_gemm_packed_size,
@@ -52,13 +56,11 @@ const char *wisp_kernels_describe(void) { return kernels.description; }
   ",f32_wino43_output4__wasmrelaxed q4_unpack=q4_unpack_8__" ISA " copy=f32_copy_rows__" ISA \
   ",f32_pack_cols8__" ISA
 
-void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
-                              wisp_f32_gemm_ukernel gemm_1row,
+void wisp_kernels_use_relaxed(const wisp_f32_gemm_tiles *f32_tiles,
                               wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
                               wisp_f32_dwconv_rows_fn dwconv, const wisp_vmath_config *vmath,
                               const wisp_winograd_config *winograd) {
-  kernels.f32_gemm.gemm = gemm, kernels.f32_gemm.mr = gemm_mr;
-  kernels.f32_gemm.gemm_1row = gemm_1row;
+  kernels.f32_gemm.tiles = *f32_tiles;
   kernels.f32_gemm.rowbias = rowbias;
   kernels.dwconv.rows = dwconv;
   kernels.vmath = *vmath;
@@ -78,9 +80,9 @@ void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
                                               NULL};
   static char description[1024]; /* the tile height and the int8 kernel vary; the rest not */
   wisp_snprintf(description, sizeof description,
-                "f32_gemm=f32_gemm_%dx8__wasmrelaxed,f32_gemm_1x8__wasmrelaxed,"
+                "f32_gemm=f32_gemm_%dx8__wasmrelaxed,%sf32_gemm_1x8__wasmrelaxed,"
                 "f32_gemm_rowbias_4x8__wasmrelaxed qs8_gemm=%s" RELAXED_REST,
-                gemm_mr,
+                f32_tiles->mr, f32_tiles->gemm_4row ? "f32_gemm_4x8__wasmrelaxed," : "",
                 qs8 ? "qs8_gemm_6x8c4__wasmrelaxed,qs8_gemm_4x8c2__" ISA
                       " qd8c4=qd8c4_quantize_rows__" ISA
                     : "qs8_gemm_4x8c2__" ISA);

@@ -16,10 +16,9 @@
 #include "winograd.h"
 
 typedef struct {
-  wisp_f32_gemm_ukernel gemm;            /* mr × nr tiles */
-  wisp_f32_gemm_ukernel gemm_1row;       /* 1 × nr: row tails, M = 1 */
-  wisp_f32_gemm_rowbias_ukernel rowbias; /* mr × nr over unpacked B: 1×1 convs */
-  int mr, nr, kr;
+  wisp_f32_gemm_tiles tiles;             /* mr × nr (and a 4-row and a 1-row tile) */
+  wisp_f32_gemm_rowbias_ukernel rowbias; /* 4 × nr over unpacked B: 1×1 convs */
+  int nr, kr;
   uint64_t (*packed_size)(int K, int N); /* floats */
   void (*pack)(int K, int N, const float *B, ptrdiff_t stride_k, ptrdiff_t stride_n,
                const float *bias, float *packed);
@@ -85,12 +84,11 @@ const wisp_kernel_set *wisp_kernels(void);
 /* Replaces the set: only at start-up, before any weights were packed with the old one. */
 void wisp_kernels_install(const wisp_kernel_set *ks);
 #ifdef __wasm_simd128__
-/* The relaxed-SIMD kernels module's tiles (f32: the same panel layout, tiles of gemm_mr rows, 4
- * or 6; int8: the KR = 4 one), depthwise rows, vector math and Winograd F(4×4) transforms, which
+/* The relaxed-SIMD kernels module's tiles (f32: the same panel layout, tiles of 4 or 6 rows;
+ * int8: the KR = 4 one), depthwise rows, vector math and Winograd F(4×4) transforms, which
  * web/wasm.js puts in the core's function table when the engine validates relaxed SIMD; qs8 NULL
  * keeps the int16-pair int8 GEMM. */
-void wisp_kernels_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
-                              wisp_f32_gemm_ukernel gemm_1row,
+void wisp_kernels_use_relaxed(const wisp_f32_gemm_tiles *f32_tiles,
                               wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
                               wisp_f32_dwconv_rows_fn dwconv, const wisp_vmath_config *vmath,
                               const wisp_winograd_config *winograd);

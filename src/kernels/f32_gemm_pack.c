@@ -37,20 +37,27 @@ size_t wisp_gemm_column_span(size_t M, size_t N, size_t K) {
   return (panels + per - 1) / per * WISP_GEMM_NR;
 }
 
-void wisp_f32_gemm_rows(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int mr, int M, int nc,
-                        int kc, const float *A, ptrdiff_t lda, const float *w, const float *bias,
-                        float *C, ptrdiff_t ldc, float min, float max) {
-  int m0 = 0;
-  for (; m0 + mr <= M; m0 += mr)
-    uk(mr, nc, kc, A + m0 * lda, lda, w, bias, C + m0 * ldc, ldc, min, max);
-  if (M - m0 >= 2) uk(M - m0, nc, kc, A + m0 * lda, lda, w, bias, C + m0 * ldc, ldc, min, max);
-  else if (M - m0 == 1) uk1(1, nc, kc, A + m0 * lda, lda, w, bias, C + m0 * ldc, ldc, min, max);
+void wisp_f32_gemm_rows(const wisp_f32_gemm_tiles *t, int M, int nc, int kc, const float *A,
+                        ptrdiff_t lda, const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                        float min, float max) {
+  int mr = t->mr, m0 = 0, rest = M % mr;
+  if (t->gemm_4row && rest == 2 && M > mr) rest += mr; /* 4 + 4 (gemm.h) */
+  for (; m0 < M - rest; m0 += mr)
+    t->gemm(mr, nc, kc, A + m0 * lda, lda, w, bias, C + m0 * ldc, ldc, min, max);
+  while (rest > 0) {
+    int rows = rest;
+    wisp_f32_gemm_ukernel uk = t->gemm;
+    if (rest == 1) uk = t->gemm_1row;
+    else if (t->gemm_4row && rest != 5) uk = t->gemm_4row, rows = rest > 4 ? 4 : rest;
+    uk(rows, nc, kc, A + m0 * lda, lda, w, bias, C + m0 * ldc, ldc, min, max);
+    m0 += rows, rest -= rows;
+  }
 }
 
 /* Rows [0, M) × columns [0, N) of one tile (the whole matrix with one thread). */
-static void gemm_tile(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int mr, int M, int N,
-                      int K, const float *A, ptrdiff_t lda, const float *packed, float *C,
-                      ptrdiff_t ldc, float min, float max) {
+static void gemm_tile(const wisp_f32_gemm_tiles *t, int M, int N, int K, const float *A,
+                      ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc, float min,
+                      float max) {
   size_t panel_size = ((size_t)K + 1) * WISP_GEMM_NR;
   int k0 = 0;
   do { /* K blocks (at least one, so K = 0 still writes the bias) */
@@ -61,7 +68,7 @@ static void gemm_tile(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int m
       int nc = N - n0 < WISP_GEMM_NR ? N - n0 : WISP_GEMM_NR;
       const float *panel = packed + (size_t)(n0 / WISP_GEMM_NR) * panel_size;
       const float *bias = k0 ? NULL : panel, *w = panel + WISP_GEMM_NR * (1 + (size_t)k0);
-      wisp_f32_gemm_rows(uk, uk1, mr, M, nc, kc, A + k0, lda, w, bias, C + n0, ldc, lo, hi);
+      wisp_f32_gemm_rows(t, M, nc, kc, A + k0, lda, w, bias, C + n0, ldc, lo, hi);
     }
     k0 += kc;
   } while (k0 < K);
@@ -87,8 +94,8 @@ void wisp_gemm_tiles(int M, int N, int K, int mr, int nr, size_t *tile_m, size_t
 }
 
 typedef struct {
-  wisp_f32_gemm_ukernel uk, uk1;
-  int mr, K;
+  const wisp_f32_gemm_tiles *tiles;
+  int K;
   const float *A, *packed;
   ptrdiff_t lda, ldc;
   float *C, min, max;
@@ -97,30 +104,28 @@ typedef struct {
 static void gemm_job_tile(void *ctx, int thread, size_t i, size_t j, size_t ni, size_t nj) {
   const gemm_job *g = ctx;
   size_t panel_size = ((size_t)g->K + 1) * WISP_GEMM_NR;
-  gemm_tile(g->uk, g->uk1, g->mr, (int)ni, (int)nj, g->K, g->A + i * g->lda, g->lda,
+  gemm_tile(g->tiles, (int)ni, (int)nj, g->K, g->A + i * g->lda, g->lda,
             g->packed + j / WISP_GEMM_NR * panel_size, g->C + i * g->ldc + j, g->ldc, g->min,
             g->max);
 }
 
-void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int mr, int M, int N,
-                        int K, const float *A, ptrdiff_t lda, const float *packed, float *C,
-                        ptrdiff_t ldc, float min, float max) {
+void wisp_f32_gemm_with(const wisp_f32_gemm_tiles *t, int M, int N, int K, const float *A,
+                        ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc, float min,
+                        float max) {
   assert(M >= 0 && N >= 0 && K >= 0);
   size_t tm, tn;
-  wisp_gemm_tiles(M, N, K, mr, WISP_GEMM_NR, &tm, &tn);
+  wisp_gemm_tiles(M, N, K, t->mr, WISP_GEMM_NR, &tm, &tn);
   if (tm >= (size_t)M && tn >= (size_t)N) { /* one tile */
-    gemm_tile(uk, uk1, mr, M, N, K, A, lda, packed, C, ldc, min, max);
+    gemm_tile(t, M, N, K, A, lda, packed, C, ldc, min, max);
     return;
   }
-  gemm_job g = {uk, uk1, mr, K, A, packed, lda, ldc, C, min, max};
+  gemm_job g = {t, K, A, packed, lda, ldc, C, min, max};
   wisp_parallel_2d((size_t)M, (size_t)N, tm, tn, gemm_job_tile, &g);
 }
 
 void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const float *packed,
                    float *C, ptrdiff_t ldc, float min, float max) {
-  const wisp_kernel_set *ks = wisp_kernels();
-  wisp_f32_gemm_with(ks->f32_gemm.gemm, ks->f32_gemm.gemm_1row, ks->f32_gemm.mr, M, N, K, A, lda,
-                     packed, C, ldc, min, max);
+  wisp_f32_gemm_with(&wisp_kernels()->f32_gemm.tiles, M, N, K, A, lda, packed, C, ldc, min, max);
 }
 
 /* K blocks of 256 rows; columns in blocks of about 16 KB of B, which stays in L1 while every

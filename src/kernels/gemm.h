@@ -78,6 +78,18 @@ void wisp_f32_gemm_rowbias(int M, int N, int K, const float *A, ptrdiff_t lda, c
                            ptrdiff_t ldb, const float *row_bias, float *C, ptrdiff_t ldc, float min,
                            float max, wisp_f32_vunary_fn post, float *tail);
 
+/* The tiles one GEMM runs (config.h holds this instance's): `gemm` for tiles of mr rows; where mr
+ * is 6, `gemm_4row` (else NULL), a tile of 4 (8 accumulators keep the FMA units busy) for the 2-4
+ * rows past the 6-row tiles, which a 6-row tile would compute in full: a remainder of 2 goes as
+ * 4 + 4 with the last full tile's rows (M = 128: 20 tiles of 6 and 2 of 4, in the time of 21⅓
+ * tiles of 6, not 22); `gemm_1row` for a single row. `gemm` and `gemm_4row` must compute a row
+ * alike, bit for bit (the 1-row tile may sum in another order: a single last row always goes to
+ * it), so results do not depend on how rows are split over threads. */
+typedef struct {
+  wisp_f32_gemm_ukernel gemm, gemm_4row, gemm_1row;
+  int mr;
+} wisp_f32_gemm_tiles;
+
 /* Tile sides (multiples of mr and nr) for spreading an M × N output over wisp_threads(). */
 void wisp_gemm_tiles(int M, int N, int K, int mr, int nr, size_t *tile_m, size_t *tile_n);
 /* Full GEMM with the microkernels chosen by config.c, on wisp_threads() threads. */
@@ -88,14 +100,14 @@ void wisp_f32_gemm(int M, int N, int K, const float *A, ptrdiff_t lda, const flo
  * when M·N·K is too small to share. */
 size_t wisp_gemm_column_span(size_t M, size_t N, size_t K);
 /* Every row of A (M rows, lda apart, kc columns) times one panel w (kc rows of 8, nc ≤ 8 real
- * columns) into those columns of C: tiles of mr rows (uk's), a tail of 2 or more rows on `uk`
- * too (it still fills most of the tile), a single row on `uk1`; bias as the tiles take it. */
-void wisp_f32_gemm_rows(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int mr, int M, int nc,
-                        int kc, const float *A, ptrdiff_t lda, const float *w, const float *bias,
-                        float *C, ptrdiff_t ldc, float min, float max);
-/* The same loop with given microkernels: `uk` for tiles of mr rows, `uk1` for single rows. */
-void wisp_f32_gemm_with(wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1, int mr, int M, int N,
-                        int K, const float *A, ptrdiff_t lda, const float *packed, float *C,
-                        ptrdiff_t ldc, float min, float max);
+ * columns) into those columns of C, on the tiles t (a tail of 2 or more rows on a part-filled
+ * tile, a single row on the 1-row one); bias as the tiles take it. */
+void wisp_f32_gemm_rows(const wisp_f32_gemm_tiles *t, int M, int nc, int kc, const float *A,
+                        ptrdiff_t lda, const float *w, const float *bias, float *C, ptrdiff_t ldc,
+                        float min, float max);
+/* The full GEMM on given tiles. */
+void wisp_f32_gemm_with(const wisp_f32_gemm_tiles *t, int M, int N, int K, const float *A,
+                        ptrdiff_t lda, const float *packed, float *C, ptrdiff_t ldc, float min,
+                        float max);
 
 #endif

@@ -8,8 +8,7 @@
 
 typedef struct {
   wisp_q4_unpack_fn unpack;
-  wisp_f32_gemm_ukernel uk, uk1;
-  int mr;
+  const wisp_f32_gemm_tiles *tiles;
   size_t M, N, K, block, lda, ldy;
   const float *A, *scales, *bias;
   const uint8_t *B, *zp;
@@ -20,7 +19,6 @@ typedef struct {
 static void q4_columns(void *ctx, int thread, size_t i, size_t n_first, size_t ni, size_t n) {
   const q4_job *g = ctx;
   wisp_q4_unpack_fn unpack = g->unpack;
-  wisp_f32_gemm_ukernel uk = g->uk, uk1 = g->uk1;
   size_t M = g->M, N = n_first + n, K = g->K, block = g->block, lda = g->lda, ldy = g->ldy;
   const float *A = g->A, *scales = g->scales, *bias = g->bias;
   const uint8_t *B = g->B, *zp = g->zp;
@@ -34,18 +32,17 @@ static void q4_columns(void *ctx, int thread, size_t i, size_t n_first, size_t n
       size_t kc = K - k0 < WISP_Q4_KC ? K - k0 : WISP_Q4_KC;
       unpack(nc, k0 / block, (kc + block - 1) / block, block, blocks, B + n0 * blocks * (block / 2),
              scales + n0 * blocks, zp ? zp + n0 * zb : NULL, scratch);
-      wisp_f32_gemm_rows(uk, uk1, g->mr, (int)M, nc, (int)kc, A + k0, (ptrdiff_t)lda, scratch,
+      wisp_f32_gemm_rows(g->tiles, (int)M, nc, (int)kc, A + k0, (ptrdiff_t)lda, scratch,
                          k0 ? NULL : b8, Y + n0, (ptrdiff_t)ldy, -INFINITY, INFINITY);
     }
   }
 }
 
-void wisp_q4_gemm_with(wisp_q4_unpack_fn unpack, wisp_f32_gemm_ukernel uk,
-                       wisp_f32_gemm_ukernel uk1, int mr, size_t M, size_t N, size_t K,
-                       size_t block, const float *A, size_t lda, const uint8_t *B,
-                       const float *scales, const uint8_t *zp, const float *bias, float *Y,
-                       size_t ldy, float *scratch) {
-  q4_job g = {unpack, uk, uk1, mr, M, N, K, block, lda, ldy, A, scales, bias, B, zp, Y, scratch};
+void wisp_q4_gemm_with(wisp_q4_unpack_fn unpack, const wisp_f32_gemm_tiles *tiles, size_t M,
+                       size_t N, size_t K, size_t block, const float *A, size_t lda,
+                       const uint8_t *B, const float *scales, const uint8_t *zp, const float *bias,
+                       float *Y, size_t ldy, float *scratch) {
+  q4_job g = {unpack, tiles, M, N, K, block, lda, ldy, A, scales, bias, B, zp, Y, scratch};
   /* columns only, so each panel is unpacked once */
   if (N) wisp_parallel_2d(1, N, 1, wisp_gemm_column_span(M, N, K), q4_columns, &g);
 }
@@ -54,6 +51,6 @@ void wisp_q4_gemm(size_t M, size_t N, size_t K, size_t block, const float *A, si
                   const uint8_t *B, const float *scales, const uint8_t *zp, const float *bias,
                   float *Y, size_t ldy, float *scratch) {
   const wisp_kernel_set *ks = wisp_kernels();
-  wisp_q4_gemm_with(ks->q4_unpack, ks->f32_gemm.gemm, ks->f32_gemm.gemm_1row, ks->f32_gemm.mr, M, N,
-                    K, block, A, lda, B, scales, zp, bias, Y, ldy, scratch);
+  wisp_q4_gemm_with(ks->q4_unpack, &ks->f32_gemm.tiles, M, N, K, block, A, lda, B, scales, zp, bias,
+                    Y, ldy, scratch);
 }

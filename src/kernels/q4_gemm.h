@@ -35,12 +35,11 @@ void q4_unpack_8__wasmsimd(int nc, size_t b0, size_t nblocks, size_t block, size
 /* Floats of scratch the driver needs per thread (wisp_threads(): a panel each). */
 #define WISP_Q4_SCRATCH_FLOATS (WISP_Q4_KC * WISP_GEMM_NR)
 
-/* The GEMM with the given unpacker and f32 tiles (uk mr rows, uk1 one row). */
-void wisp_q4_gemm_with(wisp_q4_unpack_fn unpack, wisp_f32_gemm_ukernel uk,
-                       wisp_f32_gemm_ukernel uk1, int mr, size_t M, size_t N, size_t K,
-                       size_t block, const float *A, size_t lda, const uint8_t *B,
-                       const float *scales, const uint8_t *zp, const float *bias, float *Y,
-                       size_t ldy, float *scratch);
+/* The GEMM with the given unpacker and f32 tiles. */
+void wisp_q4_gemm_with(wisp_q4_unpack_fn unpack, const wisp_f32_gemm_tiles *tiles, size_t M,
+                       size_t N, size_t K, size_t block, const float *A, size_t lda,
+                       const uint8_t *B, const float *scales, const uint8_t *zp, const float *bias,
+                       float *Y, size_t ldy, float *scratch);
 /* The same with the kernels config.c chose. */
 void wisp_q4_gemm(size_t M, size_t N, size_t K, size_t block, const float *A, size_t lda,
                   const uint8_t *B, const float *scales, const uint8_t *zp, const float *bias,

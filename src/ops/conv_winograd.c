@@ -159,8 +159,8 @@ void wisp_wino_conv(const wisp_wino_geom *g, const float *x, const float *u, con
   k.xp = xp, k.v = align64(xp + C * k.plane), k.prod = align64(k.v + P * k.vsz);
   size_t per = (size_t)wisp_threads() * 4, tc = (C + per - 1) / per, tm = (M + per - 1) / per;
   wisp_parallel_2d((size_t)C, 1, tc, 1, wino_pad, &k);
-  size_t tg = ((size_t)M * P + per - 1) / per;           /* rows of the P GEMMs per tile */
-  const size_t mr = (size_t)wisp_kernels()->f32_gemm.mr; /* whole tiles: bit for bit */
+  size_t tg = ((size_t)M * P + per - 1) / per;                 /* rows of the P GEMMs per tile */
+  const size_t mr = (size_t)wisp_kernels()->f32_gemm.tiles.mr; /* whole tiles: bit for bit */
   tg = tg < (size_t)M ? (tg + mr - 1) / mr * mr : (size_t)M;
   for (int t0 = 0; t0 < T; t0 += g->block) {
     int nb = T - t0 < g->block ? T - t0 : g->block, npanels = (nb + NR - 1) / NR;

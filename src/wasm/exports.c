@@ -79,7 +79,7 @@ KEEP int wisp_wasm_last_status(void) { return wisp_last_status(); }
 KEEP const char *wisp_wasm_kernel_config(void) { return wisp_kernel_config(); }
 /* Arguments are indices in the core's function table (web/wasm.js, before any model loads). */
 KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
-                                wisp_f32_gemm_ukernel gemm_1row,
+                                wisp_f32_gemm_ukernel gemm_4row, wisp_f32_gemm_ukernel gemm_1row,
                                 wisp_f32_gemm_rowbias_ukernel rowbias, wisp_qs8c4_gemm_ukernel qs8,
                                 wisp_f32_dwconv_rows_fn dwconv, wisp_f32_vexp_fn vexp,
                                 wisp_f32_verf_fn verf, wisp_f32_verf_fn vgelu,
@@ -93,7 +93,8 @@ KEEP void wisp_wasm_use_relaxed(wisp_f32_gemm_ukernel gemm, int gemm_mr,
                                    vsigmoid, vsilu,        base->hswish, base->affine};
   wisp_winograd_config winograd = wisp_kernels()->winograd;
   winograd.input4_43 = wino43_input4, winograd.output4_43 = wino43_output4;
-  wisp_kernels_use_relaxed(gemm, gemm_mr, gemm_1row, rowbias, qs8, dwconv, &vmath, &winograd);
+  const wisp_f32_gemm_tiles tiles = {gemm, gemm_4row, gemm_1row, gemm_mr};
+  wisp_kernels_use_relaxed(&tiles, rowbias, qs8, dwconv, &vmath, &winograd);
 }
 
 /* ---- threads (src/threads.h): JS sets the count per run; its workers run the loop ---- */

@@ -25,12 +25,16 @@ static float frand(unsigned *seed) {
   return (float)((*seed >> 8) & 0xffff) / 32768.0f - 1.0f;
 }
 
-static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1,
-                         int mr) {
+/* f32 tile sets: 4 rows (the core's), or 6 with an optional 4-row tile for the rows past them */
+#define TILES4(isa, isa1) \
+  ((wisp_f32_gemm_tiles){f32_gemm_4x8__##isa, NULL, f32_gemm_1x8__##isa1, 4})
+#define TILES6(tile4) ((wisp_f32_gemm_tiles){f32_gemm_6x8__scalar, tile4, f32_gemm_1x8__scalar, 6})
+
+static void check_kernel(const char *name, wisp_f32_gemm_tiles t) {
   static const int Ks[] = {0, 1, 2, 3, 7, 8, 16, 33, WISP_GEMM_KC + 5, 2 * WISP_GEMM_KC};
   unsigned seed = 1;
   int cases = 0, bad = 0;
-  for (int M = 1; M <= 9; M++)
+  for (int M = 1; M <= 14; M++) /* every remainder of 6 rows, after a whole tile too */
     for (int N = 1; N <= 19; N++)
       for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
         for (int clamp = 0; clamp <= 2; clamp++) { /* none, ReLU, [-0.5, 0.5] */
@@ -47,7 +51,7 @@ static void check_kernel(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_ge
           for (int i = 0; i < N; i++) bias[i] = frand(&seed);
           for (int i = 0; i < M * ldc; i++) C[i] = 12345.0f; /* sentinel outside the tile */
           wisp_f32_gemm_pack(K, N, B, N, 1, bias, packed);
-          wisp_f32_gemm_with(uk, uk1, mr, M, N, K, A, lda, packed, C, ldc, lo, hi);
+          wisp_f32_gemm_with(&t, M, N, K, A, lda, packed, C, ldc, lo, hi);
           for (int m = 0; m < M; m++)
             for (int n = 0; n < ldc; n++) {
               float want = 12345.0f;
@@ -551,8 +555,7 @@ static void check_qs8(const char *name, wisp_qs8_gemm_ukernel uk, wisp_f32_minma
 /* The 4-bit GEMM (an unpacker with f32 tiles) against W dequantized whole here (by its own
  * indexing of the layout), over odd M, N, K (partial last blocks, K past one panel of
  * WISP_Q4_KC), every block size, with and without zero points and bias. */
-static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_ukernel uk,
-                     wisp_f32_gemm_ukernel uk1, int mr) {
+static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_tiles t) {
   static float scratch[WISP_Q4_SCRATCH_FLOATS];
   static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600, 1100};
   unsigned seed = 7;
@@ -579,8 +582,8 @@ static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_u
             for (int i = 0; i < M * ldy; i++) Y[i] = 12345.0f;
             const uint8_t *z = opt & 1 ? zp : NULL;
             const float *bi = opt & 2 ? bias : NULL;
-            wisp_q4_gemm_with(unpack, uk, uk1, mr, (size_t)M, (size_t)N, (size_t)K, (size_t)block,
-                              A, (size_t)lda, B, scales, z, bi, Y, (size_t)ldy, scratch);
+            wisp_q4_gemm_with(unpack, &t, (size_t)M, (size_t)N, (size_t)K, (size_t)block, A,
+                              (size_t)lda, B, scales, z, bi, Y, (size_t)ldy, scratch);
             for (int m = 0; m < M; m++)
               for (int n = 0; n < ldy; n++) {
                 double want = 12345.0;
@@ -606,8 +609,7 @@ static void check_q4(const char *name, wisp_q4_unpack_fn unpack, wisp_f32_gemm_u
  * here as onnxruntime's CPU provider does (flat index f: the high nibble of byte f/2 when f is
  * even, block f / block), over odd M, N, K: blocks spanning two columns, columns starting
  * mid-byte, K past one panel of WISP_BNB4_KC. */
-static void check_bnb4(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm_ukernel uk1,
-                       int mr) {
+static void check_bnb4(const char *name, wisp_f32_gemm_tiles t) {
   static float scratch[WISP_BNB4_SCRATCH_FLOATS];
   static const int Ks[] = {1, 15, 16, 17, 45, 100, 257, 600, 1100};
   float code[16];
@@ -628,7 +630,7 @@ static void check_bnb4(const char *name, wisp_f32_gemm_ukernel uk, wisp_f32_gemm
           for (int i = 0; i < (numel + 1) / 2; i++) B[i] = (uint8_t)(128 + 127 * frand(&seed));
           for (int i = 0; i < blocks; i++) absmax[i] = 1.0f + frand(&seed);
           for (int i = 0; i < M * ldy; i++) Y[i] = 12345.0f;
-          wisp_bnb4_gemm_with(uk, uk1, mr, (size_t)M, (size_t)N, (size_t)K, (size_t)block, code, A,
+          wisp_bnb4_gemm_with(&t, (size_t)M, (size_t)N, (size_t)K, (size_t)block, code, A,
                               (size_t)lda, B, absmax, Y, (size_t)ldy, scratch);
           for (int m = 0; m < M; m++)
             for (int n = 0; n < ldy; n++) {
@@ -794,13 +796,12 @@ int main(void) {
                        f32_wino43_output4__wasmsimd, f32_wino43_input4__scalar,
                        f32_wino43_output4__scalar);
 #endif
-  check_kernel("f32_gemm_4x8__scalar + 1x8__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar, 4);
-  check_kernel("f32_gemm_6x8__scalar + 1x8__scalar", f32_gemm_6x8__scalar, f32_gemm_1x8__scalar, 6);
+  check_kernel("f32_gemm_4x8__scalar + 1x8__scalar", TILES4(scalar, scalar));
+  check_kernel("f32_gemm_6x8__scalar + 1x8__scalar", TILES6(NULL));
+  check_kernel("f32_gemm_6x8__scalar + 4x8__scalar + 1x8__scalar", TILES6(f32_gemm_4x8__scalar));
 #ifdef __wasm_simd128__
-  check_kernel("f32_gemm_4x8__wasmsimd + 1x8__wasmsimd", f32_gemm_4x8__wasmsimd,
-               f32_gemm_1x8__wasmsimd, 4);
-  check_kernel("f32_gemm_4x8__wasmsimd + 1x8__scalar", f32_gemm_4x8__wasmsimd, f32_gemm_1x8__scalar,
-               4);
+  check_kernel("f32_gemm_4x8__wasmsimd + 1x8__wasmsimd", TILES4(wasmsimd, wasmsimd));
+  check_kernel("f32_gemm_4x8__wasmsimd + 1x8__scalar", TILES4(wasmsimd, scalar));
 #endif
   check_qs8("qs8_gemm_4x8c2__scalar + qd16__scalar", qs8_gemm_4x8c2__scalar, f32_minmax__scalar,
             qd16_quantize__scalar);
@@ -812,18 +813,17 @@ int main(void) {
 #ifdef __wasm_simd128__
   check_pack_cols8("qd16_pack_cols8__wasmsimd", qd16_pack_cols8__wasmsimd);
 #endif
-  check_q4("q4_unpack_8__scalar + f32_gemm__scalar", q4_unpack_8__scalar, f32_gemm_4x8__scalar,
-           f32_gemm_1x8__scalar, 4);
-  check_q4("q4_unpack_8__scalar + f32_gemm_6x8__scalar", q4_unpack_8__scalar, f32_gemm_6x8__scalar,
-           f32_gemm_1x8__scalar, 6);
+  check_q4("q4_unpack_8__scalar + f32_gemm__scalar", q4_unpack_8__scalar, TILES4(scalar, scalar));
+  check_q4("q4_unpack_8__scalar + f32_gemm_6x8__scalar", q4_unpack_8__scalar,
+           TILES6(f32_gemm_4x8__scalar));
 #ifdef __wasm_simd128__
   check_q4("q4_unpack_8__wasmsimd + f32_gemm__wasmsimd", q4_unpack_8__wasmsimd,
-           f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd, 4);
+           TILES4(wasmsimd, wasmsimd));
 #endif
-  check_bnb4("bnb4 + f32_gemm__scalar", f32_gemm_4x8__scalar, f32_gemm_1x8__scalar, 4);
-  check_bnb4("bnb4 + f32_gemm_6x8__scalar", f32_gemm_6x8__scalar, f32_gemm_1x8__scalar, 6);
+  check_bnb4("bnb4 + f32_gemm__scalar", TILES4(scalar, scalar));
+  check_bnb4("bnb4 + f32_gemm_6x8__scalar", TILES6(f32_gemm_4x8__scalar));
 #ifdef __wasm_simd128__
-  check_bnb4("bnb4 + f32_gemm__wasmsimd", f32_gemm_4x8__wasmsimd, f32_gemm_1x8__wasmsimd, 4);
+  check_bnb4("bnb4 + f32_gemm__wasmsimd", TILES4(wasmsimd, wasmsimd));
 #endif
   check_qs8c4();
 #ifdef __wasm_simd128__

@@ -52,6 +52,9 @@ async function sameAcrossThreads(path, allFeeds, what) {
 
 const FIXTURE_CASES = [
   ['seed_mlp.onnx', { pixel_values: [64, 1, 28, 28] }],
+  // rows past the f32 tiles of 6 (Node 24): 2 (as 4 + 4 on the 4-row tile) and 1 (the 1-row one)
+  ['seed_mlp.onnx', { pixel_values: [62, 1, 28, 28] }],
+  ['seed_mlp.onnx', { pixel_values: [55, 1, 28, 28] }],
   ['conv_bn.onnx', { x: [4, 3, 8, 8] }],
   ['conv_paths.onnx', { x: [2, 16, 33, 29] }],
   // pixels enough that the im2col tiles spread over the threads (conv.c)
