@@ -87,14 +87,14 @@ done
 node --test tests/js/
 
 echo "== the relaxed-SIMD build under Node 22 and 24 (.node22/, .node24/, from npm by .ci/setup) =="
-# (vision.test.js: the relaxed Winograd and depthwise kernels inside whole models, which run in the
-# relaxed module's stackless memory, unlike the twin test's module)
+# (vision.test.js and zoo.test.js: the relaxed kernels inside whole models, which run in the
+# relaxed module's stackless memory, unlike the twin test's module; the zoo's architectures too)
 .node22/node_modules/.bin/node --test tests/js/relaxed_kernels.test.js tests/js/parity.test.js \
-  tests/js/quant.test.js tests/js/vision.test.js
+  tests/js/quant.test.js tests/js/vision.test.js tests/js/zoo.test.js
 # Node 24 picks the 6-row f32 tile and, as Chromium, the relaxed int8 GEMM (its relaxed dot is
 # exact on uint8): their twins, parity, q8, and N threads equal to 1 bit for bit
 .node24/node_modules/.bin/node --test tests/js/relaxed_kernels.test.js tests/js/parity.test.js \
-  tests/js/quant.test.js tests/js/threads.test.js tests/js/vision.test.js
+  tests/js/quant.test.js tests/js/threads.test.js tests/js/vision.test.js tests/js/zoo.test.js
 
 echo "== the demo page in headless Chromium (node --test tests/e2e/) =="
 node --test tests/e2e/
