@@ -75,15 +75,17 @@ export async function runGemmBench(bytesOf, rounds = 7, shapes = SHAPES) {
         for (const kind of kinds(b)) (results[`${b.v} ${kind} ${shape}`] ??= []).push(best(10, () => gemms[kind](b, shape, s)));
       }
     }
-  const lines = [`medians of ${rounds} interleaved rounds (best of 10-20 timings of ≥ 5 ms each), G multiply-add·2 per s`];
+  // the share: the median of each round's GEMM / tile loop, timed seconds apart, which the
+  // machine's drift between minutes moves far less than a ratio of the two medians
+  const lines = [`medians of ${rounds} interleaved rounds (best of 10-20 timings of ≥ 5 ms each), G multiply-add·2 per s; share of the tile loop: median of the per-round ratios`];
   const names = { f32: 'mul+add / relaxed_madd, 4 rows', f32x6: 'relaxed_madd, 6 rows', int8: 'dot_i16x8 / relaxed dot' };
   for (const b of builds)
     for (const kind of kinds(b)) {
-      const tile = median(results[`${b.v} ${kind} tile`]);
-      lines.push(`${b.v.padEnd(8)} ${kind.padEnd(5)} tile loop (${names[kind]}) ${tile.toFixed(1)}`);
+      const tiles = results[`${b.v} ${kind} tile`];
+      lines.push(`${b.v.padEnd(8)} ${kind.padEnd(5)} tile loop (${names[kind]}) ${median(tiles).toFixed(1)}`);
       for (const shape of shapes) {
-        const g = median(results[`${b.v} ${kind} ${shape}`]);
-        lines.push(`${b.v.padEnd(8)} ${kind.padEnd(5)} gemm ${shape.join('x').padEnd(13)} ${g.toFixed(1)}  (${(100 * g / tile).toFixed(0)}% of its tile loop)`);
+        const gs = results[`${b.v} ${kind} ${shape}`], share = median(gs.map((g, r) => g / tiles[r]));
+        lines.push(`${b.v.padEnd(8)} ${kind.padEnd(5)} gemm ${shape.join('x').padEnd(13)} ${median(gs).toFixed(1)}  (${(100 * share).toFixed(0)}% of its tile loop)`);
       }
     }
   return lines;
