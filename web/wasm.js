@@ -218,7 +218,7 @@ async function compile(url, options = {}) {
   return WebAssembly.compile(bytes);
 }
 
-// wisp_wasm_use_relaxed's order after its f32 GEMM tile and row count, which useRelaxed picks
+// wisp_wasm_use_relaxed's order after its f32 GEMM tiles and row count, which useRelaxed picks
 const RELAXED_NAMES = ['f32_gemm_4x8', 'f32_gemm_6x8', 'f32_gemm_1x8', 'f32_gemm_rowbias_4x8', 'qs8_gemm_6x8c4',
   'f32_dwconv_rows', 'f32_vexp', 'f32_verf', 'f32_vgelu', 'f32_vsigmoid', 'f32_vsilu',
   'f32_wino43_input4', 'f32_wino43_output4'];
