@@ -214,6 +214,7 @@ static float exp_scores(const attend_job *a, const float *bias, int64_t b, int64
 static void attend_heads(void *c, int thread, size_t t0, size_t j, size_t nt, size_t nj) {
   const attend_job *a = c;
   const attn_params *p = a->ctx->params;
+  const wisp_f32_vaffine_fn scale_by = wisp_kernels()->vmath.affine; /* x·a + 0, vectorised */
   const int S = (int)p->S, L = (int)p->L, H = (int)p->H, Hv = (int)p->Hv;
   char *slot = (char *)a->ctx->scratch + p->before + (size_t)thread * p->slot_bytes;
   float *kt = (float *)slot, *vp = (float *)(slot + p->off_v);
@@ -227,7 +228,7 @@ static void attend_heads(void *c, int thread, size_t t0, size_t j, size_t nt, si
     float *ob = a->out + b * S * p->Dv + h * Hv;
     /* Kᵀ (H × L): element (i, l) is kb[l·ldk + i] */
     wisp_f32_gemm_pack(H, L, kb, 1, (ptrdiff_t)a->ldk, NULL, kt);
-    for (size_t i = 0; i < kt_size; i++) kt[i] *= scale;
+    scale_by(kt_size, kt, scale, 0.0f, -INFINITY, INFINITY, kt);
     wisp_f32_gemm_pack(L, Hv, vb, (ptrdiff_t)a->ldv, 1, NULL, vp);
     const float *ab = a->bias ? a->bias + b * p->bias_strides[0] + h * p->bias_strides[1] : NULL;
     for (int s0 = 0; s0 < S; s0 += ATTN_ROWS) {
@@ -239,7 +240,7 @@ static void attend_heads(void *c, int thread, size_t t0, size_t j, size_t nt, si
         inv[r] = 1.0f / exp_scores(a, ab, b, s0 + r, scores + (size_t)r * L, add);
       wisp_f32_gemm(rows, Hv, L, scores, L, vp, o, (ptrdiff_t)p->Dv, -INFINITY, INFINITY);
       for (int r = 0; r < rows; r++)
-        for (int i = 0; i < Hv; i++) o[r * p->Dv + i] *= inv[r];
+        scale_by((size_t)Hv, o + r * p->Dv, inv[r], 0.0f, -INFINITY, INFINITY, o + r * p->Dv);
     }
   }
 }
